@@ -1,0 +1,175 @@
+"""python -m cxkpi: load exports and compute KPIs from scripts, without the app."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from cxkpi import ingest, kpis, registry, warehouse
+from cxkpi.periods import Period
+
+SAMPLE_DATA_DIR = warehouse.PROJECT_ROOT / "sample_data"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.handler(args)
+    except registry.RegistryError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m cxkpi", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    load = commands.add_parser("ingest", help="load CSV files or folders of them into the warehouse")
+    load.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="a .csv file or a folder of them")
+    load.add_argument(
+        "--if-empty", action="store_true", help="load only if the warehouse holds no rows yet (used by make run)"
+    )
+    _add_db_option(load)
+    load.set_defaults(handler=run_ingest)
+
+    compute = commands.add_parser("kpis", help="compute every KPI for a period, with owners and targets")
+    _add_db_option(compute)
+    compute.add_argument("--start", type=date.fromisoformat, help="first day, YYYY-MM-DD (default: last full quarter)")
+    compute.add_argument("--end", type=date.fromisoformat, help="last day, inclusive, YYYY-MM-DD")
+    compute.add_argument(
+        "--filter", action="append", default=[], metavar="NAME=VALUE",
+        help="region=..., segment=... or channel=...; repeat to allow several values",
+    )
+    compute.add_argument("--registry", type=Path, default=registry.DEFAULT_REGISTRY_PATH, help="metrics.toml to use")
+    compute.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    compute.set_defaults(handler=run_kpis)
+
+    sample = commands.add_parser("sample", help="regenerate the sample exports (seeded, repeatable)")
+    sample.add_argument("--out", type=Path, default=SAMPLE_DATA_DIR, help="folder to write (default: sample_data/)")
+    sample.add_argument("--seed", type=int, help="random seed (default: the one the committed files use)")
+    sample.set_defaults(handler=run_sample)
+    return parser
+
+
+def _add_db_option(parser: argparse.ArgumentParser) -> None:
+    default = warehouse.DEFAULT_DB_PATH.relative_to(warehouse.PROJECT_ROOT)
+    parser.add_argument("--db", help=f"warehouse file (default: $CXKPI_DB, else {default})")
+
+
+def run_ingest(args: argparse.Namespace) -> int:
+    db_path = warehouse.resolve_db_path(args.db)
+    if args.if_empty and db_path.exists() and not warehouse.is_empty(db_path):
+        print(f"{db_path} already holds data; nothing loaded")
+        return 0
+    results, refusals = ingest.ingest_paths(db_path, args.paths)
+    for result in results:
+        print(result.summary())
+    for refusal in refusals:
+        print(f"refused: {refusal}", file=sys.stderr)
+    if not results and not refusals:
+        print("no .csv files found in " + ", ".join(str(path) for path in args.paths), file=sys.stderr)
+        return 1
+    return 1 if refusals else 0
+
+
+def run_kpis(args: argparse.Namespace) -> int:
+    kpi_list = registry.load_registry(args.registry)
+    try:
+        filters = parse_filters(args.filter)
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    db_path = warehouse.resolve_db_path(args.db)
+    with warehouse.reading(db_path) as connection:
+        period = _period_from(args, connection)
+        if period is None:
+            print(f"error: {db_path} holds no data; load some with: python -m cxkpi ingest PATH", file=sys.stderr)
+            return 1
+        reports = kpis.overview(connection, kpi_list, period, filters)
+    document = {
+        "period": {"start": period.start, "end": period.end},
+        "previous_period": {"start": period.previous().start, "end": period.previous().end},
+        "filters": {name: list(values) for name, values in filters.as_dict().items()},
+        "kpis": [report_as_dict(report) for report in reports],
+    }
+    if args.json:
+        print(json.dumps(document, default=_json_default, indent=2))
+    else:
+        print(format_table(document))
+    return 0
+
+
+def run_sample(args: argparse.Namespace) -> int:
+    from cxkpi import sample_data
+
+    seed = sample_data.DEFAULT_SEED if args.seed is None else args.seed
+    for table, path in sample_data.generate(args.out, seed=seed).items():
+        print(f"wrote {path} ({table})")
+    return 0
+
+
+def parse_filters(specs: list[str]) -> kpis.Filters:
+    values: dict[str, list[str]] = {name: [] for name in kpis.FILTER_DIMENSIONS}
+    for spec in specs:
+        name, separator, value = spec.partition("=")
+        if not separator or name.strip() not in values or not value.strip():
+            raise ValueError(f"--filter {spec!r}: use NAME=VALUE with NAME one of {', '.join(values)}")
+        values[name.strip()].append(value.strip())
+    return kpis.Filters(**{name: tuple(chosen) for name, chosen in values.items()})
+
+
+def _period_from(args: argparse.Namespace, connection: Any) -> Period | None:
+    if args.start and args.end:
+        return Period(args.start, args.end)
+    default = kpis.default_period(connection)
+    if default is None:
+        return None
+    return Period(args.start or default.start, args.end or default.end)
+
+
+def report_as_dict(report: kpis.KpiReport) -> dict[str, Any]:
+    kpi = report.kpi
+    return {
+        "id": kpi.id,
+        "title": kpi.title,
+        "owner": kpi.owner.name,
+        "owner_role": kpi.owner.role,
+        "unit": kpi.unit,
+        "value": report.current.value,
+        "n": report.current.n,
+        "target": kpi.target,
+        "direction": kpi.direction,
+        "status": report.status,
+        "previous_value": report.previous.value,
+        "previous_n": report.previous.n,
+        "change": report.change,
+        **report.current.details,
+        "data_through": report.data_through,
+        "last_loaded_at": report.last_loaded_at,
+    }
+
+
+def format_table(document: dict[str, Any]) -> str:
+    period = document["period"]
+    lines = [f"{period['start']} to {period['end']} (previous: {document['previous_period']['start']} "
+             f"to {document['previous_period']['end']})"]
+    for row in document["kpis"]:
+        value = "no data" if row["value"] is None else f"{row['value']:.1f} {row['unit']}"
+        previous = "no data" if row["previous_value"] is None else f"{row['previous_value']:.1f}"
+        lines.append(
+            f"{row['title']:<26} {value:>14}  n={row['n']:<6} previous {previous:>8}  "
+            f"target {row['target']:g} ({row['direction']} is better): {row['status']:<7}  "
+            f"owner {row['owner']}, {row['owner_role']}"
+        )
+    return "\n".join(lines)
+
+
+def _json_default(value: Any) -> str:
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    raise TypeError(f"cannot write {type(value).__name__} as JSON")

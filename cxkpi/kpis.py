@@ -1,0 +1,179 @@
+"""Compute KPIs by running queries/<id>.sql with bound parameters.
+
+The SQL defines every number; this module only binds parameters, picks rows and compares periods.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from functools import cache
+from pathlib import Path
+from typing import Any, Literal
+
+import duckdb
+import pandas as pd
+
+from cxkpi.periods import Period, last_full_quarter, trailing_months
+from cxkpi.registry import Kpi
+from cxkpi.warehouse import QUERIES_DIR
+
+Grain = Literal["period", "week", "month"]
+Breakdown = Literal["none", "region", "segment", "channel"]
+FILTER_DIMENSIONS = ("region", "segment", "channel")
+# Columns every KPI query returns; anything more is KPI-specific detail (e.g. p90_hours).
+STANDARD_COLUMNS = ("bucket_start", "slice", "value", "n")
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Empty tuple = no filter. Region and segment filter through the record's customer."""
+
+    region: tuple[str, ...] = ()
+    segment: tuple[str, ...] = ()
+    channel: tuple[str, ...] = ()
+
+    def describe(self) -> str:
+        parts = [f"{name}: {', '.join(values)}" for name, values in self.as_dict().items() if values]
+        return "; ".join(parts) or "all customers and channels"
+
+    def as_dict(self) -> dict[str, tuple[str, ...]]:
+        return {name: getattr(self, name) for name in FILTER_DIMENSIONS}
+
+
+@dataclass(frozen=True)
+class Measurement:
+    value: float | None  # None when n = 0: no data is not zero
+    n: int
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class KpiReport:
+    """Everything an overview card shows for one KPI."""
+
+    kpi: Kpi
+    period: Period
+    current: Measurement
+    previous: Measurement
+    status: str  # 'met', 'missed' or 'no data'
+    sparkline: pd.DataFrame  # monthly bucket_start, value, n over the trailing 12 months
+    data_through: datetime | None
+    last_loaded_at: datetime | None
+
+    @property
+    def change(self) -> float | None:
+        if self.current.value is None or self.previous.value is None:
+            return None
+        return self.current.value - self.previous.value
+
+    @property
+    def change_is_improvement(self) -> bool | None:
+        if not self.change:
+            return None
+        return (self.change > 0) == (self.kpi.direction == "higher")
+
+
+@cache
+def query_text(name: str, queries_dir: Path = QUERIES_DIR) -> str:
+    return (queries_dir / f"{name}.sql").read_text(encoding="utf-8")
+
+
+def run_kpi_query(
+    connection: duckdb.DuckDBPyConnection,
+    kpi_id: str,
+    period: Period,
+    filters: Filters = Filters(),
+    grain: Grain = "period",
+    breakdown: Breakdown = "none",
+) -> pd.DataFrame:
+    """One row per (bucket_start, slice) that has data; columns bucket_start, slice, value, n, ..."""
+    parameters = {
+        "period_start": period.start,
+        "period_end": period.end,
+        "regions": list(filters.region),
+        "segments": list(filters.segment),
+        "channels": list(filters.channel),
+        "grain": grain,
+        "breakdown": breakdown,
+    }
+    return connection.execute(query_text(kpi_id), parameters).df()
+
+
+def measure(
+    connection: duckdb.DuckDBPyConnection, kpi_id: str, period: Period, filters: Filters = Filters()
+) -> Measurement:
+    frame = run_kpi_query(connection, kpi_id, period, filters)
+    if frame.empty:
+        return Measurement(value=None, n=0)
+    row = frame.iloc[0].to_dict()
+    details = {name: _plain(value) for name, value in row.items() if name not in STANDARD_COLUMNS}
+    return Measurement(value=_plain(row["value"]), n=int(row["n"]), details=details)
+
+
+def status_of(kpi: Kpi, value: float | None) -> str:
+    if value is None:
+        return "no data"
+    met = value >= kpi.target if kpi.direction == "higher" else value <= kpi.target
+    return "met" if met else "missed"
+
+
+def freshness(connection: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    return connection.execute(query_text("data_freshness")).df()
+
+
+def default_period(connection: duckdb.DuckDBPyConnection) -> Period | None:
+    """The last full quarter of data, or None for an empty warehouse."""
+    latest = freshness(connection)["data_through"].max()
+    if pd.isna(latest):
+        return None
+    return last_full_quarter(pd.Timestamp(latest).date())
+
+
+def report(
+    connection: duckdb.DuckDBPyConnection, kpi: Kpi, period: Period, filters: Filters = Filters(),
+    fresh: pd.DataFrame | None = None,
+) -> KpiReport:
+    current = measure(connection, kpi.id, period, filters)
+    fresh = freshness(connection) if fresh is None else fresh
+    source = fresh.set_index("table_name").loc[kpi.source]
+    return KpiReport(
+        kpi=kpi,
+        period=period,
+        current=current,
+        previous=measure(connection, kpi.id, period.previous(), filters),
+        status=status_of(kpi, current.value),
+        sparkline=run_kpi_query(connection, kpi.id, trailing_months(period.end), filters, grain="month"),
+        data_through=_plain(source["data_through"]),
+        last_loaded_at=_plain(source["last_loaded_at"]),
+    )
+
+
+def overview(
+    connection: duckdb.DuckDBPyConnection, kpis: list[Kpi], period: Period, filters: Filters = Filters()
+) -> list[KpiReport]:
+    fresh = freshness(connection)
+    return [report(connection, kpi, period, filters, fresh) for kpi in kpis]
+
+
+def distinct_values(connection: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
+    """The choices each filter offers."""
+    return {
+        dimension: [row[0] for row in connection.execute(query_text(f"filter_{dimension}_values")).fetchall()]
+        for dimension in FILTER_DIMENSIONS
+    }
+
+
+def _plain(value: Any) -> Any:
+    """numpy/pandas scalars to plain Python; NaN/NaT to None."""
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NaT:
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.to_pydatetime()
+    if hasattr(value, "item"):
+        value = value.item()
+        return None if isinstance(value, float) and math.isnan(value) else value
+    if isinstance(value, date):
+        return value
+    return value

@@ -1,0 +1,115 @@
+"""The KPI registry (metrics.toml): definitions, targets and exactly one named owner per KPI."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cxkpi.schema import TABLES
+from cxkpi.warehouse import PROJECT_ROOT, QUERIES_DIR
+
+DEFAULT_REGISTRY_PATH = PROJECT_ROOT / "metrics.toml"
+DIRECTIONS = ("higher", "lower")
+
+
+class RegistryError(ValueError):
+    """The registry cannot be used; the message names every KPI at fault and why."""
+
+
+@dataclass(frozen=True)
+class Owner:
+    name: str
+    role: str
+
+
+@dataclass(frozen=True)
+class Kpi:
+    id: str
+    title: str
+    unit: str
+    direction: str
+    target: float
+    source: str
+    description: str
+    owner: Owner
+
+    @property
+    def query_path(self) -> Path:
+        return QUERIES_DIR / f"{self.id}.sql"
+
+
+def load_registry(path: Path = DEFAULT_REGISTRY_PATH) -> list[Kpi]:
+    """Read and validate the registry; raise RegistryError listing every problem found."""
+    try:
+        document = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise RegistryError(f"{path}: registry file not found") from None
+    except tomllib.TOMLDecodeError as error:
+        raise RegistryError(f"{path}: not valid TOML: {error}") from None
+
+    entries = document.get("kpi", [])
+    if not entries:
+        raise RegistryError(f"{path}: defines no KPI; add [[kpi]] tables")
+    problems: list[str] = []
+    kpis: list[Kpi] = []
+    seen_ids: set[str] = set()
+    for position, entry in enumerate(entries, start=1):
+        label = f"KPI '{entry.get('id')}'" if entry.get("id") else f"KPI #{position} (no id)"
+        entry_problems = _problems_with(entry, label)
+        if entry.get("id") in seen_ids:
+            entry_problems.append(f"{label} is defined twice")
+        seen_ids.add(entry.get("id"))
+        if entry_problems:
+            problems.extend(entry_problems)
+            continue
+        kpis.append(_kpi_from(entry))
+    if problems:
+        raise RegistryError(f"{path}: " + "; ".join(problems))
+    return kpis
+
+
+def _problems_with(entry: dict[str, Any], label: str) -> list[str]:
+    problems = []
+    for field in ("id", "title", "unit", "description"):
+        if not isinstance(entry.get(field), str) or not entry[field].strip():
+            problems.append(f"{label} has no {field}")
+    if entry.get("direction") not in DIRECTIONS:
+        problems.append(f"{label} has direction {entry.get('direction')!r}; use 'higher' or 'lower'")
+    target = entry.get("target")
+    if not isinstance(target, (int, float)) or isinstance(target, bool):
+        problems.append(f"{label} has no target; set target = <number in {entry.get('unit', 'its unit')}>")
+    if entry.get("source") not in TABLES:
+        problems.append(f"{label} has source {entry.get('source')!r}; use one of {', '.join(TABLES)}")
+    problems.extend(_owner_problems(entry, label))
+    if isinstance(entry.get("id"), str) and not (QUERIES_DIR / f"{entry['id']}.sql").exists():
+        problems.append(f"{label} has no query file queries/{entry['id']}.sql")
+    return problems
+
+
+def _owner_problems(entry: dict[str, Any], label: str) -> list[str]:
+    owner = entry.get("owner")
+    if "owners" in entry or (isinstance(owner, list) and len(owner) > 1):
+        return [f"{label} has two or more owners; name exactly one owner (one person is accountable)"]
+    if isinstance(owner, list) and len(owner) == 1:
+        owner = owner[0]
+    if not isinstance(owner, dict) or not str(owner.get("name", "")).strip():
+        return [f"{label} has no owner; add owner = {{ name = \"...\", role = \"...\" }}"]
+    if not str(owner.get("role", "")).strip():
+        return [f"{label} owner {owner['name']!r} has no role"]
+    return []
+
+
+def _kpi_from(entry: dict[str, Any]) -> Kpi:
+    owner = entry["owner"][0] if isinstance(entry["owner"], list) else entry["owner"]
+    return Kpi(
+        id=entry["id"],
+        title=entry["title"],
+        unit=entry["unit"],
+        direction=entry["direction"],
+        target=float(entry["target"]),
+        source=entry["source"],
+        description=entry["description"],
+        owner=Owner(name=owner["name"].strip(), role=owner["role"].strip()),
+    )

@@ -1,0 +1,38 @@
+-- Shared building blocks for the KPI queries: period bounds, calendar buckets and filters.
+-- Loaded as temporary macros on every connection; not a KPI itself.
+
+-- True when ts falls within [period_start, period_end], both dates inclusive:
+-- an event at 23:00 on the end date counts.
+create or replace temp macro in_period(ts, period_start, period_end) as
+    ts >= period_start::timestamp
+    and ts < period_end::date + interval 1 day;
+
+-- The first day of the calendar bucket ts falls in, clipped to the period's start.
+-- grain: 'period' (one bucket), 'week' (ISO weeks, Monday first) or 'month'.
+create or replace temp macro bucket_start(ts, grain, period_start) as
+    case grain
+        when 'week' then greatest(date_trunc('week', ts)::date, period_start::date)
+        when 'month' then greatest(date_trunc('month', ts)::date, period_start::date)
+        else period_start::date
+    end;
+
+-- The last day of the bucket that starts on bucket_day, clipped to the period's end.
+create or replace temp macro bucket_end(bucket_day, grain, period_end) as
+    case grain
+        when 'week' then least((date_trunc('week', bucket_day) + interval 6 day)::date, period_end::date)
+        when 'month' then least(last_day(bucket_day), period_end::date)
+        else period_end::date
+    end;
+
+-- A filter list left empty means "all"; otherwise the value must be in it.
+-- A record whose value is unknown (null) drops out once a filter is set.
+create or replace temp macro matches(value, allowed) as
+    len(allowed) = 0 or coalesce(list_contains(allowed, value), false);
+
+-- Which attribute a breakdown slices by; null when there is no breakdown.
+create or replace temp macro slice_of(breakdown, region, segment, channel) as
+    case breakdown
+        when 'region' then coalesce(region, '(unknown)')
+        when 'segment' then coalesce(segment, '(unknown)')
+        when 'channel' then coalesce(channel, '(unknown)')
+    end;
