@@ -11,6 +11,7 @@ on read, and header names travel as bound parameters.
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -96,7 +97,7 @@ def ingest_file(connection: duckdb.DuckDBPyConnection, path: Path) -> IngestResu
     """Load one file in one transaction; on any failure the warehouse is unchanged."""
     if not path.is_file():
         raise IngestError(f"{path}: no such file")
-    header = read_header(connection, path)
+    header = read_header(path)
     table = identify_table(path, header)
     connection.begin()
     try:
@@ -105,7 +106,7 @@ def ingest_file(connection: duckdb.DuckDBPyConnection, path: Path) -> IngestResu
         return result
     except duckdb.Error as error:
         connection.rollback()
-        raise IngestError(f"{path.name}: could not be loaded, nothing was changed: {error}") from error
+        raise IngestError(f"{path.name}: could not be loaded, nothing was changed: {_first_lines(error)}") from error
     except BaseException:
         connection.rollback()
         raise
@@ -114,14 +115,20 @@ def ingest_file(connection: duckdb.DuckDBPyConnection, path: Path) -> IngestResu
             connection.execute(f"drop table if exists {name}")
 
 
-def read_header(connection: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
+def read_header(path: Path) -> list[str]:
+    """The header row, read strictly as UTF-8 comma-separated text (the canonical format)."""
+    with path.open("rb") as raw:
+        if b"\x00" in raw.read(4096):
+            raise IngestError(f"{path.name}: is a binary file, not a CSV text file; export it again as CSV")
     try:
-        cursor = connection.execute(
-            "select * from read_csv($path, all_varchar = true, header = true) limit 0", {"path": str(path)}
-        )
-    except duckdb.Error as error:
-        raise IngestError(f"{path.name}: could not be read as CSV: {error}") from error
-    return [description[0] for description in cursor.description]
+        with path.open(encoding="utf-8-sig", newline="") as text:
+            header = next(csv.reader(text), [])
+    except UnicodeDecodeError as error:
+        raise IngestError(f"{path.name}: is not UTF-8 text ({error.reason} at byte {error.start}); "
+                          "save it as CSV UTF-8") from error
+    if not any(name.strip() for name in header):
+        raise IngestError(f"{path.name}: is empty; a CSV file needs a header row")
+    return header
 
 
 def normalise(header_name: str) -> str:
@@ -152,12 +159,14 @@ def _load(connection: duckdb.DuckDBPyConnection, path: Path, header: list[str], 
     extra_columns = [
         (name, positional[index]) for index, name in enumerate(header) if normalise(name) not in table.column_names
     ]
-    params: dict[str, object] = {"path": str(path), "names": positional}
     connection.execute(
         """create temp table staging as
         select row_number() over () + 1 as source_row, *
-        from read_csv($path, all_varchar = true, header = true, names = $names)""",
-        params,
+        from read_csv(
+            $path, auto_detect = false, header = true, columns = $columns,
+            delim = ',', quote = '"', escape = '"', strict_mode = true
+        )""",
+        {"path": str(path), "columns": dict.fromkeys(positional, "VARCHAR")},
     )
     typed_columns = [
         f"{_typed_expression(column, source_column[column.name])} as {column.name}" for column in table.columns
@@ -235,6 +244,12 @@ def _load(connection: duckdb.DuckDBPyConnection, path: Path, header: list[str], 
         },
     )
     return result
+
+
+def _first_lines(error: duckdb.Error) -> str:
+    """DuckDB's message without its generic list of reader options."""
+    message = str(error).split("Possible fixes:")[0]
+    return " ".join(line.strip() for line in message.splitlines() if line.strip())
 
 
 def _typed_expression(column: Column, source: str) -> str:

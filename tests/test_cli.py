@@ -1,0 +1,113 @@
+"""python -m cxkpi, run as a real subprocess the way scripts and cron jobs run it."""
+
+import json
+import re
+import subprocess
+import sys
+
+import pytest
+
+from tests.support import GOLDEN_DIR, PROJECT_ROOT, TESTS_DIR
+
+
+def cxkpi(*args, env_db=None):
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(PROJECT_ROOT)}
+    if env_db:
+        env["CXKPI_DB"] = str(env_db)
+    return subprocess.run(
+        [sys.executable, "-m", "cxkpi", *map(str, args)], cwd=PROJECT_ROOT, env=env,
+        capture_output=True, text=True, timeout=120,
+    )
+
+
+def kpis_json(db, *args):
+    result = cxkpi("kpis", "--db", db, "--json", *args)
+    assert result.returncode == 0, result.stderr
+    return {row["id"]: row for row in json.loads(result.stdout)["kpis"]}
+
+
+@pytest.fixture(scope="module")
+def db(golden_db):
+    return golden_db
+
+
+def test_ingest_prints_table_and_counts_per_file(tmp_path):
+    result = cxkpi("ingest", GOLDEN_DIR, "--db", tmp_path / "w.duckdb")
+    assert result.returncode == 0, result.stderr
+    assert "orders.csv: orders: 10 rows read, 10 inserted, 0 updated, 0 quarantined" in result.stdout
+
+
+def test_ingest_exits_non_zero_naming_the_file_and_its_missing_columns(tmp_path):
+    result = cxkpi("ingest", TESTS_DIR / "ingest_files" / "fits_no_table.csv", "--db", tmp_path / "w.duckdb")
+    assert result.returncode == 1
+    assert "refused: fits_no_table.csv: fits no table" in result.stderr
+    assert "needs the columns order_id, customer_id, ordered_at, amount, channel" in result.stderr
+
+
+def test_ingest_if_empty_loads_only_into_an_empty_warehouse(tmp_path):
+    db = tmp_path / "w.duckdb"
+    assert "10 inserted" in cxkpi("ingest", GOLDEN_DIR, "--if-empty", "--db", db).stdout
+    second = cxkpi("ingest", GOLDEN_DIR, "--if-empty", "--db", db)
+    assert (second.returncode, "already holds data; nothing loaded" in second.stdout) == (0, True)
+
+
+def test_kpis_json_gives_value_n_owner_target_status_and_previous_value(db):
+    """Golden values for Q2 2026, worked out in tests/test_kpis.py."""
+    rows = kpis_json(db, "--start", "2026-04-01", "--end", "2026-06-30")
+    nps = rows["nps"]
+    assert (round(nps["value"], 2), nps["n"], nps["previous_value"]) == (16.67, 6, 100.0)
+    assert (nps["owner"], nps["target"], nps["direction"], nps["status"]) == ("Amara Okafor", 30.0, "higher", "missed")
+    response = rows["complaint_response_hours"]
+    assert (response["value"], response["n"], response["status"], response["awaiting_response"]) == (7.0, 4, "met", 1)
+    assert (rows["repeat_purchase_rate"]["value"], rows["brand_trust"]["n"]) == (50.0, 6)
+
+
+def test_kpis_default_to_the_last_full_quarter_of_data(db):
+    """The golden data runs to 2026-08-01, so the last full quarter is Q2 2026."""
+    result = cxkpi("kpis", "--db", db, "--json")
+    assert json.loads(result.stdout)["period"] == {"start": "2026-04-01", "end": "2026-06-30"}
+
+
+def test_kpis_filters_repeat_and_combine(db):
+    rows = kpis_json(db, "--start", "2026-04-01", "--end", "2026-06-30", "--filter", "region=EMEA")
+    assert (round(rows["nps"]["value"], 2), rows["nps"]["n"]) == (33.33, 3)
+    both = kpis_json(db, "--start", "2026-04-01", "--end", "2026-06-30",
+                     "--filter", "region=EMEA", "--filter", "region=APAC")
+    assert both["nps"]["n"] == 4  # R1, R2, R5 (EMEA) and R4 (APAC)
+
+
+def test_kpis_with_no_data_in_the_period_report_null_not_zero(db):
+    rows = kpis_json(db, "--start", "2030-01-01", "--end", "2030-03-31")
+    assert {row["value"] for row in rows.values()} == {None}
+    assert {row["status"] for row in rows.values()} == {"no data"}
+
+
+def test_kpis_refuse_a_registry_where_a_kpi_has_no_owner(db, tmp_path):
+    broken = (PROJECT_ROOT / "metrics.toml").read_text().replace(
+        'owner = { name = "Lukas Brenner", role = "VP Customer Service" }', "")
+    (tmp_path / "metrics.toml").write_text(broken)
+    result = cxkpi("kpis", "--db", db, "--registry", tmp_path / "metrics.toml")
+    assert result.returncode == 2
+    assert "KPI 'complaint_response_hours' has no owner" in result.stderr
+
+
+def test_a_malformed_filter_says_how_to_write_it(db):
+    result = cxkpi("kpis", "--db", db, "--filter", "country=FR")
+    assert result.returncode == 2
+    assert "use NAME=VALUE with NAME one of region, segment, channel" in result.stderr
+
+
+def test_the_database_can_come_from_the_environment(db):
+    result = cxkpi("kpis", "--start", "2026-04-01", "--end", "2026-06-30", env_db=db)
+    assert result.returncode == 0, result.stderr
+    assert re.search(r"Net Promoter Score\s+16\.7 points\s+n=6", result.stdout)
+
+
+def test_every_command_is_documented_in_the_readme():
+    """Like datasette's docs tests: a command the README does not show is a command nobody finds."""
+    readme = (PROJECT_ROOT / "README.md").read_text()
+    help_text = cxkpi("--help").stdout
+    commands = re.search(r"\{([a-z,-]+)\}", help_text).group(1).split(",")
+    assert commands, help_text
+    for command in commands:
+        assert f"python -m cxkpi {command}" in readme, f"README.md does not document `python -m cxkpi {command}`"

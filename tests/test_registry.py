@@ -1,0 +1,82 @@
+"""metrics.toml: every KPI has exactly one named owner, a target and a direction, or nothing starts."""
+
+import pytest
+
+from cxkpi.registry import RegistryError, load_registry
+
+VALID_KPI = """
+[[kpi]]
+id = "nps"
+title = "Net Promoter Score"
+unit = "points"
+direction = "higher"
+target = 30
+source = "survey_responses"
+description = "Promoters minus detractors."
+"""
+
+
+def registry_file(tmp_path, text):
+    path = tmp_path / "metrics.toml"
+    path.write_text(text)
+    return path
+
+
+def test_the_shipped_registry_gives_each_of_the_four_kpis_one_owner_and_a_target():
+    kpis = load_registry()
+    assert [kpi.id for kpi in kpis] == ["nps", "complaint_response_hours", "repeat_purchase_rate", "brand_trust"]
+    assert all(kpi.owner.name and kpi.owner.role for kpi in kpis)
+    assert {kpi.id: kpi.direction for kpi in kpis}["complaint_response_hours"] == "lower"
+
+
+def test_a_kpi_with_one_owner_loads(tmp_path):
+    [kpi] = load_registry(registry_file(tmp_path, VALID_KPI + 'owner = { name = "Amara Okafor", role = "CCO" }'))
+    assert (kpi.owner.name, kpi.owner.role, kpi.target) == ("Amara Okafor", "CCO", 30.0)
+
+
+def test_a_kpi_without_an_owner_is_refused_by_name(tmp_path):
+    with pytest.raises(RegistryError, match="KPI 'nps' has no owner"):
+        load_registry(registry_file(tmp_path, VALID_KPI))
+
+
+@pytest.mark.parametrize(
+    "owners",
+    [
+        'owner = [{ name = "Amara Okafor", role = "CCO" }, { name = "Lukas Brenner", role = "VP" }]',
+        'owner = { name = "Amara Okafor", role = "CCO" }\nowners = [{ name = "Lukas Brenner", role = "VP" }]',
+    ],
+)
+def test_a_kpi_with_two_owners_is_refused_by_name(tmp_path, owners):
+    with pytest.raises(RegistryError, match="KPI 'nps' has two or more owners"):
+        load_registry(registry_file(tmp_path, VALID_KPI + owners))
+
+
+def test_a_kpi_without_a_target_is_refused_by_name(tmp_path):
+    text = VALID_KPI.replace("target = 30\n", "") + 'owner = { name = "Amara Okafor", role = "CCO" }'
+    with pytest.raises(RegistryError, match="KPI 'nps' has no target"):
+        load_registry(registry_file(tmp_path, text))
+
+
+def test_an_owner_without_a_name_is_no_owner(tmp_path):
+    with pytest.raises(RegistryError, match="KPI 'nps' has no owner"):
+        load_registry(registry_file(tmp_path, VALID_KPI + 'owner = { name = " ", role = "CCO" }'))
+
+
+def test_a_direction_other_than_higher_or_lower_is_refused(tmp_path):
+    text = VALID_KPI.replace('"higher"', '"up"') + 'owner = { name = "A", role = "B" }'
+    with pytest.raises(RegistryError, match="KPI 'nps' has direction 'up'; use 'higher' or 'lower'"):
+        load_registry(registry_file(tmp_path, text))
+
+
+def test_a_kpi_without_its_sql_file_is_refused(tmp_path):
+    text = VALID_KPI.replace('id = "nps"', 'id = "churn"') + 'owner = { name = "A", role = "B" }'
+    with pytest.raises(RegistryError, match="KPI 'churn' has no query file queries/churn.sql"):
+        load_registry(registry_file(tmp_path, text))
+
+
+def test_every_problem_is_reported_at_once(tmp_path):
+    second = VALID_KPI.replace('id = "nps"', 'id = "brand_trust"').replace("target = 30\n", "")
+    with pytest.raises(RegistryError) as refusal:
+        load_registry(registry_file(tmp_path, VALID_KPI + second))
+    assert "KPI 'nps' has no owner" in str(refusal.value)
+    assert "KPI 'brand_trust' has no target" in str(refusal.value)
