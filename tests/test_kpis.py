@@ -203,4 +203,5 @@ def test_overview_compares_with_the_previous_period(connection):
     assert response_time.change == 4.0  # 3 h -> 7 h
     assert response_time.change_is_improvement is False  # lower is better, so slower is worse
     assert reports["nps"].change_is_improvement is False
-    assert (reports["repeat_purchase_rate"].change, reports["repeat_purchase_rate"].change_is_improvement) == (50.0, True)
+    repeat = reports["repeat_purchase_rate"]
+    assert (repeat.change, repeat.change_is_improvement) == (50.0, True)

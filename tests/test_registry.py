@@ -70,7 +70,7 @@ def test_a_direction_other_than_higher_or_lower_is_refused(tmp_path):
 
 def test_a_kpi_without_its_sql_file_is_refused(tmp_path):
     text = VALID_KPI.replace('id = "nps"', 'id = "churn"') + 'owner = { name = "A", role = "B" }'
-    with pytest.raises(RegistryError, match="KPI 'churn' has no query file queries/churn.sql"):
+    with pytest.raises(RegistryError, match=r"KPI 'churn' has no query file queries/churn\.sql"):
         load_registry(registry_file(tmp_path, text))
 
 
