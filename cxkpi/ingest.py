@@ -111,7 +111,7 @@ def ingest_file(connection: duckdb.DuckDBPyConnection, path: Path) -> IngestResu
         connection.rollback()
         raise
     finally:
-        for name in ("staging", "typed", "problems", "accepted"):
+        for name in ("accepted", "deduplicated", "problems", "typed"):
             connection.execute(f"drop table if exists {name}")
 
 
@@ -159,15 +159,6 @@ def _load(connection: duckdb.DuckDBPyConnection, path: Path, header: list[str], 
     extra_columns = [
         (name, positional[index]) for index, name in enumerate(header) if normalise(name) not in table.column_names
     ]
-    connection.execute(
-        """create temp table staging as
-        select row_number() over () + 1 as source_row, *
-        from read_csv(
-            $path, auto_detect = false, header = true, columns = $columns,
-            delim = ',', quote = '"', escape = '"', strict_mode = true
-        )""",
-        {"path": str(path), "columns": dict.fromkeys(positional, "VARCHAR")},
-    )
     typed_columns = [
         f"{_typed_expression(column, source_column[column.name])} as {column.name}" for column in table.columns
     ]
@@ -180,9 +171,16 @@ def _load(connection: duckdb.DuckDBPyConnection, path: Path, header: list[str], 
     )
     connection.execute(
         f"""create temp table typed as
-        select source_row, {', '.join(typed_columns)}, {', '.join(raw_columns)}, {extra_json} as extra
-        from staging""",
-        extra_params,
+        select
+            row_number() over () + 1 as source_row,
+            {', '.join(typed_columns)},
+            {', '.join(raw_columns)},
+            {extra_json} as extra
+        from read_csv(
+            $path, auto_detect = false, header = true, columns = $columns,
+            delim = ',', quote = '"', escape = '"', strict_mode = true
+        )""",
+        {"path": str(path), "columns": dict.fromkeys(positional, "VARCHAR"), **extra_params},
     )
     connection.execute(
         "create temp table problems (source_row bigint, column_name varchar, value varchar, reason varchar)"
@@ -191,23 +189,28 @@ def _load(connection: duckdb.DuckDBPyConnection, path: Path, header: list[str], 
         connection.execute(f"insert into problems {check}")
 
     key = table.key
-    connection.execute(
-        f"""create temp table accepted as
-        select * exclude (source_row) from typed
-        where source_row not in (select source_row from problems)
-        qualify row_number() over (partition by {key} order by source_row desc) = 1"""
-    )
-    rows_read = connection.execute("select count(*) from staging").fetchone()[0]
-    valid_rows = connection.execute(
-        "select count(*) from typed where source_row not in (select source_row from problems)"
-    ).fetchone()[0]
-    accepted_rows = connection.execute("select count(*) from accepted").fetchone()[0]
+    accepted = "typed"  # most files have no bad rows; then every typed row is accepted, uncopied
+    if connection.execute("select count(*) from problems").fetchone()[0]:
+        accepted = "accepted"
+        connection.execute("create temp table accepted as select * from typed anti join problems using (source_row)")
+    valid_rows, distinct_keys = connection.execute(f"select count(*), count(distinct {key}) from {accepted}").fetchone()
+    if distinct_keys < valid_rows:
+        # Exports repeat a key when a record changed during the export: the last row is the newest.
+        connection.execute(
+            f"""create temp table deduplicated as
+            select * from {accepted} qualify row_number() over (partition by {key} order by source_row desc) = 1"""
+        )
+        accepted = "deduplicated"
+    rows_read = connection.execute("select count(*) from typed").fetchone()[0]
+    accepted_rows = distinct_keys
+    # An upsert as delete + insert in this transaction: keys stay unique without a primary-key
+    # index, which made large loads several times slower (docs/decisions.md).
     rows_updated = connection.execute(
-        f"select count(*) from accepted semi join {table.name} using ({key})"
+        f"delete from {table.name} where {key} in (select {key} from {accepted})"
     ).fetchone()[0]
     column_list = ", ".join(table.column_names)
     connection.execute(
-        f"insert or replace into {table.name} ({column_list}, extra) select {column_list}, extra from accepted"
+        f"insert into {table.name} ({column_list}, extra) select {column_list}, extra from {accepted}"
     )
 
     loaded_at = datetime.now().replace(microsecond=0)
@@ -255,8 +258,13 @@ def _first_lines(error: duckdb.Error) -> str:
 def _typed_expression(column: Column, source: str) -> str:
     value = f"nullif(trim({source}), '')"
     if column.kind == "timestamp":
-        # Via timestamptz so that an explicit offset (+02:00, Z) is honoured and stored as UTC.
-        return f"timezone('UTC', try_cast({value} as timestamptz))"
+        # A value with an offset (+02:00, Z) goes through timestamptz so it is stored in UTC; a cast
+        # straight to timestamp would silently drop the offset. 'YYYY-MM-DD HH:MM:SS' (19 characters
+        # or fewer) has none, and takes the much faster direct cast.
+        return (
+            f"case when length({value}) <= 19 then try_cast({value} as timestamp) "
+            f"else timezone('UTC', try_cast({value} as timestamptz)) end"
+        )
     if column.kind == "amount":
         return f"try_cast({value} as decimal(18, 2))"
     if column.kind == "score":

@@ -112,11 +112,8 @@ def create_table_statements() -> list[str]:
     """DDL for every canonical table, plus the extra-columns JSON each keeps."""
     statements = []
     for table in TABLES.values():
-        columns = [
-            f"{column.name} {SQL_TYPES[column.kind]}"
-            + (" primary key" if column.name == table.key else "")
-            for column in table.columns
-        ]
+        # No primary key: the loader keeps keys unique (see cxkpi/ingest.py and docs/decisions.md).
+        columns = [f"{column.name} {SQL_TYPES[column.kind]}" for column in table.columns]
         # Columns an export carries beyond the canonical ones are kept, not dropped.
         columns.append("extra json")
         statements.append(f"create table if not exists {table.name} ({', '.join(columns)})")

@@ -16,18 +16,15 @@ create or replace temp macro bucket_start(ts, grain, period_start) as
         else period_start::date
     end;
 
--- The last day of the bucket that starts on bucket_day, clipped to the period's end.
-create or replace temp macro bucket_end(bucket_day, grain, period_end) as
-    case grain
-        when 'week' then least((date_trunc('week', bucket_day) + interval 6 day)::date, period_end::date)
-        when 'month' then least(last_day(bucket_day), period_end::date)
-        else period_end::date
-    end;
-
 -- A filter list left empty means "all"; otherwise the value must be in it.
 -- A record whose value is unknown (null) drops out once a filter is set.
 create or replace temp macro matches(value, allowed) as
     len(allowed) = 0 or coalesce(list_contains(allowed, value), false);
+
+-- With a region or segment filter set, a record is kept only if its customer passed the filter
+-- (customer_id here comes from the filtered customers CTE, so it is null when the customer did not).
+create or replace temp macro customer_kept(filtered_customer_id, regions, segments) as
+    (len(regions) = 0 and len(segments) = 0) or filtered_customer_id is not null;
 
 -- Which attribute a breakdown slices by; null when there is no breakdown.
 create or replace temp macro slice_of(breakdown, region, segment, channel) as

@@ -15,65 +15,57 @@
 
 with
 
-params as (
-    select
-        $period_start::date as period_start,
-        $period_end::date as period_end,
-        $regions::varchar[] as regions,
-        $segments::varchar[] as segments,
-        $channels::varchar[] as channels,
-        $grain::varchar as grain,
-        $breakdown::varchar as breakdown
-),
-
 orders as (
     select * from orders
 ),
 
 customers as (
-    select * from customers
+    -- Region and segment filters apply here, before the join, so DuckDB joins fewer rows.
+    select customer_id, region, segment
+    from customers
+    where matches(region, $regions::varchar[])
+        and matches(segment, $segments::varchar[])
 ),
 
 counted_orders as (
     select
         orders.customer_id,
         orders.ordered_at,
-        slice_of(params.breakdown, customers.region, customers.segment, orders.channel) as slice
+        slice_of($breakdown::varchar, customers.region, customers.segment, orders.channel) as slice
     from orders
-    cross join params
     left join customers on customers.customer_id = orders.customer_id
     where orders.customer_id is not null
         and coalesce(lower(orders.status), '') not in ('cancelled', 'canceled')
-        and orders.ordered_at < params.period_end + interval 1 day
-        and matches(customers.region, params.regions)
-        and matches(customers.segment, params.segments)
-        and matches(orders.channel, params.channels)
+        and orders.ordered_at < $period_end::date + interval 1 day
+        and customer_kept(customers.customer_id, $regions::varchar[], $segments::varchar[])
+        and matches(orders.channel, $channels::varchar[])
 ),
 
-buyers_in_period as (
-    select distinct
+orders_per_bucket as (
+    -- Orders before the period fall in a null bucket: they count towards "2+ orders" only.
+    select
         counted_orders.customer_id,
         counted_orders.slice,
-        bucket_start(counted_orders.ordered_at, params.grain, params.period_start) as bucket_start
+        case
+            when in_period(counted_orders.ordered_at, $period_start::date, $period_end::date)
+                then bucket_start(counted_orders.ordered_at, $grain::varchar, $period_start::date)
+        end as bucket_start,
+        count(*) as orders
     from counted_orders
-    cross join params
-    where in_period(counted_orders.ordered_at, params.period_start, params.period_end)
+    group by all
 ),
 
-buyer_order_counts as (
+orders_to_bucket_end as (
+    -- A running total per customer instead of a self-join: each bucket's count is every order
+    -- up to that bucket's end.
     select
-        buyers_in_period.customer_id,
-        buyers_in_period.slice,
-        buyers_in_period.bucket_start,
-        count(*) as orders_to_bucket_end
-    from buyers_in_period
-    cross join params
-    inner join counted_orders
-        on counted_orders.customer_id = buyers_in_period.customer_id
-        and counted_orders.slice is not distinct from buyers_in_period.slice
-        and counted_orders.ordered_at
-            < bucket_end(buyers_in_period.bucket_start, params.grain, params.period_end) + interval 1 day
-    group by buyers_in_period.customer_id, buyers_in_period.slice, buyers_in_period.bucket_start
+        customer_id,
+        slice,
+        bucket_start,
+        sum(orders) over (
+            partition by customer_id, slice order by bucket_start asc nulls first
+        ) as orders_to_bucket_end
+    from orders_per_bucket
 ),
 
 final as (
@@ -83,7 +75,8 @@ final as (
         100.0 * count(*) filter (where orders_to_bucket_end >= 2) / count(*) as value,
         count(*) as n,
         count(*) filter (where orders_to_bucket_end >= 2) as repeat_customers
-    from buyer_order_counts
+    from orders_to_bucket_end
+    where bucket_start is not null
     group by bucket_start, slice
 )
 

@@ -110,6 +110,16 @@ def test_loading_the_same_file_twice_leaves_the_same_rows(db_path):
     assert {table: rows(db_path, f"select * from {table} order by all") for table in before} == before
 
 
+def test_keys_stay_unique_across_overlapping_loads(db_path):
+    """The loader, not a database index, keeps keys unique: check every table after repeated loads."""
+    ingest_paths(db_path, [GOLDEN_DIR, GOLDEN_DIR])
+    load(db_path, "orders_with_bad_rows.csv", "orders_update.csv")
+    for table, key in [("customers", "customer_id"), ("orders", "order_id"),
+                       ("survey_responses", "response_id"), ("complaints", "complaint_id")]:
+        [(total, distinct)] = rows(db_path, f"select count(*), count(distinct {key}) from {table}")
+        assert total == distinct, table
+
+
 @pytest.mark.parametrize(
     ("name", "message"),
     [
