@@ -18,10 +18,10 @@ import duckdb
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import pandas_kpis  # noqa: E402
-from cxkpi import kpis, registry, sample_data, warehouse  # noqa: E402
-from cxkpi.ingest import ingest_paths  # noqa: E402
-from cxkpi.kpis import Filters  # noqa: E402
+from bench import pandas_kpis
+from cxkpi import kpis, registry, sample_data, warehouse
+from cxkpi.ingest import ingest_paths
+from cxkpi.kpis import Filters
 
 WORK_DIR = warehouse.PROJECT_ROOT / "data" / "bench"
 FULL_SIZE = {"customers": 200_000, "orders": 1_000_000, "survey_responses": 300_000, "complaints": 100_000}
@@ -107,7 +107,10 @@ def _compare(reports: list[kpis.KpiReport], expected: dict) -> list[str]:
     mismatches = []
     for report in reports:
         want = expected[report.kpi.id]
-        got = {"current": (report.current.value, report.current.n), "previous": (report.previous.value, report.previous.n)}
+        got = {
+            "current": (report.current.value, report.current.n),
+            "previous": (report.previous.value, report.previous.n),
+        }
         for name in ("current", "previous"):
             if not (_same(got[name][0], want[name][0]) and got[name][1] == want[name][1]):
                 mismatches.append(f"{report.kpi.id} {name}: SQL {got[name]} vs pandas {want[name]}")
