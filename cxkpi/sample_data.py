@@ -6,7 +6,7 @@ about five hours), the data carries two findings a CX dashboard should surface:
 
 1. Slow answers cost customers: a customer whose complaint waited long for a first reply
    is more likely to stop buying, and scores us lower afterwards.
-2. A service dip: in the peak season one year before the window's last quarter
+2. A service dip: in the latest Oct-Dec peak season with a full quarter after it
    (Q4 2025 with the default end date) replies are far slower and NPS and trust drop.
 
 Everything is drawn from one ``random.Random(seed)`` in a fixed order, and all values are
