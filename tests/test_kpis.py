@@ -11,6 +11,7 @@ import pytest
 from cxkpi import kpis
 from cxkpi.kpis import Filters
 from cxkpi.periods import Period
+from cxkpi.registry import Kpi, Owner
 from cxkpi.warehouse import reading
 
 Q2 = Period(date(2026, 4, 1), date(2026, 6, 30))
@@ -177,17 +178,20 @@ def test_previous_period_has_equal_length_and_ends_the_day_before():
     assert PREVIOUS.days == Q2.days == 91
 
 
-def test_status_respects_direction(golden_db):
-    from cxkpi.registry import load_registry
+def kpi_with(direction: str, target: float) -> Kpi:
+    return Kpi(id="x", title="X", unit="", direction=direction, target=target, source="orders",
+               description="", owner=Owner("A", "B"))
 
-    registry = {kpi.id: kpi for kpi in load_registry()}
-    response_time = registry["complaint_response_hours"]  # target 8 h, lower is better
-    assert kpis.status_of(response_time, 7.0) == "met"
-    assert kpis.status_of(response_time, 8.5) == "missed"
-    nps = registry["nps"]  # target 30 points, higher is better
-    assert kpis.status_of(nps, 30.0) == "met"
-    assert kpis.status_of(nps, 16.7) == "missed"
-    assert kpis.status_of(nps, None) == "no data"
+
+def test_status_respects_direction():
+    lower_is_better = kpi_with("lower", 8)  # like response hours
+    assert kpis.status_of(lower_is_better, 7.0) == "met"
+    assert kpis.status_of(lower_is_better, 8.0) == "met"
+    assert kpis.status_of(lower_is_better, 8.5) == "missed"
+    higher_is_better = kpi_with("higher", 30)  # like NPS
+    assert kpis.status_of(higher_is_better, 30.0) == "met"
+    assert kpis.status_of(higher_is_better, 16.7) == "missed"
+    assert kpis.status_of(higher_is_better, None) == "no data"
 
 
 def test_overview_compares_with_the_previous_period(connection):
