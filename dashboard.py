@@ -1,0 +1,28 @@
+"""cxkpi executive overview: every KPI, its owner and its target on one screen.
+
+Run with `streamlit run dashboard.py` (or `make run`). The KPI pages live in pages/.
+"""
+
+import streamlit as st
+
+from ui import cards, data, sidebar
+from ui import formatting as fmt
+
+COLUMNS = 4
+
+page = sidebar.render("Overview")
+
+st.title("Customer experience KPIs")
+st.markdown(
+    f"**{fmt.period(page.period)}** · {page.filters.describe()} · "
+    f"compared with {fmt.period(page.period.previous())}"
+)
+
+reports = data.overview(page.db_path, page.kpis, page.period, page.filters)
+on_target = sum(report.status == "met" for report in reports)
+st.caption(f"{on_target} of {len(reports)} KPIs on target · every KPI has one accountable owner")
+
+for first in range(0, len(reports), COLUMNS):
+    for column, report in zip(st.columns(COLUMNS), reports[first : first + COLUMNS], strict=False):
+        with column:
+            cards.kpi_card(report, details_page=sidebar.page_for(report.kpi.id))

@@ -1,0 +1,278 @@
+"""Every page of the app, run headless by streamlit.testing against real DuckDB files built from CSVs.
+
+The golden numbers (tests/golden, hand-checked) for the default period Q2 2026 = 2026-04-01..2026-06-30,
+previous period 2025-12-31..2026-03-31:
+    NPS +16.7 (n=6; previous +100), complaint response median 7.0 h (n=4, p90 19.8 h, 1 awaiting; previous 3.0 h),
+    repeat purchase 50.0% (n=4; previous 0.0%), brand trust 66.7% (n=6; previous 100.0%).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from cxkpi.ingest import ingest_paths
+from cxkpi.kpis import status_of
+from cxkpi.registry import DEFAULT_REGISTRY_PATH, Kpi, load_registry
+from tests.support import GOLDEN_DIR, PROJECT_ROOT, build_warehouse
+
+ENTRY = PROJECT_ROOT / "dashboard.py"
+KPI_PAGES = {
+    "nps": "pages/1_NPS.py",
+    "complaint_response_hours": "pages/2_Complaint_response.py",
+    "repeat_purchase_rate": "pages/3_Repeat_purchase.py",
+    "brand_trust": "pages/4_Brand_trust.py",
+}
+# value, n text, previous value, change; from the hand-checked golden data.
+GOLDEN = {
+    "nps": (16.7, "+16.7 pts", "n = 6 responses", "previous +100.0 pts", "-83.3 pts"),
+    "complaint_response_hours": (7.0, "7.0 h", "n = 4 answered complaints", "previous 3.0 h", "+4.0 h"),
+    "repeat_purchase_rate": (50.0, "50.0%", "n = 4 customers", "previous 0.0%", "+50.0 pts"),
+    "brand_trust": (66.7, "66.7%", "n = 6 responses", "previous 100.0%", "-33.3 pts"),
+}
+STATUS_WORDS = {"met": "On target", "missed": "Off target"}
+TIMEOUT = 30
+DASH = "\N{EN DASH}"  # between the two days of a period
+
+
+@pytest.fixture
+def registry() -> dict[str, Kpi]:
+    return {kpi.id: kpi for kpi in load_registry()}
+
+
+@pytest.fixture
+def app(golden_db: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
+    monkeypatch.setenv("CXKPI_DB", str(golden_db))
+    monkeypatch.delenv("CXKPI_REGISTRY", raising=False)
+    return AppTest.from_file(str(ENTRY), default_timeout=TIMEOUT)
+
+
+def card_text(at: AppTest, kpi_id: str) -> str:
+    """All the text of one KPI card (found by its container key), one element per line."""
+    card = at.get_by_key(f"card-{kpi_id}")
+    parts = [element.value for element in [*card.markdown, *card.caption]]
+    parts += [f"{metric.value} | {metric.delta} | {metric.proto.delta_description}" for metric in card.metric]
+    return "\n".join(parts)
+
+
+def all_text(at: AppTest) -> str:
+    elements = [*at.title, *at.markdown, *at.caption, *at.info, *at.error, *at.warning]
+    return "\n".join(element.value for element in elements)
+
+
+def assert_ran_cleanly(at: AppTest) -> None:
+    assert not at.exception, [exception.value for exception in at.exception]
+    assert not at.error, [error.value for error in at.error]
+
+
+def test_overview_shows_every_golden_number_with_its_owner(app: AppTest, registry: dict[str, Kpi]) -> None:
+    at = app.run()
+    assert_ran_cleanly(at)
+    assert at.title[0].value == "Customer experience KPIs"
+    intro = all_text(at)
+    assert f"Q2 2026 (1 Apr 2026 {DASH} 30 Jun 2026)" in intro  # the default: the last full quarter of data
+    assert "all customers and channels" in intro
+    assert f"compared with 31 Dec 2025 {DASH} 31 Mar 2026" in intro
+
+    for kpi_id, (number, shown, n_text, previous, change) in GOLDEN.items():
+        kpi = registry[kpi_id]
+        text = card_text(at, kpi_id)
+        assert kpi.title in text
+        assert f"{shown} | {change}" in text, text
+        assert n_text in text and previous in text, text
+        assert f"Owner:** {kpi.owner.name}, {kpi.owner.role}" in text, text
+        assert STATUS_WORDS[status_of(kpi, number)] in text, text
+        assert "Data through" in text and "loaded" in text, text
+    response = card_text(at, "complaint_response_hours")
+    assert "p90 19.8 h" in response and "1 awaiting a first response" in response
+    # Cards come in registry order.
+    assert [metric.label for metric in at.metric] == [kpi.title for kpi in registry.values()]
+
+
+def test_change_colour_and_word_follow_the_kpi_direction(app: AppTest) -> None:
+    at = app.run()
+    metrics = {metric.label: metric.proto for metric in at.metric}
+    # Response time went UP by 4 h: for a lower-is-better KPI that is worse.
+    assert "+4.0 h" in metrics["Complaint response time"].delta
+    assert metrics["Complaint response time"].delta_description == "worse"
+    # Repeat purchase went up 50 pts: better. NPS down: worse.
+    assert metrics["Repeat-purchase rate"].delta_description == "better"
+    assert metrics["Net Promoter Score"].delta_description == "worse"
+    better, worse = metrics["Repeat-purchase rate"].color, metrics["Complaint response time"].color
+    assert better != worse
+
+
+def test_region_filter_changes_the_numbers(app: AppTest) -> None:
+    at = app.run()
+    at.sidebar.multiselect(key="filter_region").select("EMEA").run()
+    assert_ran_cleanly(at)
+    nps = card_text(at, "nps")
+    assert "+33.3 pts" in nps and "n = 3 responses" in nps, nps
+    assert "16.7" not in nps
+    assert "region: EMEA" in all_text(at)
+
+
+def test_period_filter_changes_the_numbers(app: AppTest) -> None:
+    at = app.run()
+    at.sidebar.date_input(key="filter_start").set_value(date(2025, 12, 31))
+    at.sidebar.date_input(key="filter_end").set_value(date(2026, 3, 31)).run()
+    assert_ran_cleanly(at)
+    assert "+100.0 pts" in card_text(at, "nps")
+    assert "3.0 h" in card_text(at, "complaint_response_hours")
+    assert f"31 Dec 2025 {DASH} 31 Mar 2026" in all_text(at)
+
+
+def test_a_start_after_the_end_moves_the_end_instead_of_failing(app: AppTest) -> None:
+    at = app.run()
+    at.sidebar.date_input(key="filter_start").set_value(date(2026, 8, 1)).run()
+    assert_ran_cleanly(at)
+    assert at.sidebar.date_input(key="filter_end").value == date(2026, 8, 1)
+
+
+def test_filters_survive_switching_pages(app: AppTest) -> None:
+    at = app.run()
+    at.sidebar.multiselect(key="filter_region").select("EMEA").run()
+
+    at.switch_page(KPI_PAGES["nps"]).run()
+    assert_ran_cleanly(at)
+    assert at.sidebar.multiselect(key="filter_region").value == ["EMEA"]
+    assert "+33.3 pts" in card_text(at, "nps")
+
+    # Set another filter on a KPI page; both apply on the next page and back on the overview.
+    at.sidebar.multiselect(key="filter_channel").select("web").run()
+    at.switch_page(KPI_PAGES["complaint_response_hours"]).run()
+    assert at.sidebar.multiselect(key="filter_channel").value == ["web"]
+    assert "region: EMEA; channel: web" in all_text(at)
+    at.switch_page("dashboard.py").run()
+    assert_ran_cleanly(at)
+    assert at.sidebar.multiselect(key="filter_region").value == ["EMEA"]
+    assert at.sidebar.multiselect(key="filter_channel").value == ["web"]
+    # EMEA web responses in Q2: R1 (10) and R5 (0) -> 1 promoter, 1 detractor.
+    assert "0.0 pts" in card_text(at, "nps") and "n = 2 responses" in card_text(at, "nps")
+
+
+def test_reset_restores_the_default_period_and_all_customers(app: AppTest) -> None:
+    at = app.run()
+    at.sidebar.multiselect(key="filter_region").select("EMEA").run()
+    at.sidebar.date_input(key="filter_start").set_value(date(2026, 5, 1)).run()
+    at.sidebar.button(key="filter_reset").click().run()
+    assert at.sidebar.multiselect(key="filter_region").value == []
+    assert at.sidebar.date_input(key="filter_start").value == date(2026, 4, 1)
+    assert "+16.7 pts" in card_text(at, "nps")
+
+
+@pytest.mark.parametrize("kpi_id", list(KPI_PAGES))
+def test_every_kpi_page_renders_its_title_numbers_and_definition(
+    app: AppTest, registry: dict[str, Kpi], kpi_id: str
+) -> None:
+    at = app.run()
+    at.switch_page(KPI_PAGES[kpi_id]).run()
+    assert_ran_cleanly(at)
+    kpi = registry[kpi_id]
+    assert at.title[0].value == kpi.title
+    text = all_text(at)
+    assert kpi.description in text
+    assert kpi.owner.name in text
+    assert GOLDEN[kpi_id][1] in card_text(at, kpi_id)
+    # The sidebar navigation and filters are drawn by the page itself.
+    links = [link.proto.label for link in at.sidebar.get("page_link")]
+    assert links == ["Overview", *(kpi.title for kpi in registry.values())]
+    assert at.sidebar.multiselect(key="filter_region").options == ["APAC", "EMEA", "North America"]
+    # The definition comes from the header of the KPI's own SQL file.
+    first_line = kpi.query_path.read_text(encoding="utf-8").splitlines()[0].removeprefix("-- ")
+    assert first_line.startswith(f"{kpi_id}:")
+    assert first_line in at.expander[0].code[0].value
+    assert "Formula:" in at.expander[0].code[0].value
+
+
+def test_nps_breakdown_and_trend_follow_their_controls(app: AppTest, registry: dict[str, Kpi]) -> None:
+    at = app.run()
+    at.switch_page(KPI_PAGES["nps"]).run()
+    table = at.dataframe[0].value
+    rows = list(zip(table["Region"], table["value"].round(1), table["n"], table["status"], strict=True))
+    # Best first; C99 answered without a customer record: it shows as (unknown) rather than vanishing.
+    expected = [("(unknown)", 100.0, 1), ("EMEA", 33.3, 3), ("North America", 0.0, 1), ("APAC", -100.0, 1)]
+    assert rows == [
+        (region, value, n, STATUS_WORDS[status_of(registry["nps"], value)]) for region, value, n in expected
+    ]
+
+    at.segmented_control(key="nps_breakdown").set_value("channel").run()
+    table = at.dataframe[0].value
+    assert dict(zip(table["Channel"], table["n"], strict=True)) == {"app": 1, "store": 1, "web": 4}
+
+    at.segmented_control(key="nps_grain").set_value("week").run()
+    assert_ran_cleanly(at)
+    assert at.segmented_control(key="nps_grain").value == "week"
+
+
+def test_new_data_shows_up_on_the_next_interaction(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Results are cached on the db file's mtime and size, so a load by another process is not hidden."""
+    db = build_warehouse(tmp_path / "growing.duckdb", GOLDEN_DIR)
+    monkeypatch.setenv("CXKPI_DB", str(db))
+    at = AppTest.from_file(str(ENTRY), default_timeout=TIMEOUT).run()
+    assert "n = 6 responses" in card_text(at, "nps")
+
+    extra = tmp_path / "survey_responses_more.csv"
+    extra.write_text(
+        "response_id,customer_id,responded_at,recommend_score,trust_score,csat_score,comment,channel\n"
+        "R100,C2,2026-06-15 10:00:00,10,5,5,,web\n",
+        encoding="utf-8",
+    )
+    _, refusals = ingest_paths(db, [extra])
+    assert not refusals
+    at.run()
+    nps = card_text(at, "nps")
+    assert "n = 7 responses" in nps and "+28.6 pts" in nps, nps
+
+
+def test_an_empty_warehouse_shows_how_to_load_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CXKPI_DB", str(tmp_path / "empty.duckdb"))
+    at = AppTest.from_file(str(ENTRY), default_timeout=TIMEOUT).run()
+    assert not at.exception
+    assert "python -m cxkpi ingest sample_data" in at.info[0].value
+    assert "make run" in at.info[0].value
+    assert not at.metric
+    at.switch_page(KPI_PAGES["brand_trust"]).run()
+    assert not at.exception
+    assert "python -m cxkpi ingest sample_data" in at.info[0].value
+
+
+def test_a_kpi_without_an_owner_stops_the_app_naming_the_kpi(
+    golden_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The real registry with the owner line of one KPI taken out.
+    text = DEFAULT_REGISTRY_PATH.read_text(encoding="utf-8")
+    blocks = text.split("[[kpi]]")
+    target = next(i for i, block in enumerate(blocks) if re.search(r'^id = "brand_trust"$', block, re.MULTILINE))
+    blocks[target] = re.sub(r"^owner = .*\n", "", blocks[target], flags=re.MULTILINE)
+    registry_file = tmp_path / "metrics.toml"
+    registry_file.write_text("[[kpi]]".join(blocks), encoding="utf-8")
+
+    monkeypatch.setenv("CXKPI_DB", str(golden_db))
+    monkeypatch.setenv("CXKPI_REGISTRY", str(registry_file))
+    at = AppTest.from_file(str(ENTRY), default_timeout=TIMEOUT).run()
+    assert not at.exception
+    message = at.error[0].value
+    assert "KPI 'brand_trust' has no owner" in message, message
+    assert str(registry_file) in message
+    assert not at.metric  # nothing is shown from a registry that fails validation
+    assert not at.sidebar.get("multiselect")
+    at.switch_page(KPI_PAGES["nps"]).run()
+    assert "KPI 'brand_trust' has no owner" in at.error[0].value
+    assert not at.metric
+
+
+def test_every_page_file_is_linked_and_every_registry_kpi_has_a_page(registry: dict[str, Kpi]) -> None:
+    from ui.sidebar import KPI_PAGES as LINKED_PAGES
+
+    assert LINKED_PAGES == KPI_PAGES
+    assert sorted(KPI_PAGES) == sorted(registry)
+    assert sorted(KPI_PAGES.values()) == sorted(
+        str(path.relative_to(PROJECT_ROOT)) for path in (PROJECT_ROOT / "pages").glob("*.py")
+    )

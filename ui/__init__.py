@@ -1,0 +1,1 @@
+"""Shared Streamlit components for the cxkpi app; pages import these and hold layout only."""

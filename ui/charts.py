@@ -1,0 +1,123 @@
+"""Altair charts: the card sparkline, the trend with its target line, and the breakdown bars."""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from cxkpi.kpis import KpiReport, status_of
+from cxkpi.registry import Kpi
+from ui import formatting as fmt
+
+LINE = "#1f4e79"  # the theme's primary colour
+TARGET = "#6b7280"
+# Okabe-Ito blue / vermillion: told apart with every common colour-vision deficiency; words go with them.
+ON_TARGET, OFF_TARGET = "#0072B2", "#D55E00"
+BUCKETS = {"week": ("Week starting", "%-d %b"), "month": ("Month", "%b %Y")}
+
+
+def _labelled(frame: pd.DataFrame, kpi: Kpi, grain: str = "month") -> pd.DataFrame:
+    """Keep rows with a value and add text columns for tooltips (Altair cannot call our formatters)."""
+    frame = frame.dropna(subset=["value"]).copy()
+    frame["shown"] = [fmt.value(kpi, number) for number in frame["value"]]
+    frame["count"] = [f"{int(n):,}" for n in frame["n"]]
+    if "bucket_start" in frame:
+        frame["bucket_start"] = pd.to_datetime(frame["bucket_start"])
+        show = fmt.day if grain == "week" else (lambda stamp: f"{stamp:%b %Y}")
+        frame["bucket"] = [show(stamp) for stamp in frame["bucket_start"]]
+    return frame
+
+
+def _datetime(stamp: pd.Timestamp) -> alt.DateTime:
+    return alt.DateTime(year=stamp.year, month=stamp.month, date=stamp.day)
+
+
+def _target_line(kpi: Kpi, channel: str = "y") -> alt.Chart:
+    """A dashed line at the target. alt.datum rather than a one-row data frame: layering a second
+    data set made Vega-Lite draw some charts 0 px high and merged the axis titles."""
+    encoding = {channel: alt.datum(kpi.target)}
+    return alt.Chart().mark_rule(color=TARGET, strokeDash=[4, 4], strokeWidth=1.5).encode(**encoding)
+
+
+def sparkline(report: KpiReport) -> None:
+    """Monthly values over the trailing 12 months, target dashed, no axes: shape at a glance."""
+    frame = _labelled(report.sparkline, report.kpi)
+    if frame.empty:
+        st.caption("No monthly data in the last 12 months")
+        return
+    base = alt.Chart(frame).encode(
+        x=alt.X("bucket_start:T", axis=None),
+        y=alt.Y("value:Q", axis=None, scale=alt.Scale(zero=False, nice=False)),
+        tooltip=[
+            alt.Tooltip("bucket:N", title="Month"),
+            alt.Tooltip("shown:N", title=report.kpi.title),
+            alt.Tooltip("count:N", title="n"),
+        ],
+    )
+    line = base.mark_line(color=LINE, strokeWidth=2) + base.mark_circle(color=LINE, size=22, opacity=1)
+    title = alt.TitleParams("Last 12 months, monthly", fontSize=11, fontWeight="normal", color=TARGET, anchor="start")
+    chart = (line + _target_line(report.kpi)).properties(height=56, title=title).configure_view(stroke=None)
+    st.altair_chart(chart, width="stretch", theme=None)
+
+
+def trend(frame: pd.DataFrame, kpi: Kpi, grain: str) -> None:
+    frame = _labelled(frame, kpi, grain)
+    if frame.empty:
+        st.info("No data for this period and these filters.", icon=":material/info:")
+        return
+    title, date_format = BUCKETS.get(grain, (grain, "%-d %b %Y"))
+    base = alt.Chart(frame).encode(
+        x=alt.X(
+            "bucket_start:T", title=title,
+            # Ticks exactly on the buckets: Vega's own week ticks fall on Sundays, our weeks start on Mondays.
+            axis=alt.Axis(format=date_format, values=[_datetime(stamp) for stamp in frame["bucket_start"]]),
+        ),
+        y=alt.Y("value:Q", title=f"{kpi.title} ({fmt.unit_symbol(kpi)})", scale=alt.Scale(zero=False)),
+        tooltip=[
+            alt.Tooltip("bucket:N", title=title),
+            alt.Tooltip("shown:N", title=kpi.title),
+            alt.Tooltip("count:N", title="n"),
+        ],
+    )
+    line = base.mark_line(color=LINE, strokeWidth=2.5) + base.mark_circle(color=LINE, size=70, opacity=1)
+    label = (
+        alt.Chart()
+        .mark_text(align="right", baseline="bottom", dy=-3, color=TARGET)
+        .encode(y=alt.datum(kpi.target), x=alt.value(alt.expr("width")), text=alt.datum(f"Target {fmt.target(kpi)}"))
+    )
+    st.altair_chart((line + _target_line(kpi) + label).properties(height=300), width="stretch")
+
+
+def breakdown(frame: pd.DataFrame, kpi: Kpi, dimension: str) -> None:
+    """One bar per slice, coloured and labelled by whether it meets the target (best first)."""
+    frame = _labelled(frame, kpi)
+    if frame.empty:
+        st.info("No data for this period and these filters.", icon=":material/info:")
+        return
+    frame["status"] = [fmt.status(status_of(kpi, number)) for number in frame["value"]]
+    # An explicit order: a sort by field was dropped once the chart had layers.
+    best_first = frame.sort_values("value", ascending=kpi.direction != "higher")["slice"].tolist()
+    base = alt.Chart(frame).encode(
+        y=alt.Y("slice:N", title=None, sort=best_first),
+        x=alt.X("value:Q", title=f"{kpi.title} ({fmt.unit_symbol(kpi)})"),
+        tooltip=[
+            alt.Tooltip("slice:N", title=dimension.title()),
+            alt.Tooltip("shown:N", title=kpi.title),
+            alt.Tooltip("count:N", title="n"),
+            alt.Tooltip("status:N", title="Status"),
+        ],
+    )
+    # No legend: in Streamlit 1.67 a colour legend squeezed the bars into a fraction of the height
+    # (and a top/bottom one collapsed them). The caption and the table's Status column say it in words.
+    bars = base.mark_bar().encode(
+        color=alt.Color(
+            "status:N", legend=None,
+            scale=alt.Scale(domain=["On target", "Off target"], range=[ON_TARGET, OFF_TARGET]),
+        )
+    )
+    labels = base.mark_text(align="left", dx=4, color="#1f2937").encode(text="shown:N")
+    # Streamlit sizes the whole chart (axes included) to this height, so leave room for the x axis.
+    height = 90 + 36 * len(frame)
+    st.altair_chart((bars + labels + _target_line(kpi, "x")).properties(height=height), width="stretch")
+    st.caption(f"Blue bars meet the target ({fmt.target(kpi)}, dashed line); orange bars miss it.")

@@ -1,0 +1,136 @@
+"""Everything the pages read: the registry, and KPI numbers from cxkpi.kpis, cached per warehouse version.
+
+Each cached function takes the db file's (mtime, size) "stamp" as an argument, so a rerun is
+served from the cache while a load by another process changes the stamp and shows new data on
+the next interaction. Connections are opened per computation and closed at once (warehouse.reading),
+so a loader can take its write lock between reruns.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
+
+import duckdb
+import pandas as pd
+import streamlit as st
+
+from cxkpi import kpis as kpi_api
+from cxkpi.kpis import Breakdown, Filters, Grain, KpiReport
+from cxkpi.periods import Period
+from cxkpi.registry import DEFAULT_REGISTRY_PATH, Kpi, load_registry
+from cxkpi.warehouse import reading, resolve_db_path
+
+REGISTRY_ENV = "CXKPI_REGISTRY"
+# A loader holds DuckDB's write lock for a moment; a reader that hits it waits and tries again.
+LOCK_RETRIES = 10
+LOCK_WAIT_SECONDS = 0.3
+
+Stamp = tuple[int, ...]
+T = TypeVar("T")
+
+
+class WarehouseBusyError(RuntimeError):
+    """The warehouse stayed locked by a writer for longer than the retries allow."""
+
+
+@dataclass(frozen=True)
+class Context:
+    """What the sidebar needs before any KPI is computed."""
+
+    default_period: Period | None  # None: the warehouse holds no data yet
+    choices: dict[str, list[str]]
+
+
+def registry_path() -> Path:
+    """$CXKPI_REGISTRY lets tests and trials point the app at another metrics.toml."""
+    return Path(os.environ.get(REGISTRY_ENV) or DEFAULT_REGISTRY_PATH)
+
+
+def load_kpis() -> list[Kpi]:
+    """Not cached: it is cheap, and an edited metrics.toml should take effect on the next rerun."""
+    return load_registry(registry_path())
+
+
+def db_path() -> Path:
+    return resolve_db_path()
+
+
+def stamp(path: Path) -> Stamp:
+    """(mtime_ns, size) of the db file and its WAL; changes whenever a writer commits."""
+    parts: list[int] = []
+    for candidate in (path, path.with_name(path.name + ".wal")):
+        try:
+            stats = candidate.stat()
+            parts += [stats.st_mtime_ns, stats.st_size]
+        except FileNotFoundError:
+            parts += [0, 0]
+    return tuple(parts)
+
+
+def context(path: Path) -> Context:
+    return _context(str(path), stamp(path))
+
+
+def overview(path: Path, kpis: list[Kpi], period: Period, filters: Filters) -> list[KpiReport]:
+    return _overview(str(path), stamp(path), tuple(kpis), period, filters)
+
+
+def kpi_frame(
+    path: Path, kpi_id: str, period: Period, filters: Filters, grain: Grain = "period", breakdown: Breakdown = "none"
+) -> pd.DataFrame:
+    return _kpi_frame(str(path), stamp(path), kpi_id, period, filters, grain, breakdown)
+
+
+def definition_comment(kpi: Kpi) -> str:
+    """The comment block at the top of queries/<id>.sql: the explanation lives with the SQL it explains."""
+    lines = []
+    for line in kpi.query_path.read_text(encoding="utf-8").splitlines():
+        if not line.startswith("--"):
+            break
+        lines.append(line.removeprefix("--").removeprefix(" "))
+    return "\n".join(lines)
+
+
+def _with_connection(path: str, compute: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
+    for attempt in range(LOCK_RETRIES):
+        try:
+            with reading(Path(path)) as connection:
+                return compute(connection)
+        except duckdb.IOException as error:
+            if "lock" not in str(error).lower():
+                raise
+            if attempt == LOCK_RETRIES - 1:
+                raise WarehouseBusyError(str(error)) from error
+            time.sleep(LOCK_WAIT_SECONDS)
+    raise AssertionError("unreachable")
+
+
+# stamp_key is unused in the bodies on purpose: it is part of the cache key (so no leading underscore,
+# which would make st.cache_data leave it out of the key).
+@st.cache_data(show_spinner=False, max_entries=64)
+def _context(path: str, stamp_key: Stamp) -> Context:
+    return _with_connection(
+        path, lambda connection: Context(kpi_api.default_period(connection), kpi_api.distinct_values(connection))
+    )
+
+
+@st.cache_data(show_spinner="Computing KPIs…", max_entries=256)
+def _overview(
+    path: str, stamp_key: Stamp, kpis: tuple[Kpi, ...], period: Period, filters: Filters
+) -> list[KpiReport]:
+    return _with_connection(path, lambda connection: kpi_api.overview(connection, list(kpis), period, filters))
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _kpi_frame(
+    path: str, stamp_key: Stamp, kpi_id: str, period: Period, filters: Filters, grain: Grain, breakdown: Breakdown
+) -> pd.DataFrame:
+    return _with_connection(
+        path,
+        lambda connection: kpi_api.run_kpi_query(connection, kpi_id, period, filters, grain=grain, breakdown=breakdown),
+    )

@@ -1,0 +1,89 @@
+"""Plain-text formatting of KPI numbers, periods and timestamps (no Streamlit here, so it is easy to test)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from cxkpi.periods import Period, quarter_of
+from cxkpi.registry import Kpi
+
+# What n counts, by the KPI's source table: the card says "n = 6 responses", not just "n = 6".
+N_NOUNS = {
+    "survey_responses": ("response", "responses"),
+    "complaints": ("answered complaint", "answered complaints"),
+    "orders": ("customer", "customers"),
+    "customers": ("customer", "customers"),
+}
+EN_DASH = "\N{EN DASH}"
+UNIT_SYMBOLS = {"points": "pts", "hours": "h", "%": "%"}
+STATUS_LABELS = {"met": "On target", "missed": "Off target", "no data": "No data"}
+
+
+def value(kpi: Kpi, number: float | None, decimals: int = 1) -> str:
+    """The number in the KPI's unit: '+16.7 pts', '7.0 h', '50.0%'; 'No data' for None (never 0)."""
+    if number is None:
+        return "No data"
+    if kpi.unit == "points":
+        # NPS runs -100..+100, so the sign carries meaning even when positive.
+        sign = "+" if round(number, decimals) > 0 else ""
+        return f"{sign}{number:,.{decimals}f} pts"
+    if kpi.unit == "hours":
+        return f"{number:,.{decimals}f} h"
+    if kpi.unit == "%":
+        return f"{number:,.{decimals}f}%"
+    return f"{number:,.{decimals}f} {kpi.unit}"
+
+
+def unit_symbol(kpi: Kpi) -> str:
+    return UNIT_SYMBOLS.get(kpi.unit, kpi.unit)
+
+
+def change(kpi: Kpi, difference: float) -> str:
+    """A change between periods, always signed; % KPIs change by percentage points ('pts')."""
+    unit = "h" if kpi.unit == "hours" else "pts"
+    return f"{difference:+,.1f} {unit}"
+
+
+def target(kpi: Kpi) -> str:
+    """'≥ +30 pts' or '≤ 8 h': the comparison says which direction is good."""
+    decimals = 0 if float(kpi.target).is_integer() else 1
+    comparison = "≥" if kpi.direction == "higher" else "≤"
+    return f"{comparison} {value(kpi, kpi.target, decimals)}"
+
+
+def count(kpi: Kpi, n: int) -> str:
+    singular, plural = N_NOUNS.get(kpi.source, ("record", "records"))
+    return f"n = {n:,} {singular if n == 1 else plural}"
+
+
+def status(code: str) -> str:
+    return STATUS_LABELS.get(code, code)
+
+
+def day(moment: date | datetime | None) -> str:
+    """'1 Jul 2026' (built by hand: %-d is not portable)."""
+    if moment is None:
+        return "unknown"
+    return f"{moment.day} {moment:%b %Y}"
+
+
+def timestamp(moment: datetime | None) -> str:
+    if moment is None:
+        return "unknown"
+    return f"{day(moment)} {moment:%H:%M}"
+
+
+def period(span: Period) -> str:
+    """'Q2 2026 (1 Apr 2026 - 30 Jun 2026)' for a calendar quarter, else '3 Feb 2026 - 15 May 2026' (en dash)."""
+    text = f"{day(span.start)} {EN_DASH} {day(span.end)}"
+    if quarter_of(span.start) == span:
+        quarter = (span.start.month - 1) // 3 + 1
+        return f"Q{quarter} {span.start.year} ({text})"
+    return text
+
+
+def freshness(data_through: datetime | None, last_loaded_at: datetime | None) -> str:
+    text = f"Data through {day(data_through)}"
+    if last_loaded_at is not None:
+        text += f" · loaded {timestamp(last_loaded_at)}"
+    return text

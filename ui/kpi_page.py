@@ -1,0 +1,88 @@
+"""The layout shared by the four KPI pages: headline card, trend, breakdown and the definition."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from cxkpi.kpis import STANDARD_COLUMNS, status_of
+from cxkpi.registry import Kpi
+from ui import cards, charts, data, sidebar
+from ui import formatting as fmt
+
+GRAINS = {"week": "Weekly", "month": "Monthly"}
+DIMENSIONS = ("region", "segment", "channel")
+
+
+def render(kpi_id: str, page_title: str) -> None:
+    page = sidebar.render(page_title)
+    kpi = page.kpi(kpi_id)
+
+    st.title(kpi.title)
+    st.markdown(kpi.description)
+    better = "higher" if kpi.direction == "higher" else "lower"
+    st.markdown(
+        f":material/person: **Owner:** {kpi.owner.name}, {kpi.owner.role} &nbsp;·&nbsp; "
+        f":material/flag: **Target:** {fmt.target(kpi)} ({better} is better)"
+    )
+    st.caption(f"{fmt.period(page.period)} · {page.filters.describe()}")
+
+    report = data.overview(page.db_path, [kpi], page.period, page.filters)[0]
+    card_column, trend_column = st.columns([1, 2], gap="large")
+    with card_column:
+        cards.kpi_card(report)
+    with trend_column, st.container(border=True, key=f"trend-{kpi.id}"):
+        with st.container(horizontal=True, horizontal_alignment="distribute", vertical_alignment="center"):
+            st.markdown("**Trend in the period**", width="content")
+            grain = st.segmented_control(
+                "Grain", list(GRAINS), format_func=GRAINS.get, default="month", required=True,
+                key=f"{kpi.id}_grain", label_visibility="collapsed",
+            )
+        charts.trend(data.kpi_frame(page.db_path, kpi.id, page.period, page.filters, grain=grain), kpi, grain)
+
+    with st.container(border=True, key=f"breakdown-{kpi.id}"):
+        with st.container(horizontal=True, horizontal_alignment="distribute", vertical_alignment="center"):
+            st.markdown("**Breakdown**", width="content")
+            dimension = st.segmented_control(
+                "Break down by", list(DIMENSIONS), format_func=str.title, default="region", required=True,
+                key=f"{kpi.id}_breakdown", label_visibility="collapsed",
+            )
+        frame = data.kpi_frame(page.db_path, kpi.id, page.period, page.filters, breakdown=dimension)
+        chart_column, table_column = st.columns([1, 1], gap="large")
+        with chart_column:
+            charts.breakdown(frame, kpi, dimension)
+        with table_column:
+            _breakdown_table(frame, kpi, dimension)
+
+    with st.expander("How it is computed", icon=":material/functions:"):
+        st.caption(f"From the header of `{kpi.query_path.name}`, the SQL that computes every number above.")
+        st.code(data.definition_comment(kpi), language=None, wrap_lines=True)
+
+
+def _breakdown_table(frame: pd.DataFrame, kpi: Kpi, dimension: str) -> None:
+    if frame.empty:
+        return
+    extras = [name for name in frame.columns if name not in STANDARD_COLUMNS]
+    frame = frame.sort_values("value", ascending=kpi.direction != "higher", na_position="last")  # as the bars
+    table = frame[["slice", "value", "n", *extras]].rename(columns={"slice": dimension.title()})
+    # A slice can have rows but no value (e.g. complaints all still unanswered): that is "No data", not a miss.
+    values = [None if pd.isna(value) else float(value) for value in frame["value"]]
+    table.insert(2, "status", [fmt.status(status_of(kpi, value)) for value in values])
+    formats = {"points": "%+.1f pts", "hours": "%.1f h", "%": "%.1f%%"}
+    config = {
+        "value": st.column_config.NumberColumn("Value", format=formats.get(kpi.unit, "%.1f"), help=kpi.title),
+        "status": "Status",
+        "n": st.column_config.NumberColumn("n", format="%d"),
+        # KPI-specific detail columns (p90_hours, promoters, ...) keep the query's names, made readable.
+        **{name: _detail_column(name, table[name]) for name in extras},
+    }
+    st.dataframe(table, hide_index=True, column_config=config, width="stretch")
+
+
+def _detail_column(name: str, values: pd.Series) -> st.column_config.NumberColumn | str:
+    label = name.replace("_", " ").capitalize()
+    if pd.api.types.is_float_dtype(values):
+        return st.column_config.NumberColumn(label, format="%.1f")
+    if pd.api.types.is_integer_dtype(values):
+        return st.column_config.NumberColumn(label, format="%d")
+    return label

@@ -1,0 +1,151 @@
+"""The start of every page: page config, registry check, sidebar navigation and filters.
+
+Every page script (dashboard.py included) calls render() first. Because each page draws the whole
+sidebar itself, a deep link straight to any page shows navigation and filters too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import streamlit as st
+
+from cxkpi.kpis import FILTER_DIMENSIONS, Filters
+from cxkpi.periods import Period
+from cxkpi.registry import Kpi, RegistryError
+from ui import data, state, theme
+from ui import formatting as fmt
+
+OVERVIEW_PAGE = "dashboard.py"
+# Page files by KPI id; the link labels come from the registry so they read like the cards.
+KPI_PAGES = {
+    "nps": "pages/1_NPS.py",
+    "complaint_response_hours": "pages/2_Complaint_response.py",
+    "repeat_purchase_rate": "pages/3_Repeat_purchase.py",
+    "brand_trust": "pages/4_Brand_trust.py",
+}
+KPI_ICONS = {
+    "nps": ":material/campaign:",
+    "complaint_response_hours": ":material/support_agent:",
+    "repeat_purchase_rate": ":material/replay:",
+    "brand_trust": ":material/verified_user:",
+}
+# Widget keys; the values they show live in ui.state, these only hold the widgets' own copies.
+DATE_KEYS = {"start": "filter_start", "end": "filter_end"}
+CHOICE_KEYS = {name: f"filter_{name}" for name in FILTER_DIMENSIONS}
+# The date inputs need bounds; these are wide enough for any export while staying valid dates.
+EARLIEST, LATEST = date(2000, 1, 1), date(2100, 12, 31)
+EMPTY_WAREHOUSE_MESSAGE = (
+    "**No data yet.** The warehouse at `{path}` holds no rows. Load the sample data with "
+    "`python -m cxkpi ingest sample_data` (or start the app with `make run`, which does it for you), "
+    "then reload this page."
+)
+
+
+@dataclass(frozen=True)
+class PageContext:
+    """What a page needs to show its numbers."""
+
+    kpis: list[Kpi]
+    period: Period
+    filters: Filters
+    db_path: Path
+
+    def kpi(self, kpi_id: str) -> Kpi:
+        for kpi in self.kpis:
+            if kpi.id == kpi_id:
+                return kpi
+        st.error(f"KPI '{kpi_id}' is not in the registry ({data.registry_path()}), so this page has nothing to show.")
+        st.stop()
+        raise AssertionError("st.stop() returned")  # for type checkers: st.stop() never returns
+
+
+def render(page_title: str) -> PageContext:
+    """Set up the page and sidebar; stop the script with a clear message if the app cannot show numbers."""
+    st.set_page_config(
+        page_title=f"{page_title} · cxkpi", page_icon="📊", layout="wide",
+        initial_sidebar_state="expanded",
+    )
+    theme.apply()
+    try:
+        kpis = data.load_kpis()
+    except RegistryError as error:
+        # The app refuses to start on a bad registry: a KPI without one accountable owner is not shown.
+        st.error(f"**The KPI registry cannot be used, so cxkpi will not start.**\n\n{error}", icon=":material/error:")
+        st.stop()
+    _navigation(kpis)
+
+    db_path = data.db_path()
+    try:
+        context = data.context(db_path)
+    except data.WarehouseBusyError:
+        st.warning("The warehouse is being loaded right now. Reload the page in a moment.", icon=":material/hourglass:")
+        st.stop()
+    if context.default_period is None:
+        st.info(EMPTY_WAREHOUSE_MESSAGE.format(path=db_path), icon=":material/database:")
+        st.stop()
+    period, filters = _filters(context)
+    return PageContext(kpis=kpis, period=period, filters=filters, db_path=db_path)
+
+
+def page_for(kpi_id: str) -> str | None:
+    return KPI_PAGES.get(kpi_id)
+
+
+def _navigation(kpis: list[Kpi]) -> None:
+    with st.sidebar:
+        st.markdown("### :material/monitoring: cxkpi")
+        st.page_link(OVERVIEW_PAGE, label="Overview", icon=":material/dashboard:")
+        for kpi in kpis:
+            if kpi.id in KPI_PAGES:
+                st.page_link(KPI_PAGES[kpi.id], label=kpi.title, icon=KPI_ICONS.get(kpi.id))
+        st.divider()
+
+
+def _filters(context: data.Context) -> tuple[Period, Filters]:
+    chosen = state.current().limited_to(context.choices)
+    default = context.default_period
+    assert default is not None  # render() stops on an empty warehouse before calling this
+    period = chosen.period(default)
+
+    # Seed every widget from ui.state before drawing it (no value=/default=): see ui/state.py.
+    st.session_state[DATE_KEYS["start"]] = period.start
+    st.session_state[DATE_KEYS["end"]] = period.end
+    for name, key in CHOICE_KEYS.items():
+        st.session_state[key] = list(getattr(chosen, name))
+
+    with st.sidebar:
+        st.markdown("**Filters**")
+        for which, label in (("start", "From"), ("end", "To (inclusive)")):
+            st.date_input(
+                label, key=DATE_KEYS[which], min_value=EARLIEST, max_value=LATEST, format="YYYY-MM-DD",
+                on_change=_copy_date, args=(which,),
+            )
+        st.caption(f"Compared with {fmt.period(period.previous())}")
+        for name, key in CHOICE_KEYS.items():
+            st.multiselect(
+                name.title(), context.choices[name], key=key, on_change=_copy_choice, args=(name,),
+                placeholder=f"All {name}s",
+            )
+        st.button(
+            "Reset filters", icon=":material/restart_alt:", on_click=state.reset, key="filter_reset",
+            disabled=state.current() == state.FilterState(),
+            help=f"Back to the last full quarter of data ({fmt.period(default)}) and all customers",
+        )
+    return period, chosen.filters()
+
+
+def _copy_date(which: str) -> None:
+    """Store the changed end of the period; if the two ends cross, move the other one along."""
+    start, end = st.session_state.get(DATE_KEYS["start"]), st.session_state.get(DATE_KEYS["end"])
+    if not isinstance(start, date) or not isinstance(end, date):
+        return  # a cleared input: keep the last valid period
+    if start > end:
+        start, end = (start, start) if which == "start" else (end, end)
+    state.update(start=start, end=end)
+
+
+def _copy_choice(name: str) -> None:
+    state.update(**{name: tuple(st.session_state.get(CHOICE_KEYS[name], ()))})
