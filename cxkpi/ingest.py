@@ -20,7 +20,7 @@ from pathlib import Path
 import duckdb
 
 from cxkpi.schema import TABLES, TIME_ORDER_RULES, Column, Table
-from cxkpi.warehouse import connect_for_writing
+from cxkpi.warehouse import writing
 
 ROWS_NAMED_IN_SUMMARY = 10
 
@@ -81,15 +81,13 @@ def ingest_paths(db_path: Path, paths: Iterable[Path]) -> tuple[list[IngestResul
     """Load every CSV file under paths; refusals are collected, not raised, so one bad file stops nothing."""
     results: list[IngestResult] = []
     refusals: list[IngestError] = []
-    connection = connect_for_writing(db_path)
-    try:
-        for path in csv_files(paths):
+    for path in csv_files(paths):
+        # One connection per file: between files, the app's readers get their turn.
+        with writing(db_path) as connection:
             try:
                 results.append(ingest_file(connection, path))
             except IngestError as refusal:
                 refusals.append(refusal)
-    finally:
-        connection.close()
     return results, refusals
 
 

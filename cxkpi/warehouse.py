@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import random
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -46,20 +49,95 @@ def resolve_db_path(explicit: str | os.PathLike[str] | None = None) -> Path:
     return DEFAULT_DB_PATH
 
 
+# How long to wait for another process (a loader, or the app's readers) to release the file.
+LOCK_TIMEOUT_SECONDS = float(os.environ.get("CXKPI_LOCK_TIMEOUT", "30"))
+
+
+class WarehouseBusyError(RuntimeError):
+    """Another process held the warehouse for longer than LOCK_TIMEOUT_SECONDS."""
+
+
+class _ReadersWriterGate:
+    """In one process DuckDB refuses a read-write connection while a read-only one is open (and vice
+    versa), so readers share the gate and a writer waits for them to finish and takes it alone."""
+
+    def __init__(self) -> None:
+        self._condition = threading.Condition()
+        self._readers = 0
+        self._writing = False
+
+    @contextmanager
+    def shared(self) -> Iterator[None]:
+        with self._condition:
+            self._condition.wait_for(lambda: not self._writing)
+            self._readers += 1
+        try:
+            yield
+        finally:
+            with self._condition:
+                self._readers -= 1
+                self._condition.notify_all()
+
+    @contextmanager
+    def exclusive(self) -> Iterator[None]:
+        with self._condition:
+            self._condition.wait_for(lambda: not self._writing and self._readers == 0)
+            self._writing = True
+        try:
+            yield
+        finally:
+            with self._condition:
+                self._writing = False
+                self._condition.notify_all()
+
+
+_gate = _ReadersWriterGate()
+
+
+def _open(db_path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
+    """Connect, waiting while another process holds the file's lock (DuckDB allows one writer, or
+    any number of readers, across processes)."""
+    deadline = time.monotonic() + LOCK_TIMEOUT_SECONDS
+    while True:
+        try:
+            return duckdb.connect(str(db_path), read_only=read_only)
+        except duckdb.IOException as error:
+            if "lock" not in str(error).lower():
+                raise
+            if time.monotonic() > deadline:
+                raise WarehouseBusyError(
+                    f"{db_path} stayed locked by another process for {LOCK_TIMEOUT_SECONDS:.0f} s: {error}"
+                ) from error
+            time.sleep(0.02 + random.random() * 0.08)  # jitter, so waiting processes do not collide
+
+
 def _prepare(connection: duckdb.DuckDBPyConnection) -> None:
     # Timestamps with an offset are stored in UTC; naive ones are taken as written.
     connection.execute("set TimeZone = 'UTC'")
     connection.execute((QUERIES_DIR / "_macros.sql").read_text())
 
 
-def connect_for_writing(db_path: Path) -> duckdb.DuckDBPyConnection:
-    """Open (creating if needed) the warehouse with its schema in place."""
-    db_path.parent.mkdir(parents=True, exist_ok=True)
-    connection = duckdb.connect(str(db_path))
+def _create_schema(connection: duckdb.DuckDBPyConnection) -> None:
     for statement in create_table_statements() + BOOKKEEPING_STATEMENTS:
         connection.execute(statement)
-    _prepare(connection)
-    return connection
+
+
+@contextmanager
+def writing(db_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A short-lived read-write connection (creating the file and schema if needed).
+
+    Hold it only for one unit of work (one file, one saved view): while it is open, readers in
+    other processes wait, and readers in this process wait at the gate.
+    """
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    with _gate.exclusive():
+        connection = _open(db_path, read_only=False)
+        try:
+            _create_schema(connection)
+            _prepare(connection)
+            yield connection
+        finally:
+            connection.close()
 
 
 @contextmanager
@@ -67,13 +145,15 @@ def reading(db_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     """A short-lived read-only connection, closed promptly so a loader can write in between."""
     if not db_path.exists():
         # First use: create the empty schema so readers see empty tables, not an error.
-        connect_for_writing(db_path).close()
-    connection = duckdb.connect(str(db_path), read_only=True)
-    try:
-        _prepare(connection)
-        yield connection
-    finally:
-        connection.close()
+        with writing(db_path):
+            pass
+    with _gate.shared():
+        connection = _open(db_path, read_only=True)
+        try:
+            _prepare(connection)
+            yield connection
+        finally:
+            connection.close()
 
 
 def is_empty(db_path: Path) -> bool:

@@ -8,7 +8,7 @@ import duckdb
 import pytest
 
 from cxkpi.ingest import IngestError, ingest_file, ingest_paths
-from cxkpi.warehouse import connect_for_writing
+from cxkpi.warehouse import writing
 from tests.support import GOLDEN_DIR, TESTS_DIR
 
 FILES = TESTS_DIR / "ingest_files"
@@ -148,13 +148,13 @@ def test_a_failure_in_the_middle_of_a_load_rolls_the_whole_file_back(db_path, tm
     """The broken row is the file's last; the rows before it must not land either."""
     ingest_paths(db_path, [GOLDEN_DIR])
     before = snapshot(db_path)
-    connection = connect_for_writing(db_path)
-    with pytest.raises(IngestError):
-        ingest_file(connection, FILES / "orders_broken_structure.csv")
-    # The same connection stays usable, and the next good file loads.
-    shutil.copy(FILES / "orders_update.csv", tmp_path / "next.csv")
-    connection.close()
+    with writing(db_path) as connection:
+        with pytest.raises(IngestError):
+            ingest_file(connection, FILES / "orders_broken_structure.csv")
+        # The same connection stays usable after the rollback.
+        assert connection.execute("select count(*) from orders").fetchone() == (10,)
     assert snapshot(db_path) == before
+    shutil.copy(FILES / "orders_update.csv", tmp_path / "next.csv")
     results, refusals = ingest_paths(db_path, [tmp_path / "next.csv"])
     assert (len(results), refusals) == (1, [])
 

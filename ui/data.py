@@ -9,7 +9,6 @@ so a loader can take its write lock between reruns.
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,16 +25,9 @@ from cxkpi.registry import DEFAULT_REGISTRY_PATH, Kpi, load_registry
 from cxkpi.warehouse import reading, resolve_db_path
 
 REGISTRY_ENV = "CXKPI_REGISTRY"
-# A loader holds DuckDB's write lock for a moment; a reader that hits it waits and tries again.
-LOCK_RETRIES = 10
-LOCK_WAIT_SECONDS = 0.3
 
 Stamp = tuple[int, ...]
 T = TypeVar("T")
-
-
-class WarehouseBusyError(RuntimeError):
-    """The warehouse stayed locked by a writer for longer than the retries allow."""
 
 
 @dataclass(frozen=True)
@@ -97,17 +89,9 @@ def definition_comment(kpi: Kpi) -> str:
 
 
 def _with_connection(path: str, compute: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
-    for attempt in range(LOCK_RETRIES):
-        try:
-            with reading(Path(path)) as connection:
-                return compute(connection)
-        except duckdb.IOException as error:
-            if "lock" not in str(error).lower():
-                raise
-            if attempt == LOCK_RETRIES - 1:
-                raise WarehouseBusyError(str(error)) from error
-            time.sleep(LOCK_WAIT_SECONDS)
-    raise AssertionError("unreachable")
+    """Waiting out a loader's lock happens in warehouse.reading; past its timeout, WarehouseBusyError."""
+    with reading(Path(path)) as connection:
+        return compute(connection)
 
 
 # stamp_key is unused in the bodies on purpose: it is part of the cache key (so no leading underscore,

@@ -15,6 +15,7 @@ import streamlit as st
 from cxkpi.kpis import FILTER_DIMENSIONS, Filters
 from cxkpi.periods import Period
 from cxkpi.registry import Kpi, RegistryError
+from cxkpi.warehouse import WarehouseBusyError
 from ui import data, state, theme
 from ui import formatting as fmt
 
@@ -80,7 +81,7 @@ def render(page_title: str) -> PageContext:
     db_path = data.db_path()
     try:
         context = data.context(db_path)
-    except data.WarehouseBusyError:
+    except WarehouseBusyError:
         st.warning("The warehouse is being loaded right now. Reload the page in a moment.", icon=":material/hourglass:")
         st.stop()
     if context.default_period is None:

@@ -1,0 +1,60 @@
+"""Readers and writers share the warehouse without lock errors, in one process and across processes."""
+
+import subprocess
+import sys
+import threading
+import time
+
+from cxkpi.warehouse import reading, resolve_db_path, writing
+from tests.support import GOLDEN_DIR, PROJECT_ROOT, build_warehouse
+
+
+def test_db_path_comes_from_the_option_then_the_environment_then_the_default(monkeypatch, tmp_path):
+    monkeypatch.setenv("CXKPI_DB", str(tmp_path / "env.duckdb"))
+    assert resolve_db_path(tmp_path / "option.duckdb") == tmp_path / "option.duckdb"
+    assert resolve_db_path() == tmp_path / "env.duckdb"
+    monkeypatch.delenv("CXKPI_DB")
+    assert resolve_db_path() == PROJECT_ROOT / "data" / "cxkpi.duckdb"
+
+
+def test_a_first_read_creates_an_empty_warehouse_with_its_schema(tmp_path):
+    with reading(tmp_path / "new.duckdb") as connection:
+        assert connection.execute("select count(*) from orders").fetchone() == (0,)
+
+
+def test_a_writer_in_the_same_process_waits_for_open_readers_instead_of_failing(tmp_path):
+    """DuckDB refuses a read-write connection while a read-only one is open in the same process."""
+    db = build_warehouse(tmp_path / "w.duckdb", GOLDEN_DIR / "orders.csv")
+    reader_open, events = threading.Event(), []
+
+    def slow_reader():
+        with reading(db) as connection:
+            reader_open.set()
+            time.sleep(0.5)
+            events.append(("read", connection.execute("select count(*) from orders").fetchone()[0]))
+
+    thread = threading.Thread(target=slow_reader)
+    thread.start()
+    reader_open.wait()
+    with writing(db) as connection:
+        connection.execute("delete from orders where order_id = 'O1'")
+        events.append(("wrote", None))
+    thread.join()
+    assert events == [("read", 10), ("wrote", None)]
+
+
+def test_a_cli_load_waits_while_another_process_is_reading(tmp_path):
+    """The app holds short read-only connections; a loader in another process waits its turn."""
+    db = build_warehouse(tmp_path / "w.duckdb", GOLDEN_DIR / "customers.csv")
+    with reading(db):
+        loader = subprocess.Popen(
+            [sys.executable, "-m", "cxkpi", "ingest", str(GOLDEN_DIR / "orders.csv"), "--db", str(db)],
+            cwd=PROJECT_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )
+        time.sleep(1.0)  # the loader starts and finds the file locked by this reader
+        assert loader.poll() is None, loader.communicate()
+    stdout, stderr = loader.communicate(timeout=60)
+    assert loader.returncode == 0, stderr
+    assert "orders.csv: orders: 10 rows read, 10 inserted" in stdout
+    with reading(db) as connection:
+        assert connection.execute("select count(*) from orders").fetchone() == (10,)
