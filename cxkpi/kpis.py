@@ -87,9 +87,14 @@ def run_kpi_query(
     filters: Filters = Filters(),
     grain: Grain = "period",
     breakdown: Breakdown = "none",
+    settings: tuple[tuple[str, float], ...] = (),
 ) -> pd.DataFrame:
-    """One row per (bucket_start, slice) that has data; columns bucket_start, slice, value, n, ..."""
+    """One row per (bucket_start, slice) that has data; columns bucket_start, slice, value, n, ...
+
+    settings are the KPI's own parameters from the registry (Kpi.parameters), bound by name.
+    """
     parameters = {
+        **dict(settings),
         "period_start": period.start,
         "period_end": period.end,
         "regions": list(filters.region),
@@ -102,9 +107,13 @@ def run_kpi_query(
 
 
 def measure(
-    connection: duckdb.DuckDBPyConnection, kpi_id: str, period: Period, filters: Filters = Filters()
+    connection: duckdb.DuckDBPyConnection,
+    kpi_id: str,
+    period: Period,
+    filters: Filters = Filters(),
+    settings: tuple[tuple[str, float], ...] = (),
 ) -> Measurement:
-    frame = run_kpi_query(connection, kpi_id, period, filters)
+    frame = run_kpi_query(connection, kpi_id, period, filters, settings=settings)
     if frame.empty:
         return Measurement(value=None, n=0)
     row = frame.iloc[0].to_dict()
@@ -135,16 +144,18 @@ def report(
     connection: duckdb.DuckDBPyConnection, kpi: Kpi, period: Period, filters: Filters = Filters(),
     fresh: pd.DataFrame | None = None,
 ) -> KpiReport:
-    current = measure(connection, kpi.id, period, filters)
+    current = measure(connection, kpi.id, period, filters, kpi.parameters)
     fresh = freshness(connection) if fresh is None else fresh
     source = fresh.set_index("table_name").loc[kpi.source]
     return KpiReport(
         kpi=kpi,
         period=period,
         current=current,
-        previous=measure(connection, kpi.id, period.previous(), filters),
+        previous=measure(connection, kpi.id, period.previous(), filters, kpi.parameters),
         status=status_of(kpi, current.value),
-        sparkline=run_kpi_query(connection, kpi.id, trailing_months(period.end), filters, grain="month"),
+        sparkline=run_kpi_query(
+            connection, kpi.id, trailing_months(period.end), filters, grain="month", settings=kpi.parameters
+        ),
         data_through=_plain(source["data_through"]),
         last_loaded_at=_plain(source["last_loaded_at"]),
     )

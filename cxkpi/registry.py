@@ -34,6 +34,8 @@ class Kpi:
     source: str
     description: str
     owner: Owner
+    # Settings bound into the KPI's SQL by name, e.g. (("sla_hours", 72.0),); a tuple so Kpi stays hashable.
+    parameters: tuple[tuple[str, float], ...] = ()
 
     @property
     def query_path(self) -> Path:
@@ -83,6 +85,11 @@ def _problems_with(entry: dict[str, Any], label: str) -> list[str]:
     if entry.get("source") not in TABLES:
         problems.append(f"{label} has source {entry.get('source')!r}; use one of {', '.join(TABLES)}")
     problems.extend(_owner_problems(entry, label))
+    parameters = entry.get("parameters", {})
+    if not isinstance(parameters, dict) or not all(
+        isinstance(value, (int, float)) and not isinstance(value, bool) for value in parameters.values()
+    ):
+        problems.append(f"{label} has parameters that are not numbers; write parameters = {{ name = 1.5 }}")
     if isinstance(entry.get("id"), str) and not (QUERIES_DIR / f"{entry['id']}.sql").exists():
         problems.append(f"{label} has no query file queries/{entry['id']}.sql")
     return problems
@@ -112,4 +119,5 @@ def _kpi_from(entry: dict[str, Any]) -> Kpi:
         source=entry["source"],
         description=entry["description"],
         owner=Owner(name=owner["name"].strip(), role=owner["role"].strip()),
+        parameters=tuple((name, float(value)) for name, value in sorted(entry.get("parameters", {}).items())),
     )

@@ -80,3 +80,15 @@ def test_every_problem_is_reported_at_once(tmp_path):
         load_registry(registry_file(tmp_path, VALID_KPI + second))
     assert "KPI 'nps' has no owner" in str(refusal.value)
     assert "KPI 'brand_trust' has no target" in str(refusal.value)
+
+
+def test_a_kpi_can_carry_numeric_parameters_for_its_sql(tmp_path):
+    text = VALID_KPI + 'owner = { name = "A", role = "B" }\nparameters = { sla_hours = 72 }'
+    [kpi] = load_registry(registry_file(tmp_path, text))
+    assert kpi.parameters == (("sla_hours", 72.0),)
+
+
+def test_a_non_numeric_parameter_is_refused(tmp_path):
+    text = VALID_KPI + 'owner = { name = "A", role = "B" }\nparameters = { sla_hours = "three days" }'
+    with pytest.raises(RegistryError, match="KPI 'nps' has parameters that are not numbers"):
+        load_registry(registry_file(tmp_path, text))

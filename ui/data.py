@@ -73,9 +73,9 @@ def overview(path: Path, kpis: list[Kpi], period: Period, filters: Filters) -> l
 
 
 def kpi_frame(
-    path: Path, kpi_id: str, period: Period, filters: Filters, grain: Grain = "period", breakdown: Breakdown = "none"
+    path: Path, kpi: Kpi, period: Period, filters: Filters, grain: Grain = "period", breakdown: Breakdown = "none"
 ) -> pd.DataFrame:
-    return _kpi_frame(str(path), stamp(path), kpi_id, period, filters, grain, breakdown)
+    return _kpi_frame(str(path), stamp(path), kpi, period, filters, grain, breakdown)
 
 
 def definition_comment(kpi: Kpi) -> str:
@@ -112,9 +112,11 @@ def _overview(
 
 @st.cache_data(show_spinner=False, max_entries=256)
 def _kpi_frame(
-    path: str, stamp_key: Stamp, kpi_id: str, period: Period, filters: Filters, grain: Grain, breakdown: Breakdown
+    path: str, stamp_key: Stamp, kpi: Kpi, period: Period, filters: Filters, grain: Grain, breakdown: Breakdown
 ) -> pd.DataFrame:
     return _with_connection(
         path,
-        lambda connection: kpi_api.run_kpi_query(connection, kpi_id, period, filters, grain=grain, breakdown=breakdown),
+        lambda connection: kpi_api.run_kpi_query(
+            connection, kpi.id, period, filters, grain=grain, breakdown=breakdown, settings=kpi.parameters
+        ),
     )

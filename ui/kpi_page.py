@@ -38,7 +38,7 @@ def render(kpi_id: str, page_title: str) -> None:
                 "Grain", list(GRAINS), format_func=GRAINS.get, default="month", required=True,
                 key=f"{kpi.id}_grain", label_visibility="collapsed",
             )
-        charts.trend(data.kpi_frame(page.db_path, kpi.id, page.period, page.filters, grain=grain), kpi, grain)
+        charts.trend(data.kpi_frame(page.db_path, kpi, page.period, page.filters, grain=grain), kpi, grain)
 
     with st.container(border=True, key=f"breakdown-{kpi.id}"):
         with st.container(horizontal=True, horizontal_alignment="distribute", vertical_alignment="center"):
@@ -47,7 +47,7 @@ def render(kpi_id: str, page_title: str) -> None:
                 "Break down by", list(DIMENSIONS), format_func=str.title, default="region", required=True,
                 key=f"{kpi.id}_breakdown", label_visibility="collapsed",
             )
-        frame = data.kpi_frame(page.db_path, kpi.id, page.period, page.filters, breakdown=dimension)
+        frame = data.kpi_frame(page.db_path, kpi, page.period, page.filters, breakdown=dimension)
         chart_column, table_column = st.columns([1, 1], gap="large")
         with chart_column:
             charts.breakdown(frame, kpi, dimension)
