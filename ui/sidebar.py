@@ -15,7 +15,7 @@ import streamlit as st
 from cxkpi.kpis import FILTER_DIMENSIONS, Filters
 from cxkpi.periods import Period
 from cxkpi.registry import Kpi, RegistryError
-from cxkpi.warehouse import WarehouseBusyError
+from cxkpi.warehouse import PROJECT_ROOT, WarehouseBusyError
 from ui import data, state, theme
 from ui import formatting as fmt
 
@@ -33,6 +33,11 @@ KPI_ICONS = {
     "repeat_purchase_rate": ":material/replay:",
     "brand_trust": ":material/verified_user:",
 }
+# Pages that are not a KPI, linked below the KPIs once their file exists.
+OTHER_PAGES = (
+    ("pages/10_Owners.py", "Owners", ":material/groups:"),
+    ("pages/11_Data.py", "Data", ":material/database:"),
+)
 # Widget keys; the values they show live in ui.state, these only hold the widgets' own copies.
 DATE_KEYS = {"start": "filter_start", "end": "filter_end"}
 CHOICE_KEYS = {name: f"filter_{name}" for name in FILTER_DIMENSIONS}
@@ -102,6 +107,9 @@ def _navigation(kpis: list[Kpi]) -> None:
         for kpi in kpis:
             if kpi.id in KPI_PAGES:
                 st.page_link(KPI_PAGES[kpi.id], label=kpi.title, icon=KPI_ICONS.get(kpi.id))
+        for page_file, label, icon in OTHER_PAGES:
+            if (PROJECT_ROOT / page_file).exists():
+                st.page_link(page_file, label=label, icon=icon)
         st.divider()
 
 
