@@ -1,0 +1,183 @@
+"""The statistics behind "is this number, and this change, real?" Pure functions, no I/O.
+
+Formulas and golden values: ../shared/kpi_reference.md (copied where tests need them into
+tests/test_stats.py). Scales: NPS on −100..100 points, proportions in %, times in hours.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+Z_95 = 1.959964  # Φ⁻¹(0.975): two-sided 95 %, never the one-sided 1.645
+NPS_PSEUDO_COUNTS = (0.75, 1.5, 0.75)  # adjusted Wald: detractors, passives, promoters (Rocks 2016)
+
+
+@dataclass(frozen=True)
+class Interval:
+    low: float
+    high: float
+
+    @property
+    def half_width(self) -> float:
+        return (self.high - self.low) / 2
+
+
+@dataclass(frozen=True)
+class ChangeTest:
+    """A two-sample test of `current` against `baseline`."""
+
+    difference: float  # current − baseline, in the KPI's unit
+    p_value: float
+    method: str
+
+    def is_significant(self, alpha: float = 0.05) -> bool:
+        return self.p_value < alpha
+
+
+def normal_cdf(x: float) -> float:
+    return 0.5 * (1 + math.erf(x / math.sqrt(2)))
+
+
+def two_sided_p(z: float) -> float:
+    return 2 * (1 - normal_cdf(abs(z)))
+
+
+# --- NPS ------------------------------------------------------------------------------------
+
+def nps_variance(detractors: float, passives: float, promoters: float) -> float:
+    """Per-respondent variance of the −1/0/+1 scores: (p_P + p_D) − (p_P − p_D)²."""
+    n = detractors + passives + promoters
+    p_promoters, p_detractors = promoters / n, detractors / n
+    return (p_promoters + p_detractors) - (p_promoters - p_detractors) ** 2
+
+
+def _adjusted_nps(detractors: int, passives: int, promoters: int) -> tuple[float, float, float]:
+    """(adjusted NPS on −1..1, its per-respondent variance, adjusted n)."""
+    d, pa, p = (count + pseudo for count, pseudo in zip((detractors, passives, promoters), NPS_PSEUDO_COUNTS,
+                                                       strict=True))
+    n = d + pa + p
+    return (p - d) / n, nps_variance(d, pa, p), n
+
+
+def nps_interval(detractors: int, passives: int, promoters: int, z: float = Z_95) -> Interval:
+    """Adjusted-Wald interval, centred on the adjusted NPS, clipped to −100..100 points."""
+    adjusted, variance, n = _adjusted_nps(detractors, passives, promoters)
+    margin = z * math.sqrt(variance / n)
+    return Interval(max(-100.0, 100 * (adjusted - margin)), min(100.0, 100 * (adjusted + margin)))
+
+
+def nps_change_test(current: tuple[int, int, int], baseline: tuple[int, int, int]) -> ChangeTest:
+    """Adjusted-Wald two-sample z-test; counts are (detractors, passives, promoters)."""
+    current_nps, current_variance, current_n = _adjusted_nps(*current)
+    baseline_nps, baseline_variance, baseline_n = _adjusted_nps(*baseline)
+    difference = current_nps - baseline_nps
+    standard_error = math.sqrt(current_variance / current_n + baseline_variance / baseline_n)
+    return ChangeTest(100 * difference, two_sided_p(difference / standard_error), "adjusted-Wald z-test")
+
+
+# --- Proportions ----------------------------------------------------------------------------
+
+def wilson_interval(successes: int, n: int, z: float = Z_95) -> Interval:
+    """Wilson score interval for successes / n, in %."""
+    p = successes / n
+    denominator = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denominator
+    margin = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denominator
+    return Interval(100 * max(0.0, centre - margin), 100 * min(1.0, centre + margin))
+
+
+def two_proportion_test(current: tuple[int, int], baseline: tuple[int, int]) -> ChangeTest:
+    """Pooled two-proportion z-test; each side is (successes, n). The difference is in points."""
+    (x1, n1), (x2, n2) = current, baseline
+    pooled = (x1 + x2) / (n1 + n2)
+    standard_error = math.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2))
+    difference = x1 / n1 - x2 / n2
+    p_value = 1.0 if standard_error == 0 else two_sided_p(difference / standard_error)
+    return ChangeTest(100 * difference, p_value, "two-proportion z-test")
+
+
+# --- Medians (times) ------------------------------------------------------------------------
+
+def _binomial_cdf(k: int, n: int) -> float:
+    """P(B <= k) for B ~ Binomial(n, 1/2)."""
+    return sum(math.comb(n, i) for i in range(k + 1)) / 2**n
+
+
+def median_interval(sorted_values: Sequence[float], confidence: float = 0.95) -> Interval | None:
+    """Distribution-free interval for the median from order statistics: [x_(j), x_(n−j+1)] with the
+    largest j whose coverage 1 − 2·P(B <= j−1) is at least `confidence`. None when n is too small."""
+    n = len(sorted_values)
+    if n == 0:
+        return None
+    alpha = 1 - confidence
+    if n > 1000:  # the normal approximation is exact enough, and the sum above would be slow
+        j = math.floor(n / 2 - Z_95 * math.sqrt(n) / 2)
+    else:
+        j = 0
+        while j + 1 <= n // 2 and 2 * _binomial_cdf(j, n) <= alpha:
+            j += 1
+    if j < 1:
+        return None
+    return Interval(float(sorted_values[j - 1]), float(sorted_values[n - j]))
+
+
+def mann_whitney_test(current: Sequence[float], baseline: Sequence[float]) -> ChangeTest:
+    """Mann-Whitney U with the normal approximation and tie correction; the difference reported is
+    the difference of medians."""
+    n1, n2 = len(current), len(baseline)
+    pooled = sorted([(value, 0) for value in current] + [(value, 1) for value in baseline])
+    ranks_current, tie_term, position = 0.0, 0.0, 0
+    while position < len(pooled):
+        end = position
+        while end + 1 < len(pooled) and pooled[end + 1][0] == pooled[position][0]:
+            end += 1
+        average_rank = (position + end) / 2 + 1
+        ties = end - position + 1
+        tie_term += ties**3 - ties
+        ranks_current += sum(average_rank for _, group in pooled[position : end + 1] if group == 0)
+        position = end + 1
+    u = ranks_current - n1 * (n1 + 1) / 2
+    n = n1 + n2
+    variance = n1 * n2 / 12 * ((n + 1) - tie_term / (n * (n - 1)))
+    p_value = 1.0 if variance <= 0 else two_sided_p((u - n1 * n2 / 2) / math.sqrt(variance))
+    return ChangeTest(_median(current) - _median(baseline), p_value, "Mann-Whitney U test")
+
+
+def _median(values: Sequence[float]) -> float:
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
+# --- Control charts -------------------------------------------------------------------------
+
+def p_chart_limits(successes: Sequence[int], sizes: Sequence[int], sigmas: float = 3) -> tuple[float, list[Interval]]:
+    """Shewhart p-chart: centre p̄ = Σx/Σn and per-period limits p̄ ± 3·√(p̄(1−p̄)/n_i), in %."""
+    centre = sum(successes) / sum(sizes)
+    limits = []
+    for size in sizes:
+        margin = sigmas * math.sqrt(centre * (1 - centre) / size)
+        limits.append(Interval(100 * max(0.0, centre - margin), 100 * min(1.0, centre + margin)))
+    return 100 * centre, limits
+
+
+def ewma(values: Sequence[float], weight: float = 0.3, start: float | None = None) -> list[float]:
+    """EWMA_i = λ·X_i + (1 − λ)·EWMA_(i−1), from EWMA_0 = start (default: the mean of the values)."""
+    smoothed, previous = [], (sum(values) / len(values) if start is None else start)
+    for value in values:
+        previous = weight * value + (1 - weight) * previous
+        smoothed.append(previous)
+    return smoothed
+
+
+def ewma_limits(
+    centre: float, sigma: float, count: int, weight: float = 0.3, sigmas: float = 3
+) -> list[Interval]:
+    """Exact (not steady-state) EWMA limits: centre ± k·σ·√(λ/(2−λ)·(1−(1−λ)^(2i)))."""
+    limits = []
+    for i in range(1, count + 1):
+        margin = sigmas * sigma * math.sqrt(weight / (2 - weight) * (1 - (1 - weight) ** (2 * i)))
+        limits.append(Interval(centre - margin, centre + margin))
+    return limits
