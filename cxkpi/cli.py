@@ -90,7 +90,7 @@ def run_kpis(args: argparse.Namespace) -> int:
         if period is None:
             print(f"error: {db_path} holds no data; load some with: python -m cxkpi ingest PATH", file=sys.stderr)
             return 1
-        reports = kpis.overview(connection, kpi_list, period, filters)
+        reports = kpis.overview(connection, kpi_list, period, filters, registry.load_settings(args.registry))
     document = {
         "period": {"start": period.start, "end": period.end},
         "previous_period": {"start": period.previous().start, "end": period.previous().end},
@@ -149,8 +149,29 @@ def report_as_dict(report: kpis.KpiReport) -> dict[str, Any]:
         "previous_n": report.previous.n,
         "change": report.change,
         **report.current.details,
+        **_assessment_as_dict(report.assessment),
         "data_through": report.data_through,
         "last_loaded_at": report.last_loaded_at,
+    }
+
+
+def _assessment_as_dict(found: Any) -> dict[str, Any]:
+    if found is None:
+        return {}
+
+    def test(change: Any) -> dict[str, Any] | None:
+        if change is None:
+            return None
+        return {"difference": change.difference, "p_value": change.p_value, "significant": change.is_significant(),
+                "method": change.method}
+
+    return {
+        "interval_95": None if found.interval is None else [found.interval.low, found.interval.high],
+        "band": found.band,
+        "too_uncertain": found.uncertain_because,
+        "vs_previous": test(found.vs_previous),
+        "vs_last_year": test(found.vs_last_year),
+        "months_off_target": found.months_off_target,
     }
 
 

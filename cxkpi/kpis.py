@@ -15,8 +15,10 @@ from typing import Any, Literal
 import duckdb
 import pandas as pd
 
+from cxkpi import assessment
+from cxkpi.assessment import Assessment
 from cxkpi.periods import Period, last_full_quarter, trailing_months
-from cxkpi.registry import Kpi
+from cxkpi.registry import Kpi, Settings
 from cxkpi.warehouse import QUERIES_DIR
 
 Grain = Literal["period", "week", "month"]
@@ -24,6 +26,7 @@ Breakdown = Literal["none", "region", "segment", "channel"]
 FILTER_DIMENSIONS = ("region", "segment", "channel")
 # Columns every KPI query returns; anything more is KPI-specific detail (e.g. p90_hours).
 STANDARD_COLUMNS = ("bucket_start", "slice", "value", "n")
+DEFAULT_SETTINGS = Settings()
 
 
 @dataclass(frozen=True)
@@ -47,6 +50,8 @@ class Measurement:
     value: float | None  # None when n = 0: no data is not zero
     n: int
     details: dict[str, Any] = field(default_factory=dict)
+    # List-valued columns (e.g. response_hours_sample): the distribution behind a median.
+    samples: dict[str, list[float]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -61,6 +66,8 @@ class KpiReport:
     sparkline: pd.DataFrame  # monthly bucket_start, value, n over the trailing 12 months
     data_through: datetime | None
     last_loaded_at: datetime | None
+    # The statistics: None when the overview was computed without them (the bench compares both).
+    assessment: Assessment | None = None
 
     @property
     def change(self) -> float | None:
@@ -117,8 +124,10 @@ def measure(
     if frame.empty:
         return Measurement(value=None, n=0)
     row = frame.iloc[0].to_dict()
-    details = {name: _plain(value) for name, value in row.items() if name not in STANDARD_COLUMNS}
-    return Measurement(value=_plain(row["value"]), n=int(row["n"]), details=details)
+    extra = {name: value for name, value in row.items() if name not in STANDARD_COLUMNS}
+    samples = {name: list(value) for name, value in extra.items() if _is_list(value)}
+    details = {name: _plain(value) for name, value in extra.items() if name not in samples}
+    return Measurement(value=_plain(row["value"]), n=int(row["n"]), details=details, samples=samples)
 
 
 def status_of(kpi: Kpi, value: float | None) -> str:
@@ -141,31 +150,48 @@ def default_period(connection: duckdb.DuckDBPyConnection) -> Period | None:
 
 
 def report(
-    connection: duckdb.DuckDBPyConnection, kpi: Kpi, period: Period, filters: Filters = Filters(),
+    connection: duckdb.DuckDBPyConnection,
+    kpi: Kpi,
+    period: Period,
+    filters: Filters = Filters(),
     fresh: pd.DataFrame | None = None,
+    settings: Settings | None = None,
 ) -> KpiReport:
+    """The card's numbers; with settings, also the statistics (intervals, tests, bands)."""
     current = measure(connection, kpi.id, period, filters, kpi.parameters)
+    previous = measure(connection, kpi.id, period.previous(), filters, kpi.parameters)
+    sparkline = run_kpi_query(
+        connection, kpi.id, trailing_months(period.end), filters, grain="month", settings=kpi.parameters
+    )
     fresh = freshness(connection) if fresh is None else fresh
     source = fresh.set_index("table_name").loc[kpi.source]
+    statistics = None
+    if settings is not None:
+        last_year = measure(connection, kpi.id, period.a_year_earlier(), filters, kpi.parameters)
+        statistics = assessment.assess(kpi, current, previous, last_year, sparkline, settings)
     return KpiReport(
         kpi=kpi,
         period=period,
         current=current,
-        previous=measure(connection, kpi.id, period.previous(), filters, kpi.parameters),
+        previous=previous,
         status=status_of(kpi, current.value),
-        sparkline=run_kpi_query(
-            connection, kpi.id, trailing_months(period.end), filters, grain="month", settings=kpi.parameters
-        ),
+        sparkline=sparkline,
         data_through=_plain(source["data_through"]),
         last_loaded_at=_plain(source["last_loaded_at"]),
+        assessment=statistics,
     )
 
 
 def overview(
-    connection: duckdb.DuckDBPyConnection, kpis: list[Kpi], period: Period, filters: Filters = Filters()
+    connection: duckdb.DuckDBPyConnection,
+    kpis: list[Kpi],
+    period: Period,
+    filters: Filters = Filters(),
+    settings: Settings | None = DEFAULT_SETTINGS,
 ) -> list[KpiReport]:
+    """Every KPI's report; settings=None skips the statistics."""
     fresh = freshness(connection)
-    return [report(connection, kpi, period, filters, fresh) for kpi in kpis]
+    return [report(connection, kpi, period, filters, fresh, settings) for kpi in kpis]
 
 
 def distinct_values(connection: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
@@ -174,6 +200,10 @@ def distinct_values(connection: duckdb.DuckDBPyConnection) -> dict[str, list[str
         dimension: [row[0] for row in connection.execute(query_text(f"filter_{dimension}_values")).fetchall()]
         for dimension in FILTER_DIMENSIONS
     }
+
+
+def _is_list(value: Any) -> bool:
+    return isinstance(value, (list, tuple)) or (hasattr(value, "tolist") and getattr(value, "ndim", 0) == 1)
 
 
 def _plain(value: Any) -> Any:

@@ -24,6 +24,10 @@ class Period:
         end = self.start - timedelta(days=1)
         return Period(end - timedelta(days=self.days - 1), end)
 
+    def a_year_earlier(self) -> Period:
+        """The same dates one year before (29 February becomes the 28th)."""
+        return Period(_year_before(self.start), _year_before(self.end))
+
     def label(self) -> str:
         return f"{self.start.isoformat()} to {self.end.isoformat()}"
 
@@ -49,3 +53,9 @@ def trailing_months(end: date, months: int = 12) -> Period:
     while month <= 0:
         year, month = year - 1, month + 12
     return Period(date(year, month, 1), end)
+
+
+def _year_before(day: date) -> date:
+    if day.month == 2 and day.day == 29:
+        return date(day.year - 1, 2, 28)
+    return day.replace(year=day.year - 1)

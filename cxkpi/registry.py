@@ -12,6 +12,9 @@ from cxkpi.warehouse import PROJECT_ROOT, QUERIES_DIR
 
 DEFAULT_REGISTRY_PATH = PROJECT_ROOT / "metrics.toml"
 DIRECTIONS = ("higher", "lower")
+# How a KPI's uncertainty is measured: an NPS (adjusted Wald), a share in % (Wilson), a median
+# (order statistics) or none (e.g. a rate per 1,000 orders). Default: "proportion" for unit "%".
+STATISTICS = ("nps", "proportion", "median", "none")
 
 
 class RegistryError(ValueError):
@@ -36,6 +39,9 @@ class Kpi:
     owner: Owner
     # Settings bound into the KPI's SQL by name, e.g. (("sla_hours", 72.0),); a tuple so Kpi stays hashable.
     parameters: tuple[tuple[str, float], ...] = ()
+    statistic: str = "none"
+    # How far on the wrong side of the target still counts as "near target", in the KPI's unit.
+    near: float = 0.0
 
     @property
     def query_path(self) -> Path:
@@ -85,6 +91,11 @@ def _problems_with(entry: dict[str, Any], label: str) -> list[str]:
     if entry.get("source") not in TABLES:
         problems.append(f"{label} has source {entry.get('source')!r}; use one of {', '.join(TABLES)}")
     problems.extend(_owner_problems(entry, label))
+    if entry.get("statistic", "none") not in STATISTICS:
+        problems.append(f"{label} has statistic {entry.get('statistic')!r}; use one of {', '.join(STATISTICS)}")
+    near = entry.get("near", 0)
+    if not isinstance(near, (int, float)) or isinstance(near, bool) or near < 0:
+        problems.append(f"{label} has near = {near!r}; use a number >= 0 in the KPI's unit")
     parameters = entry.get("parameters", {})
     if not isinstance(parameters, dict) or not all(
         isinstance(value, (int, float)) and not isinstance(value, bool) for value in parameters.values()
@@ -120,4 +131,25 @@ def _kpi_from(entry: dict[str, Any]) -> Kpi:
         description=entry["description"],
         owner=Owner(name=owner["name"].strip(), role=owner["role"].strip()),
         parameters=tuple((name, float(value)) for name, value in sorted(entry.get("parameters", {}).items())),
+        statistic=entry.get("statistic", "proportion" if entry["unit"] == "%" else "none"),
+        # Default: within 10 % of the target counts as near.
+        near=float(entry.get("near", abs(float(entry["target"])) * 0.1)),
+    )
+
+
+@dataclass(frozen=True)
+class Settings:
+    """When a number is too uncertain to act on ([settings] in metrics.toml)."""
+
+    min_sample: int = 30
+    max_half_width: float = 15.0  # points (NPS) or percentage points (shares)
+
+
+def load_settings(path: Path = DEFAULT_REGISTRY_PATH) -> Settings:
+    document = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    values = document.get("settings", {})
+    defaults = Settings()
+    return Settings(
+        min_sample=int(values.get("min_sample", defaults.min_sample)),
+        max_half_width=float(values.get("max_half_width", defaults.max_half_width)),
     )

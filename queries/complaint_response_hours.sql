@@ -4,7 +4,9 @@
 --           period that have a first_response_at (the mean of the two middle values when n is even);
 --           n = those complaints. No value (null) when n = 0.
 --           Also: p90_hours, the 90th percentile (linear interpolation between ranks), and
---           awaiting_response, complaints created in the period still without any response.
+--           awaiting_response, complaints created in the period still without any response;
+--           response_hours_sample, every answered complaint's hours in order (for the median's
+--           confidence interval and the test of a change, which need the distribution).
 -- Parameters:
 --   $period_start, $period_end  dates, both inclusive (on created_at)
 --   $regions, $segments         the complaining customer's region / segment (empty list = all)
@@ -45,7 +47,9 @@ final as (
         median(first_response_hours) as value,
         count(first_response_hours) as n,
         quantile_cont(first_response_hours, 0.9) as p90_hours,
-        count(*) filter (where first_response_hours is null) as awaiting_response
+        count(*) filter (where first_response_hours is null) as awaiting_response,
+        list(first_response_hours order by first_response_hours)
+            filter (where first_response_hours is not null) as response_hours_sample
     from complaints_in_period
     group by bucket_start, slice
 )
