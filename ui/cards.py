@@ -8,16 +8,18 @@ from typing import Any
 import streamlit as st
 
 from cxkpi.kpis import KpiReport
-from ui import charts
+from ui import charts, data
 from ui import formatting as fmt
 
 # Status and change use colour AND words/icons/arrows, so they read the same without colour vision;
 # blue/orange rather than green/red because red-green is the common colour-vision deficiency.
-STATUS_BADGES = {
-    "met": ("blue", ":material/check_circle:"),
-    "missed": ("orange", ":material/error:"),
-    "no data": ("gray", ":material/remove:"),
+BAND_BADGES = {
+    "on target": ("blue", ":material/check_circle:", "On target"),
+    "near target": ("violet", ":material/adjust:", "Near target"),
+    "off target": ("orange", ":material/error:", "Off target"),
+    "no data": ("gray", ":material/remove:", "No data"),
 }
+UNCERTAIN_BADGE = ("gray", ":material/help:", "Too uncertain to act on")
 GOOD, BAD, FLAT = "blue", "orange", "gray"
 
 
@@ -64,10 +66,11 @@ def kpi_card(report: KpiReport, details_page: str | None = None) -> None:
     with st.container(border=True, key=f"card-{kpi.id}", height="stretch"):
         st.markdown(f"##### {kpi.title}", anchors=False)
         with st.container(horizontal=True, vertical_alignment="center", gap="small"):
-            color, icon = STATUS_BADGES.get(report.status, ("gray", None))
-            st.badge(fmt.status(report.status), color=color, icon=icon)  # type: ignore[arg-type]
+            color, icon, label = _badge(report)
+            st.badge(label, color=color, icon=icon)  # type: ignore[arg-type]
             st.caption(f"target {fmt.target(kpi)}", width="content")
         _headline(report)
+        _statistics(report)
         # The sparkline comes right under the headline so the four cards line up.
         charts.sparkline(report)
         st.caption(_sample_line(report))
@@ -76,10 +79,48 @@ def kpi_card(report: KpiReport, details_page: str | None = None) -> None:
             st.caption(detail_line(report.current.details))
         # Push owner, freshness and link to the bottom so they line up across cards of unequal text.
         st.space("stretch")
-        st.markdown(f"**Owner:** {kpi.owner.name}, {kpi.owner.role}")
+        found = report.assessment
+        if found and found.actionable and found.band == "off target":
+            # Off target: whom to ask is the first thing an executive needs.
+            st.markdown(f":orange[:material/person_alert: **Owner: {kpi.owner.name}**, {kpi.owner.role}]")
+        else:
+            st.markdown(f"**Owner:** {kpi.owner.name}, {kpi.owner.role}")
         st.caption(fmt.freshness(report.data_through, report.last_loaded_at))
-        if details_page:
-            st.page_link(details_page, label="Trend and breakdown", icon=":material/arrow_forward:")
+        with st.container(horizontal=True, gap="small"):
+            if details_page:
+                st.page_link(details_page, label="Trend and breakdown", icon=":material/arrow_forward:")
+            with st.popover("How is this computed", icon=":material/functions:", width="content"):
+                st.markdown(kpi.description)
+                st.code(data.definition_comment(kpi), language=None, wrap_lines=True)
+
+
+def _badge(report: KpiReport) -> tuple[str, str, str]:
+    found = report.assessment
+    if found is None:
+        return BAND_BADGES["no data" if report.current.value is None else
+                           ("on target" if report.status == "met" else "off target")]
+    if found.uncertain_because:
+        return UNCERTAIN_BADGE
+    return BAND_BADGES[found.band]
+
+
+def _statistics(report: KpiReport) -> None:
+    """The interval, whether the changes are real, and how long the KPI has been off target."""
+    found, kpi = report.assessment, report.kpi
+    if found is None or report.current.value is None:
+        return
+    lines = []
+    if found.uncertain_because:
+        lines.append(f":gray[:material/help: Too uncertain to act on: {found.uncertain_because}.]")
+    if found.interval:
+        lines.append(f"95% interval {fmt.interval(kpi, found.interval)}")
+    lines.append(f"vs previous period: {fmt.change_test(kpi, found.vs_previous)}")
+    lines.append(f"vs same period last year: {fmt.change_test(kpi, found.vs_last_year)}")
+    if found.months_off_target and found.band != "on target":
+        months = found.months_off_target
+        lines.append(f"Missed target {months} month{'s' if months != 1 else ''} in a row"
+                     + (" (all 12 shown)" if months >= 12 else ""))
+    st.caption("  \n".join(lines))
 
 
 def _headline(report: KpiReport) -> None:
@@ -89,8 +130,12 @@ def _headline(report: KpiReport) -> None:
         # No value now or none to compare with: say so rather than invent a change.
         st.metric(kpi.title, shown, label_visibility="collapsed")
         return
+    uncertain = report.assessment is not None and report.assessment.uncertain_because is not None
     if report.change_is_improvement is None:
         color, arrow, word = FLAT, "off", "no change"
+    elif uncertain:
+        # Too few answers to act on: show the movement, but do not colour it as good or bad news.
+        color, arrow, word = FLAT, "up" if report.change > 0 else "down", "too uncertain to judge"
     elif report.change_is_improvement:
         color, arrow, word = GOOD, "up" if report.change > 0 else "down", "better"
     else:

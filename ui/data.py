@@ -21,7 +21,8 @@ import streamlit as st
 from cxkpi import kpis as kpi_api
 from cxkpi.kpis import Breakdown, Filters, Grain, KpiReport
 from cxkpi.periods import Period
-from cxkpi.registry import DEFAULT_REGISTRY_PATH, Kpi, load_registry
+from cxkpi.registry import DEFAULT_REGISTRY_PATH, Kpi, Settings, load_registry
+from cxkpi.registry import load_settings as read_settings
 from cxkpi.warehouse import reading, resolve_db_path
 
 REGISTRY_ENV = "CXKPI_REGISTRY"
@@ -48,6 +49,10 @@ def load_kpis() -> list[Kpi]:
     return load_registry(registry_path())
 
 
+def load_settings() -> Settings:
+    return read_settings(registry_path())
+
+
 def db_path() -> Path:
     return resolve_db_path()
 
@@ -69,7 +74,7 @@ def context(path: Path) -> Context:
 
 
 def overview(path: Path, kpis: list[Kpi], period: Period, filters: Filters) -> list[KpiReport]:
-    return _overview(str(path), stamp(path), tuple(kpis), period, filters)
+    return _overview(str(path), stamp(path), tuple(kpis), period, filters, load_settings())
 
 
 def kpi_frame(
@@ -105,9 +110,11 @@ def _context(path: str, stamp_key: Stamp) -> Context:
 
 @st.cache_data(show_spinner="Computing KPIs…", max_entries=256)
 def _overview(
-    path: str, stamp_key: Stamp, kpis: tuple[Kpi, ...], period: Period, filters: Filters
+    path: str, stamp_key: Stamp, kpis: tuple[Kpi, ...], period: Period, filters: Filters, settings: Settings
 ) -> list[KpiReport]:
-    return _with_connection(path, lambda connection: kpi_api.overview(connection, list(kpis), period, filters))
+    return _with_connection(
+        path, lambda connection: kpi_api.overview(connection, list(kpis), period, filters, settings)
+    )
 
 
 @st.cache_data(show_spinner=False, max_entries=256)

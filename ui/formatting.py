@@ -6,6 +6,7 @@ from datetime import date, datetime
 
 from cxkpi.periods import Period, quarter_of
 from cxkpi.registry import Kpi
+from cxkpi.stats import ChangeTest, Interval
 
 # What n counts, by the KPI's source table: the card says "n = 6 responses", not just "n = 6".
 N_NOUNS = {
@@ -87,3 +88,23 @@ def freshness(data_through: datetime | None, last_loaded_at: datetime | None) ->
     if last_loaded_at is not None:
         text += f" · loaded {timestamp(last_loaded_at)}"
     return text
+
+
+def interval(kpi: Kpi, span: Interval) -> str:
+    """'27.1 to 36.7 pts' / '3.7 to 5.2 h' / '60.8% to 66.2%'."""
+    if kpi.unit == "%":
+        return f"{value(kpi, span.low)} to {value(kpi, span.high)}"
+    low = value(kpi, span.low).rsplit(" ", 1)[0]
+    return f"{low} to {value(kpi, span.high)}"
+
+
+def change_test(kpi: Kpi, test: ChangeTest | None) -> str:
+    """'+6.7 pts, likely real (p = 0.001)' or '+0.3 pts, within noise (p = 0.94)'."""
+    if test is None:
+        return "no data to compare"
+    verdict = "likely real" if test.is_significant() else "within noise"
+    return f"{change(kpi, test.difference)}, {verdict} ({p_value(test.p_value)})"
+
+
+def p_value(p: float) -> str:
+    return "p < 0.001" if p < 0.001 else f"p = {p:.3f}" if p < 0.01 else f"p = {p:.2f}"
