@@ -5,6 +5,7 @@ Which statistic applies is the KPI's `statistic` in metrics.toml; the thresholds
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -117,3 +118,56 @@ def _nps_counts(measurement: Measurement) -> tuple[int, int, int]:
 def _successes(measurement: Measurement) -> int:
     # value = 100 × successes / n for every share KPI, so the count is recovered exactly.
     return round(measurement.value * measurement.n / 100)
+
+
+EWMA_WEIGHT = 0.3  # λ: NIST's usual range is 0.2-0.3
+
+
+def control_chart(kpi: Kpi, trend: pd.DataFrame) -> pd.DataFrame:
+    """The trend with, per bucket, its 95 % interval, the control limits and whether it signals.
+
+    Shares use a p-chart (centre Σx/Σn, limits ± 3σ for each bucket's n); NPS and medians, which are
+    means or mean-like, use an EWMA chart (λ = 0.3, centre = the mean of the buckets, σ from the
+    average moving range, MR̄ / 1.128, which a sustained shift barely inflates, unlike the series'
+    standard deviation), and a bucket signals when its EWMA leaves the limits. Columns added:
+    interval_low, interval_high, centre, limit_low, limit_high, ewma, signal.
+    """
+    frame = trend.dropna(subset=["value"]).reset_index(drop=True).copy()
+    frame["interval_low"], frame["interval_high"] = zip(
+        *[_bounds(interval(kpi, _row_measurement(kpi, row))) for row in frame.to_dict("records")], strict=True
+    ) if not frame.empty else ([], [])
+    frame["centre"] = frame["limit_low"] = frame["limit_high"] = frame["ewma"] = float("nan")
+    frame["signal"] = False
+    if len(frame) < 2 or kpi.statistic == "none":
+        return frame
+    if kpi.statistic == "proportion":
+        successes = [round(value * n / 100) for value, n in zip(frame["value"], frame["n"], strict=True)]
+        centre, limits = stats.p_chart_limits(successes, [int(n) for n in frame["n"]])
+        frame["centre"] = centre
+        frame["limit_low"] = [limit.low for limit in limits]
+        frame["limit_high"] = [limit.high for limit in limits]
+        frame["signal"] = (frame["value"] < frame["limit_low"]) | (frame["value"] > frame["limit_high"])
+        return frame
+    values = [float(value) for value in frame["value"]]
+    centre = sum(values) / len(values)
+    moving_ranges = [abs(later - earlier) for earlier, later in itertools.pairwise(values)]
+    sigma = sum(moving_ranges) / len(moving_ranges) / 1.128  # d2 for ranges of two
+    limits = stats.ewma_limits(centre, sigma, len(values), EWMA_WEIGHT)
+    frame["centre"] = centre
+    frame["ewma"] = stats.ewma(values, EWMA_WEIGHT, start=centre)
+    frame["limit_low"] = [limit.low for limit in limits]
+    frame["limit_high"] = [limit.high for limit in limits]
+    frame["signal"] = (frame["ewma"] < frame["limit_low"]) | (frame["ewma"] > frame["limit_high"])
+    return frame
+
+
+def _bounds(found: stats.Interval | None) -> tuple[float, float]:
+    return (found.low, found.high) if found else (float("nan"), float("nan"))
+
+
+def _row_measurement(kpi: Kpi, row: dict) -> Measurement:
+    from cxkpi.kpis import STANDARD_COLUMNS, Measurement
+
+    extra = {name: value for name, value in row.items() if name not in STANDARD_COLUMNS}
+    samples = {SAMPLE_COLUMN["median"]: list(extra.pop(SAMPLE_COLUMN["median"]))} if kpi.statistic == "median" else {}
+    return Measurement(value=float(row["value"]), n=int(row["n"]), details=extra, samples=samples)

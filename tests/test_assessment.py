@@ -100,3 +100,58 @@ def test_the_registry_default_for_a_share_is_the_proportion_statistic():
     registry = {kpi.id: kpi for kpi in load_registry()}
     assert (registry["brand_trust"].statistic, registry["nps"].statistic) == ("proportion", "nps")
     assert replace(registry["brand_trust"], near=7.0).near == registry["brand_trust"].near  # 10 % of 70
+
+
+def test_a_p_chart_flags_the_month_whose_share_leaves_its_limits():
+    """Five months of 100 answers: 60, 62, 58, 61 and 30 trusting. p̄ = 271/500 = 0.542,
+    σ = √(0.542 · 0.458 / 100) = 0.04982, limits 54.2 ± 14.9 = [39.25 %, 69.15 %]: only 30 % signals."""
+    trust = kpi_with("higher", target=70, near=7, statistic="proportion")
+    monthly = pd.DataFrame({"bucket_start": pd.date_range("2026-01-01", periods=5, freq="MS"),
+                            "value": [60.0, 62.0, 58.0, 61.0, 30.0], "n": [100] * 5})
+    chart = assessment.control_chart(trust, monthly)
+    assert chart["centre"].iloc[0] == pytest.approx(54.2)
+    assert (chart["limit_low"].iloc[0], chart["limit_high"].iloc[0]) == pytest.approx((39.25, 69.15), abs=0.01)
+    assert list(chart["signal"]) == [False, False, False, False, True]
+    assert chart["interval_low"].iloc[4] == pytest.approx(stats_wilson(30, 100).low)
+
+
+def nps_months(values):
+    """Monthly NPS rows with 100 answers each and counts that give exactly those values
+    (promoters − detractors = v, e.g. 31 -> 56, 19, 25; -5 -> 38, 19, 43)."""
+    rows = []
+    for v in values:
+        promoters, detractors = 40 + v - v // 2, 40 - v // 2
+        rows.append({"value": float(v), "n": 100, "promoters": promoters, "detractors": detractors,
+                     "passives": 100 - promoters - detractors})
+    assert all(row["promoters"] - row["detractors"] == row["value"] for row in rows)
+    frame = pd.DataFrame(rows)
+    frame.insert(0, "bucket_start", pd.date_range("2026-01-01", periods=len(values), freq="MS"))
+    return frame
+
+
+def test_an_ewma_chart_of_a_stable_nps_raises_no_signal():
+    """30, 32, 28, 31, 29, 30: centre 30, MR̄ = 12/5 = 2.4, σ = 2.4 / 1.128 = 2.128; the EWMA stays
+    within 29.8-30.6, inside limits that widen from 30 ± 1.92 to 30 ± 2.66."""
+    nps = kpi_with("higher", target=35, near=5, statistic="nps")
+    chart = assessment.control_chart(nps, nps_months([30, 32, 28, 31, 29, 30]))
+    assert chart["centre"].iloc[0] == 30.0
+    assert chart["ewma"].round(2).tolist() == [30.0, 30.6, 29.82, 30.17, 29.82, 29.88]
+    assert not chart["signal"].any()
+
+
+def test_an_ewma_chart_flags_a_sustained_drop_in_nps():
+    """30, 32, 28, 31, 29, 30, 31, 29, then -5, -5: centre 23, MR̄ = 49/9 = 5.444, σ = 4.827, steady
+    limits 23 ± 3 · 4.827 · √(0.3/1.7) = 23 ± 6.08 = [16.92, 29.08]. The EWMA rises above 29.08 in
+    months 6-8 (the process ran above its average) and ends at 11.88, far below: both say "shifted"."""
+    nps = kpi_with("higher", target=35, near=5, statistic="nps")
+    chart = assessment.control_chart(nps, nps_months([30, 32, 28, 31, 29, 30, 31, 29, -5, -5]))
+    assert (chart["limit_low"].iloc[-1], chart["limit_high"].iloc[-1]) == pytest.approx((16.92, 29.08), abs=0.01)
+    assert chart["ewma"].iloc[-1] == pytest.approx(11.878, abs=0.001)
+    assert chart["signal"].tolist() == [False] * 5 + [True, True, True, False, True]
+    assert chart["interval_low"].notna().all()  # each month also carries its own NPS interval
+
+
+def stats_wilson(successes, n):
+    from cxkpi.stats import wilson_interval
+
+    return wilson_interval(successes, n)
