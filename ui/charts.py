@@ -6,12 +6,17 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from cxkpi import assessment
 from cxkpi.kpis import KpiReport, status_of
 from cxkpi.registry import Kpi
+from cxkpi.stats import Interval
+from ui import exports
 from ui import formatting as fmt
 
 LINE = "#1f4e79"  # the theme's primary colour
 TARGET = "#6b7280"
+LIMIT = "#9ca3af"
+EWMA = "#56B4E9"  # Okabe-Ito sky blue
 # Okabe-Ito blue / vermillion: told apart with every common colour-vision deficiency; words go with them.
 ON_TARGET, OFF_TARGET = "#0072B2", "#D55E00"
 BUCKETS = {"week": ("Week starting", "%-d %b"), "month": ("Month", "%b %Y")}
@@ -62,10 +67,20 @@ def sparkline(report: KpiReport) -> None:
 
 
 def trend(frame: pd.DataFrame, kpi: Kpi, grain: str) -> None:
-    frame = _labelled(frame, kpi, grain)
+    """The series with each bucket's 95 % interval (shaded), its control limits (dotted), the EWMA for
+    NPS and medians (dashed) and the target; points that signal are orange and named below."""
+    chart_frame = assessment.control_chart(kpi, frame)
+    chart_frame = chart_frame.drop(columns=[c for c in chart_frame if c.endswith("_sample")])
+    frame = _labelled(chart_frame, kpi, grain)
     if frame.empty:
         st.info("No data for this period and these filters.", icon=":material/info:")
         return
+    frame["interval"] = [
+        "not enough data" if pd.isna(low) else fmt.interval(kpi, Interval(low, high))
+        for low, high in zip(frame["interval_low"], frame["interval_high"], strict=True)
+    ]
+    frame["reading"] = ["outside the control limits: a real shift" if flag else "within the limits: noise"
+                        for flag in frame["signal"]]
     title, date_format = BUCKETS.get(grain, (grain, "%-d %b %Y"))
     base = alt.Chart(frame).encode(
         x=alt.X(
@@ -73,20 +88,55 @@ def trend(frame: pd.DataFrame, kpi: Kpi, grain: str) -> None:
             # Ticks exactly on the buckets: Vega's own week ticks fall on Sundays, our weeks start on Mondays.
             axis=alt.Axis(format=date_format, values=[_datetime(stamp) for stamp in frame["bucket_start"]]),
         ),
-        y=alt.Y("value:Q", title=f"{kpi.title} ({fmt.unit_symbol(kpi)})", scale=alt.Scale(zero=False)),
         tooltip=[
             alt.Tooltip("bucket:N", title=title),
             alt.Tooltip("shown:N", title=kpi.title),
             alt.Tooltip("count:N", title="n"),
+            alt.Tooltip("interval:N", title="95% interval"),
+            alt.Tooltip("reading:N", title="Control chart"),
         ],
     )
-    line = base.mark_line(color=LINE, strokeWidth=2.5) + base.mark_circle(color=LINE, size=70, opacity=1)
+    y_title = f"{kpi.title} ({fmt.unit_symbol(kpi)})"
+    layers = [
+        base.mark_area(color=LINE, opacity=0.12).encode(
+            y=alt.Y("interval_low:Q", title=y_title, scale=alt.Scale(zero=False)), y2="interval_high:Q"
+        ),
+        base.mark_line(color=LIMIT, strokeDash=[2, 3], interpolate="step-after").encode(y="limit_low:Q"),
+        base.mark_line(color=LIMIT, strokeDash=[2, 3], interpolate="step-after").encode(y="limit_high:Q"),
+        base.mark_line(color=LINE, strokeWidth=2.5).encode(y="value:Q"),
+    ]
+    if frame["ewma"].notna().any():
+        layers.append(base.mark_line(color=EWMA, strokeDash=[6, 3], strokeWidth=1.5).encode(y="ewma:Q"))
+    layers.append(
+        base.mark_circle(size=80, opacity=1).encode(
+            y="value:Q",
+            color=alt.Color("reading:N", legend=None, scale=alt.Scale(
+                domain=["within the limits: noise", "outside the control limits: a real shift"],
+                range=[LINE, OFF_TARGET])),
+        )
+    )
     label = (
         alt.Chart()
         .mark_text(align="right", baseline="bottom", dy=-3, color=TARGET)
         .encode(y=alt.datum(kpi.target), x=alt.value(alt.expr("width")), text=alt.datum(f"Target {fmt.target(kpi)}"))
     )
-    st.altair_chart((line + _target_line(kpi) + label).properties(height=300), width="stretch")
+    st.altair_chart(alt.layer(*layers, _target_line(kpi), label).properties(height=300), width="stretch")
+    st.caption(_trend_legend(kpi, frame))
+
+
+def _trend_legend(kpi: Kpi, frame: pd.DataFrame) -> str:
+    chart = {
+        "proportion": "dotted: p-chart limits, the average share ± 3σ for each bucket's n",
+        "nps": "dotted: EWMA control limits (λ = 0.3); dashed: the EWMA",
+        "median": "dotted: EWMA control limits (λ = 0.3); dashed: the EWMA",
+    }.get(kpi.statistic)
+    parts = ["Shaded: each bucket's 95% interval"] + ([chart] if chart else []) + ["grey dashes: the target"]
+    signals = [bucket for bucket, flag in zip(frame["bucket"], frame["signal"], strict=True) if flag]
+    if signals:
+        parts.append(f"**orange: outside the limits, a real shift, not noise ({', '.join(signals)})**")
+    elif chart:
+        parts.append("no point is outside the limits: the movement is within noise")
+    return " · ".join(parts) + "."
 
 
 def breakdown(frame: pd.DataFrame, kpi: Kpi, dimension: str) -> None:
@@ -119,5 +169,6 @@ def breakdown(frame: pd.DataFrame, kpi: Kpi, dimension: str) -> None:
     labels = base.mark_text(align="left", dx=4, color="#1f2937").encode(text="shown:N")
     # Streamlit sizes the whole chart (axes included) to this height, so leave room for the x axis.
     height = 90 + 36 * len(frame)
-    st.altair_chart((bars + labels + _target_line(kpi, "x")).properties(height=height), width="stretch")
+    st.altair_chart(chart := (bars + labels + _target_line(kpi, "x")).properties(height=height), width="stretch")
+    exports.chart_downloads(chart, f"{kpi.id}-by-{dimension}")
     st.caption(f"Blue bars meet the target ({fmt.target(kpi)}, dashed line); orange bars miss it.")
