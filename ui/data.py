@@ -19,6 +19,7 @@ import pandas as pd
 import streamlit as st
 
 from cxkpi import kpis as kpi_api
+from cxkpi import ownership
 from cxkpi.kpis import Breakdown, Filters, Grain, KpiReport
 from cxkpi.periods import Period
 from cxkpi.registry import DEFAULT_REGISTRY_PATH, Kpi, Settings, load_registry
@@ -45,8 +46,17 @@ def registry_path() -> Path:
 
 
 def load_kpis() -> list[Kpi]:
-    """Not cached: it is cheap, and an edited metrics.toml should take effect on the next rerun."""
-    return load_registry(registry_path())
+    """metrics.toml (read every rerun, so an edit takes effect at once) with the owners and targets
+    changed in the app applied (cached per warehouse version)."""
+    kpis = load_registry(registry_path())
+    path = db_path()
+    if not path.exists():
+        return kpis
+    return list(_effective_kpis(str(path), stamp(path), tuple(kpis)))
+
+
+def ownership_history(path: Path) -> pd.DataFrame:
+    return _ownership_history(str(path), stamp(path))
 
 
 def load_settings() -> Settings:
@@ -97,6 +107,16 @@ def _with_connection(path: str, compute: Callable[[duckdb.DuckDBPyConnection], T
     """Waiting out a loader's lock happens in warehouse.reading; past its timeout, WarehouseBusyError."""
     with reading(Path(path)) as connection:
         return compute(connection)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _effective_kpis(path: str, stamp_key: Stamp, kpis: tuple[Kpi, ...]) -> tuple[Kpi, ...]:
+    return tuple(_with_connection(path, lambda connection: ownership.effective(connection, list(kpis))))
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _ownership_history(path: str, stamp_key: Stamp) -> pd.DataFrame:
+    return _with_connection(path, ownership.history)
 
 
 # stamp_key is unused in the bodies on purpose: it is part of the cache key (so no leading underscore,

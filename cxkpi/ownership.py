@@ -1,0 +1,113 @@
+"""Reassigning a KPI's owner or changing its target from the app, with an audit trail.
+
+metrics.toml stays the definition; changes made in the app live in the warehouse: `kpi_overrides`
+holds the current owner/target of a changed KPI, `kpi_changes` records who changed what, when,
+from which value to which. Both are written in one transaction. A change replaces the owner's name
+and role together, so a KPI always has exactly one owner.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from cxkpi.registry import Kpi, Owner
+from cxkpi.warehouse import writing
+
+TABLES = [
+    """create table if not exists kpi_overrides (
+        kpi_id varchar primary key, owner_name varchar, owner_role varchar, target double
+    )""",
+    """create table if not exists kpi_changes (
+        changed_at timestamp, changed_by varchar, kpi_id varchar, field varchar,
+        old_value varchar, new_value varchar
+    )""",
+]
+
+
+class OwnershipError(ValueError):
+    """A change that would break the rules (no owner, no name of who changed it, a target that is
+    not a number); the message says what to fix."""
+
+
+def effective(connection: duckdb.DuckDBPyConnection, kpis: list[Kpi]) -> list[Kpi]:
+    """The registry with the app's changes applied."""
+    if not _has_tables(connection):
+        return kpis
+    overrides = {
+        kpi_id: (name, role, target)
+        for kpi_id, name, role, target in connection.execute("select * from kpi_overrides").fetchall()
+    }
+    changed = []
+    for kpi in kpis:
+        if kpi.id in overrides:
+            name, role, target = overrides[kpi.id]
+            kpi = replace(kpi, owner=Owner(name, role), target=target)
+        changed.append(kpi)
+    return changed
+
+
+def history(connection: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Every change, newest first."""
+    if not _has_tables(connection):
+        return pd.DataFrame(columns=["changed_at", "changed_by", "kpi_id", "field", "old_value", "new_value"])
+    return connection.execute("select * from kpi_changes order by changed_at desc, kpi_id, field").df()
+
+
+def change(
+    db_path: Path,
+    kpi: Kpi,
+    changed_by: str,
+    owner: Owner | None = None,
+    target: float | None = None,
+    now: datetime | None = None,
+) -> list[tuple[str, str, str]]:
+    """Apply a new owner and/or target to `kpi` (as currently in effect); returns (field, old, new)."""
+    changed_by = changed_by.strip()
+    if not changed_by:
+        raise OwnershipError("Say who is making the change: the audit trail records it.")
+    if owner is not None and (not owner.name.strip() or not owner.role.strip()):
+        raise OwnershipError(f"{kpi.title} needs exactly one owner: give the new owner's name and role.")
+    if target is not None and (not isinstance(target, (int, float)) or not math.isfinite(target)):
+        raise OwnershipError(f"The target of {kpi.title} must be a number in {kpi.unit}.")
+    new_owner = Owner(owner.name.strip(), owner.role.strip()) if owner else kpi.owner
+    new_target = float(target) if target is not None else kpi.target
+    changes = []
+    if new_owner != kpi.owner:
+        changes.append(("owner", _owner_text(kpi.owner), _owner_text(new_owner)))
+    if new_target != kpi.target:
+        changes.append(("target", f"{kpi.target:g}", f"{new_target:g}"))
+    if not changes:
+        return []
+    moment = (now or datetime.now()).replace(microsecond=0)
+    with writing(db_path) as connection:
+        for statement in TABLES:
+            connection.execute(statement)
+        connection.begin()
+        connection.execute(
+            "insert or replace into kpi_overrides values ($kpi_id, $name, $role, $target)",
+            {"kpi_id": kpi.id, "name": new_owner.name, "role": new_owner.role, "target": new_target},
+        )
+        for field, old, new in changes:
+            connection.execute(
+                "insert into kpi_changes values ($at, $by, $kpi_id, $field, $old, $new)",
+                {"at": moment, "by": changed_by, "kpi_id": kpi.id, "field": field, "old": old, "new": new},
+            )
+        connection.commit()
+    return changes
+
+
+def _owner_text(owner: Owner) -> str:
+    return f"{owner.name}, {owner.role}"
+
+
+def _has_tables(connection: duckdb.DuckDBPyConnection) -> bool:
+    found = connection.execute(
+        "select count(*) from duckdb_tables() where table_name in ('kpi_overrides', 'kpi_changes')"
+    ).fetchone()[0]
+    return found == len(TABLES)

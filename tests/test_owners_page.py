@@ -1,0 +1,54 @@
+"""The Owners page, run by streamlit.testing against a real warehouse built from the golden CSVs."""
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.support import GOLDEN_DIR, PROJECT_ROOT, build_warehouse
+
+OWNERS_PAGE = "pages/10_Owners.py"
+
+
+@pytest.fixture
+def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
+    # A warehouse of its own: these tests write to it.
+    monkeypatch.setenv("CXKPI_DB", str(build_warehouse(tmp_path / "w.duckdb", GOLDEN_DIR)))
+    monkeypatch.delenv("CXKPI_REGISTRY", raising=False)
+    at = AppTest.from_file(str(PROJECT_ROOT / "dashboard.py"), default_timeout=30)
+    at.run()
+    at.switch_page(OWNERS_PAGE)
+    return at.run()
+
+
+def test_the_owners_page_lists_every_owner_with_their_kpi_and_status(app: AppTest):
+    assert not app.exception
+    table = app.dataframe[0].value
+    nps = table[table["KPI"] == "Net Promoter Score"].iloc[0]
+    assert (nps["Owner"], nps["Role"], nps["Value"]) == ("Amara Okafor", "Chief Customer Officer", "+16.7 pts")
+    assert nps["Status"] == "too uncertain to act on"  # 6 responses: below the minimum of 30
+    assert "No owner or target has been changed" in " ".join(caption.value for caption in app.caption)
+
+
+def test_reassigning_an_owner_in_the_form_is_saved_audited_and_shown_on_the_overview(app: AppTest):
+    app.selectbox(key="change_kpi").set_value("Net Promoter Score").run()
+    app.text_input(key="change_owner_name_nps").set_value("Lena Vogt")
+    app.text_input(key="change_owner_role_nps").set_value("VP Customer Insight")
+    app.text_input(key="change_by").set_value("Board secretary")
+    app.button(key="change_save").click().run()
+    assert not app.exception and not app.error, [error.value for error in app.error]
+    assert "owner Amara Okafor, Chief Customer Officer → Lena Vogt, VP Customer Insight" in app.success[0].value
+    audit = app.dataframe[-1].value
+    assert audit[["changed_by", "old_value", "new_value"]].values.tolist() == [
+        ["Board secretary", "Amara Okafor, Chief Customer Officer", "Lena Vogt, VP Customer Insight"]]
+    app.switch_page("dashboard.py").run()
+    card = app.get_by_key("card-nps")
+    assert any("Lena Vogt, VP Customer Insight" in markdown.value for markdown in card.markdown)
+
+
+def test_a_change_without_the_changers_name_is_refused_with_the_reason(app: AppTest):
+    app.selectbox(key="change_kpi").set_value("Brand trust").run()
+    app.number_input(key="change_target_brand_trust").set_value(75.0)
+    app.button(key="change_save").click().run()
+    assert "Say who is making the change" in app.error[0].value
+    assert "No owner or target has been changed" in " ".join(caption.value for caption in app.caption)

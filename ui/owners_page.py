@@ -1,0 +1,84 @@
+"""The Owners page: each owner with their KPIs and status, the change form and the audit trail."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from cxkpi import ownership
+from cxkpi.kpis import KpiReport
+from cxkpi.registry import Owner
+from ui import data, sidebar
+from ui import formatting as fmt
+
+
+def render() -> None:
+    page = sidebar.render("Owners")
+    st.title("Owners")
+    st.markdown(
+        "Every KPI has exactly one accountable owner. "
+        f"Status for **{fmt.period(page.period)}** · {page.filters.describe()}."
+    )
+    reports = data.overview(page.db_path, page.kpis, page.period, page.filters)
+    _owners_table(reports)
+    with st.container(border=True, key="owner-change"):
+        _change_form(page)
+    st.subheader("Changes", anchor=False)
+    history = data.ownership_history(page.db_path)
+    if history.empty:
+        st.caption("No owner or target has been changed in the app yet; metrics.toml defines them all.")
+    else:
+        titles = {kpi.id: kpi.title for kpi in page.kpis}
+        shown = history.assign(kpi=[titles.get(kpi_id, kpi_id) for kpi_id in history["kpi_id"]])
+        st.dataframe(
+            shown[["changed_at", "changed_by", "kpi", "field", "old_value", "new_value"]],
+            hide_index=True, width="stretch",
+            column_config={"changed_at": st.column_config.DatetimeColumn("When", format="D MMM YYYY, HH:mm"),
+                           "changed_by": "Who", "kpi": "KPI", "field": "What",
+                           "old_value": "From", "new_value": "To"},
+        )
+
+
+def _owners_table(reports: list[KpiReport]) -> None:
+    rows = []
+    for report in sorted(reports, key=lambda report: (report.kpi.owner.name, report.kpi.title)):
+        found = report.assessment
+        off_for = found.months_off_target if found and found.band != "on target" else 0
+        rows.append({
+            "Owner": report.kpi.owner.name,
+            "Role": report.kpi.owner.role,
+            "KPI": report.kpi.title,
+            "Value": fmt.value(report.kpi, report.current.value),
+            "Target": fmt.target(report.kpi),
+            "Status": ("too uncertain to act on" if found and found.uncertain_because
+                       else found.band if found else fmt.status(report.status)),
+            "Off target for": f"{off_for} month{'s' if off_for != 1 else ''}" if off_for else "",
+        })
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key="owners-table")
+
+
+def _change_form(page: sidebar.PageContext) -> None:
+    st.markdown("**Reassign an owner or change a target**")
+    by_title = {kpi.title: kpi for kpi in page.kpis}
+    # Outside the form, so the fields below follow the chosen KPI at once.
+    kpi = by_title[st.selectbox("KPI", list(by_title), key="change_kpi")]
+    with st.form("change-owner", clear_on_submit=False, border=False):
+        left, right = st.columns(2)
+        # Keys per KPI: each KPI's fields start from its own current owner and target.
+        name = left.text_input("Owner's name", value=kpi.owner.name, key=f"change_owner_name_{kpi.id}")
+        role = right.text_input("Owner's role", value=kpi.owner.role, key=f"change_owner_role_{kpi.id}")
+        target = left.number_input(f"Target ({kpi.unit})", value=float(kpi.target), key=f"change_target_{kpi.id}")
+        changed_by = right.text_input("Your name (recorded in the audit trail)", key="change_by")
+        submitted = st.form_submit_button("Save change", icon=":material/save:", key="change_save")
+    if not submitted:
+        return
+    try:
+        changes = ownership.change(page.db_path, kpi, changed_by, owner=Owner(name, role), target=target)
+    except ownership.OwnershipError as error:
+        st.error(str(error), icon=":material/error:")
+        return
+    if changes:
+        st.success("Saved: " + "; ".join(f"{field} {old} → {new}" for field, old, new in changes),
+                   icon=":material/check:")
+    else:
+        st.info("Nothing changed: the owner and target are already these.", icon=":material/info:")
