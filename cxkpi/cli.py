@@ -9,7 +9,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from cxkpi import ingest, kpis, registry, warehouse
+from cxkpi import export_formats, inbox, ingest, kpis, ownership, registry, warehouse
 from cxkpi.periods import Period
 
 SAMPLE_DATA_DIR = warehouse.PROJECT_ROOT / "sample_data"
@@ -29,13 +29,25 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m cxkpi", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    load = commands.add_parser("ingest", help="load CSV files or folders of them into the warehouse")
-    load.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="a .csv file or a folder of them")
+    load = commands.add_parser(
+        "ingest", help="load CSV files or folders of them; with no PATH, every file waiting in the inbox"
+    )
+    load.add_argument(
+        "paths", nargs="*", type=Path, metavar="PATH",
+        help="a .csv file or a folder of them (left where they are; their bytes are archived)",
+    )
     load.add_argument(
         "--if-empty", action="store_true", help="load only if the warehouse holds no rows yet (used by make run)"
     )
-    _add_db_option(load)
+    load.add_argument(
+        "--inbox", type=Path, help="inbox folder (default: $CXKPI_INBOX, else inbox/ beside the warehouse)"
+    )
+    _add_load_options(load)
     load.set_defaults(handler=run_ingest)
+
+    rebuild = commands.add_parser("rebuild", help="rebuild the warehouse from the archived files alone")
+    _add_load_options(rebuild)
+    rebuild.set_defaults(handler=run_rebuild)
 
     compute = commands.add_parser("kpis", help="compute every KPI for a period, with owners and targets")
     _add_db_option(compute)
@@ -61,12 +73,24 @@ def _add_db_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--db", help=f"warehouse file (default: $CXKPI_DB, else {default})")
 
 
+def _add_load_options(parser: argparse.ArgumentParser) -> None:
+    _add_db_option(parser)
+    parser.add_argument(
+        "--archive", type=Path, help="archive folder (default: $CXKPI_ARCHIVE, else archive/ beside the warehouse)"
+    )
+    parser.add_argument(
+        "--mapping", type=Path, help="mapping file for other exports (default: $CXKPI_MAPPINGS, else mappings.toml)"
+    )
+
+
 def run_ingest(args: argparse.Namespace) -> int:
     db_path = warehouse.resolve_db_path(args.db)
     if args.if_empty and db_path.exists() and not warehouse.is_empty(db_path):
         print(f"{db_path} already holds data; nothing loaded")
         return 0
-    results, refusals = ingest.ingest_paths(db_path, args.paths)
+    if not args.paths:
+        return _run_inbox(args, db_path)
+    results, refusals = ingest.ingest_paths(db_path, args.paths, mapping=args.mapping, archive=args.archive)
     for result in results:
         print(result.summary())
     for refusal in refusals:
@@ -75,6 +99,37 @@ def run_ingest(args: argparse.Namespace) -> int:
         print("no .csv files found in " + ", ".join(str(path) for path in args.paths), file=sys.stderr)
         return 1
     return 1 if refusals else 0
+
+
+def _run_inbox(args: argparse.Namespace, db_path: Path) -> int:
+    folder = args.inbox or inbox.default_inbox(db_path)
+    try:
+        outcomes = inbox.process_inbox(db_path, folder, archive_dir=args.archive, mapping=args.mapping)
+    except export_formats.MappingError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    if not outcomes:
+        print(f"the inbox {folder} holds no files ready to load")
+        return 0
+    for outcome in outcomes:
+        print(outcome.summary(), file=sys.stderr if outcome.refusal else sys.stdout)
+    return 1 if any(outcome.refusal for outcome in outcomes) else 0
+
+
+def run_rebuild(args: argparse.Namespace) -> int:
+    db_path = warehouse.resolve_db_path(args.db)
+    try:
+        outcomes = inbox.rebuild(db_path, archive_dir=args.archive, mapping=args.mapping)
+    except ingest.IngestError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    for outcome in outcomes:
+        print(outcome.summary(), file=sys.stderr if outcome.refusal else sys.stdout)
+    if any(outcome.refusal for outcome in outcomes):
+        print(f"rebuild abandoned: {db_path} is unchanged", file=sys.stderr)
+        return 1
+    print(f"rebuilt {db_path} from {len(outcomes)} archived files")
+    return 0
 
 
 def run_kpis(args: argparse.Namespace) -> int:
@@ -86,6 +141,7 @@ def run_kpis(args: argparse.Namespace) -> int:
         return 2
     db_path = warehouse.resolve_db_path(args.db)
     with warehouse.reading(db_path) as connection:
+        kpi_list = ownership.effective(connection, kpi_list)  # owners and targets changed in the app
         period = _period_from(args, connection)
         if period is None:
             print(f"error: {db_path} holds no data; load some with: python -m cxkpi ingest PATH", file=sys.stderr)

@@ -1,17 +1,24 @@
-"""Load canonical CSV exports into the warehouse: one transaction per file, upsert by key.
+"""Load exports into the warehouse: one transaction per file, upsert by key, bad rows quarantined.
 
-A file is matched to a table by its header. Rows that cannot be trusted (a missing key, an
-unparseable date, an out-of-range score, a complaint answered before it was raised) go to the
-quarantine table with their row number, column and reason; the valid rows load. A file that fits
-no table, or cannot be read at all, is refused and the warehouse is left exactly as it was.
+A file goes through three steps:
+1. prepare (no lock held): decide its encoding and delimiter from its bytes (csv_dialect), recognise
+   which export it is from its header (export_formats), decide how its dates and amounts are written
+   from its values, and hash its bytes (sha256) so the same file is never loaded twice;
+2. load (one write connection, one transaction): read it with DuckDB, every column as text, type
+   each canonical column, set aside the rows that cannot be trusted in the quarantine table with
+   their row number, column and reason, and upsert the rest by key;
+3. archive: keep the original bytes under their hash, so the warehouse can be rebuilt from them.
 
-Nothing read from a file is ever formatted into SQL: the file's columns are renamed to c1..cN
-on read, and header names travel as bound parameters.
+A file that fits no table, or cannot be read at all, is refused and the warehouse is left exactly as
+it was. Nothing read from a file is ever formatted into SQL: its columns are renamed c1..cN on read,
+and header names and values travel as bound parameters.
 """
 
 from __future__ import annotations
 
-import csv
+import hashlib
+import re
+import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -19,10 +26,31 @@ from pathlib import Path
 
 import duckdb
 
-from cxkpi.schema import TABLES, TIME_ORDER_RULES, Column, Table
+from cxkpi import archive as archive_store
+from cxkpi.csv_dialect import Dialect, DialectError, single_byte_encoding, sniff, write_utf8_copy
+from cxkpi.export_formats import (
+    ExportFormat,
+    MappingError,
+    Recognised,
+    RecognitionError,
+    load_formats,
+    recognise,
+)
+from cxkpi.schema import TIME_ORDER_RULES, Column, Table
 from cxkpi.warehouse import writing
 
 ROWS_NAMED_IN_SUMMARY = 10
+FILE_SUFFIXES = (".csv", ".tsv", ".txt")
+EASTERN_DIGITS = "٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹٫٬"
+WESTERN_DIGITS = "01234567890123456789.,"
+ISO_DATE = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}")
+NUMERIC_DATE = re.compile(r"^\d{1,2}[./-]\d{1,2}[./-]\d{2,4}\b")
+COMMA_DECIMAL = re.compile(r"^\D*-?\d{1,3}(\.\d{3})*,\d+\D*$|^\D*-?\d+,\d{1,2}\D*$")
+DOT_DECIMAL = re.compile(r"\d\.\d{1,2}\D*$|,\d{3}\.")
+NOT_PLAIN_NUMBER = re.compile(r"[^\d.\-+]")
+# Offsets written with a space ('2026-03-31 14:05:00 -0400', Shopify) or without seconds.
+ISO_EXTRA_FORMATS = ["%Y-%m-%d %H:%M:%S %z", "%Y-%m-%d %H:%M %z", "%Y-%m-%dT%H:%M:%S.%f%z", "%Y/%m/%d %H:%M:%S",
+                     "%Y/%m/%d %H:%M", "%Y/%m/%d"]
 
 
 class IngestError(Exception):
@@ -46,17 +74,28 @@ class IngestResult:
     rows_updated: int
     duplicate_keys_in_file: int
     problems: list[Problem] = field(default_factory=list)
+    export_format: str = ""
+    dialect: str = ""
+    sha256: str = ""
+    line_item_rows: int = 0  # extra rows of multi-row records (Shopify line items), folded into their record
+    already_loaded: str | None = None  # when and as what this exact file was loaded before
 
     @property
     def rows_quarantined(self) -> int:
         return len({problem.source_row for problem in self.problems})
 
     def summary(self) -> str:
+        if self.already_loaded:
+            return f"{self.path.name}: already loaded ({self.already_loaded}); nothing changed"
         text = (
             f"{self.path.name}: {self.table}: {self.rows_read} rows read, "
             f"{self.rows_inserted} inserted, {self.rows_updated} updated, "
             f"{self.rows_quarantined} quarantined"
         )
+        if self.export_format and not self.export_format.startswith("cxkpi canonical"):
+            text += f" [{self.export_format}; {self.dialect}]"
+        if self.line_item_rows:
+            text += f" ({self.line_item_rows} line-item rows folded into their orders)"
         if self.duplicate_keys_in_file:
             text += f" ({self.duplicate_keys_in_file} repeated keys in the file: the last row of each kept)"
         for problem in self.problems[:ROWS_NAMED_IN_SUMMARY]:
@@ -66,45 +105,282 @@ class IngestResult:
         return text
 
 
+@dataclass
+class ColumnPlan:
+    """How one canonical column is read: where from and, for dates and amounts, in which notation."""
+
+    column: Column
+    position: int | None  # 0-based in the file; None when the export lacks it
+    date_order: str | None = None  # 'day-first' / 'month-first' when the file writes 03/04/2026
+    decimal_comma: bool = False
+    loose_amount: bool = False  # currency signs or spaces around the number
+    date_sample: list[str] = field(default_factory=list)  # the sample's values, to order date layouts
+
+    @property
+    def date_formats(self) -> list[str]:
+        assert self.date_order in ("day-first", "month-first")
+        return date_formats(self.date_order, self.date_sample)
+
+
+@dataclass
+class Prepared:
+    path: Path  # the file as given
+    name: str  # the name it is logged and quarantined under
+    read_path: Path  # what DuckDB reads: the file itself, or a UTF-8 copy
+    dialect: Dialect
+    recognised: Recognised
+    width: int  # fields per record
+    plans: list[ColumnPlan]
+    eastern_digits: bool
+    sha256: str
+    workdir: tempfile.TemporaryDirectory[str] | None = None
+
+    @property
+    def table(self) -> Table:
+        return self.recognised.table
+
+    def cleanup(self) -> None:
+        if self.workdir is not None:
+            self.workdir.cleanup()
+
+
 def csv_files(paths: Iterable[Path]) -> list[Path]:
-    """Expand folders into the .csv files they hold (sorted, so loads are repeatable)."""
+    """Expand folders into the .csv (or .tsv, .txt) files they hold, sorted so loads are repeatable."""
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
-            files.extend(sorted(p for p in path.iterdir() if p.suffix.lower() == ".csv" and p.is_file()))
+            files.extend(sorted(p for p in path.iterdir() if p.suffix.lower() in FILE_SUFFIXES and p.is_file()))
         else:
             files.append(path)
     return files
 
 
-def ingest_paths(db_path: Path, paths: Iterable[Path]) -> tuple[list[IngestResult], list[IngestError]]:
+def ingest_paths(
+    db_path: Path, paths: Iterable[Path], *, mapping: Path | None = None, archive: Path | None = None,
+    keep_archive: bool = True,
+) -> tuple[list[IngestResult], list[IngestError]]:
     """Load every CSV file under paths; refusals are collected, not raised, so one bad file stops nothing."""
     results: list[IngestResult] = []
     refusals: list[IngestError] = []
+    try:
+        formats = load_formats(mapping)
+    except MappingError as error:
+        return [], [IngestError(f"mapping: {error}")]
+    archive_dir = archive or archive_store.default_archive_dir(db_path)
     for path in csv_files(paths):
-        # One connection per file: between files, the app's readers get their turn.
-        with writing(db_path) as connection:
-            try:
-                results.append(ingest_file(connection, path))
-            except IngestError as refusal:
-                refusals.append(refusal)
+        try:
+            results.append(ingest_one(db_path, path, formats, archive_dir if keep_archive else None))
+        except IngestError as refusal:
+            refusals.append(refusal)
     return results, refusals
 
 
-def ingest_file(connection: duckdb.DuckDBPyConnection, path: Path) -> IngestResult:
-    """Load one file in one transaction; on any failure the warehouse is unchanged."""
+def ingest_one(
+    db_path: Path, path: Path, formats: list[ExportFormat], archive_dir: Path | None, name: str | None = None,
+) -> IngestResult:
+    """Prepare outside any lock, load under one short write connection, then archive the bytes."""
+    prepared = prepare(path, formats, name=name)
+    try:
+        if archive_dir is not None:
+            archive_store.keep(archive_dir, prepared.path, prepared.sha256)  # before the load: never lose bytes
+        # One connection per file: between files, the app's readers get their turn.
+        with writing(db_path) as connection:
+            result = load_prepared(connection, prepared)
+        if archive_dir is not None and not result.already_loaded:
+            archive_store.record(archive_dir, prepared.sha256, prepared.name, result.table, result.export_format)
+        return result
+    finally:
+        prepared.cleanup()
+
+
+def ingest_file(
+    connection: duckdb.DuckDBPyConnection, path: Path, formats: list[ExportFormat] | None = None
+) -> IngestResult:
+    """Load one file in one transaction on an open write connection; on any failure the warehouse is unchanged."""
+    prepared = prepare(path, formats if formats is not None else load_formats())
+    try:
+        return load_prepared(connection, prepared)
+    finally:
+        prepared.cleanup()
+
+
+# ------------------------------------------------------------------------------------------ prepare
+def prepare(path: Path, formats: list[ExportFormat], name: str | None = None) -> Prepared:
+    name = name or path.name
     if not path.is_file():
-        raise IngestError(f"{path}: no such file")
-    header = read_header(path)
-    table = identify_table(path, header)
+        raise IngestError(f"{name}: no such file")
+    try:
+        dialect = sniff(path)
+    except DialectError as error:
+        raise IngestError(f"{name}: {error}") from error
+    try:
+        recognised = recognise(name, dialect.records[: recognised_rows(formats)], formats)
+    except RecognitionError as error:
+        raise IngestError(str(error)) from error
+    header_rows = recognised.format.header_rows
+    width = len(dialect.records[0])
+    workdir = None
+    read_path = path
+    if dialect.needs_conversion:
+        workdir, read_path = _utf8_copy(path, dialect.encoding, name)
+    try:
+        sample = [record for record in dialect.records[header_rows:] if len(record) == width]
+        eastern = any(character in EASTERN_DIGITS for record in sample for cell in record for character in cell)
+        plans = _plan_columns(recognised, sample, eastern)
+        prepared = Prepared(
+            path=path, name=name, read_path=read_path, dialect=dialect, recognised=recognised, width=width,
+            plans=plans, eastern_digits=eastern, sha256=_sha256(path), workdir=workdir,
+        )
+        _decide_date_order(prepared)
+        return prepared
+    except BaseException:
+        if workdir is not None:
+            workdir.cleanup()
+        raise
+
+
+def recognised_rows(formats: list[ExportFormat]) -> int:
+    return max(fmt.header_rows for fmt in formats)
+
+
+def _utf8_copy(path: Path, encoding: str, name: str) -> tuple[tempfile.TemporaryDirectory[str], Path]:
+    workdir = tempfile.TemporaryDirectory(prefix="cxkpi-ingest-")
+    target = Path(workdir.name) / "utf8.csv"
+    try:
+        write_utf8_copy(path, encoding, target)
+    except UnicodeDecodeError as error:
+        workdir.cleanup()
+        raise IngestError(f"{name}: is not valid {encoding} text ({error.reason} at byte {error.start})") from error
+    return workdir, target
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as raw:
+        while chunk := raw.read(8 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _plan_columns(recognised: Recognised, sample: list[list[str]], eastern: bool) -> list[ColumnPlan]:
+    plans = []
+    for column in recognised.table.columns:
+        position = recognised.positions.get(column.name)
+        plan = ColumnPlan(column=column, position=position)
+        values = [record[position].strip() for record in sample] if position is not None else []
+        values = [value.translate(_DIGITS) if eastern else value for value in values if value]
+        if column.kind == "timestamp" and any(NUMERIC_DATE.match(value) for value in values):
+            plan.date_order = recognised.format.date_order or "undecided"
+            plan.date_sample = values[:200]
+        if column.kind == "amount":
+            plan.decimal_comma = any(COMMA_DECIMAL.match(v) for v in values) and not any(
+                DOT_DECIMAL.search(v) for v in values
+            )
+            plan.loose_amount = plan.decimal_comma or any(NOT_PLAIN_NUMBER.search(v.lstrip("-")) for v in values)
+        plans.append(plan)
+    return plans
+
+
+_DIGITS = str.maketrans(EASTERN_DIGITS, WESTERN_DIGITS)
+
+
+def _decide_date_order(prepared: Prepared) -> None:
+    """Day or month first, from every date in the file: a first number above 12 can only be a day,
+    a second above 12 only a day too. A file with neither is ambiguous and refused, unless its
+    format (or the user's mapping) states the order."""
+    undecided = [plan for plan in prepared.plans if plan.date_order == "undecided"]
+    if not undecided:
+        return
+    parts = []
+    for plan in undecided:
+        value = _cell(prepared, plan.position)
+        parts.append(
+            f"max(try_cast(regexp_extract({value}, '^(\\d{{1,2}})[./-](\\d{{1,2}})[./-]', 1) as int)), "
+            f"max(try_cast(regexp_extract({value}, '^(\\d{{1,2}})[./-](\\d{{1,2}})[./-]', 2) as int))"
+        )
+    with duckdb.connect() as scratch:
+        row = scratch.execute(
+            f"select {', '.join(parts)} from ({_source_sql(prepared)}) where source_row > $header_rows",
+            _source_params(prepared),
+        ).fetchone()
+    firsts = [value or 0 for value in row[0::2]]
+    seconds = [value or 0 for value in row[1::2]]
+    day_first, month_first = max(firsts) > 12, max(seconds) > 12
+    columns = ", ".join(plan.column.name for plan in undecided)
+    if day_first and month_first:
+        raise IngestError(
+            f"{prepared.name}: its dates ({columns}) mix day-first and month-first: some have a first number "
+            "above 12, others a second number above 12. Export them again in one format, ideally ISO (2026-03-31)."
+        )
+    if not day_first and not month_first:
+        raise IngestError(
+            f"{prepared.name}: the order of day and month in its dates ({columns}) cannot be told: no date has "
+            "a number above 12 (03/04/2026 could be 3 April or 4 March). State it in a mapping file with "
+            'date_order = "day-first" or "month-first" (docs/ingest.md), or export dates as ISO (2026-03-31).'
+        )
+    for plan in undecided:
+        plan.date_order = "day-first" if day_first else "month-first"
+
+
+# --------------------------------------------------------------------------------------------- load
+def _source_sql(prepared: Prepared) -> str:
+    """Every record of the file, numbered as a spreadsheet numbers rows (header = row 1), as text."""
+    return """select row_number() over () as source_row, *
+        from read_csv(
+            $path, auto_detect = false, header = false, columns = $columns,
+            delim = $delim, quote = '"', escape = '"', strict_mode = true
+        )"""
+
+
+def _source_params(prepared: Prepared) -> dict[str, object]:
+    return {
+        "path": str(prepared.read_path),
+        "columns": {f"c{index}": "VARCHAR" for index in range(1, prepared.width + 1)},
+        "delim": prepared.dialect.delimiter,
+        "header_rows": prepared.recognised.format.header_rows,
+    }
+
+
+def _cell(prepared: Prepared, position: int | None) -> str:
+    if position is None:
+        return "null::varchar"
+    value = f"nullif(trim(c{position + 1}), '')"
+    return value
+
+
+def _numeric_cell(prepared: Prepared, position: int | None) -> str:
+    """A date, amount or score cell with Arabic-Indic and Persian digits made ASCII (text stays intact)."""
+    value = _cell(prepared, position)
+    if prepared.eastern_digits and position is not None:
+        return f"translate({value}, '{EASTERN_DIGITS}', '{WESTERN_DIGITS}')"
+    return value
+
+
+def load_prepared(connection: duckdb.DuckDBPyConnection, prepared: Prepared) -> IngestResult:
+    previous = connection.execute(
+        "select loaded_at, source_file, table_name from ingest_log where file_sha256 = $sha order by loaded_at limit 1",
+        {"sha": prepared.sha256},
+    ).fetchone()
+    if previous:
+        loaded_at, source_file, table_name = previous
+        return IngestResult(
+            path=Path(prepared.name), table=table_name, rows_read=0, rows_inserted=0, rows_updated=0,
+            duplicate_keys_in_file=0, export_format=prepared.recognised.format.name, sha256=prepared.sha256,
+            already_loaded=(
+                f"the same bytes were loaded as {source_file} into {table_name} on {loaded_at:%Y-%m-%d %H:%M}"
+            ),
+        )
     connection.begin()
     try:
-        result = _load(connection, path, header, table)
+        result = _load(connection, prepared)
         connection.commit()
         return result
     except duckdb.Error as error:
         connection.rollback()
-        raise IngestError(f"{path.name}: could not be loaded, nothing was changed: {_first_lines(error)}") from error
+        if "not utf-8 encoded" in str(error) and not prepared.dialect.needs_conversion:
+            # The first megabyte was UTF-8 but a later byte is not: the file is in a Windows code page.
+            return _retry_as_single_byte(connection, prepared)
+        raise IngestError(f"{prepared.name}: {_explain(error, prepared)}") from error
     except BaseException:
         connection.rollback()
         raise
@@ -113,77 +389,61 @@ def ingest_file(connection: duckdb.DuckDBPyConnection, path: Path) -> IngestResu
             connection.execute(f"drop table if exists {name}")
 
 
-def read_header(path: Path) -> list[str]:
-    """The header row, read strictly as UTF-8 comma-separated text (the canonical format)."""
-    with path.open("rb") as raw:
-        if b"\x00" in raw.read(4096):
-            raise IngestError(f"{path.name}: is a binary file, not a CSV text file; export it again as CSV")
-    try:
-        with path.open(encoding="utf-8-sig", newline="") as text:
-            header = next(csv.reader(text), [])
-    except UnicodeDecodeError as error:
-        raise IngestError(f"{path.name}: is not UTF-8 text ({error.reason} at byte {error.start}); "
-                          "save it as CSV UTF-8") from error
-    if not any(name.strip() for name in header):
-        raise IngestError(f"{path.name}: is empty; a CSV file needs a header row")
-    return header
+def _retry_as_single_byte(connection: duckdb.DuckDBPyConnection, prepared: Prepared) -> IngestResult:
+    encoding = single_byte_encoding(prepared.path.read_bytes())
+    workdir, read_path = _utf8_copy(prepared.path, encoding, prepared.name)
+    prepared.workdir, prepared.read_path = workdir, read_path
+    prepared.dialect = Dialect(encoding, prepared.dialect.delimiter, prepared.dialect.records,
+                               prepared.dialect.sample_complete)
+    return load_prepared(connection, prepared)
 
 
-def normalise(header_name: str) -> str:
-    return header_name.strip().lstrip("\ufeff").strip().lower()
-
-
-def identify_table(path: Path, header: list[str]) -> Table:
-    """The one table whose columns the header holds; otherwise say what is missing."""
-    present = {normalise(name) for name in header}
-    fits = [table for table in TABLES.values() if set(table.column_names) <= present]
-    if len(fits) == 1:
-        return fits[0]
-    if len(fits) > 1:
-        names = " and ".join(table.name for table in fits)
-        raise IngestError(f"{path.name}: its header fits {names}; split it into one file per table")
-    closest = max(TABLES.values(), key=lambda table: len(set(table.column_names) & present))
-    missing = [name for name in closest.column_names if name not in present]
-    raise IngestError(
-        f"{path.name}: fits no table. Closest is {closest.name}, which needs the columns "
-        f"{', '.join(missing)} (the file has: {', '.join(header)}). "
-        "Rename the columns to the canonical names in docs/data-model.md."
-    )
-
-
-def _load(connection: duckdb.DuckDBPyConnection, path: Path, header: list[str], table: Table) -> IngestResult:
-    positional = [f"c{index}" for index in range(1, len(header) + 1)]
-    source_column = {normalise(name): positional[index] for index, name in enumerate(header)}
-    extra_columns = [
-        (name, positional[index]) for index, name in enumerate(header) if normalise(name) not in table.column_names
-    ]
-    typed_columns = [
-        f"{_typed_expression(column, source_column[column.name])} as {column.name}" for column in table.columns
-    ]
-    raw_columns = [f"nullif(trim({source_column[c.name]}), '') as raw_{c.name}" for c in table.columns]
-    extra_params = {f"extra_name_{i}": name for i, (name, _) in enumerate(extra_columns)}
+def _load(connection: duckdb.DuckDBPyConnection, prepared: Prepared) -> IngestResult:
+    table, fmt = prepared.table, prepared.recognised.format
+    header = prepared.dialect.records[0]
+    used = set(prepared.recognised.positions.values())
+    extra_columns = []
+    seen: set[str] = set()
+    for index, name in enumerate(header):
+        if index in used:
+            continue
+        label = name.strip().lstrip("\ufeff") or f"column {index + 1}"
+        while label in seen:
+            label += " (again)"
+        seen.add(label)
+        extra_columns.append((label, f"c{index + 1}"))
+    params: dict[str, object] = _source_params(prepared)
+    params.update({f"extra_name_{i}": name for i, (name, _) in enumerate(extra_columns)})
     extra_json = (
         "json_object(" + ", ".join(f"$extra_name_{i}, {col}" for i, (_, col) in enumerate(extra_columns)) + ")"
         if extra_columns
         else "null::json"
     )
+    typed_columns, raw_columns = [], []
+    for plan in prepared.plans:
+        raw = _raw_expression(prepared, plan)
+        raw_columns.append(f"{raw} as raw_{plan.column.name}")
+        typed_columns.append(f"{_typed_expression(prepared, plan, params)} as {plan.column.name}")
+    any_value = ", ".join(f"c{index}" for index in range(1, prepared.width + 1))
     connection.execute(
         f"""create temp table typed as
-        select
-            row_number() over () + 1 as source_row,
-            {', '.join(typed_columns)},
-            {', '.join(raw_columns)},
-            {extra_json} as extra
-        from read_csv(
-            $path, auto_detect = false, header = true, columns = $columns,
-            delim = ',', quote = '"', escape = '"', strict_mode = true
-        )""",
-        {"path": str(path), "columns": dict.fromkeys(positional, "VARCHAR"), **extra_params},
+        with source as ({_source_sql(prepared)})
+        select source_row, {', '.join(typed_columns)}, {', '.join(raw_columns)}, {extra_json} as extra
+        from source
+        where source_row > $header_rows and coalesce({any_value}) is not null""",
+        params,
     )
+    line_item_rows = 0
+    if fmt.line_items:
+        main = next(c.name for c in table.columns if c.kind == "timestamp" and c.required)
+        line_item_rows = connection.execute(
+            f"""delete from typed where raw_{main} is null and {table.key} in
+                (select {table.key} from typed where raw_{main} is not null)"""
+        ).fetchone()[0]
     connection.execute(
         "create temp table problems (source_row bigint, column_name varchar, value varchar, reason varchar)"
     )
-    for check in _row_checks(table):
+    for check in _row_checks(prepared):
         connection.execute(f"insert into problems {check}")
 
     key = table.key
@@ -199,7 +459,7 @@ def _load(connection: duckdb.DuckDBPyConnection, path: Path, header: list[str], 
             select * from {accepted} qualify row_number() over (partition by {key} order by source_row desc) = 1"""
         )
         accepted = "deduplicated"
-    rows_read = connection.execute("select count(*) from typed").fetchone()[0]
+    rows_read = connection.execute("select count(*) from typed").fetchone()[0] + line_item_rows
     accepted_rows = distinct_keys
     # An upsert as delete + insert in this transaction: keys stay unique without a primary-key
     # index, which made large loads several times slower (docs/decisions.md).
@@ -221,85 +481,241 @@ def _load(connection: duckdb.DuckDBPyConnection, path: Path, header: list[str], 
     connection.execute(
         """insert into quarantine
         select $loaded_at, $file, $table, source_row, column_name, value, reason from problems""",
-        {"loaded_at": loaded_at, "file": path.name, "table": table.name},
+        {"loaded_at": loaded_at, "file": prepared.name, "table": table.name},
     )
     result = IngestResult(
-        path=path,
+        path=Path(prepared.name),
         table=table.name,
         rows_read=rows_read,
         rows_inserted=accepted_rows - rows_updated,
         rows_updated=rows_updated,
         duplicate_keys_in_file=valid_rows - accepted_rows,
         problems=problems,
+        export_format=fmt.name,
+        dialect=prepared.dialect.describe(),
+        sha256=prepared.sha256,
+        line_item_rows=line_item_rows,
     )
     connection.execute(
-        "insert into ingest_log values ($loaded_at, $file, $table, $read, $inserted, $updated, $quarantined)",
+        """insert into ingest_log by name select
+            $loaded_at as loaded_at, $file as source_file, $table as table_name, $read as rows_read,
+            $inserted as rows_inserted, $updated as rows_updated, $quarantined as rows_quarantined,
+            $format as export_format, $dialect as dialect, $sha as file_sha256""",
         {
             "loaded_at": loaded_at,
-            "file": path.name,
+            "file": prepared.name,
             "table": table.name,
             "read": result.rows_read,
             "inserted": result.rows_inserted,
             "updated": result.rows_updated,
             "quarantined": result.rows_quarantined,
+            "format": fmt.name,
+            "dialect": result.dialect,
+            "sha": prepared.sha256,
         },
     )
     return result
 
 
+def _explain(error: duckdb.Error, prepared: Prepared) -> str:
+    """Say what is wrong with the file's structure, and where, in words an analyst can act on."""
+    text = _first_lines(error)
+    line = re.search(r"CSV Error on Line: (\d+)", text)
+    fields = re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", text)
+    where = f"line {line.group(1)}" if line else "a line"
+    last_line = line is not None and int(line.group(1)) >= _line_count(prepared.read_path)
+    if "unterminated quote" in text:
+        cause = ("the file looks cut short (the download or export stopped); export it again"
+                 if last_line else "a quote is never closed; check that line in a text editor")
+        return f"refused, nothing was changed: a quoted value starting on {where} never ends: {cause}"
+    if fields:
+        expected, found = fields.groups()
+        if last_line and int(found) < int(expected):
+            return (f"refused, nothing was changed: it ends in the middle of a row ({where} has {found} of "
+                    f"{expected} fields): the file looks cut short; export or download it again")
+        return (f"refused, nothing was changed: {where} has {found} fields where the header has {expected} "
+                "(an unquoted delimiter inside a value?)")
+    return f"could not be loaded, nothing was changed: {text}"
+
+
+def _line_count(path: Path) -> int:
+    with path.open("rb") as raw:
+        count = sum(chunk.count(b"\n") for chunk in iter(lambda: raw.read(1 << 20), b""))
+    with path.open("rb") as raw:
+        raw.seek(0, 2)
+        if raw.tell():
+            raw.seek(-1, 2)
+            count += raw.read(1) != b"\n"
+    return count
+
+
 def _first_lines(error: duckdb.Error) -> str:
     """DuckDB's message without its generic list of reader options."""
-    message = str(error).split("Possible fixes:")[0]
-    return " ".join(line.strip() for line in message.splitlines() if line.strip())
+    message = str(error).split("Possible fixes:")[0].split("Possible Solution:")[0]
+    lines = [line.strip() for line in message.splitlines() if line.strip()]
+    return " ".join(line for line in lines if not line.startswith(("file =", "delimiter =", "quote =")))
 
 
-def _typed_expression(column: Column, source: str) -> str:
-    value = f"nullif(trim({source}), '')"
+def _raw_expression(prepared: Prepared, plan: ColumnPlan) -> str:
+    fmt = prepared.recognised.format
+    if plan.column.name == prepared.table.key and fmt.key_from_row:
+        # No id in the export: the row's own values are its identity (same answer twice = one row).
+        cells = ", ".join(f"coalesce(c{index}, '')" for index in range(1, prepared.width + 1))
+        return f"md5(concat_ws(chr(31), {cells}))"
+    return _cell(prepared, plan.position)
+
+
+def _typed_expression(prepared: Prepared, plan: ColumnPlan, params: dict[str, object]) -> str:
+    column = plan.column
+    if column.name == prepared.table.key and prepared.recognised.format.key_from_row:
+        return _raw_expression(prepared, plan)
+    if plan.position is None and not (column.name == "status" and prepared.recognised.cancelled_positions):
+        return f"null::{'varchar' if column.kind == 'text' else _sql_type(column)}"
+    value = _numeric_cell(prepared, plan.position) if column.kind != "text" else _cell(prepared, plan.position)
     if column.kind == "timestamp":
-        # A value with an offset (+02:00, Z) goes through timestamptz so it is stored in UTC; a cast
-        # straight to timestamp would silently drop the offset. 'YYYY-MM-DD HH:MM:SS' (19 characters
-        # or fewer) has none, and takes the much faster direct cast.
-        return (
-            f"case when length({value}) <= 19 then try_cast({value} as timestamp) "
-            f"else timezone('UTC', try_cast({value} as timestamptz)) end"
-        )
+        spec = prepared.recognised.format.columns.get(column.name)
+        if spec is not None and spec.minutes_after:
+            base = next(p for p in prepared.plans if p.column.name == spec.minutes_after)
+            return (
+                f"({_timestamp_expression(_numeric_cell(prepared, base.position), base)}"
+                f" + to_microseconds(cast(round(try_cast({value} as double) * 60000000) as bigint)))"
+            )
+        return _timestamp_expression(value, plan)
     if column.kind == "amount":
+        if plan.loose_amount:
+            # Currency signs and codes (R$ 12,50 / 12.50 EUR) and spaces as thousands separators go.
+            noise = "^[A-Za-z]{0,3}\\$?|[A-Za-z]{3}$|[$€£¥₽₹₺₴\\s\u00a0\u202f'']"
+            value = f"regexp_replace({value}, '{noise}', '', 'g')"
+            value = (f"replace(replace({value}, '.', ''), ',', '.')" if plan.decimal_comma
+                     else f"replace({value}, ',', '')")
         return f"try_cast({value} as decimal(18, 2))"
     if column.kind == "score":
         return f"try_cast(try_cast({value} as decimal(6, 2)) as tinyint)"
+    if column.name == "status":
+        return _status_expression(prepared, value, params)
     return value
 
 
-def _row_checks(table: Table) -> list[str]:
+def _sql_type(column: Column) -> str:
+    return {"timestamp": "timestamp", "amount": "decimal(18, 2)", "score": "tinyint"}.get(column.kind, "varchar")
+
+
+def _timestamp_expression(value: str, plan: ColumnPlan) -> str:
+    # A value with an offset (+02:00, Z) goes through timestamptz so it is stored in UTC; a cast
+    # straight to timestamp would silently drop the offset. 'YYYY-MM-DD HH:MM:SS' (19 characters
+    # or fewer) has none, and takes the much faster direct cast.
+    iso = (
+        f"case when length({value}) <= 19 then try_cast({value} as timestamp) "
+        f"else timezone('UTC', try_cast({value} as timestamptz)) end"
+    )
+    expression = f"coalesce({iso}, {_strptime(value, ISO_EXTRA_FORMATS)})"
+    if plan.date_order in ("day-first", "month-first"):
+        # The file's own layout first (most rows match the first format tried), ISO after.
+        expression = f"coalesce({_strptime(value, plan.date_formats)}, {expression})"
+    return expression
+
+
+def date_formats(order: str, sample: list[str]) -> list[str]:
+    """Every day/month layout cxkpi reads, the ones this file's sample uses first (most used first)."""
+    first, second = ("%d", "%m") if order == "day-first" else ("%m", "%d")
+    formats = [
+        f"{first}{sep}{second}{sep}{year}{time}"
+        for sep in ("/", ".", "-")
+        for year in ("%Y", "%y")
+        for time in ("", " %H:%M:%S", " %H:%M", " %I:%M:%S %p", " %I:%M %p", " %H:%M:%S %z", " %H:%M %z")
+    ]
+    probe = [value for value in sample if NUMERIC_DATE.match(value)][:100]
+
+    def used(pattern: str) -> int:
+        count = 0
+        for value in probe:
+            try:
+                datetime.strptime(value, pattern)
+                count += 1
+            except ValueError:
+                pass
+        return count
+
+    return sorted(formats, key=used, reverse=True) if probe else formats
+
+
+def _strptime(value: str, formats: list[str]) -> str:
+    """try_strptime over formats, those with an offset (%z, converted to UTC) apart from those without:
+    DuckDB 2.0 given both kinds in one list rolls an impossible date over (31/02 became 3 March)."""
+    naive = ", ".join(f"'{f}'" for f in formats if "%z" not in f)
+    zoned = ", ".join(f"'{f}'" for f in formats if "%z" in f)
+    parts = [f"try_strptime({value}, [{naive}])"] if naive else []
+    if zoned:
+        parts.append(f"timezone('UTC', try_strptime({value}, [{zoned}]))")
+    return f"coalesce({', '.join(parts)})" if len(parts) > 1 else parts[0]
+
+
+def _status_expression(prepared: Prepared, value: str, params: dict[str, object]) -> str:
+    fmt = prepared.recognised.format
+    expression = value
+    if fmt.status:
+        cases = []
+        for index, (source, target) in enumerate(fmt.status.items()):
+            params[f"status_from_{index}"], params[f"status_to_{index}"] = source, target
+            cases.append(f"when $status_from_{index} then $status_to_{index}")
+        expression = f"case lower({value}) {' '.join(cases)} else {value} end"
+    if prepared.recognised.cancelled_positions:
+        marks = " or ".join(f"nullif(trim(c{p + 1}), '') is not null" for p in prepared.recognised.cancelled_positions)
+        expression = f"case when {marks} then 'cancelled' else {expression} end"
+    return expression
+
+
+def _row_checks(prepared: Prepared) -> list[str]:
     """One SELECT per rule, each yielding (source_row, column_name, value, reason)."""
     checks = []
-    for column in table.columns:
+    for plan in prepared.plans:
+        column = plan.column
         raw, typed = f"raw_{column.name}", column.name
         if column.required:
             checks.append(
                 f"select source_row, '{typed}', null, 'missing {typed}: every row needs one' "
                 f"from typed where {raw} is null"
             )
-        reason = {
-            "timestamp": "not a date: use ISO 8601, e.g. 2026-03-31 or 2026-03-31 14:05:00",
-            "amount": "not a number: use digits with a dot for decimals, e.g. 1234.50",
-            "score": f"not a whole number from {column.low} to {column.high}",
-        }.get(column.kind)
+        if column.kind == "timestamp":
+            reason = {
+                "day-first": "not a date: this file writes dates day first, e.g. 31/03/2026 or 31/03/2026 14:05",
+                "month-first": "not a date: this file writes dates month first, e.g. 03/31/2026 or 03/31/2026 2:05 PM",
+            }.get(plan.date_order or "", "not a date: use ISO 8601, e.g. 2026-03-31 or 2026-03-31 14:05:00")
+        else:
+            reason = {
+                "amount": "not a number: use digits with a dot for decimals, e.g. 1234.50"
+                if not plan.decimal_comma else "not a number: this file writes amounts like 1.234,50",
+                "score": f"not a whole number from {column.low} to {column.high}",
+            }.get(column.kind)
         if reason:
             checks.append(
                 f"select source_row, '{typed}', {raw}, '{reason}' "
                 f"from typed where {raw} is not null and {typed} is null"
             )
+        if column.kind == "timestamp":
+            checks.append(
+                f"select source_row, '{typed}', {raw}, 'year before 1900: only Gregorian dates are supported "
+                f"(is it a Solar Hijri or other calendar date?)' from typed where {typed} < timestamp '1900-01-01'"
+            )
         if column.kind == "score":
             checks.append(
                 f"select source_row, '{typed}', {raw}, '{reason}' from typed "
                 f"where {typed} not between {column.low} and {column.high} "
-                f"or try_cast({raw} as decimal(6, 2)) != {typed}"
+                f"or try_cast({_score_source(prepared, plan)} as decimal(6, 2)) != {typed}"
             )
     for rule_table, earlier, later in TIME_ORDER_RULES:
-        if rule_table == table.name:
+        if rule_table == prepared.table.name:
             checks.append(
                 f"select source_row, '{later}', raw_{later}, '{later} is before {earlier}' "
                 f"from typed where {later} < {earlier}"
             )
     return checks
+
+
+def _score_source(prepared: Prepared, plan: ColumnPlan) -> str:
+    """The raw score with Eastern digits made ASCII, to tell 7.5 (quarantined) from 7."""
+    raw = f"raw_{plan.column.name}"
+    if prepared.eastern_digits:
+        return f"translate({raw}, '{EASTERN_DIGITS}', '{WESTERN_DIGITS}')"
+    return raw
+

@@ -28,6 +28,10 @@ BOOKKEEPING_STATEMENTS = [
         rows_updated bigint,
         rows_quarantined bigint
     )""",
+    # Added with the loader for real exports; ALTER keeps warehouses created before it usable.
+    "alter table ingest_log add column if not exists export_format varchar",  # e.g. 'Zendesk tickets'
+    "alter table ingest_log add column if not exists dialect varchar",  # e.g. 'cp1252, semicolon-separated'
+    "alter table ingest_log add column if not exists file_sha256 varchar",  # the same bytes never load twice
     """create table if not exists quarantine (
         loaded_at timestamp,
         source_file varchar,
@@ -91,7 +95,15 @@ class _ReadersWriterGate:
                 self._condition.notify_all()
 
 
-_gate = _ReadersWriterGate()
+_gates: dict[Path, _ReadersWriterGate] = {}
+_gates_lock = threading.Lock()
+
+
+def _gate(db_path: Path) -> _ReadersWriterGate:
+    """One gate per warehouse file: a reader of one file never holds up a writer of another."""
+    key = db_path.resolve()
+    with _gates_lock:
+        return _gates.setdefault(key, _ReadersWriterGate())
 
 
 def _open(db_path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
@@ -130,7 +142,7 @@ def writing(db_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     other processes wait, and readers in this process wait at the gate.
     """
     db_path.parent.mkdir(parents=True, exist_ok=True)
-    with _gate.exclusive():
+    with _gate(db_path).exclusive():
         connection = _open(db_path, read_only=False)
         try:
             _create_schema(connection)
@@ -147,7 +159,7 @@ def reading(db_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
         # First use: create the empty schema so readers see empty tables, not an error.
         with writing(db_path):
             pass
-    with _gate.shared():
+    with _gate(db_path).shared():
         connection = _open(db_path, read_only=True)
         try:
             _prepare(connection)

@@ -63,7 +63,7 @@ def test_bad_rows_are_quarantined_with_row_column_and_reason_and_valid_rows_load
     assert rows(db_path, "select order_id from orders order by order_id") == [("O1",), ("O5",)]
     assert rows(db_path, "select source_file, source_row, column_name, value, reason from quarantine "
                          "order by source_row") == [
-        ("orders_with_bad_rows.csv", 3, "ordered_at", "31/01/2026",
+        ("orders_with_bad_rows.csv", 3, "ordered_at", "2026-02-30",
          "not a date: use ISO 8601, e.g. 2026-03-31 or 2026-03-31 14:05:00"),
         ("orders_with_bad_rows.csv", 4, "order_id", None, "missing order_id: every row needs one"),
         ("orders_with_bad_rows.csv", 5, "amount", "ten euros",
@@ -125,9 +125,9 @@ def test_keys_stay_unique_across_overlapping_loads(db_path):
     [
         ("fits_no_table.csv", "fits_no_table.csv: fits no table. Closest is orders, which needs the columns "
                               "order_id, customer_id, ordered_at, amount, channel"),
-        ("binary_renamed.csv", "binary_renamed.csv: is a binary file, not a CSV text file"),
-        ("orders_broken_structure.csv", "orders_broken_structure.csv: could not be loaded, nothing was changed: "
-                                        "Invalid Input Error: CSV Error on Line: 3"),
+        ("binary_renamed.csv", "binary_renamed.csv: is a PNG image, not a CSV text file"),
+        ("orders_broken_structure.csv", "orders_broken_structure.csv: refused, nothing was changed: line 3 has 7 "
+                                        "fields where the header has 6 (an unquoted delimiter inside a value?)"),
     ],
 )
 def test_a_refused_file_is_named_with_its_reason_and_changes_nothing(db_path, name, message):
@@ -139,9 +139,10 @@ def test_a_refused_file_is_named_with_its_reason_and_changes_nothing(db_path, na
     assert snapshot(db_path) == before
 
 
-def test_a_file_fitting_no_table_lists_the_headers_it_had(db_path):
+def test_a_file_fitting_no_table_lists_the_headers_it_had_and_the_closest_ones(db_path):
     _, [refusal] = load(db_path, "fits_no_table.csv")
-    assert "(the file has: Ticket ID, Requester, Created, Status)" in str(refusal)
+    assert "(at least order_id and ordered_at; the file has: Ticket ID, Requester, Created, Status)" in str(refusal)
+    assert "Closest headers in the file: ordered_at: perhaps 'Created'." in str(refusal)
 
 
 def test_a_failure_in_the_middle_of_a_load_rolls_the_whole_file_back(db_path, tmp_path):

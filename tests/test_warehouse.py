@@ -58,3 +58,13 @@ def test_a_cli_load_waits_while_another_process_is_reading(tmp_path):
     assert "orders.csv: orders: 10 rows read, 10 inserted" in stdout
     with reading(db) as connection:
         assert connection.execute("select count(*) from orders").fetchone() == (10,)
+
+
+def test_reading_one_warehouse_does_not_hold_up_writing_another(tmp_path):
+    """The gate is per file: with a reader open on A, a write to B in the same thread goes ahead."""
+    first = build_warehouse(tmp_path / "a.duckdb", GOLDEN_DIR / "customers.csv")
+    second = tmp_path / "b.duckdb"
+    with reading(first), writing(second) as connection:
+        connection.execute("insert into orders (order_id, ordered_at) values ('O1', '2026-01-01')")
+    with reading(second) as connection:
+        assert connection.execute("select count(*) from orders").fetchone() == (1,)

@@ -1,0 +1,82 @@
+"""The Data page (AppTest, against real warehouse files) and the overview's stale-source warning."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from cxkpi.health import stale_sources
+from cxkpi.ingest import ingest_paths
+from tests.support import GOLDEN_DIR, PROJECT_ROOT, TESTS_DIR, build_warehouse
+
+TIMEOUT = 30
+
+
+@pytest.fixture
+def data_page(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    db = build_warehouse(tmp_path / "w.duckdb", GOLDEN_DIR)
+    _, refusals = ingest_paths(db, [TESTS_DIR / "exports" / "qualtrics_responses_export.csv"])
+    assert not refusals
+    monkeypatch.setenv("CXKPI_DB", str(db))
+    monkeypatch.delenv("CXKPI_REGISTRY", raising=False)
+    at = AppTest.from_file(str(PROJECT_ROOT / "dashboard.py"), default_timeout=TIMEOUT).run()
+    return at.switch_page("pages/11_Data.py")
+
+
+def test_the_data_page_shows_the_ingest_log_quarantine_and_each_tables_freshness(data_page):
+    at = data_page.run()
+    assert not at.exception
+    assert at.title[0].value == "Data"
+    log = at.get_by_key("data-log").dataframe[0].value
+    assert log["File"].iloc[0] == "qualtrics_responses_export.csv"
+    first = log.iloc[0]
+    assert (first["Recognised as"], first["Table"], first["Read"], first["Inserted"], first["Quarantined"]) == (
+        "Qualtrics responses", "survey_responses", 3, 2, 1)
+    assert sorted(log["File"]) == sorted(["qualtrics_responses_export.csv", "customers.csv", "orders.csv",
+                                          "survey_responses.csv", "complaints.csv"])
+    quarantine = at.get_by_key("data-quarantine").dataframe[0].value
+    assert quarantine[["source_file", "source_row", "column_name", "value", "reason"]].values.tolist() == [
+        ["qualtrics_responses_export.csv", 6, "recommend_score", "11", "not a whole number from 0 to 10"]]
+    tables = at.get_by_key("data-freshness").dataframe[0].value.set_index("Table")
+    assert tables.loc["Survey responses", "Rows"] == 11  # 9 golden + 2 from Qualtrics
+    assert tables.loc["Orders", "Health"] == "ok"
+    assert str(tables.loc["Orders", "Data through"]) == "2026-08-01 10:00:00"
+    # The sidebar is drawn as on every page (deep links work).
+    assert any(link.label == "Overview" for link in at.sidebar.get("page_link"))
+
+
+def test_a_source_far_behind_the_others_is_stale():
+    frame = pd.DataFrame({
+        "table_name": ["complaints", "customers", "orders", "survey_responses"],
+        "row_count": [10, 10, 10, 0],
+        "data_through": pd.to_datetime(["2026-03-31", "2025-01-01", "2026-06-30", None]),
+    })
+    [stale] = stale_sources(frame, days=45)
+    assert (stale.table, stale.days_behind) == ("complaints", 91)
+    assert stale.message().startswith("Complaints data ends on 2026-03-31, 91 days before orders (2026-06-30)")
+    assert stale_sources(frame, days=91) == []
+
+
+def test_the_overview_warns_when_a_source_is_stale(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    db = build_warehouse(tmp_path / "w.duckdb", GOLDEN_DIR)
+    later = tmp_path / "orders_later.csv"
+    later.write_text("order_id,customer_id,ordered_at,amount,channel,status\nO99,C1,2026-10-15,10.00,web,completed\n",
+                     encoding="utf-8")
+    ingest_paths(db, [later])
+    monkeypatch.setenv("CXKPI_DB", str(db))
+    monkeypatch.delenv("CXKPI_REGISTRY", raising=False)
+    at = AppTest.from_file(str(PROJECT_ROOT / "dashboard.py"), default_timeout=TIMEOUT).run()
+    warnings = [warning.value for warning in at.warning]
+    assert any(text.startswith("Complaints data ends on 2026-07-01, 105 days before orders") for text in warnings), (
+        warnings)
+    assert any(text.startswith("Survey responses data ends on 2026-07-01") for text in warnings), warnings
+
+
+def test_the_golden_overview_has_no_stale_warning(golden_db: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("CXKPI_DB", str(golden_db))
+    monkeypatch.delenv("CXKPI_REGISTRY", raising=False)
+    at = AppTest.from_file(str(PROJECT_ROOT / "dashboard.py"), default_timeout=TIMEOUT).run()
+    assert not [w.value for w in at.warning if "data ends on" in w.value]

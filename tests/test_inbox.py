@@ -1,0 +1,201 @@
+"""The inbox, the archive, rebuilding from it, uploads' file names, and a load killed halfway."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from cxkpi import archive
+from cxkpi.inbox import accept_upload, process_inbox, rebuild, refused_files, safe_name, waiting_files
+from cxkpi.ingest import ingest_paths
+from cxkpi.sample_data import generate
+from tests.support import GOLDEN_DIR, PROJECT_ROOT, TESTS_DIR
+
+HOSTILE = TESTS_DIR / "hostile"
+TABLES = ("customers", "orders", "survey_responses", "complaints", "ingest_log", "quarantine")
+
+
+def snapshot(db: Path) -> dict[str, list]:
+    with duckdb.connect(str(db), read_only=True) as connection:
+        return {table: connection.execute(f"select * from {table} order by all").fetchall() for table in TABLES}
+
+
+def drop(inbox: Path, *sources: Path, age_seconds: float = 60) -> None:
+    """Put files into the inbox as if they arrived a minute ago (settled, not still being copied)."""
+    inbox.mkdir(parents=True, exist_ok=True)
+    for offset, source in enumerate(sources):
+        target = inbox / source.name
+        shutil.copyfile(source, target)
+        stamp = time.time() - age_seconds + offset  # in the order given: the later one is newer
+        os.utime(target, (stamp, stamp))
+
+
+def holds_open(pid: int, path: Path) -> bool:
+    """True while process pid has path open (Linux /proc): the loader is inside its write connection."""
+    try:
+        return any(os.path.realpath(fd) == str(path.resolve()) for fd in Path(f"/proc/{pid}/fd").iterdir())
+    except (FileNotFoundError, ProcessLookupError, PermissionError):
+        return False
+
+
+def test_the_inbox_loads_archives_and_empties_and_sets_refused_files_aside_with_the_reason(tmp_path):
+    db, inbox = tmp_path / "w.duckdb", tmp_path / "inbox"
+    drop(inbox, HOSTILE / "orders_2026_jan_mar.csv", HOSTILE / "orders_ambiguous_dates.csv")
+    outcomes = process_inbox(db, inbox)
+    assert [(o.name, o.result.rows_inserted if o.result else None) for o in outcomes] == [
+        ("orders_2026_jan_mar.csv", 3), ("orders_ambiguous_dates.csv", None),
+    ]
+    assert sorted(p.name for p in inbox.iterdir()) == ["refused"]
+    assert sorted(p.name for p in (inbox / "refused").iterdir()) == [
+        "orders_ambiguous_dates.csv", "orders_ambiguous_dates.csv.reason.txt",
+    ]
+    [(name, reason)] = refused_files(inbox)
+    assert name == "orders_ambiguous_dates.csv" and "cannot be told" in reason
+    # The original bytes are archived under their sha256.
+    [entry] = archive.entries(tmp_path / "archive")
+    kept = archive.stored_path(tmp_path / "archive", entry.sha256)
+    assert kept.read_bytes() == (HOSTILE / "orders_2026_jan_mar.csv").read_bytes()
+    assert (entry.name, entry.table) == ("orders_2026_jan_mar.csv", "orders")
+
+
+def test_the_same_file_dropped_again_changes_nothing_and_says_so(tmp_path):
+    db, inbox = tmp_path / "w.duckdb", tmp_path / "inbox"
+    drop(inbox, HOSTILE / "orders_2026_jan_mar.csv")
+    process_inbox(db, inbox)
+    before = snapshot(db)
+    drop(inbox, HOSTILE / "orders_2026_jan_mar.csv")
+    [outcome] = process_inbox(db, inbox)
+    assert "already loaded" in outcome.summary() and outcome.summary().endswith("nothing changed")
+    assert snapshot(db) == before
+    assert list(inbox.iterdir()) == []
+    assert len(archive.entries(tmp_path / "archive")) == 1
+
+
+def test_overlapping_exports_in_the_inbox_load_oldest_first_so_the_newer_wins(tmp_path):
+    db, inbox = tmp_path / "w.duckdb", tmp_path / "inbox"
+    # Named so that alphabetical order would be wrong: the February-April export arrived later.
+    drop(inbox, HOSTILE / "orders_2026_jan_mar.csv")
+    newer = tmp_path / "a_feb_apr.csv"
+    shutil.copyfile(HOSTILE / "orders_2026_feb_apr.csv", newer)
+    drop(inbox, newer, age_seconds=30)
+    process_inbox(db, inbox)
+    with duckdb.connect(str(db), read_only=True) as connection:
+        assert connection.execute("select status from orders where order_id = 'O-FEB'").fetchall() == [("cancelled",)]
+
+
+def test_files_still_arriving_hidden_or_partial_wait_for_the_next_run(tmp_path):
+    inbox = tmp_path / "inbox"
+    drop(inbox, HOSTILE / "orders_2026_jan_mar.csv")
+    (inbox / "fresh.csv").write_text("order_id\n", encoding="utf-8")  # modified just now
+    (inbox / ".hidden.csv").write_text("x\n", encoding="utf-8")
+    (inbox / "big.csv.part").write_text("x\n", encoding="utf-8")
+    (inbox / "notes.pdf").write_text("x\n", encoding="utf-8")
+    for name in (".hidden.csv", "big.csv.part", "notes.pdf"):
+        os.utime(inbox / name, (time.time() - 60, time.time() - 60))
+    assert [path.name for path in waiting_files(inbox)] == ["orders_2026_jan_mar.csv"]
+
+
+def test_rebuild_from_the_archive_alone_gives_the_same_warehouse(tmp_path):
+    db = tmp_path / "w.duckdb"
+    ingest_paths(db, [GOLDEN_DIR, HOSTILE / "orders_2026_jan_mar.csv", HOSTILE / "orders_2026_feb_apr.csv",
+                      HOSTILE / "customers_cp1252_french.csv"])
+    canonical = ("customers", "orders", "survey_responses", "complaints")
+    with duckdb.connect(str(db), read_only=True) as connection:
+        before = {t: connection.execute(f"select * from {t} order by all").fetchall() for t in canonical}
+    db.unlink()  # the warehouse is lost; the archive is all there is
+    outcomes = rebuild(db)
+    assert [o.refusal for o in outcomes] == [None] * 7
+    with duckdb.connect(str(db), read_only=True) as connection:
+        assert {t: connection.execute(f"select * from {t} order by all").fetchall() for t in canonical} == before
+    assert not db.with_name(db.name + ".rebuilding").exists()
+    # Rebuilding over an existing warehouse swaps it whole; the result takes new loads and leaves no WAL behind.
+    assert [o.refusal for o in rebuild(db)] == [None] * 7
+    [result], _ = ingest_paths(db, [HOSTILE / "orders_pipe_delimited.csv"])
+    assert result.rows_inserted == 2
+    assert not db.with_name(db.name + ".wal").exists()
+    with duckdb.connect(str(db), read_only=True) as connection:
+        assert connection.execute("select count(*) from orders").fetchone() == (len(before["orders"]) + 2,)
+
+
+def test_rebuild_leaves_the_warehouse_alone_when_an_archived_file_no_longer_loads(tmp_path):
+    db = tmp_path / "w.duckdb"
+    mapping = tmp_path / "m.toml"
+    mapping.write_text('[[format]]\nname = "ours"\ntable = "orders"\ndate_order = "day-first"\n'
+                       'columns.order_id = ["order_id"]\ncolumns.ordered_at = ["ordered_at"]\n', encoding="utf-8")
+    ingest_paths(db, [HOSTILE / "orders_ambiguous_dates.csv"], mapping=mapping)
+    before = snapshot(db)
+    outcomes = rebuild(db)  # without the mapping, the ambiguous dates are refused
+    assert "cannot be told" in outcomes[0].refusal
+    assert snapshot(db) == before
+    assert [o.refusal for o in rebuild(db, mapping=mapping)] == [None]
+
+
+def test_cli_ingest_without_a_path_loads_the_inbox_and_rebuild_is_a_command(tmp_path):
+    db, inbox = tmp_path / "w.duckdb", tmp_path / "in"
+    drop(inbox, HOSTILE / "orders_pipe_delimited.csv")
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    run = subprocess.run([sys.executable, "-m", "cxkpi", "ingest", "--inbox", inbox, "--db", db], cwd=PROJECT_ROOT,
+                         env=env, capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.startswith("orders_pipe_delimited.csv: orders: 2 rows read, 2 inserted")
+    run = subprocess.run([sys.executable, "-m", "cxkpi", "rebuild", "--db", db], cwd=PROJECT_ROOT,
+                         env=env, capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.splitlines()[-1] == f"rebuilt {db} from 1 archived files"
+
+
+@pytest.mark.parametrize(
+    ("given", "safe"),
+    [
+        ("../../etc/passwd", "passwd.csv"),
+        ("..\\..\\Windows\\win.ini", "win.ini.csv"),
+        ("/tmp/x/orders.CSV", "orders.CSV"),
+        (".bashrc", "bashrc.csv"),
+        ("réponses clients;rm -rf.csv", "réponses clients_rm -rf.csv"),
+        ("", "upload.csv"),
+    ],
+)
+def test_uploaded_file_names_are_never_used_as_paths(given, safe):
+    assert safe_name(given) == safe
+
+
+def test_an_upload_lands_in_the_inbox_whole_and_an_oversized_one_is_refused(tmp_path):
+    inbox = tmp_path / "inbox"
+    path = accept_upload(inbox, "../orders.csv", b"order_id,ordered_at\nO1,2026-01-01\n", max_bytes=1000)
+    assert path == inbox / "orders.csv" and path.read_bytes().startswith(b"order_id")
+    again = accept_upload(inbox, "orders.csv", b"order_id,ordered_at\n", max_bytes=1000)
+    assert again == inbox / "orders (2).csv"
+    with pytest.raises(ValueError, match=r"uploads are limited to 0 MB\. Copy large files into the inbox folder"):
+        accept_upload(inbox, "big.csv", b"x" * 2000, max_bytes=1000)
+
+
+def test_a_load_killed_halfway_leaves_the_warehouse_exactly_as_before(tmp_path):
+    """A real `python -m cxkpi ingest` of 400,000 orders, killed with SIGKILL while it writes."""
+    db = tmp_path / "w.duckdb"
+    ingest_paths(db, [GOLDEN_DIR])
+    before = snapshot(db)
+    files = generate(tmp_path / "big", customers=1000, orders=400_000, survey_responses=10, complaints=10)
+    loader = subprocess.Popen(
+        [sys.executable, "-m", "cxkpi", "ingest", str(files["orders"]), "--db", str(db)],
+        cwd=PROJECT_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + 60
+    while not holds_open(loader.pid, db) and loader.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.002)  # the loader opens the warehouse only once the file is prepared
+    time.sleep(0.1)  # into reading, typing and upserting 400,000 rows, inside the file's transaction
+    assert loader.poll() is None and holds_open(loader.pid, db), "the load finished before it could be killed"
+    loader.send_signal(signal.SIGKILL)
+    loader.wait()
+    assert loader.returncode == -signal.SIGKILL
+    assert snapshot(db) == before
+    # And the warehouse takes the next load normally.
+    [result], refusals = ingest_paths(db, [HOSTILE / "orders_pipe_delimited.csv"])
+    assert (refusals, result.rows_inserted) == ([], 2)

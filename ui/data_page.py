@@ -1,0 +1,146 @@
+"""The Data page: upload exports, the inbox, the ingest log, quarantined rows and each table's freshness.
+
+Uploads are written into the inbox (under a safe name, atomically) and loaded through the same
+pipeline as `python -m cxkpi ingest`: one write connection per file via warehouse.writing(), so
+viewers of other pages keep working and see the new data on their next interaction.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pandas as pd
+import streamlit as st
+
+from cxkpi import health
+from cxkpi.archive import default_archive_dir
+from cxkpi.export_formats import MappingError
+from cxkpi.inbox import Outcome, accept_upload, default_inbox, load_files, process_inbox, refused_files, waiting_files
+from ui import data, sidebar
+
+UPLOAD_LIMIT_ENV = "CXKPI_MAX_UPLOAD_MB"
+DEFAULT_UPLOAD_LIMIT_MB = 50
+
+
+def upload_limit_bytes() -> int:
+    """$CXKPI_MAX_UPLOAD_MB (default 50), never above Streamlit's own server.maxUploadSize."""
+    ours = float(os.environ.get(UPLOAD_LIMIT_ENV) or DEFAULT_UPLOAD_LIMIT_MB)
+    streamlit_limit = float(st.get_option("server.maxUploadSize"))
+    return int(min(ours, streamlit_limit) * 1_000_000)
+
+
+def render() -> None:
+    page = sidebar.render("Data")
+    db_path = page.db_path
+    inbox = default_inbox(db_path)
+    st.title("Data")
+    st.caption(f"Warehouse `{db_path}` · inbox `{inbox}` · archive `{default_archive_dir(db_path)}`")
+
+    _upload(db_path, inbox)
+    _inbox(db_path, inbox)
+    _last_outcomes()
+    _freshness(db_path)
+    _log(db_path)
+    _quarantine(db_path)
+
+
+def _upload(db_path, inbox) -> None:
+    limit = upload_limit_bytes()
+    st.subheader("Add exports")
+    generation = st.session_state.setdefault("upload_generation", 0)
+    files = st.file_uploader(
+        "CSV exports (Shopify, HubSpot, Salesforce, Zendesk, Freshdesk, Qualtrics, SurveyMonkey, Typeform, "
+        "Google Forms, spreadsheets)",
+        type=["csv", "tsv", "txt"], accept_multiple_files=True, key=f"upload_{generation}",
+        help=f"Up to {limit / 1e6:.0f} MB per file; copy larger files into the inbox folder ({inbox}).",
+    )
+    if files and st.button("Load these files", icon=":material/upload:", key="load_uploads", type="primary"):
+        written, outcomes = [], []
+        for file in files:
+            try:
+                written.append(accept_upload(inbox, file.name, file.getvalue(), limit))
+            except ValueError as error:
+                outcomes.append(Outcome(file.name, refusal=str(error)))
+        outcomes += _load(lambda: load_files(db_path, inbox, written))
+        st.session_state["last_outcomes"] = [(outcome.name, outcome.summary(), bool(outcome.refusal))
+                                             for outcome in outcomes]
+        st.session_state["upload_generation"] = generation + 1  # clears the uploader
+        st.rerun()
+
+
+def _load(run) -> list[Outcome]:
+    try:
+        with st.spinner("Loading…"):
+            return run()
+    except MappingError as error:
+        st.error(f"The mapping file cannot be used: {error}")
+        return []
+
+
+def _inbox(db_path, inbox) -> None:
+    waiting = waiting_files(inbox, settle_seconds=0)
+    refused = refused_files(inbox)
+    with st.container(border=True):
+        st.markdown(f"**Inbox** · {len(waiting)} file(s) waiting · {len(refused)} refused")
+        if waiting:
+            st.caption(", ".join(path.name for path in waiting))
+            if st.button("Load the inbox now", icon=":material/move_to_inbox:", key="load_inbox"):
+                outcomes = _load(lambda: process_inbox(db_path, inbox))
+                st.session_state["last_outcomes"] = [(o.name, o.summary(), bool(o.refusal)) for o in outcomes]
+                st.rerun()
+        for name, reason in refused[:20]:
+            st.caption(f":material/block: `{name}`: {reason}")
+
+
+def _last_outcomes() -> None:
+    for _, summary, refused in st.session_state.pop("last_outcomes", []):
+        (st.error if refused else st.success)(summary)
+
+
+def _freshness(db_path) -> None:
+    st.subheader("Tables")
+    frame = data.freshness(db_path)
+    stale = {item.table: item for item in health.stale_sources(frame)}
+    table = pd.DataFrame({
+        "Table": [health.LABELS.get(name, name) for name in frame["table_name"]],
+        "Rows": frame["row_count"],
+        "Data through": frame["data_through"],
+        "Last loaded": frame["last_loaded_at"],
+        "Health": [f"stale: {stale[name].days_behind} days behind" if name in stale else "ok"
+                   for name in frame["table_name"]],
+    })
+    with st.container(key="data-freshness"):
+        st.dataframe(table, hide_index=True, width="stretch")
+    st.caption(f"A source is stale when its latest record is more than {health.stale_after_days()} days older "
+               "than the freshest source's (customers excepted).")
+
+
+def _log(db_path) -> None:
+    st.subheader("Ingest log")
+    log = data.ingest_log(db_path)
+    if log.empty:
+        st.caption("No file loaded yet.")
+        return
+    st.container(key="data-log").dataframe(
+        log.rename(columns={
+            "loaded_at": "Loaded at", "source_file": "File", "export_format": "Recognised as", "table_name": "Table",
+            "rows_read": "Read", "rows_inserted": "Inserted", "rows_updated": "Updated",
+            "rows_quarantined": "Quarantined", "dialect": "Encoding, delimiter",
+        }),
+        hide_index=True, width="stretch",
+    )
+
+
+def _quarantine(db_path) -> None:
+    st.subheader("Quarantined rows")
+    rows = data.quarantine_rows(db_path)
+    if rows.empty:
+        st.caption("No row has been set aside.")
+        return
+    st.caption("Rows that could not be trusted, with the file, the row number as a spreadsheet shows it, the "
+               "column and the reason. Fix them in the export and load it again.")
+    st.download_button(
+        "Download quarantined rows (CSV)", rows.to_csv(index=False).encode("utf-8"), file_name="quarantine.csv",
+        mime="text/csv", icon=":material/download:", key="quarantine_download",
+    )
+    st.container(key="data-quarantine").dataframe(rows.head(1000), hide_index=True, width="stretch")
