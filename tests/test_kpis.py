@@ -200,7 +200,8 @@ def test_overview_compares_with_the_previous_period(connection):
     from cxkpi.registry import load_registry
 
     reports = {report.kpi.id: report for report in kpis.overview(connection, load_registry(), Q2)}
-    assert {kpi_id: report.previous.value for kpi_id, report in reports.items()} == {
+    first_four = ("nps", "complaint_response_hours", "repeat_purchase_rate", "brand_trust")  # more: test_more_kpis
+    assert {kpi_id: reports[kpi_id].previous.value for kpi_id in first_four} == {
         "nps": 100.0, "complaint_response_hours": 3.0, "repeat_purchase_rate": 0.0, "brand_trust": 100.0,
     }
     response_time = reports["complaint_response_hours"]

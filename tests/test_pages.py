@@ -19,6 +19,7 @@ from cxkpi.ingest import ingest_paths
 from cxkpi.kpis import status_of
 from cxkpi.registry import DEFAULT_REGISTRY_PATH, Kpi, load_registry
 from tests.support import GOLDEN_DIR, PROJECT_ROOT, build_warehouse
+from ui.sidebar import OTHER_PAGES
 
 ENTRY = PROJECT_ROOT / "dashboard.py"
 KPI_PAGES = {
@@ -206,7 +207,8 @@ def test_every_kpi_page_renders_its_title_numbers_and_definition(
     assert GOLDEN[kpi_id][1] in card_text(at, kpi_id)
     # The sidebar navigation and filters are drawn by the page itself.
     links = [link.proto.label for link in at.sidebar.get("page_link")]
-    assert links == ["Overview", *(kpi.title for kpi in registry.values())]
+    other_pages = [label for page_file, label, _ in OTHER_PAGES if (PROJECT_ROOT / page_file).exists()]
+    assert links == ["Overview", *(kpi.title for kpi in registry.values()), *other_pages]
     assert at.sidebar.multiselect(key="filter_region").options == ["APAC", "EMEA", "North America"]
     # The definition comes from the header of the KPI's own SQL file.
     first_line = kpi.query_path.read_text(encoding="utf-8").splitlines()[0].removeprefix("-- ")
@@ -295,10 +297,12 @@ def test_a_kpi_without_an_owner_stops_the_app_naming_the_kpi(
 
 
 def test_every_page_file_is_linked_and_every_registry_kpi_has_a_page(registry: dict[str, Kpi]) -> None:
+    from tests.test_more_pages import MORE_KPI_PAGES
     from ui.sidebar import KPI_PAGES as LINKED_PAGES
 
-    assert LINKED_PAGES == KPI_PAGES
-    assert sorted(KPI_PAGES) == sorted(registry)
-    assert sorted(KPI_PAGES.values()) == sorted(
+    assert LINKED_PAGES == {**KPI_PAGES, **MORE_KPI_PAGES}
+    assert sorted(LINKED_PAGES) == sorted(registry)
+    other_page_files = [page_file for page_file, _, _ in OTHER_PAGES]
+    assert sorted([*LINKED_PAGES.values(), *other_page_files]) == sorted(
         str(path.relative_to(PROJECT_ROOT)) for path in (PROJECT_ROOT / "pages").glob("*.py")
     )

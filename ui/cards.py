@@ -8,7 +8,7 @@ from typing import Any
 import streamlit as st
 
 from cxkpi.kpis import KpiReport
-from ui import charts, data
+from ui import charts, data, kpi_details
 from ui import formatting as fmt
 
 # Status and change use colour AND words/icons/arrows, so they read the same without colour vision;
@@ -57,6 +57,7 @@ DETAIL_LINES: dict[str, Callable[[dict[str, Any]], str]] = {
     "complaint_response_hours": _response_details,
     "repeat_purchase_rate": _repeat_details,
     "brand_trust": _trust_details,
+    **kpi_details.DETAIL_LINES,
 }
 
 

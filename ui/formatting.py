@@ -7,6 +7,7 @@ from datetime import date, datetime
 from cxkpi.periods import Period, quarter_of
 from cxkpi.registry import Kpi
 from cxkpi.stats import ChangeTest, Interval
+from ui.kpi_details import N_NOUNS as KPI_N_NOUNS
 
 # What n counts, by the KPI's source table: the card says "n = 6 responses", not just "n = 6".
 N_NOUNS = {
@@ -41,7 +42,7 @@ def unit_symbol(kpi: Kpi) -> str:
 
 def change(kpi: Kpi, difference: float) -> str:
     """A change between periods, always signed; % KPIs change by percentage points ('pts')."""
-    unit = "h" if kpi.unit == "hours" else "pts"
+    unit = {"hours": "h", "points": "pts", "%": "pts"}.get(kpi.unit, kpi.unit)
     return f"{difference:+,.1f} {unit}"
 
 
@@ -53,7 +54,8 @@ def target(kpi: Kpi) -> str:
 
 
 def count(kpi: Kpi, n: int) -> str:
-    singular, plural = N_NOUNS.get(kpi.source, ("record", "records"))
+    # What n counts is the KPI's own business; the source table is only a fallback.
+    singular, plural = KPI_N_NOUNS.get(kpi.id) or N_NOUNS.get(kpi.source, ("record", "records"))
     return f"n = {n:,} {singular if n == 1 else plural}"
 
 

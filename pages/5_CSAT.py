@@ -1,0 +1,5 @@
+"""Customer satisfaction (CSAT): headline, trend, breakdown, what moves it and definition."""
+
+from ui import kpi_page
+
+kpi_page.render("csat", page_title="Customer satisfaction")

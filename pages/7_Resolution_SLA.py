@@ -1,0 +1,5 @@
+"""Complaints resolved within SLA: headline, trend, breakdown, time to resolution and backlog."""
+
+from ui import kpi_page
+
+kpi_page.render("complaints_resolved_within_sla", page_title="Resolution within SLA")

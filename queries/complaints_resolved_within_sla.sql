@@ -1,0 +1,84 @@
+-- complaints_resolved_within_sla: Complaints resolved within the SLA
+-- Measures: how often we keep our promise to resolve a complaint within the resolution SLA.
+-- Formula:  100 × complaints resolved within $resolution_sla_hours of being raised / n, in %;
+--           n = complaints created in the period whose SLA outcome is decided:
+--             resolved within the SLA (resolved_at − created_at <= $resolution_sla_hours) -> within SLA;
+--             resolved later                                                          -> breached;
+--             still open and already older than the SLA at the data's snapshot          -> breached;
+--             still open and still inside the SLA                                      -> pending, left out of n
+--           (as an SLA achievement rate counts only completed or breached targets).
+--           The snapshot is the latest timestamp anywhere in the complaints table (created, first
+--           response or resolved), i.e. when the export was taken. Calendar hours.
+--           No value (null) when n = 0.
+--           Also: within_sla, breached, and pending (open complaints still inside the SLA).
+-- Parameters:
+--   $period_start, $period_end  dates, both inclusive (on created_at)
+--   $regions, $segments         the complaining customer's region / segment (empty list = all)
+--   $channels                   the complaint's own channel (empty list = all)
+--   $grain                      'period' | 'week' | 'month': one row per bucket
+--   $breakdown                  'none' | 'region' | 'segment' | 'channel': one row per slice
+--   $resolution_sla_hours       the SLA in calendar hours (metrics.toml parameters)
+
+with
+
+complaints as (
+    select * from complaints
+),
+
+customers as (
+    -- Region and segment filters apply here, before the join, so DuckDB joins fewer rows.
+    select customer_id, region, segment
+    from customers
+    where matches(region, $regions::varchar[])
+        and matches(segment, $segments::varchar[])
+),
+
+snapshot as (
+    -- Unfiltered on purpose: the export's time is the same for every slice.
+    select greatest(max(created_at), max(first_response_at), max(resolved_at)) as taken_at
+    from complaints
+),
+
+complaints_in_period as (
+    select
+        bucket_start(complaints.created_at, $grain::varchar, $period_start::date) as bucket_start,
+        slice_of($breakdown::varchar, customers.region, customers.segment, complaints.channel) as slice,
+        epoch(complaints.resolved_at - complaints.created_at) / 3600.0 as resolution_hours,
+        epoch(snapshot.taken_at - complaints.created_at) / 3600.0 as open_hours
+    from complaints
+    cross join snapshot
+    left join customers on customers.customer_id = complaints.customer_id
+    where in_period(complaints.created_at, $period_start::date, $period_end::date)
+        and customer_kept(customers.customer_id, $regions::varchar[], $segments::varchar[])
+        and matches(complaints.channel, $channels::varchar[])
+),
+
+sla_outcomes as (
+    select
+        bucket_start,
+        slice,
+        case
+            when resolution_hours <= $resolution_sla_hours then 'within_sla'
+            when resolution_hours > $resolution_sla_hours then 'breached'
+            when open_hours > $resolution_sla_hours then 'breached'
+            else 'pending'
+        end as outcome
+    from complaints_in_period
+),
+
+final as (
+    select
+        bucket_start,
+        slice,
+        100.0 * count(*) filter (where outcome = 'within_sla')
+            / nullif(count(*) filter (where outcome <> 'pending'), 0) as value,
+        count(*) filter (where outcome <> 'pending') as n,
+        count(*) filter (where outcome = 'within_sla') as within_sla,
+        count(*) filter (where outcome = 'breached') as breached,
+        count(*) filter (where outcome = 'pending') as pending
+    from sla_outcomes
+    group by bucket_start, slice
+)
+
+select * from final
+order by bucket_start, slice

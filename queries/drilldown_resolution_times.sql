@@ -1,0 +1,50 @@
+-- drilldown_resolution_times: time to resolve each complaint, open ones included as censored
+-- (not a KPI itself; the input of the Kaplan-Meier estimate in cxkpi/survival.py).
+-- Measures: calendar hours from a complaint being raised to its resolution.
+-- Rows:     one per complaint created in the period:
+--             resolved = true:  hours = resolved_at − created_at (an observed resolution time);
+--             resolved = false: hours = snapshot − created_at, the age so far of a complaint still
+--                               open: its resolution time is at least this (right-censored).
+--           The snapshot is the latest timestamp in the complaints table (when the export was taken).
+--           A resolution after the period's end still counts as resolved: every complaint is judged
+--           on all the data holds.
+-- Parameters:
+--   $period_start, $period_end  dates, both inclusive (on created_at)
+--   $regions, $segments         the complaining customer's region / segment (empty list = all)
+--   $channels                   the complaint's own channel (empty list = all)
+
+with
+
+complaints as (
+    select * from complaints
+),
+
+customers as (
+    select customer_id, region, segment
+    from customers
+    where matches(region, $regions::varchar[])
+        and matches(segment, $segments::varchar[])
+),
+
+snapshot as (
+    select greatest(max(created_at), max(first_response_at), max(resolved_at)) as taken_at
+    from complaints
+),
+
+final as (
+    select
+        complaints.complaint_id,
+        coalesce(complaints.channel, '(unknown)') as channel,
+        coalesce(complaints.category, '(unknown)') as category,
+        complaints.resolved_at is not null as resolved,
+        epoch(coalesce(complaints.resolved_at, snapshot.taken_at) - complaints.created_at) / 3600.0 as hours
+    from complaints
+    cross join snapshot
+    left join customers on customers.customer_id = complaints.customer_id
+    where in_period(complaints.created_at, $period_start::date, $period_end::date)
+        and customer_kept(customers.customer_id, $regions::varchar[], $segments::varchar[])
+        and matches(complaints.channel, $channels::varchar[])
+)
+
+select * from final
+order by complaint_id

@@ -1,0 +1,425 @@
+"""Drill-downs under a KPI page's breakdown: from the number to what drives it.
+
+Which drill-downs a page shows depends on its KPI (DRILLDOWNS). The numbers come from cxkpi.drilldowns
+(queries/drilldown_*.sql) and the KPI queries, cached per warehouse version like ui.data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import altair as alt
+import duckdb
+import pandas as pd
+import streamlit as st
+
+from cxkpi import drilldowns as api
+from cxkpi import stats
+from cxkpi.kpis import Filters
+from cxkpi.periods import Period, trailing_months
+from cxkpi.registry import Kpi
+from cxkpi.warehouse import reading
+from ui import data, sidebar
+from ui import formatting as fmt
+from ui.kpi_details import OUTSIDE_RECOVERY_SHARE
+
+T = TypeVar("T")
+UP, DOWN, NEUTRAL = "#0072B2", "#D55E00", "#6b7280"  # Okabe-Ito blue / vermillion, as ui.charts
+DIMENSION_LABELS = {"region": "Region", "segment": "Segment", "channel": "Channel"}
+ALL_SLICES = "All"
+
+
+# --- cached data -----------------------------------------------------------------------------
+
+def _compute(path: str, compute: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
+    with reading(Path(path)) as connection:
+        return compute(connection)
+
+
+# stamp_key is part of the cache key on purpose (a load by another process changes it): see ui.data.
+@st.cache_data(show_spinner=False, max_entries=128)
+def _slice_impact(path: str, stamp_key: data.Stamp, metric: str, dimension: str, period: Period,
+                  filters: Filters) -> pd.DataFrame:
+    return _compute(path, lambda c: api.slice_impact(c, metric, dimension, period, filters))  # type: ignore[arg-type]
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def _comments(path: str, stamp_key: data.Stamp, period: Period, filters: Filters, dimension: str, value: str,
+              search: str) -> pd.DataFrame:
+    return _compute(path, lambda c: api.detractor_comments(c, period, filters, dimension, value, search))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _response_grid(path: str, stamp_key: data.Stamp, period: Period, filters: Filters) -> pd.DataFrame:
+    return _compute(path, lambda c: api.response_by_channel_and_category(c, period, filters))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _backlog(path: str, stamp_key: data.Stamp, period: Period, filters: Filters) -> pd.DataFrame:
+    return _compute(path, lambda c: api.open_backlog(c, period, filters))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _survival(path: str, stamp_key: data.Stamp, period: Period, filters: Filters,
+              group_by: str) -> api.ResolutionSurvival:
+    return _compute(path, lambda c: api.resolution_survival(c, period, filters, group_by))  # type: ignore[arg-type]
+
+
+def _key(page: sidebar.PageContext) -> tuple[str, data.Stamp]:
+    return str(page.db_path), data.stamp(page.db_path)
+
+
+# --- sections ----------------------------------------------------------------------------------
+
+def slice_impact(kpi: Kpi, page: sidebar.PageContext, metric: str) -> None:
+    with st.container(border=True, key=f"drill-impact-{kpi.id}"):
+        with st.container(horizontal=True, horizontal_alignment="distribute", vertical_alignment="center"):
+            st.markdown("**What moves the total**", width="content")
+            dimension = st.segmented_control(
+                "Slice by", list(DIMENSION_LABELS), format_func=DIMENSION_LABELS.get, default="region",
+                required=True, key=f"{kpi.id}_impact_dimension", label_visibility="collapsed",
+            )
+        frame = _slice_impact(*_key(page), metric, dimension, page.period, page.filters)
+        if frame.empty:
+            st.info("No answers for this period and these filters.", icon=":material/info:")
+            return
+        total = fmt.value(kpi, float(frame["total_value"].iloc[0]))
+        st.caption(
+            f"Impact = (slice value − total) × slice n / total n: the points each {dimension} pulls the total "
+            f"of {total} up or down (they add up to 0). Largest first."
+        )
+        chart_column, table_column = st.columns([1, 1], gap="large")
+        with chart_column:
+            _impact_chart(frame, kpi, dimension)
+        with table_column:
+            table = frame[["slice", "value", "n", "impact", "rest_value"]].rename(
+                columns={"slice": DIMENSION_LABELS[dimension]}
+            )
+            number = "%+.1f pts" if kpi.unit == "points" else "%.1f%%"
+            st.dataframe(
+                table, hide_index=True, width="stretch", key=f"{kpi.id}_impact_table",
+                column_config={
+                    "value": st.column_config.NumberColumn(kpi.title, format=number),
+                    "n": st.column_config.NumberColumn("n", format="%d"),
+                    "impact": st.column_config.NumberColumn("Impact on total", format="%+.2f pts"),
+                    "rest_value": st.column_config.NumberColumn(
+                        "Total without it", format=number, help="The total if this slice were left out"
+                    ),
+                },
+            )
+    if metric == "nps":
+        detractor_comments(kpi, page, dimension, frame["slice"].tolist())
+
+
+def _impact_chart(frame: pd.DataFrame, kpi: Kpi, dimension: str) -> None:
+    frame = frame.copy()
+    frame["effect"] = ["pulls up" if impact > 0 else "pulls down" if impact < 0 else "no effect"
+                       for impact in frame["impact"]]
+    frame["shown"] = [f"{impact:+.2f} pts" for impact in frame["impact"]]
+    frame["slice_value"] = [fmt.value(kpi, float(value)) for value in frame["value"]]
+    order = frame["slice"].tolist()
+    base = alt.Chart(frame).encode(
+        y=alt.Y("slice:N", title=None, sort=order),
+        x=alt.X("impact:Q", title="Impact on the total (pts)"),
+        tooltip=[
+            alt.Tooltip("slice:N", title=DIMENSION_LABELS[dimension]),
+            alt.Tooltip("slice_value:N", title=kpi.title),
+            alt.Tooltip("n:Q", title="n", format=","),
+            alt.Tooltip("shown:N", title="Impact"),
+            alt.Tooltip("effect:N", title="Effect"),
+        ],
+    )
+    bars = base.mark_bar().encode(
+        color=alt.Color(
+            "effect:N", legend=None,
+            scale=alt.Scale(domain=["pulls up", "pulls down", "no effect"], range=[UP, DOWN, NEUTRAL]),
+        )
+    )
+    zero = alt.Chart().mark_rule(color=NEUTRAL).encode(x=alt.datum(0))
+    st.altair_chart((bars + zero).properties(height=90 + 36 * len(frame)), width="stretch")
+    st.caption("Blue bars pull the total up, orange bars pull it down.")
+
+
+def detractor_comments(kpi: Kpi, page: sidebar.PageContext, dimension: str, slices: list[str]) -> None:
+    with st.container(border=True, key=f"drill-comments-{kpi.id}"):
+        st.markdown("**What detractors wrote** (recommend score 0-6, word for word)")
+        slice_column, search_column = st.columns([1, 2])
+        with slice_column:
+            chosen = st.selectbox(
+                DIMENSION_LABELS[dimension], [ALL_SLICES, *slices], key=f"{kpi.id}_comments_slice_{dimension}",
+            )
+        with search_column:
+            search = st.text_input(
+                "Search the comments", key=f"{kpi.id}_comments_search", placeholder="e.g. refund, courier, reply",
+            )
+        slice_dimension, slice_value = ("none", "") if chosen == ALL_SLICES else (dimension, chosen)
+        frame = _comments(*_key(page), page.period, page.filters, slice_dimension, slice_value, search.strip())
+        matching = int(frame["matching"].iloc[0]) if not frame.empty else 0
+        where = f" in {dimension} {chosen}" if chosen != ALL_SLICES else ""
+        containing = f' containing "{search.strip()}"' if search.strip() else ""
+        shown = f" (showing the newest {len(frame):,})" if matching > len(frame) else ""
+        noun = "comment" if matching == 1 else "comments"
+        st.caption(f"{matching:,} detractor {noun}{where}{containing}{shown}")
+        if frame.empty:
+            return
+        st.dataframe(
+            frame[["responded_at", "recommend_score", "comment", "region", "segment", "channel"]],
+            hide_index=True, width="stretch", key=f"{kpi.id}_comments_table",
+            column_config={
+                "responded_at": st.column_config.DatetimeColumn("Answered", format="D MMM YYYY"),
+                "recommend_score": st.column_config.NumberColumn("Score", format="%d"),
+                "comment": st.column_config.TextColumn("Comment", width="large"),
+                "region": "Region", "segment": "Segment", "channel": "Channel",
+            },
+        )
+
+
+def response_by_channel_and_category(kpi: Kpi, page: sidebar.PageContext) -> None:
+    with st.container(border=True, key=f"drill-response-grid-{kpi.id}"):
+        st.markdown("**First-response time by channel and category** (median hours)")
+        frame = _response_grid(*_key(page), page.period, page.filters)
+        if frame.empty:
+            st.info("No complaints for this period and these filters.", icon=":material/info:")
+            return
+        frame = frame.copy()
+        frame["shown"] = [fmt.value(kpi, None if pd.isna(v) else float(v)) for v in frame["value"]]
+        frame["p90"] = [fmt.value(kpi, None if pd.isna(v) else float(v)) for v in frame["p90_hours"]]
+        frame["meets"] = [
+            "no data" if pd.isna(v) else ("on target" if v <= kpi.target else "off target") for v in frame["value"]
+        ]
+        channels = [name for name in dict.fromkeys(frame["channel"]) if name != "(all)"] + ["(all)"]
+        categories = [name for name in dict.fromkeys(frame["category"]) if name != "(all)"] + ["(all)"]
+        base = alt.Chart(frame).encode(
+            x=alt.X("category:N", title=None, sort=categories, axis=alt.Axis(orient="top", labelAngle=0)),
+            y=alt.Y("channel:N", title=None, sort=channels),
+            tooltip=[
+                alt.Tooltip("channel:N", title="Channel"), alt.Tooltip("category:N", title="Category"),
+                alt.Tooltip("shown:N", title="Median"), alt.Tooltip("p90:N", title="p90"),
+                alt.Tooltip("n:Q", title="Answered"), alt.Tooltip("awaiting_response:Q", title="Awaiting reply"),
+            ],
+        )
+        cells = base.mark_rect(stroke="white").encode(
+            color=alt.Color(
+                "meets:N", legend=None,
+                scale=alt.Scale(domain=["on target", "off target", "no data"], range=["#cfe3f3", "#f6d0b8", "#eeeeee"]),
+            )
+        )
+        labels = base.mark_text(color="#1f2937").encode(text="shown:N")
+        st.altair_chart((cells + labels).properties(height=60 + 40 * len(channels)), width="stretch")
+        st.caption(
+            f"Blue cells meet the {fmt.target(kpi)} target, orange ones miss it; '(all)' is the row's or column's "
+            "total. Hover a cell for n, p90 and complaints still awaiting a reply."
+        )
+
+
+def open_backlog(kpi: Kpi, page: sidebar.PageContext) -> None:
+    with st.container(border=True, key=f"drill-backlog-{kpi.id}"):
+        frame = _backlog(*_key(page), page.period, page.filters)
+        as_of = pd.Timestamp(frame["as_of"].iloc[0]).to_pydatetime() if not frame.empty else None
+        total, awaiting = int(frame["open_complaints"].sum()), int(frame["awaiting_response"].sum())
+        st.markdown(f"**Open backlog by age** at {fmt.timestamp(as_of)}")
+        st.caption(
+            f"{total:,} complaints still open then, whenever they were raised; {awaiting:,} of them without any "
+            "reply. Age = calendar time since the complaint was raised."
+        )
+        chart_column, table_column = st.columns([1, 1], gap="large")
+        with chart_column:
+            chart = alt.Chart(frame).mark_bar(color=DOWN).encode(
+                x=alt.X("age_bucket:N", title="Age", sort=list(api.AGE_BUCKETS), axis=alt.Axis(labelAngle=0)),
+                y=alt.Y("open_complaints:Q", title="Open complaints"),
+                tooltip=[
+                    alt.Tooltip("age_bucket:N", title="Age"), alt.Tooltip("open_complaints:Q", title="Open"),
+                    alt.Tooltip("awaiting_response:Q", title="Without a reply"),
+                ],
+            )
+            st.altair_chart(chart.properties(height=240), width="stretch")
+        with table_column:
+            st.dataframe(
+                frame[["age_bucket", "open_complaints", "awaiting_response"]], hide_index=True, width="stretch",
+                key=f"{kpi.id}_backlog_table",
+                column_config={
+                    "age_bucket": "Age",
+                    "open_complaints": st.column_config.NumberColumn("Open", format="%d"),
+                    "awaiting_response": st.column_config.NumberColumn("Without a reply", format="%d"),
+                },
+            )
+
+
+def time_to_resolution(kpi: Kpi, page: sidebar.PageContext) -> None:
+    with st.container(border=True, key=f"drill-resolution-{kpi.id}"):
+        with st.container(horizontal=True, horizontal_alignment="distribute", vertical_alignment="center"):
+            st.markdown("**Time to resolution** (calendar hours, open complaints included)", width="content")
+            group_by = st.segmented_control(
+                "Split by", ["category", "channel"], format_func=str.title, default="category", required=True,
+                key=f"{kpi.id}_resolution_group", label_visibility="collapsed",
+            )
+        result = _survival(*_key(page), page.period, page.filters, group_by)
+        summary = result.summary
+        if summary.n == 0:
+            st.info("No complaints raised in this period with these filters.", icon=":material/info:")
+            return
+        hours = lambda value: "not reached" if value is None else f"{value:,.1f} h"  # noqa: E731
+        km_column, naive_column, open_column = st.columns(3)
+        km_column.metric("Median time to resolution", hours(summary.km_median),
+                         help="Kaplan-Meier: open complaints count as 'not resolved after at least their age'.")
+        naive_column.metric("Median of resolved ones only", hours(summary.naive_median),
+                            help="What ignoring the open complaints would say: too short, the slow ones are open.")
+        open_column.metric("Still open", f"{summary.still_open:,} of {summary.n:,}")
+        if summary.km_median is None:
+            st.caption("Fewer than half of these complaints are resolved yet, so the median is not known.")
+        curve_column, table_column = st.columns([3, 2], gap="large")
+        with curve_column:
+            _survival_chart(result.curve)
+        with table_column:
+            st.dataframe(
+                result.by_group, hide_index=True, width="stretch", key=f"{kpi.id}_resolution_table",
+                column_config={
+                    group_by: group_by.title(),
+                    "km_median_hours": st.column_config.NumberColumn("Median (KM)", format="%.1f h"),
+                    "naive_median_hours": st.column_config.NumberColumn("Resolved only", format="%.1f h"),
+                    "n": st.column_config.NumberColumn("n", format="%d"),
+                    "still_open": st.column_config.NumberColumn("Open", format="%d"),
+                },
+            )
+        st.caption(
+            "Kaplan-Meier estimate: a complaint still open at the data's snapshot is counted as unresolved for "
+            "as long as it has been open, not dropped. An empty median: fewer than half are resolved."
+        )
+
+
+def _survival_chart(curve: pd.DataFrame) -> None:
+    if curve.empty:
+        return
+    start = pd.DataFrame({"time": [0.0], "survival": [1.0]})
+    frame = pd.concat([start, curve[["time", "survival"]]], ignore_index=True)
+    frame["still_open_share"] = 100 * frame["survival"]
+    line = alt.Chart(frame).mark_line(interpolate="step-after", color="#1f4e79").encode(
+        x=alt.X("time:Q", title="Hours since the complaint was raised"),
+        y=alt.Y("still_open_share:Q", title="Not yet resolved (%)", scale=alt.Scale(domain=[0, 100])),
+        tooltip=[alt.Tooltip("time:Q", title="Hours", format=",.1f"),
+                 alt.Tooltip("still_open_share:Q", title="Not yet resolved (%)", format=".1f")],
+    )
+    half = alt.Chart().mark_rule(color=NEUTRAL, strokeDash=[4, 4]).encode(y=alt.datum(50))
+    st.altair_chart((line + half).properties(height=260), width="stretch")
+
+
+def cohort_maturity(kpi: Kpi, page: sidebar.PageContext) -> None:
+    with st.container(border=True, key=f"drill-cohorts-{kpi.id}"):
+        st.markdown("**Monthly cohorts of new customers**, last 12 months")
+        frame = data.kpi_frame(page.db_path, kpi, trailing_months(page.period.end), page.filters, grain="month")
+        if frame.empty:
+            st.info("No new customers in these months.", icon=":material/info:")
+            return
+        frame = frame.copy()
+        frame["month"] = [f"{stamp:%b %Y}" for stamp in pd.to_datetime(frame["bucket_start"])]
+        frame["state"] = [_cohort_state(int(n), int(immature)) for n, immature in
+                          zip(frame["n"], frame["immature_customers"], strict=True)]
+        st.dataframe(
+            frame[["month", "value", "n", "repeat_customers", "immature_customers", "state"]],
+            hide_index=True, width="stretch", key=f"{kpi.id}_cohort_table", height=38 + 35 * len(frame),
+            column_config={
+                "month": "First order in",
+                "value": st.column_config.NumberColumn("Came back within 90 days", format="%.1f%%"),
+                "n": st.column_config.NumberColumn("Customers counted", format="%d"),
+                "repeat_customers": st.column_config.NumberColumn("Came back", format="%d"),
+                "immature_customers": st.column_config.NumberColumn("Not yet 90 days old", format="%d"),
+                "state": "Final?",
+            },
+        )
+        st.caption(
+            "A customer counts once 90 days have passed since their first order (up to the latest order in the "
+            "data); until then they could still come back, so a cohort with such customers is not final."
+        )
+
+
+def _cohort_state(counted: int, immature: int) -> str:
+    if immature == 0:
+        return "final"
+    if counted == 0:
+        return "too recent: not reported yet"
+    return f"not final ({immature:,} still inside their 90 days)"
+
+
+def recovery_comparison(kpi: Kpi, page: sidebar.PageContext) -> None:
+    report = data.overview(page.db_path, [kpi], page.period, page.filters)[0]
+    details = report.current.details
+    parameters = dict(kpi.parameters)
+    sla, window = parameters.get("sla_hours", 24.0), parameters.get("window_days", 90.0)
+    with st.container(border=True, key=f"drill-recovery-{kpi.id}"):
+        st.markdown("**Measured on our own data**")
+        fast_column, late_column, gap_column = st.columns(3)
+        fast_column.metric(f"Answered within {sla:g} h: bought again", _share(details.get("fast_repeat_rate")))
+        fast_column.caption(f"n = {int(details.get('fast_customers') or 0):,} complainants")
+        late_column.metric("Answered later: bought again", _share(details.get("late_repeat_rate")))
+        late_column.caption(f"n = {int(details.get('late_customers') or 0):,} complainants")
+        gap_column.metric("Difference", fmt.value(kpi, report.current.value))
+        gap_column.caption(_significance(details))
+        immature = int(details.get("immature_customers") or 0)
+        st.caption(
+            f"'Bought again' = a non-cancelled order within {window:g} days after the complaint was raised. "
+            + (f"{immature:,} complainants are too recent for their {window:g} days to have passed and are not "
+               "counted yet. " if immature else "")
+            + "An observed difference, not an experiment: complaints answered late may differ in kind."
+        )
+    with st.container(border=True, key=f"drill-outside-{kpi.id}"):
+        st.markdown(":material/menu_book: **Outside estimate, not our data**")
+        assumed = st.number_input(
+            "Assumed share of quickly-helped complainants who buy again (%)", min_value=0.0, max_value=100.0,
+            value=OUTSIDE_RECOVERY_SHARE, step=5.0, key=f"{kpi.id}_outside_share",
+            help="Edit it: it is an assumption, not a measurement.",
+        )
+        own = details.get("fast_repeat_rate")
+        comparison = (
+            f"Our own rate for complainants answered within {sla:g} h is {_share(own)}, "
+            f"{own - assumed:+.1f} points against the assumed {assumed:g}%."
+            if own is not None else "We have no measured rate to set against it for this period."
+        )
+        st.markdown(
+            f"*Estimate:* the often-quoted claim is that about 7 in 10 complaining customers buy again if their "
+            f"problem is solved quickly. **Assumption: {assumed:g}%**, with 'solved quickly' read as a first reply "
+            f"within {sla:g} h and 'buy again' as an order within {window:g} days. The figure is weakly sourced "
+            "(no primary study is known; it circulates second-hand), so it is context, not a benchmark. "
+            + comparison
+        )
+
+
+def _share(value: Any) -> str:
+    return "No data" if value is None else f"{value:.1f}%"
+
+
+def _significance(details: dict[str, Any]) -> str:
+    fast_n, late_n = int(details.get("fast_customers") or 0), int(details.get("late_customers") or 0)
+    fast, late = details.get("fast_repeat_rate"), details.get("late_repeat_rate")
+    if fast is None or late is None:
+        return "needs complainants in both groups"
+    test = stats.two_proportion_test(
+        (round(fast * fast_n / 100), fast_n), (round(late * late_n / 100), late_n)
+    )
+    if test.is_significant():
+        return f"a real difference (two-proportion test, p = {test.p_value:.3f})"
+    return f"within noise: could be chance (two-proportion test, p = {test.p_value:.2f})"
+
+
+# --- which page shows what ----------------------------------------------------------------------
+
+DRILLDOWNS: dict[str, list[Callable[[Kpi, sidebar.PageContext], None]]] = {
+    "nps": [lambda kpi, page: slice_impact(kpi, page, "nps")],
+    "brand_trust": [lambda kpi, page: slice_impact(kpi, page, "brand_trust")],
+    "csat": [lambda kpi, page: slice_impact(kpi, page, "csat")],
+    "complaint_response_hours": [response_by_channel_and_category, open_backlog, time_to_resolution],
+    "complaints_resolved_within_sla": [time_to_resolution, open_backlog],
+    "cohort_repeat_90d": [cohort_maturity],
+    "recovery_effect": [recovery_comparison],
+}
+
+
+def render(kpi: Kpi, page: sidebar.PageContext) -> None:
+    """Draw the KPI's drill-downs (none for a KPI without any)."""
+    sections = DRILLDOWNS.get(kpi.id, [])
+    if not sections:
+        return
+    st.subheader("Drill down", anchor=False)
+    for section in sections:
+        section(kpi, page)

@@ -1,0 +1,82 @@
+"""Card wording for the KPIs added after the first four: the detail line under the headline, and what n counts.
+
+ui.cards.DETAIL_LINES and ui.formatting.N_NOUNS cover the first four KPIs; these dicts are meant to be
+merged into them (DETAIL_LINES.update(kpi_details.DETAIL_LINES)). No Streamlit here, so it is easy to test.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+OUTSIDE_RECOVERY_SHARE = 70.0  # "about 7 of 10 complaining customers buy again if helped quickly" (weakly sourced)
+
+
+def _plural(n: int, singular: str, plural: str | None = None) -> str:
+    return f"{n:,} {singular if n == 1 else (plural or singular + 's')}"
+
+
+def _count(details: dict[str, Any], key: str) -> int:
+    return int(details.get(key) or 0)
+
+
+def csat_details(details: dict[str, Any]) -> str:
+    return f"{_plural(_count(details, 'satisfied'), 'satisfied answer')} (4 or 5 out of 5)"
+
+
+def complaint_rate_details(details: dict[str, Any]) -> str:
+    return f"{_plural(_count(details, 'complaints'), 'complaint')} raised in the period"
+
+
+def sla_details(details: dict[str, Any]) -> str:
+    text = f"{_plural(_count(details, 'within_sla'), 'resolved in time', 'resolved in time')} · "
+    breached = _count(details, "breached")
+    text += f":orange[**{breached:,} breached**]" if breached else "0 breached"
+    pending = _count(details, "pending")
+    if pending:
+        text += f" · {pending:,} open but still inside the SLA (not counted yet)"
+    return text
+
+
+def cohort_details(details: dict[str, Any]) -> str:
+    text = f"{_plural(_count(details, 'repeat_customers'), 'came back', 'came back')} within 90 days"
+    immature = _count(details, "immature_customers")
+    if immature:
+        # The number is not final while part of the cohort can still come back: say so where it is read.
+        text += (
+            f" · :orange[**not final: {_plural(immature, 'new customer')} not yet 90 days old**]"
+            " (left out until they are)"
+        )
+    return text
+
+
+def recovery_details(details: dict[str, Any]) -> str:
+    fast, late = details.get("fast_repeat_rate"), details.get("late_repeat_rate")
+    fast_text = f"{fast:.1f}%" if fast is not None else "no data"
+    late_text = f"{late:.1f}%" if late is not None else "no data"
+    text = (
+        f"bought again: {fast_text} answered in time (n = {_count(details, 'fast_customers'):,}) "
+        f"vs {late_text} answered late (n = {_count(details, 'late_customers'):,})"
+    )
+    immature = _count(details, "immature_customers")
+    if immature:
+        text += f" · {_plural(immature, 'complainant')} too recent to count"
+    return text
+
+
+DETAIL_LINES: dict[str, Callable[[dict[str, Any]], str]] = {
+    "csat": csat_details,
+    "complaint_rate": complaint_rate_details,
+    "complaints_resolved_within_sla": sla_details,
+    "cohort_repeat_90d": cohort_details,
+    "recovery_effect": recovery_details,
+}
+
+# What n counts, by KPI id (ui.formatting.N_NOUNS goes by source table, which is wrong for these).
+N_NOUNS: dict[str, tuple[str, str]] = {
+    "csat": ("response", "responses"),
+    "complaint_rate": ("order", "orders"),
+    "complaints_resolved_within_sla": ("decided complaint", "decided complaints"),
+    "cohort_repeat_90d": ("new customer", "new customers"),
+    "recovery_effect": ("complainant", "complainants"),
+}
