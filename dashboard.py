@@ -5,7 +5,7 @@ Run with `streamlit run dashboard.py` (or `make run`). The KPI pages live in pag
 
 import streamlit as st
 
-from ui import cards, data, sidebar
+from ui import cards, data, exports, sidebar
 from ui import formatting as fmt
 
 COLUMNS = 4
@@ -21,6 +21,10 @@ st.markdown(
 reports = data.overview(page.db_path, page.kpis, page.period, page.filters)
 on_target = sum(report.status == "met" for report in reports)
 st.caption(f"{on_target} of {len(reports)} KPIs on target · every KPI has one accountable owner")
+for stale in data.stale_sources(page.db_path):  # the rule: cxkpi/health.py
+    st.warning(stale.message(), icon=":material/schedule:")
+if not page.present:  # presentation mode (?present=1) shows the numbers only
+    exports.overview_downloads(reports, page.period, page.filters.describe(), page.link, "Customer experience KPIs")
 
 for first in range(0, len(reports), COLUMNS):
     for column, report in zip(st.columns(COLUMNS), reports[first : first + COLUMNS], strict=False):

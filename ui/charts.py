@@ -120,7 +120,8 @@ def trend(frame: pd.DataFrame, kpi: Kpi, grain: str) -> None:
         .mark_text(align="right", baseline="bottom", dy=-3, color=TARGET)
         .encode(y=alt.datum(kpi.target), x=alt.value(alt.expr("width")), text=alt.datum(f"Target {fmt.target(kpi)}"))
     )
-    st.altair_chart(alt.layer(*layers, _target_line(kpi), label).properties(height=300), width="stretch")
+    st.altair_chart(chart := alt.layer(*layers, _target_line(kpi), label).properties(height=300), width="stretch")
+    exports.chart_downloads(chart, f"{kpi.id}-trend-{grain}")
     st.caption(_trend_legend(kpi, frame))
 
 

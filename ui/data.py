@@ -147,3 +147,43 @@ def _kpi_frame(
             connection, kpi.id, period, filters, grain=grain, breakdown=breakdown, settings=kpi.parameters
         ),
     )
+
+
+# ---------------------------------------------------------------- data health (the Data page, stale warning)
+def freshness(path: Path) -> pd.DataFrame:
+    """Each table's row count, latest record and last load."""
+    return _freshness(str(path), stamp(path))
+
+
+def stale_sources(path: Path) -> list:
+    from cxkpi.health import stale_sources as stale
+
+    return stale(freshness(path))
+
+
+def ingest_log(path: Path, limit: int = 200) -> pd.DataFrame:
+    return _ingest_log(str(path), stamp(path), limit)
+
+
+def quarantine_rows(path: Path) -> pd.DataFrame:
+    return _quarantine(str(path), stamp(path))
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _freshness(path: str, stamp_key: Stamp) -> pd.DataFrame:
+    return _with_connection(path, kpi_api.freshness)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _ingest_log(path: str, stamp_key: Stamp, limit: int) -> pd.DataFrame:
+    return _with_connection(path, lambda connection: connection.execute(
+        """select loaded_at, source_file, export_format, table_name, rows_read, rows_inserted, rows_updated,
+                  rows_quarantined, dialect
+           from ingest_log order by loaded_at desc, rowid desc limit $limit""", {"limit": limit}).df())
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _quarantine(path: str, stamp_key: Stamp) -> pd.DataFrame:
+    return _with_connection(path, lambda connection: connection.execute(
+        """select loaded_at, source_file, table_name, source_row, column_name, value, reason
+           from quarantine order by loaded_at desc, source_file, source_row, column_name""").df())

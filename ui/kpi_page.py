@@ -7,7 +7,7 @@ import streamlit as st
 
 from cxkpi.kpis import STANDARD_COLUMNS, status_of
 from cxkpi.registry import Kpi
-from ui import cards, charts, data, sidebar
+from ui import cards, charts, data, drilldowns, exports, sidebar
 from ui import formatting as fmt
 
 GRAINS = {"week": "Weekly", "month": "Monthly"}
@@ -58,6 +58,8 @@ def render(kpi_id: str, page_title: str) -> None:
         st.caption(f"From the header of `{kpi.query_path.name}`, the SQL that computes every number above.")
         st.code(data.definition_comment(kpi), language=None, wrap_lines=True)
 
+    drilldowns.render(kpi, page)
+
 
 def _breakdown_table(frame: pd.DataFrame, kpi: Kpi, dimension: str) -> None:
     if frame.empty:
@@ -77,6 +79,7 @@ def _breakdown_table(frame: pd.DataFrame, kpi: Kpi, dimension: str) -> None:
         **{name: _detail_column(name, table[name]) for name in extras},
     }
     st.dataframe(table, hide_index=True, column_config=config, width="stretch")
+    exports.table_downloads(table, f"{kpi.id}-by-{dimension}-table")
 
 
 def _detail_column(name: str, values: pd.Series) -> st.column_config.NumberColumn | str:

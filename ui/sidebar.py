@@ -1,22 +1,24 @@
-"""The start of every page: page config, registry check, sidebar navigation and filters.
+"""The start of every page: page config, registry check, sidebar navigation, filters and sharing.
 
 Every page script (dashboard.py included) calls render() first. Because each page draws the whole
-sidebar itself, a deep link straight to any page shows navigation and filters too.
+sidebar itself, a deep link straight to any page shows navigation and filters too. The view (filters,
+comparison, grain) is kept in the URL by ui.state, so the address bar is always a shareable link.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from cxkpi.kpis import FILTER_DIMENSIONS, Filters
 from cxkpi.periods import Period
 from cxkpi.registry import Kpi, RegistryError
 from cxkpi.warehouse import PROJECT_ROOT, WarehouseBusyError
-from ui import data, state, theme
+from ui import data, share, state, theme
 from ui import formatting as fmt
 
 OVERVIEW_PAGE = "dashboard.py"
@@ -26,12 +28,22 @@ KPI_PAGES = {
     "complaint_response_hours": "pages/2_Complaint_response.py",
     "repeat_purchase_rate": "pages/3_Repeat_purchase.py",
     "brand_trust": "pages/4_Brand_trust.py",
+    "csat": "pages/5_CSAT.py",
+    "complaint_rate": "pages/6_Complaint_rate.py",
+    "complaints_resolved_within_sla": "pages/7_Resolution_SLA.py",
+    "cohort_repeat_90d": "pages/8_New_customer_repeat.py",
+    "recovery_effect": "pages/9_Recovery_effect.py",
 }
 KPI_ICONS = {
     "nps": ":material/campaign:",
     "complaint_response_hours": ":material/support_agent:",
     "repeat_purchase_rate": ":material/replay:",
     "brand_trust": ":material/verified_user:",
+    "csat": ":material/sentiment_satisfied:",
+    "complaint_rate": ":material/report:",
+    "complaints_resolved_within_sla": ":material/task_alt:",
+    "cohort_repeat_90d": ":material/group_add:",
+    "recovery_effect": ":material/healing:",
 }
 # Pages that are not a KPI, linked below the KPIs once their file exists.
 OTHER_PAGES = (
@@ -41,8 +53,10 @@ OTHER_PAGES = (
 # Widget keys; the values they show live in ui.state, these only hold the widgets' own copies.
 DATE_KEYS = {"start": "filter_start", "end": "filter_end"}
 CHOICE_KEYS = {name: f"filter_{name}" for name in FILTER_DIMENSIONS}
+COMPARE_KEY = "filter_compare"
+COMPARE_LABELS = {"previous": "Previous period", "last_year": "Same dates last year"}
 # The date inputs need bounds; these are wide enough for any export while staying valid dates.
-EARLIEST, LATEST = date(2000, 1, 1), date(2100, 12, 31)
+EARLIEST, LATEST = state.EARLIEST, state.LATEST
 EMPTY_WAREHOUSE_MESSAGE = (
     "**No data yet.** The warehouse at `{path}` holds no rows. Load the sample data with "
     "`python -m cxkpi ingest sample_data` (or start the app with `make run`, which does it for you), "
@@ -55,9 +69,16 @@ class PageContext:
     """What a page needs to show its numbers."""
 
     kpis: list[Kpi]
-    period: Period
+    period: Period  # a state.LastYearComparison when comparing with last year: previous() says what with
     filters: Filters
     db_path: Path
+    query: dict[str, list[str]] = field(default_factory=dict)  # the view's query string (ui.state)
+    present: bool = False  # presentation mode: no sidebar or controls, large cards
+
+    @property
+    def link(self) -> str:
+        """The full address of this view on this page."""
+        return share.view_link(self.query)
 
     def kpi(self, kpi_id: str) -> Kpi:
         for kpi in self.kpis:
@@ -81,49 +102,73 @@ def render(page_title: str) -> PageContext:
         # The app refuses to start on a bad registry: a KPI without one accountable owner is not shown.
         st.error(f"**The KPI registry cannot be used, so cxkpi will not start.**\n\n{error}", icon=":material/error:")
         st.stop()
-    _navigation(kpis)
+    # Drawn once the view is known, so its links carry the view's query string (open in a new tab keeps it).
+    navigation = st.sidebar.container()
 
     db_path = data.db_path()
     try:
         context = data.context(db_path)
     except WarehouseBusyError:
+        _navigation(kpis, navigation)
         st.warning("The warehouse is being loaded right now. Reload the page in a moment.", icon=":material/hourglass:")
         st.stop()
     if context.default_period is None:
+        _navigation(kpis, navigation)
         st.info(EMPTY_WAREHOUSE_MESSAGE.format(path=db_path), icon=":material/database:")
         st.stop()
-    period, filters = _filters(context)
-    return PageContext(kpis=kpis, period=period, filters=filters, db_path=db_path)
+    page = _filters(context, kpis, db_path)
+    _navigation(kpis, navigation, page.query)
+    share.apply_css()
+    _link_notes()
+    return page
 
 
 def page_for(kpi_id: str) -> str | None:
     return KPI_PAGES.get(kpi_id)
 
 
-def _navigation(kpis: list[Kpi]) -> None:
-    with st.sidebar:
+def _navigation(kpis: list[Kpi], container: DeltaGenerator, query: dict[str, list[str]] | None = None) -> None:
+    """The page links; with the view's query string, so the filters go along (also to a new tab)."""
+    query = {name: values for name, values in (query or {}).items() if name != state.PRESENT}
+    with container:
         st.markdown("### :material/monitoring: cxkpi")
-        st.page_link(OVERVIEW_PAGE, label="Overview", icon=":material/dashboard:")
+        st.page_link(OVERVIEW_PAGE, label="Overview", icon=":material/dashboard:", query_params=query)
         for kpi in kpis:
             if kpi.id in KPI_PAGES:
-                st.page_link(KPI_PAGES[kpi.id], label=kpi.title, icon=KPI_ICONS.get(kpi.id))
+                st.page_link(KPI_PAGES[kpi.id], label=kpi.title, icon=KPI_ICONS.get(kpi.id), query_params=query)
         for page_file, label, icon in OTHER_PAGES:
             if (PROJECT_ROOT / page_file).exists():
-                st.page_link(page_file, label=label, icon=icon)
+                st.page_link(page_file, label=label, icon=icon, query_params=query)
         st.divider()
 
 
-def _filters(context: data.Context) -> tuple[Period, Filters]:
-    chosen = state.current().limited_to(context.choices)
+def _link_notes() -> None:
+    """What an opened link asked for that could not be used, until the user changes something."""
+    notes = state.notes()
+    if notes:
+        st.warning(
+            "**Part of this link could not be used**, so defaults are shown for it:\n\n"
+            + "\n".join(f"- {note}" for note in notes),
+            icon=":material/link_off:",
+        )
+
+
+def _filters(context: data.Context, kpis: list[Kpi], db_path: Path) -> PageContext:
     default = context.default_period
     assert default is not None  # render() stops on an empty warehouse before calling this
+    kpi_ids = [kpi.id for kpi in kpis]
+    state.read_page_controls(kpi_ids)  # a KPI page's grain/breakdown change, before the URL is written
+    chosen = state.sync_with_url(context.choices, default)
+    state.seed_page_controls(kpi_ids)
     period = chosen.period(default)
+    query = chosen.query(default, present=state.presenting())
 
     # Seed every widget from ui.state before drawing it (no value=/default=): see ui/state.py.
     st.session_state[DATE_KEYS["start"]] = period.start
     st.session_state[DATE_KEYS["end"]] = period.end
     for name, key in CHOICE_KEYS.items():
         st.session_state[key] = list(getattr(chosen, name))
+    st.session_state[COMPARE_KEY] = chosen.compare
 
     with st.sidebar:
         st.markdown("**Filters**")
@@ -132,6 +177,10 @@ def _filters(context: data.Context) -> tuple[Period, Filters]:
                 label, key=DATE_KEYS[which], min_value=EARLIEST, max_value=LATEST, format="YYYY-MM-DD",
                 on_change=_copy_date, args=(which,),
             )
+        st.selectbox(
+            "Compare with", list(state.COMPARISONS), format_func=COMPARE_LABELS.get, key=COMPARE_KEY,
+            on_change=_copy_compare,
+        )
         st.caption(f"Compared with {fmt.period(period.previous())}")
         for name, key in CHOICE_KEYS.items():
             st.multiselect(
@@ -140,10 +189,21 @@ def _filters(context: data.Context) -> tuple[Period, Filters]:
             )
         st.button(
             "Reset filters", icon=":material/restart_alt:", on_click=state.reset, key="filter_reset",
-            disabled=state.current() == state.FilterState(),
+            disabled=state.current() == state.FilterState(
+                compare=chosen.compare, grain=chosen.grain, breakdown=chosen.breakdown
+            ),
             help=f"Back to the last full quarter of data ({fmt.period(default)}) and all customers",
         )
-    return period, chosen.filters()
+        if not state.presenting():
+            st.divider()
+            share.share_section(query)
+            share.saved_views_section(db_path, query)
+    if state.presenting():
+        share.exit_presentation()
+    return PageContext(
+        kpis=kpis, period=period, filters=chosen.filters(), db_path=db_path, query=query,
+        present=state.presenting(),
+    )
 
 
 def _copy_date(which: str) -> None:
@@ -154,6 +214,10 @@ def _copy_date(which: str) -> None:
     if start > end:
         start, end = (start, start) if which == "start" else (end, end)
     state.update(start=start, end=end)
+
+
+def _copy_compare() -> None:
+    state.update(compare=st.session_state.get(COMPARE_KEY, "previous"))
 
 
 def _copy_choice(name: str) -> None:

@@ -1,16 +1,28 @@
-"""The filter state: ONE session_state entry shared by every page.
+"""The view state: ONE session_state entry shared by every page, mirrored in the URL's query string.
 
 Widgets are not the source of truth: Streamlit deletes a widget's key when a run does not draw it,
 and the "same" widget on another page is a different widget. So the chosen values live here, each
-sidebar widget is seeded from them on every run and copies its value back when the user changes it.
-(Putting the filters into the URL later means reading/writing this one entry.)
+widget is seeded from them on every run and copies its value back when the user changes it.
+
+The URL is the view: every run writes the whole state into the query string (dates pinned, so a
+link keeps its meaning when new data moves the default period), and a query string the app did not
+write itself (a link opened, a saved view, an edited URL) is read back into the state. The page is
+the URL path (pages/1_NPS.py is served at /NPS), so `<page>?<query>` reproduces a view anywhere.
+
+    /NPS?from=2026-04-01&to=2026-06-30&compare=previous&grain=month&by=region&region=EMEA
+
+Parameters the app cannot use (not a date, a region the data lacks, an unknown name) fall back to
+their defaults and leave a note for the page to show; parsing never raises.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
+from urllib.parse import urlencode
 
 import streamlit as st
 
@@ -18,21 +30,74 @@ from cxkpi.kpis import FILTER_DIMENSIONS, Filters
 from cxkpi.periods import Period
 
 STATE_KEY = "cxkpi_filter_state"
+NOTES_KEY = "cxkpi_link_notes"  # what a link asked for that could not be used; shown until the next change
+WRITTEN_KEY = "cxkpi_written_query"  # the query string this session last wrote, to tell it from a new link
+PRESENT_KEY = "cxkpi_present"
+SEEDED_KEY = "cxkpi_seeded_controls"  # the grain/breakdown last given to the KPI pages' controls
+
+# What "compared with" means. The cards always show a previous value and the change against it.
+COMPARISONS = {"previous": "the previous period of equal length", "last_year": "the same dates a year earlier"}
+# The KPI pages' trend grain and breakdown (ui/kpi_page.py draws them; tests check the lists agree).
+GRAINS = ("month", "week")
+BREAKDOWNS = ("region", "segment", "channel")
+# Widget keys of those controls on the KPI pages, per KPI id (see seed_page_controls).
+PAGE_CONTROL_KEYS = {"grain": "{kpi_id}_grain", "breakdown": "{kpi_id}_breakdown"}
+
+# Query parameter names, in the order they are written.
+FROM, TO, COMPARE, GRAIN, BY, PRESENT = "from", "to", "compare", "grain", "by", "present"
+VIEW_PARAMETERS = (FROM, TO, COMPARE, GRAIN, BY, *FILTER_DIMENSIONS)
+# Streamlit's own query parameters (embedding options): left alone, never reported as unknown.
+STREAMLIT_PARAMETERS = ("embed", "embed_options")
+# The date inputs' bounds: wide enough for any export while staying valid dates.
+EARLIEST, LATEST = date(2000, 1, 1), date(2100, 12, 31)
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+TRUE_WORDS, FALSE_WORDS = ("1", "true", "yes", "on"), ("0", "false", "no", "off", "")
+
+
+@dataclass(frozen=True, eq=False)
+class LastYearComparison(Period):
+    """A period whose previous() is the same dates a year earlier instead of the equal-length period before.
+
+    cxkpi.kpis compares every KPI with `period.previous()`, so handing it this period makes the cards,
+    captions and statistics compare with last year without another API. `compare` is a field (not
+    just the class) because st.cache_data keys dataclasses by their fields: a cached overview for
+    the plain period is never served for this one. Equal to a plain Period with the same dates, so
+    formatting recognises calendar quarters ("Q2 2026").
+    """
+
+    compare: str = "last_year"
+
+    def previous(self) -> Period:
+        return Period(self.start, self.end).a_year_earlier()
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Period):
+            return NotImplemented
+        return (self.start, self.end) == (other.start, other.end)
+
+    def __hash__(self) -> int:
+        return hash((self.start, self.end))
 
 
 @dataclass(frozen=True)
 class FilterState:
-    # None = "the default period" (the last full quarter), so it follows the data as new loads arrive.
+    # None = "the default period" (the last full quarter): a fresh session follows the data as loads
+    # arrive; the URL always carries the resolved dates, so a shared link does not move.
     start: date | None = None
     end: date | None = None
     region: tuple[str, ...] = ()
     segment: tuple[str, ...] = ()
     channel: tuple[str, ...] = ()
+    compare: str = "previous"
+    grain: str = "month"
+    breakdown: str = "region"
 
     def period(self, default: Period) -> Period:
-        if self.start is None or self.end is None:
-            return default
-        return Period(self.start, self.end)
+        """The period to show; a LastYearComparison when comparing with last year."""
+        start, end = (default.start, default.end) if self.start is None or self.end is None else (self.start, self.end)
+        if self.compare == "last_year":
+            return LastYearComparison(start, end)
+        return Period(start, end)
 
     def filters(self) -> Filters:
         return Filters(region=self.region, segment=self.segment, channel=self.channel)
@@ -42,6 +107,130 @@ class FilterState:
         kept = {name: tuple(v for v in getattr(self, name) if v in choices.get(name, [])) for name in FILTER_DIMENSIONS}
         return replace(self, **kept)
 
+    def query(self, default: Period, present: bool = False) -> dict[str, list[str]]:
+        """The query string of this view: every setting, the dates pinned. Empty filters are left out (= all)."""
+        period = self.period(default)
+        query = {
+            FROM: [period.start.isoformat()], TO: [period.end.isoformat()], COMPARE: [self.compare],
+            GRAIN: [self.grain], BY: [self.breakdown],
+        }
+        query.update({name: list(getattr(self, name)) for name in FILTER_DIMENSIONS if getattr(self, name)})
+        if present:
+            query[PRESENT] = ["1"]
+        return query
+
+
+@dataclass(frozen=True)
+class ParsedLink:
+    state: FilterState
+    present: bool
+    notes: tuple[str, ...]  # one sentence per parameter that fell back to its default
+
+
+def query_string(query: Mapping[str, Iterable[str]]) -> str:
+    """'from=2026-04-01&to=...&region=EMEA&region=APAC': repeated names for several values, as browsers write them."""
+    return urlencode([(name, value) for name, values in query.items() for value in values])
+
+
+def parse_query(
+    query: Mapping[str, list[str]], choices: dict[str, list[str]], default: Period
+) -> ParsedLink:
+    """Read a link's query string into a view; anything unusable falls back to its default, with a note."""
+    notes: list[str] = []
+
+    def single(name: str) -> str | None:
+        values = query.get(name) or []
+        if len(values) > 1:
+            notes.append(f"`{name}` was given {len(values)} times; the first value was used.")
+        return values[0] if values else None
+
+    start, end = _dates(single(FROM), single(TO), default, notes)
+    compare = _one_of(COMPARE, single(COMPARE), tuple(COMPARISONS), notes)
+    grain = _one_of(GRAIN, single(GRAIN), GRAINS, notes)
+    breakdown = _one_of(BY, single(BY), BREAKDOWNS, notes)
+    dimensions = {
+        name: _choices(name, query.get(name) or [], choices.get(name, []), notes) for name in FILTER_DIMENSIONS
+    }
+    present = _switch(PRESENT, single(PRESENT), notes)
+    known = {*VIEW_PARAMETERS, PRESENT, *STREAMLIT_PARAMETERS}
+    for name in query:
+        if name not in known:
+            notes.append(f"`{name}` is not a setting of this dashboard and was ignored.")
+    state = FilterState(start=start, end=end, compare=compare, grain=grain, breakdown=breakdown, **dimensions)
+    return ParsedLink(state=state, present=present, notes=tuple(notes))
+
+
+def _dates(
+    start_text: str | None, end_text: str | None, default: Period, notes: list[str]
+) -> tuple[date | None, date | None]:
+    """Both ends or neither: one usable end alone would silently pair with the other end of the default."""
+    if start_text is None and end_text is None:
+        return None, None
+    parsed: dict[str, date] = {}
+    for name, text in ((FROM, start_text), (TO, end_text)):
+        if text is None:
+            notes.append(f"`{name}` is missing.")
+            continue
+        day = _iso_date(text)
+        if day is None:
+            notes.append(f"`{name}={text}` is not a date (YYYY-MM-DD).")
+        elif not EARLIEST <= day <= LATEST:
+            notes.append(f"`{name}={text}` is outside {EARLIEST.year}-{LATEST.year}.")
+        else:
+            parsed[name] = day
+    if len(parsed) == 2 and parsed[FROM] > parsed[TO]:
+        notes.append(f"`from={parsed[FROM]}` is after `to={parsed[TO]}`.")
+        parsed.clear()
+    if len(parsed) < 2:
+        notes.append(f"Showing the default period, {default.start.isoformat()} to {default.end.isoformat()}.")
+        return None, None
+    return parsed[FROM], parsed[TO]
+
+
+def _iso_date(text: str) -> date | None:
+    if not ISO_DATE.fullmatch(text.strip()):
+        return None
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:  # 2026-02-30
+        return None
+
+
+def _one_of(name: str, text: str | None, allowed: tuple[str, ...], notes: list[str]) -> str:
+    if text is None:
+        return allowed[0]
+    if text in allowed:
+        return text
+    notes.append(f"`{name}={text}` is not one of {', '.join(allowed)}; using {allowed[0]}.")
+    return allowed[0]
+
+
+def _choices(name: str, values: list[str], offered: list[str], notes: list[str]) -> tuple[str, ...]:
+    """Repeated parameters (region=A&region=B), or comma-separated ones typed by hand (region=A,B)."""
+    chosen: list[str] = []
+    for value in values:
+        parts = [value] if value in offered or "," not in value else [part.strip() for part in value.split(",")]
+        for part in parts:
+            if part in offered:
+                if part not in chosen:
+                    chosen.append(part)
+            elif part:
+                notes.append(f"{name.title()} `{part}` is not in the data and was left out.")
+    return tuple(chosen)
+
+
+def _switch(name: str, text: str | None, notes: list[str]) -> bool:
+    if text is None:
+        return False
+    if text.lower() in TRUE_WORDS:
+        return True
+    if text.lower() not in FALSE_WORDS:
+        notes.append(f"`{name}={text}` is not 1 or 0; presentation mode stays off.")
+    return False
+
+
+# --- session state -------------------------------------------------------------------------------------------
+
 
 def current() -> FilterState:
     return st.session_state.get(STATE_KEY) or FilterState()
@@ -49,7 +238,67 @@ def current() -> FilterState:
 
 def update(**changes: Any) -> None:
     st.session_state[STATE_KEY] = replace(current(), **changes)
+    st.session_state[NOTES_KEY] = ()  # the user has moved on from the link's problems
 
 
 def reset() -> None:
-    st.session_state[STATE_KEY] = FilterState()
+    """Back to the default period and all customers; view settings (comparison, grain) stay as chosen."""
+    view = current()
+    st.session_state[STATE_KEY] = FilterState(compare=view.compare, grain=view.grain, breakdown=view.breakdown)
+    st.session_state[NOTES_KEY] = ()
+
+
+def notes() -> tuple[str, ...]:
+    return st.session_state.get(NOTES_KEY, ())
+
+
+def presenting() -> bool:
+    return bool(st.session_state.get(PRESENT_KEY, False))
+
+
+def sync_with_url(choices: dict[str, list[str]], default: Period) -> FilterState:
+    """Adopt a query string this session did not write (a link was opened), then write the view back.
+
+    A page switch without a query string (a card's link) keeps the session's view; a query string
+    that equals the one last written is the app's own echo and changes nothing.
+    """
+    url = {name: st.query_params.get_all(name) for name in st.query_params if name not in STREAMLIT_PARAMETERS}
+    if url and url != st.session_state.get(WRITTEN_KEY):
+        link = parse_query(url, choices, default)
+        st.session_state[STATE_KEY] = link.state
+        st.session_state[PRESENT_KEY] = link.present
+        st.session_state[NOTES_KEY] = link.notes
+    view = current().limited_to(choices)
+    wanted = view.query(default, present=presenting())
+    if url != wanted:
+        kept = {name: st.query_params.get_all(name) for name in STREAMLIT_PARAMETERS if name in st.query_params}
+        st.query_params.from_dict({**wanted, **kept})
+    st.session_state[WRITTEN_KEY] = wanted
+    return view
+
+
+def read_page_controls(kpi_ids: Iterable[str]) -> None:
+    """Take the user's change of a KPI page's grain or breakdown control into the view state.
+
+    Those controls (ui/kpi_page.py) have keys like `nps_grain` and no callback: seed_page_controls
+    sets every KPI's control from the state and remembers the value, so a control now holding another
+    value was changed by the user. Call before sync_with_url, so the change reaches the URL this run.
+    """
+    seeded = st.session_state.get(SEEDED_KEY, {})
+    for setting, allowed in (("grain", GRAINS), ("breakdown", BREAKDOWNS)):
+        template = PAGE_CONTROL_KEYS[setting]
+        for kpi_id in kpi_ids:
+            value = st.session_state.get(template.format(kpi_id=kpi_id))
+            if value in allowed and setting in seeded and value != seeded[setting]:
+                update(**{setting: value})
+                break
+
+
+def seed_page_controls(kpi_ids: Iterable[str]) -> None:
+    """Set every KPI page's grain and breakdown control from the state: the choice follows the user
+    from page to page and into links."""
+    view = current()
+    for setting, template in PAGE_CONTROL_KEYS.items():
+        for kpi_id in kpi_ids:
+            st.session_state[template.format(kpi_id=kpi_id)] = getattr(view, setting)
+    st.session_state[SEEDED_KEY] = {setting: getattr(view, setting) for setting in PAGE_CONTROL_KEYS}

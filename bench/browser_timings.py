@@ -1,0 +1,202 @@
+"""Bench: how fast the overview appears and updates in a real browser, on the sample data and on large data.
+
+Starts `streamlit run dashboard.py` against a warehouse and drives Debian's Chromium (Playwright):
+(a) navigation: from page.goto to every overview card drawn with its value and the script run finished,
+    first in a fresh server (cold caches), then in fresh browser sessions (the server's caches warm);
+(b) filter change: from picking a region in the sidebar to the cards updated and the run finished,
+    a different region each time, so every change computes new numbers.
+Targets: (a) < 2 s and (b) < 1 s on the sample data; < 3 s and < 1.5 s on the large data. Figures are
+printed against them, never asserted (speed is measured, not assumed).
+
+Usage: python bench/browser_timings.py [--scale 1.0] [--runs 3] [--skip-large]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.run import FULL_SIZE  # the same large dataset as the other bench
+from cxkpi import registry, sample_data, warehouse
+from cxkpi.ingest import ingest_paths
+
+WORK_DIR = warehouse.PROJECT_ROOT / "data" / "bench" / "browser"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+TIMEOUT_MS = 120_000
+TARGETS = {"sample": (2.0, 1.0), "large": (3.0, 1.5)}
+# Counts finished script runs: Streamlit marks its root element with the run state.
+RUN_COUNTER = """
+window.__cxkpiRuns = 0;
+new MutationObserver(records => {
+  for (const record of records) {
+    const now = record.target.getAttribute("data-test-script-state");
+    if (now === "notRunning" && record.oldValue && record.oldValue !== "notRunning") window.__cxkpiRuns += 1;
+  }
+}).observe(document, {subtree: true, attributes: true, attributeFilter: ["data-test-script-state"],
+                      attributeOldValue: true});
+"""
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--scale", type=float, default=1.0, help="large data size (1.0 = 1,000,000 orders)")
+    parser.add_argument("--runs", type=int, default=3, help="warm navigations and filter changes per dataset")
+    parser.add_argument("--skip-large", action="store_true", help="only the sample data")
+    args = parser.parse_args()
+    shutil.rmtree(WORK_DIR, ignore_errors=True)
+    WORK_DIR.mkdir(parents=True)
+    cards = len(registry.load_registry())
+
+    datasets = [("sample", _warehouse("sample", [warehouse.PROJECT_ROOT / "sample_data"]))]
+    if not args.skip_large:
+        size = {table: max(1, int(rows * args.scale)) for table, rows in FULL_SIZE.items()}
+        print(f"generating the large data: {', '.join(f'{rows:,} {table}' for table, rows in size.items())} ...")
+        files = sample_data.generate(WORK_DIR / "large_csv", **size)
+        datasets.append(("large", _warehouse("large", list(files.values()))))
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            for name, db in datasets:
+                with _server(db) as url:
+                    _measure(name, url, browser, cards, args.runs)
+        finally:
+            browser.close()
+    return 0
+
+
+def _warehouse(name: str, sources: list[Path]) -> Path:
+    db = WORK_DIR / f"{name}.duckdb"
+    started = time.perf_counter()
+    results, refusals = ingest_paths(db, sources)
+    assert not refusals, refusals
+    rows = sum(result.rows_read for result in results)
+    print(f"{name}: {rows:,} rows loaded in {time.perf_counter() - started:.1f} s")
+    return db
+
+
+def _measure(name: str, url: str, browser: Browser, cards: int, runs: int) -> None:
+    navigation_target, change_target = TARGETS[name]
+    print(f"\n{name} data ({cards} overview cards)")
+    navigations, changes = [], []
+    regions: list[str] = []
+    for run in range(runs + 1):  # run 0: cold server caches
+        context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        context.set_default_timeout(TIMEOUT_MS)
+        context.add_init_script(RUN_COUNTER)
+        page = context.new_page()
+        try:
+            started = time.perf_counter()
+            page.goto(url)
+            _wait_for_cards(page, cards, runs_before=0)
+            navigations.append(time.perf_counter() - started)
+            if not regions:
+                regions = _options(page, "filter_region")
+            if run < len(regions):
+                changes.append(_change_region(page, regions[run], cards))
+        finally:
+            context.close()
+    cold, warm = navigations[0], statistics.median(navigations[1:]) if runs else navigations[0]
+    print(f"  (a) navigation to all cards drawn: {warm:.2f} s median of {runs} fresh sessions "
+          f"(first, cold server caches: {cold:.2f} s); target < {navigation_target:.0f} s: "
+          f"{'met' if warm < navigation_target else 'MISSED'}")
+    if changes:
+        median = statistics.median(changes)
+        print(f"  (b) region changed to cards updated: {median:.2f} s median of {len(changes)} "
+              f"({', '.join(f'{seconds:.2f}' for seconds in changes)}; each region computed anew); "
+              f"target < {change_target:g} s: {'met' if median < change_target else 'MISSED'}")
+
+
+def _wait_for_cards(page: Page, cards: int, runs_before: int) -> None:
+    page.wait_for_function(
+        """([cards, before]) => window.__cxkpiRuns > before
+            && document.querySelectorAll("[class*='st-key-card-'] [data-testid='stMetricValue']").length >= cards""",
+        arg=[cards, runs_before], polling="raf",
+    )
+
+
+def _open_list(page: Page, key: str) -> None:
+    """Open a sidebar multiselect's list; a click landing just after a page is drawn may only focus it."""
+    for _ in range(3):
+        page.locator(f"[data-testid='stSidebar'] .st-key-{key}").click()
+        try:
+            page.get_by_role("option").first.wait_for(timeout=3000)
+            return
+        except PlaywrightTimeoutError:
+            continue
+    page.get_by_role("option").first.wait_for()
+
+
+def _options(page: Page, key: str) -> list[str]:
+    _open_list(page, key)
+    options = [text for text in page.get_by_role("option").all_inner_texts() if text != "Select all"]
+    page.keyboard.press("Escape")
+    return options
+
+
+def _change_region(page: Page, region: str, cards: int) -> float:
+    _open_list(page, "filter_region")
+    option = page.get_by_role("option", name=region, exact=True)
+    before = page.evaluate("window.__cxkpiRuns")
+    started = time.perf_counter()
+    option.click()
+    _wait_for_cards(page, cards, runs_before=before)
+    return time.perf_counter() - started
+
+
+@contextmanager
+def _server(db: Path) -> Iterator[str]:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "CXKPI_DB": str(db)}
+    log = (WORK_DIR / f"streamlit-{port}.log").open("wb")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
+         "--server.fileWatcherType", "none"],
+        cwd=warehouse.PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1):
+                    break
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"streamlit did not start; see {log.name}") from None
+                time.sleep(0.1)
+        yield url
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+        log.close()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,95 @@
+"""Exports for slides and spreadsheets: formula-safe CSV, the overview page as PNG and PDF, charts as SVG/PNG."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import datetime
+from pathlib import Path
+
+import altair as alt
+import pandas as pd
+from PIL import Image
+from pypdf import PdfReader
+
+from cxkpi import kpis as kpi_api
+from cxkpi import report
+from cxkpi.kpis import Filters
+from cxkpi.periods import Period
+from cxkpi.registry import load_registry
+from cxkpi.warehouse import reading
+from ui import exports
+
+
+def test_csv_cells_that_a_spreadsheet_would_run_get_a_leading_quote() -> None:
+    frame = pd.DataFrame({
+        "Region": ["=1+2", "+SUM(A1)", "-web", "@cmd", "\tTAB", "EMEA", None],
+        "value": [-12.5, 100.0, 0.0, 1.5, 2.0, 3.0, float("nan")],
+        "n": [1, 2, 3, 4, 5, 6, 7],
+    })
+    rows = list(csv.reader(io.StringIO(report.safe_csv(frame))))
+    assert rows[0] == ["Region", "value", "n"]
+    assert [row[0] for row in rows[1:]] == ["'=1+2", "'+SUM(A1)", "'-web", "'@cmd", "'\tTAB", "EMEA", ""]
+    assert rows[1][1] == "-12.5"  # a negative number is a number, not a formula
+    assert rows[7][1] == ""  # missing is empty, not "nan"
+
+
+def test_a_formula_like_column_name_is_neutralised_too() -> None:
+    assert report.safe_csv(pd.DataFrame({"=HYPERLINK()": ["a"]})).splitlines()[0] == "'=HYPERLINK()"
+
+
+def overview(golden_db: Path) -> report.OverviewPage:
+    period = Period(datetime(2026, 4, 1).date(), datetime(2026, 6, 30).date())
+    registry = load_registry()
+    with reading(golden_db) as connection:
+        reports = kpi_api.overview(connection, registry, period, Filters(region=("EMEA",)))
+    return exports.overview_page(
+        reports, period, Filters(region=("EMEA",)).describe(), "http://dash.example/?region=EMEA",
+        "Customer experience KPIs", now=datetime(2026, 11, 22, 17, 40),
+    )
+
+
+def test_the_overview_pdf_is_one_landscape_page_naming_filters_period_freshness_and_owners(golden_db: Path) -> None:
+    page = overview(golden_db)
+    pdf = PdfReader(io.BytesIO(report.overview_pdf(page)))
+    assert len(pdf.pages) == 1
+    assert (float(pdf.pages[0].mediabox.width), float(pdf.pages[0].mediabox.height)) == report.PAGE_SIZE_PT
+    text = " ".join(pdf.pages[0].extract_text().split())
+    assert "Filters: region: EMEA" in text
+    assert "Q2 2026 (1 Apr 2026 – 30 Jun 2026), compared with 31 Dec 2025 – 31 Mar 2026" in text
+    assert "Data through" in text and "Exported 22 Nov 2026 17:40 UTC" in text
+    assert "+33.3 pts" in text
+    for kpi in load_registry():
+        assert kpi.owner.name in text
+    assert "http://dash.example/?region=EMEA" in text
+
+
+def test_the_overview_png_is_a_landscape_slide(golden_db: Path) -> None:
+    image = Image.open(io.BytesIO(report.overview_png(overview(golden_db))))
+    assert (image.width, image.height) == (2400, 1350)
+
+
+def test_text_from_the_data_is_escaped_in_the_page() -> None:
+    card = report.Card(
+        title="<script>", value="1", status="met", status_text="On target", target="≥ 1", change="",
+        change_is_improvement=None, sample="n = 1", owner="A & B", freshness="", sparkline=[1.0, None, 2.0],
+        target_value=1.5,
+    )
+    page = report.OverviewPage(title="T", period="P", filters="region: <b>", summary="", freshness="", cards=[card])
+    svg = report.overview_svg(page)
+    assert "<script>" not in svg and "&lt;script&gt;" in svg and "A &amp; B" in svg
+    assert "region: &lt;b&gt;" in svg
+
+
+def test_a_chart_exports_as_svg_and_png_at_a_fixed_width() -> None:
+    chart = alt.Chart(pd.DataFrame({"x": [1, 2, 3], "y": [3, 1, 2]})).mark_line().encode(
+        x=alt.X("x:Q", title="Week starting"), y="y:Q"
+    ).properties(height=200)
+    svg = report.chart_svg(chart.to_dict())
+    assert svg.startswith("<svg") and "Week starting" in svg
+    image = Image.open(io.BytesIO(report.chart_png(chart.to_dict())))
+    assert image.width >= report.CHART_WIDTH * report.CHART_SCALE
+
+
+def test_file_names_are_safe_everywhere() -> None:
+    assert exports.file_stem("nps", "by", "region: EMEA/APAC") == "cxkpi-nps-by-region_EMEA_APAC"

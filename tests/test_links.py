@@ -1,0 +1,102 @@
+"""The URL is the view: ui.state writes every setting into the query string and reads any link back,
+falling back to defaults (with a note) for whatever it cannot use. Pure functions: no Streamlit run."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from cxkpi.periods import Period
+from ui import kpi_page
+from ui.formatting import period as period_text
+from ui.state import (
+    BREAKDOWNS,
+    GRAINS,
+    FilterState,
+    LastYearComparison,
+    parse_query,
+    query_string,
+)
+
+DEFAULT = Period(date(2026, 4, 1), date(2026, 6, 30))
+CHOICES = {"region": ["APAC", "EMEA", "North America"], "segment": ["Consumer", "Enterprise"], "channel": ["web"]}
+
+
+def test_a_view_writes_every_setting_with_the_default_dates_pinned() -> None:
+    query = FilterState(region=("EMEA", "North America")).query(DEFAULT)
+    assert query_string(query) == (
+        "from=2026-04-01&to=2026-06-30&compare=previous&grain=month&by=region&region=EMEA&region=North+America"
+    )
+
+
+def test_reading_back_what_was_written_gives_the_same_view() -> None:
+    view = FilterState(start=date(2026, 5, 1), end=date(2026, 5, 31), region=("EMEA",), channel=("web",),
+                       compare="last_year", grain="week", breakdown="channel")
+    link = parse_query(view.query(DEFAULT, present=True), CHOICES, DEFAULT)
+    assert link.state == view and link.present and link.notes == ()
+
+
+def test_a_link_without_dates_shows_the_default_period_and_then_pins_it() -> None:
+    link = parse_query({"region": ["EMEA"]}, CHOICES, DEFAULT)
+    assert link.notes == ()
+    assert link.state.period(DEFAULT) == DEFAULT
+    assert link.state.query(DEFAULT)["from"] == ["2026-04-01"]
+
+
+@pytest.mark.parametrize(
+    ("query", "note"),
+    [
+        ({"from": ["2026-13-45"], "to": ["2026-06-30"]}, "`from=2026-13-45` is not a date"),
+        ({"from": ["2026-02-30"], "to": ["2026-06-30"]}, "`from=2026-02-30` is not a date"),
+        ({"from": ["2026-07-01"], "to": ["2026-06-30"]}, "is after `to=2026-06-30`"),
+        ({"from": ["2026-04-01"]}, "`to` is missing"),
+        ({"from": ["1066-10-14"], "to": ["2026-06-30"]}, "is outside 2000-2100"),
+    ],
+)
+def test_unusable_dates_fall_back_to_the_default_period_with_a_note(query: dict[str, list[str]], note: str) -> None:
+    link = parse_query(query, CHOICES, DEFAULT)
+    assert link.state.start is None and link.state.end is None
+    assert any(note in text for text in link.notes), link.notes
+    assert "Showing the default period, 2026-04-01 to 2026-06-30." in link.notes
+
+
+def test_unknown_values_and_names_are_dropped_with_a_note_and_the_rest_is_kept() -> None:
+    link = parse_query(
+        {"region": ["Atlantis", "EMEA"], "compare": ["someday"], "grain": ["hourly"], "by": ["colour"],
+         "present": ["maybe"], "colour": ["red"], "embed": ["true"]},
+        CHOICES, DEFAULT,
+    )
+    assert link.state == FilterState(region=("EMEA",))
+    assert not link.present
+    text = "\n".join(link.notes)
+    for expected in ("Region `Atlantis` is not in the data", "`compare=someday`", "`grain=hourly`", "`by=colour`",
+                     "`present=maybe`", "`colour` is not a setting"):
+        assert expected in text
+    assert "embed" not in text  # Streamlit's own parameter
+
+
+def test_values_typed_by_hand_with_commas_are_understood() -> None:
+    link = parse_query({"region": ["EMEA,APAC"], "segment": ["Consumer"]}, CHOICES, DEFAULT)
+    assert link.state.region == ("EMEA", "APAC") and link.notes == ()
+
+
+def test_a_value_given_twice_uses_the_first_and_says_so() -> None:
+    link = parse_query({"grain": ["week", "month"]}, CHOICES, DEFAULT)
+    assert link.state.grain == "week"
+    assert link.notes == ("`grain` was given 2 times; the first value was used.",)
+
+
+def test_comparing_with_last_year_moves_the_previous_period_back_a_year_without_changing_the_dates() -> None:
+    period = FilterState(compare="last_year").period(DEFAULT)
+    assert isinstance(period, LastYearComparison)
+    assert period.previous() == Period(date(2025, 4, 1), date(2025, 6, 30))
+    assert period == DEFAULT and period_text(period) == "Q2 2026 (1 Apr 2026 \N{EN DASH} 30 Jun 2026)"
+    assert FilterState().period(DEFAULT).previous() == Period(date(2025, 12, 31), date(2026, 3, 31))
+    leap = LastYearComparison(date(2024, 2, 1), date(2024, 2, 29))
+    assert leap.previous() == Period(date(2023, 2, 1), date(2023, 2, 28))
+
+
+def test_the_kpi_pages_offer_exactly_the_grains_and_breakdowns_a_link_can_carry() -> None:
+    assert set(GRAINS) == set(kpi_page.GRAINS)
+    assert set(BREAKDOWNS) == set(kpi_page.DIMENSIONS)

@@ -1,0 +1,131 @@
+"""Download buttons for slides and follow-up: each chart as PNG/SVG, each table as formula-safe CSV, and the
+overview as one landscape PNG and a one-page PDF (drawn by cxkpi.report).
+
+Files are made only when a button is clicked (Streamlit's deferred download data), so drawing a
+page costs nothing extra; the click does not rerun the page.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from datetime import UTC, date, datetime
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from cxkpi import report as page_report
+from cxkpi.kpis import KpiReport
+from cxkpi.periods import Period, trailing_months
+from ui import formatting as fmt
+
+PNG, SVG, PDF, CSV = "image/png", "image/svg+xml", "application/pdf", "text/csv"
+
+
+def file_stem(*parts: str) -> str:
+    """'cxkpi-nps-trend-2026-04-01-to-2026-06-30': safe in every file system."""
+    text = "-".join(part for part in ("cxkpi", *parts) if part)
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("_")
+
+
+def period_stem(period: Period) -> str:
+    return f"{period.start.isoformat()}-to-{period.end.isoformat()}"
+
+
+def chart_downloads(chart: alt.TopLevelMixin, name: str) -> None:
+    """PNG and SVG buttons for a chart just drawn; `name` like 'nps-trend'. The file has a fixed width."""
+    spec = chart.to_dict()
+    with st.container(horizontal=True, gap="small", key=f"export-{name}"):
+        _button("PNG", lambda: page_report.chart_png(spec), f"{file_stem(name)}.png", PNG, f"export-{name}-png")
+        _button("SVG", lambda: page_report.chart_svg(spec), f"{file_stem(name)}.svg", SVG, f"export-{name}-svg")
+
+
+def table_downloads(frame: pd.DataFrame, name: str) -> None:
+    """A CSV button for a table; text cells starting with = + - @ get a leading ' so spreadsheets never run them."""
+    table = frame.copy()
+    with st.container(horizontal=True, gap="small", key=f"export-{name}"):
+        _button("CSV", lambda: page_report.safe_csv(table), f"{file_stem(name)}.csv", CSV, f"export-{name}-csv")
+
+
+def overview_downloads(
+    reports: Sequence[KpiReport], period: Period, filters_text: str, link: str, title: str
+) -> None:
+    """The overview as a slide: one landscape PNG, and the same page as a one-page PDF."""
+    stem = file_stem("overview", period_stem(period))
+
+    def page() -> page_report.OverviewPage:
+        return overview_page(reports, period, filters_text, link, title)
+
+    with st.container(horizontal=True, gap="small", key="export-overview"):
+        _button("Slide (PNG)", lambda: page_report.overview_png(page()), f"{stem}.png", PNG, "export-overview-png")
+        _button("Page (PDF)", lambda: page_report.overview_pdf(page()), f"{stem}.pdf", PDF, "export-overview-pdf")
+
+
+def overview_page(
+    reports: Sequence[KpiReport], period: Period, filters_text: str, link: str, title: str,
+    now: datetime | None = None,
+) -> page_report.OverviewPage:
+    now = now or datetime.now(UTC)
+    on_target = sum(report.status == "met" for report in reports)
+    through = [report.data_through for report in reports if report.data_through is not None]
+    loaded = [report.last_loaded_at for report in reports if report.last_loaded_at is not None]
+    return page_report.OverviewPage(
+        title=title,
+        period=f"{fmt.period(period)}, compared with {fmt.period(period.previous())}",
+        filters=filters_text,
+        summary=f"{on_target} of {len(reports)} KPIs on target",
+        freshness=fmt.freshness(min(through) if through else None, max(loaded) if loaded else None),
+        cards=[_card(report) for report in reports],
+        link=link,
+        generated=f"Exported {fmt.timestamp(now.replace(tzinfo=None))} UTC",
+    )
+
+
+def _card(report: KpiReport) -> page_report.Card:
+    kpi = report.kpi
+    if report.change is None:
+        change = ""
+    else:
+        word = {None: "no change", True: "better", False: "worse"}[report.change_is_improvement]
+        change = f"{fmt.change(kpi, report.change)} ({word})"
+    previous = report.previous.value
+    compared = "no data in this period" if report.current.value is None else (
+        "no data in the previous period" if previous is None else f"previous {fmt.value(kpi, previous)}"
+    )
+    return page_report.Card(
+        title=kpi.title,
+        value=fmt.value(kpi, report.current.value),
+        status=report.status,
+        status_text=fmt.status(report.status),
+        target=fmt.target(kpi),
+        change=change,
+        change_is_improvement=report.change_is_improvement,
+        sample=f"{fmt.count(kpi, report.current.n)} · {compared}",
+        owner=f"{kpi.owner.name}, {kpi.owner.role}",
+        freshness=fmt.freshness(report.data_through, report.last_loaded_at),
+        sparkline=_monthly(report.sparkline, report.period.end),
+        target_value=float(kpi.target),
+    )
+
+
+def _monthly(frame: pd.DataFrame, end: date) -> list[float | None]:
+    """The trailing 12 months as 12 slots (None where a month has no data), so gaps stay gaps."""
+    start = trailing_months(end).start
+    by_month = {}
+    for stamp, value in zip(pd.to_datetime(frame["bucket_start"]), frame["value"], strict=True):
+        if not pd.isna(value):
+            by_month[(stamp.year, stamp.month)] = float(value)
+    slots = []
+    year, month = start.year, start.month
+    for _ in range(12):
+        slots.append(by_month.get((year, month)))
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return slots
+
+
+def _button(label: str, make: Callable[[], bytes | str], file_name: str, mime: str, key: str) -> None:
+    st.download_button(
+        label, data=make, file_name=file_name, mime=mime, key=key, on_click="ignore", type="tertiary",
+        icon=":material/download:", help=f"Download {file_name}",
+    )
