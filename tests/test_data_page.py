@@ -80,3 +80,17 @@ def test_the_golden_overview_has_no_stale_warning(golden_db: Path, monkeypatch: 
     monkeypatch.delenv("CXKPI_REGISTRY", raising=False)
     at = AppTest.from_file(str(PROJECT_ROOT / "dashboard.py"), default_timeout=TIMEOUT).run()
     assert not [w.value for w in at.warning if "data ends on" in w.value]
+
+
+def test_on_an_empty_warehouse_the_data_page_offers_the_upload_instead_of_stopping(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setenv("CXKPI_DB", str(tmp_path / "empty.duckdb"))
+    monkeypatch.delenv("CXKPI_REGISTRY", raising=False)
+    at = AppTest.from_file(str(PROJECT_ROOT / "dashboard.py"), default_timeout=TIMEOUT).run()
+    assert "Upload your exports on the **Data** page" in at.info[0].value  # the overview points there
+    at.switch_page("pages/11_Data.py").run()
+    assert not at.exception
+    assert "Upload your first exports below" in at.info[0].value
+    assert "Add exports" in [subheader.value for subheader in at.subheader]
+    assert len(at.get("file_uploader")) == 1

@@ -52,3 +52,4 @@ def test_a_change_without_the_changers_name_is_refused_with_the_reason(app: AppT
     app.button(key="change_save").click().run()
     assert "Say who is making the change" in app.error[0].value
     assert "No owner or target has been changed" in " ".join(caption.value for caption in app.caption)
+

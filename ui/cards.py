@@ -115,13 +115,21 @@ def _statistics(report: KpiReport) -> None:
         lines.append(f":gray[:material/help: Too uncertain to act on: {found.uncertain_because}.]")
     if found.interval:
         lines.append(f"95% interval {fmt.interval(kpi, found.interval)}")
-    lines.append(f"vs previous period: {fmt.change_test(kpi, found.vs_previous)}")
-    lines.append(f"vs same period last year: {fmt.change_test(kpi, found.vs_last_year)}")
+    if _compares_with_last_year(report):
+        # "Compare with last year" chosen: the previous period is last year; one line says it.
+        lines.append(f"vs same period last year: {fmt.change_test(kpi, found.vs_previous)}")
+    else:
+        lines.append(f"vs previous period: {fmt.change_test(kpi, found.vs_previous)}")
+        lines.append(f"vs same period last year: {fmt.change_test(kpi, found.vs_last_year)}")
     if found.months_off_target and found.band != "on target":
         months = found.months_off_target
         lines.append(f"Missed target {months} month{'s' if months != 1 else ''} in a row"
                      + (" (all 12 shown)" if months >= 12 else ""))
     st.caption("  \n".join(lines))
+
+
+def _compares_with_last_year(report: KpiReport) -> bool:
+    return report.period.previous() == report.period.a_year_earlier()
 
 
 def _headline(report: KpiReport) -> None:
@@ -152,7 +160,8 @@ def _sample_line(report: KpiReport) -> str:
     if report.current.value is None:
         compared = "no data in this period"
     elif previous is None:
-        compared = "no data in the previous period"
+        compared = "no data last year" if _compares_with_last_year(report) else "no data in the previous period"
     else:
-        compared = f"previous {fmt.value(report.kpi, previous)}"
+        label = "last year" if _compares_with_last_year(report) else "previous"
+        compared = f"{label} {fmt.value(report.kpi, previous)}"
     return f"{fmt.count(report.kpi, report.current.n)} · {compared}"

@@ -30,8 +30,11 @@ def upload_limit_bytes() -> int:
 
 
 def render() -> None:
-    page = sidebar.render("Data")
-    db_path = page.db_path
+    page = sidebar.render_allowing_empty("Data")
+    db_path = page.db_path if page else data.db_path()
+    if page is None:
+        st.info("**No data yet.** Upload your first exports below, or copy them into the inbox folder.",
+                icon=":material/database:")
     inbox = default_inbox(db_path)
     st.title("Data")
     st.caption(f"Warehouse `{db_path}` · inbox `{inbox}` · archive `{default_archive_dir(db_path)}`")

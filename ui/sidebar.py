@@ -58,8 +58,8 @@ COMPARE_LABELS = {"previous": "Previous period", "last_year": "Same dates last y
 # The date inputs need bounds; these are wide enough for any export while staying valid dates.
 EARLIEST, LATEST = state.EARLIEST, state.LATEST
 EMPTY_WAREHOUSE_MESSAGE = (
-    "**No data yet.** The warehouse at `{path}` holds no rows. Load the sample data with "
-    "`python -m cxkpi ingest sample_data` (or start the app with `make run`, which does it for you), "
+    "**No data yet.** The warehouse at `{path}` holds no rows. Upload your exports on the **Data** page, "
+    "or load the sample data with `python -m cxkpi ingest sample_data` (`make run` does it for you), "
     "then reload this page."
 )
 
@@ -91,6 +91,18 @@ class PageContext:
 
 def render(page_title: str) -> PageContext:
     """Set up the page and sidebar; stop the script with a clear message if the app cannot show numbers."""
+    page = _render(page_title, allow_empty=False)
+    assert page is not None  # an empty warehouse stopped the script
+    return page
+
+
+def render_allowing_empty(page_title: str) -> PageContext | None:
+    """For the Data page: an empty warehouse is the reason to be there, so it draws the navigation and
+    returns None instead of stopping."""
+    return _render(page_title, allow_empty=True)
+
+
+def _render(page_title: str, allow_empty: bool) -> PageContext | None:
     st.set_page_config(
         page_title=f"{page_title} · cxkpi", page_icon="📊", layout="wide",
         initial_sidebar_state="expanded",
@@ -114,6 +126,8 @@ def render(page_title: str) -> PageContext:
         st.stop()
     if context.default_period is None:
         _navigation(kpis, navigation)
+        if allow_empty:
+            return None
         st.info(EMPTY_WAREHOUSE_MESSAGE.format(path=db_path), icon=":material/database:")
         st.stop()
     page = _filters(context, kpis, db_path)
