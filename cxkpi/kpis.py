@@ -6,6 +6,7 @@ The SQL defines every number; this module only binds parameters, picks rows and 
 from __future__ import annotations
 
 import math
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cache
@@ -15,7 +16,7 @@ from typing import Any, Literal
 import duckdb
 import pandas as pd
 
-from cxkpi import assessment
+from cxkpi import assessment, warehouse
 from cxkpi.assessment import Assessment
 from cxkpi.periods import Period, last_full_quarter, trailing_months
 from cxkpi.registry import Kpi, Settings
@@ -27,6 +28,8 @@ FILTER_DIMENSIONS = ("region", "segment", "channel")
 # Columns every KPI query returns; anything more is KPI-specific detail (e.g. p90_hours).
 STANDARD_COLUMNS = ("bucket_start", "slice", "value", "n")
 DEFAULT_SETTINGS = Settings()
+# Measured on 2 cores: 2 workers took the 9-KPI overview from 0.45 s to 0.28 s on the sample data.
+OVERVIEW_WORKERS = 2
 
 
 @dataclass(frozen=True)
@@ -188,10 +191,27 @@ def overview(
     period: Period,
     filters: Filters = Filters(),
     settings: Settings | None = DEFAULT_SETTINGS,
+    workers: int = OVERVIEW_WORKERS,
 ) -> list[KpiReport]:
-    """Every KPI's report; settings=None skips the statistics."""
+    """Every KPI's report, in registry order; settings=None skips the statistics.
+
+    The KPIs are computed side by side on cursors of the one connection: each query is small, so
+    much of its time is fixed overhead that another KPI's query can overlap.
+    """
     fresh = freshness(connection)
-    return [report(connection, kpi, period, filters, fresh, settings) for kpi in kpis]
+    if workers <= 1 or len(kpis) <= 1:
+        return [report(connection, kpi, period, filters, fresh, settings) for kpi in kpis]
+
+    def one(kpi: Kpi) -> KpiReport:
+        cursor = connection.cursor()
+        try:
+            warehouse.prepare(cursor)  # temporary macros belong to each connection
+            return report(cursor, kpi, period, filters, fresh, settings)
+        finally:
+            cursor.close()
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(one, kpis))
 
 
 def distinct_values(connection: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:

@@ -123,7 +123,7 @@ def _open(db_path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
             time.sleep(0.02 + random.random() * 0.08)  # jitter, so waiting processes do not collide
 
 
-def _prepare(connection: duckdb.DuckDBPyConnection) -> None:
+def prepare(connection: duckdb.DuckDBPyConnection) -> None:
     # Timestamps with an offset are stored in UTC; naive ones are taken as written.
     connection.execute("set TimeZone = 'UTC'")
     connection.execute((QUERIES_DIR / "_macros.sql").read_text())
@@ -146,7 +146,7 @@ def writing(db_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
         connection = _open(db_path, read_only=False)
         try:
             _create_schema(connection)
-            _prepare(connection)
+            prepare(connection)
             yield connection
         finally:
             connection.close()
@@ -162,7 +162,7 @@ def reading(db_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     with _gate(db_path).shared():
         connection = _open(db_path, read_only=True)
         try:
-            _prepare(connection)
+            prepare(connection)
             yield connection
         finally:
             connection.close()

@@ -130,7 +130,7 @@ def test_overview_shows_four_cards_with_owners_and_values(
         expect(card).to_contain_text(registry[kpi_id].title)
         expect(card.locator("[data-testid='stMetricValue']")).to_have_text(value)
         expect(card).to_contain_text(f"Owner: {registry[kpi_id].owner.name}")
-        expect(card.locator("[data-testid='stVegaLiteChart']")).to_have_count(1)  # the sparkline
+        expect(card.locator(".cxkpi-sparkline svg polyline")).to_have_count(1)  # the sparkline
     expect(page.locator("[class*='st-key-card-']")).to_have_count(len(registry))
     expect_no_error(page)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 import altair as alt
 import pandas as pd
 import streamlit as st
@@ -46,24 +48,45 @@ def _target_line(kpi: Kpi, channel: str = "y") -> alt.Chart:
 
 
 def sparkline(report: KpiReport) -> None:
-    """Monthly values over the trailing 12 months, target dashed, no axes: shape at a glance."""
+    """Monthly values over the trailing 12 months, target dashed, no axes: shape at a glance.
+
+    Inline SVG rather than a Vega chart: nine Vega views on the overview cost the browser about half
+    a second to draw (bench/browser_timings.py), and a sparkline needs no interaction. Each month's
+    value is in the SVG's title, which browsers show on hover and screen readers read out.
+    """
     frame = _labelled(report.sparkline, report.kpi)
     if frame.empty:
         st.caption("No monthly data in the last 12 months")
         return
-    base = alt.Chart(frame).encode(
-        x=alt.X("bucket_start:T", axis=None),
-        y=alt.Y("value:Q", axis=None, scale=alt.Scale(zero=False, nice=False)),
-        tooltip=[
-            alt.Tooltip("bucket:N", title="Month"),
-            alt.Tooltip("shown:N", title=report.kpi.title),
-            alt.Tooltip("count:N", title="n"),
-        ],
+    st.markdown(sparkline_svg(report.kpi, frame), unsafe_allow_html=True)
+
+
+def sparkline_svg(kpi: Kpi, frame: pd.DataFrame, width: int = 240, height: int = 48) -> str:
+    """The sparkline as an SVG string; frame has the columns bucket, value and shown (see _labelled)."""
+    values = [float(value) for value in frame["value"]]
+    low, high = min([*values, kpi.target]), max([*values, kpi.target])
+    span = (high - low) or 1.0
+    pad = 4
+
+    def x(index: int) -> float:
+        return pad + (width - 2 * pad) * (index / max(len(values) - 1, 1))
+
+    def y(value: float) -> float:
+        return pad + (height - 2 * pad) * (1 - (value - low) / span)
+
+    points = " ".join(f"{x(i):.1f},{y(v):.1f}" for i, v in enumerate(values))
+    dots = "".join(f'<circle cx="{x(i):.1f}" cy="{y(v):.1f}" r="2" fill="{LINE}"/>' for i, v in enumerate(values))
+    months = "; ".join(f"{bucket}: {shown}" for bucket, shown in zip(frame["bucket"], frame["shown"], strict=True))
+    title = html.escape(f"{kpi.title}, monthly: {months}. Target {fmt.target(kpi)}.")
+    return (
+        f'<div class="cxkpi-sparkline"><div style="font-size:11px;color:{TARGET}">Last 12 months, monthly</div>'
+        f'<svg role="img" viewBox="0 0 {width} {height}" width="100%" height="{height}" '
+        f'preserveAspectRatio="none" xmlns="http://www.w3.org/2000/svg"><title>{title}</title>'
+        f'<line x1="0" x2="{width}" y1="{y(kpi.target):.1f}" y2="{y(kpi.target):.1f}" stroke="{TARGET}" '
+        f'stroke-dasharray="4 4" stroke-width="1.2"/>'
+        f'<polyline points="{points}" fill="none" stroke="{LINE}" stroke-width="2" '
+        f'vector-effect="non-scaling-stroke"/>{dots}</svg></div>'
     )
-    line = base.mark_line(color=LINE, strokeWidth=2) + base.mark_circle(color=LINE, size=22, opacity=1)
-    title = alt.TitleParams("Last 12 months, monthly", fontSize=11, fontWeight="normal", color=TARGET, anchor="start")
-    chart = (line + _target_line(report.kpi)).properties(height=56, title=title).configure_view(stroke=None)
-    st.altair_chart(chart, width="stretch", theme=None)
 
 
 def trend(frame: pd.DataFrame, kpi: Kpi, grain: str) -> None:
