@@ -100,23 +100,23 @@ def two_proportion_test(current: tuple[int, int], baseline: tuple[int, int]) -> 
 
 # --- Medians (times) ------------------------------------------------------------------------
 
-def _binomial_cdf(k: int, n: int) -> float:
-    """P(B <= k) for B ~ Binomial(n, 1/2)."""
-    return sum(math.comb(n, i) for i in range(k + 1)) / 2**n
-
-
 def median_interval(sorted_values: Sequence[float], confidence: float = 0.95) -> Interval | None:
     """Distribution-free interval for the median from order statistics: [x_(j), x_(n−j+1)] with the
-    largest j whose coverage 1 − 2·P(B <= j−1) is at least `confidence`. None when n is too small."""
+    largest j whose coverage 1 − 2·P(B <= j−1) is at least `confidence`, B ~ Binomial(n, ½).
+    None when n is too small."""
     n = len(sorted_values)
     if n == 0:
         return None
     alpha = 1 - confidence
-    if n > 1000:  # the normal approximation is exact enough, and the sum above would be slow
+    if n > 1000:  # the normal approximation is exact enough here
         j = math.floor(n / 2 - Z_95 * math.sqrt(n) / 2)
     else:
-        j = 0
-        while j + 1 <= n // 2 and 2 * _binomial_cdf(j, n) <= alpha:
+        # A running sum of the binomial counts: P(B <= j) · 2ⁿ, one term per step.
+        total, below, j = 2**n, 0, 0
+        while j + 1 <= n // 2:
+            below += math.comb(n, j)
+            if 2 * below > alpha * total:
+                break
             j += 1
     if j < 1:
         return None
