@@ -6,29 +6,15 @@ browser shows: the cards' DOM, and deep links straight to a KPI page's URL.
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from cxkpi.registry import Kpi, load_registry
-from tests.support import GOLDEN_DIR, PROJECT_ROOT, build_warehouse
+from tests.browser_support import fresh_page, launched_chromium, running_app
+from tests.support import GOLDEN_DIR, build_warehouse
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]
-STARTUP_SECONDS = 30
-WAIT_MS = 20_000
 # URL path of each KPI page: Streamlit derives it from the file name in pages/ (number prefix dropped).
 KPI_URLS = {
     "nps": "NPS",
@@ -40,73 +26,24 @@ GOLDEN_VALUES = {"nps": "+16.7 pts", "complaint_response_hours": "7.0 h", "repea
                  "brand_trust": "66.7%"}
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _wait_until_healthy(url: str, server: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            pytest.fail(f"streamlit exited with {server.returncode}:\n{log.read_text()}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as response:
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError):
-            time.sleep(0.1)  # polling a port that is not open yet; nothing in the browser to wait on
-    pytest.fail(f"streamlit did not answer within {STARTUP_SECONDS}s:\n{log.read_text()}")
-
-
 @pytest.fixture(scope="module")
 def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """One `streamlit run` for the module, on a free port, against a golden warehouse file; always stopped."""
+    """One `streamlit run` for the module, against a golden warehouse file."""
     workdir = tmp_path_factory.mktemp("browser")
-    db = build_warehouse(workdir / "golden.duckdb", GOLDEN_DIR)
-    port = _free_port()
-    env = {key: value for key, value in os.environ.items() if key != "CXKPI_REGISTRY"}
-    env["CXKPI_DB"] = str(db)
-    log = workdir / "streamlit.log"
-    with log.open("wb") as output:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.port", str(port),
-             "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-            cwd=PROJECT_ROOT, env=env, stdout=output, stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_until_healthy(url, server, log)
+    with running_app(build_warehouse(workdir / "golden.duckdb", GOLDEN_DIR), workdir) as url:
         yield url
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+    with launched_chromium() as chromium:
+        yield chromium
 
 
 @pytest.fixture
 def page(browser: Browser) -> Iterator[Page]:
-    """A fresh page (own context: no session state carried over) per test."""
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    context.set_default_timeout(WAIT_MS)
-    try:
-        yield context.new_page()
-    finally:
-        context.close()
+    with fresh_page(browser) as opened:
+        yield opened
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,6 @@ appear on the viewer's next interaction. Uploads from the Data page load through
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import sys
@@ -12,10 +11,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
+from tests.browser_support import fresh_page, launched_chromium, running_app
 from tests.support import GOLDEN_DIR, PROJECT_ROOT, TESTS_DIR, build_warehouse
-from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, WAIT_MS, _free_port, _wait_until_healthy
 
 NEW_RESPONSES = 600_000
 # Golden Q2 2026: NPS on 6 responses; the load adds 600,000 in May 2026, so the card's n becomes 600,006.
@@ -28,47 +27,20 @@ LOCK_WORDS = ("lock", "being loaded right now", "Traceback")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
     workdir = tmp_path_factory.mktemp("watching")
     db = build_warehouse(workdir / "live.duckdb", GOLDEN_DIR)
-    port = _free_port()
-    env = {key: value for key, value in os.environ.items() if key not in ("CXKPI_REGISTRY", "CXKPI_INBOX")}
-    env["CXKPI_DB"] = str(db)
-    log = workdir / "streamlit.log"
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.port", str(port),
-             "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-            cwd=PROJECT_ROOT, env=env, stdout=output, stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_until_healthy(url, process, log)
+    with running_app(db, workdir, drop_env=("CXKPI_REGISTRY", "CXKPI_INBOX")) as url:
         yield url, db
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+    with launched_chromium() as chromium:
+        yield chromium
 
 
 @pytest.fixture
 def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    context.set_default_timeout(WAIT_MS)
-    try:
-        yield context.new_page()
-    finally:
-        context.close()
+    with fresh_page(browser) as opened:
+        yield opened
 
 
 def expect_no_error(page: Page) -> None:

@@ -11,22 +11,21 @@ from __future__ import annotations
 
 import csv
 import io
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from PIL import Image
-from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from pypdf import PdfReader
 
 from cxkpi.registry import Kpi, load_registry
-from tests.support import GOLDEN_DIR, PROJECT_ROOT, build_warehouse
-from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, WAIT_MS, _free_port, _wait_until_healthy, expect_no_error
+from tests import browser_support
+from tests.browser_support import launched_chromium, running_app
+from tests.support import GOLDEN_DIR, build_warehouse
+from tests.test_browser import expect_no_error
 
 HOSTILE_CUSTOMERS = "customer_id,created_at,region,segment\nC900,2024-01-01,=1+2,@SUM(A1)\n"
 HOSTILE_RESPONSES = (
@@ -45,51 +44,21 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     (hostile / "customers_hostile.csv").write_text(HOSTILE_CUSTOMERS, encoding="utf-8")
     (hostile / "survey_responses_hostile.csv").write_text(HOSTILE_RESPONSES, encoding="utf-8")
     db = build_warehouse(workdir / "golden.duckdb", GOLDEN_DIR, hostile)
-    port = _free_port()
-    env = {key: value for key, value in os.environ.items() if key != "CXKPI_REGISTRY"}
-    env["CXKPI_DB"] = str(db)
-    log = workdir / "streamlit.log"
-    with log.open("wb") as output:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.port", str(port),
-             "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
-             # Others may edit the work tree meanwhile: no "file changed" banner or rerun in the middle of a test.
-             "--server.fileWatcherType", "none"],
-            cwd=PROJECT_ROOT, env=env, stdout=output, stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_until_healthy(url, server, log)
+    with running_app(db, workdir) as url:
         yield url
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    expect.set_options(timeout=WAIT_MS)  # a page of nine cards can take more than 5 s on a busy machine
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
-            expect.set_options(timeout=5_000)  # Playwright's default, for the modules after this one
+    with launched_chromium() as chromium:
+        yield chromium
 
 
 def new_context(browser: Browser) -> BrowserContext:
-    """A fresh browser profile: no session, no cookies; as a colleague opening the link elsewhere."""
-    context = browser.new_context(
-        viewport={"width": 1400, "height": 1000}, accept_downloads=True,
-        permissions=["clipboard-read", "clipboard-write"],
+    """A fresh browser profile that may download and use the clipboard."""
+    return browser_support.new_context(
+        browser, accept_downloads=True, permissions=["clipboard-read", "clipboard-write"]
     )
-    context.set_default_timeout(WAIT_MS)
-    return context
 
 
 @pytest.fixture

@@ -1,0 +1,107 @@
+"""What the real-browser tests share: a `streamlit run` server on a free port and Debian's Chromium
+driven by Playwright (never `playwright install`: browsers cannot be downloaded here)."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+
+from tests.support import PROJECT_ROOT
+
+CHROMIUM = "/usr/bin/chromium"
+# Without the networking switches Chromium keeps trying hosts this closed network refuses.
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+STARTUP_SECONDS = 30
+# A page of nine cards can take more than Playwright's default 5 s on a busy 2-core machine.
+WAIT_MS = 20_000
+PLAYWRIGHT_DEFAULT_MS = 5_000
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextmanager
+def running_app(db: Path, workdir: Path, drop_env: tuple[str, ...] = ("CXKPI_REGISTRY",)) -> Iterator[str]:
+    """`streamlit run dashboard.py` against `db`, yielding its URL once it answers; always stopped."""
+    port = free_port()
+    env = {key: value for key, value in os.environ.items() if key not in drop_env}
+    env["CXKPI_DB"] = str(db)
+    log = workdir / "streamlit.log"
+    with log.open("wb") as output:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.port", str(port),
+             "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
+             # Files edited in the work tree meanwhile must not rerun the page in the middle of a test.
+             "--server.fileWatcherType", "none"],
+            cwd=PROJECT_ROOT, env=env, stdout=output, stderr=subprocess.STDOUT,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_healthy(url, server, log)
+        yield url
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
+def _wait_until_healthy(url: str, server: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            pytest.fail(f"streamlit exited with {server.returncode}:\n{log.read_text()}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError):
+            time.sleep(0.1)  # polling a port that is not open yet; nothing in the browser to wait on
+    pytest.fail(f"streamlit did not answer within {STARTUP_SECONDS}s:\n{log.read_text()}")
+
+
+@contextmanager
+def launched_chromium() -> Iterator[Browser]:
+    expect.set_options(timeout=WAIT_MS)
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+            expect.set_options(timeout=PLAYWRIGHT_DEFAULT_MS)
+
+
+def new_context(browser: Browser, **options: object) -> BrowserContext:
+    """A fresh browser profile (no session state carried over), as a colleague opening a link."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, **options)
+    context.set_default_timeout(WAIT_MS)
+    return context
+
+
+@contextmanager
+def fresh_page(browser: Browser, **options: object) -> Iterator[Page]:
+    context = new_context(browser, **options)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
