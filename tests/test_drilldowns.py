@@ -18,29 +18,9 @@ import pytest
 from cxkpi import drilldowns
 from cxkpi.kpis import Filters
 from cxkpi.periods import Period
-from cxkpi.warehouse import reading
-from tests.support import TESTS_DIR, build_warehouse
 
 Q2 = Period(date(2026, 4, 1), date(2026, 6, 30))
 MARCH = Period(date(2026, 3, 1), date(2026, 3, 31))
-
-
-@pytest.fixture(scope="module")
-def more_db(tmp_path_factory):
-    return build_warehouse(tmp_path_factory.mktemp("golden_more") / "more.duckdb", TESTS_DIR / "golden_more")
-
-
-# Both files are built before either connection opens: in one process a load waits for every open reader.
-@pytest.fixture(scope="module")
-def golden(golden_db, more_db):
-    with reading(golden_db) as connection:
-        yield connection
-
-
-@pytest.fixture(scope="module")
-def more(more_db):
-    with reading(more_db) as connection:
-        yield connection
 
 
 # --- which slices move the total ------------------------------------------------------------------
