@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from functools import cache
 from pathlib import Path
 from typing import Any, Literal
@@ -235,6 +235,4 @@ def _plain(value: Any) -> Any:
     if hasattr(value, "item"):
         value = value.item()
         return None if isinstance(value, float) and math.isnan(value) else value
-    if isinstance(value, date):
-        return value
     return value

@@ -23,13 +23,9 @@ UNCERTAIN_BADGE = ("gray", ":material/help:", "Too uncertain to act on")
 GOOD, BAD, FLAT = "blue", "orange", "gray"
 
 
-def _plural(n: int, singular: str, plural: str | None = None) -> str:
-    return f"{n:,} {singular if n == 1 else (plural or singular + 's')}"
-
-
 def _nps_details(details: dict[str, Any]) -> str:
     return " · ".join(
-        _plural(int(details[key]), noun) for key, noun in
+        fmt.plural(int(details[key]), noun) for key, noun in
         (("promoters", "promoter"), ("passives", "passive"), ("detractors", "detractor"))
     )
 
@@ -44,11 +40,11 @@ def _response_details(details: dict[str, Any]) -> str:
 
 
 def _repeat_details(details: dict[str, Any]) -> str:
-    return f"{_plural(int(details['repeat_customers']), 'repeat buyer')} (2+ orders)"
+    return f"{fmt.plural(int(details['repeat_customers']), 'repeat buyer')} (2+ orders)"
 
 
 def _trust_details(details: dict[str, Any]) -> str:
-    return f"{_plural(int(details['trusting']), 'trusting answer')} (4 or 5 out of 5)"
+    return f"{fmt.plural(int(details['trusting']), 'trusting answer')} (4 or 5 out of 5)"
 
 
 # The one line under the headline, from the KPI-specific columns its query returns.

@@ -46,9 +46,9 @@ def registry_path() -> Path:
 
 
 def load_kpis() -> list[Kpi]:
-    """metrics.toml (read every rerun, so an edit takes effect at once) with the owners and targets
-    changed in the app applied (cached per warehouse version)."""
-    kpis = load_registry(registry_path())
+    """metrics.toml (parsed once per version of the file, so an edit applies on the next rerun) with
+    the owners and targets changed in the app applied (cached per warehouse version)."""
+    kpis = list(_registry_file(str(registry_path()), _mtime(registry_path()))[0])
     path = db_path()
     if not path.exists():
         return kpis
@@ -60,7 +60,20 @@ def ownership_history(path: Path) -> pd.DataFrame:
 
 
 def load_settings() -> Settings:
-    return read_settings(registry_path())
+    return _registry_file(str(registry_path()), _mtime(registry_path()))[1]
+
+
+def _mtime(path: Path) -> int:
+    try:
+        return path.stat().st_mtime_ns
+    except FileNotFoundError:
+        return 0  # load_registry then says the file is missing
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _registry_file(path: str, mtime_ns: int) -> tuple[tuple[Kpi, ...], Settings]:
+    """metrics.toml parsed once per version of the file (a refusal is raised, never cached)."""
+    return tuple(load_registry(Path(path))), read_settings(Path(path))
 
 
 def db_path() -> Path:

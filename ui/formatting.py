@@ -7,7 +7,6 @@ from datetime import date, datetime
 from cxkpi.periods import Period, quarter_of
 from cxkpi.registry import Kpi
 from cxkpi.stats import ChangeTest, Interval
-from ui.kpi_details import N_NOUNS as KPI_N_NOUNS
 
 # What n counts, by the KPI's source table: the card says "n = 6 responses", not just "n = 6".
 N_NOUNS = {
@@ -15,6 +14,14 @@ N_NOUNS = {
     "complaints": ("answered complaint", "answered complaints"),
     "orders": ("customer", "customers"),
     "customers": ("customer", "customers"),
+}
+# What n counts, by KPI id, where the source table says it wrongly.
+KPI_N_NOUNS = {
+    "csat": ("response", "responses"),
+    "complaint_rate": ("order", "orders"),
+    "complaints_resolved_within_sla": ("decided complaint", "decided complaints"),
+    "cohort_repeat_90d": ("new customer", "new customers"),
+    "recovery_effect": ("complainant", "complainants"),
 }
 EN_DASH = "\N{EN DASH}"
 UNIT_SYMBOLS = {"points": "pts", "hours": "h", "%": "%"}
@@ -53,10 +60,15 @@ def target(kpi: Kpi) -> str:
     return f"{comparison} {value(kpi, kpi.target, decimals)}"
 
 
+def plural(n: int, singular: str, plural_form: str | None = None) -> str:
+    """'1 promoter', '1,234 promoters'."""
+    return f"{n:,} {singular if n == 1 else (plural_form or singular + 's')}"
+
+
 def count(kpi: Kpi, n: int) -> str:
     # What n counts is the KPI's own business; the source table is only a fallback.
-    singular, plural = KPI_N_NOUNS.get(kpi.id) or N_NOUNS.get(kpi.source, ("record", "records"))
-    return f"n = {n:,} {singular if n == 1 else plural}"
+    singular, plural_form = KPI_N_NOUNS.get(kpi.id) or N_NOUNS.get(kpi.source, ("record", "records"))
+    return f"n = {n:,} {singular if n == 1 else plural_form}"
 
 
 def status(code: str) -> str:

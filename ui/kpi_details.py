@@ -9,11 +9,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from ui.formatting import KPI_N_NOUNS, plural
+
 OUTSIDE_RECOVERY_SHARE = 70.0  # "about 7 of 10 complaining customers buy again if helped quickly" (weakly sourced)
-
-
-def _plural(n: int, singular: str, plural: str | None = None) -> str:
-    return f"{n:,} {singular if n == 1 else (plural or singular + 's')}"
 
 
 def _count(details: dict[str, Any], key: str) -> int:
@@ -21,15 +19,15 @@ def _count(details: dict[str, Any], key: str) -> int:
 
 
 def csat_details(details: dict[str, Any]) -> str:
-    return f"{_plural(_count(details, 'satisfied'), 'satisfied answer')} (4 or 5 out of 5)"
+    return f"{plural(_count(details, 'satisfied'), 'satisfied answer')} (4 or 5 out of 5)"
 
 
 def complaint_rate_details(details: dict[str, Any]) -> str:
-    return f"{_plural(_count(details, 'complaints'), 'complaint')} raised in the period"
+    return f"{plural(_count(details, 'complaints'), 'complaint')} raised in the period"
 
 
 def sla_details(details: dict[str, Any]) -> str:
-    text = f"{_plural(_count(details, 'within_sla'), 'resolved in time', 'resolved in time')} · "
+    text = f"{plural(_count(details, 'within_sla'), 'resolved in time', 'resolved in time')} · "
     breached = _count(details, "breached")
     text += f":orange[**{breached:,} breached**]" if breached else "0 breached"
     pending = _count(details, "pending")
@@ -39,12 +37,12 @@ def sla_details(details: dict[str, Any]) -> str:
 
 
 def cohort_details(details: dict[str, Any]) -> str:
-    text = f"{_plural(_count(details, 'repeat_customers'), 'came back', 'came back')} within 90 days"
+    text = f"{plural(_count(details, 'repeat_customers'), 'came back', 'came back')} within 90 days"
     immature = _count(details, "immature_customers")
     if immature:
         # The number is not final while part of the cohort can still come back: say so where it is read.
         text += (
-            f" · :orange[**not final: {_plural(immature, 'new customer')} not yet 90 days old**]"
+            f" · :orange[**not final: {plural(immature, 'new customer')} not yet 90 days old**]"
             " (left out until they are)"
         )
     return text
@@ -60,7 +58,7 @@ def recovery_details(details: dict[str, Any]) -> str:
     )
     immature = _count(details, "immature_customers")
     if immature:
-        text += f" · {_plural(immature, 'complainant')} too recent to count"
+        text += f" · {plural(immature, 'complainant')} too recent to count"
     return text
 
 
@@ -72,11 +70,5 @@ DETAIL_LINES: dict[str, Callable[[dict[str, Any]], str]] = {
     "recovery_effect": recovery_details,
 }
 
-# What n counts, by KPI id (ui.formatting.N_NOUNS goes by source table, which is wrong for these).
-N_NOUNS: dict[str, tuple[str, str]] = {
-    "csat": ("response", "responses"),
-    "complaint_rate": ("order", "orders"),
-    "complaints_resolved_within_sla": ("decided complaint", "decided complaints"),
-    "cohort_repeat_90d": ("new customer", "new customers"),
-    "recovery_effect": ("complainant", "complainants"),
-}
+# What n counts for these KPIs (kept with the source-table nouns in ui.formatting).
+N_NOUNS = KPI_N_NOUNS
