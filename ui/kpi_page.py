@@ -34,8 +34,9 @@ def render(kpi_id: str, page_title: str) -> None:
     with trend_column, st.container(border=True, key=f"trend-{kpi.id}"):
         with st.container(horizontal=True, horizontal_alignment="distribute", vertical_alignment="center"):
             st.markdown("**Trend in the period**", width="content")
+            # No default=: ui.state seeds these controls from the view (URL), before the page draws them.
             grain = st.segmented_control(
-                "Grain", list(GRAINS), format_func=GRAINS.get, default="month", required=True,
+                "Grain", list(GRAINS), format_func=GRAINS.get, required=True,
                 key=f"{kpi.id}_grain", label_visibility="collapsed",
             )
         charts.trend(data.kpi_frame(page.db_path, kpi, page.period, page.filters, grain=grain), kpi, grain)
@@ -44,7 +45,7 @@ def render(kpi_id: str, page_title: str) -> None:
         with st.container(horizontal=True, horizontal_alignment="distribute", vertical_alignment="center"):
             st.markdown("**Breakdown**", width="content")
             dimension = st.segmented_control(
-                "Break down by", list(DIMENSIONS), format_func=str.title, default="region", required=True,
+                "Break down by", list(DIMENSIONS), format_func=str.title, required=True,
                 key=f"{kpi.id}_breakdown", label_visibility="collapsed",
             )
         frame = data.kpi_frame(page.db_path, kpi, page.period, page.filters, breakdown=dimension)
