@@ -298,11 +298,9 @@ def _decide_date_order(prepared: Prepared) -> None:
             f"max(try_cast(regexp_extract({value}, '^(\\d{{1,2}})[./-](\\d{{1,2}})[./-]', 1) as int)), "
             f"max(try_cast(regexp_extract({value}, '^(\\d{{1,2}})[./-](\\d{{1,2}})[./-]', 2) as int))"
         )
+    records, params = _records(prepared)
     with duckdb.connect() as scratch:
-        row = scratch.execute(
-            f"select {', '.join(parts)} from ({_source_sql(prepared)}) where source_row > $header_rows",
-            _source_params(prepared),
-        ).fetchone()
+        row = scratch.execute(f"select {', '.join(parts)} from ({records})", params).fetchone()
     firsts = [value or 0 for value in row[0::2]]
     seconds = [value or 0 for value in row[1::2]]
     day_first, month_first = max(firsts) > 12, max(seconds) > 12
@@ -323,21 +321,34 @@ def _decide_date_order(prepared: Prepared) -> None:
 
 
 # --------------------------------------------------------------------------------------------- load
-def _source_sql(prepared: Prepared) -> str:
-    """Every record of the file, numbered as a spreadsheet numbers rows (header = row 1), as text."""
-    return """select row_number() over () as source_row, *
-        from read_csv(
-            $path, auto_detect = false, header = false, columns = $columns,
+_READ_CSV = """read_csv(
+            $path, auto_detect = false, header = {header}, columns = $columns,
             delim = $delim, quote = '"', escape = '"', strict_mode = true
         )"""
 
 
-def _source_params(prepared: Prepared) -> dict[str, object]:
+def _numbered_records(prepared: Prepared) -> tuple[str, dict[str, object]]:
+    """The records after the header as text, each with its row number as a spreadsheet numbers rows
+    (header = row 1), and the parameters to bind."""
+    sql = f"""select * from (select row_number() over () as source_row, * from {_READ_CSV.format(header='false')})
+        where source_row > $header_rows"""
+    return sql, {**_file_params(prepared), "header_rows": prepared.recognised.format.header_rows}
+
+
+def _records(prepared: Prepared) -> tuple[str, dict[str, object]]:
+    """The records after the header as text, unnumbered: numbering makes DuckDB read the file in one
+    thread, which cost a third of a large load, so only the quarantine path numbers them."""
+    if prepared.recognised.format.header_rows == 1:
+        return f"select * from {_READ_CSV.format(header='true')}", _file_params(prepared)
+    sql, params = _numbered_records(prepared)
+    return f"select * exclude (source_row) from ({sql})", params
+
+
+def _file_params(prepared: Prepared) -> dict[str, object]:
     return {
         "path": str(prepared.read_path),
         "columns": {f"c{index}": "VARCHAR" for index in range(1, prepared.width + 1)},
         "delim": prepared.dialect.delimiter,
-        "header_rows": prepared.recognised.format.header_rows,
     }
 
 
@@ -399,57 +410,71 @@ def _retry_as_single_byte(connection: duckdb.DuckDBPyConnection, prepared: Prepa
 
 
 def _load(connection: duckdb.DuckDBPyConnection, prepared: Prepared) -> IngestResult:
-    table, fmt = prepared.table, prepared.recognised.format
-    header = prepared.dialect.records[0]
-    used = set(prepared.recognised.positions.values())
-    extra_columns = []
-    seen: set[str] = set()
-    for index, name in enumerate(header):
-        if index in used:
-            continue
-        label = name.strip().lstrip("\ufeff") or f"column {index + 1}"
-        while label in seen:
-            label += " (again)"
-        seen.add(label)
-        extra_columns.append((label, f"c{index + 1}"))
-    params: dict[str, object] = _source_params(prepared)
-    params.update({f"extra_name_{i}": name for i, (name, _) in enumerate(extra_columns)})
-    extra_json = (
-        "json_object(" + ", ".join(f"$extra_name_{i}, {col}" for i, (_, col) in enumerate(extra_columns)) + ")"
-        if extra_columns
-        else "null::json"
-    )
-    typed_columns, raw_columns = [], []
-    for plan in prepared.plans:
-        typed_columns.append(f"{_typed_expression(prepared, plan, params)} as {plan.column.name}")
-        # A text column's typed value is its text, so only columns that can fail to parse keep a raw
-        # copy (for the quarantine's "value"); copying every column cost ~15% of a large load.
-        if plan.column.kind != "text":
-            raw_columns.append(f"{_raw_expression(prepared, plan)} as raw_{plan.column.name}")
-    any_value = ", ".join(f"c{index}" for index in range(1, prepared.width + 1))
-    connection.execute(
-        f"""create temp table typed as
-        with source as ({_source_sql(prepared)})
-        select source_row, {', '.join([*typed_columns, *raw_columns])}, {extra_json} as extra
-        from source
-        where source_row > $header_rows and coalesce({any_value}) is not null""",
+    if not prepared.recognised.format.line_items:
+        result = _load_in_one_pass(connection, prepared)
+        if result is not None:
+            return result
+        # A row needs quarantining or a key repeats: undo, and take the path that numbers rows.
+        connection.rollback()
+        connection.begin()
+    return _load_with_quarantine(connection, prepared)
+
+
+def _load_in_one_pass(connection: duckdb.DuckDBPyConnection, prepared: Prepared) -> IngestResult | None:
+    """The usual file (every row valid, every key once) read, typed and written in one pass, as
+    DuckDB's own read_csv would; then a cheap count proves it was that file. None when it was not."""
+    table, key = prepared.table, prepared.table.key
+    records, params = _records(prepared)
+    typed = _typed_select(prepared, records, params)
+    rows_updated = 0
+    if connection.execute(f"select exists (select 1 from {table.name})").fetchone()[0]:
+        # An upsert as delete + insert in this transaction: keys stay unique without a primary-key
+        # index, which made large loads several times slower (docs/decisions.md).
+        rows_updated = connection.execute(
+            f"delete from {table.name} where {key} in (select {key} from ({typed}))", params
+        ).fetchone()[0]
+    problems = " or ".join(f"coalesce({check.condition}, false)" for check in _row_checks(prepared))
+    column_list = ", ".join(table.column_names)
+    # Materialized, or DuckDB would parse each date twice: once to check it, once to store it.
+    inserted = connection.execute(
+        f"insert into {table.name} ({column_list}, extra) with typed as materialized ({typed}) "
+        f"select {column_list}, extra from typed where not ({problems or 'false'})",
         params,
-    )
+    ).fetchone()[0]
+    rows_read, distinct_keys = connection.execute(
+        f"select count(*), count(distinct {key}) from ({typed})", params
+    ).fetchone()
+    if inserted != rows_read or distinct_keys != rows_read:
+        return None
+    return _log(connection, prepared, rows_read=rows_read, rows_inserted=inserted - rows_updated,
+                rows_updated=rows_updated)
+
+
+def _load_with_quarantine(connection: duckdb.DuckDBPyConnection, prepared: Prepared) -> IngestResult:
+    """Every record typed into a temp table with its row number; the rows that break a rule go to the
+    quarantine with row, column and reason, a key repeated in the file keeps its last row, and the
+    rest is upserted."""
+    table, fmt, key = prepared.table, prepared.recognised.format, prepared.table.key
+    records, params = _numbered_records(prepared)
+    connection.execute(f"create temp table typed as {_typed_select(prepared, records, params, numbered=True)}",
+                       params)
     line_item_rows = 0
     if fmt.line_items:
         main = next(c.name for c in table.columns if c.kind == "timestamp" and c.required)
         line_item_rows = connection.execute(
-            f"""delete from typed where raw_{main} is null and {table.key} in
-                (select {table.key} from typed where raw_{main} is not null)"""
+            f"""delete from typed where raw_{main} is null and {key} in
+                (select {key} from typed where raw_{main} is not null)"""
         ).fetchone()[0]
     connection.execute(
         "create temp table problems (source_row bigint, column_name varchar, value varchar, reason varchar)"
     )
     for check in _row_checks(prepared):
-        connection.execute(f"insert into problems {check}")
+        connection.execute(
+            f"insert into problems select source_row, '{check.column}', {check.value}, '{check.reason}' "
+            f"from typed where {check.condition}"
+        )
 
-    key = table.key
-    accepted = "typed"  # most files have no bad rows; then every typed row is accepted, uncopied
+    accepted = "typed"
     if connection.execute("select count(*) from problems").fetchone()[0]:
         accepted = "accepted"
         connection.execute("create temp table accepted as select * from typed anti join problems using (source_row)")
@@ -462,9 +487,6 @@ def _load(connection: duckdb.DuckDBPyConnection, prepared: Prepared) -> IngestRe
         )
         accepted = "deduplicated"
     rows_read = connection.execute("select count(*) from typed").fetchone()[0] + line_item_rows
-    accepted_rows = distinct_keys
-    # An upsert as delete + insert in this transaction: keys stay unique without a primary-key
-    # index, which made large loads several times slower (docs/decisions.md).
     rows_updated = connection.execute(
         f"delete from {table.name} where {key} in (select {key} from {accepted})"
     ).fetchone()[0]
@@ -472,32 +494,78 @@ def _load(connection: duckdb.DuckDBPyConnection, prepared: Prepared) -> IngestRe
     connection.execute(
         f"insert into {table.name} ({column_list}, extra) select {column_list}, extra from {accepted}"
     )
-
-    loaded_at = datetime.now().replace(microsecond=0)
     problems = [
         Problem(source_row=row, column=column, value=value, reason=reason)
         for row, column, value, reason in connection.execute(
             "select * from problems order by source_row, column_name"
         ).fetchall()
     ]
-    connection.execute(
-        """insert into quarantine
-        select $loaded_at, $file, $table, source_row, column_name, value, reason from problems""",
-        {"loaded_at": loaded_at, "file": prepared.name, "table": table.name},
+    return _log(connection, prepared, rows_read=rows_read, rows_inserted=distinct_keys - rows_updated,
+                rows_updated=rows_updated, duplicate_keys_in_file=valid_rows - distinct_keys, problems=problems,
+                line_item_rows=line_item_rows)
+
+
+def _typed_select(prepared: Prepared, records: str, params: dict[str, object], numbered: bool = False) -> str:
+    """Each canonical column typed from the records' text, the raw text of those that can fail to
+    parse, the export's other columns as JSON in extra; empty records (Excel's trailing rows) left out."""
+    used = set(prepared.recognised.positions.values())
+    extra_columns = []
+    seen: set[str] = set()
+    for index, name in enumerate(prepared.dialect.records[0]):
+        if index in used:
+            continue
+        label = name.strip().lstrip("\ufeff") or f"column {index + 1}"
+        while label in seen:
+            label += " (again)"
+        seen.add(label)
+        extra_columns.append((label, f"c{index + 1}"))
+    params.update({f"extra_name_{i}": name for i, (name, _) in enumerate(extra_columns)})
+    extra_json = (
+        "json_object(" + ", ".join(f"$extra_name_{i}, {col}" for i, (_, col) in enumerate(extra_columns)) + ")"
+        if extra_columns
+        else "null::json"
     )
+    columns = ["source_row"] if numbered else []
+    for plan in prepared.plans:
+        columns.append(f"{_typed_expression(prepared, plan, params)} as {plan.column.name}")
+    for plan in prepared.plans:
+        # A text column's typed value is its text, so only columns that can fail to parse keep a raw
+        # copy (for the quarantine's "value"); copying every column cost ~15% of a large load.
+        if plan.column.kind != "text":
+            columns.append(f"{_raw_expression(prepared, plan)} as raw_{plan.column.name}")
+    any_value = ", ".join(f"c{index}" for index in range(1, prepared.width + 1))
+    return f"""select {', '.join(columns)}, {extra_json} as extra
+        from ({records}) as records
+        where coalesce({any_value}) is not null"""
+
+
+def _log(
+    connection: duckdb.DuckDBPyConnection, prepared: Prepared, *, rows_read: int, rows_inserted: int,
+    rows_updated: int, duplicate_keys_in_file: int = 0, problems: list[Problem] | None = None,
+    line_item_rows: int = 0,
+) -> IngestResult:
+    """Record the load in the ingest log, and its problems in the quarantine, in the load's transaction."""
+    table, fmt = prepared.table, prepared.recognised.format
+    loaded_at = datetime.now().replace(microsecond=0)
     result = IngestResult(
         path=Path(prepared.name),
         table=table.name,
         rows_read=rows_read,
-        rows_inserted=accepted_rows - rows_updated,
+        rows_inserted=rows_inserted,
         rows_updated=rows_updated,
-        duplicate_keys_in_file=valid_rows - accepted_rows,
-        problems=problems,
+        duplicate_keys_in_file=duplicate_keys_in_file,
+        problems=problems or [],
         export_format=fmt.name,
         dialect=prepared.dialect.describe(),
         sha256=prepared.sha256,
         line_item_rows=line_item_rows,
     )
+    if result.problems:
+        connection.execute(
+            """insert into quarantine
+            select $loaded_at, $file, $table, source_row, column_name, value, reason from problems""",
+            {"loaded_at": loaded_at, "file": prepared.name, "table": table.name},
+        )
     connection.execute(
         """insert into ingest_log by name select
             $loaded_at as loaded_at, $file as source_file, $table as table_name, $read as rows_read,
@@ -667,18 +735,25 @@ def _status_expression(prepared: Prepared, value: str, params: dict[str, object]
     return expression
 
 
-def _row_checks(prepared: Prepared) -> list[str]:
-    """One SELECT per rule, each yielding (source_row, column_name, value, reason)."""
+@dataclass(frozen=True)
+class RowCheck:
+    """A rule a row must keep, over the typed records: the column it names, the value to quote, the
+    reason, and the SQL condition that is true when a row breaks it."""
+
+    column: str
+    value: str
+    reason: str
+    condition: str
+
+
+def _row_checks(prepared: Prepared) -> list[RowCheck]:
     checks = []
     for plan in prepared.plans:
         column = plan.column
         typed = column.name
         raw = typed if column.kind == "text" else f"raw_{column.name}"  # text keeps no raw copy
         if column.required:
-            checks.append(
-                f"select source_row, '{typed}', null, 'missing {typed}: every row needs one' "
-                f"from typed where {raw} is null"
-            )
+            checks.append(RowCheck(typed, "null", f"missing {typed}: every row needs one", f"{raw} is null"))
         if column.kind == "timestamp":
             reason = {
                 "day-first": "not a date: this file writes dates day first, e.g. 31/03/2026 or 31/03/2026 14:05",
@@ -691,27 +766,21 @@ def _row_checks(prepared: Prepared) -> list[str]:
                 "score": f"not a whole number from {column.low} to {column.high}",
             }.get(column.kind)
         if reason:
-            checks.append(
-                f"select source_row, '{typed}', {raw}, '{reason}' "
-                f"from typed where {raw} is not null and {typed} is null"
-            )
+            checks.append(RowCheck(typed, raw, reason, f"{raw} is not null and {typed} is null"))
         if column.kind == "timestamp":
-            checks.append(
-                f"select source_row, '{typed}', {raw}, 'year before 1900: only Gregorian dates are supported "
-                f"(is it a Solar Hijri or other calendar date?)' from typed where {typed} < timestamp '1900-01-01'"
-            )
+            checks.append(RowCheck(
+                typed, raw, "year before 1900: only Gregorian dates are supported "
+                "(is it a Solar Hijri or other calendar date?)", f"{typed} < timestamp '1900-01-01'",
+            ))
         if column.kind == "score":
-            checks.append(
-                f"select source_row, '{typed}', {raw}, '{reason}' from typed "
-                f"where {typed} not between {column.low} and {column.high} "
-                f"or try_cast({_score_source(prepared, plan)} as decimal(6, 2)) != {typed}"
-            )
+            checks.append(RowCheck(
+                typed, raw, reason,
+                f"{typed} not between {column.low} and {column.high} "
+                f"or try_cast({_score_source(prepared, plan)} as decimal(6, 2)) != {typed}",
+            ))
     for rule_table, earlier, later in TIME_ORDER_RULES:
         if rule_table == prepared.table.name:
-            checks.append(
-                f"select source_row, '{later}', raw_{later}, '{later} is before {earlier}' "
-                f"from typed where {later} < {earlier}"
-            )
+            checks.append(RowCheck(later, f"raw_{later}", f"{later} is before {earlier}", f"{later} < {earlier}"))
     return checks
 
 
