@@ -460,10 +460,12 @@ def _load_with_quarantine(connection: duckdb.DuckDBPyConnection, prepared: Prepa
                        params)
     line_item_rows = 0
     if fmt.line_items:
-        main = next(c.name for c in table.columns if c.kind == "timestamp" and c.required)
+        # An order's first row carries its own fields (Total, Financial Status); the rows after it
+        # with its key are its items (Shopify repeats Name, Email and Created at on each).
         line_item_rows = connection.execute(
-            f"""delete from typed where raw_{main} is null and {key} in
-                (select {key} from typed where raw_{main} is not null)"""
+            f"""delete from typed where source_row in (
+                select source_row from typed where {key} is not null
+                qualify row_number() over (partition by {key} order by source_row) > 1)"""
         ).fetchone()[0]
     connection.execute(
         "create temp table problems (source_row bigint, column_name varchar, value varchar, reason varchar)"
