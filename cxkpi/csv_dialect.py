@@ -30,6 +30,17 @@ BINARY_SIGNATURES = {
     b"\xff\xd8\xff": "a JPEG image",
 }
 
+# Lines a Salesforce report export ("Export Details", Classic) writes after its rows, once a blank
+# line has ended them; public parsers of these files drop exactly these. Known lines only, so that a
+# file cut short after a blank line is still refused as cut short, not silently shortened.
+REPORT_FOOTER_LINE = re.compile(
+    r"grand totals? \(\d[\d,.\s\u00a0\u202f]* records?\)"
+    r"|confidential information - do not distribute"
+    r"|copyright (?:\(c\)|\u00a9) \d{4}(?:-\d{4})? salesforce\.com, inc\. all rights reserved\.",
+    re.IGNORECASE,
+)
+FOOTER_TAIL_BYTES = 64 << 10  # a footer is a few short lines; this much of the end holds it many times
+
 
 class DialectError(Exception):
     """The file cannot be read as CSV text at all."""
@@ -41,6 +52,7 @@ class Dialect:
     delimiter: str
     records: list[list[str]]  # the first records of the file (header rows included), parsed
     sample_complete: bool  # True when the sample is the whole file
+    footer_lines: int = 0  # lines of a report footer (Salesforce) left out of the read
 
     @property
     def needs_conversion(self) -> bool:
@@ -48,7 +60,16 @@ class Dialect:
         return self.encoding not in ("utf-8", "utf-8-sig")
 
     def describe(self) -> str:
-        return f"{self.encoding}, {DELIMITER_NAMES[self.delimiter]}-separated"
+        text = f"{self.encoding}, {DELIMITER_NAMES[self.delimiter]}-separated"
+        if self.footer_lines:
+            text += f", report footer of {self.footer_lines} lines left out"
+        return text
+
+
+@dataclass(frozen=True)
+class ReportFooter:
+    start: int  # byte offset of the blank line that opens the footer: the file's data ends there
+    lines: int  # the footer's non-blank lines
 
 
 def sniff(path: Path) -> Dialect:
@@ -144,6 +165,44 @@ def _records(text: str, delimiter: str, complete: bool, limit: int = SAMPLE_RECO
     if not complete and len(records) < limit and records:
         records.pop()  # the last record of a cut sample may be incomplete
     return records
+
+
+def find_report_footer(path: Path, delimiter: str, width: int) -> ReportFooter | None:
+    """A report footer at the very end of a UTF-8 file, or None.
+
+    A footer is a block after the last record that starts with a blank line and holds only blank
+    lines and lines of one field, at least one of them a known footer line (REPORT_FOOTER_LINE):
+    Salesforce's "Grand Totals (n records)", "Confidential Information - Do Not Distribute" and
+    copyright lines. Anything else (a lone value after a blank line, a record cut after its first
+    field) is not a footer, and the reader refuses the file as cut short.
+    """
+    if width < 2:
+        return None  # one-column files are made of one-field lines: nothing tells a footer apart
+    size = path.stat().st_size
+    with path.open("rb") as raw:
+        raw.seek(max(0, size - FOOTER_TAIL_BYTES))
+        lines = raw.read().splitlines(keepends=True)
+    if size > FOOTER_TAIL_BYTES:
+        lines = lines[1:]  # the tail starts mid-line
+    # One field: quoted (quotes inside doubled), or unquoted without the delimiter.
+    one_field = re.compile(rf'"(?:[^"]|"")*"|[^"{re.escape(delimiter)}]*')
+    end = size  # where the line being looked at ends, walking up from the end of the file
+    known = fields = 0
+    top_is_blank = False
+    for line in reversed(lines):
+        text = line.decode("utf-8", errors="replace").strip()
+        if text in ("", '""'):
+            top_is_blank = True
+        elif one_field.fullmatch(text):
+            fields += 1
+            value = text[1:-1].replace('""', '"') if text.startswith('"') else text
+            known += bool(REPORT_FOOTER_LINE.fullmatch(value.strip()))
+            top_is_blank = False
+        else:
+            # The last record: the lines after it are a footer if they open with a blank line.
+            return ReportFooter(start=end, lines=fields) if top_is_blank and known else None
+        end -= len(line)
+    return None  # nothing but one-field lines: no record to end the data
 
 
 def write_utf8_copy(path: Path, encoding: str, destination: Path) -> None:

@@ -17,17 +17,25 @@ and header names and values travel as bound parameters.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import tempfile
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
 import duckdb
 
 from cxkpi import archive as archive_store
-from cxkpi.csv_dialect import Dialect, DialectError, single_byte_encoding, sniff, write_utf8_copy
+from cxkpi.csv_dialect import (
+    Dialect,
+    DialectError,
+    find_report_footer,
+    single_byte_encoding,
+    sniff,
+    write_utf8_copy,
+)
 from cxkpi.export_formats import (
     ExportFormat,
     MappingError,
@@ -51,6 +59,10 @@ NOT_PLAIN_NUMBER = re.compile(r"[^\d.\-+]")
 # Offsets written with a space ('2026-03-31 14:05:00 -0400', Shopify) or without seconds.
 ISO_EXTRA_FORMATS = ["%Y-%m-%d %H:%M:%S %z", "%Y-%m-%d %H:%M %z", "%Y-%m-%dT%H:%M:%S.%f%z", "%Y/%m/%d %H:%M:%S",
                      "%Y/%m/%d %H:%M", "%Y/%m/%d"]
+# After a 'GMT+3' suffix is made '+03' (_gmt_as_offset): Google Forms' own download writes
+# '2026/09/27 3:00:00 PM GMT+3'; the 24-hour forms are here for the same suffix.
+GMT_FORMATS = ["%Y/%m/%d %I:%M:%S %p %z", "%Y/%m/%d %H:%M:%S %z", "%Y-%m-%d %I:%M:%S %p %z", "%Y-%m-%d %H:%M:%S %z",
+               "%Y/%m/%d %I:%M %p %z", "%Y/%m/%d %H:%M %z"]
 
 
 class IngestError(Exception):
@@ -219,10 +231,8 @@ def prepare(path: Path, formats: list[ExportFormat], name: str | None = None) ->
         raise IngestError(str(error)) from error
     header_rows = recognised.format.header_rows
     width = len(dialect.records[0])
-    workdir = None
-    read_path = path
-    if dialect.needs_conversion:
-        workdir, read_path = _utf8_copy(path, dialect.encoding, name)
+    workdir, read_path, dialect = _reading(path, dialect, name)
+    prepared = None
     try:
         sample = [record for record in dialect.records[header_rows:] if len(record) == width]
         eastern = any(character in EASTERN_DIGITS for record in sample for cell in record for character in cell)
@@ -231,16 +241,51 @@ def prepare(path: Path, formats: list[ExportFormat], name: str | None = None) ->
             path=path, name=name, read_path=read_path, dialect=dialect, recognised=recognised, width=width,
             plans=plans, eastern_digits=eastern, sha256=_sha256(path), workdir=workdir,
         )
-        _decide_date_order(prepared)
+        _decide_date_order_or_refuse(prepared)
         return prepared
     except BaseException:
-        if workdir is not None:
+        if prepared is not None:
+            prepared.cleanup()  # its workdir may have been replaced by a re-read as a code page
+        elif workdir is not None:
             workdir.cleanup()
         raise
 
 
 def recognised_rows(formats: list[ExportFormat]) -> int:
     return max(fmt.header_rows for fmt in formats)
+
+
+def _reading(path: Path, dialect: Dialect, name: str) -> tuple[tempfile.TemporaryDirectory[str] | None, Path, Dialect]:
+    """What DuckDB reads: the file itself, or a copy in a temporary folder when the file is not UTF-8
+    (a UTF-8 copy) or ends in a report footer (a copy without it: the reader is strict about the
+    number of fields, and the footer's one-field lines are not records). The dialect says what was
+    left out."""
+    workdir, read_path = None, path
+    if dialect.needs_conversion:
+        workdir, read_path = _utf8_copy(path, dialect.encoding, name)
+    try:
+        footer = find_report_footer(read_path, dialect.delimiter, len(dialect.records[0]))
+        if footer is not None:
+            if workdir is None:
+                workdir = tempfile.TemporaryDirectory(prefix="cxkpi-ingest-")
+                read_path = Path(workdir.name) / "without_footer.csv"
+                _copy_start(path, read_path, footer.start)
+            else:
+                os.truncate(read_path, footer.start)  # the copy is ours: cut it where it stands
+            dialect = replace(dialect, footer_lines=footer.lines)
+    except BaseException:
+        if workdir is not None:
+            workdir.cleanup()
+        raise
+    return workdir, read_path, dialect
+
+
+def _copy_start(source: Path, target: Path, length: int) -> None:
+    """The first length bytes of source, streamed into target."""
+    with source.open("rb") as raw, target.open("wb") as out:
+        while length > 0 and (chunk := raw.read(min(length, 8 << 20))):
+            out.write(chunk)
+            length -= len(chunk)
 
 
 def _utf8_copy(path: Path, encoding: str, name: str) -> tuple[tempfile.TemporaryDirectory[str], Path]:
@@ -282,6 +327,20 @@ def _plan_columns(recognised: Recognised, sample: list[list[str]], eastern: bool
 
 
 _DIGITS = str.maketrans(EASTERN_DIGITS, WESTERN_DIGITS)
+
+
+def _decide_date_order_or_refuse(prepared: Prepared) -> None:
+    """_decide_date_order reads the whole file, so it is the first to meet a broken line or a byte
+    that is not UTF-8 past the first megabyte: the same answers as the load's (a code-page re-read,
+    or a refusal naming the line), never a raw DuckDB error."""
+    try:
+        _decide_date_order(prepared)
+    except duckdb.Error as error:
+        if "not utf-8 encoded" in str(error) and not prepared.dialect.needs_conversion:
+            _reread_as_single_byte(prepared)
+            _decide_date_order_or_refuse(prepared)  # needs_conversion now: no second re-read
+            return
+        raise IngestError(f"{prepared.name}: {_explain(error, prepared)}") from error
 
 
 def _decide_date_order(prepared: Prepared) -> None:
@@ -401,12 +460,17 @@ def load_prepared(connection: duckdb.DuckDBPyConnection, prepared: Prepared) -> 
 
 
 def _retry_as_single_byte(connection: duckdb.DuckDBPyConnection, prepared: Prepared) -> IngestResult:
-    encoding = single_byte_encoding(prepared.path.read_bytes())
-    workdir, read_path = _utf8_copy(prepared.path, encoding, prepared.name)
-    prepared.workdir, prepared.read_path = workdir, read_path
-    prepared.dialect = Dialect(encoding, prepared.dialect.delimiter, prepared.dialect.records,
-                               prepared.dialect.sample_complete)
+    _reread_as_single_byte(prepared)
     return load_prepared(connection, prepared)
+
+
+def _reread_as_single_byte(prepared: Prepared) -> None:
+    """Read the file from a UTF-8 copy decoded from its code page (and without its report footer)."""
+    encoding = single_byte_encoding(prepared.path.read_bytes())
+    prepared.cleanup()  # a copy cut before the footer was of the bytes read as UTF-8: made again
+    prepared.workdir = None
+    dialect = replace(prepared.dialect, encoding=encoding, footer_lines=0)
+    prepared.workdir, prepared.read_path, prepared.dialect = _reading(prepared.path, dialect, prepared.name)
 
 
 def _load(connection: duckdb.DuckDBPyConnection, prepared: Prepared) -> IngestResult:
@@ -680,11 +744,25 @@ def _timestamp_expression(value: str, plan: ColumnPlan) -> str:
         f"case when length({value}) <= 19 then try_cast({value} as timestamp) "
         f"else timezone('UTC', try_cast({value} as timestamptz)) end"
     )
-    expression = f"coalesce({iso}, {_strptime(value, ISO_EXTRA_FORMATS)})"
+    gmt_formats = GMT_FORMATS
+    if plan.date_order in ("day-first", "month-first"):
+        gmt_formats = gmt_formats + [f"{f} %z" for f in plan.date_formats if ":" in f and "%z" not in f]
+    # Last: coalesce only evaluates an argument for the rows every earlier one left null, so the
+    # regular expressions cost nothing on files without 'GMT'.
+    expression = (f"coalesce({iso}, {_strptime(value, ISO_EXTRA_FORMATS)}, "
+                  f"{_strptime(_gmt_as_offset(value), gmt_formats)})")
     if plan.date_order in ("day-first", "month-first"):
         # The file's own layout first (most rows match the first format tried), ISO after.
         expression = f"coalesce({_strptime(value, plan.date_formats)}, {expression})"
     return expression
+
+
+def _gmt_as_offset(value: str) -> str:
+    """' GMT+3' as ' +03', ' GMT-5:30' as ' -05:30', a bare ' GMT' as ' +00': strptime's %z wants two
+    hour digits and no 'GMT'. Only the end of the value is touched."""
+    padded = f"regexp_replace({value}, ' GMT([+-])(\\d)(:\\d\\d)?$', ' GMT\\10\\2\\3')"
+    bare = f"regexp_replace({padded}, ' GMT$', ' GMT+00')"
+    return f"regexp_replace({bare}, ' GMT([+-]\\d\\d(:?\\d\\d)?)$', ' \\1')"
 
 
 def date_formats(order: str, sample: list[str]) -> list[str]:

@@ -16,6 +16,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from cxkpi import archive as archive_store
 from cxkpi.ingest import ingest_paths
 from tests.support import TESTS_DIR
 
@@ -98,6 +99,20 @@ def test_a_file_that_is_utf8_for_a_megabyte_then_windows_1252_is_read_as_windows
     result, db = load_one(tmp_path, path)
     assert (result.dialect, result.rows_inserted) == ("cp1252, comma-separated", 40_001)
     assert rows(db, "select region, segment from customers where customer_id = 'L-last'") == [("Région Sud", "Société")]
+
+
+def test_a_late_windows_1252_byte_met_while_deciding_the_date_order_rereads_the_file_as_windows_1252(tmp_path):
+    """US dates make prepare() read the whole file for the day/month order before the load does: whichever
+    meets the byte, the file is re-read as Windows-1252."""
+    path = tmp_path / "orders_late_accents.csv"
+    plain = "".join(f"L{i},C1,4/13/2026 9:05 AM,10.00,web,completed\n" for i in range(25_000))  # ~1.1 MB
+    path.write_bytes(("order_id,customer_id,ordered_at,amount,channel,status\n" + plain
+                      + "L-last,C2,4/14/2026 2:00 PM,20.00,boutique café,completed\n").encode("cp1252"))
+    result, db = load_one(tmp_path, path)
+    assert (result.dialect, result.rows_inserted) == ("cp1252, comma-separated", 25_001)
+    assert rows(db, "select ordered_at, channel from orders where order_id = 'L-last'") == [
+        (datetime(2026, 4, 14, 14, 0), "boutique café"),
+    ]
 
 
 # ------------------------------------------------------------------------------------ delimiters
@@ -324,6 +339,66 @@ def test_salesforce_cases_report_with_us_dates_and_closed_as_resolved(tmp_path):
     ]
 
 
+def test_a_salesforce_report_footer_is_left_out_and_said_so(tmp_path):
+    """Export Details ends with a blank line, Grand Totals, Confidential Information and Copyright lines."""
+    result, db = load_one(tmp_path, EXPORTS / "salesforce_cases_report_with_footer.csv")
+    assert result.export_format == "Salesforce cases (report)"
+    assert result.dialect == "utf-8, comma-separated, report footer of 3 lines left out"
+    assert (result.rows_read, result.rows_inserted, result.rows_quarantined) == (2, 2, 0)
+    assert rows(db, "select complaint_id, customer_id, created_at, resolved_at, status from complaints order by 1") == [
+        ("00001026", "Ana Silva", datetime(2026, 4, 14, 9, 5), datetime(2026, 4, 15, 15, 30), "resolved"),
+        ("00001027", "Ben Okoro", datetime(2026, 4, 20, 11, 45), None, "open"),
+    ]
+    assert "report footer of 3 lines left out" in result.summary()
+    # The archive keeps the file as it came, footer included (a rebuild leaves it out again).
+    [archived] = archive_store.default_archive_dir(db).glob("*.csv")
+    assert archived.read_bytes() == (EXPORTS / "salesforce_cases_report_with_footer.csv").read_bytes()
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "cp1252"])
+def test_a_salesforce_report_footer_is_left_out_of_a_file_read_from_a_utf8_copy(tmp_path, encoding):
+    path = tmp_path / "cases_footer.csv"
+    text = (EXPORTS / "salesforce_cases_report_with_footer.csv").read_text(encoding="utf-8")
+    path.write_bytes(text.replace("Okoro Ltd", "Okoro Société").replace("\n", "\r\n").encode(encoding))
+    result, db = load_one(tmp_path, path)
+    assert result.dialect == f"{encoding}, comma-separated, report footer of 3 lines left out"
+    assert rows(db, "select complaint_id, extra->>'Account Name' from complaints order by 1") == [
+        ("00001026", "Silva Inc"), ("00001027", "Okoro Société"),
+    ]
+
+
+def test_a_salesforce_report_cut_off_after_a_blank_line_is_still_refused_as_cut_short(tmp_path):
+    """A lone field after a blank line is the start of a record, not a footer: nothing is dropped."""
+    path = tmp_path / "cases_cut.csv"
+    path.write_text((EXPORTS / "salesforce_cases_report.csv").read_text(encoding="utf-8") + '\n"00001028"\n',
+                    encoding="utf-8")
+    assert refusal_of(tmp_path, path) == (
+        "cases_cut.csv: refused, nothing was changed: it ends in the middle of a row "
+        "(line 5 has 1 of 12 fields): the file looks cut short; export or download it again"
+    )
+
+
+def test_a_footer_like_block_without_its_blank_line_is_not_left_out(tmp_path):
+    """Footer lines straight after the rows (no blank line) are not the report footer's shape."""
+    path = tmp_path / "cases_no_blank.csv"
+    path.write_text((EXPORTS / "salesforce_cases_report.csv").read_text(encoding="utf-8")
+                    + '"Grand Totals (2 records)"\n', encoding="utf-8")
+    assert "refused, nothing was changed: it ends in the middle of a row (line 4 has 1 of 12 fields)" in (
+        refusal_of(tmp_path, path))
+
+
+def test_a_broken_line_met_while_deciding_the_date_order_is_refused_naming_the_line(tmp_path):
+    """The day/month pass reads the whole file before the load: its DuckDB errors are explained too."""
+    path = tmp_path / "cases_extra_field.csv"
+    lines = (EXPORTS / "salesforce_cases_report.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+    lines[1] = lines[1].replace('"Parcel damaged"', '"Parcel", "damaged"')
+    path.write_text("".join(lines), encoding="utf-8")
+    assert refusal_of(tmp_path, path) == (
+        "cases_extra_field.csv: refused, nothing was changed: line 2 has 13 fields where the header has 12 "
+        "(an unquoted delimiter inside a value?)"
+    )
+
+
 def test_salesforce_cases_data_export_with_api_names_and_utc_dates(tmp_path):
     result, db = load_one(tmp_path, EXPORTS / "salesforce_cases_data_export.csv")
     assert result.export_format == "Salesforce cases (data export)"
@@ -404,6 +479,39 @@ def test_google_forms_has_no_id_so_the_row_is_its_key_and_reloading_it_adds_noth
     [again], _ = ingest_paths(db, [later])
     assert (again.rows_inserted, again.rows_updated) == (1, 2)
     assert rows(db, "select count(*) from survey_responses") == [(3,)]
+
+
+def test_google_forms_download_gmt_offsets_are_read_as_utc(tmp_path):
+    """Google Forms' own download writes '2026/09/27 3:00:00 PM GMT+3': 3 PM at UTC+3 is 12:00 UTC."""
+    result, db = load_one(tmp_path, EXPORTS / "google_forms_download_gmt.csv")
+    assert result.export_format == "Google Forms / spreadsheet survey"
+    assert rows(db, "select customer_id, responded_at, recommend_score, csat_score, comment "
+                    "from survey_responses order by 2") == [
+        ("ana@example.com", datetime(2026, 9, 27, 12, 0), 9, 5, "Lovely"),
+        ("ben@example.com", datetime(2026, 9, 28, 6, 15, 30), 3, 2, None),
+        ("cy@example.com", datetime(2026, 9, 28, 21, 5), 10, 4, "Fast, friendly"),  # 12:05 AM: the day before
+    ]
+    assert quarantined(db) == []
+
+
+@pytest.mark.parametrize(
+    ("written", "utc"),
+    [
+        ("2026/09/27 3:00:00 PM GMT-5", datetime(2026, 9, 27, 20, 0)),
+        ("2026/09/27 3:00:00 PM GMT+5:30", datetime(2026, 9, 27, 9, 30)),
+        ("2026/09/27 3:00:00 PM GMT", datetime(2026, 9, 27, 15, 0)),
+        ("2026/09/27 11:00:00 AM GMT-10", datetime(2026, 9, 27, 21, 0)),
+        ("2026/09/27 15:00:00 GMT+3", datetime(2026, 9, 27, 12, 0)),
+        ("2026/09/27 3:00:00 PM GMT+03:00", datetime(2026, 9, 27, 12, 0)),
+        ("27/09/2026 3:00:00 PM GMT+3", datetime(2026, 9, 27, 12, 0)),  # a day-first locale
+    ],
+)
+def test_google_forms_download_every_gmt_offset_notation_is_read_as_utc(tmp_path, written, utc):
+    path = tmp_path / "form.csv"
+    path.write_text(f"Timestamp,Email Address,How likely are you to recommend us?\n{written},ana@example.com,8\n",
+                    encoding="utf-8")
+    _, db = load_one(tmp_path, path)
+    assert rows(db, "select responded_at, recommend_score from survey_responses") == [(utc, 8)]
 
 
 # ------------------------------------------------------------------------------------- real data
