@@ -22,7 +22,7 @@
 
 with
 
-orders as (
+orders as not materialized (
     select * from orders
 ),
 

@@ -17,11 +17,11 @@
 
 with
 
-complaints as (
+complaints as not materialized (
     select * from complaints
 ),
 
-orders as (
+orders as not materialized (
     select * from orders
 ),
 

@@ -16,7 +16,7 @@
 
 with
 
-complaints as (
+complaints as not materialized (
     select * from complaints
 ),
 

@@ -21,7 +21,7 @@
 
 with
 
-complaints as (
+complaints as not materialized (
     select * from complaints
 ),
 

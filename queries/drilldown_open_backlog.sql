@@ -15,7 +15,7 @@
 
 with
 
-complaints as (
+complaints as not materialized (
     select * from complaints
 ),
 

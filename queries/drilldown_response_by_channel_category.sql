@@ -14,7 +14,7 @@
 
 with
 
-complaints as (
+complaints as not materialized (
     select * from complaints
 ),
 

@@ -21,7 +21,7 @@
 
 with
 
-survey_responses as (
+survey_responses as not materialized (
     select * from survey_responses
 ),
 

@@ -13,7 +13,7 @@
 
 with
 
-survey_responses as (
+survey_responses as not materialized (
     select * from survey_responses
 ),
 

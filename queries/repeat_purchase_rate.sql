@@ -15,7 +15,7 @@
 
 with
 
-orders as (
+orders as not materialized (
     select * from orders
 ),
 
