@@ -1,7 +1,8 @@
 """Bench: how fast the overview appears and updates in a real browser, on the sample data and on large data.
 
 Starts `streamlit run dashboard.py` against a warehouse and drives Debian's Chromium (Playwright):
-(a) navigation: from page.goto to every overview card drawn with its value and the script run finished,
+(a) navigation: from page.goto to every overview card drawn with its value and its link, and the script
+    run finished,
     first in a fresh server (cold caches), then in fresh browser sessions (the server's caches warm);
 (b) filter change: from picking a region in the sidebar to the cards updated and the run finished,
     a different region each time, so every change computes new numbers.
@@ -129,7 +130,8 @@ def _measure(name: str, url: str, browser: Browser, cards: int, runs: int) -> No
 def _wait_for_cards(page: Page, cards: int, runs_before: int) -> None:
     page.wait_for_function(
         """([cards, before]) => window.__cxkpiRuns > before
-            && document.querySelectorAll("[class*='st-key-card-'] [data-testid='stMetricValue']").length >= cards""",
+            && document.querySelectorAll("[class*='st-key-card-'] .cx-value").length >= cards
+            && document.querySelectorAll("[class*='st-key-card-'] [data-testid='stPageLink'] a").length >= cards""",
         arg=[cards, runs_before], polling="raf",
     )
 

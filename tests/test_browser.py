@@ -65,11 +65,22 @@ def test_overview_shows_four_cards_with_owners_and_values(
         card = page.locator(f".st-key-card-{kpi_id}")
         expect(card).to_be_visible()
         expect(card).to_contain_text(registry[kpi_id].title)
-        expect(card.locator("[data-testid='stMetricValue']")).to_have_text(value)
+        expect(card.locator(".cx-value")).to_have_text(value)
         expect(card).to_contain_text(f"Owner: {registry[kpi_id].owner.name}")
         expect(card.locator(".cxkpi-sparkline svg polyline")).to_have_count(1)  # the sparkline
     expect(page.locator("[class*='st-key-card-']")).to_have_count(len(registry))
     expect_no_error(page)
+
+
+def test_a_card_shows_how_its_number_is_computed_on_click(app_url: str, page: Page) -> None:
+    page.goto(app_url)
+    card = page.locator(".st-key-card-nps")
+    formula = card.locator(".cx-sql")
+    expect(formula).to_be_hidden()  # details on demand: the card stays short
+    card.get_by_text("How is this computed").click()
+    expect(formula).to_be_visible()
+    expect(formula).to_contain_text("Formula:")
+    expect(formula).to_contain_text("promoters")
 
 
 @pytest.mark.parametrize("kpi_id", list(KPI_URLS))
@@ -78,7 +89,7 @@ def test_deep_link_to_a_kpi_page_renders_it_with_sidebar_and_filters(
 ) -> None:
     page.goto(f"{app_url}/{KPI_URLS[kpi_id]}")
     expect(page.locator("h1")).to_have_text(registry[kpi_id].title)
-    expect(page.locator(f".st-key-card-{kpi_id} [data-testid='stMetricValue']")).to_have_text(GOLDEN_VALUES[kpi_id])
+    expect(page.locator(f".st-key-card-{kpi_id} .cx-value")).to_have_text(GOLDEN_VALUES[kpi_id])
     sidebar = page.locator("[data-testid='stSidebar']")
     expect(sidebar.get_by_text("Overview", exact=True)).to_be_visible()
     for kpi in registry.values():

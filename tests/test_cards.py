@@ -18,7 +18,7 @@ def test_comparing_with_last_year_labels_the_change_so_and_does_not_repeat_it(
     at.query_params.update({"from": "2026-04-01", "to": "2026-06-30", "compare": "last_year"})
     at.run()
     assert not at.exception
-    text = "\n".join(caption.value for caption in at.get_by_key("card-nps").caption)
+    text = "\n".join(element.value for element in at.get_by_key("card-nps").markdown)
     assert "no data last year" in text
     assert text.count("vs same period last year") == 1 and "vs previous period" not in text
 

@@ -15,7 +15,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from cxkpi.registry import Kpi, load_registry
-from tests.support import PROJECT_ROOT
+from tests.support import PROJECT_ROOT, headline
 from ui import kpi_details
 
 ENTRY = PROJECT_ROOT / "dashboard.py"
@@ -84,7 +84,7 @@ def test_the_overview_has_a_card_for_every_new_kpi(app: AppTest, registry: dict[
     assert not at.exception
     for kpi_id, shown in SHOWN.items():
         card = at.get_by_key(f"card-{kpi_id}")
-        assert card.metric[0].value == shown
+        assert headline(card).value == shown
         assert f"Owner:** {registry[kpi_id].owner.name}, {registry[kpi_id].owner.role}" in text_of(card)
 
 
@@ -95,7 +95,7 @@ def test_every_new_kpi_page_renders_its_number_definition_and_drilldowns(
     at = open_page(app, kpi_id)
     kpi = registry[kpi_id]
     assert at.title[0].value == kpi.title
-    assert at.get_by_key(f"card-{kpi_id}").metric[0].value == SHOWN[kpi_id]
+    assert headline(at.get_by_key(f"card-{kpi_id}")).value == SHOWN[kpi_id]
     first_line = kpi.query_path.read_text(encoding="utf-8").splitlines()[0].removeprefix("-- ")
     assert first_line.startswith(f"{kpi_id}:") and first_line in at.expander[0].code[0].value
     links = [link.proto.label for link in at.sidebar.get("page_link")]

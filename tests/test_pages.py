@@ -18,7 +18,7 @@ from streamlit.testing.v1 import AppTest
 from cxkpi.ingest import ingest_paths
 from cxkpi.kpis import status_of
 from cxkpi.registry import DEFAULT_REGISTRY_PATH, Kpi, load_registry
-from tests.support import GOLDEN_DIR, PROJECT_ROOT, build_warehouse
+from tests.support import GOLDEN_DIR, PROJECT_ROOT, build_warehouse, card_markdown, card_titles, headline
 from ui.sidebar import OTHER_PAGES
 
 ENTRY = PROJECT_ROOT / "dashboard.py"
@@ -55,9 +55,8 @@ def app(golden_db: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
 def card_text(at: AppTest, kpi_id: str) -> str:
     """All the text of one KPI card (found by its container key), one element per line."""
     card = at.get_by_key(f"card-{kpi_id}")
-    parts = [element.value for element in [*card.markdown, *card.caption]]
-    parts += [f"{metric.value} | {metric.delta} | {metric.proto.delta_description}" for metric in card.metric]
-    return "\n".join(parts)
+    shown = headline(card)
+    return f"{card_markdown(card)}\n{shown.value} | {shown.change} | {shown.reading}"
 
 
 def all_text(at: AppTest) -> str:
@@ -92,7 +91,7 @@ def test_overview_shows_every_golden_number_with_its_owner(app: AppTest, registr
     response = card_text(at, "complaint_response_hours")
     assert "p90 19.8 h" in response and "1 awaiting a first response" in response
     # Cards come in registry order.
-    assert [metric.label for metric in at.metric] == [kpi.title for kpi in registry.values()]
+    assert card_titles(at) == [kpi.title for kpi in registry.values()]
 
 
 @pytest.fixture
@@ -106,9 +105,8 @@ def confident_app(golden_db: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Pa
 
 
 def test_too_uncertain_changes_are_shown_but_not_coloured(app: AppTest) -> None:
-    metrics = {metric.label: metric.proto for metric in app.run().metric}
-    assert "-83.3 pts" in metrics["Net Promoter Score"].delta
-    assert metrics["Net Promoter Score"].delta_description == "too uncertain to judge"
+    nps = headline(app.run().get_by_key("card-nps"))
+    assert (nps.change, nps.reading, nps.tone) == ("-83.3 pts", "too uncertain to judge", "gray")
 
 
 def test_an_actionable_card_says_on_or_off_target(confident_app: AppTest, registry: dict[str, Kpi]) -> None:
@@ -122,15 +120,13 @@ def test_an_actionable_card_says_on_or_off_target(confident_app: AppTest, regist
 
 def test_change_colour_and_word_follow_the_kpi_direction(confident_app: AppTest) -> None:
     at = confident_app.run()
-    metrics = {metric.label: metric.proto for metric in at.metric}
+    response, repeat, nps = (headline(at.get_by_key(f"card-{kpi_id}"))
+                             for kpi_id in ("complaint_response_hours", "repeat_purchase_rate", "nps"))
     # Response time went UP by 4 h: for a lower-is-better KPI that is worse.
-    assert "+4.0 h" in metrics["Complaint response time"].delta
-    assert metrics["Complaint response time"].delta_description == "worse"
-    # Repeat purchase went up 50 pts: better. NPS down: worse.
-    assert metrics["Repeat-purchase rate"].delta_description == "better"
-    assert metrics["Net Promoter Score"].delta_description == "worse"
-    better, worse = metrics["Repeat-purchase rate"].color, metrics["Complaint response time"].color
-    assert better != worse
+    assert (response.change, response.reading, response.tone) == ("+4.0 h", "worse", "orange")
+    # Repeat purchase went up 50 pts: better, in the other colour. NPS down: worse.
+    assert (repeat.reading, repeat.tone) == ("better", "blue")
+    assert (nps.reading, nps.tone) == ("worse", "orange")
 
 
 def test_region_filter_changes_the_numbers(app: AppTest) -> None:
@@ -265,7 +261,7 @@ def test_an_empty_warehouse_shows_how_to_load_data(tmp_path: Path, monkeypatch: 
     assert not at.exception
     assert "python -m cxkpi ingest sample_data" in at.info[0].value
     assert "make run" in at.info[0].value
-    assert not at.metric
+    assert not card_titles(at)
     at.switch_page(KPI_PAGES["brand_trust"]).run()
     assert not at.exception
     assert "python -m cxkpi ingest sample_data" in at.info[0].value
@@ -289,11 +285,11 @@ def test_a_kpi_without_an_owner_stops_the_app_naming_the_kpi(
     message = at.error[0].value
     assert "KPI 'brand_trust' has no owner" in message, message
     assert str(registry_file) in message
-    assert not at.metric  # nothing is shown from a registry that fails validation
+    assert not card_titles(at)  # nothing is shown from a registry that fails validation
     assert not at.sidebar.get("multiselect")
     at.switch_page(KPI_PAGES["nps"]).run()
     assert "KPI 'brand_trust' has no owner" in at.error[0].value
-    assert not at.metric
+    assert not card_titles(at)
 
 
 def test_every_page_file_is_linked_and_every_registry_kpi_has_a_page(registry: dict[str, Kpi]) -> None:

@@ -85,7 +85,7 @@ def sidebar(page: Page) -> Locator:
 
 def card_value(page: Page, kpi_id: str) -> Locator:
     """The card's headline number (the first metric in the card)."""
-    return page.locator(f".st-key-card-{kpi_id} [data-testid='stMetricValue']").first
+    return page.locator(f".st-key-card-{kpi_id} .cx-value").first
 
 
 def query_of(url: str) -> dict[str, list[str]]:
@@ -147,7 +147,7 @@ def test_a_copied_link_reopens_the_same_view_in_a_fresh_browser(
     assert query == {**DEFAULT_DATES, "compare": ["last_year"], "grain": ["month"], "by": ["region"],
                      "region": ["EMEA"]}
     # Copy link puts the same link on the clipboard, and shows it as text for copying by hand.
-    shown = sidebar(page).locator("[data-testid='stCode']").inner_text().strip()
+    shown = sidebar(page).locator(".cx-link").inner_text().strip()
     page.locator("button", has_text="Copy link").click()
     expect(page.locator("button", has_text="Copied")).to_be_visible()
     copied = page.evaluate("navigator.clipboard.readText()")

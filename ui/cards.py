@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 from typing import Any
 
@@ -58,37 +59,52 @@ DETAIL_LINES: dict[str, Callable[[dict[str, Any]], str]] = {
 
 
 def kpi_card(report: KpiReport, details_page: str | None = None) -> None:
-    """Draw the card; its container key gives the DOM class st-key-card-<id> for tests and styling."""
+    """Draw the card; its container key gives the DOM class st-key-card-<id> for tests and styling.
+
+    One Markdown element and a link, on purpose: the browser's time to draw the overview grows with
+    the number and kind of Streamlit elements. Nine cards of ~17 elements each (st.metric, badges,
+    captions, a popover) took about a second to draw (bench/browser_timings.py); as HTML in one
+    Markdown block they take a fraction of it. The formula is an HTML <details> opened on click.
+    """
     kpi = report.kpi
-    with st.container(border=True, key=f"card-{kpi.id}", height="stretch"):
-        st.markdown(f"##### {kpi.title}", anchors=False)
-        with st.container(horizontal=True, vertical_alignment="center", gap="small"):
-            color, icon, label = _badge(report)
-            st.badge(label, color=color, icon=icon)  # type: ignore[arg-type]
-            st.caption(f"target {fmt.target(kpi)}", width="content")
-        _headline(report)
-        _statistics(report)
-        # The sparkline comes right under the headline so the four cards line up.
-        charts.sparkline(report)
-        st.caption(_sample_line(report))
+    with st.container(border=True, key=f"card-{kpi.id}", height="stretch", gap="small"):
+        color, icon, label = _badge(report)
+        lines = [*_statistics(report), _sample_line(report)]
         detail_line = DETAIL_LINES.get(kpi.id)
         if detail_line and report.current.details:
-            st.caption(detail_line(report.current.details))
-        # Push owner, freshness and link to the bottom so they line up across cards of unequal text.
+            lines.append(detail_line(report.current.details))
+        blocks = [
+            f"##### {kpi.title}",
+            f":{color}-badge[{icon} {label}] :gray[target {fmt.target(kpi)}]",
+            headline_html(report),
+            charts.sparkline_html(report),
+            "  \n".join(lines),
+            _owner_block(report),
+        ]
+        st.markdown("\n\n".join(blocks), unsafe_allow_html=True, anchors=False)
+        # Push the link to the bottom so the links line up across cards of unequal text.
         st.space("stretch")
-        found = report.assessment
-        if found and found.actionable and found.band == "off target":
-            # Off target: whom to ask is the first thing an executive needs.
-            st.markdown(f":orange[:material/person_alert: **Owner: {kpi.owner.name}**, {kpi.owner.role}]")
-        else:
-            st.markdown(f"**Owner:** {kpi.owner.name}, {kpi.owner.role}")
-        st.caption(fmt.freshness(report.data_through, report.last_loaded_at))
-        with st.container(horizontal=True, gap="small"):
-            if details_page:
-                st.page_link(details_page, label="Trend and breakdown", icon=":material/arrow_forward:")
-            with st.popover("How is this computed", icon=":material/functions:", width="content"):
-                st.markdown(kpi.description)
-                st.code(data.definition_comment(kpi), language=None, wrap_lines=True)
+        if details_page:
+            st.page_link(details_page, label="Trend and breakdown", icon=":material/arrow_forward:")
+
+
+def _owner_block(report: KpiReport) -> str:
+    """Owner (prominent when off target: whom to ask is the first thing an executive needs), data
+    freshness, and the definition on demand."""
+    kpi, found = report.kpi, report.assessment
+    if found and found.actionable and found.band == "off target":
+        owner = f":orange[:material/person_alert: **Owner: {kpi.owner.name}**, {kpi.owner.role}]"
+    else:
+        owner = f"**Owner:** {kpi.owner.name}, {kpi.owner.role}"
+    freshness = html.escape(fmt.freshness(report.data_through, report.last_loaded_at))
+    definition = (
+        f'<details class="cx-definition"><summary>How is this computed</summary>'
+        f"<p>{html.escape(kpi.description)}</p>"
+        # A div, not <pre>: Markdown draws <pre> with the syntax highlighter, costly nine times over.
+        f'<div class="cx-sql">{html.escape(data.definition_comment(kpi))}</div></details>'
+
+    )
+    return f'<span class="cx-owner">{owner}</span>  \n{freshness}\n\n{definition}'
 
 
 def _badge(report: KpiReport) -> tuple[str, str, str]:
@@ -101,11 +117,11 @@ def _badge(report: KpiReport) -> tuple[str, str, str]:
     return BAND_BADGES[found.band]
 
 
-def _statistics(report: KpiReport) -> None:
+def _statistics(report: KpiReport) -> list[str]:
     """The interval, whether the changes are real, and how long the KPI has been off target."""
     found, kpi = report.assessment, report.kpi
     if found is None or report.current.value is None:
-        return
+        return []
     lines = []
     if found.uncertain_because:
         lines.append(f":gray[:material/help: Too uncertain to act on: {found.uncertain_because}.]")
@@ -121,33 +137,35 @@ def _statistics(report: KpiReport) -> None:
         months = found.months_off_target
         lines.append(f"Missed target {months} month{'s' if months != 1 else ''} in a row"
                      + (" (all 12 shown)" if months >= 12 else ""))
-    st.caption("  \n".join(lines))
+    return lines
 
 
 def _compares_with_last_year(report: KpiReport) -> bool:
     return report.period.previous() == report.period.a_year_earlier()
 
 
-def _headline(report: KpiReport) -> None:
+def headline_html(report: KpiReport) -> str:
+    """The value, and its change in colour, arrow AND words: 'better', 'worse', 'no change', or 'too
+    uncertain to judge' (too few answers to act on: the movement is shown but not coloured)."""
     kpi = report.kpi
-    shown = fmt.value(kpi, report.current.value)
+    value = f'<span class="cx-value">{html.escape(fmt.value(kpi, report.current.value))}</span>'
     if report.change is None:
         # No value now or none to compare with: say so rather than invent a change.
-        st.metric(kpi.title, shown, label_visibility="collapsed")
-        return
+        return f'<div class="cx-headline">{value}</div>'
     uncertain = report.assessment is not None and report.assessment.uncertain_because is not None
+    arrow = "↑" if report.change > 0 else "↓"
     if report.change_is_improvement is None:
-        color, arrow, word = FLAT, "off", "no change"
+        tone, arrow, word = FLAT, "→", "no change"
     elif uncertain:
-        # Too few answers to act on: show the movement, but do not colour it as good or bad news.
-        color, arrow, word = FLAT, "up" if report.change > 0 else "down", "too uncertain to judge"
+        tone, word = FLAT, "too uncertain to judge"
     elif report.change_is_improvement:
-        color, arrow, word = GOOD, "up" if report.change > 0 else "down", "better"
+        tone, word = GOOD, "better"
     else:
-        color, arrow, word = BAD, "up" if report.change > 0 else "down", "worse"
-    st.metric(
-        kpi.title, shown, delta=fmt.change(kpi, report.change), delta_color=color, delta_arrow=arrow,
-        delta_description=word, label_visibility="collapsed",
+        tone, word = BAD, "worse"
+    change = html.escape(fmt.change(kpi, report.change))
+    return (
+        f'<div class="cx-headline">{value} <span class="cx-change cx-{tone}">{arrow} {change}</span> '
+        f'<span class="cx-reading">{word}</span></div>'
     )
 
 

@@ -47,7 +47,7 @@ def _target_line(kpi: Kpi, channel: str = "y") -> alt.Chart:
     return alt.Chart().mark_rule(color=TARGET, strokeDash=[4, 4], strokeWidth=1.5).encode(**encoding)
 
 
-def sparkline(report: KpiReport) -> None:
+def sparkline_html(report: KpiReport) -> str:
     """Monthly values over the trailing 12 months, target dashed, no axes: shape at a glance.
 
     Inline SVG rather than a Vega chart: nine Vega views on the overview cost the browser about half
@@ -56,9 +56,8 @@ def sparkline(report: KpiReport) -> None:
     """
     frame = _labelled(report.sparkline, report.kpi)
     if frame.empty:
-        st.caption("No monthly data in the last 12 months")
-        return
-    st.markdown(sparkline_svg(report.kpi, frame), unsafe_allow_html=True)
+        return "No monthly data in the last 12 months"
+    return sparkline_svg(report.kpi, frame)
 
 
 def sparkline_svg(kpi: Kpi, frame: pd.DataFrame, width: int = 240, height: int = 48) -> str:

@@ -7,6 +7,7 @@ opening one is switching to its page with its query string, read exactly like a 
 
 from __future__ import annotations
 
+import html
 import re
 import zlib
 from pathlib import Path
@@ -65,10 +66,9 @@ PRESENTATION_CSS = """
 [data-testid="stHeader"], [data-testid="stToolbar"], [data-testid="stDecoration"] { display: none !important; }
 [data-testid="stMainBlockContainer"] { max-width: none; padding: 1.5rem 2.5rem 1rem 2.5rem; }
 [data-testid="stMainBlockContainer"] h1 { font-size: 2.8rem; }
-[class*="st-key-card-"] [data-testid="stPageLink"], [class*="st-key-card-"] [data-testid="stPopover"],
-[class*="st-key-card-"] [data-testid="stExpander"] { display: none; }
+[class*="st-key-card-"] [data-testid="stPageLink"], [class*="st-key-card-"] .cx-definition { display: none; }
 [class*="st-key-card-"] h5 { font-size: 1.45rem; }
-[class*="st-key-card-"] [data-testid="stMetricValue"] { font-size: 3.1rem; }
+[class*="st-key-card-"] .cx-value { font-size: 3.1rem; }
 </style>
 """
 # Streamlit's own table toolbar offers "Download as CSV" without neutralising formulas: hidden, so the
@@ -123,7 +123,9 @@ def share_section(query: dict[str, list[str]]) -> None:
             "Present", view_link({**query, state.PRESENT: ["1"]}), icon=":material/slideshow:",
             help="Open this view full screen for a meeting room: no sidebar, large cards",
         )
-    st.code(link, language=None, wrap_lines=True)
+    # Plain text, not st.code: a code block loads Streamlit's syntax highlighter, the single largest
+    # cost of drawing the page in bench/browser_timings.py. One click selects the whole link.
+    st.html(f'<div class="cx-link">{html.escape(link)}</div>')
     st.caption("Anyone with the link sees these numbers: the dates are fixed in it.")
 
 

@@ -9,7 +9,23 @@ CSS = """
 <style>
 [data-testid="stMainBlockContainer"] { padding: 4rem 2.5rem 3rem 2.5rem; max-width: 1600px; }
 [class*="st-key-card-"] h5 { padding: 0; font-size: 1.05rem; }
-[class*="st-key-card-"] [data-testid="stMetricValue"] { font-size: 2.1rem; font-weight: 600; }
+[class*="st-key-card-"] [data-testid="stMarkdownContainer"] p { font-size: 0.875rem; color: rgba(49, 51, 63, 0.6); }
+[class*="st-key-card-"] .cx-owner { font-size: 1rem; color: rgb(49, 51, 63); }
+[class*="st-key-card-"] .cx-headline { display: flex; align-items: center; flex-wrap: wrap; gap: 0.5rem;
+                                       margin: 0.25rem 0 0.75rem 0; }
+[class*="st-key-card-"] .cx-value { font-size: 2.1rem; font-weight: 600; color: rgb(49, 51, 63); line-height: 1.2;
+                                    width: 100%; }
+.cx-change { font-size: 0.875rem; border-radius: 1rem; padding: 0.1rem 0.5rem; }
+.cx-change.cx-blue { color: #0054a3; background: rgba(28, 131, 225, 0.1); }
+.cx-change.cx-orange { color: #b3410b; background: rgba(255, 108, 0, 0.1); }
+.cx-change.cx-gray { color: rgba(49, 51, 63, 0.7); background: rgba(49, 51, 63, 0.07); }
+.cx-reading { font-size: 0.875rem; color: rgba(49, 51, 63, 0.6); }
+.cx-definition summary { cursor: pointer; font-size: 0.875rem; color: #1f4e79; }
+.cx-definition p { font-size: 0.875rem; }
+.cx-definition .cx-sql { white-space: pre-wrap; font-family: "Source Code Pro", monospace; font-size: 0.75rem;
+                          background: #f6f7f9; padding: 0.5rem; border-radius: 0.5rem; color: rgb(49, 51, 63); }
+.cx-link { font-family: "Source Code Pro", monospace; font-size: 0.75rem; word-break: break-all;
+           user-select: all; background: #f0f2f6; border-radius: 0.5rem; padding: 0.5rem 0.75rem; }
 </style>
 """
 
