@@ -6,6 +6,8 @@ The SQL defines every number; this module only binds parameters, picks rows and 
 from __future__ import annotations
 
 import math
+import re
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -28,6 +30,8 @@ FILTER_DIMENSIONS = ("region", "segment", "channel")
 # Columns every KPI query returns; anything more is KPI-specific detail (e.g. p90_hours).
 STANDARD_COLUMNS = ("bucket_start", "slice", "value", "n")
 DEFAULT_SETTINGS = Settings()
+# The parameters that differ between the runs of run_kpi_queries.
+PER_RUN_PARAMETER = re.compile(r"\$(period_start|period_end|grain)\b")
 # Measured on 2 cores: 2 workers took the 9-KPI overview from 0.45 s to 0.28 s on the sample data.
 OVERVIEW_WORKERS = 2
 
@@ -116,6 +120,41 @@ def run_kpi_query(
     return connection.execute(query_text(kpi_id), parameters).df()
 
 
+def run_kpi_queries(
+    connection: duckdb.DuckDBPyConnection,
+    kpi_id: str,
+    runs: Sequence[tuple[Period, Grain]],
+    filters: Filters = Filters(),
+    settings: tuple[tuple[str, float], ...] = (),
+) -> list[pd.DataFrame]:
+    """run_kpi_query for several (period, grain) pairs in one statement: one frame per pair, in order.
+
+    A card needs its KPI for four periods. Most of a small query's time is DuckDB parsing, binding and
+    planning it, so the four are sent as one UNION ALL of the same SQL file, each copy with its own
+    names for the period and grain parameters ($period_start_1, ...): still bound, never formatted in.
+    On the sample data this cut a card's queries by a third.
+    """
+    text = query_text(kpi_id)
+    parameters: dict[str, object] = {
+        **dict(settings),
+        "regions": list(filters.region),
+        "segments": list(filters.segment),
+        "channels": list(filters.channel),
+        "breakdown": "none",
+    }
+    parts = []
+    for index, (period, grain) in enumerate(runs):
+        parameters.update({f"period_start_{index}": period.start, f"period_end_{index}": period.end,
+                           f"grain_{index}": grain})
+        numbered = PER_RUN_PARAMETER.sub(lambda match, index=index: f"{match.group(0)}_{index}", text)
+        parts.append(f"select {index} as run, * from ({numbered})")
+    frame = connection.execute(" union all ".join(parts), parameters).df()
+    return [
+        frame[frame["run"] == index].drop(columns="run").sort_values(["bucket_start", "slice"]).reset_index(drop=True)
+        for index in range(len(runs))
+    ]
+
+
 def measure(
     connection: duckdb.DuckDBPyConnection,
     kpi_id: str,
@@ -123,7 +162,11 @@ def measure(
     filters: Filters = Filters(),
     settings: tuple[tuple[str, float], ...] = (),
 ) -> Measurement:
-    frame = run_kpi_query(connection, kpi_id, period, filters, settings=settings)
+    return measurement(run_kpi_query(connection, kpi_id, period, filters, settings=settings))
+
+
+def measurement(frame: pd.DataFrame) -> Measurement:
+    """The one row of a KPI query run with grain 'period' and no breakdown."""
     if frame.empty:
         return Measurement(value=None, n=0)
     row = frame.iloc[0].to_dict()
@@ -161,17 +204,17 @@ def report(
     settings: Settings | None = None,
 ) -> KpiReport:
     """The card's numbers; with settings, also the statistics (intervals, tests, bands)."""
-    current = measure(connection, kpi.id, period, filters, kpi.parameters)
-    previous = measure(connection, kpi.id, period.previous(), filters, kpi.parameters)
-    sparkline = run_kpi_query(
-        connection, kpi.id, trailing_months(period.end), filters, grain="month", settings=kpi.parameters
-    )
+    runs: list[tuple[Period, Grain]] = [(period, "period"), (period.previous(), "period"),
+                                        (trailing_months(period.end), "month")]
+    if settings is not None:
+        runs.append((period.a_year_earlier(), "period"))
+    frames = run_kpi_queries(connection, kpi.id, runs, filters, kpi.parameters)
+    current, previous, sparkline = measurement(frames[0]), measurement(frames[1]), frames[2]
     fresh = freshness(connection) if fresh is None else fresh
     source = fresh.set_index("table_name").loc[kpi.source]
     statistics = None
     if settings is not None:
-        last_year = measure(connection, kpi.id, period.a_year_earlier(), filters, kpi.parameters)
-        statistics = assessment.assess(kpi, current, previous, last_year, sparkline, settings)
+        statistics = assessment.assess(kpi, current, previous, measurement(frames[3]), sparkline, settings)
     return KpiReport(
         kpi=kpi,
         period=period,
