@@ -2,8 +2,9 @@
 
 Starts `streamlit run dashboard.py` against a warehouse and drives Debian's Chromium (Playwright):
 (a) navigation: from page.goto to every overview card drawn with its value and its link, and the script
-    run finished,
-    first in a fresh server (cold caches), then in fresh browser sessions (the server's caches warm);
+    run finished, first in a fresh server (cold caches), then in fresh browser profiles (the server's
+    caches warm, the browser's empty: a first visit), and by a returning visitor (the browser's cache
+    holds Streamlit's scripts; a new page, so a new Streamlit session);
 (b) filter change: from picking a region in the sidebar to the cards updated and the run finished,
     a different region each time, so every change computes new numbers.
 Targets: (a) < 2 s and (b) < 1 s on the sample data; < 3 s and < 1.5 s on the large data. Figures are
@@ -117,14 +118,37 @@ def _measure(name: str, url: str, browser: Browser, cards: int, runs: int) -> No
         finally:
             context.close()
     cold, warm = navigations[0], statistics.median(navigations[1:]) if runs else navigations[0]
-    print(f"  (a) navigation to all cards drawn: {warm:.2f} s median of {runs} fresh sessions "
-          f"(first, cold server caches: {cold:.2f} s); target < {navigation_target:.0f} s: "
+    print(f"  (a) navigation to all cards drawn: {warm:.2f} s median of {runs} fresh sessions in a new browser "
+          f"profile (first, cold server caches: {cold:.2f} s); target < {navigation_target:.0f} s: "
           f"{'met' if warm < navigation_target else 'MISSED'}")
+    returning = statistics.median(_returning_visits(url, browser, cards, runs))
+    print(f"      the same, by a returning visitor (the browser's cache holds Streamlit's scripts, new "
+          f"session): {returning:.2f} s median of {runs}; target < {navigation_target:.0f} s: "
+          f"{'met' if returning < navigation_target else 'MISSED'}")
     if changes:
         median = statistics.median(changes)
         print(f"  (b) region changed to cards updated: {median:.2f} s median of {len(changes)} "
               f"({', '.join(f'{seconds:.2f}' for seconds in changes)}; each region computed anew); "
               f"target < {change_target:g} s: {'met' if median < change_target else 'MISSED'}")
+
+
+def _returning_visits(url: str, browser: Browser, cards: int, runs: int) -> list[float]:
+    """New pages (new Streamlit sessions) in one browser profile, after a first visit filled its cache."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    context.set_default_timeout(TIMEOUT_MS)
+    context.add_init_script(RUN_COUNTER)
+    times = []
+    try:
+        for _ in range(runs + 1):  # the first visit fills the cache
+            page = context.new_page()
+            started = time.perf_counter()
+            page.goto(url)
+            _wait_for_cards(page, cards, runs_before=0)
+            times.append(time.perf_counter() - started)
+            page.close()
+    finally:
+        context.close()
+    return times[1:]
 
 
 def _wait_for_cards(page: Page, cards: int, runs_before: int) -> None:
