@@ -149,7 +149,7 @@ def run_kpi_queries(
         numbered = PER_RUN_PARAMETER.sub(lambda match, index=index: f"{match.group(0)}_{index}", text)
         parts.append(f"select {index} as run, * from ({numbered})")
     frame = connection.execute(" union all ".join(parts), parameters).df()
-    return [
+    return [  # sorted again as each query sorts itself: a union keeps no order
         frame[frame["run"] == index].drop(columns="run").sort_values(["bucket_start", "slice"]).reset_index(drop=True)
         for index in range(len(runs))
     ]

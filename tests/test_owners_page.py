@@ -53,3 +53,16 @@ def test_a_change_without_the_changers_name_is_refused_with_the_reason(app: AppT
     assert "Say who is making the change" in app.error[0].value
     assert "No owner or target has been changed" in " ".join(caption.value for caption in app.caption)
 
+
+
+def test_an_owner_name_typed_with_html_is_shown_as_text_on_the_card(app: AppTest):
+    """The card's Markdown allows HTML (its headline and sparkline), so what people type is escaped."""
+    app.selectbox(key="change_kpi").set_value("Net Promoter Score").run()
+    app.text_input(key="change_owner_name_nps").set_value('<img src=x onerror="alert(1)"> Lena')
+    app.text_input(key="change_owner_role_nps").set_value("VP <b>Insight</b>")
+    app.text_input(key="change_by").set_value("Board secretary")
+    app.button(key="change_save").click().run()
+    app.switch_page("dashboard.py").run()
+    card = "\n".join(markdown.value for markdown in app.get_by_key("card-nps").markdown)
+    assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt; Lena, VP &lt;b&gt;Insight&lt;/b&gt;" in card
+    assert "<img" not in card and "<b>" not in card

@@ -74,7 +74,7 @@ def kpi_card(report: KpiReport, details_page: str | None = None) -> None:
         if detail_line and report.current.details:
             lines.append(detail_line(report.current.details))
         blocks = [
-            f"##### {kpi.title}",
+            f"##### {html.escape(kpi.title)}",
             f":{color}-badge[{icon} {label}] :gray[target {fmt.target(kpi)}]",
             headline_html(report),
             charts.sparkline_html(report),
@@ -92,17 +92,18 @@ def _owner_block(report: KpiReport) -> str:
     """Owner (prominent when off target: whom to ask is the first thing an executive needs), data
     freshness, and the definition on demand."""
     kpi, found = report.kpi, report.assessment
+    # Names come from the Owners page, typed by people: escaped, as the card's Markdown allows HTML.
+    name, role = html.escape(kpi.owner.name), html.escape(kpi.owner.role)
     if found and found.actionable and found.band == "off target":
-        owner = f":orange[:material/person_alert: **Owner: {kpi.owner.name}**, {kpi.owner.role}]"
+        owner = f":orange[:material/person_alert: **Owner: {name}**, {role}]"
     else:
-        owner = f"**Owner:** {kpi.owner.name}, {kpi.owner.role}"
+        owner = f"**Owner:** {name}, {role}"
     freshness = html.escape(fmt.freshness(report.data_through, report.last_loaded_at))
     definition = (
         f'<details class="cx-definition"><summary>How is this computed</summary>'
         f"<p>{html.escape(kpi.description)}</p>"
         # A div, not <pre>: Markdown draws <pre> with the syntax highlighter, costly nine times over.
         f'<div class="cx-sql">{html.escape(data.definition_comment(kpi))}</div></details>'
-
     )
     return f'<span class="cx-owner">{owner}</span>  \n{freshness}\n\n{definition}'
 
