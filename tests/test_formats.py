@@ -65,6 +65,15 @@ def test_utf8_with_bom_semicolons_and_decimal_commas(tmp_path):
     ]
 
 
+def test_amounts_with_currency_signs_codes_and_spaced_thousands_are_read_and_words_quarantined(tmp_path):
+    result, db = load_one(tmp_path, HOSTILE / "orders_currency_signs_decimal_comma.csv")
+    assert (result.rows_read, result.rows_inserted, result.rows_quarantined) == (5, 4, 1)
+    assert rows(db, "select order_id, amount from orders order by order_id") == [
+        ("M1", Decimal("12.50")), ("M2", Decimal("1234.50")), ("M3", Decimal("12.50")), ("M4", Decimal("99.90")),
+    ]
+    assert quarantined(db) == [(6, "amount", "about ten", "not a number: this file writes amounts like 1.234,50")]
+
+
 def test_utf16_excel_unicode_text_keeps_persian_russian_and_japanese_intact(tmp_path):
     result, db = load_one(tmp_path, HOSTILE / "survey_utf16_excel_unicode_text.txt")
     assert result.dialect == "utf-16, tab-separated"

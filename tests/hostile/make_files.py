@@ -19,6 +19,14 @@ def main() -> None:
           "S1;C1;2026-03-01;12,50;web;completed\n"
           "S2;C2;2026-03-02;1.234,75;store;completed\n"
           "S3;C3;2026-03-03;-3,10;app;refunded\n", newline="\r\n")
+    # Amounts as shop exports write them: currency signs and codes, a space between thousands, a word.
+    write("orders_currency_signs_decimal_comma.csv",
+          "order_id;customer_id;ordered_at;amount;channel;status\n"
+          "M1;C1;2026-03-01;R$ 12,50;web;completed\n"
+          "M2;C2;2026-03-02;1 234,50 €;store;completed\n"
+          "M3;C3;2026-03-03;12,50 EUR;app;completed\n"
+          "M4;C4;2026-03-04;99,90;web;completed\n"
+          "M5;C5;2026-03-05;about ten;web;completed\n")
     # Excel "Unicode text": UTF-16 LE with BOM, tab-separated; Persian and Russian comments kept intact.
     write("survey_utf16_excel_unicode_text.txt",
           "\ufeffresponse_id\tcustomer_id\tresponded_at\trecommend_score\ttrust_score\tcsat_score\tcomment\tchannel\n"
