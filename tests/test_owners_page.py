@@ -30,12 +30,17 @@ def test_the_owners_page_lists_every_owner_with_their_kpi_and_status(app: AppTes
     assert "No owner or target has been changed" in " ".join(caption.value for caption in app.caption)
 
 
-def test_reassigning_an_owner_in_the_form_is_saved_audited_and_shown_on_the_overview(app: AppTest):
+def reassign_nps(app: AppTest, name: str, role: str) -> None:
+    """Fill in and save the form, as the board secretary, for the NPS card."""
     app.selectbox(key="change_kpi").set_value("Net Promoter Score").run()
-    app.text_input(key="change_owner_name_nps").set_value("Lena Vogt")
-    app.text_input(key="change_owner_role_nps").set_value("VP Customer Insight")
+    app.text_input(key="change_owner_name_nps").set_value(name)
+    app.text_input(key="change_owner_role_nps").set_value(role)
     app.text_input(key="change_by").set_value("Board secretary")
     app.button(key="change_save").click().run()
+
+
+def test_reassigning_an_owner_in_the_form_is_saved_audited_and_shown_on_the_overview(app: AppTest):
+    reassign_nps(app, "Lena Vogt", "VP Customer Insight")
     assert not app.exception and not app.error, [error.value for error in app.error]
     assert "owner Amara Okafor, Chief Customer Officer → Lena Vogt, VP Customer Insight" in app.success[0].value
     audit = app.dataframe[-1].value
@@ -54,14 +59,9 @@ def test_a_change_without_the_changers_name_is_refused_with_the_reason(app: AppT
     assert "No owner or target has been changed" in " ".join(caption.value for caption in app.caption)
 
 
-
 def test_an_owner_name_typed_with_html_is_shown_as_text_on_the_card(app: AppTest):
     """The card's Markdown allows HTML (its headline and sparkline), so what people type is escaped."""
-    app.selectbox(key="change_kpi").set_value("Net Promoter Score").run()
-    app.text_input(key="change_owner_name_nps").set_value('<img src=x onerror="alert(1)"> Lena')
-    app.text_input(key="change_owner_role_nps").set_value("VP <b>Insight</b>")
-    app.text_input(key="change_by").set_value("Board secretary")
-    app.button(key="change_save").click().run()
+    reassign_nps(app, '<img src=x onerror="alert(1)"> Lena', "VP <b>Insight</b>")
     app.switch_page("dashboard.py").run()
     card = "\n".join(markdown.value for markdown in app.get_by_key("card-nps").markdown)
     assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt; Lena, VP &lt;b&gt;Insight&lt;/b&gt;" in card
