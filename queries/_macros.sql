@@ -33,3 +33,18 @@ create or replace temp macro slice_of(breakdown, region, segment, channel) as
         when 'segment' then coalesce(segment, '(unknown)')
         when 'channel' then coalesce(channel, '(unknown)')
     end;
+
+-- The customers a region / segment filter keeps (empty lists = all). KPI queries left-join their
+-- records to it, and customer_kept() then drops the records whose customer it filtered out; the
+-- filter applies here, before the join, so DuckDB joins fewer rows.
+create or replace temp macro kept_customers(regions, segments) as table
+    select customer_id, region, segment
+    from customers
+    where matches(region, regions)
+        and matches(segment, segments);
+
+-- When the complaints export was taken: its latest timestamp of any kind. Unfiltered on purpose,
+-- the export's time is the same for every slice. Complaints still open are aged up to it.
+create or replace temp macro complaints_taken_at() as table
+    select greatest(max(created_at), max(first_response_at), max(resolved_at)) as taken_at
+    from complaints;

@@ -26,11 +26,7 @@ orders as not materialized (
 ),
 
 customers as (
-    -- Region and segment filters apply here, before the join, so DuckDB joins fewer rows.
-    select customer_id, region, segment
-    from customers
-    where matches(region, $regions::varchar[])
-        and matches(segment, $segments::varchar[])
+    select * from kept_customers($regions::varchar[], $segments::varchar[])
 ),
 
 complaints_per_bucket as (

@@ -26,17 +26,11 @@ complaints as not materialized (
 ),
 
 customers as (
-    -- Region and segment filters apply here, before the join, so DuckDB joins fewer rows.
-    select customer_id, region, segment
-    from customers
-    where matches(region, $regions::varchar[])
-        and matches(segment, $segments::varchar[])
+    select * from kept_customers($regions::varchar[], $segments::varchar[])
 ),
 
 snapshot as (
-    -- Unfiltered on purpose: the export's time is the same for every slice.
-    select greatest(max(created_at), max(first_response_at), max(resolved_at)) as taken_at
-    from complaints
+    select taken_at from complaints_taken_at()
 ),
 
 complaints_in_period as (

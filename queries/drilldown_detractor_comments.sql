@@ -20,10 +20,7 @@ survey_responses as not materialized (
 ),
 
 customers as (
-    select customer_id, region, segment
-    from customers
-    where matches(region, $regions::varchar[])
-        and matches(segment, $segments::varchar[])
+    select * from kept_customers($regions::varchar[], $segments::varchar[])
 ),
 
 detractor_comments as (

@@ -20,18 +20,12 @@ complaints as not materialized (
 ),
 
 customers as (
-    select customer_id, region, segment
-    from customers
-    where matches(region, $regions::varchar[])
-        and matches(segment, $segments::varchar[])
+    select * from kept_customers($regions::varchar[], $segments::varchar[])
 ),
 
 as_of as (
-    select least(
-        $period_end::date + interval 1 day,
-        greatest(max(created_at), max(first_response_at), max(resolved_at))
-    ) as taken_at
-    from complaints
+    select least($period_end::date + interval 1 day, taken_at) as taken_at
+    from complaints_taken_at()
 ),
 
 age_buckets(bucket_order, age_bucket, from_days, below_days) as (

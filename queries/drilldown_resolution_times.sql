@@ -20,15 +20,11 @@ complaints as not materialized (
 ),
 
 customers as (
-    select customer_id, region, segment
-    from customers
-    where matches(region, $regions::varchar[])
-        and matches(segment, $segments::varchar[])
+    select * from kept_customers($regions::varchar[], $segments::varchar[])
 ),
 
 snapshot as (
-    select greatest(max(created_at), max(first_response_at), max(resolved_at)) as taken_at
-    from complaints
+    select taken_at from complaints_taken_at()
 ),
 
 final as (

@@ -19,10 +19,7 @@ complaints as not materialized (
 ),
 
 customers as (
-    select customer_id, region, segment
-    from customers
-    where matches(region, $regions::varchar[])
-        and matches(segment, $segments::varchar[])
+    select * from kept_customers($regions::varchar[], $segments::varchar[])
 ),
 
 complaints_in_period as (

@@ -38,18 +38,13 @@ orders as not materialized (
 ),
 
 customers as (
-    -- Region and segment filters apply here, before the join, so DuckDB joins fewer rows.
-    select customer_id, region, segment
-    from customers
-    where matches(region, $regions::varchar[])
-        and matches(segment, $segments::varchar[])
+    select * from kept_customers($regions::varchar[], $segments::varchar[])
 ),
 
 snapshot as (
     -- Unfiltered on purpose: the exports' horizons are the same for every slice.
     select
-        (select greatest(max(created_at), max(first_response_at), max(resolved_at)) from complaints)
-            as complaints_taken_at,
+        (select taken_at from complaints_taken_at()) as complaints_taken_at,
         (select max(ordered_at) from orders) as latest_order_at
 ),
 
