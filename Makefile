@@ -43,5 +43,6 @@ $(CHROMIUM):
 	$(SUDO) apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium
 
+# Leaves data/cxkpi.duckdb, data/inbox and data/archive alone: the archive is what `rebuild` restores from.
 clean:
-	rm -rf $(VENV) data .pytest_cache .ruff_cache
+	rm -rf $(VENV) data/bench data/bench_formats data/bench_browser .pytest_cache .ruff_cache

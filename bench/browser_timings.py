@@ -37,7 +37,8 @@ from bench.run import FULL_SIZE  # the same large dataset as the other bench
 from cxkpi import registry, sample_data, warehouse
 from cxkpi.ingest import ingest_paths
 
-WORK_DIR = warehouse.PROJECT_ROOT / "data" / "bench" / "browser"
+# Not under data/bench, which bench/run.py wipes at its start.
+WORK_DIR = warehouse.PROJECT_ROOT / "data" / "bench_browser"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

@@ -13,14 +13,12 @@ import argparse
 import shutil
 import statistics
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 
-import duckdb
-
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.run import duckdb_read_csv, timed
 from cxkpi import sample_data, warehouse
 from cxkpi.ingest import ingest_paths
 
@@ -69,15 +67,6 @@ def _day_first(chunk: str) -> str:
     return re.sub(r"(\d{4})-(\d{2})-(\d{2})", r"\3/\2/\1", chunk)
 
 
-def timed(function: Callable[[], object], repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=int, default=1_000_000)
@@ -95,8 +84,8 @@ def main() -> int:
     for name, (path, target) in files.items():
         baseline_times, times = [], []
         for _ in range(args.repeat):
-            baseline_times.append(timed(lambda: _read_csv(clean), 1))
-            times.append(timed(lambda path=path: _ingest(path), 1))
+            baseline_times.append(timed(lambda: duckdb_read_csv(clean, WORK_DIR))[0])
+            times.append(timed(lambda path=path: _ingest(path))[0])
         baseline, seconds = statistics.median(baseline_times), statistics.median(times)
         ratio = seconds / baseline
         if ratio > target:
@@ -113,11 +102,6 @@ def _ingest(path: Path) -> None:
     shutil.rmtree(WORK_DIR / "archive", ignore_errors=True)
     results, refusals = ingest_paths(db, [path])
     assert not refusals and results[0].rows_quarantined == 0 and results[0].rows_inserted > 0, (refusals, results)
-
-
-def _read_csv(path: Path) -> None:
-    with duckdb.connect(str(WORK_DIR / "read_csv.duckdb")) as connection:
-        connection.execute("create or replace table orders as select * from read_csv($path)", {"path": str(path)})
 
 
 if __name__ == "__main__":
