@@ -9,7 +9,7 @@ import math
 import re
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import cache
 from pathlib import Path
@@ -174,6 +174,18 @@ def measurement(frame: pd.DataFrame) -> Measurement:
     samples = {name: list(value) for name, value in extra.items() if _is_list(value)}
     details = {name: _plain(value) for name, value in extra.items() if name not in samples}
     return Measurement(value=_plain(row["value"]), n=int(row["n"]), details=details, samples=samples)
+
+
+def without_samples(report: KpiReport) -> KpiReport:
+    """The report without the raw distributions behind its medians (Measurement.samples and the
+    sparkline's *_sample columns): what a card shows once the statistics are computed."""
+    sparkline = report.sparkline.drop(columns=[name for name in report.sparkline if name.endswith("_sample")])
+    return replace(
+        report,
+        current=replace(report.current, samples={}),
+        previous=replace(report.previous, samples={}),
+        sparkline=sparkline,
+    )
 
 
 def status_of(kpi: Kpi, value: float | None) -> str:

@@ -109,14 +109,14 @@ def kpi_frame(
 def definition_comment(kpi: Kpi) -> str:
     """The comment block at the top of queries/<id>.sql: the explanation lives with the SQL it explains."""
     lines = []
-    for line in kpi.query_path.read_text(encoding="utf-8").splitlines():
+    for line in kpi_api.query_text(kpi.id).splitlines():  # the text the numbers come from (cached)
         if not line.startswith("--"):
             break
         lines.append(line.removeprefix("--").removeprefix(" "))
     return "\n".join(lines)
 
 
-def _with_connection(path: str, compute: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
+def with_connection(path: str, compute: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
     """Waiting out a loader's lock happens in warehouse.reading; past its timeout, WarehouseBusyError."""
     with reading(Path(path)) as connection:
         return compute(connection)
@@ -124,19 +124,19 @@ def _with_connection(path: str, compute: Callable[[duckdb.DuckDBPyConnection], T
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def _effective_kpis(path: str, stamp_key: Stamp, kpis: tuple[Kpi, ...]) -> tuple[Kpi, ...]:
-    return tuple(_with_connection(path, lambda connection: ownership.effective(connection, list(kpis))))
+    return tuple(with_connection(path, lambda connection: ownership.effective(connection, list(kpis))))
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def _ownership_history(path: str, stamp_key: Stamp) -> pd.DataFrame:
-    return _with_connection(path, ownership.history)
+    return with_connection(path, ownership.history)
 
 
 # stamp_key is unused in the bodies on purpose: it is part of the cache key (so no leading underscore,
 # which would make st.cache_data leave it out of the key).
 @st.cache_data(show_spinner=False, max_entries=64)
 def _context(path: str, stamp_key: Stamp) -> Context:
-    return _with_connection(
+    return with_connection(
         path, lambda connection: Context(kpi_api.default_period(connection), kpi_api.distinct_values(connection))
     )
 
@@ -148,16 +148,19 @@ def _context(path: str, stamp_key: Stamp) -> Context:
 def _overview(
     path: str, stamp_key: Stamp, kpis: tuple[Kpi, ...], period: Period, filters: Filters, settings: Settings
 ) -> list[KpiReport]:
-    return _with_connection(
+    reports = with_connection(
         path, lambda connection: kpi_api.overview(connection, list(kpis), period, filters, settings)
     )
+    # The raw distributions behind a median served the statistics, now computed; left in, every
+    # rerun would unpickle them from the cache (1.1 MB at 1M orders).
+    return [kpi_api.without_samples(report) for report in reports]
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
 def _kpi_frame(
     path: str, stamp_key: Stamp, kpi: Kpi, period: Period, filters: Filters, grain: Grain, breakdown: Breakdown
 ) -> pd.DataFrame:
-    return _with_connection(
+    return with_connection(
         path,
         lambda connection: kpi_api.run_kpi_query(
             connection, kpi.id, period, filters, grain=grain, breakdown=breakdown, settings=kpi.parameters
@@ -187,12 +190,12 @@ def quarantine_rows(path: Path) -> pd.DataFrame:
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def _freshness(path: str, stamp_key: Stamp) -> pd.DataFrame:
-    return _with_connection(path, kpi_api.freshness)
+    return with_connection(path, kpi_api.freshness)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def _ingest_log(path: str, stamp_key: Stamp, limit: int) -> pd.DataFrame:
-    return _with_connection(path, lambda connection: connection.execute(
+    return with_connection(path, lambda connection: connection.execute(
         """select loaded_at, source_file, export_format, table_name, rows_read, rows_inserted, rows_updated,
                   rows_quarantined, dialect
            from ingest_log order by loaded_at desc, rowid desc limit $limit""", {"limit": limit}).df())
@@ -200,6 +203,6 @@ def _ingest_log(path: str, stamp_key: Stamp, limit: int) -> pd.DataFrame:
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def _quarantine(path: str, stamp_key: Stamp) -> pd.DataFrame:
-    return _with_connection(path, lambda connection: connection.execute(
+    return with_connection(path, lambda connection: connection.execute(
         """select loaded_at, source_file, table_name, source_row, column_name, value, reason
            from quarantine order by loaded_at desc, source_file, source_row, column_name""").df())

@@ -7,11 +7,9 @@ Which drill-downs a page shows depends on its KPI (DRILLDOWNS). The numbers come
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import altair as alt
-import duckdb
 import pandas as pd
 import streamlit as st
 
@@ -20,12 +18,10 @@ from cxkpi import stats
 from cxkpi.kpis import Filters
 from cxkpi.periods import Period, trailing_months
 from cxkpi.registry import Kpi
-from cxkpi.warehouse import reading
 from ui import data, sidebar
 from ui import formatting as fmt
 from ui.kpi_details import OUTSIDE_RECOVERY_SHARE
 
-T = TypeVar("T")
 UP, DOWN, NEUTRAL = "#0072B2", "#D55E00", "#6b7280"  # Okabe-Ito blue / vermillion, as ui.charts
 DIMENSION_LABELS = {"region": "Region", "segment": "Segment", "channel": "Channel"}
 ALL_SLICES = "All"
@@ -33,38 +29,33 @@ ALL_SLICES = "All"
 
 # --- cached data -----------------------------------------------------------------------------
 
-def _compute(path: str, compute: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
-    with reading(Path(path)) as connection:
-        return compute(connection)
-
-
 # stamp_key is part of the cache key on purpose (a load by another process changes it): see ui.data.
 @st.cache_data(show_spinner=False, max_entries=128)
 def _slice_impact(path: str, stamp_key: data.Stamp, metric: str, dimension: str, period: Period,
                   filters: Filters) -> pd.DataFrame:
-    return _compute(path, lambda c: api.slice_impact(c, metric, dimension, period, filters))  # type: ignore[arg-type]
+    return data.with_connection(path, lambda c: api.slice_impact(c, metric, dimension, period, filters))  # type: ignore[arg-type]
 
 
 @st.cache_data(show_spinner=False, max_entries=128)
 def _comments(path: str, stamp_key: data.Stamp, period: Period, filters: Filters, dimension: str, value: str,
               search: str) -> pd.DataFrame:
-    return _compute(path, lambda c: api.detractor_comments(c, period, filters, dimension, value, search))
+    return data.with_connection(path, lambda c: api.detractor_comments(c, period, filters, dimension, value, search))
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def _response_grid(path: str, stamp_key: data.Stamp, period: Period, filters: Filters) -> pd.DataFrame:
-    return _compute(path, lambda c: api.response_by_channel_and_category(c, period, filters))
+    return data.with_connection(path, lambda c: api.response_by_channel_and_category(c, period, filters))
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def _backlog(path: str, stamp_key: data.Stamp, period: Period, filters: Filters) -> pd.DataFrame:
-    return _compute(path, lambda c: api.open_backlog(c, period, filters))
+    return data.with_connection(path, lambda c: api.open_backlog(c, period, filters))
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def _survival(path: str, stamp_key: data.Stamp, period: Period, filters: Filters,
               group_by: str) -> api.ResolutionSurvival:
-    return _compute(path, lambda c: api.resolution_survival(c, period, filters, group_by))  # type: ignore[arg-type]
+    return data.with_connection(path, lambda c: api.resolution_survival(c, period, filters, group_by))  # type: ignore[arg-type]
 
 
 def _key(page: sidebar.PageContext) -> tuple[str, data.Stamp]:

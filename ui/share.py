@@ -7,6 +7,7 @@ opening one is switching to its page with its query string, read exactly like a 
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 import zlib
@@ -80,6 +81,7 @@ SAFE_CSV_CSS = """
 """
 
 
+@functools.cache
 def page_paths() -> dict[str, str]:
     """URL path -> page file: '' is the overview, 'NPS' is pages/1_NPS.py."""
     paths = {"": OVERVIEW_FILE}
