@@ -29,10 +29,6 @@ def _run(connection: duckdb.DuckDBPyConnection, name: str, parameters: dict[str,
     return connection.execute(query_text(f"drilldown_{name}"), parameters).df()
 
 
-def _filter_parameters(filters: Filters) -> dict[str, list[str]]:
-    return {"regions": list(filters.region), "segments": list(filters.segment), "channels": list(filters.channel)}
-
-
 def _period_parameters(period: Period) -> dict[str, Any]:
     return {"period_start": period.start, "period_end": period.end}
 
@@ -52,7 +48,7 @@ def slice_impact(
         raise ValueError(f"slices are one of {', '.join(DIMENSIONS)}, not {dimension!r}")
     return _run(
         connection, "slice_impact",
-        {**_period_parameters(period), **_filter_parameters(filters), "breakdown": dimension, "metric": metric},
+        {**_period_parameters(period), **filters.parameters(), "breakdown": dimension, "metric": metric},
     )
 
 
@@ -71,7 +67,7 @@ def detractor_comments(
     return _run(
         connection, "detractor_comments",
         {
-            **_period_parameters(period), **_filter_parameters(filters),
+            **_period_parameters(period), **filters.parameters(),
             "slice_dimension": slice_dimension, "slice_value": slice_value,
             "search": search or "", "max_rows": int(max_rows),
         },
@@ -83,20 +79,20 @@ def response_by_channel_and_category(
 ) -> pd.DataFrame:
     """Median first-response hours per channel × category, with '(all)' margins."""
     return _run(
-        connection, "response_by_channel_category", {**_period_parameters(period), **_filter_parameters(filters)}
+        connection, "response_by_channel_category", {**_period_parameters(period), **filters.parameters()}
     )
 
 
 def open_backlog(connection: duckdb.DuckDBPyConnection, period: Period, filters: Filters = NO_FILTERS) -> pd.DataFrame:
     """Open complaints at the period's end, one row per age bucket (all five, in order)."""
-    return _run(connection, "open_backlog", {"period_end": period.end, **_filter_parameters(filters)})
+    return _run(connection, "open_backlog", {"period_end": period.end, **filters.parameters()})
 
 
 def resolution_times(
     connection: duckdb.DuckDBPyConnection, period: Period, filters: Filters = NO_FILTERS
 ) -> pd.DataFrame:
     """One row per complaint created in the period: complaint_id, channel, category, resolved, hours."""
-    return _run(connection, "resolution_times", {**_period_parameters(period), **_filter_parameters(filters)})
+    return _run(connection, "resolution_times", {**_period_parameters(period), **filters.parameters()})
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from functools import cached_property
 from pathlib import Path
 
 import duckdb
@@ -44,7 +45,7 @@ from cxkpi.export_formats import (
     load_formats,
     recognise,
 )
-from cxkpi.schema import TIME_ORDER_RULES, Column, Table
+from cxkpi.schema import SQL_TYPES, TIME_ORDER_RULES, Column, Table
 from cxkpi.warehouse import writing
 
 ROWS_NAMED_IN_SUMMARY = 10
@@ -128,7 +129,7 @@ class ColumnPlan:
     loose_amount: bool = False  # currency signs or spaces around the number
     date_sample: list[str] = field(default_factory=list)  # the sample's values, to order date layouts
 
-    @property
+    @cached_property  # the probe tries 42 layouts on the sample; read once per timestamp expression
     def date_formats(self) -> list[str]:
         assert self.date_order in ("day-first", "month-first")
         return date_formats(self.date_order, self.date_sample)
@@ -169,7 +170,6 @@ def csv_files(paths: Iterable[Path]) -> list[Path]:
 
 def ingest_paths(
     db_path: Path, paths: Iterable[Path], *, mapping: Path | None = None, archive: Path | None = None,
-    keep_archive: bool = True,
 ) -> tuple[list[IngestResult], list[IngestError]]:
     """Load every CSV file under paths; refusals are collected, not raised, so one bad file stops nothing."""
     results: list[IngestResult] = []
@@ -181,7 +181,7 @@ def ingest_paths(
     archive_dir = archive or archive_store.default_archive_dir(db_path)
     for path in csv_files(paths):
         try:
-            results.append(ingest_one(db_path, path, formats, archive_dir if keep_archive else None))
+            results.append(ingest_one(db_path, path, formats, archive_dir))
         except IngestError as refusal:
             refusals.append(refusal)
     return results, refusals
@@ -706,7 +706,7 @@ def _typed_expression(prepared: Prepared, plan: ColumnPlan, params: dict[str, ob
     if column.name == prepared.table.key and prepared.recognised.format.key_from_row:
         return _raw_expression(prepared, plan)
     if plan.position is None and not (column.name == "status" and prepared.recognised.cancelled_positions):
-        return f"null::{'varchar' if column.kind == 'text' else _sql_type(column)}"
+        return f"null::{SQL_TYPES[column.kind]}"
     value = _numeric_cell(prepared, plan.position) if column.kind != "text" else _cell(prepared, plan.position)
     if column.kind == "timestamp":
         spec = prepared.recognised.format.columns.get(column.name)
@@ -736,10 +736,6 @@ def _typed_expression(prepared: Prepared, plan: ColumnPlan, params: dict[str, ob
     if column.name == "status":
         return _status_expression(prepared, value, params)
     return value
-
-
-def _sql_type(column: Column) -> str:
-    return {"timestamp": "timestamp", "amount": "decimal(18, 2)", "score": "tinyint"}.get(column.kind, "varchar")
 
 
 def _timestamp_expression(value: str, plan: ColumnPlan) -> str:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 import re
+import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -50,6 +51,10 @@ class Filters:
 
     def as_dict(self) -> dict[str, tuple[str, ...]]:
         return {name: getattr(self, name) for name in FILTER_DIMENSIONS}
+
+    def parameters(self) -> dict[str, list[str]]:
+        """As the queries' bound parameters: $regions, $segments, $channels."""
+        return {"regions": list(self.region), "segments": list(self.segment), "channels": list(self.channel)}
 
 
 @dataclass(frozen=True)
@@ -111,9 +116,7 @@ def run_kpi_query(
         **dict(settings),
         "period_start": period.start,
         "period_end": period.end,
-        "regions": list(filters.region),
-        "segments": list(filters.segment),
-        "channels": list(filters.channel),
+        **filters.parameters(),
         "grain": grain,
         "breakdown": breakdown,
     }
@@ -137,9 +140,7 @@ def run_kpi_queries(
     text = query_text(kpi_id)
     parameters: dict[str, object] = {
         **dict(settings),
-        "regions": list(filters.region),
-        "segments": list(filters.segment),
-        "channels": list(filters.channel),
+        **filters.parameters(),
         "breakdown": "none",
     }
     parts = []
@@ -176,10 +177,16 @@ def measurement(frame: pd.DataFrame) -> Measurement:
     return Measurement(value=_plain(row["value"]), n=int(row["n"]), details=details, samples=samples)
 
 
+def sample_columns(frame: pd.DataFrame) -> list[str]:
+    """The list-valued columns of a KPI frame (e.g. response_hours_sample): the distribution behind a
+    median, for the statistics, never a number to show."""
+    return [name for name in frame.columns if name.endswith("_sample")]
+
+
 def without_samples(report: KpiReport) -> KpiReport:
     """The report without the raw distributions behind its medians (Measurement.samples and the
-    sparkline's *_sample columns): what a card shows once the statistics are computed."""
-    sparkline = report.sparkline.drop(columns=[name for name in report.sparkline if name.endswith("_sample")])
+    sparkline's sample columns): what a card shows once the statistics are computed."""
+    sparkline = report.sparkline.drop(columns=sample_columns(report.sparkline))
     return replace(
         report,
         current=replace(report.current, samples={}),
@@ -257,16 +264,23 @@ def overview(
     if workers <= 1 or len(kpis) <= 1:
         return [report(connection, kpi, period, filters, fresh, settings) for kpi in kpis]
 
-    def one(kpi: Kpi) -> KpiReport:
-        cursor = connection.cursor()
-        try:
-            warehouse.prepare(cursor)  # temporary macros belong to each connection
-            return report(cursor, kpi, period, filters, fresh, settings)
-        finally:
-            cursor.close()
+    # One cursor per worker thread, prepared once: creating the temporary macros costs ~6 ms a cursor.
+    local = threading.local()
+    cursors: list[duckdb.DuckDBPyConnection] = []
 
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        return list(pool.map(one, kpis))
+    def one(kpi: Kpi) -> KpiReport:
+        if not hasattr(local, "cursor"):
+            local.cursor = connection.cursor()
+            cursors.append(local.cursor)
+            warehouse.prepare(local.cursor)  # temporary macros belong to each connection
+        return report(local.cursor, kpi, period, filters, fresh, settings)
+
+    try:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            return list(pool.map(one, kpis))
+    finally:
+        for cursor in cursors:
+            cursor.close()
 
 
 def distinct_values(connection: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:

@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from cxkpi import assessment
-from cxkpi.kpis import KpiReport, status_of
+from cxkpi.kpis import KpiReport, sample_columns, status_of
 from cxkpi.registry import Kpi
 from cxkpi.stats import Interval
 from ui import exports
@@ -92,7 +92,7 @@ def trend(frame: pd.DataFrame, kpi: Kpi, grain: str) -> None:
     """The series with each bucket's 95 % interval (shaded), its control limits (dotted), the EWMA for
     NPS and medians (dashed) and the target; points that signal are orange and named below."""
     chart_frame = assessment.control_chart(kpi, frame)
-    chart_frame = chart_frame.drop(columns=[c for c in chart_frame if c.endswith("_sample")])
+    chart_frame = chart_frame.drop(columns=sample_columns(chart_frame))
     frame = _labelled(chart_frame, kpi, grain)
     if frame.empty:
         st.info("No data for this period and these filters.", icon=":material/info:")
