@@ -105,3 +105,12 @@ def fresh_page(browser: Browser, **options: object) -> Iterator[Page]:
         yield context.new_page()
     finally:
         context.close()
+
+
+def expect_no_error(page: Page, forbidden_words: tuple[str, ...] = ()) -> None:
+    """No exception or error box on the page, and none of `forbidden_words` in its main area."""
+    expect(page.locator("[data-testid='stException']")).to_have_count(0)
+    expect(page.locator("[data-testid='stAlertContentError']")).to_have_count(0)
+    if forbidden_words:
+        text = page.locator("[data-testid='stMain']").inner_text()
+        assert not any(word in text for word in forbidden_words), text

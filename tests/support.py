@@ -6,13 +6,25 @@ import html
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+import duckdb
+import pytest
 
 from cxkpi.ingest import ingest_paths
+from cxkpi.registry import Kpi, Owner
+
+if TYPE_CHECKING:
+    from streamlit.testing.v1 import AppTest
 
 TESTS_DIR = Path(__file__).resolve().parent
 PROJECT_ROOT = TESTS_DIR.parent
 GOLDEN_DIR = TESTS_DIR / "golden"
+HOSTILE = TESTS_DIR / "hostile"
 SAMPLE_DIR = PROJECT_ROOT / "sample_data"
+ENTRY = PROJECT_ROOT / "dashboard.py"
+# Every table of a warehouse, the loaded data and the loader's own records.
+TABLES = ("customers", "orders", "survey_responses", "complaints", "ingest_log", "quarantine")
 
 
 def build_warehouse(db_path: Path, *sources: Path) -> Path:
@@ -21,6 +33,36 @@ def build_warehouse(db_path: Path, *sources: Path) -> Path:
     assert not refusals, [str(refusal) for refusal in refusals]
     assert results, f"no CSV files in {sources}"
     return db_path
+
+
+def rows(db: Path, sql: str) -> list[tuple]:
+    with duckdb.connect(str(db), read_only=True) as connection:
+        return connection.execute(sql).fetchall()
+
+
+def snapshot(db: Path) -> dict[str, list[tuple]]:
+    """Every table's full content, to prove that something changed nothing."""
+    return {table: rows(db, f"select * from {table} order by all") for table in TABLES}
+
+
+def kpi_with(direction: str, target: float, near: float = 0.0, statistic: str = "none") -> Kpi:
+    """A made-up KPI for rules that depend only on its direction, target, near margin and statistic."""
+    return Kpi(id="x", title="X", unit="", direction=direction, target=target, source="orders", description="",
+               owner=Owner("A", "B"), statistic=statistic, near=near)
+
+
+def app_test(monkeypatch: pytest.MonkeyPatch, db: Path, registry: Path | None = None,
+             timeout: float = 30) -> AppTest:
+    """The dashboard, not yet run, against `db` and `registry` (the shipped metrics.toml when None: a
+    CXKPI_REGISTRY set in the developer's shell is removed)."""
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("CXKPI_DB", str(db))
+    if registry is None:
+        monkeypatch.delenv("CXKPI_REGISTRY", raising=False)
+    else:
+        monkeypatch.setenv("CXKPI_REGISTRY", str(registry))
+    return AppTest.from_file(str(ENTRY), default_timeout=timeout)
 
 
 @dataclass(frozen=True)

@@ -9,21 +9,15 @@ import pytest
 
 from cxkpi import assessment, kpis
 from cxkpi.periods import Period
-from cxkpi.registry import Kpi, Owner, Settings, load_registry
-from cxkpi.warehouse import reading
+from cxkpi.registry import Settings, load_registry
+from tests.support import kpi_with
 
 Q2 = Period(date(2026, 4, 1), date(2026, 6, 30))
 
 
 @pytest.fixture(scope="module")
-def reports(golden_db):
-    with reading(golden_db) as connection:
-        return {report.kpi.id: report for report in kpis.overview(connection, load_registry(), Q2)}
-
-
-def kpi_with(direction, target, near, statistic="none"):
-    return Kpi(id="x", title="X", unit="", direction=direction, target=target, source="orders", description="",
-               owner=Owner("A", "B"), statistic=statistic, near=near)
+def reports(golden):
+    return {report.kpi.id: report for report in kpis.overview(golden, load_registry(), Q2)}
 
 
 def test_fewer_answers_than_the_minimum_make_a_number_too_uncertain_to_act_on(reports):
@@ -33,12 +27,11 @@ def test_fewer_answers_than_the_minimum_make_a_number_too_uncertain_to_act_on(re
     assert not found.actionable
 
 
-def test_an_interval_wider_than_15_points_is_too_uncertain_even_with_enough_answers(golden_db):
+def test_an_interval_wider_than_15_points_is_too_uncertain_even_with_enough_answers(golden):
     """With the minimum lowered to 1: NPS counts (D, Pa, P) = (2, 1, 3) adjust to (2.75, 2.5, 3.75),
     n' = 9, NPS' = 0.1111, Var' = 0.72222 − 0.01235 = 0.70988, SE' = 0.28085, so the margin is
     1.96 × 28.085 = ±55.0 points: far wider than ±15."""
-    with reading(golden_db) as connection:
-        [report] = kpis.overview(connection, [load_registry()[0]], Q2, settings=Settings(min_sample=1))
+    [report] = kpis.overview(golden, [load_registry()[0]], Q2, settings=Settings(min_sample=1))
     found = report.assessment
     assert found.interval.low == pytest.approx(11.11 - 55.05, abs=0.05)
     assert found.interval.high == pytest.approx(11.11 + 55.05, abs=0.05)
@@ -90,9 +83,8 @@ def test_a_year_earlier_keeps_the_dates_and_turns_29_february_into_the_28th():
     assert Period(date(2028, 2, 1), date(2028, 2, 29)).a_year_earlier() == Period(date(2027, 2, 1), date(2027, 2, 28))
 
 
-def test_the_overview_can_skip_the_statistics(golden_db):
-    with reading(golden_db) as connection:
-        plain = kpis.overview(connection, load_registry(), Q2, settings=None)
+def test_the_overview_can_skip_the_statistics(golden):
+    plain = kpis.overview(golden, load_registry(), Q2, settings=None)
     assert {report.assessment for report in plain} == {None}
 
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
-from cxkpi.registry import Kpi, load_registry
-from tests.browser_support import fresh_page, launched_chromium, running_app
+from cxkpi.registry import Kpi
+from tests.browser_support import expect_no_error, running_app
 from tests.support import GOLDEN_DIR, build_warehouse
 
 # URL path of each KPI page: Streamlit derives it from the file name in pages/ (number prefix dropped).
@@ -32,28 +32,6 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     workdir = tmp_path_factory.mktemp("browser")
     with running_app(build_warehouse(workdir / "golden.duckdb", GOLDEN_DIR), workdir) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with launched_chromium() as chromium:
-        yield chromium
-
-
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    with fresh_page(browser) as opened:
-        yield opened
-
-
-@pytest.fixture(scope="module")
-def registry() -> dict[str, Kpi]:
-    return {kpi.id: kpi for kpi in load_registry()}
-
-
-def expect_no_error(page: Page) -> None:
-    expect(page.locator("[data-testid='stException']")).to_have_count(0)
-    expect(page.locator("[data-testid='stAlertContentError']")).to_have_count(0)
 
 
 def test_overview_shows_four_cards_with_owners_and_values(

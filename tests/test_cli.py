@@ -6,8 +6,6 @@ import re
 import subprocess
 import sys
 
-import pytest
-
 from cxkpi.cli import build_parser
 from tests.support import GOLDEN_DIR, PROJECT_ROOT, TESTS_DIR
 
@@ -26,11 +24,6 @@ def kpis_json(db, *args):
     result = cxkpi("kpis", "--db", db, "--json", *args)
     assert result.returncode == 0, result.stderr
     return {row["id"]: row for row in json.loads(result.stdout)["kpis"]}
-
-
-@pytest.fixture(scope="module")
-def db(golden_db):
-    return golden_db
 
 
 def test_ingest_prints_table_and_counts_per_file(tmp_path):
@@ -53,9 +46,9 @@ def test_ingest_if_empty_loads_only_into_an_empty_warehouse(tmp_path):
     assert (second.returncode, "already holds data; nothing loaded" in second.stdout) == (0, True)
 
 
-def test_kpis_json_gives_value_n_owner_target_status_and_previous_value(db):
+def test_kpis_json_gives_value_n_owner_target_status_and_previous_value(golden_db):
     """Golden values for Q2 2026, worked out in tests/test_kpis.py."""
-    rows = kpis_json(db, "--start", "2026-04-01", "--end", "2026-06-30")
+    rows = kpis_json(golden_db, "--start", "2026-04-01", "--end", "2026-06-30")
     nps = rows["nps"]
     assert (round(nps["value"], 2), nps["n"], nps["previous_value"]) == (16.67, 6, 100.0)
     assert (nps["owner"], nps["target"], nps["direction"], nps["status"]) == ("Amara Okafor", 35.0, "higher", "missed")
@@ -66,43 +59,43 @@ def test_kpis_json_gives_value_n_owner_target_status_and_previous_value(db):
     assert (rows["repeat_purchase_rate"]["value"], rows["brand_trust"]["n"]) == (50.0, 6)
 
 
-def test_kpis_default_to_the_last_full_quarter_of_data(db):
+def test_kpis_default_to_the_last_full_quarter_of_data(golden_db):
     """The golden data runs to 2026-08-01, so the last full quarter is Q2 2026."""
-    result = cxkpi("kpis", "--db", db, "--json")
+    result = cxkpi("kpis", "--db", golden_db, "--json")
     assert json.loads(result.stdout)["period"] == {"start": "2026-04-01", "end": "2026-06-30"}
 
 
-def test_kpis_filters_repeat_and_combine(db):
-    rows = kpis_json(db, "--start", "2026-04-01", "--end", "2026-06-30", "--filter", "region=EMEA")
+def test_kpis_filters_repeat_and_combine(golden_db):
+    rows = kpis_json(golden_db, "--start", "2026-04-01", "--end", "2026-06-30", "--filter", "region=EMEA")
     assert (round(rows["nps"]["value"], 2), rows["nps"]["n"]) == (33.33, 3)
-    both = kpis_json(db, "--start", "2026-04-01", "--end", "2026-06-30",
+    both = kpis_json(golden_db, "--start", "2026-04-01", "--end", "2026-06-30",
                      "--filter", "region=EMEA", "--filter", "region=APAC")
     assert both["nps"]["n"] == 4  # R1, R2, R5 (EMEA) and R4 (APAC)
 
 
-def test_kpis_with_no_data_in_the_period_report_null_not_zero(db):
-    rows = kpis_json(db, "--start", "2030-01-01", "--end", "2030-03-31")
+def test_kpis_with_no_data_in_the_period_report_null_not_zero(golden_db):
+    rows = kpis_json(golden_db, "--start", "2030-01-01", "--end", "2030-03-31")
     assert {row["value"] for row in rows.values()} == {None}
     assert {row["status"] for row in rows.values()} == {"no data"}
 
 
-def test_kpis_refuse_a_registry_where_a_kpi_has_no_owner(db, tmp_path):
+def test_kpis_refuse_a_registry_where_a_kpi_has_no_owner(golden_db, tmp_path):
     broken = (PROJECT_ROOT / "metrics.toml").read_text().replace(
         'owner = { name = "Lukas Brenner", role = "VP Customer Service" }', "")
     (tmp_path / "metrics.toml").write_text(broken)
-    result = cxkpi("kpis", "--db", db, "--registry", tmp_path / "metrics.toml")
+    result = cxkpi("kpis", "--db", golden_db, "--registry", tmp_path / "metrics.toml")
     assert result.returncode == 2
     assert "KPI 'complaint_response_hours' has no owner" in result.stderr
 
 
-def test_a_malformed_filter_says_how_to_write_it(db):
-    result = cxkpi("kpis", "--db", db, "--filter", "country=FR")
+def test_a_malformed_filter_says_how_to_write_it(golden_db):
+    result = cxkpi("kpis", "--db", golden_db, "--filter", "country=FR")
     assert result.returncode == 2
     assert "use NAME=VALUE with NAME one of region, segment, channel" in result.stderr
 
 
-def test_the_database_can_come_from_the_environment(db):
-    result = cxkpi("kpis", "--start", "2026-04-01", "--end", "2026-06-30", env_db=db)
+def test_the_database_can_come_from_the_environment(golden_db):
+    result = cxkpi("kpis", "--start", "2026-04-01", "--end", "2026-06-30", env_db=golden_db)
     assert result.returncode == 0, result.stderr
     assert re.search(r"Net Promoter Score\s+16\.7 points\s+n=6", result.stdout)
 

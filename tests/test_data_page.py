@@ -6,13 +6,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from cxkpi.health import stale_sources
 from cxkpi.ingest import ingest_paths
-from tests.support import GOLDEN_DIR, PROJECT_ROOT, TESTS_DIR, build_warehouse
-
-TIMEOUT = 30
+from tests.support import GOLDEN_DIR, TESTS_DIR, app_test, build_warehouse
 
 
 @pytest.fixture
@@ -20,9 +17,7 @@ def data_page(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     db = build_warehouse(tmp_path / "w.duckdb", GOLDEN_DIR)
     _, refusals = ingest_paths(db, [TESTS_DIR / "exports" / "qualtrics_responses_export.csv"])
     assert not refusals
-    monkeypatch.setenv("CXKPI_DB", str(db))
-    monkeypatch.delenv("CXKPI_REGISTRY", raising=False)
-    at = AppTest.from_file(str(PROJECT_ROOT / "dashboard.py"), default_timeout=TIMEOUT).run()
+    at = app_test(monkeypatch, db).run()
     return at.switch_page("pages/11_Data.py")
 
 
@@ -66,9 +61,7 @@ def test_the_overview_warns_when_a_source_is_stale(tmp_path: Path, monkeypatch: 
     later.write_text("order_id,customer_id,ordered_at,amount,channel,status\nO99,C1,2026-10-15,10.00,web,completed\n",
                      encoding="utf-8")
     ingest_paths(db, [later])
-    monkeypatch.setenv("CXKPI_DB", str(db))
-    monkeypatch.delenv("CXKPI_REGISTRY", raising=False)
-    at = AppTest.from_file(str(PROJECT_ROOT / "dashboard.py"), default_timeout=TIMEOUT).run()
+    at = app_test(monkeypatch, db).run()
     warnings = [warning.value for warning in at.warning]
     assert any(text.startswith("Complaints data ends on 2026-07-01, 105 days before orders") for text in warnings), (
         warnings)
@@ -76,18 +69,14 @@ def test_the_overview_warns_when_a_source_is_stale(tmp_path: Path, monkeypatch: 
 
 
 def test_the_golden_overview_has_no_stale_warning(golden_db: Path, monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setenv("CXKPI_DB", str(golden_db))
-    monkeypatch.delenv("CXKPI_REGISTRY", raising=False)
-    at = AppTest.from_file(str(PROJECT_ROOT / "dashboard.py"), default_timeout=TIMEOUT).run()
+    at = app_test(monkeypatch, golden_db).run()
     assert not [w.value for w in at.warning if "data ends on" in w.value]
 
 
 def test_on_an_empty_warehouse_the_data_page_offers_the_upload_instead_of_stopping(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):
-    monkeypatch.setenv("CXKPI_DB", str(tmp_path / "empty.duckdb"))
-    monkeypatch.delenv("CXKPI_REGISTRY", raising=False)
-    at = AppTest.from_file(str(PROJECT_ROOT / "dashboard.py"), default_timeout=TIMEOUT).run()
+    at = app_test(monkeypatch, tmp_path / "empty.duckdb").run()
     assert "Upload your exports on the **Data** page" in at.info[0].value  # the overview points there
     at.switch_page("pages/11_Data.py").run()
     assert not at.exception

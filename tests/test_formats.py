@@ -13,26 +13,16 @@ from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from cxkpi import archive as archive_store
 from cxkpi.ingest import ingest_paths
-from tests.support import TESTS_DIR
+from tests.support import HOSTILE, TABLES, TESTS_DIR, rows, snapshot
 
-HOSTILE = TESTS_DIR / "hostile"
 EXPORTS = TESTS_DIR / "exports"
 REALDATA = TESTS_DIR / "realdata"
 # perso.csv's first 30 answers, read day first by hand: 08/11/2021 17:05:47 to 08/11/2021 21:12:49.
 MIN_PERSO, MAX_PERSO = datetime(2021, 11, 8, 17, 5, 47), datetime(2021, 11, 8, 21, 12, 49)
-TABLES = ("customers", "orders", "survey_responses", "complaints", "ingest_log", "quarantine")
-
-
-def rows(db: Path, sql: str) -> list[tuple]:
-    with duckdb.connect(str(db), read_only=True) as connection:
-        return connection.execute(sql).fetchall()
-
-
 def load_one(tmp_path: Path, path: Path, mapping: Path | None = None):
     """(result, db) for a file that must load; fails with the refusal otherwise."""
     db = tmp_path / "w.duckdb"
@@ -286,7 +276,7 @@ def test_overlapping_exports_upsert_by_key_and_the_newer_export_wins(tmp_path):
 def test_the_same_file_twice_changes_nothing_and_says_so(tmp_path):
     db = tmp_path / "w.duckdb"
     ingest_paths(db, [HOSTILE / "orders_2026_jan_mar.csv"])
-    before = {table: rows(db, f"select * from {table} order by all") for table in TABLES}
+    before = snapshot(db)
     copy = tmp_path / "renamed_copy.csv"
     copy.write_bytes((HOSTILE / "orders_2026_jan_mar.csv").read_bytes())
     [result], refusals = ingest_paths(db, [copy])
@@ -295,7 +285,7 @@ def test_the_same_file_twice_changes_nothing_and_says_so(tmp_path):
         "renamed_copy.csv: already loaded (the same bytes were loaded as orders_2026_jan_mar.csv into orders on "
     )
     assert result.summary().endswith("); nothing changed")
-    assert {table: rows(db, f"select * from {table} order by all") for table in TABLES} == before
+    assert snapshot(db) == before
 
 
 # -------------------------------------------------------------------------------- vendor exports

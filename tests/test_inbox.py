@@ -17,15 +17,7 @@ from cxkpi import archive
 from cxkpi.inbox import accept_upload, process_inbox, rebuild, refused_files, safe_name, waiting_files
 from cxkpi.ingest import ingest_paths
 from cxkpi.sample_data import generate
-from tests.support import GOLDEN_DIR, PROJECT_ROOT, TESTS_DIR
-
-HOSTILE = TESTS_DIR / "hostile"
-TABLES = ("customers", "orders", "survey_responses", "complaints", "ingest_log", "quarantine")
-
-
-def snapshot(db: Path) -> dict[str, list]:
-    with duckdb.connect(str(db), read_only=True) as connection:
-        return {table: connection.execute(f"select * from {table} order by all").fetchall() for table in TABLES}
+from tests.support import GOLDEN_DIR, HOSTILE, PROJECT_ROOT, snapshot
 
 
 def drop(inbox: Path, *sources: Path, age_seconds: float = 60) -> None:

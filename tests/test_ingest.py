@@ -4,12 +4,11 @@ import json
 import shutil
 from datetime import datetime
 
-import duckdb
 import pytest
 
 from cxkpi.ingest import IngestError, ingest_file, ingest_paths
 from cxkpi.warehouse import writing
-from tests.support import GOLDEN_DIR, TESTS_DIR
+from tests.support import GOLDEN_DIR, TESTS_DIR, rows, snapshot
 
 FILES = TESTS_DIR / "ingest_files"
 
@@ -17,17 +16,6 @@ FILES = TESTS_DIR / "ingest_files"
 @pytest.fixture
 def db_path(tmp_path):
     return tmp_path / "warehouse.duckdb"
-
-
-def rows(db_path, sql):
-    with duckdb.connect(str(db_path), read_only=True) as connection:
-        return connection.execute(sql).fetchall()
-
-
-def snapshot(db_path):
-    """Every table's full content, to prove a refused file changed nothing."""
-    tables = ["customers", "orders", "survey_responses", "complaints", "ingest_log", "quarantine"]
-    return {table: sorted(map(str, rows(db_path, f"select * from {table}"))) for table in tables}
 
 
 def load(db_path, *names):

@@ -11,17 +11,10 @@ import pytest
 from cxkpi import kpis
 from cxkpi.kpis import Filters
 from cxkpi.periods import Period
-from cxkpi.registry import Kpi, Owner
-from cxkpi.warehouse import reading
+from tests.support import kpi_with
 
 Q2 = Period(date(2026, 4, 1), date(2026, 6, 30))
 PREVIOUS = Period(date(2025, 12, 31), date(2026, 3, 31))  # 91 days, like Q2
-
-
-@pytest.fixture(scope="module")
-def connection(golden_db):
-    with reading(golden_db) as open_connection:
-        yield open_connection
 
 
 def measure(connection, kpi_id, period=Q2, **filters):
@@ -30,114 +23,114 @@ def measure(connection, kpi_id, period=Q2, **filters):
 
 # --- NPS -------------------------------------------------------------------------------------
 
-def test_nps_counts_9_and_10_as_promoters_and_0_to_6_as_detractors(connection):
+def test_nps_counts_9_and_10_as_promoters_and_0_to_6_as_detractors(golden):
     """In Q2: R1=10 (P), R2=9 (P), R3=8 (passive), R4=6 (D), R5=0 (D), R8=10 (P).
     R7 has no recommend score; R6 is on 2026-07-01, after the period.
     NPS = 100 * (3 - 2) / 6 = 16.67."""
-    result = measure(connection, "nps")
+    result = measure(golden, "nps")
     assert result.n == 6
     assert result.value == pytest.approx(100 / 6)
     assert (result.details["promoters"], result.details["passives"], result.details["detractors"]) == (3, 1, 2)
 
 
-def test_nps_counts_a_response_at_23h30_on_the_last_day(connection):
+def test_nps_counts_a_response_at_23h30_on_the_last_day(golden):
     """R5 (score 0) was given at 23:30 on 2026-06-30; a one-day period holding only it is -100."""
-    result = measure(connection, "nps", Period(date(2026, 6, 30), date(2026, 6, 30)))
+    result = measure(golden, "nps", Period(date(2026, 6, 30), date(2026, 6, 30)))
     assert (result.value, result.n) == (-100.0, 1)
 
 
-def test_nps_region_filter_goes_through_the_customer_and_drops_unknown_customers(connection):
+def test_nps_region_filter_goes_through_the_customer_and_drops_unknown_customers(golden):
     """EMEA customers are C1 and C2: R1=10, R2=9, R5=0. R8 belongs to unknown customer C99.
     NPS = 100 * (2 - 1) / 3 = 33.33."""
-    result = measure(connection, "nps", region=["EMEA"])
+    result = measure(golden, "nps", region=["EMEA"])
     assert result.n == 3
     assert result.value == pytest.approx(100 / 3)
 
 
-def test_nps_channel_filter_uses_the_responses_own_channel(connection):
+def test_nps_channel_filter_uses_the_responses_own_channel(golden):
     """Web responses in Q2: R1=10, R3=8, R5=0, R8=10 -> 100 * (2 - 1) / 4 = 25."""
-    result = measure(connection, "nps", channel=["web"])
+    result = measure(golden, "nps", channel=["web"])
     assert (result.value, result.n) == (25.0, 4)
 
 
-def test_nps_is_100_when_everyone_is_a_promoter(connection):
+def test_nps_is_100_when_everyone_is_a_promoter(golden):
     """Enterprise customers (C2, C5) answered once in Q2: R2=9. (R6 by C5 is after the period.)"""
-    result = measure(connection, "nps", segment=["Enterprise"])
+    result = measure(golden, "nps", segment=["Enterprise"])
     assert (result.value, result.n) == (100.0, 1)
 
 
-def test_nps_has_no_value_for_an_empty_period(connection):
-    result = measure(connection, "nps", Period(date(2030, 1, 1), date(2030, 3, 31)))
+def test_nps_has_no_value_for_an_empty_period(golden):
+    result = measure(golden, "nps", Period(date(2030, 1, 1), date(2030, 3, 31)))
     assert (result.value, result.n) == (None, 0)
 
 
 # --- Complaint response time -----------------------------------------------------------------
 
-def test_complaint_response_hours_is_the_median_of_answered_complaints(connection):
+def test_complaint_response_hours_is_the_median_of_answered_complaints(golden):
     """Created in Q2 and answered: K1 2 h, K2 4 h, K3 10 h, K4 24 h. n = 4 (even), so the median is
     the mean of the middle two: (4 + 10) / 2 = 7 h. K5 is unanswered; K6 is created 2026-07-01;
     K7 was created 2026-03-31, before the period, though answered inside it."""
-    result = measure(connection, "complaint_response_hours")
+    result = measure(golden, "complaint_response_hours")
     assert (result.value, result.n) == (7.0, 4)
 
 
-def test_complaint_response_reports_p90_and_complaints_still_awaiting_a_reply(connection):
+def test_complaint_response_reports_p90_and_complaints_still_awaiting_a_reply(golden):
     """p90 by linear interpolation over 2, 4, 10, 24: rank 0.9 * (4 - 1) = 2.7, so
     10 + 0.7 * (24 - 10) = 19.8 h. K5 (created 2026-06-20) has no reply yet: 1 awaiting."""
-    details = measure(connection, "complaint_response_hours").details
+    details = measure(golden, "complaint_response_hours").details
     assert details["p90_hours"] == pytest.approx(19.8)
     assert details["awaiting_response"] == 1
 
 
-def test_complaint_never_answered_gives_no_value_but_counts_as_awaiting(connection):
+def test_complaint_never_answered_gives_no_value_but_counts_as_awaiting(golden):
     """On 2026-06-20 the only complaint is K5, never answered: no median (not 0), 1 awaiting."""
-    result = measure(connection, "complaint_response_hours", Period(date(2026, 6, 20), date(2026, 6, 20)))
+    result = measure(golden, "complaint_response_hours", Period(date(2026, 6, 20), date(2026, 6, 20)))
     assert (result.value, result.n) == (None, 0)
     assert result.details["awaiting_response"] == 1
 
 
-def test_complaint_response_channel_filter_uses_the_complaints_own_channel(connection):
+def test_complaint_response_channel_filter_uses_the_complaints_own_channel(golden):
     """Web complaints created in Q2 and answered: K2 4 h, K3 10 h -> median 7 h.
     Phone: K1 answered in 2 h; K5 still awaiting."""
-    assert measure(connection, "complaint_response_hours", channel=["web"]).value == 7.0
-    phone = measure(connection, "complaint_response_hours", channel=["phone"])
+    assert measure(golden, "complaint_response_hours", channel=["web"]).value == 7.0
+    phone = measure(golden, "complaint_response_hours", channel=["phone"])
     assert (phone.value, phone.n, phone.details["awaiting_response"]) == (2.0, 1, 1)
 
 
 # --- Repeat-purchase rate --------------------------------------------------------------------
 
-def test_repeat_purchase_rate_counts_a_first_order_before_the_period(connection):
+def test_repeat_purchase_rate_counts_a_first_order_before_the_period(golden):
     """Buyers in Q2 (non-cancelled): C1 (O2; first order O1 in January -> repeat),
     C2 (O3 and O4 -> repeat), C3 (O5 only; O6 is cancelled), C4 (O7; O8 is after the period).
     100 * 2 / 4 = 50%."""
-    result = measure(connection, "repeat_purchase_rate")
+    result = measure(golden, "repeat_purchase_rate")
     assert (result.value, result.n) == (50.0, 4)
     assert result.details["repeat_customers"] == 2
 
 
-def test_repeat_purchase_rate_ignores_cancelled_orders_everywhere(connection):
+def test_repeat_purchase_rate_ignores_cancelled_orders_everywhere(golden):
     """North America: C3 has O5 and the cancelled O6 -> not a repeat buyer; C5's only order in
     or before Q2 is the cancelled O10, so C5 is not a buyer at all. 0 / 1."""
-    result = measure(connection, "repeat_purchase_rate", region=["North America"])
+    result = measure(golden, "repeat_purchase_rate", region=["North America"])
     assert (result.value, result.n) == (0.0, 1)
 
 
-def test_repeat_purchase_rate_counts_an_order_at_23h_on_the_end_date(connection):
+def test_repeat_purchase_rate_counts_an_order_at_23h_on_the_end_date(golden):
     """Enterprise: C2's O4 is at 23:00 on 2026-06-30, its second order -> 1 / 1 = 100%."""
-    result = measure(connection, "repeat_purchase_rate", segment=["Enterprise"])
+    result = measure(golden, "repeat_purchase_rate", segment=["Enterprise"])
     assert (result.value, result.n) == (100.0, 1)
 
 
-def test_repeat_purchase_rate_channel_filter_counts_only_that_channels_orders(connection):
+def test_repeat_purchase_rate_channel_filter_counts_only_that_channels_orders(golden):
     """Web orders: C1 has O1 (Jan) and O2 (May) -> repeat; C3 has O5 (O6 cancelled) -> not. 50%."""
-    result = measure(connection, "repeat_purchase_rate", channel=["web"])
+    result = measure(golden, "repeat_purchase_rate", channel=["web"])
     assert (result.value, result.n) == (50.0, 2)
 
 
-def test_repeat_purchase_rate_monthly_buckets_each_end_at_their_month_end(connection):
+def test_repeat_purchase_rate_monthly_buckets_each_end_at_their_month_end(golden):
     """April: C2 (O3) and C3 (O5), each with 1 order by 30 April -> 0%.
     May: C1 (O1, O2 -> 2) and C4 (O7 -> 1) -> 50%. June: C2 (O3, O4) -> 100%."""
-    frame = kpis.run_kpi_query(connection, "repeat_purchase_rate", Q2, grain="month")
+    frame = kpis.run_kpi_query(golden, "repeat_purchase_rate", Q2, grain="month")
     assert [str(day) for day in frame["bucket_start"].dt.date] == ["2026-04-01", "2026-05-01", "2026-06-01"]
     assert list(frame["value"]) == [0.0, 50.0, 100.0]
     assert list(frame["n"]) == [2, 2, 1]
@@ -145,26 +138,26 @@ def test_repeat_purchase_rate_monthly_buckets_each_end_at_their_month_end(connec
 
 # --- Brand trust -----------------------------------------------------------------------------
 
-def test_brand_trust_is_the_share_scoring_4_or_5(connection):
+def test_brand_trust_is_the_share_scoring_4_or_5(golden):
     """Trust scores in Q2: R1=5, R2=4, R3=3, R4=2, R7=5, R8=4 (R5 left it empty).
     4 of 6 score 4-5 -> 66.67%."""
-    result = measure(connection, "brand_trust")
+    result = measure(golden, "brand_trust")
     assert result.n == 6
     assert result.value == pytest.approx(400 / 6)
 
 
-def test_brand_trust_breakdown_by_region(connection):
+def test_brand_trust_breakdown_by_region(golden):
     """APAC: R4=2 -> 0%. EMEA: R1=5, R2=4 -> 100%. North America: R3=3, R7=5 -> 50%.
     R8's customer is unknown -> slice '(unknown)': 4 -> 100%."""
-    frame = kpis.run_kpi_query(connection, "brand_trust", Q2, breakdown="region")
+    frame = kpis.run_kpi_query(golden, "brand_trust", Q2, breakdown="region")
     by_slice = {row.slice: (row.value, row.n) for row in frame.itertuples()}
     assert by_slice == {"APAC": (0.0, 1), "EMEA": (100.0, 2), "North America": (50.0, 2), "(unknown)": (100.0, 1)}
 
 
-def test_brand_trust_weekly_buckets_start_on_monday_clipped_to_the_period(connection):
+def test_brand_trust_weekly_buckets_start_on_monday_clipped_to_the_period(golden):
     """R1 (Sun 5 Apr) and R2 (Mon 6 Apr): 2026-04-01 is a Wednesday, so R1's week bucket is
     clipped to start on 2026-04-01; R2 starts the week of 2026-04-06."""
-    frame = kpis.run_kpi_query(connection, "brand_trust", Period(date(2026, 4, 1), date(2026, 4, 12)), grain="week")
+    frame = kpis.run_kpi_query(golden, "brand_trust", Period(date(2026, 4, 1), date(2026, 4, 12)), grain="week")
     assert [(str(row.bucket_start.date()), row.value, row.n) for row in frame.itertuples()] == [
         ("2026-04-01", 100.0, 1),
         ("2026-04-06", 100.0, 1),
@@ -178,11 +171,6 @@ def test_previous_period_has_equal_length_and_ends_the_day_before():
     assert PREVIOUS.days == Q2.days == 91
 
 
-def kpi_with(direction: str, target: float) -> Kpi:
-    return Kpi(id="x", title="X", unit="", direction=direction, target=target, source="orders",
-               description="", owner=Owner("A", "B"))
-
-
 def test_status_respects_direction():
     lower_is_better = kpi_with("lower", 8)  # like response hours
     assert kpis.status_of(lower_is_better, 7.0) == "met"
@@ -194,12 +182,12 @@ def test_status_respects_direction():
     assert kpis.status_of(higher_is_better, None) == "no data"
 
 
-def test_overview_compares_with_the_previous_period(connection):
+def test_overview_compares_with_the_previous_period(golden):
     """Previous period 2025-12-31..2026-03-31: R0 (9, trust 4) -> NPS 100, trust 100%;
     K7 answered in 3 h; C1's O1 is its only order by 31 March -> repeat 0%."""
     from cxkpi.registry import load_registry
 
-    reports = {report.kpi.id: report for report in kpis.overview(connection, load_registry(), Q2)}
+    reports = {report.kpi.id: report for report in kpis.overview(golden, load_registry(), Q2)}
     first_four = ("nps", "complaint_response_hours", "repeat_purchase_rate", "brand_trust")  # more: test_more_kpis
     assert {kpi_id: reports[kpi_id].previous.value for kpi_id in first_four} == {
         "nps": 100.0, "complaint_response_hours": 3.0, "repeat_purchase_rate": 0.0, "brand_trust": 100.0,

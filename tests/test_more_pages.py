@@ -14,12 +14,10 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from cxkpi.registry import Kpi, load_registry
-from tests.support import PROJECT_ROOT, headline
+from cxkpi.registry import Kpi
+from tests.support import app_test, headline
 from ui import kpi_details
 
-ENTRY = PROJECT_ROOT / "dashboard.py"
-TIMEOUT = 30
 MORE_KPI_PAGES = {
     "csat": "pages/5_CSAT.py",
     "complaint_rate": "pages/6_Complaint_rate.py",
@@ -56,15 +54,8 @@ PAGES = {
 
 
 @pytest.fixture
-def registry() -> dict[str, Kpi]:
-    return {kpi.id: kpi for kpi in load_registry()}
-
-
-@pytest.fixture
 def app(golden_db: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
-    monkeypatch.setenv("CXKPI_DB", str(golden_db))
-    monkeypatch.delenv("CXKPI_REGISTRY", raising=False)
-    return AppTest.from_file(str(ENTRY), default_timeout=TIMEOUT)
+    return app_test(monkeypatch, golden_db)
 
 
 def open_page(app: AppTest, kpi_id: str) -> AppTest:
@@ -101,14 +92,14 @@ def test_every_new_kpi_page_renders_its_number_definition_and_drilldowns(
     links = [link.proto.label for link in at.sidebar.get("page_link")]
     assert kpi.title in links
     for key in SECTIONS.get(kpi_id, []):
-        assert at.get_by_key(key) is not None
+        at.get_by_key(key)  # KeyError if missing
 
 
 @pytest.mark.parametrize("kpi_id", ["nps", "brand_trust", "complaint_response_hours"])
 def test_the_first_kpi_pages_have_their_drilldowns(app: AppTest, kpi_id: str) -> None:
     at = open_page(app, kpi_id)
     for key in SECTIONS[kpi_id]:
-        assert at.get_by_key(key) is not None
+        at.get_by_key(key)  # KeyError if missing
 
 
 def test_nps_slice_impact_and_searchable_detractor_comments(app: AppTest) -> None:

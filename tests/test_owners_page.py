@@ -5,17 +5,15 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.support import GOLDEN_DIR, PROJECT_ROOT, build_warehouse
+from tests.support import app_test, card_markdown
 
 OWNERS_PAGE = "pages/10_Owners.py"
 
 
 @pytest.fixture
-def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
+def app(golden_copy: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
     # A warehouse of its own: these tests write to it.
-    monkeypatch.setenv("CXKPI_DB", str(build_warehouse(tmp_path / "w.duckdb", GOLDEN_DIR)))
-    monkeypatch.delenv("CXKPI_REGISTRY", raising=False)
-    at = AppTest.from_file(str(PROJECT_ROOT / "dashboard.py"), default_timeout=30)
+    at = app_test(monkeypatch, golden_copy)
     at.run()
     at.switch_page(OWNERS_PAGE)
     return at.run()
@@ -63,6 +61,6 @@ def test_an_owner_name_typed_with_html_is_shown_as_text_on_the_card(app: AppTest
     """The card's Markdown allows HTML (its headline and sparkline), so what people type is escaped."""
     reassign_nps(app, '<img src=x onerror="alert(1)"> Lena', "VP <b>Insight</b>")
     app.switch_page("dashboard.py").run()
-    card = "\n".join(markdown.value for markdown in app.get_by_key("card-nps").markdown)
+    card = card_markdown(app.get_by_key("card-nps"))
     assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt; Lena, VP &lt;b&gt;Insight&lt;/b&gt;" in card
     assert "<img" not in card and "<b>" not in card

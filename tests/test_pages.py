@@ -17,11 +17,10 @@ from streamlit.testing.v1 import AppTest
 
 from cxkpi.ingest import ingest_paths
 from cxkpi.kpis import status_of
-from cxkpi.registry import DEFAULT_REGISTRY_PATH, Kpi, load_registry
-from tests.support import GOLDEN_DIR, PROJECT_ROOT, build_warehouse, card_markdown, card_titles, headline
+from cxkpi.registry import DEFAULT_REGISTRY_PATH, Kpi
+from tests.support import GOLDEN_DIR, PROJECT_ROOT, app_test, build_warehouse, card_markdown, card_titles, headline
 from ui.sidebar import OTHER_PAGES
 
-ENTRY = PROJECT_ROOT / "dashboard.py"
 KPI_PAGES = {
     "nps": "pages/1_NPS.py",
     "complaint_response_hours": "pages/2_Complaint_response.py",
@@ -36,20 +35,12 @@ GOLDEN = {
     "brand_trust": (66.7, "66.7%", "n = 6 responses", "previous 100.0%", "-33.3 pts"),
 }
 STATUS_WORDS = {"met": "On target", "missed": "Off target"}
-TIMEOUT = 30
 DASH = "\N{EN DASH}"  # between the two days of a period
 
 
 @pytest.fixture
-def registry() -> dict[str, Kpi]:
-    return {kpi.id: kpi for kpi in load_registry()}
-
-
-@pytest.fixture
 def app(golden_db: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
-    monkeypatch.setenv("CXKPI_DB", str(golden_db))
-    monkeypatch.delenv("CXKPI_REGISTRY", raising=False)
-    return AppTest.from_file(str(ENTRY), default_timeout=TIMEOUT)
+    return app_test(monkeypatch, golden_db)
 
 
 def card_text(at: AppTest, kpi_id: str) -> str:
@@ -99,9 +90,7 @@ def confident_app(golden_db: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Pa
     """The golden data with the minimum sample and interval-width rules switched off in [settings]."""
     text = DEFAULT_REGISTRY_PATH.read_text().replace("min_sample = 30", "min_sample = 1")
     (tmp_path / "metrics.toml").write_text(text.replace("max_half_width = 15", "max_half_width = 1000"))
-    monkeypatch.setenv("CXKPI_DB", str(golden_db))
-    monkeypatch.setenv("CXKPI_REGISTRY", str(tmp_path / "metrics.toml"))
-    return AppTest.from_file(str(ENTRY), default_timeout=TIMEOUT)
+    return app_test(monkeypatch, golden_db, registry=tmp_path / "metrics.toml")
 
 
 def test_too_uncertain_changes_are_shown_but_not_coloured(app: AppTest) -> None:
@@ -237,9 +226,8 @@ def test_new_data_shows_up_on_the_next_interaction(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Results are cached on the db file's mtime and size, so a load by another process is not hidden."""
-    db = build_warehouse(tmp_path / "growing.duckdb", GOLDEN_DIR)
-    monkeypatch.setenv("CXKPI_DB", str(db))
-    at = AppTest.from_file(str(ENTRY), default_timeout=TIMEOUT).run()
+    db = build_warehouse(tmp_path / "growing.duckdb", GOLDEN_DIR)  # its own: the test loads more into it
+    at = app_test(monkeypatch, db).run()
     assert "n = 6 responses" in card_text(at, "nps")
 
     extra = tmp_path / "survey_responses_more.csv"
@@ -256,8 +244,7 @@ def test_new_data_shows_up_on_the_next_interaction(
 
 
 def test_an_empty_warehouse_shows_how_to_load_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("CXKPI_DB", str(tmp_path / "empty.duckdb"))
-    at = AppTest.from_file(str(ENTRY), default_timeout=TIMEOUT).run()
+    at = app_test(monkeypatch, tmp_path / "empty.duckdb").run()
     assert not at.exception
     assert "python -m cxkpi ingest sample_data" in at.info[0].value
     assert "make run" in at.info[0].value
@@ -278,9 +265,7 @@ def test_a_kpi_without_an_owner_stops_the_app_naming_the_kpi(
     registry_file = tmp_path / "metrics.toml"
     registry_file.write_text("[[kpi]]".join(blocks), encoding="utf-8")
 
-    monkeypatch.setenv("CXKPI_DB", str(golden_db))
-    monkeypatch.setenv("CXKPI_REGISTRY", str(registry_file))
-    at = AppTest.from_file(str(ENTRY), default_timeout=TIMEOUT).run()
+    at = app_test(monkeypatch, golden_db, registry=registry_file).run()
     assert not at.exception
     message = at.error[0].value
     assert "KPI 'brand_trust' has no owner" in message, message

@@ -13,8 +13,7 @@ import pandas as pd
 import pytest
 
 from cxkpi.sample_data import DEFAULT_END_DATE, DEFAULT_SEED, generate
-
-SAMPLE_DIR = Path(__file__).resolve().parent.parent / "sample_data"
+from tests.support import SAMPLE_DIR
 
 HEADERS = {
     "customers": "customer_id,created_at,region,segment",

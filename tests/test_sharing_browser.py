@@ -1,6 +1,6 @@
 """Sharing a view, in a real browser: links that reopen the same numbers, saved views, exports, presentation mode.
 
-One `streamlit run dashboard.py` for the module (helpers from tests/test_browser.py), driven by Debian's
+One `streamlit run dashboard.py` for the module (helpers from tests/browser_support.py), driven by Debian's
 Chromium. The warehouse is the golden data (default period Q2 2026: NPS +16.7 on n = 6; region EMEA:
 +33.3 on n = 3) plus one hostile record from 2024, far outside the default period and its comparisons:
 a customer whose region is `=1+2` and segment `@SUM(A1)`, answering on channel `-web`, so a CSV export
@@ -21,11 +21,10 @@ from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from pypdf import PdfReader
 
-from cxkpi.registry import Kpi, load_registry
+from cxkpi.registry import Kpi
 from tests import browser_support
-from tests.browser_support import launched_chromium, running_app
+from tests.browser_support import expect_no_error, fresh_page, running_app
 from tests.support import GOLDEN_DIR, build_warehouse
-from tests.test_browser import expect_no_error
 
 HOSTILE_CUSTOMERS = "customer_id,created_at,region,segment\nC900,2024-01-01,=1+2,@SUM(A1)\n"
 HOSTILE_RESPONSES = (
@@ -34,6 +33,8 @@ HOSTILE_RESPONSES = (
 )
 DEFAULT_DATES = {"from": ["2026-04-01"], "to": ["2026-06-30"]}
 LAST_YEAR = "compared with Q2 2025 (1 Apr 2025 – 30 Jun 2025)"
+# Every profile in this module may download and use the clipboard.
+PROFILE = {"accept_downloads": True, "permissions": ["clipboard-read", "clipboard-write"]}
 
 
 @pytest.fixture(scope="module")
@@ -48,31 +49,16 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield url
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with launched_chromium() as chromium:
-        yield chromium
-
-
 def new_context(browser: Browser) -> BrowserContext:
     """A fresh browser profile that may download and use the clipboard."""
-    return browser_support.new_context(
-        browser, accept_downloads=True, permissions=["clipboard-read", "clipboard-write"]
-    )
+    return browser_support.new_context(browser, **PROFILE)
 
 
 @pytest.fixture
 def page(browser: Browser) -> Iterator[Page]:
-    context = new_context(browser)
-    try:
-        yield context.new_page()
-    finally:
-        context.close()
-
-
-@pytest.fixture(scope="module")
-def registry() -> dict[str, Kpi]:
-    return {kpi.id: kpi for kpi in load_registry()}
+    """Overrides conftest's page: this one may download and use the clipboard."""
+    with fresh_page(browser, **PROFILE) as opened:
+        yield opened
 
 
 def main(page: Page) -> Locator:

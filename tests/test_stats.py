@@ -53,9 +53,9 @@ def test_wilson_interval_for_132_of_240():
 
 
 def test_wilson_interval_stays_inside_0_and_100_when_every_answer_agrees():
-    interval = stats.wilson_interval(10, 10)
     """10/10: centre = (1 + 0.19208) / 1.38415 = 0.86124, margin = 1.959964 · √0.0096040 / 1.38415
     = 0.13877 -> [72.25 %, 100 %]."""
+    interval = stats.wilson_interval(10, 10)
     assert interval.high == pytest.approx(100.0)
     assert interval.low == pytest.approx(72.25, abs=0.01)
 

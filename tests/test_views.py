@@ -13,9 +13,8 @@ from cxkpi.warehouse import reading
 QUERY = "from=2026-04-01&to=2026-06-30&compare=previous&grain=month&by=region&region=EMEA"
 
 
-def test_a_saved_view_is_listed_with_its_page_and_link(golden_db: Path, tmp_path: Path) -> None:
-    db = tmp_path / "views.duckdb"
-    db.write_bytes(golden_db.read_bytes())
+def test_a_saved_view_is_listed_with_its_page_and_link(golden_copy: Path) -> None:
+    db = golden_copy
     assert views.list_views(db) == []  # a warehouse from before saved views: none, no error
 
     view, created = views.save_view(db, "  Board review Q2 -   EMEA ", "NPS", QUERY)
