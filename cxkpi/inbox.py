@@ -17,6 +17,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
+import duckdb
+
 from cxkpi import archive
 from cxkpi.export_formats import MappingError, load_formats
 from cxkpi.ingest import FILE_SUFFIXES, IngestError, IngestResult, ingest_one
@@ -176,6 +178,22 @@ def rebuild(db_path: Path, archive_dir: Path | None = None, mapping: Path | None
     # first, so closing this connection afterwards writes nothing; readers that still have the old
     # file open finish on it, and every connection opened after the rename sees the new one.
     with writing(db_path) as connection:
+        _carry_over_app_tables(connection, building)
         connection.execute("checkpoint")
         os.replace(building, db_path)
     return outcomes
+
+
+def _carry_over_app_tables(connection: duckdb.DuckDBPyConnection, building: Path) -> None:
+    """Saved views and owner/target changes are not in the archive (people made them in the app):
+    copy them from the warehouse into the rebuilt file. Saved views get fresh ids from its sequence."""
+    connection.execute("attach $path as rebuilt", {"path": str(building)})
+    try:
+        connection.execute(
+            "insert into rebuilt.saved_views (name, page, query, created_at, updated_at) "
+            "select name, page, query, created_at, updated_at from saved_views order by id"
+        )
+        connection.execute("insert into rebuilt.kpi_overrides select * from kpi_overrides")
+        connection.execute("insert into rebuilt.kpi_changes select * from kpi_changes")
+    finally:
+        connection.execute("detach rebuilt")

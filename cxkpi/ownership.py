@@ -17,17 +17,7 @@ import duckdb
 import pandas as pd
 
 from cxkpi.registry import Kpi, Owner
-from cxkpi.warehouse import writing
-
-TABLES = [
-    """create table if not exists kpi_overrides (
-        kpi_id varchar primary key, owner_name varchar, owner_role varchar, target double
-    )""",
-    """create table if not exists kpi_changes (
-        changed_at timestamp, changed_by varchar, kpi_id varchar, field varchar,
-        old_value varchar, new_value varchar
-    )""",
-]
+from cxkpi.warehouse import has_tables, writing
 
 
 class OwnershipError(ValueError):
@@ -37,7 +27,7 @@ class OwnershipError(ValueError):
 
 def effective(connection: duckdb.DuckDBPyConnection, kpis: list[Kpi]) -> list[Kpi]:
     """The registry with the app's changes applied."""
-    if not _has_tables(connection):
+    if not has_tables(connection, "kpi_overrides", "kpi_changes"):
         return kpis
     overrides = {
         kpi_id: (name, role, target)
@@ -54,7 +44,7 @@ def effective(connection: duckdb.DuckDBPyConnection, kpis: list[Kpi]) -> list[Kp
 
 def history(connection: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Every change, newest first."""
-    if not _has_tables(connection):
+    if not has_tables(connection, "kpi_overrides", "kpi_changes"):
         return pd.DataFrame(columns=["changed_at", "changed_by", "kpi_id", "field", "old_value", "new_value"])
     return connection.execute("select * from kpi_changes order by changed_at desc, kpi_id, field").df()
 
@@ -86,8 +76,6 @@ def change(
         return []
     moment = (now or datetime.now()).replace(microsecond=0)
     with writing(db_path) as connection:
-        for statement in TABLES:
-            connection.execute(statement)
         connection.begin()
         connection.execute(
             "insert or replace into kpi_overrides values ($kpi_id, $name, $role, $target)",
@@ -104,10 +92,3 @@ def change(
 
 def _owner_text(owner: Owner) -> str:
     return f"{owner.name}, {owner.role}"
-
-
-def _has_tables(connection: duckdb.DuckDBPyConnection) -> bool:
-    found = connection.execute(
-        "select count(*) from duckdb_tables() where table_name in ('kpi_overrides', 'kpi_changes')"
-    ).fetchone()[0]
-    return found == len(TABLES)

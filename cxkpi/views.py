@@ -15,22 +15,9 @@ from pathlib import Path
 
 import duckdb
 
-from cxkpi.warehouse import reading, writing
+from cxkpi.warehouse import has_tables, reading, writing
 
 MAX_NAME = 80
-CREATE_STATEMENTS = (
-    "create sequence if not exists saved_views_id_seq",
-    """create table if not exists saved_views (
-        id bigint primary key default nextval('saved_views_id_seq'),
-        name varchar not null,
-        page varchar not null,
-        query varchar not null,
-        created_at timestamp not null,
-        updated_at timestamp not null
-    )""",
-)
-
-
 class ViewError(ValueError):
     """A name that cannot be used (empty, too long, taken) or a view that no longer exists."""
 
@@ -53,7 +40,7 @@ class SavedView:
 def list_views(db_path: Path) -> list[SavedView]:
     """Every saved view, by name (case-insensitive). A warehouse from before saved views has none."""
     with reading(db_path) as connection:
-        if not _table_exists(connection):
+        if not has_tables(connection, "saved_views"):
             return []
         rows = connection.execute(
             "select id, name, page, query, created_at, updated_at from saved_views order by lower(name), id"
@@ -66,7 +53,6 @@ def save_view(db_path: Path, name: str, page: str, query: str) -> tuple[SavedVie
     name = clean_name(name)
     now = _now()
     with writing(db_path) as connection:
-        _create(connection)
         existing = _find_by_name(connection, name)
         if existing is not None:
             connection.execute(
@@ -88,7 +74,6 @@ def save_view(db_path: Path, name: str, page: str, query: str) -> tuple[SavedVie
 def rename_view(db_path: Path, view_id: int, new_name: str) -> SavedView:
     new_name = clean_name(new_name)
     with writing(db_path) as connection:
-        _create(connection)
         _get(connection, view_id)  # raises if it was deleted meanwhile
         other = _find_by_name(connection, new_name)
         if other is not None and other != view_id:
@@ -102,7 +87,6 @@ def rename_view(db_path: Path, view_id: int, new_name: str) -> SavedView:
 
 def delete_view(db_path: Path, view_id: int) -> None:
     with writing(db_path) as connection:
-        _create(connection)
         deleted = connection.execute("delete from saved_views where id = $id returning id", {"id": view_id}).fetchall()
     if not deleted:
         raise ViewError("That view no longer exists (someone may have deleted it).")
@@ -115,16 +99,6 @@ def clean_name(name: str) -> str:
     if len(name) > MAX_NAME:
         raise ViewError(f"Keep the name to {MAX_NAME} characters (this one has {len(name)}).")
     return name
-
-
-def _create(connection: duckdb.DuckDBPyConnection) -> None:
-    for statement in CREATE_STATEMENTS:
-        connection.execute(statement)
-
-
-def _table_exists(connection: duckdb.DuckDBPyConnection) -> bool:
-    row = connection.execute("select count(*) from duckdb_tables() where table_name = 'saved_views'").fetchone()
-    return bool(row and row[0])
 
 
 def _find_by_name(connection: duckdb.DuckDBPyConnection, name: str) -> int | None:

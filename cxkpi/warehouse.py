@@ -42,6 +42,28 @@ BOOKKEEPING_STATEMENTS = [
         reason varchar
     )""",
 ]
+# What people change in the app, rather than what the loader reads from exports: saved views
+# (cxkpi.views) and owner/target changes with their audit trail (cxkpi.ownership). Created with the
+# rest of the schema; `rebuild` carries them over into the rebuilt warehouse.
+APP_TABLES = ("saved_views", "kpi_overrides", "kpi_changes")
+APP_STATEMENTS = [
+    "create sequence if not exists saved_views_id_seq",
+    """create table if not exists saved_views (
+        id bigint primary key default nextval('saved_views_id_seq'),
+        name varchar not null,
+        page varchar not null,
+        query varchar not null,
+        created_at timestamp not null,
+        updated_at timestamp not null
+    )""",
+    """create table if not exists kpi_overrides (
+        kpi_id varchar primary key, owner_name varchar, owner_role varchar, target double
+    )""",
+    """create table if not exists kpi_changes (
+        changed_at timestamp, changed_by varchar, kpi_id varchar, field varchar,
+        old_value varchar, new_value varchar
+    )""",
+]
 
 
 def resolve_db_path(explicit: str | os.PathLike[str] | None = None) -> Path:
@@ -130,7 +152,7 @@ def prepare(connection: duckdb.DuckDBPyConnection) -> None:
 
 
 def _create_schema(connection: duckdb.DuckDBPyConnection) -> None:
-    for statement in create_table_statements() + BOOKKEEPING_STATEMENTS:
+    for statement in create_table_statements() + BOOKKEEPING_STATEMENTS + APP_STATEMENTS:
         connection.execute(statement)
 
 
@@ -166,6 +188,15 @@ def reading(db_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
             yield connection
         finally:
             connection.close()
+
+
+def has_tables(connection: duckdb.DuckDBPyConnection, *names: str) -> bool:
+    """For reading a warehouse made before these tables existed (a read connection creates nothing)."""
+    found = connection.execute(
+        "select count(distinct table_name) from duckdb_tables() where table_name in (select unnest($names))",
+        {"names": list(names)},
+    ).fetchone()[0]
+    return found == len(set(names))
 
 
 def is_empty(db_path: Path) -> bool:
