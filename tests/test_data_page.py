@@ -35,6 +35,8 @@ def test_the_data_page_shows_the_ingest_log_quarantine_and_each_tables_freshness
     quarantine = at.get_by_key("data-quarantine").dataframe[0].value
     assert quarantine[["source_file", "source_row", "column_name", "value", "reason"]].values.tolist() == [
         ["qualtrics_responses_export.csv", 6, "recommend_score", "11", "not a whole number from 0 to 10"]]
+    download = at.get_by_key("quarantine_download")  # KeyError if missing; its file is made on a click
+    assert download.proto.label == "Download quarantined rows (CSV)"
     tables = at.get_by_key("data-freshness").dataframe[0].value.set_index("Table")
     assert tables.loc["Survey responses", "Rows"] == 11  # 9 golden + 2 from Qualtrics
     assert tables.loc["Orders", "Health"] == "ok"

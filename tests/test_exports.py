@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import altair as alt
@@ -19,6 +19,7 @@ from cxkpi.periods import Period
 from cxkpi.registry import load_registry
 from cxkpi.warehouse import reading
 from ui import exports
+from ui.state import LastYearComparison
 
 
 def test_csv_cells_that_a_spreadsheet_would_run_get_a_leading_quote() -> None:
@@ -62,6 +63,15 @@ def test_the_overview_pdf_is_one_landscape_page_naming_filters_period_freshness_
     for kpi in load_registry():
         assert kpi.owner.name in text
     assert "http://dash.example/?region=EMEA" in text
+
+
+def test_a_slide_compared_with_last_year_says_last_year_as_the_card_does(golden_db: Path) -> None:
+    """Q2 2026 against Q2 2025, which holds no golden data: 'no data last year', not 'previous period'."""
+    period = LastYearComparison(date(2026, 4, 1), date(2026, 6, 30))
+    with reading(golden_db) as connection:
+        reports = kpi_api.overview(connection, load_registry(), period)
+    page = exports.overview_page(reports, period, Filters().describe(), "http://dash.example/", "KPIs")
+    assert page.cards[0].sample == "n = 6 responses · no data last year"
 
 
 def test_the_overview_png_is_a_landscape_slide(golden_db: Path) -> None:

@@ -202,6 +202,14 @@ def test_every_kpi_page_renders_its_title_numbers_and_definition(
     assert "Formula:" in at.expander[0].code[0].value
 
 
+def test_the_response_time_breakdown_shows_numbers_not_the_distribution_behind_the_median(app: AppTest) -> None:
+    at = app.run()
+    at.switch_page(KPI_PAGES["complaint_response_hours"]).run()
+    table = at.get_by_key("breakdown-complaint_response_hours").dataframe[0].value
+    assert "p90_hours" in table.columns and "awaiting_response" in table.columns
+    assert not [name for name in table.columns if name.endswith("_sample")]
+
+
 def test_nps_breakdown_and_trend_follow_their_controls(app: AppTest, registry: dict[str, Kpi]) -> None:
     at = app.run()
     at.switch_page(KPI_PAGES["nps"]).run()

@@ -69,7 +69,7 @@ def kpi_card(report: KpiReport, details_page: str | None = None) -> None:
     kpi = report.kpi
     with st.container(border=True, key=f"card-{kpi.id}", height="stretch", gap="small"):
         color, icon, label = _badge(report)
-        lines = [*_statistics(report), _sample_line(report)]
+        lines = [*_statistics(report), fmt.sample_line(report)]
         detail_line = DETAIL_LINES.get(kpi.id)
         if detail_line and report.current.details:
             lines.append(detail_line(report.current.details))
@@ -128,7 +128,7 @@ def _statistics(report: KpiReport) -> list[str]:
         lines.append(f":gray[:material/help: Too uncertain to act on: {found.uncertain_because}.]")
     if found.interval:
         lines.append(f"95% interval {fmt.interval(kpi, found.interval)}")
-    if _compares_with_last_year(report):
+    if fmt.compares_with_last_year(report):
         # "Compare with last year" chosen: the previous period is last year; one line says it.
         lines.append(f"vs same period last year: {fmt.change_test(kpi, found.vs_previous)}")
     else:
@@ -139,10 +139,6 @@ def _statistics(report: KpiReport) -> list[str]:
         lines.append(f"Missed target {months} month{'s' if months != 1 else ''} in a row"
                      + (" (all 12 shown)" if months >= 12 else ""))
     return lines
-
-
-def _compares_with_last_year(report: KpiReport) -> bool:
-    return report.period.previous() == report.period.a_year_earlier()
 
 
 def headline_html(report: KpiReport) -> str:
@@ -168,15 +164,3 @@ def headline_html(report: KpiReport) -> str:
         f'<div class="cx-headline">{value} <span class="cx-change cx-{tone}">{arrow} {change}</span> '
         f'<span class="cx-reading">{word}</span></div>'
     )
-
-
-def _sample_line(report: KpiReport) -> str:
-    previous = report.previous.value
-    if report.current.value is None:
-        compared = "no data in this period"
-    elif previous is None:
-        compared = "no data last year" if _compares_with_last_year(report) else "no data in the previous period"
-    else:
-        label = "last year" if _compares_with_last_year(report) else "previous"
-        compared = f"{label} {fmt.value(report.kpi, previous)}"
-    return f"{fmt.count(report.kpi, report.current.n)} · {compared}"

@@ -13,6 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from cxkpi import health
+from cxkpi import report as page_report
 from cxkpi.archive import default_archive_dir
 from cxkpi.export_formats import MappingError
 from cxkpi.inbox import Outcome, accept_upload, default_inbox, load_files, process_inbox, refused_files, waiting_files
@@ -142,8 +143,10 @@ def _quarantine(db_path) -> None:
         return
     st.caption("Rows that could not be trusted, with the file, the row number as a spreadsheet shows it, the "
                "column and the reason. Fix them in the export and load it again.")
+    # The values are raw text from uploaded files: the formula-safe CSV, made only on a click.
     st.download_button(
-        "Download quarantined rows (CSV)", rows.to_csv(index=False).encode("utf-8"), file_name="quarantine.csv",
-        mime="text/csv", icon=":material/download:", key="quarantine_download",
+        "Download quarantined rows (CSV)", lambda: page_report.safe_csv(rows).encode("utf-8"),
+        file_name="quarantine.csv", mime="text/csv", icon=":material/download:", key="quarantine_download",
+        on_click="ignore",
     )
     st.container(key="data-quarantine").dataframe(rows.head(1000), hide_index=True, width="stretch")

@@ -92,10 +92,6 @@ def _card(report: KpiReport) -> page_report.Card:
     else:
         word = {None: "no change", True: "better", False: "worse"}[report.change_is_improvement]
         change = f"{fmt.change(kpi, report.change)} ({word})"
-    previous = report.previous.value
-    compared = "no data in this period" if report.current.value is None else (
-        "no data in the previous period" if previous is None else f"previous {fmt.value(kpi, previous)}"
-    )
     return page_report.Card(
         title=kpi.title,
         value=fmt.value(kpi, report.current.value),
@@ -104,7 +100,7 @@ def _card(report: KpiReport) -> page_report.Card:
         target=fmt.target(kpi),
         change=change,
         change_is_improvement=report.change_is_improvement,
-        sample=f"{fmt.count(kpi, report.current.n)} · {compared}",
+        sample=fmt.sample_line(report),
         owner=f"{kpi.owner.name}, {kpi.owner.role}",
         freshness=fmt.freshness(report.data_through, report.last_loaded_at),
         sparkline=_monthly(report.sparkline, report.period.end),

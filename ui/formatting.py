@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from cxkpi.kpis import KpiReport
 from cxkpi.periods import Period, quarter_of
 from cxkpi.registry import Kpi
 from cxkpi.stats import ChangeTest, Interval
@@ -122,3 +123,21 @@ def change_test(kpi: Kpi, test: ChangeTest | None) -> str:
 
 def p_value(p: float) -> str:
     return "p < 0.001" if p < 0.001 else f"p = {p:.3f}" if p < 0.01 else f"p = {p:.2f}"
+
+
+def compares_with_last_year(report: KpiReport) -> bool:
+    """'Compare with last year' chosen: the previous period is last year's."""
+    return report.period.previous() == report.period.a_year_earlier()
+
+
+def sample_line(report: KpiReport) -> str:
+    """'n = 887 responses · previous +31.8 pts' (or 'last year ...'), as the card and the slide say it."""
+    previous = report.previous.value
+    if report.current.value is None:
+        compared = "no data in this period"
+    elif previous is None:
+        compared = "no data last year" if compares_with_last_year(report) else "no data in the previous period"
+    else:
+        label = "last year" if compares_with_last_year(report) else "previous"
+        compared = f"{label} {value(report.kpi, previous)}"
+    return f"{count(report.kpi, report.current.n)} · {compared}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from cxkpi.kpis import STANDARD_COLUMNS, status_of
+from cxkpi.kpis import STANDARD_COLUMNS, sample_columns, status_of
 from cxkpi.registry import Kpi
 from ui import cards, charts, data, drilldowns, exports, sidebar
 from ui import formatting as fmt
@@ -65,7 +65,7 @@ def render(kpi_id: str, page_title: str) -> None:
 def _breakdown_table(frame: pd.DataFrame, kpi: Kpi, dimension: str) -> None:
     if frame.empty:
         return
-    extras = [name for name in frame.columns if name not in STANDARD_COLUMNS]
+    extras = [name for name in frame.columns if name not in STANDARD_COLUMNS and name not in sample_columns(frame)]
     frame = frame.sort_values("value", ascending=kpi.direction != "higher", na_position="last")  # as the bars
     table = frame[["slice", "value", "n", *extras]].rename(columns={"slice": dimension.title()})
     # A slice can have rows but no value (e.g. complaints all still unanswered): that is "No data", not a miss.
