@@ -116,8 +116,7 @@ def _nps_counts(measurement: Measurement) -> tuple[int, int, int]:
 
 
 def _successes(measurement: Measurement) -> int:
-    # value = 100 × successes / n for every share KPI, so the count is recovered exactly.
-    return round(measurement.value * measurement.n / 100)
+    return stats.successes(measurement.value, measurement.n)
 
 
 EWMA_WEIGHT = 0.3  # λ: NIST's usual range is 0.2-0.3
@@ -134,14 +133,14 @@ def control_chart(kpi: Kpi, trend: pd.DataFrame) -> pd.DataFrame:
     """
     frame = trend.dropna(subset=["value"]).reset_index(drop=True).copy()
     frame["interval_low"], frame["interval_high"] = zip(
-        *[_bounds(interval(kpi, _row_measurement(kpi, row))) for row in frame.to_dict("records")], strict=True
+        *[_bounds(interval(kpi, _row_measurement(row))) for row in frame.to_dict("records")], strict=True
     ) if not frame.empty else ([], [])
     frame["centre"] = frame["limit_low"] = frame["limit_high"] = frame["ewma"] = float("nan")
     frame["signal"] = False
     if len(frame) < 2 or kpi.statistic == "none":
         return frame
     if kpi.statistic == "proportion":
-        successes = [round(value * n / 100) for value, n in zip(frame["value"], frame["n"], strict=True)]
+        successes = [stats.successes(value, n) for value, n in zip(frame["value"], frame["n"], strict=True)]
         centre, limits = stats.p_chart_limits(successes, [int(n) for n in frame["n"]])
         frame["centre"] = centre
         frame["limit_low"] = [limit.low for limit in limits]
@@ -165,9 +164,7 @@ def _bounds(found: stats.Interval | None) -> tuple[float, float]:
     return (found.low, found.high) if found else (float("nan"), float("nan"))
 
 
-def _row_measurement(kpi: Kpi, row: dict) -> Measurement:
-    from cxkpi.kpis import STANDARD_COLUMNS, Measurement
+def _row_measurement(row: dict) -> Measurement:
+    from cxkpi.kpis import measurement_of_row  # cxkpi.kpis imports this module
 
-    extra = {name: value for name, value in row.items() if name not in STANDARD_COLUMNS}
-    samples = {SAMPLE_COLUMN["median"]: list(extra.pop(SAMPLE_COLUMN["median"]))} if kpi.statistic == "median" else {}
-    return Measurement(value=float(row["value"]), n=int(row["n"]), details=extra, samples=samples)
+    return measurement_of_row(row)

@@ -170,7 +170,11 @@ def measurement(frame: pd.DataFrame) -> Measurement:
     """The one row of a KPI query run with grain 'period' and no breakdown."""
     if frame.empty:
         return Measurement(value=None, n=0)
-    row = frame.iloc[0].to_dict()
+    return measurement_of_row(frame.iloc[0].to_dict())
+
+
+def measurement_of_row(row: dict[str, Any]) -> Measurement:
+    """One row of a KPI query (a period, a bucket or a slice) as a Measurement."""
     extra = {name: value for name, value in row.items() if name not in STANDARD_COLUMNS}
     samples = {name: list(value) for name, value in extra.items() if _is_list(value)}
     details = {name: _plain(value) for name, value in extra.items() if name not in samples}

@@ -36,6 +36,11 @@ class ChangeTest:
         return self.p_value < alpha
 
 
+def successes(share_percent: float, n: int) -> int:
+    """The count behind a share: every share KPI's value is 100 × successes / n, so it is exact."""
+    return round(share_percent * n / 100)
+
+
 def normal_cdf(x: float) -> float:
     return 0.5 * (1 + math.erf(x / math.sqrt(2)))
 

@@ -386,7 +386,7 @@ def _significance(details: dict[str, Any]) -> str:
     if fast is None or late is None:
         return "needs complainants in both groups"
     test = stats.two_proportion_test(
-        (round(fast * fast_n / 100), fast_n), (round(late * late_n / 100), late_n)
+        (stats.successes(fast, fast_n), fast_n), (stats.successes(late, late_n), late_n)
     )
     if test.is_significant():
         return f"a real difference (two-proportion test, p = {test.p_value:.3f})"
