@@ -111,8 +111,9 @@ def resolution_survival(
     """Time to resolution with still-open complaints as censored: the Kaplan-Meier curve and median,
     overall and per category (or channel), beside the naive median of closed complaints only."""
     times = resolution_times(connection, period, filters)
-    overall = survival.summarize(times["hours"].tolist(), times["resolved"].tolist())
-    curve = survival.kaplan_meier(times["hours"].tolist(), times["resolved"].tolist())
+    hours, resolved = times["hours"].tolist(), times["resolved"].tolist()
+    curve = survival.kaplan_meier(hours, resolved)
+    overall = survival.summarize(hours, resolved, curve)
     rows = []
     for group, part in times.groupby(group_by, sort=True):
         summary = survival.summarize(part["hours"].tolist(), part["resolved"].tolist())

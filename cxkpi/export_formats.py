@@ -56,6 +56,16 @@ class ExportFormat:
     cancelled_if_present: tuple[str, ...] = ()
     source: str = "built-in"
 
+    @property
+    def required_columns(self) -> list[str]:
+        """The table's required columns, but the key when the key is made from the row."""
+        return required_columns(self.table, self.key_from_row)
+
+
+def required_columns(table: Table, key_from_row: bool) -> list[str]:
+    return [column.name for column in table.columns
+            if column.required and not (key_from_row and column.name == table.key)]
+
 
 @dataclass(frozen=True)
 class Recognised:
@@ -128,11 +138,7 @@ def _parse_format(path: Path, index: int, entry: dict[str, Any], source: str) ->
             raise MappingError(f"{where}: {canonical} is not a column of {table.name} ({names})")
         columns[canonical] = _column_spec(where, canonical, spec)
     key_from_row = bool(entry.get("key_from_row", False))
-    required = [
-        column.name for column in table.columns
-        if column.required and not (key_from_row and column.name == table.key)
-    ]
-    missing = [name for name in required if name not in columns]
+    missing = [name for name in required_columns(table, key_from_row) if name not in columns]
     if missing:
         raise MappingError(f"{where}: must say which header holds {', '.join(missing)}")
     date_order = entry.get("date_order")
@@ -208,8 +214,7 @@ def _match(fmt: ExportFormat, header_rows: list[list[str]]) -> Recognised | None
             )
         if position is not None:
             positions[canonical] = position
-    required = [c.name for c in fmt.table.columns if c.required and not (fmt.key_from_row and c.name == fmt.table.key)]
-    if not all(name in positions for name in required):
+    if not all(name in positions for name in fmt.required_columns):
         return None
     cancelled = tuple(squashed.index(squash(alias)) for alias in fmt.cancelled_if_present if squash(alias) in squashed)
     return Recognised(format=fmt, positions=positions, cancelled_positions=cancelled)

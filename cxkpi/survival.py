@@ -80,8 +80,11 @@ def survival_at(curve: pd.DataFrame, time: float) -> float:
     return 1.0 if passed.empty else float(passed["survival"].iloc[-1])
 
 
-def summarize(durations: Sequence[float], closed: Sequence[bool]) -> SurvivalSummary:
-    curve = kaplan_meier(durations, closed)
+def summarize(
+    durations: Sequence[float], closed: Sequence[bool], curve: pd.DataFrame | None = None
+) -> SurvivalSummary:
+    """The KM and naive medians and the counts; `curve` when the caller already has kaplan_meier's."""
+    curve = kaplan_meier(durations, closed) if curve is None else curve
     closed_times = pd.Series([d for d, c in zip(durations, closed, strict=True) if c], dtype="float64")
     return SurvivalSummary(
         km_median=median_survival(curve),
