@@ -210,9 +210,9 @@ def freshness(connection: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return connection.execute(query_text("data_freshness")).df()
 
 
-def default_period(connection: duckdb.DuckDBPyConnection) -> Period | None:
-    """The last full quarter of data, or None for an empty warehouse."""
-    latest = freshness(connection)["data_through"].max()
+def default_period(connection: duckdb.DuckDBPyConnection, fresh: pd.DataFrame | None = None) -> Period | None:
+    """The last full quarter of data, or None for an empty warehouse; `fresh` when already queried."""
+    latest = (freshness(connection) if fresh is None else fresh)["data_through"].max()
     if pd.isna(latest):
         return None
     return last_full_quarter(pd.Timestamp(latest).date())

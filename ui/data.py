@@ -38,6 +38,7 @@ class Context:
 
     default_period: Period | None  # None: the warehouse holds no data yet
     choices: dict[str, list[str]]
+    freshness: pd.DataFrame  # each table's row count, latest record and last load
 
 
 def registry_path() -> Path:
@@ -136,9 +137,11 @@ def _ownership_history(path: str, stamp_key: Stamp) -> pd.DataFrame:
 # which would make st.cache_data leave it out of the key).
 @st.cache_data(show_spinner=False, max_entries=64)
 def _context(path: str, stamp_key: Stamp) -> Context:
-    return with_connection(
-        path, lambda connection: Context(kpi_api.default_period(connection), kpi_api.distinct_values(connection))
-    )
+    def compute(connection: duckdb.DuckDBPyConnection) -> Context:
+        fresh = kpi_api.freshness(connection)
+        return Context(kpi_api.default_period(connection, fresh), kpi_api.distinct_values(connection), fresh)
+
+    return with_connection(path, compute)
 
 
 # No spinner: while the numbers are computed Streamlit already fades the cards and shows "Running" in
@@ -170,8 +173,8 @@ def _kpi_frame(
 
 # ---------------------------------------------------------------- data health (the Data page, stale warning)
 def freshness(path: Path) -> pd.DataFrame:
-    """Each table's row count, latest record and last load."""
-    return _freshness(str(path), stamp(path))
+    """Each table's row count, latest record and last load (read with the sidebar's context)."""
+    return context(path).freshness
 
 
 def stale_sources(path: Path) -> list:
@@ -186,11 +189,6 @@ def ingest_log(path: Path, limit: int = 200) -> pd.DataFrame:
 
 def quarantine_rows(path: Path) -> pd.DataFrame:
     return _quarantine(str(path), stamp(path))
-
-
-@st.cache_data(show_spinner=False, max_entries=16)
-def _freshness(path: str, stamp_key: Stamp) -> pd.DataFrame:
-    return with_connection(path, kpi_api.freshness)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
