@@ -16,16 +16,10 @@ Usage: python bench/browser_timings.py [--scale 1.0] [--runs 3] [--skip-large]
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
-import socket
 import statistics
-import subprocess
 import sys
 import time
-import urllib.request
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 from playwright.sync_api import Browser, Page, sync_playwright
@@ -36,14 +30,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.run import FULL_SIZE  # the same large dataset as the other bench
 from cxkpi import registry, sample_data, warehouse
 from cxkpi.ingest import ingest_paths
+from tests.browser_support import CHROMIUM, CHROMIUM_ARGS, running_app
 
 # Not under data/bench, which bench/run.py wipes at its start.
 WORK_DIR = warehouse.PROJECT_ROOT / "data" / "bench_browser"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]
 TIMEOUT_MS = 120_000
 TARGETS = {"sample": (2.0, 1.0), "large": (3.0, 1.5)}
 # Counts finished script runs: Streamlit marks its root element with the run state.
@@ -80,7 +70,9 @@ def main() -> int:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             for name, db in datasets:
-                with _server(db) as url:
+                workdir = WORK_DIR / name  # a log per dataset
+                workdir.mkdir(exist_ok=True)
+                with running_app(db, workdir) as url:
                     _measure(name, url, browser, cards, args.runs)
         finally:
             browser.close()
@@ -188,41 +180,6 @@ def _change_region(page: Page, region: str, cards: int) -> float:
     option.click()
     _wait_for_cards(page, cards, runs_before=before)
     return time.perf_counter() - started
-
-
-@contextmanager
-def _server(db: Path) -> Iterator[str]:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    env = {**os.environ, "CXKPI_DB": str(db)}
-    log = (WORK_DIR / f"streamlit-{port}.log").open("wb")
-    server = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
-         "--server.fileWatcherType", "none"],
-        cwd=warehouse.PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1):
-                    break
-            except OSError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"streamlit did not start; see {log.name}") from None
-                time.sleep(0.1)
-        yield url
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-        log.close()
 
 
 if __name__ == "__main__":
