@@ -46,7 +46,7 @@ from cxkpi.export_formats import (
     recognise,
 )
 from cxkpi.schema import SQL_TYPES, TIME_ORDER_RULES, Column, Table
-from cxkpi.warehouse import writing
+from cxkpi.warehouse import refresh_derived, writing
 
 ROWS_NAMED_IN_SUMMARY = 10
 FILE_SUFFIXES = (".csv", ".tsv", ".txt")
@@ -443,6 +443,7 @@ def load_prepared(connection: duckdb.DuckDBPyConnection, prepared: Prepared) -> 
     connection.begin()
     try:
         result = _load(connection, prepared)
+        refresh_derived(connection, result.table)  # in the load's transaction: never out of step
         connection.commit()
         return result
     except duckdb.Error as error:

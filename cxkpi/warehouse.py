@@ -17,6 +17,10 @@ from cxkpi.schema import create_table_statements
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB_PATH = PROJECT_ROOT / "data" / "cxkpi.duckdb"
 QUERIES_DIR = PROJECT_ROOT / "queries"
+# Tables computed from a loaded table, by name: the canonical table they are derived from. Their SQL
+# is queries/derived/<name>.sql; the loader rebuilds them in the same transaction as each load of
+# their source (refresh_derived), so KPI queries can read them instead of recomputing per filter.
+DERIVED_TABLES = {"customer_channel_orders": "orders"}
 
 BOOKKEEPING_STATEMENTS = [
     """create table if not exists ingest_log (
@@ -121,6 +125,10 @@ _gates: dict[Path, _ReadersWriterGate] = {}
 _gates_lock = threading.Lock()
 
 
+# Files this process has opened for writing, so their schema is complete (see reading()).
+_complete: set[Path] = set()
+
+
 def _gate(db_path: Path) -> _ReadersWriterGate:
     """One gate per warehouse file: a reader of one file never holds up a writer of another."""
     key = db_path.resolve()
@@ -154,6 +162,20 @@ def prepare(connection: duckdb.DuckDBPyConnection) -> None:
 def _create_schema(connection: duckdb.DuckDBPyConnection) -> None:
     for statement in create_table_statements() + BOOKKEEPING_STATEMENTS + APP_STATEMENTS:
         connection.execute(statement)
+    for name in DERIVED_TABLES:
+        if not has_tables(connection, name):  # a new warehouse, or one made before the table existed
+            connection.execute(f"create table {name} as {_derived_select(name)}")
+
+
+def refresh_derived(connection: duckdb.DuckDBPyConnection, loaded_table: str) -> None:
+    """Rebuild the tables derived from `loaded_table`; call it inside the load's transaction."""
+    for name, source in DERIVED_TABLES.items():
+        if source == loaded_table:
+            connection.execute(f"create or replace table {name} as {_derived_select(name)}")
+
+
+def _derived_select(name: str) -> str:
+    return (QUERIES_DIR / "derived" / f"{name}.sql").read_text(encoding="utf-8")
 
 
 @contextmanager
@@ -168,6 +190,7 @@ def writing(db_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
         connection = _open(db_path, read_only=False)
         try:
             _create_schema(connection)
+            _complete.add(db_path.resolve())
             prepare(connection)
             yield connection
         finally:
@@ -177,8 +200,9 @@ def writing(db_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
 @contextmanager
 def reading(db_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     """A short-lived read-only connection, closed promptly so a loader can write in between."""
-    if not db_path.exists():
-        # First use: create the empty schema so readers see empty tables, not an error.
+    if db_path.resolve() not in _complete:
+        # First use of the file in this process: create what is missing (the empty schema of a new
+        # warehouse, a table added since an older version made it) so readers never meet an error.
         with writing(db_path):
             pass
     with _gate(db_path).shared():

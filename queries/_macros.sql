@@ -16,6 +16,18 @@ create or replace temp macro bucket_start(ts, grain, period_start) as
         else period_start::date
     end;
 
+-- The moment a bucket ends (exclusive): the next week / month, or the day after the period's end,
+-- whichever comes first. Takes a bucket_start() value.
+create or replace temp macro bucket_end(bucket_start, grain, period_end) as
+    least(
+        case grain
+            when 'week' then date_trunc('week', bucket_start) + interval 7 day
+            when 'month' then date_trunc('month', bucket_start) + interval 1 month
+            else period_end::date + interval 1 day
+        end,
+        period_end::date + interval 1 day
+    );
+
 -- A filter list left empty means "all"; otherwise the value must be in it.
 -- A record whose value is unknown (null) drops out once a filter is set.
 create or replace temp macro matches(value, allowed) as

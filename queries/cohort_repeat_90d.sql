@@ -22,6 +22,10 @@
 
 with
 
+customer_channel_orders as not materialized (
+    select * from customer_channel_orders
+),
+
 orders as not materialized (
     select * from orders
 ),
@@ -38,15 +42,14 @@ data_horizon as (
 
 first_orders as (
     -- Each customer's first non-cancelled order over their whole history (ties: the lower order_id)
-    -- and when their second came. An aggregate, not a window over every order: 5x faster at 1M orders.
+    -- and when their second came, from the first two orders per channel the loader keeps
+    -- (queries/derived/customer_channel_orders.sql): the whole history without reading every order.
     select
         customer_id,
-        min(ordered_at) as first_ordered_at,
-        arg_min(channel, (ordered_at, order_id)) as channel,
-        min(ordered_at, 2)[2] as second_ordered_at
-    from orders
-    where customer_id is not null
-        and coalesce(lower(status), '') not in ('cancelled', 'canceled')
+        min(first_ordered_at) as first_ordered_at,
+        arg_min(channel, (first_ordered_at, first_order_id)) as channel,
+        list_sort(flatten(list([first_ordered_at, second_ordered_at])), 'asc', 'nulls last')[2] as second_ordered_at
+    from customer_channel_orders
     group by customer_id
 ),
 

@@ -15,6 +15,10 @@
 
 with
 
+customer_channel_orders as not materialized (
+    select * from customer_channel_orders
+),
+
 orders as not materialized (
     select * from orders
 ),
@@ -23,56 +27,52 @@ customers as (
     select * from kept_customers($regions::varchar[], $segments::varchar[])
 ),
 
-counted_orders as (
-    select
+buyers as (
+    -- Who bought in each bucket of the period, once per slice.
+    select distinct
         orders.customer_id,
-        orders.ordered_at,
+        bucket_start(orders.ordered_at, $grain::varchar, $period_start::date) as bucket_start,
         slice_of($breakdown::varchar, customers.region, customers.segment, orders.channel) as slice
     from orders
     left join customers on customers.customer_id = orders.customer_id
     where orders.customer_id is not null
         and coalesce(lower(orders.status), '') not in ('cancelled', 'canceled')
-        and orders.ordered_at < $period_end::date + interval 1 day
+        and in_period(orders.ordered_at, $period_start::date, $period_end::date)
         and customer_kept(customers.customer_id, $regions::varchar[], $segments::varchar[])
         and matches(orders.channel, $channels::varchar[])
 ),
 
-orders_per_bucket as (
-    -- Orders before the period fall in a null bucket: they count towards "2+ orders" only.
+buyer_histories as (
+    -- Each buyer's orders up to the bucket's end, counted from their first two orders per channel
+    -- (queries/derived/customer_channel_orders.sql), in the channels that count: two per channel
+    -- are enough to tell one order from "2+", without reading the buyer's whole history.
     select
-        counted_orders.customer_id,
-        counted_orders.slice,
-        case
-            when in_period(counted_orders.ordered_at, $period_start::date, $period_end::date)
-                then bucket_start(counted_orders.ordered_at, $grain::varchar, $period_start::date)
-        end as bucket_start,
-        count(*) as orders
-    from counted_orders
-    group by all
-),
-
-orders_to_bucket_end as (
-    -- A running total per customer instead of a self-join: each bucket's count is every order
-    -- up to that bucket's end.
-    select
-        customer_id,
-        slice,
-        bucket_start,
-        sum(orders) over (
-            partition by customer_id, slice order by bucket_start asc nulls first
-        ) as orders_to_bucket_end
-    from orders_per_bucket
+        buyers.customer_id,
+        buyers.bucket_start,
+        buyers.slice,
+        sum(
+            (history.first_ordered_at < bucket_end(buyers.bucket_start, $grain::varchar, $period_end::date))::integer
+            + coalesce(
+                history.second_ordered_at < bucket_end(buyers.bucket_start, $grain::varchar, $period_end::date), false
+            )::integer
+        ) >= 2 as is_repeat
+    from buyers
+    inner join customer_channel_orders as history
+        on history.customer_id = buyers.customer_id
+        and matches(history.channel, $channels::varchar[])
+        -- Sliced by channel, a buyer repeats within that channel.
+        and ($breakdown::varchar <> 'channel' or coalesce(history.channel, '(unknown)') = buyers.slice)
+    group by buyers.customer_id, buyers.bucket_start, buyers.slice
 ),
 
 final as (
     select
         bucket_start,
         slice,
-        100.0 * count(*) filter (where orders_to_bucket_end >= 2) / count(*) as value,
+        100.0 * count(*) filter (where is_repeat) / count(*) as value,
         count(*) as n,
-        count(*) filter (where orders_to_bucket_end >= 2) as repeat_customers
-    from orders_to_bucket_end
-    where bucket_start is not null
+        count(*) filter (where is_repeat) as repeat_customers
+    from buyer_histories
     group by bucket_start, slice
 )
 

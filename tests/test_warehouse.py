@@ -1,5 +1,6 @@
 """Readers and writers share the warehouse without lock errors, in one process and across processes."""
 
+import json
 import subprocess
 import sys
 import threading
@@ -68,3 +69,20 @@ def test_reading_one_warehouse_does_not_hold_up_writing_another(tmp_path):
         connection.execute("insert into orders (order_id, ordered_at) values ('O1', '2026-01-01')")
     with reading(second) as connection:
         assert connection.execute("select count(*) from orders").fetchone() == (1,)
+
+
+def test_a_warehouse_made_before_a_derived_table_existed_gets_it_on_its_first_read(tmp_path):
+    """customer_channel_orders came with a later version; a process that only reads an older file
+    (here the CLI, a new process) builds it first instead of failing with 'table does not exist'.
+    Golden Q2: buyers C1 (O1 in Jan + O2) and C2 (O3 + O4) repeat, C3 and C4 do not: 50%."""
+    db = build_warehouse(tmp_path / "w.duckdb", GOLDEN_DIR)
+    with writing(db) as connection:
+        connection.execute("drop table customer_channel_orders")
+    result = subprocess.run(
+        [sys.executable, "-m", "cxkpi", "kpis", "--db", str(db), "--json",
+         "--start", "2026-04-01", "--end", "2026-06-30"],
+        cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    rows = {row["id"]: row for row in json.loads(result.stdout)["kpis"]}
+    assert (rows["repeat_purchase_rate"]["value"], rows["repeat_purchase_rate"]["n"]) == (50.0, 4)
