@@ -24,6 +24,10 @@ CSS = """
 .cx-definition p { font-size: 0.875rem; }
 .cx-definition .cx-sql { white-space: pre-wrap; font-family: "Source Code Pro", monospace; font-size: 0.75rem;
                           background: #f6f7f9; padding: 0.5rem; border-radius: 0.5rem; color: rgb(49, 51, 63); }
+/* Numbers being recomputed dim in one step after half a second, instead of Streamlit's one-second fade:
+   the fade repaints the whole page every frame, which without a GPU took a core away from the
+   computation (bench/browser_timings.py). */
+.stElementContainer[data-stale="true"] { transition: opacity 0s linear 0.5s !important; }
 .cx-link { font-family: "Source Code Pro", monospace; font-size: 0.75rem; word-break: break-all;
            user-select: all; background: #f0f2f6; border-radius: 0.5rem; padding: 0.5rem 0.75rem; }
 </style>
