@@ -24,16 +24,13 @@ def test_the_sparkline_svg_names_each_month_and_the_target_and_escapes_text():
     """Three months at 10, 20 and 30 points, target 35, in a 100 x 48 box with 4 of padding: the scale
     runs from 10 (y = 44) to 35 (y = 4), so y(20) = 4 + 40 · (1 - 10/25) = 28 and y(30) = 12;
     x runs 4, 50, 96."""
-    import pandas as pd
-
     from cxkpi.registry import Kpi, Owner
     from ui.charts import sparkline_svg
 
     kpi = Kpi(id="nps", title="NPS <&>", unit="points", direction="higher", target=35, source="survey_responses",
               description="", owner=Owner("A", "B"))
-    frame = pd.DataFrame({"bucket": ["Jan 2026", "Feb 2026", "Mar 2026"], "value": [10.0, 20.0, 30.0],
-                          "shown": ["+10.0 pts", "+20.0 pts", "+30.0 pts"]})
-    svg = sparkline_svg(kpi, frame, width=100, height=48)
+    months = [("Jan 2026", 10.0, "+10.0 pts"), ("Feb 2026", 20.0, "+20.0 pts"), ("Mar 2026", 30.0, "+30.0 pts")]
+    svg = sparkline_svg(kpi, months, width=100, height=48)
     assert "NPS &lt;&amp;&gt;, monthly: Jan 2026: +10.0 pts; Feb 2026: +20.0 pts; Mar 2026: +30.0 pts" in svg
     assert 'y1="4.0" y2="4.0"' in svg  # the target line at the top
     assert 'points="4.0,44.0 50.0,28.0 96.0,12.0"' in svg
