@@ -22,7 +22,7 @@ import duckdb
 from cxkpi import archive
 from cxkpi.export_formats import MappingError, load_formats
 from cxkpi.ingest import FILE_SUFFIXES, IngestError, IngestResult, ingest_one
-from cxkpi.warehouse import writing
+from cxkpi.warehouse import mark_loaded, writing
 
 INBOX_ENV = "CXKPI_INBOX"
 REFUSED = "refused"
@@ -160,7 +160,9 @@ def rebuild(db_path: Path, archive_dir: Path | None = None, mapping: Path | None
     except MappingError as error:
         raise IngestError(f"mapping: {error}") from error
     building = db_path.with_name(db_path.name + ".rebuilding")
-    for leftover in (building, building.with_name(building.name + ".wal")):
+    # The file, its WAL, and the marker the loader leaves beside it (warehouse.mark_loaded).
+    leftovers = [building.with_name(building.name + suffix) for suffix in ("", ".wal", ".loaded")]
+    for leftover in leftovers:
         leftover.unlink(missing_ok=True)
     outcomes = []
     for entry in entries:
@@ -171,7 +173,8 @@ def rebuild(db_path: Path, archive_dir: Path | None = None, mapping: Path | None
         except IngestError as refusal:
             outcomes.append(Outcome(entry.name, refusal=str(refusal)))
     if any(outcome.refusal for outcome in outcomes):
-        building.unlink(missing_ok=True)
+        for leftover in leftovers:
+            leftover.unlink(missing_ok=True)
         return outcomes  # the warehouse is left as it was
     # Swap in one rename while holding the warehouse for writing: no writer in this process (the gate)
     # or another (DuckDB's file lock) can be mid-commit on the old file. The old file is checkpointed
@@ -181,6 +184,8 @@ def rebuild(db_path: Path, archive_dir: Path | None = None, mapping: Path | None
         _carry_over_app_tables(connection, building)
         connection.execute("checkpoint")
         os.replace(building, db_path)
+    mark_loaded(db_path)
+    leftovers[-1].unlink(missing_ok=True)
     return outcomes
 
 

@@ -46,7 +46,7 @@ from cxkpi.export_formats import (
     recognise,
 )
 from cxkpi.schema import SQL_TYPES, TIME_ORDER_RULES, Column, Table
-from cxkpi.warehouse import refresh_derived, writing
+from cxkpi.warehouse import mark_loaded, refresh_derived, writing
 
 ROWS_NAMED_IN_SUMMARY = 10
 FILE_SUFFIXES = (".csv", ".tsv", ".txt")
@@ -198,6 +198,8 @@ def ingest_one(
         # One connection per file: between files, the app's readers get their turn.
         with writing(db_path) as connection:
             result = load_prepared(connection, prepared)
+        if not result.already_loaded:
+            mark_loaded(db_path)  # committed: the app's cached numbers are now stale
         if archive_dir is not None and not result.already_loaded:
             archive_store.record(archive_dir, prepared.sha256, prepared.name, result.table, result.export_format)
         return result

@@ -214,6 +214,24 @@ def reading(db_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
             connection.close()
 
 
+def data_version(db_path: Path) -> int:
+    """Changes whenever a load commits new data (see mark_loaded); 0 before any. Saved views and owner
+    changes also write the file, so its own modification time would make every cached KPI stale."""
+    try:
+        return _loaded_marker(db_path).stat().st_mtime_ns
+    except FileNotFoundError:
+        return 0
+
+
+def mark_loaded(db_path: Path) -> None:
+    """Call after a load has committed (never before: a reader could cache old numbers as new)."""
+    _loaded_marker(db_path).write_text(f"{time.time_ns()}\n", encoding="utf-8")
+
+
+def _loaded_marker(db_path: Path) -> Path:
+    return db_path.with_name(db_path.name + ".loaded")
+
+
 def has_tables(connection: duckdb.DuckDBPyConnection, *names: str) -> bool:
     """For reading a warehouse made before these tables existed (a read connection creates nothing)."""
     found = connection.execute(

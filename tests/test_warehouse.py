@@ -6,7 +6,9 @@ import sys
 import threading
 import time
 
-from cxkpi.warehouse import reading, resolve_db_path, writing
+from cxkpi import ownership, views
+from cxkpi.registry import Owner, load_registry
+from cxkpi.warehouse import data_version, reading, resolve_db_path, writing
 from tests.support import GOLDEN_DIR, PROJECT_ROOT, build_warehouse
 
 
@@ -86,3 +88,20 @@ def test_a_warehouse_made_before_a_derived_table_existed_gets_it_on_its_first_re
     assert result.returncode == 0, result.stderr
     rows = {row["id"]: row for row in json.loads(result.stdout)["kpis"]}
     assert (rows["repeat_purchase_rate"]["value"], rows["repeat_purchase_rate"]["n"]) == (50.0, 4)
+
+
+def test_only_a_committed_load_changes_the_data_version_that_keys_the_apps_cached_numbers(tmp_path):
+    """Saving a view or changing an owner also writes the file; if that made the cached KPIs stale,
+    every viewer would recompute every KPI after someone saved a view in a meeting."""
+    db = build_warehouse(tmp_path / "w.duckdb", GOLDEN_DIR / "customers.csv")
+    loaded = data_version(db)
+    assert loaded != 0
+
+    views.save_view(db, "Board review Q3 - EMEA", "dashboard.py", "from=2026-07-01&to=2026-09-30&region=EMEA")
+    kpi = load_registry()[0]
+    ownership.change(db, kpi, changed_by="Board secretary", owner=Owner("Lena Vogt", "VP Customer Insight"))
+    build_warehouse(db, GOLDEN_DIR / "customers.csv")  # the same bytes again: refused as already loaded
+    assert data_version(db) == loaded
+
+    build_warehouse(db, GOLDEN_DIR / "orders.csv")
+    assert data_version(db) > loaded

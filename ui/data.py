@@ -1,9 +1,14 @@
 """Everything the pages read: the registry, and KPI numbers from cxkpi.kpis, cached per warehouse version.
 
-Each cached function takes the db file's (mtime, size) "stamp" as an argument, so a rerun is
-served from the cache while a load by another process changes the stamp and shows new data on
-the next interaction. Connections are opened per computation and closed at once (warehouse.reading),
-so a loader can take its write lock between reruns.
+Each cached function takes a "stamp" of what it reads as an argument, so a rerun is served from
+the cache while a change, also by another process, shows on the next interaction:
+- numbers (KPIs, drill-downs, data health) take data_stamp(): it changes when a load commits, and
+  not when someone saves a view or changes an owner, which would otherwise make every viewer
+  recompute every KPI;
+- what people change in the app (saved views, owners and targets) takes stamp(): the db file's
+  (mtime, size), which changes with every write.
+Connections are opened per computation and closed at once (warehouse.reading), so a loader can take
+its write lock between reruns.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ from cxkpi.kpis import Breakdown, Filters, Grain, KpiReport
 from cxkpi.periods import Period
 from cxkpi.registry import DEFAULT_REGISTRY_PATH, Kpi, Settings, load_registry
 from cxkpi.registry import load_settings as read_settings
-from cxkpi.warehouse import reading, resolve_db_path
+from cxkpi.warehouse import data_version, reading, resolve_db_path
 
 REGISTRY_ENV = "CXKPI_REGISTRY"
 
@@ -81,6 +86,11 @@ def db_path() -> Path:
     return resolve_db_path()
 
 
+def data_stamp(path: Path) -> Stamp:
+    """Changes when a load commits (warehouse.data_version)."""
+    return (data_version(path),)
+
+
 def stamp(path: Path) -> Stamp:
     """(mtime_ns, size) of the db file and its WAL; changes whenever a writer commits."""
     parts: list[int] = []
@@ -94,17 +104,17 @@ def stamp(path: Path) -> Stamp:
 
 
 def context(path: Path) -> Context:
-    return _context(str(path), stamp(path))
+    return _context(str(path), data_stamp(path))
 
 
 def overview(path: Path, kpis: list[Kpi], period: Period, filters: Filters) -> list[KpiReport]:
-    return _overview(str(path), stamp(path), tuple(kpis), period, filters, load_settings())
+    return _overview(str(path), data_stamp(path), tuple(kpis), period, filters, load_settings())
 
 
 def kpi_frame(
     path: Path, kpi: Kpi, period: Period, filters: Filters, grain: Grain = "period", breakdown: Breakdown = "none"
 ) -> pd.DataFrame:
-    return _kpi_frame(str(path), stamp(path), kpi, period, filters, grain, breakdown)
+    return _kpi_frame(str(path), data_stamp(path), kpi, period, filters, grain, breakdown)
 
 
 def definition_comment(kpi: Kpi) -> str:
@@ -184,11 +194,11 @@ def stale_sources(path: Path) -> list:
 
 
 def ingest_log(path: Path, limit: int = 200) -> pd.DataFrame:
-    return _ingest_log(str(path), stamp(path), limit)
+    return _ingest_log(str(path), data_stamp(path), limit)
 
 
 def quarantine_rows(path: Path) -> pd.DataFrame:
-    return _quarantine(str(path), stamp(path))
+    return _quarantine(str(path), data_stamp(path))
 
 
 @st.cache_data(show_spinner=False, max_entries=16)

@@ -59,7 +59,7 @@ def _survival(path: str, stamp_key: data.Stamp, period: Period, filters: Filters
 
 
 def _key(page: sidebar.PageContext) -> tuple[str, data.Stamp]:
-    return str(page.db_path), data.stamp(page.db_path)
+    return str(page.db_path), data.data_stamp(page.db_path)
 
 
 # --- sections ----------------------------------------------------------------------------------
