@@ -17,7 +17,7 @@ import duckdb
 import pandas as pd
 
 from cxkpi.registry import Kpi, Owner
-from cxkpi.warehouse import has_tables, writing
+from cxkpi.warehouse import writing
 
 
 class OwnershipError(ValueError):
@@ -27,8 +27,6 @@ class OwnershipError(ValueError):
 
 def effective(connection: duckdb.DuckDBPyConnection, kpis: list[Kpi]) -> list[Kpi]:
     """The registry with the app's changes applied."""
-    if not has_tables(connection, "kpi_overrides", "kpi_changes"):
-        return kpis
     overrides = {
         kpi_id: (name, role, target)
         for kpi_id, name, role, target in connection.execute("select * from kpi_overrides").fetchall()
@@ -44,8 +42,6 @@ def effective(connection: duckdb.DuckDBPyConnection, kpis: list[Kpi]) -> list[Kp
 
 def history(connection: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Every change, newest first."""
-    if not has_tables(connection, "kpi_overrides", "kpi_changes"):
-        return pd.DataFrame(columns=["changed_at", "changed_by", "kpi_id", "field", "old_value", "new_value"])
     return connection.execute("select * from kpi_changes order by changed_at desc, kpi_id, field").df()
 
 

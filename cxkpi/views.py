@@ -15,7 +15,7 @@ from pathlib import Path
 
 import duckdb
 
-from cxkpi.warehouse import has_tables, reading, writing
+from cxkpi.warehouse import reading, writing
 
 MAX_NAME = 80
 class ViewError(ValueError):
@@ -38,10 +38,8 @@ class SavedView:
 
 
 def list_views(db_path: Path) -> list[SavedView]:
-    """Every saved view, by name (case-insensitive). A warehouse from before saved views has none."""
+    """Every saved view, by name (case-insensitive)."""
     with reading(db_path) as connection:
-        if not has_tables(connection, "saved_views"):
-            return []
         rows = connection.execute(
             "select id, name, page, query, created_at, updated_at from saved_views order by lower(name), id"
         ).fetchall()

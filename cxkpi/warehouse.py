@@ -233,7 +233,7 @@ def _loaded_marker(db_path: Path) -> Path:
 
 
 def has_tables(connection: duckdb.DuckDBPyConnection, *names: str) -> bool:
-    """For reading a warehouse made before these tables existed (a read connection creates nothing)."""
+    """Whether the warehouse holds all these tables (one made by an older version may not)."""
     found = connection.execute(
         "select count(distinct table_name) from duckdb_tables() where table_name in (select unnest($names))",
         {"names": list(names)},

@@ -15,7 +15,7 @@ QUERY = "from=2026-04-01&to=2026-06-30&compare=previous&grain=month&by=region&re
 
 def test_a_saved_view_is_listed_with_its_page_and_link(golden_copy: Path) -> None:
     db = golden_copy
-    assert views.list_views(db) == []  # a warehouse from before saved views: none, no error
+    assert views.list_views(db) == []
 
     view, created = views.save_view(db, "  Board review Q2 -   EMEA ", "NPS", QUERY)
     assert created and view.name == "Board review Q2 - EMEA"
