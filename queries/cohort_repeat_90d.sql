@@ -15,7 +15,9 @@
 -- Parameters:
 --   $period_start, $period_end  dates, both inclusive (on the first order's ordered_at)
 --   $regions, $segments         the customer's region / segment (empty list = all)
---   $channels                   the FIRST order's channel, i.e. where the customer was won (empty list = all)
+--   $channels                   the FIRST order's channel, i.e. where the customer was won (empty list = all);
+--                               first orders placed at the same moment in two channels: the
+--                               channel first in alphabetical order
 --   $grain                      'period' | 'week' | 'month': one row per bucket of first orders
 --   $breakdown                  'none' | 'region' | 'segment' | 'channel' (the first order's): one row per slice
 --   $window_days                days a customer has to come back (metrics.toml parameters)
@@ -41,13 +43,13 @@ data_horizon as (
 ),
 
 first_orders as (
-    -- Each customer's first non-cancelled order over their whole history (ties: the lower order_id)
-    -- and when their second came, from the first two orders per channel the loader keeps
+    -- Each customer's first non-cancelled order over their whole history and when their second
+    -- came, from the first two orders per channel the loader keeps
     -- (queries/derived/customer_channel_orders.sql): the whole history without reading every order.
     select
         customer_id,
         min(first_ordered_at) as first_ordered_at,
-        arg_min(channel, (first_ordered_at, first_order_id)) as channel,
+        arg_min(channel, (first_ordered_at, channel)) as channel,
         list_sort(flatten(list([first_ordered_at, second_ordered_at])), 'asc', 'nulls last')[2] as second_ordered_at
     from customer_channel_orders
     group by customer_id

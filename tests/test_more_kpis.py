@@ -19,6 +19,8 @@ from cxkpi import kpis
 from cxkpi.kpis import Filters
 from cxkpi.periods import Period
 from cxkpi.registry import load_registry
+from cxkpi.warehouse import reading
+from tests.support import build_warehouse
 
 Q2 = Period(date(2026, 4, 1), date(2026, 6, 30))
 MARCH = Period(date(2026, 3, 1), date(2026, 3, 31))
@@ -170,6 +172,28 @@ def test_cohort_repeat_channel_is_where_the_customer_was_won(golden):
     assert (store.value, store.n) == (100.0, 1)
     app = measure(golden, "cohort_repeat_90d", channel=["app"])
     assert (app.value, app.n, app.details["immature_customers"]) == (None, 0, 1)
+
+
+WINDOW_90 = (("window_days", 90),)
+
+
+def test_cohort_repeat_first_orders_at_the_same_moment_count_for_the_first_channel_alphabetically(tmp_path):
+    """T1's first two orders were placed at the same second, one on the web and one in the app:
+    they won T1 in 'app' (first alphabetically). Both are T1's orders, so T1 also has its second
+    order on the same day: 1 of 1 came back. The data reaches 2026-09-01 (T2), so T1 is mature."""
+    orders = tmp_path / "orders.csv"
+    orders.write_text(
+        "order_id,customer_id,ordered_at,amount,channel,status\n"
+        "T1-A,T1,2026-03-10 10:00:00,20.00,web,completed\n"  # the lower order id is not what decides
+        "T1-B,T1,2026-03-10 10:00:00,30.00,app,completed\n"
+        "T2-A,T2,2026-09-01 09:00:00,30.00,web,completed\n"
+    )
+    db = build_warehouse(tmp_path / "w.duckdb", orders)
+    with reading(db) as connection:
+        app, web = (kpis.measure(connection, "cohort_repeat_90d", MARCH, Filters(channel=(channel,)), WINDOW_90)
+                    for channel in ("app", "web"))
+    assert (app.value, app.n) == (100.0, 1)
+    assert (web.value, web.n) == (None, 0)
 
 
 def test_cohort_repeat_window_is_a_parameter(golden):

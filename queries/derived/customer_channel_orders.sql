@@ -1,7 +1,6 @@
 -- customer_channel_orders: each customer's first two orders in each channel (a derived table)
 -- Holds:    one row per customer and order channel: when their first and second orders in that
---           channel were placed (second_ordered_at is null after a single order), and the first
---           order's order_id, which breaks ties between orders placed at the same moment.
+--           channel were placed (second_ordered_at is null after a single order).
 -- Counts:   orders with a customer that were not cancelled (status cancelled/canceled): the rule
 --           of the KPIs that read it.
 -- Read by:  repeat_purchase_rate and cohort_repeat_90d. Two orders per channel answer both
@@ -20,7 +19,6 @@ counted_orders as (
     select
         customer_id,
         channel,
-        order_id,
         ordered_at
     from orders
     where customer_id is not null
@@ -32,7 +30,6 @@ final as (
         customer_id,
         channel,
         min(ordered_at) as first_ordered_at,
-        arg_min(order_id, (ordered_at, order_id)) as first_order_id,
         min(ordered_at, 2)[2] as second_ordered_at
     from counted_orders
     group by customer_id, channel
