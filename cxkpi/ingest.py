@@ -354,7 +354,7 @@ def _decide_date_order(prepared: Prepared) -> None:
         return
     parts = []
     for plan in undecided:
-        value = _cell(prepared, plan.position)
+        value = _cell(plan.position)
         parts.append(
             f"max(try_cast(regexp_extract({value}, '^(\\d{{1,2}})[./-](\\d{{1,2}})[./-]', 1) as int)), "
             f"max(try_cast(regexp_extract({value}, '^(\\d{{1,2}})[./-](\\d{{1,2}})[./-]', 2) as int))"
@@ -413,16 +413,15 @@ def _file_params(prepared: Prepared) -> dict[str, object]:
     }
 
 
-def _cell(prepared: Prepared, position: int | None) -> str:
+def _cell(position: int | None) -> str:
     if position is None:
         return "null::varchar"
-    value = f"nullif(trim(c{position + 1}), '')"
-    return value
+    return f"nullif(trim(c{position + 1}), '')"
 
 
 def _numeric_cell(prepared: Prepared, position: int | None) -> str:
     """A date, amount or score cell with Arabic-Indic and Persian digits made ASCII (text stays intact)."""
-    value = _cell(prepared, position)
+    value = _cell(position)
     if prepared.eastern_digits and position is not None:
         return f"translate({value}, '{EASTERN_DIGITS}', '{WESTERN_DIGITS}')"
     return value
@@ -701,7 +700,7 @@ def _raw_expression(prepared: Prepared, plan: ColumnPlan) -> str:
         # No id in the export: the row's own values are its identity (same answer twice = one row).
         cells = ", ".join(f"coalesce(c{index}, '')" for index in range(1, prepared.width + 1))
         return f"md5(concat_ws(chr(31), {cells}))"
-    return _cell(prepared, plan.position)
+    return _cell(plan.position)
 
 
 def _typed_expression(prepared: Prepared, plan: ColumnPlan, params: dict[str, object]) -> str:
@@ -710,7 +709,7 @@ def _typed_expression(prepared: Prepared, plan: ColumnPlan, params: dict[str, ob
         return _raw_expression(prepared, plan)
     if plan.position is None and not (column.name == "status" and prepared.recognised.cancelled_positions):
         return f"null::{SQL_TYPES[column.kind]}"
-    value = _numeric_cell(prepared, plan.position) if column.kind != "text" else _cell(prepared, plan.position)
+    value = _numeric_cell(plan.position) if column.kind != "text" else _cell(plan.position)
     if column.kind == "timestamp":
         spec = prepared.recognised.format.columns.get(column.name)
         if spec is not None and spec.minutes_after:
