@@ -709,7 +709,7 @@ def _typed_expression(prepared: Prepared, plan: ColumnPlan, params: dict[str, ob
         return _raw_expression(prepared, plan)
     if plan.position is None and not (column.name == "status" and prepared.recognised.cancelled_positions):
         return f"null::{SQL_TYPES[column.kind]}"
-    value = _numeric_cell(plan.position) if column.kind != "text" else _cell(plan.position)
+    value = _numeric_cell(prepared, plan.position) if column.kind != "text" else _cell(plan.position)
     if column.kind == "timestamp":
         spec = prepared.recognised.format.columns.get(column.name)
         if spec is not None and spec.minutes_after:
