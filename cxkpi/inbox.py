@@ -22,7 +22,7 @@ import duckdb
 from cxkpi import archive
 from cxkpi.export_formats import MappingError, load_formats
 from cxkpi.ingest import FILE_SUFFIXES, IngestError, IngestResult, ingest_one
-from cxkpi.warehouse import mark_loaded, writing
+from cxkpi.warehouse import files_of, mark_loaded, writing
 
 INBOX_ENV = "CXKPI_INBOX"
 REFUSED = "refused"
@@ -160,8 +160,7 @@ def rebuild(db_path: Path, archive_dir: Path | None = None, mapping: Path | None
     except MappingError as error:
         raise IngestError(f"mapping: {error}") from error
     building = db_path.with_name(db_path.name + ".rebuilding")
-    # The file, its WAL, and the marker the loader leaves beside it (warehouse.mark_loaded).
-    leftovers = [building.with_name(building.name + suffix) for suffix in ("", ".wal", ".loaded")]
+    leftovers = files_of(building)
     for leftover in leftovers:
         leftover.unlink(missing_ok=True)
     outcomes = []
@@ -185,7 +184,8 @@ def rebuild(db_path: Path, archive_dir: Path | None = None, mapping: Path | None
         connection.execute("checkpoint")
         os.replace(building, db_path)
     mark_loaded(db_path)
-    leftovers[-1].unlink(missing_ok=True)
+    for leftover in leftovers:  # the building file's data marker (the file itself was moved)
+        leftover.unlink(missing_ok=True)
     return outcomes
 
 

@@ -49,7 +49,6 @@ BOOKKEEPING_STATEMENTS = [
 # What people change in the app, rather than what the loader reads from exports: saved views
 # (cxkpi.views) and owner/target changes with their audit trail (cxkpi.ownership). Created with the
 # rest of the schema; `rebuild` carries them over into the rebuilt warehouse.
-APP_TABLES = ("saved_views", "kpi_overrides", "kpi_changes")
 APP_STATEMENTS = [
     "create sequence if not exists saved_views_id_seq",
     """create table if not exists saved_views (
@@ -162,9 +161,8 @@ def prepare(connection: duckdb.DuckDBPyConnection) -> None:
 def _create_schema(connection: duckdb.DuckDBPyConnection) -> None:
     for statement in create_table_statements() + BOOKKEEPING_STATEMENTS + APP_STATEMENTS:
         connection.execute(statement)
-    for name in DERIVED_TABLES:
-        if not has_tables(connection, name):  # a new warehouse, or one made before the table existed
-            connection.execute(f"create table {name} as {_derived_select(name)}")
+    for name in DERIVED_TABLES:  # DuckDB runs the select only when the table is missing
+        connection.execute(f"create table if not exists {name} as {_derived_select(name)}")
 
 
 def refresh_derived(connection: duckdb.DuckDBPyConnection, loaded_table: str) -> None:
@@ -200,7 +198,7 @@ def writing(db_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
 @contextmanager
 def reading(db_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     """A short-lived read-only connection, closed promptly so a loader can write in between."""
-    if db_path.resolve() not in _complete:
+    if not db_path.exists() or db_path.resolve() not in _complete:
         # First use of the file in this process: create what is missing (the empty schema of a new
         # warehouse, a table added since an older version made it) so readers never meet an error.
         with writing(db_path):
@@ -232,13 +230,9 @@ def _loaded_marker(db_path: Path) -> Path:
     return db_path.with_name(db_path.name + ".loaded")
 
 
-def has_tables(connection: duckdb.DuckDBPyConnection, *names: str) -> bool:
-    """Whether the warehouse holds all these tables (one made by an older version may not)."""
-    found = connection.execute(
-        "select count(distinct table_name) from duckdb_tables() where table_name in (select unnest($names))",
-        {"names": list(names)},
-    ).fetchone()[0]
-    return found == len(set(names))
+def files_of(db_path: Path) -> list[Path]:
+    """The warehouse file and the files beside it that belong to it: DuckDB's WAL and the data marker."""
+    return [db_path, db_path.with_name(db_path.name + ".wal"), _loaded_marker(db_path)]
 
 
 def is_empty(db_path: Path) -> bool:

@@ -25,6 +25,15 @@ def test_a_first_read_creates_an_empty_warehouse_with_its_schema(tmp_path):
         assert connection.execute("select count(*) from orders").fetchone() == (0,)
 
 
+def test_a_warehouse_deleted_after_its_first_read_is_created_again_on_the_next(tmp_path):
+    db = tmp_path / "w.duckdb"
+    with reading(db):
+        pass
+    db.unlink()
+    with reading(db) as connection:
+        assert connection.execute("select count(*) from orders").fetchone() == (0,)
+
+
 def test_a_writer_in_the_same_process_waits_for_open_readers_instead_of_failing(tmp_path):
     """DuckDB refuses a read-write connection while a read-only one is open in the same process."""
     db = build_warehouse(tmp_path / "w.duckdb", GOLDEN_DIR / "orders.csv")
