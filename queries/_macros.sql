@@ -16,13 +16,13 @@ create or replace temp macro bucket_start(ts, grain, period_start) as
         else period_start::date
     end;
 
--- The moment a bucket ends (exclusive): the next week / month, or the day after the period's end,
--- whichever comes first. Takes a bucket_start() value.
-create or replace temp macro bucket_end(bucket_start, grain, period_end) as
+-- The moment the calendar bucket ts falls in ends (exclusive): the next week / month, or the day
+-- after the period's end, whichever comes first. The end of bucket_start()'s bucket.
+create or replace temp macro bucket_end(ts, grain, period_end) as
     least(
         case grain
-            when 'week' then date_trunc('week', bucket_start) + interval 7 day
-            when 'month' then date_trunc('month', bucket_start) + interval 1 month
+            when 'week' then date_trunc('week', ts) + interval 7 day
+            when 'month' then date_trunc('month', ts) + interval 1 month
             else period_end::date + interval 1 day
         end,
         period_end::date + interval 1 day

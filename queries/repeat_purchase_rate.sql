@@ -32,6 +32,7 @@ buyers as (
     select distinct
         orders.customer_id,
         bucket_start(orders.ordered_at, $grain::varchar, $period_start::date) as bucket_start,
+        bucket_end(orders.ordered_at, $grain::varchar, $period_end::date) as bucket_end,
         slice_of($breakdown::varchar, customers.region, customers.segment, orders.channel) as slice
     from orders
     left join customers on customers.customer_id = orders.customer_id
@@ -51,17 +52,15 @@ buyer_histories as (
         buyers.bucket_start,
         buyers.slice,
         sum(
-            (history.first_ordered_at < bucket_end(buyers.bucket_start, $grain::varchar, $period_end::date))::integer
-            + coalesce(
-                history.second_ordered_at < bucket_end(buyers.bucket_start, $grain::varchar, $period_end::date), false
-            )::integer
+            (history.first_ordered_at < buyers.bucket_end)::integer
+            + coalesce(history.second_ordered_at < buyers.bucket_end, false)::integer
         ) >= 2 as is_repeat
     from buyers
     inner join customer_channel_orders as history
         on history.customer_id = buyers.customer_id
         and matches(history.channel, $channels::varchar[])
         -- Sliced by channel, a buyer repeats within that channel.
-        and ($breakdown::varchar <> 'channel' or coalesce(history.channel, '(unknown)') = buyers.slice)
+        and ($breakdown::varchar <> 'channel' or slice_of('channel', null, null, history.channel) = buyers.slice)
     group by buyers.customer_id, buyers.bucket_start, buyers.slice
 ),
 
