@@ -258,13 +258,15 @@ def overview(
     filters: Filters = Filters(),
     settings: Settings | None = DEFAULT_SETTINGS,
     workers: int = OVERVIEW_WORKERS,
+    fresh: pd.DataFrame | None = None,
 ) -> list[KpiReport]:
-    """Every KPI's report, in registry order; settings=None skips the statistics.
+    """Every KPI's report, in registry order; settings=None skips the statistics; `fresh` when the
+    data freshness was already queried.
 
     The KPIs are computed side by side on cursors of the one connection: each query is small, so
     much of its time is fixed overhead that another KPI's query can overlap.
     """
-    fresh = freshness(connection)
+    fresh = freshness(connection) if fresh is None else fresh
     if workers <= 1 or len(kpis) <= 1:
         return [report(connection, kpi, period, filters, fresh, settings) for kpi in kpis]
 

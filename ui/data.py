@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TypeVar
 
@@ -27,11 +27,12 @@ from cxkpi import kpis as kpi_api
 from cxkpi import ownership
 from cxkpi.kpis import Breakdown, Filters, Grain, KpiReport
 from cxkpi.periods import Period
-from cxkpi.registry import DEFAULT_REGISTRY_PATH, Kpi, Settings, load_registry
+from cxkpi.registry import DEFAULT_REGISTRY_PATH, Kpi, Owner, Settings, load_registry
 from cxkpi.registry import load_settings as read_settings
 from cxkpi.warehouse import data_version, reading, resolve_db_path
 
 REGISTRY_ENV = "CXKPI_REGISTRY"
+NO_OWNER = Owner("", "")
 
 Stamp = tuple[int, ...]
 T = TypeVar("T")
@@ -87,8 +88,13 @@ def db_path() -> Path:
 
 
 def data_stamp(path: Path) -> Stamp:
-    """Changes when a load commits (warehouse.data_version)."""
-    return (data_version(path),)
+    """Changes when a load commits (warehouse.data_version), or when the file itself is replaced
+    (a backup restored by hand: a new inode)."""
+    try:
+        inode = path.stat().st_ino
+    except FileNotFoundError:
+        inode = 0
+    return (data_version(path), inode)
 
 
 def stamp(path: Path) -> Stamp:
@@ -108,13 +114,17 @@ def context(path: Path) -> Context:
 
 
 def overview(path: Path, kpis: list[Kpi], period: Period, filters: Filters) -> list[KpiReport]:
-    return _overview(str(path), data_stamp(path), tuple(kpis), period, filters, load_settings())
+    # Cached without the owners, whose names are no part of the numbers: an owner changed on the
+    # Owners page must not make every viewer recompute every KPI. The owners in effect go back on after.
+    reports = _overview(str(path), data_stamp(path), tuple(replace(kpi, owner=NO_OWNER) for kpi in kpis),
+                        period, filters, load_settings())
+    return [replace(report, kpi=kpi) for report, kpi in zip(reports, kpis, strict=True)]
 
 
 def kpi_frame(
     path: Path, kpi: Kpi, period: Period, filters: Filters, grain: Grain = "period", breakdown: Breakdown = "none"
 ) -> pd.DataFrame:
-    return _kpi_frame(str(path), data_stamp(path), kpi, period, filters, grain, breakdown)
+    return _kpi_frame(str(path), data_stamp(path), kpi.id, kpi.parameters, period, filters, grain, breakdown)
 
 
 def definition_comment(kpi: Kpi) -> str:
@@ -161,8 +171,9 @@ def _context(path: str, stamp_key: Stamp) -> Context:
 def _overview(
     path: str, stamp_key: Stamp, kpis: tuple[Kpi, ...], period: Period, filters: Filters, settings: Settings
 ) -> list[KpiReport]:
+    fresh = context(Path(path)).freshness  # queried once per data version, with the sidebar's context
     reports = with_connection(
-        path, lambda connection: kpi_api.overview(connection, list(kpis), period, filters, settings)
+        path, lambda connection: kpi_api.overview(connection, list(kpis), period, filters, settings, fresh=fresh)
     )
     # The raw distributions behind a median served the statistics, now computed; left in, every
     # rerun would unpickle them from the cache (1.1 MB at 1M orders).
@@ -171,12 +182,13 @@ def _overview(
 
 @st.cache_data(show_spinner=False, max_entries=256)
 def _kpi_frame(
-    path: str, stamp_key: Stamp, kpi: Kpi, period: Period, filters: Filters, grain: Grain, breakdown: Breakdown
+    path: str, stamp_key: Stamp, kpi_id: str, parameters: tuple[tuple[str, float], ...], period: Period,
+    filters: Filters, grain: Grain, breakdown: Breakdown,
 ) -> pd.DataFrame:
     return with_connection(
         path,
         lambda connection: kpi_api.run_kpi_query(
-            connection, kpi.id, period, filters, grain=grain, breakdown=breakdown, settings=kpi.parameters
+            connection, kpi_id, period, filters, grain=grain, breakdown=breakdown, settings=parameters
         ),
     )
 

@@ -1,7 +1,7 @@
-"""Card wording for the KPIs added after the first four: the detail line under the headline, and what n counts.
+"""Card wording for the KPIs added after the first four: the detail line under the headline.
 
-ui.cards.DETAIL_LINES and ui.formatting.N_NOUNS cover the first four KPIs; these dicts are meant to be
-merged into them (DETAIL_LINES.update(kpi_details.DETAIL_LINES)). No Streamlit here, so it is easy to test.
+ui.cards.DETAIL_LINES covers the first four KPIs and merges this one in; what n counts for these KPIs is
+ui.formatting.KPI_N_NOUNS. No Streamlit here, so it is easy to test.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from ui.formatting import KPI_N_NOUNS, plural
+from ui.formatting import plural
 
 OUTSIDE_RECOVERY_SHARE = 70.0  # "about 7 of 10 complaining customers buy again if helped quickly" (weakly sourced)
 
@@ -69,6 +69,3 @@ DETAIL_LINES: dict[str, Callable[[dict[str, Any]], str]] = {
     "cohort_repeat_90d": cohort_details,
     "recovery_effect": recovery_details,
 }
-
-# What n counts for these KPIs (kept with the source-table nouns in ui.formatting).
-N_NOUNS = KPI_N_NOUNS
