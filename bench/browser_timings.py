@@ -22,7 +22,7 @@ import sys
 import time
 from pathlib import Path
 
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.run import FULL_SIZE  # the same large dataset as the other bench
 from cxkpi import registry, sample_data, warehouse
 from cxkpi.ingest import ingest_paths
-from tests.browser_support import CHROMIUM, CHROMIUM_ARGS, running_app
+from tests.browser_support import launched_chromium, new_context, running_app
 
 # Not under data/bench, which bench/run.py wipes at its start.
 WORK_DIR = warehouse.PROJECT_ROOT / "data" / "bench_browser"
@@ -66,16 +66,12 @@ def main() -> int:
         files = sample_data.generate(WORK_DIR / "large_csv", **size)
         datasets.append(("large", _warehouse("large", list(files.values()))))
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            for name, db in datasets:
-                workdir = WORK_DIR / name  # a log per dataset
-                workdir.mkdir(exist_ok=True)
-                with running_app(db, workdir) as url:
-                    _measure(name, url, browser, cards, args.runs)
-        finally:
-            browser.close()
+    with launched_chromium() as browser:
+        for name, db in datasets:
+            workdir = WORK_DIR / name  # a log per dataset
+            workdir.mkdir(exist_ok=True)
+            with running_app(db, workdir) as url:
+                _measure(name, url, browser, cards, args.runs)
     return 0
 
 
@@ -95,9 +91,7 @@ def _measure(name: str, url: str, browser: Browser, cards: int, runs: int) -> No
     navigations, changes = [], []
     regions: list[str] = []
     for run in range(runs + 1):  # run 0: cold server caches
-        context = browser.new_context(viewport={"width": 1400, "height": 1000})
-        context.set_default_timeout(TIMEOUT_MS)
-        context.add_init_script(RUN_COUNTER)
+        context = _context(browser)
         page = context.new_page()
         try:
             started = time.perf_counter()
@@ -127,9 +121,7 @@ def _measure(name: str, url: str, browser: Browser, cards: int, runs: int) -> No
 
 def _returning_visits(url: str, browser: Browser, cards: int, runs: int) -> list[float]:
     """New pages (new Streamlit sessions) in one browser profile, after a first visit filled its cache."""
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    context.set_default_timeout(TIMEOUT_MS)
-    context.add_init_script(RUN_COUNTER)
+    context = _context(browser)
     times = []
     try:
         for _ in range(runs + 1):  # the first visit fills the cache
@@ -142,6 +134,14 @@ def _returning_visits(url: str, browser: Browser, cards: int, runs: int) -> list
     finally:
         context.close()
     return times[1:]
+
+
+def _context(browser: Browser) -> BrowserContext:
+    """A new browser profile (tests/browser_support) that counts finished script runs."""
+    context = new_context(browser)
+    context.set_default_timeout(TIMEOUT_MS)
+    context.add_init_script(RUN_COUNTER)
+    return context
 
 
 def _wait_for_cards(page: Page, cards: int, runs_before: int) -> None:

@@ -15,8 +15,9 @@ def golden_db(tmp_path_factory: pytest.TempPathFactory):
 
 @pytest.fixture
 def golden_copy(golden_db, tmp_path):
-    """A copy of the golden warehouse file for a test that writes to it. Only the file: the archive
-    of loaded CSVs beside golden_db is not copied, so a test that ingests or rebuilds builds its own."""
+    """A copy of the golden warehouse file for a test that writes to it, loads included. Only the file:
+    the archive of loaded CSVs beside golden_db and its data marker (<db>.loaded) are not copied, so a
+    test that rebuilds from the archive builds its own warehouse, and the copy's data version starts at 0."""
     return shutil.copyfile(golden_db, tmp_path / "w.duckdb")
 
 

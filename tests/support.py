@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import html
+import json
 import re
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -13,6 +16,7 @@ import pytest
 
 from cxkpi.ingest import ingest_paths
 from cxkpi.registry import Kpi, Owner
+from cxkpi.warehouse import DERIVED_TABLES
 
 if TYPE_CHECKING:
     from streamlit.testing.v1 import AppTest
@@ -23,8 +27,26 @@ GOLDEN_DIR = TESTS_DIR / "golden"
 HOSTILE = TESTS_DIR / "hostile"
 SAMPLE_DIR = PROJECT_ROOT / "sample_data"
 ENTRY = PROJECT_ROOT / "dashboard.py"
-# Every table of a warehouse, the loaded data and the loader's own records.
-TABLES = ("customers", "orders", "survey_responses", "complaints", "ingest_log", "quarantine")
+# What a load writes: the loaded data, the tables derived from it, and the loader's own records.
+TABLES = ("customers", "orders", "survey_responses", "complaints", *DERIVED_TABLES, "ingest_log", "quarantine")
+
+
+def cxkpi(*args: object, env_db: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """`python -m cxkpi ...` as a real subprocess, in a clean environment (no developer's CXKPI_* set)."""
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(PROJECT_ROOT)}
+    if env_db:
+        env["CXKPI_DB"] = str(env_db)
+    return subprocess.run(
+        [sys.executable, "-m", "cxkpi", *map(str, args)], cwd=PROJECT_ROOT, env=env,
+        capture_output=True, text=True, timeout=120,
+    )
+
+
+def kpis_json(db: Path, *args: object) -> dict[str, dict]:
+    """`python -m cxkpi kpis --json` for db, by KPI id."""
+    result = cxkpi("kpis", "--db", db, "--json", *args)
+    assert result.returncode == 0, result.stderr
+    return {row["id"]: row for row in json.loads(result.stdout)["kpis"]}
 
 
 def build_warehouse(db_path: Path, *sources: Path) -> Path:

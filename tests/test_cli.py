@@ -3,27 +3,9 @@
 import argparse
 import json
 import re
-import subprocess
-import sys
 
 from cxkpi.cli import build_parser
-from tests.support import GOLDEN_DIR, PROJECT_ROOT, TESTS_DIR
-
-
-def cxkpi(*args, env_db=None):
-    env = {"PATH": "/usr/bin:/bin", "HOME": str(PROJECT_ROOT)}
-    if env_db:
-        env["CXKPI_DB"] = str(env_db)
-    return subprocess.run(
-        [sys.executable, "-m", "cxkpi", *map(str, args)], cwd=PROJECT_ROOT, env=env,
-        capture_output=True, text=True, timeout=120,
-    )
-
-
-def kpis_json(db, *args):
-    result = cxkpi("kpis", "--db", db, "--json", *args)
-    assert result.returncode == 0, result.stderr
-    return {row["id"]: row for row in json.loads(result.stdout)["kpis"]}
+from tests.support import GOLDEN_DIR, PROJECT_ROOT, TESTS_DIR, cxkpi, kpis_json
 
 
 def test_ingest_prints_table_and_counts_per_file(tmp_path):

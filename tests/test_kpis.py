@@ -12,7 +12,7 @@ from cxkpi import kpis
 from cxkpi.kpis import Filters
 from cxkpi.periods import Period
 from cxkpi.warehouse import reading
-from tests.support import GOLDEN_DIR, build_warehouse, kpi_with
+from tests.support import build_warehouse, kpi_with
 
 Q2 = Period(date(2026, 4, 1), date(2026, 6, 30))
 PREVIOUS = Period(date(2025, 12, 31), date(2026, 3, 31))  # 91 days, like Q2
@@ -137,16 +137,15 @@ def test_repeat_purchase_rate_monthly_buckets_each_end_at_their_month_end(golden
     assert list(frame["n"]) == [2, 2, 1]
 
 
-def test_repeat_purchase_rate_follows_a_later_load_that_cancels_an_order(tmp_path):
+def test_repeat_purchase_rate_follows_a_later_load_that_cancels_an_order(golden_copy, tmp_path):
     """Each customer's first two orders per channel are kept by the loader (a derived table); a later
     export that cancels C1's January order O1 must reach the KPI. Q2 buyers then: C1 (O2 only: no
     longer a repeat buyer), C2 (O3, O4: repeat), C3 (O5), C4 (O7). 100 * 1 / 4 = 25%."""
-    db = build_warehouse(tmp_path / "w.duckdb", GOLDEN_DIR)
     update = tmp_path / "orders_update.csv"
     update.write_text("order_id,customer_id,ordered_at,amount,channel,status\n"
                       "O1,C1,2026-01-20 10:00:00,40.00,web,cancelled\n")
-    build_warehouse(db, update)
-    with reading(db) as connection:
+    build_warehouse(golden_copy, update)
+    with reading(golden_copy) as connection:
         result = measure(connection, "repeat_purchase_rate")
     assert (result.value, result.n, result.details["repeat_customers"]) == (25.0, 4, 1)
 

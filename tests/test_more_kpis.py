@@ -174,9 +174,6 @@ def test_cohort_repeat_channel_is_where_the_customer_was_won(golden):
     assert (app.value, app.n, app.details["immature_customers"]) == (None, 0, 1)
 
 
-WINDOW_90 = (("window_days", 90),)
-
-
 def test_cohort_repeat_first_orders_at_the_same_moment_count_for_the_first_channel_alphabetically(tmp_path):
     """T1's first two orders were placed at the same second, one on the web and one in the app:
     they won T1 in 'app' (first alphabetically). Both are T1's orders, so T1 also has its second
@@ -190,8 +187,7 @@ def test_cohort_repeat_first_orders_at_the_same_moment_count_for_the_first_chann
     )
     db = build_warehouse(tmp_path / "w.duckdb", orders)
     with reading(db) as connection:
-        app, web = (kpis.measure(connection, "cohort_repeat_90d", MARCH, Filters(channel=(channel,)), WINDOW_90)
-                    for channel in ("app", "web"))
+        app, web = (measure(connection, "cohort_repeat_90d", MARCH, channel=[channel]) for channel in ("app", "web"))
     assert (app.value, app.n) == (100.0, 1)
     assert (web.value, web.n) == (None, 0)
 

@@ -233,7 +233,8 @@ def test_nps_breakdown_and_trend_follow_their_controls(app: AppTest, registry: d
 def test_new_data_shows_up_on_the_next_interaction(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Results are cached on the db file's mtime and size, so a load by another process is not hidden."""
+    """Results are cached on the data version the loader bumps (<db>.loaded), so a load by another
+    process is not hidden."""
     db = build_warehouse(tmp_path / "growing.duckdb", GOLDEN_DIR)  # its own: the test loads more into it
     at = app_test(monkeypatch, db).run()
     assert "n = 6 responses" in card_text(at, "nps")

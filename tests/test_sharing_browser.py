@@ -70,7 +70,7 @@ def sidebar(page: Page) -> Locator:
 
 
 def card_value(page: Page, kpi_id: str) -> Locator:
-    """The card's headline number (the first metric in the card)."""
+    """The card's headline number (its one .cx-value)."""
     return page.locator(f".st-key-card-{kpi_id} .cx-value").first
 
 

@@ -1,15 +1,14 @@
 """Readers and writers share the warehouse without lock errors, in one process and across processes."""
 
-import json
 import subprocess
 import sys
 import threading
 import time
 
 from cxkpi import ownership, views
-from cxkpi.registry import Owner, load_registry
+from cxkpi.registry import Owner
 from cxkpi.warehouse import data_version, reading, resolve_db_path, writing
-from tests.support import GOLDEN_DIR, PROJECT_ROOT, build_warehouse
+from tests.support import GOLDEN_DIR, PROJECT_ROOT, build_warehouse, kpis_json
 
 
 def test_db_path_comes_from_the_option_then_the_environment_then_the_default(monkeypatch, tmp_path):
@@ -82,24 +81,17 @@ def test_reading_one_warehouse_does_not_hold_up_writing_another(tmp_path):
         assert connection.execute("select count(*) from orders").fetchone() == (1,)
 
 
-def test_a_warehouse_made_before_a_derived_table_existed_gets_it_on_its_first_read(tmp_path):
+def test_a_warehouse_made_before_a_derived_table_existed_gets_it_on_its_first_read(golden_copy):
     """customer_channel_orders came with a later version; a process that only reads an older file
     (here the CLI, a new process) builds it first instead of failing with 'table does not exist'.
     Golden Q2: buyers C1 (O1 in Jan + O2) and C2 (O3 + O4) repeat, C3 and C4 do not: 50%."""
-    db = build_warehouse(tmp_path / "w.duckdb", GOLDEN_DIR)
-    with writing(db) as connection:
+    with writing(golden_copy) as connection:
         connection.execute("drop table customer_channel_orders")
-    result = subprocess.run(
-        [sys.executable, "-m", "cxkpi", "kpis", "--db", str(db), "--json",
-         "--start", "2026-04-01", "--end", "2026-06-30"],
-        cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120,
-    )
-    assert result.returncode == 0, result.stderr
-    rows = {row["id"]: row for row in json.loads(result.stdout)["kpis"]}
+    rows = kpis_json(golden_copy, "--start", "2026-04-01", "--end", "2026-06-30")
     assert (rows["repeat_purchase_rate"]["value"], rows["repeat_purchase_rate"]["n"]) == (50.0, 4)
 
 
-def test_only_a_committed_load_changes_the_data_version_that_keys_the_apps_cached_numbers(tmp_path):
+def test_only_a_committed_load_changes_the_data_version_that_keys_the_apps_cached_numbers(tmp_path, registry):
     """Saving a view or changing an owner also writes the file; if that made the cached KPIs stale,
     every viewer would recompute every KPI after someone saved a view in a meeting."""
     db = build_warehouse(tmp_path / "w.duckdb", GOLDEN_DIR / "customers.csv")
@@ -107,9 +99,8 @@ def test_only_a_committed_load_changes_the_data_version_that_keys_the_apps_cache
     assert loaded != 0
 
     views.save_view(db, "Board review Q3 - EMEA", "dashboard.py", "from=2026-07-01&to=2026-09-30&region=EMEA")
-    kpi = load_registry()[0]
-    ownership.change(db, kpi, changed_by="Board secretary", owner=Owner("Lena Vogt", "VP Customer Insight"))
-    build_warehouse(db, GOLDEN_DIR / "customers.csv")  # the same bytes again: refused as already loaded
+    ownership.change(db, registry["nps"], changed_by="Board secretary", owner=Owner("Lena Vogt", "VP Customer Insight"))
+    build_warehouse(db, GOLDEN_DIR / "customers.csv")  # the same bytes again: skipped as already loaded
     assert data_version(db) == loaded
 
     build_warehouse(db, GOLDEN_DIR / "orders.csv")
