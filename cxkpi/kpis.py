@@ -11,7 +11,7 @@ import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import date, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any, Literal
@@ -92,6 +92,19 @@ class KpiReport:
         if not self.change:
             return None
         return (self.change > 0) == (self.kpi.direction == "higher")
+
+    def monthly(self) -> list[tuple[date, float | None]]:
+        """The sparkline as the trailing 12 months, oldest first: (the month's first day, its value),
+        None where a month has no data, so that every drawing of it keeps a gap a gap."""
+        values = {
+            (stamp.year, stamp.month): None if pd.isna(value) else float(value)
+            for stamp, value in zip(self.sparkline["bucket_start"], self.sparkline["value"], strict=True)
+        }
+        months, first = [], trailing_months(self.period.end).start
+        for offset in range(12):
+            month = date(first.year + (first.month - 1 + offset) // 12, (first.month - 1 + offset) % 12 + 1, 1)
+            months.append((month, values.get((month.year, month.month))))
+        return months
 
 
 @cache

@@ -28,7 +28,7 @@ FONT = "Liberation Sans, Arial, Helvetica, sans-serif"
 INK, MUTED, RULE, LINE = "#1f2937", "#6b7280", "#d1d5db", "#1f4e79"
 # As the app's cards: blue/orange (not green/red), always with words.
 STATUS_COLOURS = {"met": "#0072B2", "missed": "#D55E00", "no data": "#6b7280"}
-CHANGE_COLOURS = {True: "#0072B2", False: "#D55E00", None: "#6b7280"}
+CHANGE_COLOURS = {"better": "#0072B2", "worse": "#D55E00"}  # any other reading: MUTED
 CARD_HEIGHT = 340  # the height a card is designed for; smaller cards scale their type down
 CHART_SCALE = 2  # chart PNGs at twice their CSS size
 CHART_WIDTH = 800  # charts are "as wide as the page" in the app; exports get a fixed width
@@ -46,7 +46,7 @@ class Card:
     status_text: str
     target: str
     change: str  # '-83.3 pts (worse)', or '' when there is nothing to compare
-    change_is_improvement: bool | None
+    change_reading: str | None  # 'better', 'worse', 'no change', 'too uncertain to judge' (its colour)
     sample: str  # 'n = 6 responses · previous +100.0 pts'
     owner: str  # 'Amara Okafor, Chief Customer Officer'
     freshness: str
@@ -172,9 +172,8 @@ def _card(card: Card, x: float, y: float, width: float, height: float) -> str:
     parts.append(_text(left, line, card.value, size(42), INK, weight="bold", max_width=inner))
     if card.change:
         line += size(26)
-        parts.append(
-            _text(left, line, card.change, size(17), CHANGE_COLOURS[card.change_is_improvement], max_width=inner)
-        )
+        colour = CHANGE_COLOURS.get(card.change_reading or "", MUTED)
+        parts.append(_text(left, line, card.change, size(17), colour, max_width=inner))
     line += size(14)
     spark_height = size(48)
     parts.append(_sparkline(card.sparkline, card.target_value, left, line, inner, spark_height))
@@ -208,7 +207,8 @@ def _wrap(content: str, size: float, max_width: float, max_lines: int) -> list[s
 def _sparkline(
     values: Sequence[float | None], target: float | None, x: float, y: float, width: float, height: float
 ) -> str:
-    points = [(index, value) for index, value in enumerate(values) if value is not None and not math.isnan(value)]
+    runs = unbroken_runs(values)
+    points = [point for run in runs for point in run]
     if not points:
         return _text(x, y + height / 2, "No monthly data in the last 12 months", 13, MUTED)
     numbers = [value for _, value in points] + ([target] if target is not None else [])
@@ -226,12 +226,24 @@ def _sparkline(
             f'<line x1="{x:.1f}" y1="{target_y:.1f}" x2="{x + width:.1f}" y2="{target_y:.1f}" stroke="{MUTED}" '
             f'stroke-width="1.5" stroke-dasharray="5 5"/>'
         )
-    coordinates = " ".join(f"{px:.1f},{py:.1f}" for px, py in (position(i, v) for i, v in points))
-    parts.append(f'<polyline points="{coordinates}" fill="none" stroke="{LINE}" stroke-width="2.5"/>')
+    for run in runs:  # a month without data breaks the line
+        coordinates = " ".join(f"{px:.1f},{py:.1f}" for px, py in (position(i, v) for i, v in run))
+        parts.append(f'<polyline points="{coordinates}" fill="none" stroke="{LINE}" stroke-width="2.5"/>')
     for index, value in points:
         px, py = position(index, value)
         parts.append(f'<circle cx="{px:.1f}" cy="{py:.1f}" r="3" fill="{LINE}"/>')
     return "\n".join(parts)
+
+
+def unbroken_runs(values: Sequence[float | None]) -> list[list[tuple[int, float]]]:
+    """(index, value) of the values, split where one is missing: the pieces a line chart draws."""
+    runs: list[list[tuple[int, float]]] = [[]]
+    for index, value in enumerate(values):
+        if value is None or math.isnan(value):
+            runs.append([])
+        else:
+            runs[-1].append((index, value))
+    return [run for run in runs if run]
 
 
 def _text(

@@ -118,5 +118,6 @@ def headline(block) -> Headline:
 
 def card_titles(at) -> list[str]:
     """The titles of the cards on the page, in the order they are drawn."""
-    return [element.value.split("\n", 1)[0].removeprefix("##### ") for element in at.markdown
+    return [re.sub(r"\\(.)", r"\1", html.unescape(element.value.split("\n", 1)[0].removeprefix("##### ")))
+            for element in at.markdown
             if 'class="cx-value"' in element.value]

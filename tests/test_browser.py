@@ -7,11 +7,13 @@ browser shows: the cards' DOM, and deep links straight to a KPI page's URL.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from cxkpi.registry import Kpi
+from cxkpi import ownership
+from cxkpi.registry import Kpi, Owner
 from tests.browser_support import expect_no_error, running_app
 from tests.support import GOLDEN_DIR, build_warehouse
 
@@ -27,10 +29,14 @@ GOLDEN_VALUES = {"nps": "+16.7 pts", "complaint_response_hours": "7.0 h", "repea
 
 
 @pytest.fixture(scope="module")
-def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def golden_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_warehouse(tmp_path_factory.mktemp("browser") / "golden.duckdb", GOLDEN_DIR)
+
+
+@pytest.fixture(scope="module")
+def app_url(golden_file: Path) -> Iterator[str]:
     """One `streamlit run` for the module, against a golden warehouse file."""
-    workdir = tmp_path_factory.mktemp("browser")
-    with running_app(build_warehouse(workdir / "golden.duckdb", GOLDEN_DIR), workdir) as url:
+    with running_app(golden_file, golden_file.parent) as url:
         yield url
 
 
@@ -45,9 +51,22 @@ def test_overview_shows_four_cards_with_owners_and_values(
         expect(card).to_contain_text(registry[kpi_id].title)
         expect(card.locator(".cx-value")).to_have_text(value)
         expect(card).to_contain_text(f"Owner: {registry[kpi_id].owner.name}")
-        expect(card.locator(".cxkpi-sparkline svg polyline")).to_have_count(1)  # the sparkline
+        expect(card.locator(".cxkpi-sparkline svg circle")).not_to_have_count(0)  # the sparkline's months
     expect(page.locator("[class*='st-key-card-']")).to_have_count(len(registry))
     expect_no_error(page)
+
+
+def test_an_owner_name_with_markdown_characters_reads_on_the_card_as_typed(
+    app_url: str, golden_file: Path, page: Page, registry: dict[str, Kpi]
+) -> None:
+    """Names are typed on the Owners page; the card is Markdown, where ] would end the orange owner
+    line of an off-target KPI and * or _ would turn into emphasis. CSAT: no other test reads its owner."""
+    typed = Owner("Ann [Ops] *lead* <b>", "VP_Insight_EMEA #1 :smile: $x$")
+    ownership.change(golden_file, registry["csat"], "test", owner=typed)
+    page.goto(app_url)
+    owner = page.locator(".st-key-card-csat .cx-owner")
+    expect(owner).to_have_text(f"Owner: {typed.name}, {typed.role}")
+    expect(owner.locator("em, strong b, b")).to_have_count(0)
 
 
 def test_a_card_shows_how_its_number_is_computed_on_click(app_url: str, page: Page) -> None:

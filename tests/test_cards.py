@@ -34,3 +34,17 @@ def test_the_sparkline_svg_names_each_month_and_the_target_and_escapes_text():
     assert "NPS &lt;&amp;&gt;, monthly: Jan 2026: +10.0 pts; Feb 2026: +20.0 pts; Mar 2026: +30.0 pts" in svg
     assert 'y1="4.0" y2="4.0"' in svg  # the target line at the top
     assert 'points="4.0,44.0 50.0,28.0 96.0,12.0"' in svg
+
+
+def test_a_month_without_data_keeps_its_place_and_breaks_the_sparkline_as_on_the_slide():
+    """January 10, February none, March 30, target 20, in a 100 x 48 box with 4 of padding: x runs 4,
+    50, 96; the scale runs from 10 (y = 44) to 30 (y = 4). Two one-point lines, no line across February."""
+    from cxkpi.registry import Kpi, Owner
+    from ui.charts import sparkline_svg
+
+    kpi = Kpi(id="nps", title="NPS", unit="points", direction="higher", target=20, source="survey_responses",
+              description="", owner=Owner("A", "B"))
+    months = [("Jan 2026", 10.0, "+10.0 pts"), ("Feb 2026", None, "no data"), ("Mar 2026", 30.0, "+30.0 pts")]
+    svg = sparkline_svg(kpi, months, width=100, height=48)
+    assert 'points="4.0,44.0"' in svg and 'points="96.0,4.0"' in svg and svg.count("<polyline") == 2
+    assert "Feb 2026: no data" in svg

@@ -74,6 +74,16 @@ def test_a_slide_compared_with_last_year_says_last_year_as_the_card_does(golden_
     assert page.cards[0].sample == "n = 6 responses · no data last year"
 
 
+def test_a_slide_words_a_change_too_uncertain_to_judge_as_the_card_does(golden_db: Path) -> None:
+    """EMEA in Q2 2026: NPS fell from +100 to +33.3 points on 3 responses, below the minimum of 30. The
+    card says 'too uncertain to judge' and leaves the change grey; the slide said 'worse', in orange."""
+    page = overview(golden_db)
+    nps = page.cards[0]
+    assert (nps.change, nps.change_reading) == ("-66.7 pts (too uncertain to judge)", "too uncertain to judge")
+    assert f'fill="{report.MUTED}" font-weight="normal" text-anchor="start">-66.7 pts (too uncertain' in (
+        report.overview_svg(page))
+
+
 def test_the_overview_png_is_a_landscape_slide(golden_db: Path) -> None:
     image = Image.open(io.BytesIO(report.overview_png(overview(golden_db))))
     assert (image.width, image.height) == (2400, 1350)
@@ -82,13 +92,23 @@ def test_the_overview_png_is_a_landscape_slide(golden_db: Path) -> None:
 def test_text_from_the_data_is_escaped_in_the_page() -> None:
     card = report.Card(
         title="<script>", value="1", status="met", status_text="On target", target="≥ 1", change="",
-        change_is_improvement=None, sample="n = 1", owner="A & B", freshness="", sparkline=[1.0, None, 2.0],
+        change_reading=None, sample="n = 1", owner="A & B", freshness="", sparkline=[1.0, None, 2.0],
         target_value=1.5,
     )
     page = report.OverviewPage(title="T", period="P", filters="region: <b>", summary="", freshness="", cards=[card])
     svg = report.overview_svg(page)
     assert "<script>" not in svg and "&lt;script&gt;" in svg and "A &amp; B" in svg
     assert "region: &lt;b&gt;" in svg
+
+
+def test_a_month_without_data_breaks_the_slide_sparkline_as_on_the_card() -> None:
+    card = report.Card(
+        title="NPS", value="1", status="met", status_text="On target", target="≥ 1", change="",
+        change_reading=None, sample="n = 1", owner="A", freshness="", sparkline=[1.0, None, 2.0, 3.0],
+    )
+    svg = report.overview_svg(report.OverviewPage(title="T", period="P", filters="", summary="", freshness="",
+                                                  cards=[card]))
+    assert svg.count("<polyline") == 2 and svg.count("<circle") == 3  # [1.0] and [2.0, 3.0]
 
 
 def test_a_chart_exports_as_svg_and_png_at_a_fixed_width() -> None:

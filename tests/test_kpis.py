@@ -212,3 +212,15 @@ def test_overview_compares_with_the_previous_period(golden):
     assert reports["nps"].change_is_improvement is False
     repeat = reports["repeat_purchase_rate"]
     assert (repeat.change, repeat.change_is_improvement) == (50.0, True)
+
+
+def test_the_sparkline_has_a_place_for_each_of_the_last_12_months_and_none_where_there_is_no_data(golden):
+    """Q2 2026's sparkline runs Jul 2025 - Jun 2026. Monthly NPS: March R0 (9) = +100; April R1 (10), R2 (9)
+    = +100; May R3 (8, passive), R4 (6, detractor), R8 (10) = 100 * (1 - 1) / 3 = 0; June R5 (0) = -100
+    (R7 gave no score). No responses before March: eight empty months, kept as gaps."""
+    from cxkpi.registry import load_registry
+
+    nps = kpis.overview(golden, load_registry()[:1], Q2)[0]
+    months = nps.monthly()
+    assert [month for month, _ in months][::11] == [date(2025, 7, 1), date(2026, 6, 1)]
+    assert [value for _, value in months] == [None] * 8 + [100.0, 100.0, 0.0, -100.0]

@@ -21,7 +21,8 @@ BAND_BADGES = {
     "no data": ("gray", ":material/remove:", "No data"),
 }
 UNCERTAIN_BADGE = ("gray", ":material/help:", "Too uncertain to act on")
-GOOD, BAD, FLAT = "blue", "orange", "gray"
+FLAT = "gray"
+READING_TONES = {"better": "blue", "worse": "orange"}  # any other reading is FLAT
 
 
 def _nps_details(details: dict[str, Any]) -> str:
@@ -74,7 +75,7 @@ def kpi_card(report: KpiReport, details_page: str | None = None) -> None:
         if detail_line and report.current.details:
             lines.append(detail_line(report.current.details))
         blocks = [
-            f"##### {html.escape(kpi.title)}",
+            f"##### {fmt.markdown_literal(kpi.title)}",
             f":{color}-badge[{icon} {label}] :gray[target {fmt.target(kpi)}]",
             headline_html(report),
             charts.sparkline_html(report),
@@ -92,8 +93,8 @@ def _owner_block(report: KpiReport) -> str:
     """Owner (prominent when off target: whom to ask is the first thing an executive needs), data
     freshness, and the definition on demand."""
     kpi, found = report.kpi, report.assessment
-    # Names come from the Owners page, typed by people: escaped, as the card's Markdown allows HTML.
-    name, role = html.escape(kpi.owner.name), html.escape(kpi.owner.role)
+    # Names come from the Owners page, typed by people: shown as typed, never as Markdown or HTML.
+    name, role = fmt.markdown_literal(kpi.owner.name), fmt.markdown_literal(kpi.owner.role)
     if found and found.actionable and found.band == "off target":
         owner = f":orange[:material/person_alert: **Owner: {name}**, {role}]"
     else:
@@ -142,25 +143,18 @@ def _statistics(report: KpiReport) -> list[str]:
 
 
 def headline_html(report: KpiReport) -> str:
-    """The value, and its change in colour, arrow AND words: 'better', 'worse', 'no change', or 'too
-    uncertain to judge' (too few answers to act on: the movement is shown but not coloured)."""
+    """The value, and its change in colour, arrow AND words (fmt.change_reading): only 'better' and
+    'worse' are coloured; a change too uncertain to judge is shown but not coloured."""
     kpi = report.kpi
     value = f'<span class="cx-value">{html.escape(fmt.value(kpi, report.current.value))}</span>'
-    if report.change is None:
+    reading = fmt.change_reading(report)
+    if reading is None:
         # No value now or none to compare with: say so rather than invent a change.
         return f'<div class="cx-headline">{value}</div>'
-    uncertain = report.assessment is not None and report.assessment.uncertain_because is not None
-    arrow = "↑" if report.change > 0 else "↓"
-    if report.change_is_improvement is None:
-        tone, arrow, word = FLAT, "→", "no change"
-    elif uncertain:
-        tone, word = FLAT, "too uncertain to judge"
-    elif report.change_is_improvement:
-        tone, word = GOOD, "better"
-    else:
-        tone, word = BAD, "worse"
+    arrow = "→" if reading == "no change" else "↑" if report.change > 0 else "↓"
+    tone = READING_TONES.get(reading, FLAT)
     change = html.escape(fmt.change(kpi, report.change))
     return (
         f'<div class="cx-headline">{value} <span class="cx-change cx-{tone}">{arrow} {change}</span> '
-        f'<span class="cx-reading">{word}</span></div>'
+        f'<span class="cx-reading">{reading}</span></div>'
     )

@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from cxkpi import assessment
+from cxkpi import report as page_report
 from cxkpi.kpis import KpiReport, sample_columns, status_of
 from cxkpi.registry import Kpi
 from cxkpi.stats import Interval
@@ -56,20 +57,19 @@ def sparkline_html(report: KpiReport) -> str:
     Python over the twelve rows: a pandas pipeline per card cost the overview 60 ms on every rerun.
     """
     kpi = report.kpi
-    months = [
-        (f"{pd.Timestamp(stamp):%b %Y}", float(value), fmt.value(kpi, value))
-        for stamp, value in zip(report.sparkline["bucket_start"], report.sparkline["value"], strict=True)
-        if not pd.isna(value)
-    ]
-    if not months:
+    months = [(f"{month:%b %Y}", value, "no data" if value is None else fmt.value(kpi, value))
+              for month, value in report.monthly()]
+    if all(value is None for _, value, _ in months):
         return "No monthly data in the last 12 months"
     return sparkline_svg(kpi, months)
 
 
-def sparkline_svg(kpi: Kpi, months: list[tuple[str, float, str]], width: int = 240, height: int = 48) -> str:
-    """The sparkline as an SVG string, from (month label, value, value as shown) in time order."""
+def sparkline_svg(kpi: Kpi, months: list[tuple[str, float | None, str]], width: int = 240, height: int = 48) -> str:
+    """The sparkline as an SVG string, from (month label, value or None, value as shown) in time order.
+    Each month has its place; a month without data breaks the line, as on the exported slide."""
     values = [value for _, value, _ in months]
-    low, high = min([*values, kpi.target]), max([*values, kpi.target])
+    present = [value for value in values if value is not None]
+    low, high = min([*present, kpi.target]), max([*present, kpi.target])
     span = (high - low) or 1.0
     pad = 4
 
@@ -79,8 +79,13 @@ def sparkline_svg(kpi: Kpi, months: list[tuple[str, float, str]], width: int = 2
     def y(value: float) -> float:
         return pad + (height - 2 * pad) * (1 - (value - low) / span)
 
-    points = " ".join(f"{x(i):.1f},{y(v):.1f}" for i, v in enumerate(values))
-    dots = "".join(f'<circle cx="{x(i):.1f}" cy="{y(v):.1f}" r="2" fill="{LINE}"/>' for i, v in enumerate(values))
+    runs = page_report.unbroken_runs(values)
+    lines = "".join(
+        f'<polyline points="{" ".join(f"{x(i):.1f},{y(v):.1f}" for i, v in run)}" fill="none" stroke="{LINE}" '
+        f'stroke-width="2" vector-effect="non-scaling-stroke"/>'
+        for run in runs
+    )
+    dots = "".join(f'<circle cx="{x(i):.1f}" cy="{y(v):.1f}" r="2" fill="{LINE}"/>' for run in runs for i, v in run)
     described = "; ".join(f"{month}: {shown}" for month, _, shown in months)
     title = html.escape(f"{kpi.title}, monthly: {described}. Target {fmt.target(kpi)}.")
     return (
@@ -88,9 +93,7 @@ def sparkline_svg(kpi: Kpi, months: list[tuple[str, float, str]], width: int = 2
         f'<svg role="img" viewBox="0 0 {width} {height}" width="100%" height="{height}" '
         f'preserveAspectRatio="none" xmlns="http://www.w3.org/2000/svg"><title>{title}</title>'
         f'<line x1="0" x2="{width}" y1="{y(kpi.target):.1f}" y2="{y(kpi.target):.1f}" stroke="{TARGET}" '
-        f'stroke-dasharray="4 4" stroke-width="1.2"/>'
-        f'<polyline points="{points}" fill="none" stroke="{LINE}" stroke-width="2" '
-        f'vector-effect="non-scaling-stroke"/>{dots}</svg></div>'
+        f'stroke-dasharray="4 4" stroke-width="1.2"/>{lines}{dots}</svg></div>'
     )
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
 import altair as alt
 import pandas as pd
@@ -17,7 +17,7 @@ import streamlit as st
 
 from cxkpi import report as page_report
 from cxkpi.kpis import KpiReport
-from cxkpi.periods import Period, trailing_months
+from cxkpi.periods import Period
 from ui import formatting as fmt
 
 PNG, SVG, PDF, CSV = "image/png", "image/svg+xml", "application/pdf", "text/csv"
@@ -87,11 +87,8 @@ def overview_page(
 
 def _card(report: KpiReport) -> page_report.Card:
     kpi = report.kpi
-    if report.change is None:
-        change = ""
-    else:
-        word = {None: "no change", True: "better", False: "worse"}[report.change_is_improvement]
-        change = f"{fmt.change(kpi, report.change)} ({word})"
+    reading = fmt.change_reading(report)  # the card's word for the change
+    change = "" if reading is None else f"{fmt.change(kpi, report.change)} ({reading})"
     return page_report.Card(
         title=kpi.title,
         value=fmt.value(kpi, report.current.value),
@@ -99,28 +96,13 @@ def _card(report: KpiReport) -> page_report.Card:
         status_text=fmt.status(report.status),
         target=fmt.target(kpi),
         change=change,
-        change_is_improvement=report.change_is_improvement,
+        change_reading=reading,
         sample=fmt.sample_line(report),
         owner=f"{kpi.owner.name}, {kpi.owner.role}",
         freshness=fmt.freshness(report.data_through, report.last_loaded_at),
-        sparkline=_monthly(report.sparkline, report.period.end),
+        sparkline=[value for _, value in report.monthly()],
         target_value=float(kpi.target),
     )
-
-
-def _monthly(frame: pd.DataFrame, end: date) -> list[float | None]:
-    """The trailing 12 months as 12 slots (None where a month has no data), so gaps stay gaps."""
-    start = trailing_months(end).start
-    by_month = {}
-    for stamp, value in zip(pd.to_datetime(frame["bucket_start"]), frame["value"], strict=True):
-        if not pd.isna(value):
-            by_month[(stamp.year, stamp.month)] = float(value)
-    slots = []
-    year, month = start.year, start.month
-    for _ in range(12):
-        slots.append(by_month.get((year, month)))
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    return slots
 
 
 def _button(label: str, make: Callable[[], bytes | str], file_name: str, mime: str, key: str) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import re
 from datetime import date, datetime
 
 from cxkpi.kpis import KpiReport
@@ -25,6 +27,8 @@ KPI_N_NOUNS = {
     "recovery_effect": ("complainant", "complainants"),
 }
 EN_DASH = "\N{EN DASH}"
+# What Streamlit's Markdown would read as syntax: emphasis, links, :emoji: and :colour[...], $math$, #...
+MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_{}\[\]()#+\-.!|~:$])")
 UNIT_SYMBOLS = {"points": "pts", "hours": "h", "%": "%"}
 STATUS_LABELS = {"met": "On target", "missed": "Off target", "no data": "No data"}
 
@@ -54,11 +58,31 @@ def change(kpi: Kpi, difference: float) -> str:
     return f"{difference:+,.1f} {unit}"
 
 
+def change_reading(report: KpiReport) -> str | None:
+    """The word for a change, the same on the card, the slide and the PDF: 'better', 'worse', 'no change',
+    or 'too uncertain to judge' (too few answers to act on: the movement is shown but not judged).
+    None when there is no value now or none to compare with."""
+    if report.change is None:
+        return None
+    if report.change_is_improvement is None:
+        return "no change"
+    if report.assessment is not None and report.assessment.uncertain_because is not None:
+        return "too uncertain to judge"
+    return "better" if report.change_is_improvement else "worse"
+
+
 def target(kpi: Kpi) -> str:
     """'≥ +30 pts' or '≤ 8 h': the comparison says which direction is good."""
     decimals = 0 if float(kpi.target).is_integer() else 1
     comparison = "≥" if kpi.direction == "higher" else "≤"
     return f"{comparison} {value(kpi, kpi.target, decimals)}"
+
+
+def markdown_literal(text: str) -> str:
+    """Text that people typed (an owner's name), to show as typed inside Markdown that allows HTML:
+    Markdown punctuation backslash-escaped, then HTML escaped (a name like 'Ann *lead* [Ops]' was
+    drawn with emphasis, and ']' ended the card's coloured owner line)."""
+    return html.escape(MARKDOWN_PUNCTUATION.sub(r"\\\1", text))
 
 
 def plural(n: int, singular: str, plural_form: str | None = None) -> str:
