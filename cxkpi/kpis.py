@@ -13,6 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from functools import cache
+from itertools import pairwise
 from pathlib import Path
 from typing import Any, Literal
 
@@ -150,7 +151,6 @@ def run_kpi_queries(
     names for the period and grain parameters ($period_start_1, ...): still bound, never formatted in.
     On the sample data this cut a card's queries by a third.
     """
-    text = query_text(kpi_id)
     parameters: dict[str, object] = {
         **dict(settings),
         **filters.parameters(),
@@ -160,13 +160,21 @@ def run_kpi_queries(
     for index, (period, grain) in enumerate(runs):
         parameters.update({f"period_start_{index}": period.start, f"period_end_{index}": period.end,
                            f"grain_{index}": grain})
-        numbered = PER_RUN_PARAMETER.sub(lambda match, index=index: f"{match.group(0)}_{index}", text)
-        parts.append(f"select {index} as run, * from ({numbered})")
-    frame = connection.execute(" union all ".join(parts), parameters).df()
-    return [  # sorted again as each query sorts itself: a union keeps no order
-        frame[frame["run"] == index].drop(columns="run").sort_values(["bucket_start", "slice"]).reset_index(drop=True)
-        for index in range(len(runs))
-    ]
+        parts.append(f"select {index} as run, * from ({_numbered_query(kpi_id, index)})")
+    # Sorted as each query sorts itself (a union keeps no order), and by run, so that each run's rows
+    # are one slice of the frame: splitting by a mask and sorting each part in pandas cost 50 ms per
+    # overview (9 KPIs), slicing costs 6.
+    query = " union all ".join(parts) + " order by run, bucket_start, slice"
+    frame = connection.execute(query, parameters).df()
+    bounds = frame["run"].searchsorted(range(len(runs) + 1))
+    frame = frame.drop(columns="run")
+    return [frame.iloc[start:end].reset_index(drop=True) for start, end in pairwise(bounds)]
+
+
+@cache
+def _numbered_query(kpi_id: str, index: int) -> str:
+    """queries/<kpi_id>.sql with its per-run parameters renamed for run `index` ($period_start_1, ...)."""
+    return PER_RUN_PARAMETER.sub(lambda match: f"{match.group(0)}_{index}", query_text(kpi_id))
 
 
 def measure(
