@@ -38,15 +38,18 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_app(db: Path, workdir: Path, drop_env: tuple[str, ...] = ("CXKPI_REGISTRY",)) -> Iterator[str]:
-    """`streamlit run dashboard.py` against `db`, yielding its URL once it answers; always stopped."""
+def running_app(
+    db: Path, workdir: Path, drop_env: tuple[str, ...] = ("CXKPI_REGISTRY",), script: str = "dashboard.py"
+) -> Iterator[str]:
+    """`streamlit run dashboard.py` (or another script of the project) against `db`, yielding its URL
+    once it answers; always stopped."""
     port = free_port()
     env = {key: value for key, value in os.environ.items() if key not in drop_env}
     env["CXKPI_DB"] = str(db)
     log = workdir / "streamlit.log"
     with log.open("wb") as output:
         server = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.port", str(port),
+            [sys.executable, "-m", "streamlit", "run", script, "--server.port", str(port),
              "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
              # Files edited in the work tree meanwhile must not rerun the page in the middle of a test.
              "--server.fileWatcherType", "none"],
