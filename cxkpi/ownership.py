@@ -65,7 +65,7 @@ def change(
     new_target = float(target) if target is not None else kpi.target
     changes = []
     if new_owner != kpi.owner:
-        changes.append(("owner", _owner_text(kpi.owner), _owner_text(new_owner)))
+        changes.append(("owner", str(kpi.owner), str(new_owner)))
     if new_target != kpi.target:
         changes.append(("target", f"{kpi.target:g}", f"{new_target:g}"))
     if not changes:
@@ -84,7 +84,3 @@ def change(
             )
         connection.commit()
     return changes
-
-
-def _owner_text(owner: Owner) -> str:
-    return f"{owner.name}, {owner.role}"

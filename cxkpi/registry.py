@@ -26,6 +26,9 @@ class Owner:
     name: str
     role: str
 
+    def __str__(self) -> str:
+        return f"{self.name}, {self.role}"  # 'Amara Okafor, Chief Customer Officer'
+
 
 @dataclass(frozen=True)
 class Kpi:

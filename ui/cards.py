@@ -21,8 +21,7 @@ BAND_BADGES = {
     "no data": ("gray", ":material/remove:", "No data"),
 }
 UNCERTAIN_BADGE = ("gray", ":material/help:", "Too uncertain to act on")
-FLAT = "gray"
-READING_TONES = {"better": "blue", "worse": "orange"}  # any other reading is FLAT
+READING_TONES = {"better": "blue", "worse": "orange"}  # any other reading is gray
 
 
 def _nps_details(details: dict[str, Any]) -> str:
@@ -104,7 +103,7 @@ def _owner_block(report: KpiReport) -> str:
         f'<details class="cx-definition"><summary>How is this computed</summary>'
         f"<p>{html.escape(kpi.description)}</p>"
         # A div, not <pre>: Markdown draws <pre> with the syntax highlighter, costly nine times over.
-        f'<div class="cx-sql">{html.escape(data.definition_comment(kpi))}</div></details>'
+        f'<div class="cx-sql">{html.escape(data.definition_comment(kpi.id))}</div></details>'
     )
     return f'<span class="cx-owner">{owner}</span>  \n{freshness}\n\n{definition}'
 
@@ -152,7 +151,7 @@ def headline_html(report: KpiReport) -> str:
         # No value now or none to compare with: say so rather than invent a change.
         return f'<div class="cx-headline">{value}</div>'
     arrow = "→" if reading == "no change" else "↑" if report.change > 0 else "↓"
-    tone = READING_TONES.get(reading, FLAT)
+    tone = READING_TONES.get(reading, "gray")
     change = html.escape(fmt.change(kpi, report.change))
     return (
         f'<div class="cx-headline">{value} <span class="cx-change cx-{tone}">{arrow} {change}</span> '

@@ -13,6 +13,7 @@ its write lock between reruns.
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -127,10 +128,11 @@ def kpi_frame(
     return _kpi_frame(str(path), data_stamp(path), kpi.id, kpi.parameters, period, filters, grain, breakdown)
 
 
-def definition_comment(kpi: Kpi) -> str:
+@functools.cache  # as kpi_api.query_text, whose text it is: once per process, not nine times a rerun
+def definition_comment(kpi_id: str) -> str:
     """The comment block at the top of queries/<id>.sql: the explanation lives with the SQL it explains."""
     lines = []
-    for line in kpi_api.query_text(kpi.id).splitlines():  # the text the numbers come from (cached)
+    for line in kpi_api.query_text(kpi_id).splitlines():  # the text the numbers come from
         if not line.startswith("--"):
             break
         lines.append(line.removeprefix("--").removeprefix(" "))

@@ -98,7 +98,7 @@ def _card(report: KpiReport) -> page_report.Card:
         change=change,
         change_reading=reading,
         sample=fmt.sample_line(report),
-        owner=f"{kpi.owner.name}, {kpi.owner.role}",
+        owner=str(kpi.owner),
         freshness=fmt.freshness(report.data_through, report.last_loaded_at),
         sparkline=[value for _, value in report.monthly()],
         target_value=float(kpi.target),

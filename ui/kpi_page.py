@@ -22,7 +22,7 @@ def render(kpi_id: str, page_title: str) -> None:
     st.markdown(kpi.description)
     better = "higher" if kpi.direction == "higher" else "lower"
     st.markdown(
-        f":material/person: **Owner:** {kpi.owner.name}, {kpi.owner.role} &nbsp;·&nbsp; "
+        f":material/person: **Owner:** {fmt.markdown_literal(str(kpi.owner))} &nbsp;·&nbsp; "
         f":material/flag: **Target:** {fmt.target(kpi)} ({better} is better)"
     )
     st.caption(f"{fmt.period(page.period)} · {page.filters.describe()}")
@@ -57,7 +57,7 @@ def render(kpi_id: str, page_title: str) -> None:
 
     with st.expander("How it is computed", icon=":material/functions:"):
         st.caption(f"From the header of `{kpi.query_path.name}`, the SQL that computes every number above.")
-        st.code(data.definition_comment(kpi), language=None, wrap_lines=True)
+        st.code(data.definition_comment(kpi.id), language=None, wrap_lines=True)
 
     drilldowns.render(kpi, page)
 
@@ -65,7 +65,8 @@ def render(kpi_id: str, page_title: str) -> None:
 def _breakdown_table(frame: pd.DataFrame, kpi: Kpi, dimension: str) -> None:
     if frame.empty:
         return
-    extras = [name for name in frame.columns if name not in STANDARD_COLUMNS and name not in sample_columns(frame)]
+    hidden = {*STANDARD_COLUMNS, *sample_columns(frame)}
+    extras = [name for name in frame.columns if name not in hidden]
     frame = frame.sort_values("value", ascending=kpi.direction != "higher", na_position="last")  # as the bars
     table = frame[["slice", "value", "n", *extras]].rename(columns={"slice": dimension.title()})
     # A slice can have rows but no value (e.g. complaints all still unanswered): that is "No data", not a miss.

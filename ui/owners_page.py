@@ -78,7 +78,7 @@ def _change_form(page: sidebar.PageContext) -> None:
         st.error(str(error), icon=":material/error:")
         return
     if changes:
-        st.success("Saved: " + "; ".join(f"{field} {old} → {new}" for field, old, new in changes),
+        st.success("Saved: " + "; ".join(fmt.markdown_literal(f"{field} {old} → {new}") for field, old, new in changes),
                    icon=":material/check:")
     else:
         st.info("Nothing changed: the owner and target are already these.", icon=":material/info:")
