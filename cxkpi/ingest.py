@@ -444,7 +444,8 @@ def load_prepared(connection: duckdb.DuckDBPyConnection, prepared: Prepared) -> 
     connection.begin()
     try:
         result = _load(connection, prepared)
-        refresh_derived(connection, result.table)  # in the load's transaction: never out of step
+        if result.rows_inserted or result.rows_updated:  # in the load's transaction: never out of step
+            refresh_derived(connection, result.table)
         connection.commit()
         return result
     except duckdb.Error as error:

@@ -22,7 +22,7 @@ import pandas as pd
 
 from cxkpi import assessment, warehouse
 from cxkpi.assessment import Assessment
-from cxkpi.periods import Period, last_full_quarter, trailing_months
+from cxkpi.periods import Period, last_full_quarter, month_starts, trailing_months
 from cxkpi.registry import Kpi, Settings
 from cxkpi.warehouse import QUERIES_DIR
 
@@ -101,11 +101,8 @@ class KpiReport:
             (stamp.year, stamp.month): None if pd.isna(value) else float(value)
             for stamp, value in zip(self.sparkline["bucket_start"], self.sparkline["value"], strict=True)
         }
-        months, first = [], trailing_months(self.period.end).start
-        for offset in range(12):
-            month = date(first.year + (first.month - 1 + offset) // 12, (first.month - 1 + offset) % 12 + 1, 1)
-            months.append((month, values.get((month.year, month.month))))
-        return months
+        return [(month, values.get((month.year, month.month)))
+                for month in month_starts(trailing_months(self.period.end))]
 
 
 @cache

@@ -55,6 +55,15 @@ def trailing_months(end: date, months: int = 12) -> Period:
     return Period(date(year, month, 1), end)
 
 
+def month_starts(period: Period) -> list[date]:
+    """The first day of each calendar month the period touches, in order."""
+    months, year, month = [], period.start.year, period.start.month
+    while date(year, month, 1) <= period.end:
+        months.append(date(year, month, 1))
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return months
+
+
 def _year_before(day: date) -> date:
     if day.month == 2 and day.day == 29:
         return date(day.year - 1, 2, 28)

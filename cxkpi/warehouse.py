@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import random
 import threading
@@ -172,6 +173,7 @@ def refresh_derived(connection: duckdb.DuckDBPyConnection, loaded_table: str) ->
             connection.execute(f"create or replace table {name} as {_derived_select(name)}")
 
 
+@functools.cache  # read on every write to the warehouse (_create_schema)
 def _derived_select(name: str) -> str:
     return (QUERIES_DIR / "derived" / f"{name}.sql").read_text(encoding="utf-8")
 

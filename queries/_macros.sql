@@ -48,10 +48,11 @@ create or replace temp macro slice_of(breakdown, region, segment, channel) as
 
 -- The customers a region / segment filter keeps (empty lists = all). KPI queries left-join their
 -- records to it, and customer_kept() then drops the records whose customer it filtered out; the
--- filter applies here, before the join, so DuckDB joins fewer rows.
+-- filter applies here, before the join, so DuckDB joins fewer rows. main.customers: the table itself,
+-- whatever CTE the calling query names customers.
 create or replace temp macro kept_customers(regions, segments) as table
     select customer_id, region, segment
-    from customers
+    from main.customers
     where matches(region, regions)
         and matches(segment, segments);
 
@@ -59,4 +60,4 @@ create or replace temp macro kept_customers(regions, segments) as table
 -- the export's time is the same for every slice. Complaints still open are aged up to it.
 create or replace temp macro complaints_taken_at() as table
     select greatest(max(created_at), max(first_response_at), max(resolved_at)) as taken_at
-    from complaints;
+    from main.complaints;  -- the table: a calling query's complaints CTE must not narrow it

@@ -2,7 +2,7 @@ from datetime import date
 
 import pytest
 
-from cxkpi.periods import Period, last_full_quarter, quarter_of, trailing_months
+from cxkpi.periods import Period, last_full_quarter, month_starts, quarter_of, trailing_months
 
 
 def test_last_full_quarter_is_the_current_one_when_data_reaches_its_last_day():
@@ -29,3 +29,8 @@ def test_trailing_months_start_on_the_first_of_the_month_eleven_months_earlier()
 def test_a_period_cannot_end_before_it_starts():
     with pytest.raises(ValueError, match="ends"):
         Period(date(2026, 2, 1), date(2026, 1, 1))
+
+
+def test_month_starts_lists_each_month_a_period_touches_across_a_year_end():
+    assert month_starts(Period(date(2025, 11, 15), date(2026, 2, 3))) == [
+        date(2025, 11, 1), date(2025, 12, 1), date(2026, 1, 1), date(2026, 2, 1)]
