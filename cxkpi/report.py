@@ -207,43 +207,46 @@ def _wrap(content: str, size: float, max_width: float, max_lines: int) -> list[s
 def _sparkline(
     values: Sequence[float | None], target: float | None, x: float, y: float, width: float, height: float
 ) -> str:
-    runs = unbroken_runs(values)
-    points = [point for run in runs for point in run]
-    if not points:
+    lines, target_y = sparkline_geometry(values, target, x, y, width, height)
+    if not lines:
         return _text(x, y + height / 2, "No monthly data in the last 12 months", 13, MUTED)
-    numbers = [value for _, value in points] + ([target] if target is not None else [])
-    low, high = min(numbers), max(numbers)
-    spread = (high - low) or 1.0
-    last = max(len(values) - 1, 1)
-
-    def position(index: float, value: float) -> tuple[float, float]:
-        return x + width * index / last, y + height - height * (value - low) / spread
-
     parts = []
-    if target is not None:
-        _, target_y = position(0, target)
+    if target_y is not None:
         parts.append(
             f'<line x1="{x:.1f}" y1="{target_y:.1f}" x2="{x + width:.1f}" y2="{target_y:.1f}" stroke="{MUTED}" '
             f'stroke-width="1.5" stroke-dasharray="5 5"/>'
         )
-    for run in runs:  # a month without data breaks the line
-        coordinates = " ".join(f"{px:.1f},{py:.1f}" for px, py in (position(i, v) for i, v in run))
+    for line in lines:
+        coordinates = " ".join(f"{px:.1f},{py:.1f}" for px, py in line)
         parts.append(f'<polyline points="{coordinates}" fill="none" stroke="{LINE}" stroke-width="2.5"/>')
-    for index, value in points:
-        px, py = position(index, value)
-        parts.append(f'<circle cx="{px:.1f}" cy="{py:.1f}" r="3" fill="{LINE}"/>')
+    parts += [f'<circle cx="{px:.1f}" cy="{py:.1f}" r="3" fill="{LINE}"/>' for line in lines for px, py in line]
     return "\n".join(parts)
 
 
-def unbroken_runs(values: Sequence[float | None]) -> list[list[tuple[int, float]]]:
-    """(index, value) of the values, split where one is missing: the pieces a line chart draws."""
-    runs: list[list[tuple[int, float]]] = [[]]
+def sparkline_geometry(
+    values: Sequence[float | None], target: float | None, x: float, y: float, width: float, height: float
+) -> tuple[list[list[tuple[float, float]]], float | None]:
+    """Where a sparkline's points go in the box (x, y, width, height), for the slide and the app's card
+    alike: each value keeps its place along the width, the scale spans the values and the target, and
+    a missing value (None or NaN) breaks the line. Returns the lines' points and the target's y."""
+    present = [value for value in values if value is not None and not math.isnan(value)]
+    if not present:
+        return [], None
+    numbers = present + ([target] if target is not None else [])
+    low, high = min(numbers), max(numbers)
+    spread = (high - low) or 1.0
+    last = max(len(values) - 1, 1)
+
+    def height_of(value: float) -> float:
+        return y + height - height * (value - low) / spread
+
+    lines: list[list[tuple[float, float]]] = [[]]
     for index, value in enumerate(values):
         if value is None or math.isnan(value):
-            runs.append([])
+            lines.append([])
         else:
-            runs[-1].append((index, value))
-    return [run for run in runs if run]
+            lines[-1].append((x + width * index / last, height_of(value)))
+    return [line for line in lines if line], None if target is None else height_of(target)
 
 
 def _text(

@@ -67,33 +67,24 @@ def sparkline_html(report: KpiReport) -> str:
 def sparkline_svg(kpi: Kpi, months: list[tuple[str, float | None, str]], width: int = 240, height: int = 48) -> str:
     """The sparkline as an SVG string, from (month label, value or None, value as shown) in time order.
     Each month has its place; a month without data breaks the line, as on the exported slide."""
-    values = [value for _, value, _ in months]
-    present = [value for value in values if value is not None]
-    low, high = min([*present, kpi.target]), max([*present, kpi.target])
-    span = (high - low) or 1.0
     pad = 4
-
-    def x(index: int) -> float:
-        return pad + (width - 2 * pad) * (index / max(len(values) - 1, 1))
-
-    def y(value: float) -> float:
-        return pad + (height - 2 * pad) * (1 - (value - low) / span)
-
-    runs = page_report.unbroken_runs(values)
-    lines = "".join(
-        f'<polyline points="{" ".join(f"{x(i):.1f},{y(v):.1f}" for i, v in run)}" fill="none" stroke="{LINE}" '
-        f'stroke-width="2" vector-effect="non-scaling-stroke"/>'
-        for run in runs
+    lines, target_y = page_report.sparkline_geometry(
+        [value for _, value, _ in months], kpi.target, pad, pad, width - 2 * pad, height - 2 * pad
     )
-    dots = "".join(f'<circle cx="{x(i):.1f}" cy="{y(v):.1f}" r="2" fill="{LINE}"/>' for run in runs for i, v in run)
+    polylines = "".join(
+        f'<polyline points="{" ".join(f"{px:.1f},{py:.1f}" for px, py in line)}" fill="none" stroke="{LINE}" '
+        f'stroke-width="2" vector-effect="non-scaling-stroke"/>'
+        for line in lines
+    )
+    dots = "".join(f'<circle cx="{px:.1f}" cy="{py:.1f}" r="2" fill="{LINE}"/>' for line in lines for px, py in line)
     described = "; ".join(f"{month}: {shown}" for month, _, shown in months)
     title = html.escape(f"{kpi.title}, monthly: {described}. Target {fmt.target(kpi)}.")
     return (
         f'<div class="cxkpi-sparkline"><div style="font-size:11px;color:{TARGET}">Last 12 months, monthly</div>'
         f'<svg role="img" viewBox="0 0 {width} {height}" width="100%" height="{height}" '
         f'preserveAspectRatio="none" xmlns="http://www.w3.org/2000/svg"><title>{title}</title>'
-        f'<line x1="0" x2="{width}" y1="{y(kpi.target):.1f}" y2="{y(kpi.target):.1f}" stroke="{TARGET}" '
-        f'stroke-dasharray="4 4" stroke-width="1.2"/>{lines}{dots}</svg></div>'
+        f'<line x1="0" x2="{width}" y1="{target_y:.1f}" y2="{target_y:.1f}" stroke="{TARGET}" '
+        f'stroke-dasharray="4 4" stroke-width="1.2"/>{polylines}{dots}</svg></div>'
     )
 
 
