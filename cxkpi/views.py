@@ -18,6 +18,8 @@ import duckdb
 from cxkpi.warehouse import reading, writing
 
 MAX_NAME = 80
+
+
 class ViewError(ValueError):
     """A name that cannot be used (empty, too long, taken) or a view that no longer exists."""
 

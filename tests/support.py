@@ -63,7 +63,7 @@ def rows(db: Path, sql: str) -> list[tuple]:
 
 
 def snapshot(db: Path) -> dict[str, list[tuple]]:
-    """Every table's full content, to prove that something changed nothing."""
+    """The full content of every table a load writes, to prove that something changed nothing."""
     return {table: rows(db, f"select * from {table} order by all") for table in TABLES}
 
 

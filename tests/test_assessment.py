@@ -88,8 +88,7 @@ def test_the_overview_can_skip_the_statistics(golden):
     assert {report.assessment for report in plain} == {None}
 
 
-def test_the_registry_default_for_a_share_is_the_proportion_statistic():
-    registry = {kpi.id: kpi for kpi in load_registry()}
+def test_the_registry_default_for_a_share_is_the_proportion_statistic(registry):
     assert (registry["brand_trust"].statistic, registry["nps"].statistic) == ("proportion", "nps")
     assert replace(registry["brand_trust"], near=7.0).near == registry["brand_trust"].near  # 10 % of 70
 

@@ -23,6 +23,8 @@ EXPORTS = TESTS_DIR / "exports"
 REALDATA = TESTS_DIR / "realdata"
 # perso.csv's first 30 answers, read day first by hand: 08/11/2021 17:05:47 to 08/11/2021 21:12:49.
 MIN_PERSO, MAX_PERSO = datetime(2021, 11, 8, 17, 5, 47), datetime(2021, 11, 8, 21, 12, 49)
+
+
 def load_one(tmp_path: Path, path: Path, mapping: Path | None = None):
     """(result, db) for a file that must load; fails with the refusal otherwise."""
     db = tmp_path / "w.duckdb"

@@ -16,9 +16,9 @@ import pytest
 from cxkpi import archive, ownership, views
 from cxkpi.inbox import accept_upload, process_inbox, rebuild, refused_files, safe_name, waiting_files
 from cxkpi.ingest import ingest_paths
-from cxkpi.registry import Owner, load_registry
+from cxkpi.registry import Owner
 from cxkpi.sample_data import generate
-from tests.support import GOLDEN_DIR, HOSTILE, PROJECT_ROOT, snapshot
+from tests.support import GOLDEN_DIR, HOSTILE, PROJECT_ROOT, build_warehouse, rows, snapshot
 
 
 def drop(inbox: Path, *sources: Path, age_seconds: float = 60) -> None:
@@ -118,21 +118,17 @@ def test_rebuild_from_the_archive_alone_gives_the_same_warehouse(tmp_path):
         assert connection.execute("select count(*) from orders").fetchone() == (len(before["orders"]) + 2,)
 
 
-def test_rebuild_keeps_the_saved_views_and_owner_changes_made_in_the_app(tmp_path):
+def test_rebuild_keeps_the_saved_views_and_owner_changes_made_in_the_app(tmp_path, registry):
     """They are not in the archive: people made them in the app, so rebuild carries them over."""
-    db = tmp_path / "w.duckdb"
-    ingest_paths(db, [GOLDEN_DIR])
-    nps = next(kpi for kpi in load_registry() if kpi.id == "nps")
+    db = build_warehouse(tmp_path / "w.duckdb", GOLDEN_DIR)  # not golden_copy: rebuild needs the archive
     views.save_view(db, "Board review Q3 - EMEA", "NPS", "from=2026-07-01&to=2026-09-30&region=EMEA")
-    ownership.change(db, nps, "Board secretary", owner=Owner("Lena Vogt", "VP Customer Insight"))
+    ownership.change(db, registry["nps"], "Board secretary", owner=Owner("Lena Vogt", "VP Customer Insight"))
     assert [o.refusal for o in rebuild(db)] == [None] * 4
     assert [(v.name, v.page, v.query) for v in views.list_views(db)] == [
         ("Board review Q3 - EMEA", "NPS", "from=2026-07-01&to=2026-09-30&region=EMEA")]
-    with duckdb.connect(str(db), read_only=True) as connection:
-        assert connection.execute("select owner_name, owner_role from kpi_overrides").fetchall() == [
-            ("Lena Vogt", "VP Customer Insight")]
-        assert connection.execute("select changed_by, old_value, new_value from kpi_changes").fetchall() == [
-            ("Board secretary", "Amara Okafor, Chief Customer Officer", "Lena Vogt, VP Customer Insight")]
+    assert rows(db, "select owner_name, owner_role from kpi_overrides") == [("Lena Vogt", "VP Customer Insight")]
+    assert rows(db, "select changed_by, old_value, new_value from kpi_changes") == [
+        ("Board secretary", "Amara Okafor, Chief Customer Officer", "Lena Vogt, VP Customer Insight")]
     # The next saved view gets an id of its own in the rebuilt file.
     views.save_view(db, "Second", "", "from=2026-04-01&to=2026-06-30")
     assert [v.name for v in views.list_views(db)] == ["Board review Q3 - EMEA", "Second"]

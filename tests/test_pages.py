@@ -235,7 +235,7 @@ def test_new_data_shows_up_on_the_next_interaction(
 ) -> None:
     """Results are cached on the data version the loader bumps (<db>.loaded), so a load by another
     process is not hidden."""
-    db = build_warehouse(tmp_path / "growing.duckdb", GOLDEN_DIR)  # its own: the test loads more into it
+    db = build_warehouse(tmp_path / "growing.duckdb", GOLDEN_DIR)
     at = app_test(monkeypatch, db).run()
     assert "n = 6 responses" in card_text(at, "nps")
 
