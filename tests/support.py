@@ -104,20 +104,30 @@ HEADLINE = re.compile(
 )
 
 
-def card_markdown(block) -> str:
-    """The Markdown of a card (an AppTest block found by its key, e.g. at.get_by_key('card-nps'))."""
-    return "\n".join(element.value for element in block.markdown)
+def card_html(block) -> str:
+    """The HTML of a card (an AppTest block found by its key, e.g. at.get_by_key('card-nps'))."""
+    return "\n".join(element.value for element in block.html)
+
+
+def card_text(block) -> str:
+    """A card as a person reads it: its HTML without the tags and the icons' ligature names, one line
+    per paragraph or line break, entities decoded."""
+    text = re.sub(r'<span class="cx-icon"[^>]*>\w+</span>', "", card_html(block))
+    text = re.sub(r"<br>|</(?:p|h5|div|summary)>", "\n", text)
+    return html.unescape(re.sub(r"<[^>]+>", "", text))
 
 
 def headline(block) -> Headline:
-    found = HEADLINE.search(card_markdown(block))
-    assert found, card_markdown(block)
+    found = HEADLINE.search(card_html(block))
+    assert found, card_html(block)
     parts = found.group("value", "change", "reading", "tone")
     return Headline(*(html.unescape(part) if part else None for part in parts))
 
 
 def card_titles(at) -> list[str]:
     """The titles of the cards on the page, in the order they are drawn."""
-    return [re.sub(r"\\(.)", r"\1", html.unescape(element.value.split("\n", 1)[0].removeprefix("##### ")))
-            for element in at.markdown
+    return [html.unescape(re.search(r'<h5 class="cx-title">([^<]*)</h5>', element.value).group(1))
+            for element in at.html
             if 'class="cx-value"' in element.value]
+
+

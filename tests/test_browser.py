@@ -6,6 +6,7 @@ browser shows: the cards' DOM, and deep links straight to a KPI page's URL.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -51,7 +52,10 @@ def test_overview_shows_four_cards_with_owners_and_values(
         expect(card).to_contain_text(registry[kpi_id].title)
         expect(card.locator(".cx-value")).to_have_text(value)
         expect(card).to_contain_text(f"Owner: {registry[kpi_id].owner.name}")
-        expect(card.locator(".cxkpi-sparkline svg circle")).not_to_have_count(0)  # the sparkline's months
+        sparkline = card.locator(".cxkpi-sparkline img")
+        expect(sparkline).to_have_attribute("alt", re.compile(r"monthly: Jul 2025: .*; Jun 2026: "))
+        # decode() fails on a broken image: the picture is drawn, not just named.
+        assert sparkline.evaluate("image => image.decode().then(() => image.naturalWidth)") > 0
     expect(page.locator("[class*='st-key-card-']")).to_have_count(len(registry))
     expect_no_error(page)
 
@@ -59,8 +63,9 @@ def test_overview_shows_four_cards_with_owners_and_values(
 def test_an_owner_name_with_markdown_characters_reads_on_the_card_as_typed(
     app_url: str, golden_file: Path, page: Page, registry: dict[str, Kpi]
 ) -> None:
-    """Names are typed on the Owners page, and the card is Markdown: * or _ would turn into emphasis,
-    :smile: into an emoji, $x$ into maths. CSAT: no other test reads its owner."""
+    """Names are typed on the Owners page and shown in the card's HTML: <b> must not turn bold, nor (as
+    when the card was Markdown) * or _ into emphasis, :smile: into an emoji, $x$ into maths. CSAT: no
+    other test reads its owner."""
     typed = Owner("Ann [Ops] *lead* <b>", "VP_Insight_EMEA #1 :smile: $x$")
     ownership.change(golden_file, registry["csat"], "test", owner=typed)
     page.goto(app_url)

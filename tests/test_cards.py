@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support import app_test, card_markdown
+from tests.support import app_test, card_text
 
 
 def test_comparing_with_last_year_labels_the_change_so_and_does_not_repeat_it(
@@ -15,7 +15,7 @@ def test_comparing_with_last_year_labels_the_change_so_and_does_not_repeat_it(
     at.query_params.update({"from": "2026-04-01", "to": "2026-06-30", "compare": "last_year"})
     at.run()
     assert not at.exception
-    text = card_markdown(at.get_by_key("card-nps"))
+    text = card_text(at.get_by_key("card-nps"))
     assert "no data last year" in text
     assert text.count("vs same period last year") == 1 and "vs previous period" not in text
 

@@ -15,7 +15,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from cxkpi.registry import Kpi
-from tests.support import app_test, headline
+from tests.support import app_test, card_text, headline
 from ui import formatting as fmt
 from ui import kpi_details
 
@@ -77,7 +77,7 @@ def test_the_overview_has_a_card_for_every_new_kpi(app: AppTest, registry: dict[
     for kpi_id, shown in SHOWN.items():
         card = at.get_by_key(f"card-{kpi_id}")
         assert headline(card).value == shown
-        assert f"Owner:** {registry[kpi_id].owner.name}, {registry[kpi_id].owner.role}" in text_of(card)
+        assert f"Owner: {registry[kpi_id].owner.name}, {registry[kpi_id].owner.role}" in card_text(card)
 
 
 @pytest.mark.parametrize("kpi_id", list(MORE_KPI_PAGES))
@@ -176,7 +176,7 @@ def test_card_detail_lines_for_the_new_kpis() -> None:
     assert kpi_details.csat_details({"satisfied": 4}) == "4 satisfied answers (4 or 5 out of 5)"
     assert kpi_details.complaint_rate_details({"complaints": 1}) == "1 complaint raised in the period"
     assert kpi_details.sla_details({"within_sla": 3, "breached": 2, "pending": 0}) == (
-        "3 resolved in time · :orange[**2 breached**]"
+        '3 resolved in time · <strong class="cx-alert">2 breached</strong>'
     )
     assert "1 open but still inside the SLA" in kpi_details.sla_details({"within_sla": 0, "breached": 0, "pending": 1})
     cohort = kpi_details.cohort_details({"repeat_customers": 1, "immature_customers": 1})

@@ -18,7 +18,8 @@ from streamlit.testing.v1 import AppTest
 from cxkpi.ingest import ingest_paths
 from cxkpi.kpis import status_of
 from cxkpi.registry import DEFAULT_REGISTRY_PATH, Kpi
-from tests.support import GOLDEN_DIR, PROJECT_ROOT, app_test, build_warehouse, card_markdown, card_titles, headline
+from tests import support
+from tests.support import GOLDEN_DIR, PROJECT_ROOT, app_test, build_warehouse, card_titles, headline
 from ui.sidebar import OTHER_PAGES
 
 KPI_PAGES = {
@@ -47,7 +48,7 @@ def card_text(at: AppTest, kpi_id: str) -> str:
     """All the text of one KPI card (found by its container key), one element per line."""
     card = at.get_by_key(f"card-{kpi_id}")
     shown = headline(card)
-    return f"{card_markdown(card)}\n{shown.value} | {shown.change} | {shown.reading}"
+    return f"{support.card_text(card)}\n{shown.value} | {shown.change} | {shown.reading}"
 
 
 def all_text(at: AppTest) -> str:
@@ -75,7 +76,7 @@ def test_overview_shows_every_golden_number_with_its_owner(app: AppTest, registr
         assert kpi.title in text
         assert f"{shown} | {change}" in text, text
         assert n_text in text and previous in text, text
-        assert f"Owner:** {kpi.owner.name}, {kpi.owner.role}" in text, text
+        assert f"Owner: {kpi.owner.name}, {kpi.owner.role}" in text, text
         # Every golden KPI rests on fewer than 30 records: the card says so instead of colouring it.
         assert "Too uncertain to act on" in text and "is below the minimum of 30" in text, text
         assert "Data through" in text and "loaded" in text, text

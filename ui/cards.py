@@ -14,13 +14,14 @@ from ui import formatting as fmt
 
 # Status and change use colour AND words/icons/arrows, so they read the same without colour vision;
 # blue/orange rather than green/red because red-green is the common colour-vision deficiency.
+# (tone, Material Symbols icon, label)
 BAND_BADGES = {
-    "on target": ("blue", ":material/check_circle:", "On target"),
-    "near target": ("violet", ":material/adjust:", "Near target"),
-    "off target": ("orange", ":material/error:", "Off target"),
-    "no data": ("gray", ":material/remove:", "No data"),
+    "on target": ("blue", "check_circle", "On target"),
+    "near target": ("violet", "adjust", "Near target"),
+    "off target": ("orange", "error", "Off target"),
+    "no data": ("gray", "remove", "No data"),
 }
-UNCERTAIN_BADGE = ("gray", ":material/help:", "Too uncertain to act on")
+UNCERTAIN_BADGE = ("gray", "help", "Too uncertain to act on")
 READING_TONES = {"better": "blue", "worse": "orange"}  # any other reading is gray
 
 
@@ -37,7 +38,7 @@ def _response_details(details: dict[str, Any]) -> str:
     p90_text = f"p90 {p90:,.1f} h" if p90 is not None else "p90: no data"
     awaiting_text = f"{awaiting:,} awaiting a first response"
     # Unanswered complaints are the urgent part: make them stand out when there are any.
-    return f"{p90_text} · " + (f":orange[**{awaiting_text}**]" if awaiting else awaiting_text)
+    return f"{p90_text} · " + (fmt.alert(awaiting_text) if awaiting else awaiting_text)
 
 
 def _repeat_details(details: dict[str, Any]) -> str:
@@ -48,7 +49,7 @@ def _trust_details(details: dict[str, Any]) -> str:
     return f"{fmt.plural(int(details['trusting']), 'trusting answer')} (4 or 5 out of 5)"
 
 
-# The one line under the headline, from the KPI-specific columns its query returns.
+# The one line under the headline, from the KPI-specific columns its query returns: HTML, its text escaped.
 DETAIL_LINES: dict[str, Callable[[dict[str, Any]], str]] = {
     "nps": _nps_details,
     "complaint_response_hours": _response_details,
@@ -61,51 +62,60 @@ DETAIL_LINES: dict[str, Callable[[dict[str, Any]], str]] = {
 def kpi_card(report: KpiReport, details_page: str | None = None) -> None:
     """Draw the card; its container key gives the DOM class st-key-card-<id> for tests and styling.
 
-    One Markdown element and a link, on purpose: the browser's time to draw the overview grows with
-    the number and kind of Streamlit elements. Nine cards of ~17 elements each (st.metric, badges,
-    captions, a popover) took about a second to draw (bench/browser_timings.py); as HTML in one
-    Markdown block they take a fraction of it. The formula is an HTML <details> opened on click.
+    One HTML element and a link, on purpose: the browser's time to draw the overview grows with the
+    number and kind of Streamlit elements. Nine cards of ~17 elements each (st.metric, badges,
+    captions, a popover) took about a second to draw (bench/browser_timings.py). As one Markdown
+    block each they took a fraction of it; as HTML (st.html), which the browser does not have to
+    parse as Markdown first, a filter change at 1M orders took another 0.1-0.2 s less.
     """
-    kpi = report.kpi
-    with st.container(border=True, key=f"card-{kpi.id}", height="stretch", gap="small"):
-        color, icon, label = _badge(report)
-        lines = [*_statistics(report), fmt.sample_line(report)]
-        detail_line = DETAIL_LINES.get(kpi.id)
-        if detail_line and report.current.details:
-            lines.append(detail_line(report.current.details))
-        blocks = [
-            f"##### {fmt.markdown_literal(kpi.title)}",
-            f":{color}-badge[{icon} {label}] :gray[target {fmt.target(kpi)}]",
-            headline_html(report),
-            charts.sparkline_html(report),
-            "  \n".join(lines),
-            _owner_block(report),
-        ]
-        st.markdown("\n\n".join(blocks), unsafe_allow_html=True, anchors=False)
+    with st.container(border=True, key=f"card-{report.kpi.id}", height="stretch", gap="small"):
+        st.html(card_html(report))
         # Push the link to the bottom so the links line up across cards of unequal text.
         st.space("stretch")
         if details_page:
             st.page_link(details_page, label="Trend and breakdown", icon=":material/arrow_forward:")
 
 
+def card_html(report: KpiReport) -> str:
+    """The card's text: title, status badge, headline, sparkline, statistics and owner. Every text
+    that comes from data or from people (titles, owner names, reasons) is HTML-escaped, so it shows
+    as typed. The formula is an HTML <details> opened on click."""
+    kpi = report.kpi
+    tone, icon_name, label = _badge(report)
+    lines = [*_statistics(report), html.escape(fmt.sample_line(report))]
+    detail_line = DETAIL_LINES.get(kpi.id)
+    if detail_line and report.current.details:
+        lines.append(detail_line(report.current.details))
+    return (
+        '<div class="cx-card">'
+        f'<h5 class="cx-title">{html.escape(kpi.title)}</h5>'
+        f'<p><span class="cx-badge cx-{tone}">{fmt.icon(icon_name)} {label}</span> '
+        f'<span class="cx-muted">target {html.escape(fmt.target(kpi))}</span></p>'
+        f"{headline_html(report)}"
+        f"{charts.sparkline_html(report)}"
+        f'<p>{"<br>".join(lines)}</p>'
+        f"{_owner_block(report)}"
+        "</div>"
+    )
+
+
 def _owner_block(report: KpiReport) -> str:
     """Owner (prominent when off target: whom to ask is the first thing an executive needs), data
     freshness, and the definition on demand."""
     kpi, found = report.kpi, report.assessment
-    # Names come from the Owners page, typed by people: shown as typed, never as Markdown or HTML.
-    name, role = fmt.markdown_literal(kpi.owner.name), fmt.markdown_literal(kpi.owner.role)
+    # Names come from the Owners page, typed by people: shown as typed.
+    name, role = html.escape(kpi.owner.name), html.escape(kpi.owner.role)
     if found and found.actionable and found.band == "off target":
-        owner = f":orange[:material/person_alert: **Owner: {name}**, {role}]"
+        owner = f'<span class="cx-alert">{fmt.icon("person_alert")} <strong>Owner: {name}</strong>, {role}</span>'
     else:
-        owner = f"**Owner:** {name}, {role}"
+        owner = f"<strong>Owner:</strong> {name}, {role}"
     freshness = html.escape(fmt.freshness(report.data_through, report.last_loaded_at))
     definition = (
         f'<details class="cx-definition"><summary>How is this computed</summary>'
         f"<p>{html.escape(kpi.description)}</p>"
-        # A div, not <pre>: Markdown draws <pre> with the syntax highlighter, costly nine times over.
         f'<div class="cx-sql">{html.escape(data.definition_comment(kpi.id))}</div></details>'
     )
-    return f'<span class="cx-owner">{owner}</span>  \n{freshness}\n\n{definition}'
+    return f'<p><span class="cx-owner">{owner}</span><br>{freshness}</p>{definition}'
 
 
 def _badge(report: KpiReport) -> tuple[str, str, str]:
@@ -119,21 +129,21 @@ def _badge(report: KpiReport) -> tuple[str, str, str]:
 
 
 def _statistics(report: KpiReport) -> list[str]:
-    """The interval, whether the changes are real, and how long the KPI has been off target."""
+    """The interval, whether the changes are real, and how long the KPI has been off target (HTML)."""
     found, kpi = report.assessment, report.kpi
     if found is None or report.current.value is None:
         return []
     lines = []
     if found.uncertain_because:
-        lines.append(f":gray[:material/help: Too uncertain to act on: {found.uncertain_because}.]")
+        lines.append(f"{fmt.icon('help')} Too uncertain to act on: {html.escape(found.uncertain_because)}.")
     if found.interval:
-        lines.append(f"95% interval {fmt.interval(kpi, found.interval)}")
+        lines.append(html.escape(f"95% interval {fmt.interval(kpi, found.interval)}"))
     if fmt.compares_with_last_year(report):
         # "Compare with last year" chosen: the previous period is last year; one line says it.
-        lines.append(f"vs same period last year: {fmt.change_test(kpi, found.vs_previous)}")
+        lines.append(html.escape(f"vs same period last year: {fmt.change_test(kpi, found.vs_previous)}"))
     else:
-        lines.append(f"vs previous period: {fmt.change_test(kpi, found.vs_previous)}")
-        lines.append(f"vs same period last year: {fmt.change_test(kpi, found.vs_last_year)}")
+        lines.append(html.escape(f"vs previous period: {fmt.change_test(kpi, found.vs_previous)}"))
+        lines.append(html.escape(f"vs same period last year: {fmt.change_test(kpi, found.vs_last_year)}"))
     if found.months_off_target and found.band != "on target":
         months = found.months_off_target
         lines.append(f"Missed target {months} month{'s' if months != 1 else ''} in a row"

@@ -1,4 +1,5 @@
-"""Plain-text formatting of KPI numbers, periods and timestamps (no Streamlit here, so it is easy to test)."""
+"""Formatting of KPI numbers, periods and timestamps as plain text, and the few HTML marks the cards use
+(no Streamlit here, so it is easy to test)."""
 
 from __future__ import annotations
 
@@ -83,6 +84,16 @@ def markdown_literal(text: str) -> str:
     Markdown punctuation backslash-escaped, then HTML escaped (a name like 'Ann *lead* [Ops]' was
     drawn with emphasis, and ']' ended the card's coloured owner line)."""
     return html.escape(MARKDOWN_PUNCTUATION.sub(r"\\\1", text))
+
+
+def icon(name: str) -> str:
+    """A Material Symbols icon (the font Streamlit ships) as HTML; decorative, the words beside it say it."""
+    return f'<span class="cx-icon" aria-hidden="true">{name}</span>'
+
+
+def alert(text: str) -> str:
+    """Text that asks for action (breaches, unanswered complaints) as HTML: bold and orange."""
+    return f'<strong class="cx-alert">{html.escape(text)}</strong>'
 
 
 def plural(n: int, singular: str, plural_form: str | None = None) -> str:

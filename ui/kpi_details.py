@@ -1,7 +1,8 @@
 """Card wording for the KPIs added after the first four: the detail line under the headline.
 
 ui.cards.DETAIL_LINES covers the first four KPIs and merges this one in; what n counts for these KPIs is
-ui.formatting.KPI_N_NOUNS. No Streamlit here, so it is easy to test.
+ui.formatting.KPI_N_NOUNS. Each line is HTML (its marks from ui.formatting). No Streamlit here, so it is
+easy to test.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from ui.formatting import plural
+from ui.formatting import alert, plural
 
 OUTSIDE_RECOVERY_SHARE = 70.0  # "about 7 of 10 complaining customers buy again if helped quickly" (weakly sourced)
 
@@ -29,7 +30,7 @@ def complaint_rate_details(details: dict[str, Any]) -> str:
 def sla_details(details: dict[str, Any]) -> str:
     text = f"{plural(_count(details, 'within_sla'), 'resolved in time', 'resolved in time')} · "
     breached = _count(details, "breached")
-    text += f":orange[**{breached:,} breached**]" if breached else "0 breached"
+    text += alert(f"{breached:,} breached") if breached else "0 breached"
     pending = _count(details, "pending")
     if pending:
         text += f" · {pending:,} open but still inside the SLA (not counted yet)"
@@ -41,10 +42,8 @@ def cohort_details(details: dict[str, Any]) -> str:
     immature = _count(details, "immature_customers")
     if immature:
         # The number is not final while part of the cohort can still come back: say so where it is read.
-        text += (
-            f" · :orange[**not final: {plural(immature, 'new customer')} not yet 90 days old**]"
-            " (left out until they are)"
-        )
+        not_final = f"not final: {plural(immature, 'new customer')} not yet 90 days old"
+        text += f" · {alert(not_final)} (left out until they are)"
     return text
 
 

@@ -8,17 +8,22 @@ import streamlit as st
 CSS = """
 <style>
 [data-testid="stMainBlockContainer"] { padding: 4rem 2.5rem 3rem 2.5rem; max-width: 1600px; }
-[class*="st-key-card-"] h5 { padding: 0; font-size: 1.05rem; }
-[class*="st-key-card-"] [data-testid="stMarkdownContainer"] p { font-size: 0.875rem; color: rgba(49, 51, 63, 0.6); }
-[class*="st-key-card-"] .cx-owner { font-size: 1rem; color: rgb(49, 51, 63); }
-[class*="st-key-card-"] .cx-headline { display: flex; align-items: center; flex-wrap: wrap; gap: 0.5rem;
-                                       margin: 0.25rem 0 0.75rem 0; }
-[class*="st-key-card-"] .cx-value { font-size: 2.1rem; font-weight: 600; color: rgb(49, 51, 63); line-height: 1.2;
-                                    width: 100%; }
+.cx-card p { font-size: 0.875rem; line-height: 1.6; color: rgba(49, 51, 63, 0.6); margin: 0 0 0.75rem 0; }
+.cx-card .cx-title { font-size: 1.05rem; font-weight: 600; line-height: 1.4; color: rgb(49, 51, 63);
+                     margin: 0 0 0.5rem 0; padding: 0; }
+.cx-card .cx-owner { font-size: 1rem; color: rgb(49, 51, 63); }
+.cx-card .cx-headline { display: flex; align-items: center; flex-wrap: wrap; gap: 0.5rem; margin: 0.25rem 0 0.75rem 0; }
+.cx-card .cx-value { font-size: 2.1rem; font-weight: 600; color: rgb(49, 51, 63); line-height: 1.2; width: 100%; }
+.cx-card .cx-alert { color: #b3410b; }
+.cx-card .cxkpi-sparkline img { display: block; width: 100%; height: 48px; margin-bottom: 0.75rem; }
+.cx-icon { font-family: "Material Symbols Rounded"; font-weight: 400; font-style: normal; font-size: 1.1em;
+           line-height: 1; vertical-align: -0.15em; font-feature-settings: "liga"; user-select: none; }
+.cx-badge { display: inline-block; font-size: 0.875rem; border-radius: 0.25rem; padding: 0 0.375rem; }
 .cx-change { font-size: 0.875rem; border-radius: 1rem; padding: 0.1rem 0.5rem; }
-.cx-change.cx-blue { color: #0054a3; background: rgba(28, 131, 225, 0.1); }
-.cx-change.cx-orange { color: #b3410b; background: rgba(255, 108, 0, 0.1); }
-.cx-change.cx-gray { color: rgba(49, 51, 63, 0.7); background: rgba(49, 51, 63, 0.07); }
+:is(.cx-badge, .cx-change).cx-blue { color: #0054a3; background: rgba(28, 131, 225, 0.1); }
+:is(.cx-badge, .cx-change).cx-violet { color: #583f84; background: rgba(128, 61, 245, 0.1); }
+:is(.cx-badge, .cx-change).cx-orange { color: #b3410b; background: rgba(255, 108, 0, 0.1); }
+:is(.cx-badge, .cx-change).cx-gray { color: rgba(49, 51, 63, 0.7); background: rgba(49, 51, 63, 0.07); }
 .cx-reading { font-size: 0.875rem; color: rgba(49, 51, 63, 0.6); }
 .cx-definition summary { cursor: pointer; font-size: 0.875rem; color: #1f4e79; }
 .cx-definition p { font-size: 0.875rem; }
