@@ -43,25 +43,31 @@ buyers as (
         and matches(orders.channel, $channels::varchar[])
 ),
 
+histories as (
+    -- Each customer's second order in the channels that count, from their first two orders per
+    -- channel (queries/derived/customer_channel_orders.sql): the second-earliest of those, i.e. the
+    -- first channel's second order or another channel's first, whichever came sooner (least() skips
+    -- nulls). Sliced by channel, a buyer repeats within that channel: one row per channel then.
+    select
+        customer_id,
+        slice_of(if($breakdown::varchar = 'channel', 'channel', 'none'), null, null, channel) as channel_slice,
+        least(min(second_ordered_at), min(first_ordered_at, 2)[2]) as second_ordered_at
+    from customer_channel_orders
+    where matches(channel, $channels::varchar[])
+    group by customer_id, channel_slice
+),
+
 buyer_histories as (
-    -- Each buyer's orders up to the bucket's end, counted from their first two orders per channel
-    -- (queries/derived/customer_channel_orders.sql), in the channels that count: two per channel
-    -- are enough to tell one order from "2+", without reading the buyer's whole history.
+    -- A buyer repeats when their second order came before the bucket's end.
     select
         buyers.customer_id,
         buyers.bucket_start,
         buyers.slice,
-        sum(
-            (history.first_ordered_at < buyers.bucket_end)::integer
-            + coalesce(history.second_ordered_at < buyers.bucket_end, false)::integer
-        ) >= 2 as is_repeat
+        coalesce(histories.second_ordered_at < buyers.bucket_end, false) as is_repeat
     from buyers
-    inner join customer_channel_orders as history
-        on history.customer_id = buyers.customer_id
-        and matches(history.channel, $channels::varchar[])
-        -- Sliced by channel, a buyer repeats within that channel.
-        and ($breakdown::varchar <> 'channel' or slice_of('channel', null, null, history.channel) = buyers.slice)
-    group by buyers.customer_id, buyers.bucket_start, buyers.slice
+    inner join histories
+        on histories.customer_id = buyers.customer_id
+        and histories.channel_slice is not distinct from if($breakdown::varchar = 'channel', buyers.slice, null)
 ),
 
 final as (
