@@ -2,8 +2,8 @@
 this machine, with no data and no KPI.
 
 A title, a region multiselect in the sidebar, and one bordered card of one HTML block (st.html, as on
-the overview) and one link per KPI in metrics.toml (the bench waits for that many). Changing the region reruns the page and
-redraws the cards, as on the overview.
+the overview) and one link per KPI in metrics.toml (the bench waits for that many). Changing the region
+reruns the page and redraws the cards, as on the overview.
 """
 
 import streamlit as st
