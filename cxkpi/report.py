@@ -27,7 +27,8 @@ MARGIN = 48
 FONT = "Liberation Sans, Arial, Helvetica, sans-serif"
 INK, MUTED, RULE, LINE = "#1f2937", "#6b7280", "#d1d5db", "#1f4e79"
 # As the app's cards: blue/orange (not green/red), always with words.
-STATUS_COLOURS = {"met": "#0072B2", "missed": "#D55E00", "no data": "#6b7280"}
+# By the card's status words (ui.formatting.status_reading); any other (too uncertain, no data): MUTED.
+STATUS_COLOURS = {"On target": "#0072B2", "Near target": "#583f84", "Off target": "#D55E00"}
 CHANGE_COLOURS = {"better": "#0072B2", "worse": "#D55E00"}  # any other reading: MUTED
 CARD_HEIGHT = 340  # the height a card is designed for; smaller cards scale their type down
 CHART_SCALE = 2  # chart PNGs at twice their CSS size
@@ -42,8 +43,7 @@ class Card:
 
     title: str
     value: str
-    status: str  # 'met', 'missed' or 'no data'
-    status_text: str
+    status: str  # as on the app's card: 'On target', 'Near target', 'Off target', 'Too uncertain to act on', 'No data'
     target: str
     change: str  # '-83.3 pts (worse)', or '' when there is nothing to compare
     change_reading: str | None  # 'better', 'worse', 'no change', 'too uncertain to judge' (its colour)
@@ -158,12 +158,12 @@ def _card(card: Card, x: float, y: float, width: float, height: float) -> str:
         line += size(24)
         parts.append(_text(left, line, text, size(21), INK, weight="bold"))
     line += size(30)
-    badge_width = _text_width(card.status_text, size(14)) + size(16)
+    badge_width = _text_width(card.status, size(14)) + size(16)
     parts.append(
         f'<rect x="{left:.1f}" y="{line - size(16):.1f}" width="{badge_width:.1f}" height="{size(22):.1f}" rx="4" '
         f'fill="{status_colour}" fill-opacity="0.14"/>'
     )
-    parts.append(_text(left + size(8), line, card.status_text, size(14), status_colour, weight="bold"))
+    parts.append(_text(left + size(8), line, card.status, size(14), status_colour, weight="bold"))
     parts.append(
         _text(left + badge_width + size(10), line, f"target {card.target}", size(14), MUTED,
               max_width=inner - badge_width - size(10))
@@ -178,13 +178,16 @@ def _card(card: Card, x: float, y: float, width: float, height: float) -> str:
     spark_height = size(48)
     parts.append(_sparkline(card.sparkline, card.target_value, left, line, inner, spark_height))
     line += spark_height + size(6)
-    for text in _wrap(card.sample, size(14), inner, 2):
+    # Owner and freshness at the bottom, so they line up across cards; the sample line gets the room
+    # above them (a title on two lines leaves it one line, shortened with an ellipsis).
+    bottom = y + height - pad
+    owner_lines = _wrap(f"Owner: {card.owner}", size(15), inner, 2)
+    owner_top = bottom - size(22) - (len(owner_lines) - 1) * size(19) - size(15)
+    room = int((owner_top - size(4) - line) // size(19))
+    for text in _wrap(card.sample, size(14), inner, max(1, min(2, room))):
         line += size(19)
         parts.append(_text(left, line, text, size(14), MUTED))
-    # Owner and freshness at the bottom, so they line up across cards.
-    bottom = y + height - pad
     parts.append(_text(left, bottom, card.freshness, size(13), MUTED, max_width=inner))
-    owner_lines = _wrap(f"Owner: {card.owner}", size(15), inner, 2)
     for index, text in enumerate(reversed(owner_lines)):
         parts.append(_text(left, bottom - size(22) - index * size(19), text, size(15), INK))
     return "\n".join(parts)

@@ -48,3 +48,33 @@ def test_a_month_without_data_keeps_its_place_and_breaks_the_sparkline_as_on_the
     svg = sparkline_svg(kpi, months, width=100, height=48)
     assert 'points="4.0,44.0"' in svg and 'points="96.0,4.0"' in svg and svg.count("<polyline") == 2
     assert "Feb 2026: no data" in svg
+
+
+def _report_with_change(current: float, previous: float):
+    """An NPS report (higher is better) with these values now and in the previous period."""
+    from datetime import date
+
+    import pandas as pd
+
+    from cxkpi.kpis import KpiReport, Measurement, status_of
+    from cxkpi.periods import Period
+    from cxkpi.registry import Kpi, Owner
+
+    kpi = Kpi(id="nps", title="NPS", unit="points", direction="higher", target=35, source="survey_responses",
+              description="", owner=Owner("A", "B"))
+    return KpiReport(kpi=kpi, period=Period(date(2026, 4, 1), date(2026, 6, 30)), current=Measurement(current, 100),
+                     previous=Measurement(previous, 100), status=status_of(kpi, current),
+                     sparkline=pd.DataFrame(columns=["bucket_start", "value", "n"]), data_through=None,
+                     last_loaded_at=None)
+
+
+def test_a_change_that_rounds_to_zero_reads_no_change_not_better_or_worse():
+    """+32.04 against +32.00 is shown as +0.0 pts: calling it 'better' would contradict the number."""
+    from ui import formatting as fmt
+
+    for current in (32.04, 31.96):
+        report = _report_with_change(current, 32.0)
+        assert (fmt.change(report.kpi, report.change), fmt.change_reading(report)) == ("+0.0 pts", "no change")
+    up, down = _report_with_change(32.1, 32.0), _report_with_change(31.9, 32.0)
+    assert (fmt.change(up.kpi, up.change), fmt.change_reading(up)) == ("+0.1 pts", "better")
+    assert (fmt.change(down.kpi, down.change), fmt.change_reading(down)) == ("-0.1 pts", "worse")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import date, datetime
 from pathlib import Path
 
@@ -84,6 +85,16 @@ def test_a_slide_words_a_change_too_uncertain_to_judge_as_the_card_does(golden_d
         report.overview_svg(page))
 
 
+def test_a_slide_names_the_status_in_the_cards_words(golden_db: Path) -> None:
+    """EMEA in Q2 2026: NPS +33.3 points against a target of +35, on 3 responses. The card's badge says
+    'Too uncertain to act on'; the slide said 'Off target', in orange. Now the same words, in grey. Every
+    golden KPI rests on fewer than 30 records; recovery effect has no EMEA complainant answered late."""
+    page = overview(golden_db)
+    assert [card.status for card in page.cards] == ["Too uncertain to act on"] * 8 + ["No data"]
+    assert f'fill="{report.MUTED}" font-weight="bold" text-anchor="start">Too uncertain to act on</text>' in (
+        report.overview_svg(page))
+
+
 def test_the_overview_png_is_a_landscape_slide(golden_db: Path) -> None:
     image = Image.open(io.BytesIO(report.overview_png(overview(golden_db))))
     assert (image.width, image.height) == (2400, 1350)
@@ -91,7 +102,7 @@ def test_the_overview_png_is_a_landscape_slide(golden_db: Path) -> None:
 
 def test_text_from_the_data_is_escaped_in_the_page() -> None:
     card = report.Card(
-        title="<script>", value="1", status="met", status_text="On target", target="≥ 1", change="",
+        title="<script>", value="1", status="On target", target="≥ 1", change="",
         change_reading=None, sample="n = 1", owner="A & B", freshness="", sparkline=[1.0, None, 2.0],
         target_value=1.5,
     )
@@ -103,12 +114,33 @@ def test_text_from_the_data_is_escaped_in_the_page() -> None:
 
 def test_a_month_without_data_breaks_the_slide_sparkline_as_on_the_card() -> None:
     card = report.Card(
-        title="NPS", value="1", status="met", status_text="On target", target="≥ 1", change="",
+        title="NPS", value="1", status="On target", target="≥ 1", change="",
         change_reading=None, sample="n = 1", owner="A", freshness="", sparkline=[1.0, None, 2.0, 3.0],
     )
     svg = report.overview_svg(report.OverviewPage(title="T", period="P", filters="", summary="", freshness="",
                                                   cards=[card]))
     assert svg.count("<polyline") == 2 and svg.count("<circle") == 3  # [1.0] and [2.0, 3.0]
+
+
+def test_on_a_slide_card_with_a_long_title_the_sample_line_stops_above_the_owner() -> None:
+    """Nine cards on a slide: a title, a sample and an owner of two lines each overlapped (seen on
+    'Complaints resolved within SLA'). The sample gets the room above the owner, here one line."""
+    card = report.Card(
+        title="Complaints resolved within SLA", value="64.9%", status="Off target", target="≥ 85%",
+        change="-6.2 pts (worse)", change_reading="worse",
+        sample="n = 359 decided complaints · previous 71.1%", owner="Lukas Brenner, VP Customer Service",
+        freshness="Data through 30 Sep 2026", sparkline=[1.0, 2.0], target_value=1.5,
+    )
+    page = report.OverviewPage(title="T", period="P", filters="", summary="", freshness="", cards=[card] * 9)
+    texts = re.findall(r'<text x="[^"]+" y="([^"]+)" font-size="([^"]+)"[^>]*>([^<]*)</text>',
+                       report.overview_svg(page))
+    starts = [index for index, (_, _, text) in enumerate(texts) if text == "Complaints resolved"]  # each title
+    first_card = texts[starts[0]:starts[1]]
+    owner_top = min(float(y) - float(size) for y, size, text in first_card if text.startswith("Owner:"))
+    above = [(float(y), text) for y, _, text in first_card if not text.startswith(("Owner:", "Lukas", "Service",
+                                                                                  "Data through"))]
+    assert all(y < owner_top for y, _ in above), (owner_top, above)
+    assert [text for _, text in above if text.startswith("n = 359")] == ["n = 359 decided complaints · previous…"]
 
 
 def test_a_chart_exports_as_svg_and_png_at_a_fixed_width() -> None:

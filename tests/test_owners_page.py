@@ -24,7 +24,7 @@ def test_the_owners_page_lists_every_owner_with_their_kpi_and_status(app: AppTes
     table = app.dataframe[0].value
     nps = table[table["KPI"] == "Net Promoter Score"].iloc[0]
     assert (nps["Owner"], nps["Role"], nps["Value"]) == ("Amara Okafor", "Chief Customer Officer", "+16.7 pts")
-    assert nps["Status"] == "too uncertain to act on"  # 6 responses: below the minimum of 30
+    assert nps["Status"] == "Too uncertain to act on"  # as the card says it: 6 responses, below the minimum of 30
     assert "No owner or target has been changed" in " ".join(caption.value for caption in app.caption)
 
 

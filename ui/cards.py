@@ -14,14 +14,14 @@ from ui import formatting as fmt
 
 # Status and change use colour AND words/icons/arrows, so they read the same without colour vision;
 # blue/orange rather than green/red because red-green is the common colour-vision deficiency.
-# (tone, Material Symbols icon, label)
-BAND_BADGES = {
-    "on target": ("blue", "check_circle", "On target"),
-    "near target": ("violet", "adjust", "Near target"),
-    "off target": ("orange", "error", "Off target"),
-    "no data": ("gray", "remove", "No data"),
+# The status badge by fmt.status_reading: (tone, Material Symbols icon).
+BADGES = {
+    "On target": ("blue", "check_circle"),
+    "Near target": ("violet", "adjust"),
+    "Off target": ("orange", "error"),
+    "No data": ("gray", "remove"),
+    fmt.UNCERTAIN: ("gray", "help"),
 }
-UNCERTAIN_BADGE = ("gray", "help", "Too uncertain to act on")
 READING_TONES = {"better": "blue", "worse": "orange"}  # any other reading is gray
 
 
@@ -81,7 +81,8 @@ def card_html(report: KpiReport) -> str:
     that comes from data or from people (titles, owner names, reasons) is HTML-escaped, so it shows
     as typed. The formula is an HTML <details> opened on click."""
     kpi = report.kpi
-    tone, icon_name, label = _badge(report)
+    label = fmt.status_reading(report)
+    tone, icon_name = BADGES[label]
     lines = [*_statistics(report), html.escape(fmt.sample_line(report))]
     detail_line = DETAIL_LINES.get(kpi.id)
     if detail_line and report.current.details:
@@ -118,16 +119,6 @@ def _owner_block(report: KpiReport) -> str:
     return f'<p><span class="cx-owner">{owner}</span><br>{freshness}</p>{definition}'
 
 
-def _badge(report: KpiReport) -> tuple[str, str, str]:
-    found = report.assessment
-    if found is None:
-        return BAND_BADGES["no data" if report.current.value is None else
-                           ("on target" if report.status == "met" else "off target")]
-    if found.uncertain_because:
-        return UNCERTAIN_BADGE
-    return BAND_BADGES[found.band]
-
-
 def _statistics(report: KpiReport) -> list[str]:
     """The interval, whether the changes are real, and how long the KPI has been off target (HTML)."""
     found, kpi = report.assessment, report.kpi
@@ -135,7 +126,7 @@ def _statistics(report: KpiReport) -> list[str]:
         return []
     lines = []
     if found.uncertain_because:
-        lines.append(f"{fmt.icon('help')} Too uncertain to act on: {html.escape(found.uncertain_because)}.")
+        lines.append(f"{fmt.icon('help')} {fmt.UNCERTAIN}: {html.escape(found.uncertain_because)}.")
     if found.interval:
         lines.append(html.escape(f"95% interval {fmt.interval(kpi, found.interval)}"))
     if fmt.compares_with_last_year(report):

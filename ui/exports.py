@@ -92,8 +92,7 @@ def _card(report: KpiReport) -> page_report.Card:
     return page_report.Card(
         title=kpi.title,
         value=fmt.value(kpi, report.current.value),
-        status=report.status,
-        status_text=fmt.status(report.status),
+        status=fmt.status_reading(report),
         target=fmt.target(kpi),
         change=change,
         change_reading=reading,

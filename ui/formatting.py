@@ -32,6 +32,8 @@ EN_DASH = "\N{EN DASH}"
 MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_{}\[\]()#+\-.!|~:$])")
 UNIT_SYMBOLS = {"points": "pts", "hours": "h", "%": "%"}
 STATUS_LABELS = {"met": "On target", "missed": "Off target", "no data": "No data"}
+BAND_LABELS = {"on target": "On target", "near target": "Near target", "off target": "Off target", "no data": "No data"}
+UNCERTAIN = "Too uncertain to act on"
 
 
 def value(kpi: Kpi, number: float | None, decimals: int = 1) -> str:
@@ -56,6 +58,8 @@ def unit_symbol(kpi: Kpi) -> str:
 def change(kpi: Kpi, difference: float) -> str:
     """A change between periods, always signed; % KPIs change by percentage points ('pts')."""
     unit = {"hours": "h", "points": "pts", "%": "pts"}.get(kpi.unit, kpi.unit)
+    if round(difference, 1) == 0:
+        difference = 0.0  # '+0.0', never '-0.0'
     return f"{difference:+,.1f} {unit}"
 
 
@@ -65,11 +69,23 @@ def change_reading(report: KpiReport) -> str | None:
     None when there is no value now or none to compare with."""
     if report.change is None:
         return None
-    if report.change_is_improvement is None:
+    if round(report.change, 1) == 0:  # shown as +0.0: calling it better or worse would contradict it
         return "no change"
     if report.assessment is not None and report.assessment.uncertain_because is not None:
         return "too uncertain to judge"
     return "better" if report.change_is_improvement else "worse"
+
+
+def status_reading(report: KpiReport) -> str:
+    """Where the KPI stands, in the same words on the card, the slide, the PDF and the Owners page:
+    'On target', 'Near target', 'Off target', 'Too uncertain to act on' or 'No data'. Without the
+    statistics (assessment None), from the value against the target alone."""
+    found = report.assessment
+    if found is None:
+        return STATUS_LABELS[report.status]
+    if found.uncertain_because:
+        return UNCERTAIN
+    return BAND_LABELS[found.band]
 
 
 def target(kpi: Kpi) -> str:

@@ -50,8 +50,7 @@ def _owners_table(reports: list[KpiReport]) -> None:
             "KPI": report.kpi.title,
             "Value": fmt.value(report.kpi, report.current.value),
             "Target": fmt.target(report.kpi),
-            "Status": ("too uncertain to act on" if found and found.uncertain_because
-                       else found.band if found else fmt.status(report.status)),
+            "Status": fmt.status_reading(report),
             "Off target for": f"{off_for} month{'s' if off_for != 1 else ''}" if off_for else "",
         })
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key="owners-table")
