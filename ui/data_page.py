@@ -18,6 +18,7 @@ from cxkpi.archive import default_archive_dir
 from cxkpi.export_formats import MappingError
 from cxkpi.inbox import Outcome, accept_upload, default_inbox, load_files, process_inbox, refused_files, waiting_files
 from ui import data, sidebar
+from ui import formatting as fmt
 
 UPLOAD_LIMIT_ENV = "CXKPI_MAX_UPLOAD_MB"
 DEFAULT_UPLOAD_LIMIT_MB = 50
@@ -77,7 +78,7 @@ def _load(run) -> list[Outcome]:
         with st.spinner("Loading…"):
             return run()
     except MappingError as error:
-        st.error(f"The mapping file cannot be used: {error}")
+        st.error(f"The mapping file cannot be used: {fmt.markdown_literal(str(error))}")
         return []
 
 
@@ -87,18 +88,19 @@ def _inbox(db_path, inbox) -> None:
     with st.container(border=True):
         st.markdown(f"**Inbox** · {len(waiting)} file(s) waiting · {len(refused)} refused")
         if waiting:
-            st.caption(", ".join(path.name for path in waiting))
+            st.caption(", ".join(fmt.markdown_literal(path.name) for path in waiting))
             if st.button("Load the inbox now", icon=":material/move_to_inbox:", key="load_inbox"):
                 outcomes = _load(lambda: process_inbox(db_path, inbox))
                 st.session_state["last_outcomes"] = [(o.name, o.summary(), bool(o.refusal)) for o in outcomes]
                 st.rerun()
         for name, reason in refused[:20]:
-            st.caption(f":material/block: `{name}`: {reason}")
+            st.caption(f":material/block: {fmt.markdown_code(name)}: {fmt.markdown_literal(reason)}")
 
 
 def _last_outcomes() -> None:
     for _, summary, refused in st.session_state.pop("last_outcomes", []):
-        (st.error if refused else st.success)(summary)
+        # File names and the reasons quoting their contents, as written: never read as Markdown.
+        (st.error if refused else st.success)(fmt.markdown_literal(summary))
 
 
 def _freshness(db_path) -> None:

@@ -148,8 +148,8 @@ def detractor_comments(kpi: Kpi, page: sidebar.PageContext, dimension: str, slic
         slice_dimension, slice_value = ("none", "") if chosen == ALL_SLICES else (dimension, chosen)
         frame = _comments(*_key(page), page.period, page.filters, slice_dimension, slice_value, search.strip())
         matching = int(frame["matching"].iloc[0]) if not frame.empty else 0
-        where = f" in {dimension} {chosen}" if chosen != ALL_SLICES else ""
-        containing = f' containing "{search.strip()}"' if search.strip() else ""
+        where = f" in {dimension} {fmt.markdown_literal(chosen)}" if chosen != ALL_SLICES else ""
+        containing = f' containing "{fmt.markdown_literal(search.strip())}"' if search.strip() else ""
         shown = f" (showing the newest {len(frame):,})" if matching > len(frame) else ""
         noun = "comment" if matching == 1 else "comments"
         st.caption(f"{matching:,} detractor {noun}{where}{containing}{shown}")

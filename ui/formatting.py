@@ -102,6 +102,14 @@ def markdown_literal(text: str) -> str:
     return html.escape(MARKDOWN_PUNCTUATION.sub(r"\\\1", text))
 
 
+def markdown_code(text: str) -> str:
+    """Text from outside (a link's value, a file name) as a Markdown code span that shows it as typed:
+    fenced by more backticks than it holds in a row, so a backtick in it cannot end the span."""
+    fence = "`" * (max((len(run) for run in re.findall(r"`+", text)), default=0) + 1)
+    padding = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{padding}{text}{padding}{fence}"
+
+
 def icon(name: str) -> str:
     """A Material Symbols icon (the font Streamlit ships) as HTML; decorative, the words beside it say it."""
     return f'<span class="cx-icon" aria-hidden="true">{name}</span>'

@@ -19,6 +19,7 @@ import streamlit as st
 from cxkpi import views
 from cxkpi.warehouse import PROJECT_ROOT, WarehouseBusyError
 from ui import data, state
+from ui import formatting as fmt
 
 OVERVIEW_FILE = "dashboard.py"
 PAGES_DIR = PROJECT_ROOT / "pages"
@@ -144,7 +145,8 @@ def saved_views_section(db_path: Path, query: dict[str, list[str]]) -> None:
     message = st.session_state.pop(MESSAGE_KEY, None)
     if message:
         kind, text = message
-        (st.success if kind == "success" else st.warning)(text, icon=None)
+        # Messages quote view names as typed: shown literally, never as Markdown.
+        (st.success if kind == "success" else st.warning)(fmt.markdown_literal(text), icon=None)
     try:
         saved = _saved_views(db_path)
     except WarehouseBusyError:
@@ -153,8 +155,9 @@ def saved_views_section(db_path: Path, query: dict[str, list[str]]) -> None:
     if not saved:
         st.caption("None yet: set the filters, then save the view under a name.")
     for view in saved:
-        if st.button(view.name, key=f"view-open-{view.id}", icon=":material/bookmark:", type="tertiary",
-                     help=f"/{view.link}", width="stretch"):
+        # A button's label is Markdown: the name shows as typed.
+        if st.button(fmt.markdown_literal(view.name), key=f"view-open-{view.id}", icon=":material/bookmark:",
+                     type="tertiary", help=f"/{view.link}", width="stretch"):
             _open(view)
 
     page = current_page_path()

@@ -28,6 +28,7 @@ import streamlit as st
 
 from cxkpi.kpis import FILTER_DIMENSIONS, Filters
 from cxkpi.periods import Period
+from ui.formatting import markdown_code as code
 
 STATE_KEY = "cxkpi_filter_state"
 NOTES_KEY = "cxkpi_link_notes"  # what a link asked for that could not be used; shown until the next change
@@ -141,7 +142,7 @@ def parse_query(
     def single(name: str) -> str | None:
         values = query.get(name) or []
         if len(values) > 1:
-            notes.append(f"`{name}` was given {len(values)} times; the first value was used.")
+            notes.append(f"{code(name)} was given {len(values)} times; the first value was used.")
         return values[0] if values else None
 
     start, end = _dates(single(FROM), single(TO), default, notes)
@@ -155,7 +156,7 @@ def parse_query(
     known = {*VIEW_PARAMETERS, PRESENT, *STREAMLIT_PARAMETERS}
     for name in query:
         if name not in known:
-            notes.append(f"`{name}` is not a setting of this dashboard and was ignored.")
+            notes.append(f"{code(name)} is not a setting of this dashboard and was ignored.")
     state = FilterState(start=start, end=end, compare=compare, grain=grain, breakdown=breakdown, **dimensions)
     return ParsedLink(state=state, present=present, notes=tuple(notes))
 
@@ -169,13 +170,13 @@ def _dates(
     parsed: dict[str, date] = {}
     for name, text in ((FROM, start_text), (TO, end_text)):
         if text is None:
-            notes.append(f"`{name}` is missing.")
+            notes.append(f"{code(name)} is missing.")
             continue
         day = _iso_date(text)
         if day is None:
-            notes.append(f"`{name}={text}` is not a date (YYYY-MM-DD).")
+            notes.append(f"{code(f'{name}={text}')} is not a date (YYYY-MM-DD).")
         elif not EARLIEST <= day <= LATEST:
-            notes.append(f"`{name}={text}` is outside {EARLIEST.year}-{LATEST.year}.")
+            notes.append(f"{code(f'{name}={text}')} is outside {EARLIEST.year}-{LATEST.year}.")
         else:
             parsed[name] = day
     if len(parsed) == 2 and parsed[FROM] > parsed[TO]:
@@ -201,7 +202,7 @@ def _one_of(name: str, text: str | None, allowed: tuple[str, ...], notes: list[s
         return allowed[0]
     if text in allowed:
         return text
-    notes.append(f"`{name}={text}` is not one of {', '.join(allowed)}; using {allowed[0]}.")
+    notes.append(f"{code(f'{name}={text}')} is not one of {', '.join(allowed)}; using {allowed[0]}.")
     return allowed[0]
 
 
@@ -215,7 +216,7 @@ def _choices(name: str, values: list[str], offered: list[str], notes: list[str])
                 if part not in chosen:
                     chosen.append(part)
             elif part:
-                notes.append(f"{name.title()} `{part}` is not in the data and was left out.")
+                notes.append(f"{name.title()} {code(part)} is not in the data and was left out.")
     return tuple(chosen)
 
 
@@ -225,7 +226,7 @@ def _switch(name: str, text: str | None, notes: list[str]) -> bool:
     if text.lower() in TRUE_WORDS:
         return True
     if text.lower() not in FALSE_WORDS:
-        notes.append(f"`{name}={text}` is not 1 or 0; presentation mode stays off.")
+        notes.append(f"{code(f'{name}={text}')} is not 1 or 0; presentation mode stays off.")
     return False
 
 
