@@ -41,6 +41,8 @@ def test_reassigning_an_owner_in_the_form_is_saved_audited_and_shown_on_the_over
     reassign_nps(app, "Lena Vogt", "VP Customer Insight")
     assert not app.exception and not app.error, [error.value for error in app.error]
     assert "owner Amara Okafor, Chief Customer Officer → Lena Vogt, VP Customer Insight" in app.success[0].value
+    owners = app.dataframe[0].value  # the table above the form shows the new owner at once
+    assert owners[owners["KPI"] == "Net Promoter Score"]["Owner"].tolist() == ["Lena Vogt"]
     audit = app.dataframe[-1].value
     assert audit[["changed_by", "old_value", "new_value"]].values.tolist() == [
         ["Board secretary", "Amara Okafor, Chief Customer Officer", "Lena Vogt, VP Customer Insight"]]

@@ -11,6 +11,8 @@ from cxkpi.registry import Owner
 from ui import data, sidebar
 from ui import formatting as fmt
 
+SAVED_KEY = "owner_change_saved"  # the confirmation of a saved change, shown once after the rerun
+
 
 def render() -> None:
     page = sidebar.render("Owners")
@@ -69,6 +71,9 @@ def _change_form(page: sidebar.PageContext) -> None:
         target = left.number_input(f"Target ({kpi.unit})", value=float(kpi.target), key=f"change_target_{kpi.id}")
         changed_by = right.text_input("Your name (recorded in the audit trail)", key="change_by")
         submitted = st.form_submit_button("Save change", icon=":material/save:", key="change_save")
+    saved = st.session_state.pop(SAVED_KEY, None)
+    if saved:
+        st.success(saved, icon=":material/check:")
     if not submitted:
         return
     try:
@@ -77,7 +82,9 @@ def _change_form(page: sidebar.PageContext) -> None:
         st.error(str(error), icon=":material/error:")
         return
     if changes:
-        st.success("Saved: " + "; ".join(fmt.markdown_literal(f"{field} {old} → {new}") for field, old, new in changes),
-                   icon=":material/check:")
+        # Said on the rerun, which draws the owners table above (and the sidebar's pages) with the change.
+        st.session_state[SAVED_KEY] = "Saved: " + "; ".join(
+            fmt.markdown_literal(f"{field} {old} → {new}") for field, old, new in changes)
+        st.rerun()
     else:
         st.info("Nothing changed: the owner and target are already these.", icon=":material/info:")
