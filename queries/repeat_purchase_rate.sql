@@ -46,8 +46,10 @@ buyers as (
 histories as (
     -- Each customer's second order in the channels that count, from their first two orders per
     -- channel (queries/derived/customer_channel_orders.sql): the second-earliest of those, i.e. the
-    -- first channel's second order or another channel's first, whichever came sooner (least() skips
-    -- nulls). Sliced by channel, a buyer repeats within that channel: one row per channel then.
+    -- earliest channel's second order or another channel's first, whichever came sooner. The min over
+    -- every channel's second is safe (each comes after its own channel's first); least() skips nulls.
+    -- Sliced by channel, a buyer repeats within that channel: one row per channel then, else one per
+    -- customer (slice_of('none', ...) is null).
     select
         customer_id,
         slice_of(if($breakdown::varchar = 'channel', 'channel', 'none'), null, null, channel) as channel_slice,
