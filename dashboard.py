@@ -19,7 +19,7 @@ st.markdown(
 )
 
 reports = data.overview(page.db_path, page.kpis, page.period, page.filters)
-on_target = sum(report.status == "met" for report in reports)
+on_target = sum(fmt.status_reading(report) == "On target" for report in reports)  # as the badges say
 st.caption(f"{on_target} of {len(reports)} KPIs on target · every KPI has one accountable owner")
 for stale in data.stale_sources(page.db_path):  # the rule: cxkpi/health.py
     st.warning(stale.message(), icon=":material/schedule:")

@@ -129,5 +129,3 @@ def card_titles(at) -> list[str]:
     return [html.unescape(re.search(r'<h5 class="cx-title">([^<]*)</h5>', element.value).group(1))
             for element in at.html
             if 'class="cx-value"' in element.value]
-
-

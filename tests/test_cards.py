@@ -20,18 +20,19 @@ def test_comparing_with_last_year_labels_the_change_so_and_does_not_repeat_it(
     assert text.count("vs same period last year") == 1 and "vs previous period" not in text
 
 
-def test_the_sparkline_svg_names_each_month_and_the_target_and_escapes_text():
+def test_the_sparkline_image_names_each_month_and_the_target_and_escapes_text():
     """Three months at 10, 20 and 30 points, target 35, in a 100 x 48 box with 4 of padding: the scale
     runs from 10 (y = 44) to 35 (y = 4), so y(20) = 4 + 40 · (1 - 10/25) = 28 and y(30) = 12;
     x runs 4, 50, 96."""
     from cxkpi.registry import Kpi, Owner
-    from ui.charts import sparkline_svg
+    from ui.charts import sparkline_image, sparkline_svg
 
     kpi = Kpi(id="nps", title="NPS <&>", unit="points", direction="higher", target=35, source="survey_responses",
               description="", owner=Owner("A", "B"))
     months = [("Jan 2026", 10.0, "+10.0 pts"), ("Feb 2026", 20.0, "+20.0 pts"), ("Mar 2026", 30.0, "+30.0 pts")]
+    image = sparkline_image(kpi, months)
+    assert 'alt="NPS &lt;&amp;&gt;, monthly: Jan 2026: +10.0 pts; Feb 2026: +20.0 pts; Mar 2026: +30.0 pts.' in image
     svg = sparkline_svg(kpi, months, width=100, height=48)
-    assert "NPS &lt;&amp;&gt;, monthly: Jan 2026: +10.0 pts; Feb 2026: +20.0 pts; Mar 2026: +30.0 pts" in svg
     assert 'y1="4.0" y2="4.0"' in svg  # the target line at the top
     assert 'points="4.0,44.0 50.0,28.0 96.0,12.0"' in svg
 
@@ -40,14 +41,14 @@ def test_a_month_without_data_keeps_its_place_and_breaks_the_sparkline_as_on_the
     """January 10, February none, March 30, target 20, in a 100 x 48 box with 4 of padding: x runs 4,
     50, 96; the scale runs from 10 (y = 44) to 30 (y = 4). Two one-point lines, no line across February."""
     from cxkpi.registry import Kpi, Owner
-    from ui.charts import sparkline_svg
+    from ui.charts import sparkline_image, sparkline_svg
 
     kpi = Kpi(id="nps", title="NPS", unit="points", direction="higher", target=20, source="survey_responses",
               description="", owner=Owner("A", "B"))
     months = [("Jan 2026", 10.0, "+10.0 pts"), ("Feb 2026", None, "no data"), ("Mar 2026", 30.0, "+30.0 pts")]
     svg = sparkline_svg(kpi, months, width=100, height=48)
     assert 'points="4.0,44.0"' in svg and 'points="96.0,4.0"' in svg and svg.count("<polyline") == 2
-    assert "Feb 2026: no data" in svg
+    assert "Feb 2026: no data" in sparkline_image(kpi, months)
 
 
 def _report_with_change(current: float, previous: float):

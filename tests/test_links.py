@@ -76,6 +76,16 @@ def test_unknown_values_and_names_are_dropped_with_a_note_and_the_rest_is_kept()
     assert "embed" not in text  # Streamlit's own parameter
 
 
+def test_a_link_value_is_quoted_whole_even_with_backticks_or_line_breaks() -> None:
+    """The note quotes values as Markdown code: a backtick must not end the quote, and a line break
+    must not start a new Markdown block (where '[x](https://...)' would be a live link)."""
+    link = parse_query({"segment": ["`big`"], "colour\n\n[x](https://example.com)": ["1"]}, CHOICES, DEFAULT)
+    assert len(link.notes) == 2 and not any("\n" in note for note in link.notes), link.notes
+    text = " | ".join(link.notes)
+    assert "Segment `` `big` `` is not in the data" in text
+    assert "`colour [x](https://example.com)` is not a setting" in text
+
+
 def test_values_typed_by_hand_with_commas_are_understood() -> None:
     link = parse_query({"region": ["EMEA,APAC"], "segment": ["Consumer"]}, CHOICES, DEFAULT)
     assert link.state.region == ("EMEA", "APAC") and link.notes == ()

@@ -311,6 +311,9 @@ def test_presentation_mode_hides_the_sidebar_and_controls_and_shows_the_overview
         " return parseFloat(getComputedStyle(element).fontSize); }"
     )
     assert size >= 48  # 3.1rem; the normal overview uses 2.1rem
+    title = page.locator(".st-key-card-nps .cx-title").evaluate(
+        "element => parseFloat(getComputedStyle(element).fontSize)")
+    assert title >= 22  # 1.45rem; the normal overview uses 1.05rem
     for kpi_id in registry:
         expect(page.locator(f".st-key-card-{kpi_id}")).to_be_visible()
 

@@ -63,17 +63,18 @@ def sparkline_html(report: KpiReport) -> str:
               for month, value in report.monthly()]
     if all(value is None for _, value, _ in months):
         return '<p class="cx-muted">No monthly data in the last 12 months</p>'
+    return sparkline_image(kpi, months)
+
+
+def sparkline_image(kpi: Kpi, months: list[tuple[str, float | None, str]]) -> str:
+    """The sparkline as an <img> of sparkline_svg, its label above it and its months in its alt text."""
     picture = base64.b64encode(sparkline_svg(kpi, months).encode("utf-8")).decode("ascii")
-    described = html.escape(_sparkline_description(kpi, months))
+    described = "; ".join(f"{month}: {shown}" for month, _, shown in months)
+    described = html.escape(f"{kpi.title}, monthly: {described}. Target {fmt.target(kpi)}.")
     return (
         f'<div class="cxkpi-sparkline"><div style="font-size:11px;color:{TARGET}">Last 12 months, monthly</div>'
         f'<img src="data:image/svg+xml;base64,{picture}" alt="{described}" title="{described}"></div>'
     )
-
-
-def _sparkline_description(kpi: Kpi, months: list[tuple[str, float | None, str]]) -> str:
-    described = "; ".join(f"{month}: {shown}" for month, _, shown in months)
-    return f"{kpi.title}, monthly: {described}. Target {fmt.target(kpi)}."
 
 
 def sparkline_svg(kpi: Kpi, months: list[tuple[str, float | None, str]], width: int = 240, height: int = 48) -> str:
@@ -89,10 +90,10 @@ def sparkline_svg(kpi: Kpi, months: list[tuple[str, float | None, str]], width: 
         for line in lines
     )
     dots = "".join(f'<circle cx="{px:.1f}" cy="{py:.1f}" r="2" fill="{LINE}"/>' for line in lines for px, py in line)
-    title = html.escape(_sparkline_description(kpi, months))
+    # No <title> or role: inside an <img> nobody sees them; the image's alt text says it.
     return (
-        f'<svg role="img" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
-        f'preserveAspectRatio="none" xmlns="http://www.w3.org/2000/svg"><title>{title}</title>'
+        f'<svg viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
+        f'preserveAspectRatio="none" xmlns="http://www.w3.org/2000/svg">'
         f'<line x1="0" x2="{width}" y1="{target_y:.1f}" y2="{target_y:.1f}" stroke="{TARGET}" '
         f'stroke-dasharray="4 4" stroke-width="1.2"/>{polylines}{dots}</svg>'
     )

@@ -70,7 +70,7 @@ def overview_page(
     now: datetime | None = None,
 ) -> page_report.OverviewPage:
     now = now or datetime.now(UTC)
-    on_target = sum(report.status == "met" for report in reports)
+    on_target = sum(fmt.status_reading(report) == "On target" for report in reports)  # as the badges say
     through = [report.data_through for report in reports if report.data_through is not None]
     loaded = [report.last_loaded_at for report in reports if report.last_loaded_at is not None]
     return page_report.OverviewPage(

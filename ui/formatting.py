@@ -96,15 +96,17 @@ def target(kpi: Kpi) -> str:
 
 
 def markdown_literal(text: str) -> str:
-    """Text that people typed (an owner's name), to show as typed inside Markdown that allows HTML:
-    Markdown punctuation backslash-escaped, then HTML escaped (a name like 'Ann *lead* [Ops]' was
-    drawn with emphasis, and ']' ended the card's coloured owner line)."""
+    """Text that people typed (an owner's or a saved view's name, a file name), to show as typed in
+    Streamlit's Markdown (messages, captions, button labels): Markdown punctuation backslash-escaped,
+    then HTML escaped (a name like 'Ann *lead* :smile:' was drawn with emphasis and an emoji)."""
     return html.escape(MARKDOWN_PUNCTUATION.sub(r"\\\1", text))
 
 
 def markdown_code(text: str) -> str:
     """Text from outside (a link's value, a file name) as a Markdown code span that shows it as typed:
-    fenced by more backticks than it holds in a row, so a backtick in it cannot end the span."""
+    fenced by more backticks than it holds in a row, so a backtick in it cannot end the span, and on one
+    line (Markdown splits blocks at line breaks before it reads code spans)."""
+    text = re.sub(r"[\r\n]+", " ", text)
     fence = "`" * (max((len(run) for run in re.findall(r"`+", text)), default=0) + 1)
     padding = " " if text.startswith("`") or text.endswith("`") else ""
     return f"{fence}{padding}{text}{padding}{fence}"
@@ -112,7 +114,7 @@ def markdown_code(text: str) -> str:
 
 def icon(name: str) -> str:
     """A Material Symbols icon (the font Streamlit ships) as HTML; decorative, the words beside it say it."""
-    return f'<span class="cx-icon" aria-hidden="true">{name}</span>'
+    return f'<span class="cx-icon" aria-hidden="true" translate="no">{name}</span>'
 
 
 def alert(text: str) -> str:

@@ -69,8 +69,8 @@ PRESENTATION_CSS = """
 [data-testid="stMainBlockContainer"] { max-width: none; padding: 1.5rem 2.5rem 1rem 2.5rem; }
 [data-testid="stMainBlockContainer"] h1 { font-size: 2.8rem; }
 [class*="st-key-card-"] [data-testid="stPageLink"], [class*="st-key-card-"] .cx-definition { display: none; }
-[class*="st-key-card-"] h5 { font-size: 1.45rem; }
-[class*="st-key-card-"] .cx-value { font-size: 3.1rem; }
+[class*="st-key-card-"] .cx-card .cx-title { font-size: 1.45rem; }
+[class*="st-key-card-"] .cx-card .cx-value { font-size: 3.1rem; }
 </style>
 """
 # Streamlit's own table toolbar offers "Download as CSV" without neutralising formulas: hidden, so the

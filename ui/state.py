@@ -180,7 +180,7 @@ def _dates(
         else:
             parsed[name] = day
     if len(parsed) == 2 and parsed[FROM] > parsed[TO]:
-        notes.append(f"`from={parsed[FROM]}` is after `to={parsed[TO]}`.")
+        notes.append(f"{code(f'from={parsed[FROM]}')} is after {code(f'to={parsed[TO]}')}.")
         parsed.clear()
     if len(parsed) < 2:
         notes.append(f"Showing the default period, {default.start.isoformat()} to {default.end.isoformat()}.")

@@ -1,4 +1,5 @@
-"""A little CSS on top of the Streamlit theme: tighter page margins so four cards fit side by side."""
+"""CSS on top of the Streamlit theme: tighter page margins so four cards fit side by side, and the
+KPI card's own styles (the card is HTML, ui.cards.card_html)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ CSS = """
 .cx-card .cx-headline { display: flex; align-items: center; flex-wrap: wrap; gap: 0.5rem; margin: 0.25rem 0 0.75rem 0; }
 .cx-card .cx-value { font-size: 2.1rem; font-weight: 600; color: rgb(49, 51, 63); line-height: 1.2; width: 100%; }
 .cx-card .cx-alert { color: #b3410b; }
+.cx-card .cx-muted { color: rgba(49, 51, 63, 0.6); }
 .cx-card .cxkpi-sparkline img { display: block; width: 100%; height: 48px; margin-bottom: 0.75rem; }
 .cx-icon { font-family: "Material Symbols Rounded"; font-weight: 400; font-style: normal; font-size: 1.1em;
            line-height: 1; vertical-align: -0.15em; font-feature-settings: "liga"; user-select: none; }
