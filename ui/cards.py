@@ -65,8 +65,8 @@ def kpi_card(report: KpiReport, details_page: str | None = None) -> None:
     One HTML element and a link, on purpose: the browser's time to draw the overview grows with the
     number and kind of Streamlit elements. Nine cards of ~17 elements each (st.metric, badges,
     captions, a popover) took about a second to draw (bench/browser_timings.py). As one Markdown
-    block each they took a fraction of it; as HTML (st.html), which the browser does not have to
-    parse as Markdown first, a filter change at 1M orders took another 0.1-0.2 s less.
+    block each they took a fraction of it; as HTML (st.html), which the browser does not parse as
+    Markdown first, the overview opened another 0.1-0.4 s sooner in A/B runs (docs/decisions.md).
     """
     with st.container(border=True, key=f"card-{report.kpi.id}", height="stretch", gap="small"):
         st.html(card_html(report))
