@@ -19,8 +19,7 @@ st.markdown(
 )
 
 reports = data.overview(page.db_path, page.kpis, page.period, page.filters)
-on_target = sum(fmt.status_reading(report) == "On target" for report in reports)  # as the badges say
-st.caption(f"{on_target} of {len(reports)} KPIs on target · every KPI has one accountable owner")
+st.caption(f"{fmt.on_target_summary(reports)} · every KPI has one accountable owner")
 for stale in data.stale_sources(page.db_path):  # the rule: cxkpi/health.py
     st.warning(stale.message(), icon=":material/schedule:")
 if not page.present:  # presentation mode (?present=1) shows the numbers only

@@ -297,3 +297,25 @@ def test_every_page_file_is_linked_and_every_registry_kpi_has_a_page(registry: d
     assert sorted([*LINKED_PAGES.values(), *other_page_files]) == sorted(
         str(path.relative_to(PROJECT_ROOT)) for path in (PROJECT_ROOT / "pages").glob("*.py")
     )
+
+
+def badges(at: AppTest) -> list[str]:
+    """The status badge of each card, in order."""
+    return [re.search(r'class="cx-badge[^"]*">.*?</span> ([^<]+)</span>', element.value).group(1)
+            for element in at.html if 'class="cx-value"' in element.value]
+
+
+def test_the_overview_counts_no_card_on_target_when_every_badge_says_too_uncertain(app: AppTest) -> None:
+    """Golden Q2 2026 rests on fewer than 30 records per KPI (recovery effect has no late group): no badge
+    says 'On target', so neither does the count."""
+    at = app.run()
+    assert badges(at) == ["Too uncertain to act on"] * 8 + ["No data"]
+    assert "0 of 9 KPIs on target" in all_text(at)
+
+
+def test_the_overview_counts_the_cards_whose_badge_says_on_target(confident_app: AppTest) -> None:
+    """With the sample rules off, one golden KPI meets its target (the 90-day repeat rate of new
+    customers): one badge and the count say so."""
+    at = confident_app.run()
+    assert badges(at).count("On target") == 1
+    assert "1 of 9 KPIs on target" in all_text(at)

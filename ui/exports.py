@@ -70,14 +70,13 @@ def overview_page(
     now: datetime | None = None,
 ) -> page_report.OverviewPage:
     now = now or datetime.now(UTC)
-    on_target = sum(fmt.status_reading(report) == "On target" for report in reports)  # as the badges say
     through = [report.data_through for report in reports if report.data_through is not None]
     loaded = [report.last_loaded_at for report in reports if report.last_loaded_at is not None]
     return page_report.OverviewPage(
         title=title,
         period=f"{fmt.period(period)}, compared with {fmt.period(period.previous())}",
         filters=filters_text,
-        summary=f"{on_target} of {len(reports)} KPIs on target",
+        summary=fmt.on_target_summary(reports),
         freshness=fmt.freshness(min(through) if through else None, max(loaded) if loaded else None),
         cards=[_card(report) for report in reports],
         link=link,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Sequence
 from datetime import date, datetime
 
 from cxkpi.kpis import KpiReport
@@ -86,6 +87,12 @@ def status_reading(report: KpiReport) -> str:
     if found.uncertain_because:
         return UNCERTAIN
     return BAND_LABELS[found.band]
+
+
+def on_target_summary(reports: Sequence[KpiReport]) -> str:
+    """'2 of 9 KPIs on target', counting the cards whose badge says 'On target' (overview and slide)."""
+    on_target = sum(status_reading(report) == "On target" for report in reports)
+    return f"{on_target} of {len(reports)} KPIs on target"
 
 
 def target(kpi: Kpi) -> str:
