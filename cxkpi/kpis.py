@@ -14,7 +14,6 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from functools import cache
 from itertools import pairwise
-from pathlib import Path
 from typing import Any, Literal
 
 import duckdb
@@ -24,7 +23,6 @@ from cxkpi import assessment, warehouse
 from cxkpi.assessment import Assessment
 from cxkpi.periods import Period, last_full_quarter, month_starts, trailing_months
 from cxkpi.registry import Kpi, Settings
-from cxkpi.warehouse import QUERIES_DIR
 
 Grain = Literal["period", "week", "month"]
 Breakdown = Literal["none", "region", "segment", "channel"]
@@ -105,9 +103,8 @@ class KpiReport:
                 for month in month_starts(trailing_months(self.period.end))]
 
 
-@cache
-def query_text(name: str, queries_dir: Path = QUERIES_DIR) -> str:
-    return (queries_dir / f"{name}.sql").read_text(encoding="utf-8")
+def query_text(name: str) -> str:
+    return warehouse.sql_text(f"{name}.sql")
 
 
 def run_kpi_query(

@@ -156,7 +156,7 @@ def _open(db_path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
 def prepare(connection: duckdb.DuckDBPyConnection) -> None:
     # Timestamps with an offset are stored in UTC; naive ones are taken as written.
     connection.execute("set TimeZone = 'UTC'")
-    connection.execute((QUERIES_DIR / "_macros.sql").read_text())
+    connection.execute(sql_text("_macros.sql"))
 
 
 def _create_schema(connection: duckdb.DuckDBPyConnection) -> None:
@@ -173,9 +173,14 @@ def refresh_derived(connection: duckdb.DuckDBPyConnection, loaded_table: str) ->
             connection.execute(f"create or replace table {name} as {_derived_select(name)}")
 
 
-@functools.cache  # read on every write to the warehouse (_create_schema)
 def _derived_select(name: str) -> str:
-    return (QUERIES_DIR / "derived" / f"{name}.sql").read_text(encoding="utf-8")
+    return sql_text(f"derived/{name}.sql")
+
+
+@functools.cache  # the macros are read on every connection, the rest per query: once per process
+def sql_text(relative: str) -> str:
+    """A file under queries/ (e.g. 'nps.sql', 'derived/customer_channel_orders.sql')."""
+    return (QUERIES_DIR / relative).read_text(encoding="utf-8")
 
 
 @contextmanager

@@ -38,6 +38,13 @@ create or replace temp macro matches(value, allowed) as
 create or replace temp macro customer_kept(filtered_customer_id, regions, segments) as
     (len(regions) = 0 and len(segments) = 0) or filtered_customer_id is not null;
 
+-- An aggregate over a customer's rows of customer_channel_orders (first and second order per channel):
+-- their second-earliest order, i.e. the earliest channel's second order or another channel's first,
+-- whichever came sooner. The min over every channel's second is safe (each comes after its own
+-- channel's first); least() skips nulls, so one order in all gives null.
+create or replace temp macro second_order_at(first_ordered_at, second_ordered_at) as
+    least(min(second_ordered_at), min(first_ordered_at, 2)[2]);
+
 -- Which attribute a breakdown slices by; null when there is no breakdown.
 create or replace temp macro slice_of(breakdown, region, segment, channel) as
     case breakdown

@@ -50,10 +50,7 @@ first_orders as (
         customer_id,
         min(first_ordered_at) as first_ordered_at,
         arg_min(channel, (first_ordered_at, channel)) as channel,
-        -- The second-earliest of all the firsts and seconds: the earliest channel's second order, or
-        -- another channel's first, whichever came sooner. The min over every channel's second is safe
-        -- (each comes after its own channel's first); least() skips nulls.
-        least(min(second_ordered_at), min(first_ordered_at, 2)[2]) as second_ordered_at
+        second_order_at(first_ordered_at, second_ordered_at) as second_ordered_at
     from customer_channel_orders
     group by customer_id
 ),

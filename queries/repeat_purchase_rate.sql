@@ -32,7 +32,6 @@ buyers as (
     select distinct
         orders.customer_id,
         bucket_start(orders.ordered_at, $grain::varchar, $period_start::date) as bucket_start,
-        bucket_end(orders.ordered_at, $grain::varchar, $period_end::date) as bucket_end,
         slice_of($breakdown::varchar, customers.region, customers.segment, orders.channel) as slice
     from orders
     left join customers on customers.customer_id = orders.customer_id
@@ -45,27 +44,28 @@ buyers as (
 
 histories as (
     -- Each customer's second order in the channels that count, from their first two orders per
-    -- channel (queries/derived/customer_channel_orders.sql): the second-earliest of those, i.e. the
-    -- earliest channel's second order or another channel's first, whichever came sooner. The min over
-    -- every channel's second is safe (each comes after its own channel's first); least() skips nulls.
+    -- channel (queries/derived/customer_channel_orders.sql; second_order_at() in _macros.sql).
     -- Sliced by channel, a buyer repeats within that channel: one row per channel then, else one per
     -- customer (slice_of('none', ...) is null).
     select
         customer_id,
         slice_of(if($breakdown::varchar = 'channel', 'channel', 'none'), null, null, channel) as channel_slice,
-        least(min(second_ordered_at), min(first_ordered_at, 2)[2]) as second_ordered_at
+        second_order_at(first_ordered_at, second_ordered_at) as second_ordered_at
     from customer_channel_orders
     where matches(channel, $channels::varchar[])
     group by customer_id, channel_slice
 ),
 
 buyer_histories as (
-    -- A buyer repeats when their second order came before the bucket's end.
+    -- A buyer repeats when their second order came before the bucket's end (computed once per buyer:
+    -- the bucket that starts at bucket_start ends where the one holding its orders does).
     select
         buyers.customer_id,
         buyers.bucket_start,
         buyers.slice,
-        coalesce(histories.second_ordered_at < buyers.bucket_end, false) as is_repeat
+        coalesce(
+            histories.second_ordered_at < bucket_end(buyers.bucket_start, $grain::varchar, $period_end::date), false
+        ) as is_repeat
     from buyers
     inner join histories
         on histories.customer_id = buyers.customer_id
