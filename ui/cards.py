@@ -91,25 +91,25 @@ def card_html(report: KpiReport) -> str:
         '<div class="cx-card">'
         f'<h5 class="cx-title">{html.escape(kpi.title)}</h5>'
         f'<p><span class="cx-badge cx-{tone}">{fmt.icon(icon_name)} {label}</span> '
-        f'<span class="cx-muted">target {html.escape(fmt.target(kpi))}</span></p>'
+        f"target {html.escape(fmt.target(kpi))}</p>"
         f"{headline_html(report)}"
         f"{charts.sparkline_html(report)}"
         f'<p>{"<br>".join(lines)}</p>'
-        f"{_owner_block(report)}"
+        f"{_owner_block(report, label)}"
         "</div>"
     )
 
 
-def _owner_block(report: KpiReport) -> str:
-    """Owner (prominent when off target: whom to ask is the first thing an executive needs), data
-    freshness, and the definition on demand."""
-    kpi, found = report.kpi, report.assessment
+def _owner_block(report: KpiReport, status: str) -> str:
+    """Owner (prominent when the badge says off target: whom to ask is the first thing an executive
+    needs), data freshness, and the definition on demand."""
+    kpi = report.kpi
     # Names come from the Owners page, typed by people: shown as typed.
-    name, role = html.escape(kpi.owner.name), html.escape(kpi.owner.role)
-    if found and found.actionable and found.band == "off target":
+    if status == "Off target" and report.assessment is not None:
+        name, role = html.escape(kpi.owner.name), html.escape(kpi.owner.role)
         owner = f'<span class="cx-alert">{fmt.icon("person_alert")} <strong>Owner: {name}</strong>, {role}</span>'
     else:
-        owner = f"<strong>Owner:</strong> {name}, {role}"
+        owner = f"<strong>Owner:</strong> {html.escape(str(kpi.owner))}"
     freshness = html.escape(fmt.freshness(report.data_through, report.last_loaded_at))
     definition = (
         f'<details class="cx-definition"><summary>How is this computed</summary>'
@@ -124,22 +124,25 @@ def _statistics(report: KpiReport) -> list[str]:
     found, kpi = report.assessment, report.kpi
     if found is None or report.current.value is None:
         return []
-    lines = []
+    lines = []  # plain text, escaped once below
     if found.uncertain_because:
-        lines.append(f"{fmt.icon('help')} {fmt.UNCERTAIN}: {html.escape(found.uncertain_because)}.")
+        lines.append(f"{fmt.UNCERTAIN}: {found.uncertain_because}.")
     if found.interval:
-        lines.append(html.escape(f"95% interval {fmt.interval(kpi, found.interval)}"))
+        lines.append(f"95% interval {fmt.interval(kpi, found.interval)}")
     if fmt.compares_with_last_year(report):
         # "Compare with last year" chosen: the previous period is last year; one line says it.
-        lines.append(html.escape(f"vs same period last year: {fmt.change_test(kpi, found.vs_previous)}"))
+        lines.append(f"vs same period last year: {fmt.change_test(kpi, found.vs_previous)}")
     else:
-        lines.append(html.escape(f"vs previous period: {fmt.change_test(kpi, found.vs_previous)}"))
-        lines.append(html.escape(f"vs same period last year: {fmt.change_test(kpi, found.vs_last_year)}"))
+        lines.append(f"vs previous period: {fmt.change_test(kpi, found.vs_previous)}")
+        lines.append(f"vs same period last year: {fmt.change_test(kpi, found.vs_last_year)}")
     if found.months_off_target and found.band != "on target":
         months = found.months_off_target
         lines.append(f"Missed target {months} month{'s' if months != 1 else ''} in a row"
                      + (" (all 12 shown)" if months >= 12 else ""))
-    return lines
+    shown = [html.escape(line) for line in lines]
+    if found.uncertain_because:
+        shown[0] = f"{fmt.icon('help')} {shown[0]}"
+    return shown
 
 
 def headline_html(report: KpiReport) -> str:

@@ -62,7 +62,7 @@ def sparkline_html(report: KpiReport) -> str:
     months = [(f"{month:%b %Y}", value, "no data" if value is None else fmt.value(kpi, value))
               for month, value in report.monthly()]
     if all(value is None for _, value, _ in months):
-        return '<p class="cx-muted">No monthly data in the last 12 months</p>'
+        return "<p>No monthly data in the last 12 months</p>"
     return sparkline_image(kpi, months)
 
 
@@ -72,7 +72,7 @@ def sparkline_image(kpi: Kpi, months: list[tuple[str, float | None, str]]) -> st
     described = "; ".join(f"{month}: {shown}" for month, _, shown in months)
     described = html.escape(f"{kpi.title}, monthly: {described}. Target {fmt.target(kpi)}.")
     return (
-        f'<div class="cxkpi-sparkline"><div style="font-size:11px;color:{TARGET}">Last 12 months, monthly</div>'
+        '<div class="cxkpi-sparkline"><div>Last 12 months, monthly</div>'
         f'<img src="data:image/svg+xml;base64,{picture}" alt="{described}" title="{described}"></div>'
     )
 

@@ -173,7 +173,7 @@ def _context(path: str, stamp_key: Stamp) -> Context:
 def _overview(
     path: str, stamp_key: Stamp, kpis: tuple[Kpi, ...], period: Period, filters: Filters, settings: Settings
 ) -> list[KpiReport]:
-    fresh = context(Path(path)).freshness  # queried once per data version, with the sidebar's context
+    fresh = _context(path, stamp_key).freshness  # the sidebar's cached context of this same data version
     reports = with_connection(
         path, lambda connection: kpi_api.overview(connection, list(kpis), period, filters, settings, fresh=fresh)
     )

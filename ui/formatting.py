@@ -8,6 +8,7 @@ import re
 from collections.abc import Sequence
 from datetime import date, datetime
 
+from cxkpi.assessment import NEAR_TARGET, NO_DATA, OFF_TARGET, ON_TARGET
 from cxkpi.kpis import KpiReport
 from cxkpi.periods import Period, quarter_of
 from cxkpi.registry import Kpi
@@ -33,7 +34,7 @@ EN_DASH = "\N{EN DASH}"
 MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_{}\[\]()#+\-.!|~:$])")
 UNIT_SYMBOLS = {"points": "pts", "hours": "h", "%": "%"}
 STATUS_LABELS = {"met": "On target", "missed": "Off target", "no data": "No data"}
-BAND_LABELS = {"on target": "On target", "near target": "Near target", "off target": "Off target", "no data": "No data"}
+BAND_LABELS = {ON_TARGET: "On target", NEAR_TARGET: "Near target", OFF_TARGET: "Off target", NO_DATA: "No data"}
 UNCERTAIN = "Too uncertain to act on"
 
 
@@ -59,9 +60,14 @@ def unit_symbol(kpi: Kpi) -> str:
 def change(kpi: Kpi, difference: float) -> str:
     """A change between periods, always signed; % KPIs change by percentage points ('pts')."""
     unit = {"hours": "h", "points": "pts", "%": "pts"}.get(kpi.unit, kpi.unit)
-    if round(difference, 1) == 0:
+    if shows_as_zero(difference):
         difference = 0.0  # '+0.0', never '-0.0'
     return f"{difference:+,.1f} {unit}"
+
+
+def shows_as_zero(difference: float) -> bool:
+    """True when change() shows the difference as 0.0 (one decimal)."""
+    return round(difference, 1) == 0
 
 
 def change_reading(report: KpiReport) -> str | None:
@@ -70,7 +76,7 @@ def change_reading(report: KpiReport) -> str | None:
     None when there is no value now or none to compare with."""
     if report.change is None:
         return None
-    if round(report.change, 1) == 0:  # shown as +0.0: calling it better or worse would contradict it
+    if shows_as_zero(report.change):  # shown as +0.0: calling it better or worse would contradict it
         return "no change"
     if report.assessment is not None and report.assessment.uncertain_because is not None:
         return "too uncertain to judge"

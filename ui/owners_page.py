@@ -73,7 +73,7 @@ def _change_form(page: sidebar.PageContext) -> None:
         submitted = st.form_submit_button("Save change", icon=":material/save:", key="change_save")
     saved = st.session_state.pop(SAVED_KEY, None)
     if saved:
-        st.success(saved, icon=":material/check:")
+        st.success(fmt.markdown_literal(saved), icon=":material/check:")  # names as typed
     if not submitted:
         return
     try:
@@ -83,8 +83,7 @@ def _change_form(page: sidebar.PageContext) -> None:
         return
     if changes:
         # Said on the rerun, which draws the owners table above (and the sidebar's pages) with the change.
-        st.session_state[SAVED_KEY] = "Saved: " + "; ".join(
-            fmt.markdown_literal(f"{field} {old} → {new}") for field, old, new in changes)
+        st.session_state[SAVED_KEY] = "Saved: " + "; ".join(f"{field} {old} → {new}" for field, old, new in changes)
         st.rerun()
     else:
         st.info("Nothing changed: the owner and target are already these.", icon=":material/info:")

@@ -16,7 +16,7 @@ CSS = """
 .cx-card .cx-headline { display: flex; align-items: center; flex-wrap: wrap; gap: 0.5rem; margin: 0.25rem 0 0.75rem 0; }
 .cx-card .cx-value { font-size: 2.1rem; font-weight: 600; color: rgb(49, 51, 63); line-height: 1.2; width: 100%; }
 .cx-card .cx-alert { color: #b3410b; }
-.cx-card .cx-muted { color: rgba(49, 51, 63, 0.6); }
+.cx-card .cxkpi-sparkline > div { font-size: 11px; color: #6b7280; }
 .cx-card .cxkpi-sparkline img { display: block; width: 100%; height: 48px; margin-bottom: 0.75rem; }
 .cx-icon { font-family: "Material Symbols Rounded"; font-weight: 400; font-style: normal; font-size: 1.1em;
            line-height: 1; vertical-align: -0.15em; font-feature-settings: "liga"; user-select: none; }
@@ -28,7 +28,6 @@ CSS = """
 :is(.cx-badge, .cx-change).cx-gray { color: rgba(49, 51, 63, 0.7); background: rgba(49, 51, 63, 0.07); }
 .cx-reading { font-size: 0.875rem; color: rgba(49, 51, 63, 0.6); }
 .cx-definition summary { cursor: pointer; font-size: 0.875rem; color: #1f4e79; }
-.cx-definition p { font-size: 0.875rem; }
 .cx-definition .cx-sql { white-space: pre-wrap; font-family: "Source Code Pro", monospace; font-size: 0.75rem;
                           background: #f6f7f9; padding: 0.5rem; border-radius: 0.5rem; color: rgb(49, 51, 63); }
 /* Numbers being recomputed dim in one step after half a second, instead of Streamlit's one-second fade:
