@@ -124,8 +124,18 @@ def headline(block) -> Headline:
     return Headline(*(html.unescape(part) if part else None for part in parts))
 
 
+def _card_html_blocks(at) -> list[str]:
+    """The HTML of each card on the page, in the order they are drawn."""
+    return [element.value for element in at.html if 'class="cx-value"' in element.value]
+
+
 def card_titles(at) -> list[str]:
     """The titles of the cards on the page, in the order they are drawn."""
-    return [html.unescape(re.search(r'<h5 class="cx-title">([^<]*)</h5>', element.value).group(1))
-            for element in at.html
-            if 'class="cx-value"' in element.value]
+    return [html.unescape(re.search(r'<h5 class="cx-title">([^<]*)</h5>', block).group(1))
+            for block in _card_html_blocks(at)]
+
+
+def card_badges(at) -> list[str]:
+    """The status badge of each card on the page, in order."""
+    return [re.search(r'class="cx-badge[^"]*">.*?</span> ([^<]+)</span>', block).group(1)
+            for block in _card_html_blocks(at)]

@@ -7,6 +7,7 @@ browser shows: the cards' DOM, and deep links straight to a KPI page's URL.
 from __future__ import annotations
 
 import re
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,7 +17,6 @@ from playwright.sync_api import Page, expect
 from cxkpi import ownership
 from cxkpi.registry import Kpi, Owner
 from tests.browser_support import expect_no_error, running_app
-from tests.support import GOLDEN_DIR, build_warehouse
 
 # URL path of each KPI page: Streamlit derives it from the file name in pages/ (number prefix dropped).
 KPI_URLS = {
@@ -30,8 +30,11 @@ GOLDEN_VALUES = {"nps": "+16.7 pts", "complaint_response_hours": "7.0 h", "repea
 
 
 @pytest.fixture(scope="module")
-def golden_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_warehouse(tmp_path_factory.mktemp("browser") / "golden.duckdb", GOLDEN_DIR)
+def golden_file(golden_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the golden warehouse for this module: a test here changes an owner in it."""
+    copy = tmp_path_factory.mktemp("browser") / "golden.duckdb"
+    shutil.copyfile(golden_db, copy)
+    return copy
 
 
 @pytest.fixture(scope="module")

@@ -5,11 +5,13 @@ from __future__ import annotations
 import csv
 import io
 import re
+from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
 
 import altair as alt
 import pandas as pd
+import pytest
 from PIL import Image
 from pypdf import PdfReader
 
@@ -40,7 +42,9 @@ def test_a_formula_like_column_name_is_neutralised_too() -> None:
     assert report.safe_csv(pd.DataFrame({"=HYPERLINK()": ["a"]})).splitlines()[0] == "'=HYPERLINK()"
 
 
-def overview(golden_db: Path) -> report.OverviewPage:
+@pytest.fixture(scope="module")
+def emea_page(golden_db: Path) -> report.OverviewPage:
+    """The golden overview for EMEA in Q2 2026 as the slide and the PDF get it, computed once."""
     period = Period(datetime(2026, 4, 1).date(), datetime(2026, 6, 30).date())
     registry = load_registry()
     with reading(golden_db) as connection:
@@ -51,8 +55,10 @@ def overview(golden_db: Path) -> report.OverviewPage:
     )
 
 
-def test_the_overview_pdf_is_one_landscape_page_naming_filters_period_freshness_and_owners(golden_db: Path) -> None:
-    page = overview(golden_db)
+def test_the_overview_pdf_is_one_landscape_page_naming_filters_period_freshness_and_owners(
+    emea_page: report.OverviewPage,
+) -> None:
+    page = emea_page
     pdf = PdfReader(io.BytesIO(report.overview_pdf(page)))
     assert len(pdf.pages) == 1
     assert (float(pdf.pages[0].mediabox.width), float(pdf.pages[0].mediabox.height)) == report.PAGE_SIZE_PT
@@ -75,65 +81,64 @@ def test_a_slide_compared_with_last_year_says_last_year_as_the_card_does(golden_
     assert page.cards[0].sample == "n = 6 responses · no data last year"
 
 
-def test_a_slide_words_a_change_too_uncertain_to_judge_as_the_card_does(golden_db: Path) -> None:
+def test_a_slide_words_a_change_too_uncertain_to_judge_as_the_card_does(emea_page: report.OverviewPage) -> None:
     """EMEA in Q2 2026: NPS fell from +100 to +33.3 points on 3 responses, below the minimum of 30. The
     card says 'too uncertain to judge' and leaves the change grey; the slide said 'worse', in orange."""
-    page = overview(golden_db)
+    page = emea_page
     nps = page.cards[0]
     assert (nps.change, nps.change_reading) == ("-66.7 pts (too uncertain to judge)", "too uncertain to judge")
     assert f'fill="{report.MUTED}" font-weight="normal" text-anchor="start">-66.7 pts (too uncertain' in (
         report.overview_svg(page))
 
 
-def test_a_slide_names_the_status_in_the_cards_words(golden_db: Path) -> None:
+def test_a_slide_names_the_status_in_the_cards_words(emea_page: report.OverviewPage) -> None:
     """EMEA in Q2 2026: NPS +33.3 points against a target of +35, on 3 responses. The card's badge says
     'Too uncertain to act on'; the slide said 'Off target', in orange. Now the same words, in grey. Every
     golden KPI rests on fewer than 30 records; recovery effect has no EMEA complainant answered late."""
-    page = overview(golden_db)
+    page = emea_page
     assert [card.status for card in page.cards] == ["Too uncertain to act on"] * 8 + ["No data"]
     assert f'fill="{report.MUTED}" font-weight="bold" text-anchor="start">Too uncertain to act on</text>' in (
         report.overview_svg(page))
 
 
-def test_the_overview_png_is_a_landscape_slide(golden_db: Path) -> None:
-    image = Image.open(io.BytesIO(report.overview_png(overview(golden_db))))
+def test_the_overview_png_is_a_landscape_slide(emea_page: report.OverviewPage) -> None:
+    image = Image.open(io.BytesIO(report.overview_png(emea_page)))
     assert (image.width, image.height) == (2400, 1350)
 
 
+A_CARD = report.Card(
+    title="NPS", value="1", status="On target", target="≥ 1", change="", change_reading=None, sample="n = 1",
+    owner="A", freshness="", sparkline=[1.0, 2.0],
+)
+
+
+def slide(cards: list[report.Card], filters: str = "") -> str:
+    """The overview SVG of these cards, with placeholder header text."""
+    return report.overview_svg(report.OverviewPage(title="T", period="P", filters=filters, summary="", freshness="",
+                                                   cards=cards))
+
+
 def test_text_from_the_data_is_escaped_in_the_page() -> None:
-    card = report.Card(
-        title="<script>", value="1", status="On target", target="≥ 1", change="",
-        change_reading=None, sample="n = 1", owner="A & B", freshness="", sparkline=[1.0, None, 2.0],
-        target_value=1.5,
-    )
-    page = report.OverviewPage(title="T", period="P", filters="region: <b>", summary="", freshness="", cards=[card])
-    svg = report.overview_svg(page)
+    card = replace(A_CARD, title="<script>", owner="A & B", sparkline=[1.0, None, 2.0], target_value=1.5)
+    svg = slide([card], filters="region: <b>")
     assert "<script>" not in svg and "&lt;script&gt;" in svg and "A &amp; B" in svg
     assert "region: &lt;b&gt;" in svg
 
 
 def test_a_month_without_data_breaks_the_slide_sparkline_as_on_the_card() -> None:
-    card = report.Card(
-        title="NPS", value="1", status="On target", target="≥ 1", change="",
-        change_reading=None, sample="n = 1", owner="A", freshness="", sparkline=[1.0, None, 2.0, 3.0],
-    )
-    svg = report.overview_svg(report.OverviewPage(title="T", period="P", filters="", summary="", freshness="",
-                                                  cards=[card]))
+    svg = slide([replace(A_CARD, sparkline=[1.0, None, 2.0, 3.0])])
     assert svg.count("<polyline") == 2 and svg.count("<circle") == 3  # [1.0] and [2.0, 3.0]
 
 
 def test_on_a_slide_card_with_a_long_title_the_sample_line_stops_above_the_owner() -> None:
     """Nine cards on a slide: a title, a sample and an owner of two lines each overlapped (seen on
     'Complaints resolved within SLA'). The sample gets the room above the owner, here one line."""
-    card = report.Card(
-        title="Complaints resolved within SLA", value="64.9%", status="Off target", target="≥ 85%",
-        change="-6.2 pts (worse)", change_reading="worse",
-        sample="n = 359 decided complaints · previous 71.1%", owner="Lukas Brenner, VP Customer Service",
-        freshness="Data through 30 Sep 2026", sparkline=[1.0, 2.0], target_value=1.5,
+    card = replace(
+        A_CARD, title="Complaints resolved within SLA", value="64.9%", status="Off target", target="≥ 85%",
+        change="-6.2 pts (worse)", change_reading="worse", sample="n = 359 decided complaints · previous 71.1%",
+        owner="Lukas Brenner, VP Customer Service", freshness="Data through 30 Sep 2026", target_value=1.5,
     )
-    page = report.OverviewPage(title="T", period="P", filters="", summary="", freshness="", cards=[card] * 9)
-    texts = re.findall(r'<text x="[^"]+" y="([^"]+)" font-size="([^"]+)"[^>]*>([^<]*)</text>',
-                       report.overview_svg(page))
+    texts = re.findall(r'<text x="[^"]+" y="([^"]+)" font-size="([^"]+)"[^>]*>([^<]*)</text>', slide([card] * 9))
     starts = [index for index, (_, _, text) in enumerate(texts) if text == "Complaints resolved"]  # each title
     first_card = texts[starts[0]:starts[1]]
     owner_top = min(float(y) - float(size) for y, size, text in first_card if text.startswith("Owner:"))

@@ -18,7 +18,7 @@ from cxkpi.inbox import accept_upload, process_inbox, rebuild, refused_files, sa
 from cxkpi.ingest import ingest_paths
 from cxkpi.registry import Owner
 from cxkpi.sample_data import generate
-from tests.support import GOLDEN_DIR, HOSTILE, PROJECT_ROOT, build_warehouse, rows, snapshot
+from tests.support import GOLDEN_DIR, HOSTILE, PROJECT_ROOT, build_warehouse, cxkpi, rows, snapshot
 
 
 def drop(inbox: Path, *sources: Path, age_seconds: float = 60) -> None:
@@ -150,13 +150,10 @@ def test_rebuild_leaves_the_warehouse_alone_when_an_archived_file_no_longer_load
 def test_cli_ingest_without_a_path_loads_the_inbox_and_rebuild_is_a_command(tmp_path):
     db, inbox = tmp_path / "w.duckdb", tmp_path / "in"
     drop(inbox, HOSTILE / "orders_pipe_delimited.csv")
-    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
-    run = subprocess.run([sys.executable, "-m", "cxkpi", "ingest", "--inbox", inbox, "--db", db], cwd=PROJECT_ROOT,
-                         env=env, capture_output=True, text=True, timeout=60)
+    run = cxkpi("ingest", "--inbox", inbox, "--db", db)
     assert run.returncode == 0, run.stderr
     assert run.stdout.startswith("orders_pipe_delimited.csv: orders: 2 rows read, 2 inserted")
-    run = subprocess.run([sys.executable, "-m", "cxkpi", "rebuild", "--db", db], cwd=PROJECT_ROOT,
-                         env=env, capture_output=True, text=True, timeout=60)
+    run = cxkpi("rebuild", "--db", db)
     assert run.returncode == 0, run.stderr
     assert run.stdout.splitlines()[-1] == f"rebuilt {db} from 1 archived files"
 

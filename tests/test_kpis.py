@@ -196,12 +196,10 @@ def test_status_respects_direction():
     assert kpis.status_of(higher_is_better, None) == "no data"
 
 
-def test_overview_compares_with_the_previous_period(golden):
+def test_overview_compares_with_the_previous_period(golden, registry):
     """Previous period 2025-12-31..2026-03-31: R0 (9, trust 4) -> NPS 100, trust 100%;
     K7 answered in 3 h; C1's O1 is its only order by 31 March -> repeat 0%."""
-    from cxkpi.registry import load_registry
-
-    reports = {report.kpi.id: report for report in kpis.overview(golden, load_registry(), Q2)}
+    reports = {report.kpi.id: report for report in kpis.overview(golden, list(registry.values()), Q2)}
     first_four = ("nps", "complaint_response_hours", "repeat_purchase_rate", "brand_trust")  # more: test_more_kpis
     assert {kpi_id: reports[kpi_id].previous.value for kpi_id in first_four} == {
         "nps": 100.0, "complaint_response_hours": 3.0, "repeat_purchase_rate": 0.0, "brand_trust": 100.0,
@@ -214,13 +212,11 @@ def test_overview_compares_with_the_previous_period(golden):
     assert (repeat.change, repeat.change_is_improvement) == (50.0, True)
 
 
-def test_the_sparkline_has_a_place_for_each_of_the_last_12_months_and_none_where_there_is_no_data(golden):
+def test_the_sparkline_has_a_place_for_each_of_the_last_12_months_and_none_where_there_is_no_data(golden, registry):
     """Q2 2026's sparkline runs Jul 2025 - Jun 2026. Monthly NPS: March R0 (9) = +100; April R1 (10), R2 (9)
     = +100; May R3 (8, passive), R4 (6, detractor), R8 (10) = 100 * (1 - 1) / 3 = 0; June R5 (0) = -100
     (R7 gave no score). No responses before March: eight empty months, kept as gaps."""
-    from cxkpi.registry import load_registry
-
-    nps = kpis.overview(golden, load_registry()[:1], Q2)[0]
+    nps = kpis.overview(golden, [registry["nps"]], Q2)[0]
     months = nps.monthly()
     assert [month for month, _ in months][::11] == [date(2025, 7, 1), date(2026, 6, 1)]
     assert [value for _, value in months] == [None] * 8 + [100.0, 100.0, 0.0, -100.0]

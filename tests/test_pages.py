@@ -18,8 +18,16 @@ from streamlit.testing.v1 import AppTest
 from cxkpi.ingest import ingest_paths
 from cxkpi.kpis import status_of
 from cxkpi.registry import DEFAULT_REGISTRY_PATH, Kpi
-from tests import support
-from tests.support import GOLDEN_DIR, PROJECT_ROOT, app_test, build_warehouse, card_titles, headline
+from tests.support import (
+    GOLDEN_DIR,
+    PROJECT_ROOT,
+    app_test,
+    build_warehouse,
+    card_badges,
+    card_text,
+    card_titles,
+    headline,
+)
 from ui.sidebar import OTHER_PAGES
 
 KPI_PAGES = {
@@ -44,11 +52,11 @@ def app(golden_db: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
     return app_test(monkeypatch, golden_db)
 
 
-def card_text(at: AppTest, kpi_id: str) -> str:
+def kpi_card_text(at: AppTest, kpi_id: str) -> str:
     """All the text of one KPI card (found by its container key), one element per line."""
     card = at.get_by_key(f"card-{kpi_id}")
     shown = headline(card)
-    return f"{support.card_text(card)}\n{shown.value} | {shown.change} | {shown.reading}"
+    return f"{card_text(card)}\n{shown.value} | {shown.change} | {shown.reading}"
 
 
 def all_text(at: AppTest) -> str:
@@ -72,7 +80,7 @@ def test_overview_shows_every_golden_number_with_its_owner(app: AppTest, registr
 
     for kpi_id, (_, shown, n_text, previous, change) in GOLDEN.items():
         kpi = registry[kpi_id]
-        text = card_text(at, kpi_id)
+        text = kpi_card_text(at, kpi_id)
         assert kpi.title in text
         assert f"{shown} | {change}" in text, text
         assert n_text in text and previous in text, text
@@ -80,7 +88,7 @@ def test_overview_shows_every_golden_number_with_its_owner(app: AppTest, registr
         # Every golden KPI rests on fewer than 30 records: the card says so instead of colouring it.
         assert "Too uncertain to act on" in text and "is below the minimum of 30" in text, text
         assert "Data through" in text and "loaded" in text, text
-    response = card_text(at, "complaint_response_hours")
+    response = kpi_card_text(at, "complaint_response_hours")
     assert "p90 19.8 h" in response and "1 awaiting a first response" in response
     # Cards come in registry order.
     assert card_titles(at) == [kpi.title for kpi in registry.values()]
@@ -102,7 +110,7 @@ def test_too_uncertain_changes_are_shown_but_not_coloured(app: AppTest) -> None:
 def test_an_actionable_card_says_on_or_off_target(confident_app: AppTest, registry: dict[str, Kpi]) -> None:
     at = confident_app.run()
     for kpi_id, (number, *_) in GOLDEN.items():
-        text = card_text(at, kpi_id)
+        text = kpi_card_text(at, kpi_id)
         assert "Too uncertain" not in text, text
         band = {"met": "On target", "missed": ("Near target", "Off target")}[status_of(registry[kpi_id], number)]
         assert any(word in text for word in ([band] if isinstance(band, str) else band)), text
@@ -123,7 +131,7 @@ def test_region_filter_changes_the_numbers(app: AppTest) -> None:
     at = app.run()
     at.sidebar.multiselect(key="filter_region").select("EMEA").run()
     assert_ran_cleanly(at)
-    nps = card_text(at, "nps")
+    nps = kpi_card_text(at, "nps")
     assert "+33.3 pts" in nps and "n = 3 responses" in nps, nps
     assert "16.7" not in nps
     assert "region: EMEA" in all_text(at)
@@ -134,8 +142,8 @@ def test_period_filter_changes_the_numbers(app: AppTest) -> None:
     at.sidebar.date_input(key="filter_start").set_value(date(2025, 12, 31))
     at.sidebar.date_input(key="filter_end").set_value(date(2026, 3, 31)).run()
     assert_ran_cleanly(at)
-    assert "+100.0 pts" in card_text(at, "nps")
-    assert "3.0 h" in card_text(at, "complaint_response_hours")
+    assert "+100.0 pts" in kpi_card_text(at, "nps")
+    assert "3.0 h" in kpi_card_text(at, "complaint_response_hours")
     assert f"31 Dec 2025 {DASH} 31 Mar 2026" in all_text(at)
 
 
@@ -153,7 +161,7 @@ def test_filters_survive_switching_pages(app: AppTest) -> None:
     at.switch_page(KPI_PAGES["nps"]).run()
     assert_ran_cleanly(at)
     assert at.sidebar.multiselect(key="filter_region").value == ["EMEA"]
-    assert "+33.3 pts" in card_text(at, "nps")
+    assert "+33.3 pts" in kpi_card_text(at, "nps")
 
     # Set another filter on a KPI page; both apply on the next page and back on the overview.
     at.sidebar.multiselect(key="filter_channel").select("web").run()
@@ -165,7 +173,7 @@ def test_filters_survive_switching_pages(app: AppTest) -> None:
     assert at.sidebar.multiselect(key="filter_region").value == ["EMEA"]
     assert at.sidebar.multiselect(key="filter_channel").value == ["web"]
     # EMEA web responses in Q2: R1 (10) and R5 (0) -> 1 promoter, 1 detractor.
-    assert "0.0 pts" in card_text(at, "nps") and "n = 2 responses" in card_text(at, "nps")
+    assert "0.0 pts" in kpi_card_text(at, "nps") and "n = 2 responses" in kpi_card_text(at, "nps")
 
 
 def test_reset_restores_the_default_period_and_all_customers(app: AppTest) -> None:
@@ -175,7 +183,7 @@ def test_reset_restores_the_default_period_and_all_customers(app: AppTest) -> No
     at.sidebar.button(key="filter_reset").click().run()
     assert at.sidebar.multiselect(key="filter_region").value == []
     assert at.sidebar.date_input(key="filter_start").value == date(2026, 4, 1)
-    assert "+16.7 pts" in card_text(at, "nps")
+    assert "+16.7 pts" in kpi_card_text(at, "nps")
 
 
 @pytest.mark.parametrize("kpi_id", list(KPI_PAGES))
@@ -190,7 +198,7 @@ def test_every_kpi_page_renders_its_title_numbers_and_definition(
     text = all_text(at)
     assert kpi.description in text
     assert kpi.owner.name in text
-    assert GOLDEN[kpi_id][1] in card_text(at, kpi_id)
+    assert GOLDEN[kpi_id][1] in kpi_card_text(at, kpi_id)
     # The sidebar navigation and filters are drawn by the page itself.
     links = [link.proto.label for link in at.sidebar.get("page_link")]
     other_pages = [label for page_file, label, _ in OTHER_PAGES if (PROJECT_ROOT / page_file).exists()]
@@ -238,7 +246,7 @@ def test_new_data_shows_up_on_the_next_interaction(
     process is not hidden."""
     db = build_warehouse(tmp_path / "growing.duckdb", GOLDEN_DIR)
     at = app_test(monkeypatch, db).run()
-    assert "n = 6 responses" in card_text(at, "nps")
+    assert "n = 6 responses" in kpi_card_text(at, "nps")
 
     extra = tmp_path / "survey_responses_more.csv"
     extra.write_text(
@@ -249,7 +257,7 @@ def test_new_data_shows_up_on_the_next_interaction(
     _, refusals = ingest_paths(db, [extra])
     assert not refusals
     at.run()
-    nps = card_text(at, "nps")
+    nps = kpi_card_text(at, "nps")
     assert "n = 7 responses" in nps and "+28.6 pts" in nps, nps
 
 
@@ -299,17 +307,11 @@ def test_every_page_file_is_linked_and_every_registry_kpi_has_a_page(registry: d
     )
 
 
-def badges(at: AppTest) -> list[str]:
-    """The status badge of each card, in order."""
-    return [re.search(r'class="cx-badge[^"]*">.*?</span> ([^<]+)</span>', element.value).group(1)
-            for element in at.html if 'class="cx-value"' in element.value]
-
-
 def test_the_overview_counts_no_card_on_target_when_every_badge_says_too_uncertain(app: AppTest) -> None:
     """Golden Q2 2026 rests on fewer than 30 records per KPI (recovery effect has no late group): no badge
     says 'On target', so neither does the count."""
     at = app.run()
-    assert badges(at) == ["Too uncertain to act on"] * 8 + ["No data"]
+    assert card_badges(at) == ["Too uncertain to act on"] * 8 + ["No data"]
     assert "0 of 9 KPIs on target" in all_text(at)
 
 
@@ -317,5 +319,5 @@ def test_the_overview_counts_the_cards_whose_badge_says_on_target(confident_app:
     """With the sample rules off, one golden KPI meets its target (the 90-day repeat rate of new
     customers): one badge and the count say so."""
     at = confident_app.run()
-    assert badges(at).count("On target") == 1
+    assert card_badges(at).count("On target") == 1
     assert "1 of 9 KPIs on target" in all_text(at)
