@@ -68,16 +68,13 @@ def main() -> int:
         files = sample_data.generate(WORK_DIR / "large_csv", **size)
         datasets.append(("large", _warehouse("large", list(files.values()))))
 
+    apps = [(name, db, "dashboard.py") for name, db in datasets] + [("floor", datasets[0][1], "bench/floor_app.py")]
     with launched_chromium() as browser:
-        for name, db in datasets:
-            workdir = WORK_DIR / name  # a log per dataset
+        for name, db, script in apps:
+            workdir = WORK_DIR / name  # a log per app
             workdir.mkdir(exist_ok=True)
-            with running_app(db, workdir) as url:
+            with running_app(db, workdir, script=script) as url:
                 _measure(name, url, browser, cards, args.runs)
-        workdir = WORK_DIR / "floor"
-        workdir.mkdir()
-        with running_app(datasets[0][1], workdir, script="bench/floor_app.py") as url:
-            _measure("floor", url, browser, cards, args.runs)
     return 0
 
 
@@ -99,7 +96,7 @@ def _measure(name: str, url: str, browser: Browser, cards: int, runs: int) -> No
             return ""
         return f"; target < {targets[which]:g} s: {'met' if seconds < targets[which] else 'MISSED'}"
 
-    print(f"\n{name} data ({cards} overview cards)" if name != "floor" else
+    print(f"\n{name} data ({cards} overview cards)" if targets else
           f"\nfloor: a bare Streamlit page of {cards} cards, no data (bench/floor_app.py)")
     navigations, changes = [], []
     regions: list[str] = []
