@@ -18,10 +18,16 @@ from cxkpi.schema import create_table_statements
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB_PATH = PROJECT_ROOT / "data" / "cxkpi.duckdb"
 QUERIES_DIR = PROJECT_ROOT / "queries"
-# Tables computed from a loaded table, by name: the canonical table they are derived from. Their SQL
+# Tables computed from loaded tables, by name: the canonical tables they are derived from. Their SQL
 # is queries/derived/<name>.sql; the loader rebuilds them in the same transaction as each load of
-# their source (refresh_derived), so KPI queries can read them instead of recomputing per filter.
-DERIVED_TABLES = {"customer_channel_orders": "orders"}
+# any of their sources (refresh_derived), so KPI queries can read them instead of recomputing per
+# filter. The daily counts carry the customer's region and segment, so customers is a source too.
+DERIVED_TABLES = {
+    "customer_channel_orders": ("orders",),
+    "survey_daily_counts": ("survey_responses", "customers"),
+    "order_daily_counts": ("orders", "customers"),
+    "complaint_daily_counts": ("complaints", "customers"),
+}
 
 BOOKKEEPING_STATEMENTS = [
     """create table if not exists ingest_log (
@@ -168,8 +174,8 @@ def _create_schema(connection: duckdb.DuckDBPyConnection) -> None:
 
 def refresh_derived(connection: duckdb.DuckDBPyConnection, loaded_table: str) -> None:
     """Rebuild the tables derived from `loaded_table`; call it inside the load's transaction."""
-    for name, source in DERIVED_TABLES.items():
-        if source == loaded_table:
+    for name, sources in DERIVED_TABLES.items():
+        if loaded_table in sources:
             connection.execute(f"create or replace table {name} as {_derived_select(name)}")
 
 

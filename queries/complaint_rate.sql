@@ -14,45 +14,42 @@
 --                               against, so that slice shows complaints but no rate.
 --   $grain                      'period' | 'week' | 'month': one row per bucket
 --   $breakdown                  'none' | 'region' | 'segment' | 'channel': one row per slice
+-- Reads:    complaint_daily_counts and order_daily_counts (queries/derived/), complaints and
+--           non-cancelled orders counted per day, channel, region and segment.
 
 with
 
-complaints as not materialized (
-    select * from complaints
+complaint_daily_counts as not materialized (
+    select * from complaint_daily_counts
 ),
 
-orders as not materialized (
-    select * from orders
-),
-
-customers as (
-    select * from kept_customers($regions::varchar[], $segments::varchar[])
+order_daily_counts as not materialized (
+    select * from order_daily_counts
 ),
 
 complaints_per_bucket as (
     select
-        bucket_start(complaints.created_at, $grain::varchar, $period_start::date) as bucket_start,
-        slice_of($breakdown::varchar, customers.region, customers.segment, complaints.channel) as slice,
-        count(*) as complaints
-    from complaints
-    left join customers on customers.customer_id = complaints.customer_id
-    where in_period(complaints.created_at, $period_start::date, $period_end::date)
-        and customer_kept(customers.customer_id, $regions::varchar[], $segments::varchar[])
-        and matches(complaints.channel, $channels::varchar[])
+        bucket_start(created_on, $grain::varchar, $period_start::date) as bucket_start,
+        slice_of($breakdown::varchar, region, segment, channel) as slice,
+        sum(complaints)::bigint as complaints
+    from complaint_daily_counts
+    where in_period(created_on, $period_start::date, $period_end::date)
+        and matches(region, $regions::varchar[])
+        and matches(segment, $segments::varchar[])
+        and matches(channel, $channels::varchar[])
     group by all
 ),
 
 orders_per_bucket as (
     select
-        bucket_start(orders.ordered_at, $grain::varchar, $period_start::date) as bucket_start,
-        slice_of($breakdown::varchar, customers.region, customers.segment, orders.channel) as slice,
-        count(*) as orders
-    from orders
-    left join customers on customers.customer_id = orders.customer_id
-    where coalesce(lower(orders.status), '') not in ('cancelled', 'canceled')
-        and in_period(orders.ordered_at, $period_start::date, $period_end::date)
-        and customer_kept(customers.customer_id, $regions::varchar[], $segments::varchar[])
-        and matches(orders.channel, $channels::varchar[])
+        bucket_start(ordered_on, $grain::varchar, $period_start::date) as bucket_start,
+        slice_of($breakdown::varchar, region, segment, channel) as slice,
+        sum(orders)::bigint as orders
+    from order_daily_counts
+    where in_period(ordered_on, $period_start::date, $period_end::date)
+        and matches(region, $regions::varchar[])
+        and matches(segment, $segments::varchar[])
+        and matches(channel, $channels::varchar[])
     group by all
 ),
 

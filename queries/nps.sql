@@ -10,42 +10,53 @@
 --   $channels                   the response's own channel (empty list = all)
 --   $grain                      'period' | 'week' | 'month': one row per bucket
 --   $breakdown                  'none' | 'region' | 'segment' | 'channel': one row per slice
+-- Reads:    survey_daily_counts (queries/derived/), the responses counted per day, channel,
+--           region and segment: sums of counts, so a filter change never touches every response.
 
 with
 
-survey_responses as not materialized (
-    select * from survey_responses
+survey_daily_counts as not materialized (
+    select * from survey_daily_counts
 ),
 
-customers as (
-    select * from kept_customers($regions::varchar[], $segments::varchar[])
-),
-
-scored_responses as (
+answers_in_period as (
     select
-        bucket_start(survey_responses.responded_at, $grain::varchar, $period_start::date) as bucket_start,
-        slice_of($breakdown::varchar, customers.region, customers.segment, survey_responses.channel) as slice,
-        survey_responses.recommend_score
-    from survey_responses
-    left join customers on customers.customer_id = survey_responses.customer_id
-    where survey_responses.recommend_score is not null
-        and in_period(survey_responses.responded_at, $period_start::date, $period_end::date)
-        and customer_kept(customers.customer_id, $regions::varchar[], $segments::varchar[])
-        and matches(survey_responses.channel, $channels::varchar[])
+        bucket_start(responded_on, $grain::varchar, $period_start::date) as bucket_start,
+        slice_of($breakdown::varchar, region, segment, channel) as slice,
+        recommend_answers,
+        promoters,
+        passives,
+        detractors
+    from survey_daily_counts
+    where in_period(responded_on, $period_start::date, $period_end::date)
+        and matches(region, $regions::varchar[])
+        and matches(segment, $segments::varchar[])
+        and matches(channel, $channels::varchar[])
+),
+
+answers_per_bucket as (
+    select
+        bucket_start,
+        slice,
+        sum(recommend_answers)::bigint as recommend_answers,
+        sum(promoters)::bigint as promoters,
+        sum(passives)::bigint as passives,
+        sum(detractors)::bigint as detractors
+    from answers_in_period
+    group by bucket_start, slice
 ),
 
 final as (
     select
         bucket_start,
         slice,
-        100.0 * (count(*) filter (where recommend_score >= 9) - count(*) filter (where recommend_score <= 6))
-            / count(*) as value,
-        count(*) as n,
-        count(*) filter (where recommend_score >= 9) as promoters,
-        count(*) filter (where recommend_score between 7 and 8) as passives,
-        count(*) filter (where recommend_score <= 6) as detractors
-    from scored_responses
-    group by bucket_start, slice
+        100.0 * (promoters - detractors) / recommend_answers as value,
+        recommend_answers as n,
+        promoters,
+        passives,
+        detractors
+    from answers_per_bucket
+    where recommend_answers > 0  -- a bucket whose responses all skipped this question
 )
 
 select * from final

@@ -8,7 +8,7 @@ import time
 from cxkpi import ownership, views
 from cxkpi.registry import Owner
 from cxkpi.warehouse import data_version, reading, resolve_db_path, writing
-from tests.support import GOLDEN_DIR, PROJECT_ROOT, build_warehouse, kpis_json
+from tests.support import GOLDEN_DIR, PROJECT_ROOT, build_warehouse
 
 
 def test_db_path_comes_from_the_option_then_the_environment_then_the_default(monkeypatch, tmp_path):
@@ -79,16 +79,6 @@ def test_reading_one_warehouse_does_not_hold_up_writing_another(tmp_path):
         connection.execute("insert into orders (order_id, ordered_at) values ('O1', '2026-01-01')")
     with reading(second) as connection:
         assert connection.execute("select count(*) from orders").fetchone() == (1,)
-
-
-def test_a_warehouse_made_before_a_derived_table_existed_gets_it_on_its_first_read(golden_copy):
-    """customer_channel_orders came with a later version; a process that only reads an older file
-    (here the CLI, a new process) builds it first instead of failing with 'table does not exist'.
-    Golden Q2: buyers C1 (O1 in Jan + O2) and C2 (O3 + O4) repeat, C3 and C4 do not: 50%."""
-    with writing(golden_copy) as connection:
-        connection.execute("drop table customer_channel_orders")
-    rows = kpis_json(golden_copy, "--start", "2026-04-01", "--end", "2026-06-30")
-    assert (rows["repeat_purchase_rate"]["value"], rows["repeat_purchase_rate"]["n"]) == (50.0, 4)
 
 
 def test_only_a_committed_load_changes_the_data_version_that_keys_the_apps_cached_numbers(tmp_path, registry):
