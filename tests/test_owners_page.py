@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from cxkpi.registry import DEFAULT_REGISTRY_PATH
 from tests.support import app_test, card_html, card_text
 
 OWNERS_PAGE = "pages/10_Owners.py"
@@ -66,3 +67,22 @@ def test_an_owner_name_typed_with_html_is_shown_as_text_on_the_card(app: AppTest
     card = app.get_by_key("card-nps")
     assert 'Owner: <img src=x onerror="alert(1)"> Lena, VP <b>Insight</b>' in card_text(card)
     assert "<img src=x" not in card_html(card) and "<b>" not in card_html(card)
+
+
+def test_a_refusal_quoting_a_kpi_title_shows_the_title_as_written(
+    golden_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """A title from metrics.toml with Markdown in it ('Net *Promoter* Score :smile:') is quoted in the
+    refusal with its punctuation escaped, so it is not drawn with emphasis and an emoji."""
+    registry_file = tmp_path / "metrics.toml"
+    text = DEFAULT_REGISTRY_PATH.read_text(encoding="utf-8")
+    registry_file.write_text(text.replace('title = "Net Promoter Score"', 'title = "Net *Promoter* Score :smile:"'))
+    app = app_test(monkeypatch, golden_copy, registry=registry_file)
+    app.run()
+    app.switch_page(OWNERS_PAGE).run()
+    app.selectbox(key="change_kpi").set_value("Net *Promoter* Score :smile:").run()
+    app.text_input(key="change_owner_name_nps").set_value("")
+    app.text_input(key="change_by").set_value("Board secretary")
+    app.button(key="change_save").click().run()
+    refusal = app.error[0].value
+    assert refusal.startswith(r"Net \*Promoter\* Score \:smile\: needs exactly one owner"), refusal

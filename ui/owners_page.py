@@ -79,7 +79,7 @@ def _change_form(page: sidebar.PageContext) -> None:
     try:
         changes = ownership.change(page.db_path, kpi, changed_by, owner=Owner(name, role), target=target)
     except ownership.OwnershipError as error:
-        st.error(str(error), icon=":material/error:")
+        st.error(fmt.markdown_literal(str(error)), icon=":material/error:")  # quotes a KPI title
         return
     if changes:
         # Said on the rerun, which draws the owners table above (and the sidebar's pages) with the change.
