@@ -14,12 +14,12 @@
 --                               against, so that slice shows complaints but no rate.
 --   $grain                      'period' | 'week' | 'month': one row per bucket
 --   $breakdown                  'none' | 'region' | 'segment' | 'channel': one row per slice
--- Reads:    complaint_daily_counts and order_daily_counts (queries/derived/), complaints and
---           non-cancelled orders counted per day, channel, region and segment.
 
 with
 
 complaint_daily_counts as not materialized (
+    -- Complaints and (below) non-cancelled orders counted per day, channel, region and segment
+    -- (queries/derived/): the KPI adds up counts, so a filter change never reads every record.
     select * from complaint_daily_counts
 ),
 

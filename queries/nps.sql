@@ -10,12 +10,12 @@
 --   $channels                   the response's own channel (empty list = all)
 --   $grain                      'period' | 'week' | 'month': one row per bucket
 --   $breakdown                  'none' | 'region' | 'segment' | 'channel': one row per slice
--- Reads:    survey_daily_counts (queries/derived/), the responses counted per day, channel,
---           region and segment: sums of counts, so a filter change never touches every response.
 
 with
 
 survey_daily_counts as not materialized (
+    -- The responses counted per day, channel, region and segment (queries/derived/): the KPI adds
+    -- up counts, so a filter change never reads every response.
     select * from survey_daily_counts
 ),
 

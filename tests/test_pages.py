@@ -28,6 +28,7 @@ from tests.support import (
     card_titles,
     headline,
 )
+from ui.data import definition_comment
 from ui.sidebar import OTHER_PAGES
 
 KPI_PAGES = {
@@ -293,6 +294,15 @@ def test_a_kpi_without_an_owner_stops_the_app_naming_the_kpi(
     at.switch_page(KPI_PAGES["nps"]).run()
     assert "KPI 'brand_trust' has no owner" in at.error[0].value
     assert not card_titles(at)
+
+
+def test_the_definition_people_read_is_the_header_down_to_its_parameters(registry: dict[str, Kpi]) -> None:
+    """The card's "How is this computed" and the KPI page show the SQL file's header: what it measures,
+    its formula and its parameters. Notes for developers (which table it reads, why) sit below it."""
+    for kpi_id in registry:
+        shown = definition_comment(kpi_id).splitlines()
+        assert "Formula:" in "\n".join(shown), kpi_id
+        assert shown[-1].lstrip().startswith("$"), (kpi_id, shown[-1])
 
 
 def test_every_page_file_is_linked_and_every_registry_kpi_has_a_page(registry: dict[str, Kpi]) -> None:
