@@ -168,6 +168,10 @@ def prepare(connection: duckdb.DuckDBPyConnection) -> None:
 def _create_schema(connection: duckdb.DuckDBPyConnection) -> None:
     for statement in create_table_statements() + BOOKKEEPING_STATEMENTS + APP_STATEMENTS:
         connection.execute(statement)
+
+
+def _create_derived(connection: duckdb.DuckDBPyConnection) -> None:
+    """After prepare(): the derived SQL uses the macros, which need the tables they read."""
     for name in DERIVED_TABLES:  # DuckDB runs the select only when the table is missing
         connection.execute(f"create table if not exists {name} as {_derived_select(name)}")
 
@@ -201,8 +205,9 @@ def writing(db_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
         connection = _open(db_path, read_only=False)
         try:
             _create_schema(connection)
-            _complete.add(db_path.resolve())
             prepare(connection)
+            _create_derived(connection)
+            _complete.add(db_path.resolve())
             yield connection
         finally:
             connection.close()

@@ -28,6 +28,10 @@ create or replace temp macro bucket_end(ts, grain, period_end) as
         period_end::date + interval 1 day
     );
 
+-- An order every KPI counts: not cancelled (status cancelled/canceled, in any case; no status counts).
+create or replace temp macro is_counted_order(status) as
+    coalesce(lower(status), '') not in ('cancelled', 'canceled');
+
 -- A filter list left empty means "all"; otherwise the value must be in it.
 -- A record whose value is unknown (null) drops out once a filter is set.
 create or replace temp macro matches(value, allowed) as

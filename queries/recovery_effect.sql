@@ -96,7 +96,7 @@ came_back as (
         on orders.customer_id = classified.customer_id
         and orders.ordered_at > classified.created_at
         and orders.ordered_at <= classified.window_closes_at
-    where coalesce(lower(orders.status), '') not in ('cancelled', 'canceled')
+    where is_counted_order(orders.status)
 ),
 
 outcomes as (

@@ -36,7 +36,7 @@ buyers as (
     from orders
     left join customers on customers.customer_id = orders.customer_id
     where orders.customer_id is not null
-        and coalesce(lower(orders.status), '') not in ('cancelled', 'canceled')
+        and is_counted_order(orders.status)
         and in_period(orders.ordered_at, $period_start::date, $period_end::date)
         and customer_kept(customers.customer_id, $regions::varchar[], $segments::varchar[])
         and matches(orders.channel, $channels::varchar[])

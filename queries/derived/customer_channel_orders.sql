@@ -1,7 +1,7 @@
 -- customer_channel_orders: each customer's first two orders in each channel (a derived table)
 -- Holds:    one row per customer and order channel: when their first and second orders in that
 --           channel were placed (second_ordered_at is null after a single order).
--- Counts:   orders with a customer that were not cancelled (status cancelled/canceled): the rule
+-- Counts:   orders with a customer that were not cancelled (is_counted_order in _macros.sql): the rule
 --           of the KPIs that read it.
 -- Read by:  repeat_purchase_rate and cohort_repeat_90d. Two orders per channel answer both
 --           "2+ orders by a date" and "when was the second order", for any set of channels.
@@ -22,7 +22,7 @@ counted_orders as (
         ordered_at
     from orders
     where customer_id is not null
-        and coalesce(lower(status), '') not in ('cancelled', 'canceled')
+        and is_counted_order(status)
 ),
 
 final as (

@@ -1,7 +1,7 @@
 -- order_daily_counts: orders counted per day, channel, region and segment (a derived table)
 -- Holds:    one row per order day, order channel and the buyer's region and segment: how many
 --           orders were placed. region and segment are null when the buyer is unknown.
--- Counts:   orders that were not cancelled (status cancelled/canceled), the rule of the KPIs
+-- Counts:   orders that were not cancelled (is_counted_order in _macros.sql), the rule of the KPIs
 --           that read it; orders without a customer count too (they are orders all the same).
 -- Read by:  complaint_rate, whose denominator is a sum of these counts.
 -- Rebuilt:  by the loader in the same transaction as every load into orders or customers
@@ -25,7 +25,7 @@ counted_orders as (
         customers.segment
     from orders
     left join customers on customers.customer_id = orders.customer_id
-    where coalesce(lower(orders.status), '') not in ('cancelled', 'canceled')
+    where is_counted_order(orders.status)
 ),
 
 final as (
