@@ -27,8 +27,8 @@ MARGIN = 48
 FONT = "Liberation Sans, Arial, Helvetica, sans-serif"
 INK, MUTED, RULE, LINE = "#1f2937", "#6b7280", "#d1d5db", "#1f4e79"
 # As the app's cards: blue/orange (not green/red), always with words.
-# By the card's status words (ui.formatting.status_reading); any other (too uncertain, no data): MUTED.
-STATUS_COLOURS = {"On target": "#0072B2", "Near target": "#583f84", "Off target": "#D55E00"}
+# By the tone of the card's status badge (ui.formatting.STATUS_BADGES); any other (gray: too uncertain, no data): MUTED.
+STATUS_COLOURS = {"blue": "#0072B2", "violet": "#583f84", "orange": "#D55E00"}
 CHANGE_COLOURS = {"better": "#0072B2", "worse": "#D55E00"}  # any other reading: MUTED
 CARD_HEIGHT = 340  # the height a card is designed for; smaller cards scale their type down
 CHART_SCALE = 2  # chart PNGs at twice their CSS size
@@ -44,6 +44,7 @@ class Card:
     title: str
     value: str
     status: str  # as on the app's card: 'On target', 'Near target', 'Off target', 'Too uncertain to act on', 'No data'
+    status_tone: str  # its badge's tone on the card: 'blue', 'violet', 'orange' or 'gray'
     target: str
     change: str  # '-83.3 pts (worse)', or '' when there is nothing to compare
     change_reading: str | None  # 'better', 'worse', 'no change', 'too uncertain to judge' (its colour)
@@ -148,7 +149,7 @@ def _card(card: Card, x: float, y: float, width: float, height: float) -> str:
     def size(points: float) -> float:
         return round(points * scale, 1)
 
-    status_colour = STATUS_COLOURS.get(card.status, MUTED)
+    status_colour = STATUS_COLOURS.get(card.status_tone, MUTED)
     parts = [
         f'<rect x="{x:.1f}" y="{y:.1f}" width="{width:.1f}" height="{height:.1f}" rx="10" fill="white" '
         f'stroke="{RULE}" stroke-width="1.5"/>',

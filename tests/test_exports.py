@@ -107,8 +107,8 @@ def test_the_overview_png_is_a_landscape_slide(emea_page: report.OverviewPage) -
 
 
 A_CARD = report.Card(
-    title="NPS", value="1", status="On target", target="≥ 1", change="", change_reading=None, sample="n = 1",
-    owner="A", freshness="", sparkline=[1.0, 2.0],
+    title="NPS", value="1", status="On target", status_tone="blue", target="≥ 1", change="", change_reading=None,
+    sample="n = 1", owner="A", freshness="", sparkline=[1.0, 2.0],
 )
 
 
@@ -134,7 +134,8 @@ def test_on_a_slide_card_with_a_long_title_the_sample_line_stops_above_the_owner
     """Nine cards on a slide: a title, a sample and an owner of two lines each overlapped (seen on
     'Complaints resolved within SLA'). The sample gets the room above the owner, here one line."""
     card = replace(
-        A_CARD, title="Complaints resolved within SLA", value="64.9%", status="Off target", target="≥ 85%",
+        A_CARD, title="Complaints resolved within SLA", value="64.9%", status="Off target", status_tone="orange",
+        target="≥ 85%",
         change="-6.2 pts (worse)", change_reading="worse", sample="n = 359 decided complaints · previous 71.1%",
         owner="Lukas Brenner, VP Customer Service", freshness="Data through 30 Sep 2026", target_value=1.5,
     )

@@ -8,20 +8,13 @@ from typing import Any
 
 import streamlit as st
 
+from cxkpi.assessment import OFF_TARGET, ON_TARGET
 from cxkpi.kpis import KpiReport
 from ui import charts, data, kpi_details
 from ui import formatting as fmt
 
 # Status and change use colour AND words/icons/arrows, so they read the same without colour vision;
 # blue/orange rather than green/red because red-green is the common colour-vision deficiency.
-# The status badge by fmt.status_reading: (tone, Material Symbols icon).
-BADGES = {
-    "On target": ("blue", "check_circle"),
-    "Near target": ("violet", "adjust"),
-    "Off target": ("orange", "error"),
-    "No data": ("gray", "remove"),
-    fmt.UNCERTAIN: ("gray", "help"),
-}
 READING_TONES = {"better": "blue", "worse": "orange"}  # any other reading is gray
 
 
@@ -81,8 +74,8 @@ def card_html(report: KpiReport) -> str:
     that comes from data or from people (titles, owner names, reasons) is HTML-escaped, so it shows
     as typed. The formula is an HTML <details> opened on click."""
     kpi = report.kpi
-    label = fmt.status_reading(report)
-    tone, icon_name = BADGES[label]
+    status = fmt.status_code(report)
+    tone, icon_name = fmt.STATUS_BADGES[status]
     lines = [*_statistics(report), html.escape(fmt.sample_line(report))]
     detail_line = DETAIL_LINES.get(kpi.id)
     if detail_line and report.current.details:
@@ -90,22 +83,22 @@ def card_html(report: KpiReport) -> str:
     return (
         '<div class="cx-card">'
         f'<h5 class="cx-title">{html.escape(kpi.title)}</h5>'
-        f'<p><span class="cx-badge cx-{tone}">{fmt.icon(icon_name)} {label}</span> '
+        f'<p><span class="cx-badge cx-{tone}">{fmt.icon(icon_name)} {fmt.STATUS_WORDS[status]}</span> '
         f"target {html.escape(fmt.target(kpi))}</p>"
         f"{headline_html(report)}"
         f"{charts.sparkline_html(report)}"
         f'<p>{"<br>".join(lines)}</p>'
-        f"{_owner_block(report, label)}"
+        f"{_owner_block(report, status)}"
         "</div>"
     )
 
 
 def _owner_block(report: KpiReport, status: str) -> str:
-    """Owner (prominent when the badge says off target: whom to ask is the first thing an executive
+    """Owner (prominent when the statistics say off target: whom to ask is the first thing an executive
     needs), data freshness, and the definition on demand."""
     kpi = report.kpi
     # Names come from the Owners page, typed by people: shown as typed.
-    if status == "Off target" and report.assessment is not None:
+    if status == OFF_TARGET and report.assessment is not None:
         name, role = html.escape(kpi.owner.name), html.escape(kpi.owner.role)
         owner = f'<span class="cx-alert">{fmt.icon("person_alert")} <strong>Owner: {name}</strong>, {role}</span>'
     else:
@@ -135,7 +128,7 @@ def _statistics(report: KpiReport) -> list[str]:
     else:
         lines.append(f"vs previous period: {fmt.change_test(kpi, found.vs_previous)}")
         lines.append(f"vs same period last year: {fmt.change_test(kpi, found.vs_last_year)}")
-    if found.months_off_target and found.band != "on target":
+    if found.months_off_target and found.band != ON_TARGET:
         months = found.months_off_target
         lines.append(f"Missed target {months} month{'s' if months != 1 else ''} in a row"
                      + (" (all 12 shown)" if months >= 12 else ""))

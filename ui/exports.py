@@ -87,11 +87,13 @@ def overview_page(
 def _card(report: KpiReport) -> page_report.Card:
     kpi = report.kpi
     reading = fmt.change_reading(report)  # the card's word for the change
+    status = fmt.status_code(report)
     change = "" if reading is None else f"{fmt.change(kpi, report.change)} ({reading})"
     return page_report.Card(
         title=kpi.title,
         value=fmt.value(kpi, report.current.value),
-        status=fmt.status_reading(report),
+        status=fmt.STATUS_WORDS[status],
+        status_tone=fmt.STATUS_BADGES[status][0],
         target=fmt.target(kpi),
         change=change,
         change_reading=reading,

@@ -34,8 +34,22 @@ EN_DASH = "\N{EN DASH}"
 MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_{}\[\]()#+\-.!|~:$])")
 UNIT_SYMBOLS = {"points": "pts", "hours": "h", "%": "%"}
 STATUS_LABELS = {"met": "On target", "missed": "Off target", "no data": "No data"}
-BAND_LABELS = {ON_TARGET: "On target", NEAR_TARGET: "Near target", OFF_TARGET: "Off target", NO_DATA: "No data"}
 UNCERTAIN = "Too uncertain to act on"
+TOO_UNCERTAIN = "too uncertain"  # a status beside cxkpi.assessment's bands: too few records to act on
+# A KPI's status (status_code) in the words of its card, slide, PDF and Owners page.
+STATUS_WORDS = {
+    ON_TARGET: "On target", NEAR_TARGET: "Near target", OFF_TARGET: "Off target", NO_DATA: "No data",
+    TOO_UNCERTAIN: UNCERTAIN,
+}
+# The status badge on the card, by status_code: (tone, Material Symbols icon); the slide takes its tone.
+STATUS_BADGES = {
+    ON_TARGET: ("blue", "check_circle"),
+    NEAR_TARGET: ("violet", "adjust"),
+    OFF_TARGET: ("orange", "error"),
+    NO_DATA: ("gray", "remove"),
+    TOO_UNCERTAIN: ("gray", "help"),
+}
+STATUS_OF_VALUE = {"met": ON_TARGET, "missed": OFF_TARGET, "no data": NO_DATA}  # cxkpi.kpis.status_of
 
 
 def value(kpi: Kpi, number: float | None, decimals: int = 1) -> str:
@@ -83,21 +97,26 @@ def change_reading(report: KpiReport) -> str | None:
     return "better" if report.change_is_improvement else "worse"
 
 
-def status_reading(report: KpiReport) -> str:
-    """Where the KPI stands, in the same words on the card, the slide, the PDF and the Owners page:
-    'On target', 'Near target', 'Off target', 'Too uncertain to act on' or 'No data'. Without the
-    statistics (assessment None), from the value against the target alone."""
+def status_code(report: KpiReport) -> str:
+    """Where the KPI stands: a cxkpi.assessment band (ON_TARGET, NEAR_TARGET, OFF_TARGET, NO_DATA) or
+    TOO_UNCERTAIN. Without the statistics (assessment None), from the value against the target alone."""
     found = report.assessment
     if found is None:
-        return STATUS_LABELS[report.status]
+        return STATUS_OF_VALUE[report.status]
     if found.uncertain_because:
-        return UNCERTAIN
-    return BAND_LABELS[found.band]
+        return TOO_UNCERTAIN
+    return found.band
+
+
+def status_reading(report: KpiReport) -> str:
+    """The status in the same words on the card, the slide, the PDF and the Owners page: 'On target',
+    'Near target', 'Off target', 'Too uncertain to act on' or 'No data'."""
+    return STATUS_WORDS[status_code(report)]
 
 
 def on_target_summary(reports: Sequence[KpiReport]) -> str:
     """'2 of 9 KPIs on target', counting the cards whose badge says 'On target' (overview and slide)."""
-    on_target = sum(status_reading(report) == "On target" for report in reports)
+    on_target = sum(status_code(report) == ON_TARGET for report in reports)
     return f"{on_target} of {len(reports)} KPIs on target"
 
 

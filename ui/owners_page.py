@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from cxkpi import ownership
+from cxkpi.assessment import ON_TARGET
 from cxkpi.kpis import KpiReport
 from cxkpi.registry import Owner
 from ui import data, sidebar
@@ -45,7 +46,7 @@ def _owners_table(reports: list[KpiReport]) -> None:
     rows = []
     for report in sorted(reports, key=lambda report: (report.kpi.owner.name, report.kpi.title)):
         found = report.assessment
-        off_for = found.months_off_target if found and found.band != "on target" else 0
+        off_for = found.months_off_target if found and found.band != ON_TARGET else 0
         rows.append({
             "Owner": report.kpi.owner.name,
             "Role": report.kpi.owner.role,
