@@ -28,6 +28,7 @@ FONT = "Liberation Sans, Arial, Helvetica, sans-serif"
 INK, MUTED, RULE, LINE = "#1f2937", "#6b7280", "#d1d5db", "#1f4e79"
 # As the app's cards: blue/orange (not green/red), always with words.
 # By the tone of the card's status badge (ui.formatting.STATUS_BADGES); any other (gray: too uncertain, no data): MUTED.
+NO_MONTHLY_DATA = "No monthly data in the last 12 months"  # the slide and the card say it alike
 STATUS_COLOURS = {"blue": "#0072B2", "violet": "#583f84", "orange": "#D55E00"}
 CHANGE_COLOURS = {"better": "#0072B2", "worse": "#D55E00"}  # any other reading: MUTED
 CARD_HEIGHT = 340  # the height a card is designed for; smaller cards scale their type down
@@ -213,7 +214,7 @@ def _sparkline(
 ) -> str:
     lines, target_y = sparkline_geometry(values, target, x, y, width, height)
     if not lines:
-        return _text(x, y + height / 2, "No monthly data in the last 12 months", 13, MUTED)
+        return _text(x, y + height / 2, NO_MONTHLY_DATA, 13, MUTED)
     parts = []
     if target_y is not None:
         parts.append(

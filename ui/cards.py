@@ -117,25 +117,22 @@ def _statistics(report: KpiReport) -> list[str]:
     found, kpi = report.assessment, report.kpi
     if found is None or report.current.value is None:
         return []
-    lines = []  # plain text, escaped once below
+    lines = []  # HTML: each text escaped as it is added
     if found.uncertain_because:
-        lines.append(f"{fmt.UNCERTAIN}: {found.uncertain_because}.")
+        lines.append(f"{fmt.icon('help')} {html.escape(f'{fmt.UNCERTAIN}: {found.uncertain_because}.')}")
     if found.interval:
-        lines.append(f"95% interval {fmt.interval(kpi, found.interval)}")
+        lines.append(html.escape(f"95% interval {fmt.interval(kpi, found.interval)}"))
     if fmt.compares_with_last_year(report):
         # "Compare with last year" chosen: the previous period is last year; one line says it.
-        lines.append(f"vs same period last year: {fmt.change_test(kpi, found.vs_previous)}")
+        lines.append(html.escape(f"vs same period last year: {fmt.change_test(kpi, found.vs_previous)}"))
     else:
-        lines.append(f"vs previous period: {fmt.change_test(kpi, found.vs_previous)}")
-        lines.append(f"vs same period last year: {fmt.change_test(kpi, found.vs_last_year)}")
+        lines.append(html.escape(f"vs previous period: {fmt.change_test(kpi, found.vs_previous)}"))
+        lines.append(html.escape(f"vs same period last year: {fmt.change_test(kpi, found.vs_last_year)}"))
     if found.months_off_target and found.band != ON_TARGET:
         months = found.months_off_target
         lines.append(f"Missed target {months} month{'s' if months != 1 else ''} in a row"
-                     + (" (all 12 shown)" if months >= 12 else ""))
-    shown = [html.escape(line) for line in lines]
-    if found.uncertain_because:
-        shown[0] = f"{fmt.icon('help')} {shown[0]}"
-    return shown
+                     + (" (all 12 shown)" if months >= 12 else ""))  # no text from outside
+    return lines
 
 
 def headline_html(report: KpiReport) -> str:

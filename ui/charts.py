@@ -62,7 +62,7 @@ def sparkline_html(report: KpiReport) -> str:
     months = [(f"{month:%b %Y}", value, "no data" if value is None else fmt.value(kpi, value))
               for month, value in report.monthly()]
     if all(value is None for _, value, _ in months):
-        return "<p>No monthly data in the last 12 months</p>"
+        return f"<p>{page_report.NO_MONTHLY_DATA}</p>"
     return sparkline_image(kpi, months)
 
 
