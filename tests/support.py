@@ -8,6 +8,7 @@ import re
 import subprocess
 import sys
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -15,6 +16,7 @@ import duckdb
 import pytest
 
 from cxkpi.ingest import ingest_paths
+from cxkpi.periods import Period
 from cxkpi.registry import Kpi, Owner
 from cxkpi.warehouse import DERIVED_TABLES
 
@@ -24,6 +26,7 @@ if TYPE_CHECKING:
 TESTS_DIR = Path(__file__).resolve().parent
 PROJECT_ROOT = TESTS_DIR.parent
 GOLDEN_DIR = TESTS_DIR / "golden"
+Q2 = Period(date(2026, 4, 1), date(2026, 6, 30))  # the golden data's period under test
 HOSTILE = TESTS_DIR / "hostile"
 SAMPLE_DIR = PROJECT_ROOT / "sample_data"
 ENTRY = PROJECT_ROOT / "dashboard.py"

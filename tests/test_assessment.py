@@ -10,9 +10,7 @@ import pytest
 from cxkpi import assessment, kpis
 from cxkpi.periods import Period
 from cxkpi.registry import Settings, load_registry
-from tests.support import kpi_with
-
-Q2 = Period(date(2026, 4, 1), date(2026, 6, 30))
+from tests.support import Q2, kpi_with
 
 
 @pytest.fixture(scope="module")

@@ -5,17 +5,13 @@ answers, orders and complaints along when customers load, not only when the reco
 Golden Q2 (2026-04-01 to 2026-06-30); expected values worked out by hand from tests/golden/*.csv.
 """
 
-from datetime import date
 
 import pytest
 
 from cxkpi import kpis
 from cxkpi.kpis import Filters
-from cxkpi.periods import Period
 from cxkpi.warehouse import DERIVED_TABLES, reading, writing
-from tests.support import build_warehouse, kpis_json
-
-Q2 = Period(date(2026, 4, 1), date(2026, 6, 30))
+from tests.support import Q2, build_warehouse, kpis_json
 
 
 def measure(db, kpi_id, **filters):

@@ -18,8 +18,8 @@ import pytest
 from cxkpi import drilldowns
 from cxkpi.kpis import Filters
 from cxkpi.periods import Period
+from tests.support import Q2
 
-Q2 = Period(date(2026, 4, 1), date(2026, 6, 30))
 MARCH = Period(date(2026, 3, 1), date(2026, 3, 31))
 
 

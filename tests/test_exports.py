@@ -18,9 +18,9 @@ from pypdf import PdfReader
 from cxkpi import kpis as kpi_api
 from cxkpi import report
 from cxkpi.kpis import Filters
-from cxkpi.periods import Period
-from cxkpi.registry import load_registry
+from cxkpi.registry import Kpi, load_registry
 from cxkpi.warehouse import reading
+from tests.support import Q2
 from ui import exports
 from ui.state import LastYearComparison
 
@@ -43,14 +43,12 @@ def test_a_formula_like_column_name_is_neutralised_too() -> None:
 
 
 @pytest.fixture(scope="module")
-def emea_page(golden_db: Path) -> report.OverviewPage:
+def emea_page(golden_db: Path, registry: dict[str, Kpi]) -> report.OverviewPage:
     """The golden overview for EMEA in Q2 2026 as the slide and the PDF get it, computed once."""
-    period = Period(datetime(2026, 4, 1).date(), datetime(2026, 6, 30).date())
-    registry = load_registry()
     with reading(golden_db) as connection:
-        reports = kpi_api.overview(connection, registry, period, Filters(region=("EMEA",)))
+        reports = kpi_api.overview(connection, list(registry.values()), Q2, Filters(region=("EMEA",)))
     return exports.overview_page(
-        reports, period, Filters(region=("EMEA",)).describe(), "http://dash.example/?region=EMEA",
+        reports, Q2, Filters(region=("EMEA",)).describe(), "http://dash.example/?region=EMEA",
         "Customer experience KPIs", now=datetime(2026, 11, 22, 17, 40),
     )
 
@@ -58,8 +56,7 @@ def emea_page(golden_db: Path) -> report.OverviewPage:
 def test_the_overview_pdf_is_one_landscape_page_naming_filters_period_freshness_and_owners(
     emea_page: report.OverviewPage,
 ) -> None:
-    page = emea_page
-    pdf = PdfReader(io.BytesIO(report.overview_pdf(page)))
+    pdf = PdfReader(io.BytesIO(report.overview_pdf(emea_page)))
     assert len(pdf.pages) == 1
     assert (float(pdf.pages[0].mediabox.width), float(pdf.pages[0].mediabox.height)) == report.PAGE_SIZE_PT
     text = " ".join(pdf.pages[0].extract_text().split())
@@ -84,21 +81,19 @@ def test_a_slide_compared_with_last_year_says_last_year_as_the_card_does(golden_
 def test_a_slide_words_a_change_too_uncertain_to_judge_as_the_card_does(emea_page: report.OverviewPage) -> None:
     """EMEA in Q2 2026: NPS fell from +100 to +33.3 points on 3 responses, below the minimum of 30. The
     card says 'too uncertain to judge' and leaves the change grey; the slide said 'worse', in orange."""
-    page = emea_page
-    nps = page.cards[0]
+    nps = emea_page.cards[0]
     assert (nps.change, nps.change_reading) == ("-66.7 pts (too uncertain to judge)", "too uncertain to judge")
     assert f'fill="{report.MUTED}" font-weight="normal" text-anchor="start">-66.7 pts (too uncertain' in (
-        report.overview_svg(page))
+        report.overview_svg(emea_page))
 
 
 def test_a_slide_names_the_status_in_the_cards_words(emea_page: report.OverviewPage) -> None:
     """EMEA in Q2 2026: NPS +33.3 points against a target of +35, on 3 responses. The card's badge says
     'Too uncertain to act on'; the slide said 'Off target', in orange. Now the same words, in grey. Every
     golden KPI rests on fewer than 30 records; recovery effect has no EMEA complainant answered late."""
-    page = emea_page
-    assert [card.status for card in page.cards] == ["Too uncertain to act on"] * 8 + ["No data"]
+    assert [card.status for card in emea_page.cards] == ["Too uncertain to act on"] * 8 + ["No data"]
     assert f'fill="{report.MUTED}" font-weight="bold" text-anchor="start">Too uncertain to act on</text>' in (
-        report.overview_svg(page))
+        report.overview_svg(emea_page))
 
 
 def test_the_overview_png_is_a_landscape_slide(emea_page: report.OverviewPage) -> None:

@@ -12,9 +12,8 @@ from cxkpi import kpis
 from cxkpi.kpis import Filters
 from cxkpi.periods import Period
 from cxkpi.warehouse import reading
-from tests.support import build_warehouse, kpi_with
+from tests.support import Q2, build_warehouse, kpi_with
 
-Q2 = Period(date(2026, 4, 1), date(2026, 6, 30))
 PREVIOUS = Period(date(2025, 12, 31), date(2026, 3, 31))  # 91 days, like Q2
 
 

@@ -20,9 +20,8 @@ from cxkpi.kpis import Filters
 from cxkpi.periods import Period
 from cxkpi.registry import load_registry
 from cxkpi.warehouse import reading
-from tests.support import build_warehouse
+from tests.support import Q2, build_warehouse
 
-Q2 = Period(date(2026, 4, 1), date(2026, 6, 30))
 MARCH = Period(date(2026, 3, 1), date(2026, 3, 31))
 NEW_KPIS = ("csat", "complaint_rate", "complaints_resolved_within_sla", "cohort_repeat_90d", "recovery_effect")
 

@@ -19,10 +19,8 @@ from cxkpi.ingest import ingest_paths
 from cxkpi.kpis import status_of
 from cxkpi.registry import DEFAULT_REGISTRY_PATH, Kpi
 from tests.support import (
-    GOLDEN_DIR,
     PROJECT_ROOT,
     app_test,
-    build_warehouse,
     card_badges,
     card_text,
     card_titles,
@@ -241,12 +239,11 @@ def test_nps_breakdown_and_trend_follow_their_controls(app: AppTest, registry: d
 
 
 def test_new_data_shows_up_on_the_next_interaction(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    golden_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Results are cached on the data version the loader bumps (<db>.loaded), so a load by another
     process is not hidden."""
-    db = build_warehouse(tmp_path / "growing.duckdb", GOLDEN_DIR)
-    at = app_test(monkeypatch, db).run()
+    at = app_test(monkeypatch, golden_copy).run()
     assert "n = 6 responses" in kpi_card_text(at, "nps")
 
     extra = tmp_path / "survey_responses_more.csv"
@@ -255,7 +252,7 @@ def test_new_data_shows_up_on_the_next_interaction(
         "R100,C2,2026-06-15 10:00:00,10,5,5,,web\n",
         encoding="utf-8",
     )
-    _, refusals = ingest_paths(db, [extra])
+    _, refusals = ingest_paths(golden_copy, [extra])
     assert not refusals
     at.run()
     nps = kpi_card_text(at, "nps")
