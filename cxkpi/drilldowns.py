@@ -13,15 +13,17 @@ import duckdb
 import pandas as pd
 
 from cxkpi import survival
-from cxkpi.kpis import Filters, query_text
+from cxkpi.kpis import Filters, Within, kpi_named, query_text, run_kpi_queries, run_kpi_query
 from cxkpi.periods import Period
+from cxkpi.registry import Kpi
 
-SurveyMetric = Literal["nps", "brand_trust", "csat"]
 Dimension = Literal["region", "segment", "channel"]
-SURVEY_METRICS = ("nps", "brand_trust", "csat")
 DIMENSIONS = ("region", "segment", "channel")
 AGE_BUCKETS = ("< 1 day", "1-3 days", "3-7 days", "7-30 days", "> 30 days")
 DEFAULT_MAX_COMMENTS = 200
+ALL = "(all)"
+SLICE_IMPACT_COLUMNS = ["slice", "value", "n", "total_value", "total_n", "share_of_answers", "impact", "rest_value"]
+GRID_COLUMNS = ["channel", "category", "value", "n", "p90_hours", "awaiting_response"]
 NO_FILTERS = Filters()
 
 
@@ -35,21 +37,39 @@ def _period_parameters(period: Period) -> dict[str, Any]:
 
 def slice_impact(
     connection: duckdb.DuckDBPyConnection,
-    metric: SurveyMetric,
+    metric: Kpi | str,
     dimension: Dimension,
     period: Period,
     filters: Filters = NO_FILTERS,
 ) -> pd.DataFrame:
-    """One row per slice, largest |impact| first: slice, value, n, total_value, total_n,
-    share_of_answers, impact (points the slice moves the total), rest_value (the total without it)."""
-    if metric not in SURVEY_METRICS:
-        raise ValueError(f"slice impact covers {', '.join(SURVEY_METRICS)}, not {metric!r}")
+    """The KPI by `dimension` beside its total: one row per slice with data, largest |impact| first:
+    slice, value, n, total_value, total_n, share_of_answers (% of the total's n), impact = (value −
+    total_value) × n / total_n (the points the slice moves the total; they add up to 0), rest_value =
+    the total without the slice (null when it is the only one).
+
+    For a KPI whose value is a mean over its n records (NPS: +100 / 0 / −100 per answer; a share:
+    100 or 0), so the total is the n-weighted mean of its slices': the additive KPIs."""
+    kpi = kpi_named(metric)
+    if not kpi.additive:
+        raise ValueError(f"slice impact needs a KPI whose slices add up to its total (additive), not {kpi.id!r}")
     if dimension not in DIMENSIONS:
         raise ValueError(f"slices are one of {', '.join(DIMENSIONS)}, not {dimension!r}")
-    return _run(
-        connection, "slice_impact",
-        {**_period_parameters(period), **filters.parameters(), "breakdown": dimension, "metric": metric},
+    [total], slices = (
+        run_kpi_queries(connection, kpi, [(period, "period")], filters),
+        run_kpi_query(connection, kpi, period, filters, breakdown=dimension),
     )
+    slices = slices[slices["n"] > 0][["slice", "value", "n"]].reset_index(drop=True)
+    if slices.empty:
+        return pd.DataFrame(columns=SLICE_IMPACT_COLUMNS)
+    total_value, total_n = float(total["value"].iloc[0]), int(total["n"].iloc[0])
+    slices["total_value"] = total_value
+    slices["total_n"] = total_n
+    slices["share_of_answers"] = 100.0 * slices["n"] / total_n
+    slices["impact"] = (slices["value"] - total_value) * slices["n"] / total_n
+    rest_n = total_n - slices["n"]
+    slices["rest_value"] = (total_value * total_n - slices["value"] * slices["n"]) / rest_n.where(rest_n > 0)
+    ranked = slices.assign(pull=-slices["impact"].abs()).sort_values(["pull", "slice"], kind="stable")
+    return ranked[SLICE_IMPACT_COLUMNS].reset_index(drop=True)
 
 
 def detractor_comments(
@@ -77,10 +97,34 @@ def detractor_comments(
 def response_by_channel_and_category(
     connection: duckdb.DuckDBPyConnection, period: Period, filters: Filters = NO_FILTERS
 ) -> pd.DataFrame:
-    """Median first-response hours per channel × category, with '(all)' margins."""
-    return _run(
-        connection, "response_by_channel_category", {**_period_parameters(period), **filters.parameters()}
-    )
+    """Complaint response time (the KPI complaint_response_hours) per channel × category, with
+    '(all)' margins: each channel over all categories, each category over all channels, and the
+    total. Columns channel, category, value (median hours), n, p90_hours, awaiting_response."""
+    kpi = kpi_named("complaint_response_hours")
+    parts = []
+
+    def add(channel: str | None, category: str | None, frame: pd.DataFrame) -> None:
+        frame = frame.assign(
+            channel=frame["slice"] if channel is None else channel,
+            category=frame["slice"] if category is None else category,
+        )
+        parts.append(frame[GRID_COLUMNS])
+
+    by_channel = run_kpi_query(connection, kpi, period, filters, breakdown="channel")
+    for channel in by_channel["slice"]:
+        add(channel, None, run_kpi_query(
+            connection, kpi, period, filters, breakdown="category", within=Within("channel", channel)
+        ))
+    add(None, ALL, by_channel)
+    add(ALL, None, run_kpi_query(connection, kpi, period, filters, breakdown="category"))
+    add(ALL, ALL, run_kpi_query(connection, kpi, period, filters))
+    grid = pd.concat(parts, ignore_index=True)
+    if by_channel.empty:
+        return grid.iloc[0:0]
+    order = pd.DataFrame({"channel_total": grid["channel"] == ALL, "category_total": grid["category"] == ALL})
+    return grid.assign(**order).sort_values(
+        ["channel_total", "channel", "category_total", "category"], kind="stable"
+    )[GRID_COLUMNS].reset_index(drop=True)
 
 
 def open_backlog(connection: duckdb.DuckDBPyConnection, period: Period, filters: Filters = NO_FILTERS) -> pd.DataFrame:

@@ -19,13 +19,14 @@ from typing import Any, Literal
 import duckdb
 import pandas as pd
 
-from cxkpi import assessment, warehouse
+from cxkpi import assessment, kpi_sql, warehouse
 from cxkpi.assessment import Assessment
 from cxkpi.periods import Period, last_full_quarter, month_starts, trailing_months
-from cxkpi.registry import Kpi, Settings
+from cxkpi.registry import Kpi, Settings, load_registry
 
 Grain = Literal["period", "week", "month"]
-Breakdown = Literal["none", "region", "segment", "channel"]
+# "none", or a dimension of the KPI's fact table: region, segment, channel, and category for complaints.
+Breakdown = str
 FILTER_DIMENSIONS = ("region", "segment", "channel")
 # Columns every KPI query returns; anything more is KPI-specific detail (e.g. p90_hours).
 STANDARD_COLUMNS = ("bucket_start", "slice", "value", "n")
@@ -107,54 +108,103 @@ def query_text(name: str) -> str:
     return warehouse.sql_text(f"{name}.sql")
 
 
+def kpi_named(kpi: Kpi | str) -> Kpi:
+    """A KPI given by id is the shipped registry's (metrics.toml): scripts and tests may name one."""
+    if isinstance(kpi, Kpi):
+        return kpi
+    return _shipped_kpis()[kpi]
+
+
+@cache
+def _shipped_kpis() -> dict[str, Kpi]:
+    return {kpi.id: kpi for kpi in load_registry()}
+
+
+@dataclass(frozen=True)
+class Within:
+    """One slice of a dimension to keep, e.g. Within("channel", "web"); "(unknown)" keeps the records
+    without a value. A drill-down is the KPI within a slice, broken down by another dimension."""
+
+    dimension: str = "none"
+    value: str = ""
+
+
+EVERYTHING = Within()
+
+
+def view_parameters(
+    kpi: Kpi,
+    filters: Filters,
+    breakdown: Breakdown,
+    settings: tuple[tuple[str, float], ...] | None,
+    within: Within = EVERYTHING,
+) -> dict[str, object]:
+    """The parameters every run of a KPI binds, besides its period and grain: its own settings
+    (Kpi.parameters unless given), the filters, the breakdown and the slice it is kept within, the
+    last two checked against the dimensions of the table it reads."""
+    for name, dimension in (("broken down", breakdown), ("kept within a slice of", within.dimension)):
+        if dimension != "none" and dimension not in kpi_sql.dimensions(kpi.reads):
+            raise ValueError(
+                f"{kpi.id} cannot be {name} {dimension!r}; it reads {kpi.reads}, whose dimensions are "
+                + ", ".join(kpi_sql.dimensions(kpi.reads))
+            )
+    return {
+        **dict(kpi.parameters if settings is None else settings),
+        **filters.parameters(),
+        "breakdown": breakdown,
+        "within": within.dimension,
+        "within_value": within.value,
+    }
+
+
 def run_kpi_query(
     connection: duckdb.DuckDBPyConnection,
-    kpi_id: str,
+    kpi: Kpi | str,
     period: Period,
     filters: Filters = Filters(),
     grain: Grain = "period",
     breakdown: Breakdown = "none",
-    settings: tuple[tuple[str, float], ...] = (),
+    settings: tuple[tuple[str, float], ...] | None = None,
+    within: Within = EVERYTHING,
 ) -> pd.DataFrame:
     """One row per (bucket_start, slice) that has data; columns bucket_start, slice, value, n, ...
 
-    settings are the KPI's own parameters from the registry (Kpi.parameters), bound by name.
+    The KPI's SQL (queries/<id>.sql) behind the view rule (queries/_view.sql), as cxkpi.kpi_sql puts
+    them together. settings: the KPI's own parameters bound by name; default: the registry's
+    (Kpi.parameters).
     """
+    kpi = kpi_named(kpi)
     parameters = {
-        **dict(settings),
+        **view_parameters(kpi, filters, breakdown, settings, within),
         "period_start": period.start,
         "period_end": period.end,
-        **filters.parameters(),
         "grain": grain,
-        "breakdown": breakdown,
     }
-    return connection.execute(query_text(kpi_id), parameters).df()
+    return connection.execute(kpi_sql.kpi_query(kpi.id, kpi.reads), parameters).df()
 
 
 def run_kpi_queries(
     connection: duckdb.DuckDBPyConnection,
-    kpi_id: str,
+    kpi: Kpi | str,
     runs: Sequence[tuple[Period, Grain]],
     filters: Filters = Filters(),
-    settings: tuple[tuple[str, float], ...] = (),
+    settings: tuple[tuple[str, float], ...] | None = None,
+    breakdown: Breakdown = "none",
 ) -> list[pd.DataFrame]:
     """run_kpi_query for several (period, grain) pairs in one statement: one frame per pair, in order.
 
     A card needs its KPI for four periods. Most of a small query's time is DuckDB parsing, binding and
-    planning it, so the four are sent as one UNION ALL of the same SQL file, each copy with its own
-    names for the period and grain parameters ($period_start_1, ...): still bound, never formatted in.
+    planning it, so the four are sent as one UNION ALL of the same SQL, each copy with its own names
+    for the period and grain parameters ($period_start_1, ...): still bound, never formatted in.
     On the sample data this cut a card's queries by a third.
     """
-    parameters: dict[str, object] = {
-        **dict(settings),
-        **filters.parameters(),
-        "breakdown": "none",
-    }
+    kpi = kpi_named(kpi)
+    parameters = view_parameters(kpi, filters, breakdown, settings)
     parts = []
     for index, (period, grain) in enumerate(runs):
         parameters.update({f"period_start_{index}": period.start, f"period_end_{index}": period.end,
                            f"grain_{index}": grain})
-        parts.append(f"select {index} as run, * from ({_numbered_query(kpi_id, index)})")
+        parts.append(f"select {index} as run, * from ({_numbered_query(kpi.id, kpi.reads, index)}) as run_{index}")
     # Sorted as each query sorts itself (a union keeps no order), and by run, so that each run's rows
     # are one slice of the frame: splitting by a mask and sorting each part in pandas cost 50 ms per
     # overview (9 KPIs), slicing costs 6.
@@ -166,19 +216,19 @@ def run_kpi_queries(
 
 
 @cache
-def _numbered_query(kpi_id: str, index: int) -> str:
-    """queries/<kpi_id>.sql with its per-run parameters renamed for run `index` ($period_start_1, ...)."""
-    return PER_RUN_PARAMETER.sub(lambda match: f"{match.group(0)}_{index}", query_text(kpi_id))
+def _numbered_query(kpi_id: str, facts: str, index: int) -> str:
+    """The KPI's SQL with its per-run parameters renamed for run `index` ($period_start_1, ...)."""
+    return PER_RUN_PARAMETER.sub(lambda match: f"{match.group(0)}_{index}", kpi_sql.kpi_query(kpi_id, facts))
 
 
 def measure(
     connection: duckdb.DuckDBPyConnection,
-    kpi_id: str,
+    kpi: Kpi | str,
     period: Period,
     filters: Filters = Filters(),
-    settings: tuple[tuple[str, float], ...] = (),
+    settings: tuple[tuple[str, float], ...] | None = None,
 ) -> Measurement:
-    return measurement(run_kpi_query(connection, kpi_id, period, filters, settings=settings))
+    return measurement(run_kpi_query(connection, kpi, period, filters, settings=settings))
 
 
 def measurement(frame: pd.DataFrame) -> Measurement:
@@ -246,7 +296,7 @@ def report(
                                         (trailing_months(period.end), "month")]
     if settings is not None:
         runs.append((period.a_year_earlier(), "period"))
-    frames = run_kpi_queries(connection, kpi.id, runs, filters, kpi.parameters)
+    frames = run_kpi_queries(connection, kpi, runs, filters)
     current, previous, sparkline = measurement(frames[0]), measurement(frames[1]), frames[2]
     fresh = freshness(connection) if fresh is None else fresh
     source = fresh.set_index("table_name").loc[kpi.source]

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from cxkpi.schema import TABLES
-from cxkpi.warehouse import PROJECT_ROOT, QUERIES_DIR
+from cxkpi.warehouse import FACT_TABLES, PROJECT_ROOT, QUERIES_DIR
 
 DEFAULT_REGISTRY_PATH = PROJECT_ROOT / "metrics.toml"
 DIRECTIONS = ("higher", "lower")
@@ -45,6 +45,11 @@ class Kpi:
     statistic: str = "none"
     # How far on the wrong side of the target still counts as "near target", in the KPI's unit.
     near: float = 0.0
+    # The fact table its SQL reads through the view rule (queries/_view.sql; warehouse.FACT_TABLES).
+    reads: str = ""
+    # Its n and its counts add up over slices and buckets (a sum of daily counts, say): a slice's n
+    # is part of the total's, so the slices' n sum to the total's n.
+    additive: bool = False
 
     @property
     def query_path(self) -> Path:
@@ -104,6 +109,10 @@ def _problems_with(entry: dict[str, Any], label: str) -> list[str]:
         isinstance(value, (int, float)) and not isinstance(value, bool) for value in parameters.values()
     ):
         problems.append(f"{label} has parameters that are not numbers; write parameters = {{ name = 1.5 }}")
+    if entry.get("reads") not in FACT_TABLES:
+        problems.append(f"{label} has reads = {entry.get('reads')!r}; use one of {', '.join(FACT_TABLES)}")
+    if not isinstance(entry.get("additive", False), bool):
+        problems.append(f"{label} has additive = {entry.get('additive')!r}; use true or false")
     if isinstance(entry.get("id"), str) and not (QUERIES_DIR / f"{entry['id']}.sql").exists():
         problems.append(f"{label} has no query file queries/{entry['id']}.sql")
     return problems
@@ -137,6 +146,8 @@ def _kpi_from(entry: dict[str, Any]) -> Kpi:
         statistic=entry.get("statistic", "proportion" if entry["unit"] == "%" else "none"),
         # Default: within 10 % of the target counts as near.
         near=float(entry.get("near", abs(float(entry["target"])) * 0.1)),
+        reads=entry["reads"],
+        additive=entry.get("additive", False),
     )
 
 

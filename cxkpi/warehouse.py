@@ -9,6 +9,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -18,16 +19,38 @@ from cxkpi.schema import create_table_statements
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB_PATH = PROJECT_ROOT / "data" / "cxkpi.duckdb"
 QUERIES_DIR = PROJECT_ROOT / "queries"
-# Tables computed from loaded tables, by name: the canonical tables they are derived from. Their SQL
-# is queries/derived/<name>.sql; the loader rebuilds them in the same transaction as each load of
-# any of their sources (refresh_derived), so KPI queries can read them instead of recomputing per
-# filter. The daily counts carry the customer's region and segment, so customers is a source too.
-DERIVED_TABLES = {
-    "customer_channel_orders": ("orders",),
-    "survey_daily_counts": ("survey_responses", "customers"),
-    "order_daily_counts": ("orders", "customers"),
-    "complaint_daily_counts": ("complaints", "customers"),
+
+
+@dataclass(frozen=True)
+class DerivedTable:
+    """A table the loader computes from loaded tables (its SQL: queries/derived/<name>.sql)."""
+
+    # The tables it is computed from: a load into any of them rebuilds it, in the load's transaction.
+    sources: tuple[str, ...]
+    # A fact table, read by KPIs through the view rule (queries/_view.sql), names the time column
+    # the period and buckets apply to; every fact table has region, segment and channel, which the
+    # filters apply to. A breakdown slices by any of its dimensions.
+    time_column: str | None = None
+    dimensions: tuple[str, ...] = ("region", "segment", "channel")
+
+
+# Tables computed from loaded tables, in the order they are built (a later one may read an earlier
+# one). The loader rebuilds each in the same transaction as every load of any of its sources
+# (refresh_derived), so KPI queries read them instead of recomputing per filter. Facts carry the
+# customer's region and segment, so customers is a source of every one of them.
+DERIVED_TABLES: dict[str, DerivedTable] = {
+    "order_facts": DerivedTable(("orders", "customers"), time_column="ordered_at"),
+    "first_orders": DerivedTable(("orders", "customers"), time_column="first_ordered_at"),
+    "survey_daily_counts": DerivedTable(("survey_responses", "customers"), time_column="responded_on"),
+    "order_complaint_daily_counts": DerivedTable(("orders", "complaints", "customers"), time_column="day"),
+    "complaint_facts": DerivedTable(
+        ("complaints", "orders", "customers"), time_column="created_at",
+        dimensions=("region", "segment", "channel", "category"),
+    ),
 }
+FACT_TABLES = {name: table for name, table in DERIVED_TABLES.items() if table.time_column}
+# Derived tables of earlier versions, dropped when a process first opens a warehouse that has them.
+RETIRED_TABLES = ("customer_channel_orders", "order_daily_counts", "complaint_daily_counts")
 
 BOOKKEEPING_STATEMENTS = [
     """create table if not exists ingest_log (
@@ -172,14 +195,16 @@ def _create_schema(connection: duckdb.DuckDBPyConnection) -> None:
 
 def _create_derived(connection: duckdb.DuckDBPyConnection) -> None:
     """After prepare(): the derived SQL uses the macros, which need the tables they read."""
+    for name in RETIRED_TABLES:
+        connection.execute(f"drop table if exists {name}")
     for name in DERIVED_TABLES:  # DuckDB runs the select only when the table is missing
         connection.execute(f"create table if not exists {name} as {_derived_select(name)}")
 
 
 def refresh_derived(connection: duckdb.DuckDBPyConnection, loaded_table: str) -> None:
     """Rebuild the tables derived from `loaded_table`; call it inside the load's transaction."""
-    for name, sources in DERIVED_TABLES.items():
-        if loaded_table in sources:
+    for name, table in DERIVED_TABLES.items():
+        if loaded_table in table.sources:
             connection.execute(f"create or replace table {name} as {_derived_select(name)}")
 
 
@@ -189,7 +214,7 @@ def _derived_select(name: str) -> str:
 
 @functools.cache  # the macros are read on every connection, the rest per query: once per process
 def sql_text(relative: str) -> str:
-    """A file under queries/ (e.g. 'nps.sql', 'derived/customer_channel_orders.sql')."""
+    """A file under queries/ (e.g. 'nps.sql', 'derived/order_facts.sql')."""
     return (QUERIES_DIR / relative).read_text(encoding="utf-8")
 
 

@@ -1,32 +1,13 @@
--- Shared building blocks for the KPI queries: period bounds, calendar buckets and filters.
--- Loaded as temporary macros on every connection; not a KPI itself.
+-- Shared building blocks for the derived tables and the drill-downs: the cancelled-order rule, period
+-- bounds and filters. Loaded as temporary macros on every connection; not a KPI itself. (The KPIs take
+-- their period, buckets, filters and slices from the view rule, queries/_view.sql; on Spark these
+-- macros are written out where they are called, cxkpi/kpi_sql.py.)
 
 -- True when ts falls within [period_start, period_end], both dates inclusive:
 -- an event at 23:00 on the end date counts.
 create or replace temp macro in_period(ts, period_start, period_end) as
     ts >= period_start::timestamp
     and ts < period_end::date + interval 1 day;
-
--- The first day of the calendar bucket ts falls in, clipped to the period's start.
--- grain: 'period' (one bucket), 'week' (ISO weeks, Monday first) or 'month'.
-create or replace temp macro bucket_start(ts, grain, period_start) as
-    case grain
-        when 'week' then greatest(date_trunc('week', ts)::date, period_start::date)
-        when 'month' then greatest(date_trunc('month', ts)::date, period_start::date)
-        else period_start::date
-    end;
-
--- The moment the calendar bucket ts falls in ends (exclusive): the next week / month, or the day
--- after the period's end, whichever comes first. The end of bucket_start()'s bucket.
-create or replace temp macro bucket_end(ts, grain, period_end) as
-    least(
-        case grain
-            when 'week' then date_trunc('week', ts) + interval 7 day
-            when 'month' then date_trunc('month', ts) + interval 1 month
-            else period_end::date + interval 1 day
-        end,
-        period_end::date + interval 1 day
-    );
 
 -- An order every KPI counts: not cancelled (status cancelled/canceled, in any case; no status counts).
 create or replace temp macro is_counted_order(status) as
@@ -41,13 +22,6 @@ create or replace temp macro matches(value, allowed) as
 -- (customer_id here comes from the filtered customers CTE, so it is null when the customer did not).
 create or replace temp macro customer_kept(filtered_customer_id, regions, segments) as
     (len(regions) = 0 and len(segments) = 0) or filtered_customer_id is not null;
-
--- An aggregate over a customer's rows of customer_channel_orders (first and second order per channel):
--- their second-earliest order, i.e. the earliest channel's second order or another channel's first,
--- whichever came sooner. The min over every channel's second is safe (each comes after its own
--- channel's first); least() skips nulls, so one order in all gives null.
-create or replace temp macro second_order_at(first_ordered_at, second_ordered_at) as
-    least(min(second_ordered_at), min(first_ordered_at, 2)[2]);
 
 -- Which attribute a breakdown slices by; null when there is no breakdown.
 create or replace temp macro slice_of(breakdown, region, segment, channel) as

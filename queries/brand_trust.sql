@@ -10,26 +10,11 @@
 --   $grain                      'period' | 'week' | 'month': one row per bucket
 --   $breakdown                  'none' | 'region' | 'segment' | 'channel': one row per slice
 
+-- Reads survey_daily_counts (queries/derived/): the answers counted per day, channel, region and
+-- segment, so a filter change adds up a few thousand rows instead of reading every response. view_rows
+-- are its days in the period that the filters keep, each with its bucket and slice (queries/_view.sql).
+
 with
-
-survey_daily_counts as not materialized (
-    -- The responses counted per day, channel, region and segment (queries/derived/): the KPI adds
-    -- up counts, so a filter change never reads every response.
-    select * from survey_daily_counts
-),
-
-answers_in_period as (
-    select
-        bucket_start(responded_on, $grain::varchar, $period_start::date) as bucket_start,
-        slice_of($breakdown::varchar, region, segment, channel) as slice,
-        trust_answers,
-        trusting
-    from survey_daily_counts
-    where in_period(responded_on, $period_start::date, $period_end::date)
-        and matches(region, $regions::varchar[])
-        and matches(segment, $segments::varchar[])
-        and matches(channel, $channels::varchar[])
-),
 
 answers_per_bucket as (
     select
@@ -37,7 +22,7 @@ answers_per_bucket as (
         slice,
         sum(trust_answers)::bigint as trust_answers,
         sum(trusting)::bigint as trusting
-    from answers_in_period
+    from view_rows
     group by bucket_start, slice
 ),
 

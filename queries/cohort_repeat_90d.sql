@@ -22,61 +22,20 @@
 --   $breakdown                  'none' | 'region' | 'segment' | 'channel' (the first order's): one row per slice
 --   $window_days                days a customer has to come back (metrics.toml parameters)
 
+-- Reads first_orders (queries/derived/): each customer's first counted order, their second, and
+-- latest_order_at, how far the orders export reaches (unfiltered on purpose: the same for every
+-- slice). view_rows are the customers whose first order is in the period and whom the filters keep
+-- (channel: the first order's), each with its bucket and slice (queries/_view.sql).
+
 with
-
-customer_channel_orders as not materialized (
-    select * from customer_channel_orders
-),
-
-orders as not materialized (
-    select * from orders
-),
-
-customers as (
-    select * from kept_customers($regions::varchar[], $segments::varchar[])
-),
-
-data_horizon as (
-    -- Unfiltered on purpose: how far the orders export reaches is the same for every slice.
-    select max(ordered_at) as latest_order_at
-    from orders
-),
-
-first_orders as (
-    -- Each customer's first non-cancelled order over their whole history and when their second
-    -- came, from the first two orders per channel the loader keeps
-    -- (queries/derived/customer_channel_orders.sql): the whole history without reading every order.
-    select
-        customer_id,
-        min(first_ordered_at) as first_ordered_at,
-        arg_min(channel, (first_ordered_at, channel)) as channel,
-        second_order_at(first_ordered_at, second_ordered_at) as second_ordered_at
-    from customer_channel_orders
-    group by customer_id
-),
-
-cohort as (
-    select
-        customer_id,
-        first_ordered_at,
-        first_ordered_at + to_days($window_days::integer) as window_closes_at,
-        channel,
-        second_ordered_at
-    from first_orders
-    where in_period(first_ordered_at, $period_start::date, $period_end::date)
-        and matches(channel, $channels::varchar[])
-),
 
 cohort_customers as (
     select
-        bucket_start(cohort.first_ordered_at, $grain::varchar, $period_start::date) as bucket_start,
-        slice_of($breakdown::varchar, customers.region, customers.segment, cohort.channel) as slice,
-        coalesce(cohort.window_closes_at <= data_horizon.latest_order_at, false) as is_mature,
-        coalesce(cohort.second_ordered_at <= cohort.window_closes_at, false) as came_back
-    from cohort
-    cross join data_horizon
-    left join customers on customers.customer_id = cohort.customer_id
-    where customer_kept(customers.customer_id, $regions::varchar[], $segments::varchar[])
+        bucket_start,
+        slice,
+        coalesce(first_ordered_at + to_days($window_days::integer) <= latest_order_at, false) as is_mature,
+        coalesce(second_ordered_at <= first_ordered_at + to_days($window_days::integer), false) as came_back
+    from view_rows
 ),
 
 final as (

@@ -15,56 +15,21 @@
 --   $grain                      'period' | 'week' | 'month': one row per bucket
 --   $breakdown                  'none' | 'region' | 'segment' | 'channel': one row per slice
 
+-- Reads order_complaint_daily_counts (queries/derived/): counted orders and complaints per day,
+-- channel, region and segment. view_rows are its days in the period that the filters keep, each with
+-- its bucket and slice (queries/_view.sql). A bucket with orders but no complaints has a rate of 0;
+-- one with complaints but no orders has no rate (n = 0).
+
 with
 
-complaint_daily_counts as not materialized (
-    -- Complaints and (below) non-cancelled orders counted per day, channel, region and segment
-    -- (queries/derived/): the KPI adds up counts, so a filter change never reads every record.
-    select * from complaint_daily_counts
-),
-
-order_daily_counts as not materialized (
-    select * from order_daily_counts
-),
-
-complaints_per_bucket as (
-    select
-        bucket_start(created_on, $grain::varchar, $period_start::date) as bucket_start,
-        slice_of($breakdown::varchar, region, segment, channel) as slice,
-        sum(complaints)::bigint as complaints
-    from complaint_daily_counts
-    where in_period(created_on, $period_start::date, $period_end::date)
-        and matches(region, $regions::varchar[])
-        and matches(segment, $segments::varchar[])
-        and matches(channel, $channels::varchar[])
-    group by all
-),
-
-orders_per_bucket as (
-    select
-        bucket_start(ordered_on, $grain::varchar, $period_start::date) as bucket_start,
-        slice_of($breakdown::varchar, region, segment, channel) as slice,
-        sum(orders)::bigint as orders
-    from order_daily_counts
-    where in_period(ordered_on, $period_start::date, $period_end::date)
-        and matches(region, $regions::varchar[])
-        and matches(segment, $segments::varchar[])
-        and matches(channel, $channels::varchar[])
-    group by all
-),
-
 counts as (
-    -- A full join: a bucket with orders but no complaints has a rate of 0; one with complaints but
-    -- no orders has no rate.
     select
-        coalesce(orders_per_bucket.bucket_start, complaints_per_bucket.bucket_start) as bucket_start,
-        coalesce(orders_per_bucket.slice, complaints_per_bucket.slice) as slice,
-        coalesce(orders_per_bucket.orders, 0) as orders,
-        coalesce(complaints_per_bucket.complaints, 0) as complaints
-    from orders_per_bucket
-    full join complaints_per_bucket
-        on complaints_per_bucket.bucket_start = orders_per_bucket.bucket_start
-        and complaints_per_bucket.slice is not distinct from orders_per_bucket.slice
+        bucket_start,
+        slice,
+        sum(orders)::bigint as orders,
+        sum(complaints)::bigint as complaints
+    from view_rows
+    group by bucket_start, slice
 ),
 
 final as (

@@ -14,26 +14,18 @@
 --   $grain                      'period' | 'week' | 'month': one row per bucket
 --   $breakdown                  'none' | 'region' | 'segment' | 'channel': one row per slice
 
+-- Reads complaint_facts (queries/derived/): every complaint with its customer's region and segment.
+-- view_rows are the complaints raised in the period that the filters keep, each with its bucket and
+-- slice (queries/_view.sql).
+
 with
 
-complaints as not materialized (
-    select * from complaints
-),
-
-customers as (
-    select * from kept_customers($regions::varchar[], $segments::varchar[])
-),
-
-complaints_in_period as (
+complaints as (
     select
-        bucket_start(complaints.created_at, $grain::varchar, $period_start::date) as bucket_start,
-        slice_of($breakdown::varchar, customers.region, customers.segment, complaints.channel) as slice,
-        epoch(complaints.first_response_at - complaints.created_at) / 3600.0 as first_response_hours
-    from complaints
-    left join customers on customers.customer_id = complaints.customer_id
-    where in_period(complaints.created_at, $period_start::date, $period_end::date)
-        and customer_kept(customers.customer_id, $regions::varchar[], $segments::varchar[])
-        and matches(complaints.channel, $channels::varchar[])
+        bucket_start,
+        slice,
+        epoch(first_response_at - created_at) / 3600.0 as first_response_hours
+    from view_rows
 ),
 
 final as (
@@ -44,9 +36,9 @@ final as (
         count(first_response_hours) as n,
         quantile_cont(first_response_hours, 0.9) as p90_hours,
         count(*) filter (where first_response_hours is null) as awaiting_response,
-        list(first_response_hours order by first_response_hours)
-            filter (where first_response_hours is not null) as response_hours_sample
-    from complaints_in_period
+        list_sort(list(first_response_hours) filter (where first_response_hours is not null))
+            as response_hours_sample
+    from complaints
     group by bucket_start, slice
 )
 

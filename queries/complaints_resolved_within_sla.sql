@@ -19,32 +19,19 @@
 --   $breakdown                  'none' | 'region' | 'segment' | 'channel': one row per slice
 --   $resolution_sla_hours       the SLA in calendar hours (metrics.toml parameters)
 
+-- Reads complaint_facts (queries/derived/): every complaint with its customer's region and segment
+-- and complaints_taken_at, when the export was taken. view_rows are the complaints raised in the
+-- period that the filters keep, each with its bucket and slice (queries/_view.sql).
+
 with
 
-complaints as not materialized (
-    select * from complaints
-),
-
-customers as (
-    select * from kept_customers($regions::varchar[], $segments::varchar[])
-),
-
-snapshot as (
-    select taken_at from complaints_taken_at()
-),
-
-complaints_in_period as (
+complaints as (
     select
-        bucket_start(complaints.created_at, $grain::varchar, $period_start::date) as bucket_start,
-        slice_of($breakdown::varchar, customers.region, customers.segment, complaints.channel) as slice,
-        epoch(complaints.resolved_at - complaints.created_at) / 3600.0 as resolution_hours,
-        epoch(snapshot.taken_at - complaints.created_at) / 3600.0 as open_hours
-    from complaints
-    cross join snapshot
-    left join customers on customers.customer_id = complaints.customer_id
-    where in_period(complaints.created_at, $period_start::date, $period_end::date)
-        and customer_kept(customers.customer_id, $regions::varchar[], $segments::varchar[])
-        and matches(complaints.channel, $channels::varchar[])
+        bucket_start,
+        slice,
+        epoch(resolved_at - created_at) / 3600.0 as resolution_hours,
+        epoch(complaints_taken_at - created_at) / 3600.0 as open_hours
+    from view_rows
 ),
 
 sla_outcomes as (
@@ -57,7 +44,7 @@ sla_outcomes as (
             when open_hours > $resolution_sla_hours then 'breached'
             else 'pending'
         end as outcome
-    from complaints_in_period
+    from complaints
 ),
 
 final as (

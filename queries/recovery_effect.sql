@@ -27,90 +27,37 @@
 --   $sla_hours                  the first-response SLA in calendar hours (metrics.toml parameters)
 --   $window_days                days after the complaint in which an order counts (metrics.toml parameters)
 
+-- Reads complaint_facts (queries/derived/): every complaint with its customer's region and segment,
+-- the customer's next counted order after it (next_order_at) and the exports' horizons
+-- (complaints_taken_at, latest_order_at; unfiltered on purpose: the same for every slice). view_rows
+-- are the complaints raised in the period that the filters keep, each with its bucket and slice
+-- (queries/_view.sql).
+
 with
 
-complaints as not materialized (
-    select * from complaints
-),
-
-orders as not materialized (
-    select * from orders
-),
-
-customers as (
-    select * from kept_customers($regions::varchar[], $segments::varchar[])
-),
-
-snapshot as (
-    -- Unfiltered on purpose: the exports' horizons are the same for every slice.
-    select
-        (select taken_at from complaints_taken_at()) as complaints_taken_at,
-        (select max(ordered_at) from orders) as latest_order_at
-),
-
 first_complaints as (
-    -- One row per complainant: their first complaint created in the period.
+    -- One row per complainant: their first complaint in the period (among those the filters keep).
     select
-        complaints.customer_id,
-        complaints.created_at,
-        complaints.first_response_at,
-        slice_of($breakdown::varchar, customers.region, customers.segment, complaints.channel) as slice
-    from complaints
-    left join customers on customers.customer_id = complaints.customer_id
-    where complaints.customer_id is not null
-        and in_period(complaints.created_at, $period_start::date, $period_end::date)
-        and customer_kept(customers.customer_id, $regions::varchar[], $segments::varchar[])
-        and matches(complaints.channel, $channels::varchar[])
-    qualify row_number() over (
-        partition by complaints.customer_id order by complaints.created_at, complaints.complaint_id
-    ) = 1
+        *,
+        row_number() over (partition by customer_id order by created_at, complaint_id) as complaint_number
+    from view_rows
+    where customer_id is not null
 ),
 
 classified as (
     select
-        bucket_start(first_complaints.created_at, $grain::varchar, $period_start::date) as bucket_start,
-        first_complaints.slice,
-        first_complaints.customer_id,
-        first_complaints.created_at,
-        first_complaints.created_at + to_days($window_days::integer) as window_closes_at,
+        bucket_start,
+        slice,
         case
-            when epoch(first_complaints.first_response_at - first_complaints.created_at) / 3600.0 <= $sla_hours
-                then 'fast'
-            when first_complaints.first_response_at is not null then 'late'
-            when epoch(snapshot.complaints_taken_at - first_complaints.created_at) / 3600.0 > $sla_hours
-                then 'late'
+            when epoch(first_response_at - created_at) / 3600.0 <= $sla_hours then 'fast'
+            when first_response_at is not null then 'late'
+            when epoch(complaints_taken_at - created_at) / 3600.0 > $sla_hours then 'late'
             else 'undecided'
         end as response_group,
-        coalesce(
-            first_complaints.created_at + to_days($window_days::integer) <= snapshot.latest_order_at, false
-        ) as is_mature
+        coalesce(created_at + to_days($window_days::integer) <= latest_order_at, false) as is_mature,
+        coalesce(next_order_at <= created_at + to_days($window_days::integer), false) as bought_again
     from first_complaints
-    cross join snapshot
-),
-
-came_back as (
-    -- Complainants with a non-cancelled order after the complaint, within the window (any channel).
-    select distinct classified.customer_id, classified.slice, classified.bucket_start
-    from classified
-    inner join orders
-        on orders.customer_id = classified.customer_id
-        and orders.ordered_at > classified.created_at
-        and orders.ordered_at <= classified.window_closes_at
-    where is_counted_order(orders.status)
-),
-
-outcomes as (
-    select
-        classified.bucket_start,
-        classified.slice,
-        classified.response_group,
-        classified.is_mature,
-        came_back.customer_id is not null as bought_again
-    from classified
-    left join came_back
-        on came_back.customer_id = classified.customer_id
-        and came_back.slice is not distinct from classified.slice
-        and came_back.bucket_start = classified.bucket_start
+    where complaint_number = 1
 ),
 
 group_rates as (
@@ -124,7 +71,7 @@ group_rates as (
             / nullif(count(*) filter (where is_mature and response_group = 'late'), 0) as late_repeat_rate,
         count(*) filter (where is_mature and response_group = 'late') as late_customers,
         count(*) filter (where not is_mature) as immature_customers
-    from outcomes
+    from classified
     group by bucket_start, slice
 ),
 

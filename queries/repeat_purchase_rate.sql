@@ -13,74 +13,101 @@
 --   $grain                      'period' | 'week' | 'month': one row per bucket
 --   $breakdown                  'none' | 'region' | 'segment' | 'channel': one row per slice
 
+-- Reads order_facts (queries/derived/): every counted order of a known customer with the customer's
+-- previous and second order, overall and in the order's channel. view_rows are the orders placed in
+-- the period that the filters keep, each with its bucket and slice (queries/_view.sql).
+-- Counted without counting distinct customers: a buyer's first order in a bucket is the one whose
+-- previous order (in the channels that count) came before the bucket, and a buyer has a single order
+-- up to the bucket's end exactly when that order is their first and their second came after the end.
+
 with
 
-customer_channel_orders as not materialized (
-    select * from customer_channel_orders
-),
-
-orders as not materialized (
-    select * from orders
-),
-
-customers as (
-    select * from kept_customers($regions::varchar[], $segments::varchar[])
-),
-
-buyers as (
-    -- Who bought in each bucket of the period, once per slice.
-    select distinct
-        orders.customer_id,
-        bucket_start(orders.ordered_at, $grain::varchar, $period_start::date) as bucket_start,
-        slice_of($breakdown::varchar, customers.region, customers.segment, orders.channel) as slice
-    from orders
-    left join customers on customers.customer_id = orders.customer_id
-    where orders.customer_id is not null
-        and is_counted_order(orders.status)
-        and in_period(orders.ordered_at, $period_start::date, $period_end::date)
-        and customer_kept(customers.customer_id, $regions::varchar[], $segments::varchar[])
-        and matches(orders.channel, $channels::varchar[])
-),
-
-histories as (
-    -- Each customer's second order in the channels that count, from their first two orders per
-    -- channel (queries/derived/customer_channel_orders.sql; second_order_at() in _macros.sql).
-    -- Sliced by channel, a buyer repeats within that channel: one row per channel then, else one per
-    -- customer (slice_of('none', ...) is null).
+orders_in_view as (
     select
+        *,
+        -- Whose orders make a customer's history here: their orders in the order's own channel when
+        -- the breakdown is by channel or the filter keeps one channel, else all their orders (with
+        -- a filter of several channels, see several_channels below).
+        $breakdown::varchar = 'channel' or array_length($channels::varchar[]) = 1 as per_channel,
+        $breakdown::varchar <> 'channel' and array_length($channels::varchar[]) >= 2 as several_channels
+    from view_rows
+),
+
+history as (
+    select
+        bucket_start,
+        slice,
         customer_id,
-        slice_of(if($breakdown::varchar = 'channel', 'channel', 'none'), null, null, channel) as channel_slice,
-        second_order_at(first_ordered_at, second_ordered_at) as second_ordered_at
-    from customer_channel_orders
-    where matches(channel, $channels::varchar[])
-    group by customer_id, channel_slice
+        case when per_channel then previous_in_channel_at else previous_ordered_at end as previous_counted_at,
+        case when per_channel then second_in_channel_at else second_ordered_at end as second_counted_at,
+        bucket_end
+    from orders_in_view
+    where not several_channels
 ),
 
-buyer_histories as (
-    -- A buyer repeats when their second order came before the bucket's end (computed once per buyer:
-    -- the bucket that starts at bucket_start ends where the one holding its orders does).
+buyers_by_history as (
     select
-        buyers.customer_id,
-        buyers.bucket_start,
-        buyers.slice,
-        coalesce(
-            histories.second_ordered_at < bucket_end(buyers.bucket_start, $grain::varchar, $period_end::date), false
-        ) as is_repeat
-    from buyers
-    inner join histories
-        on histories.customer_id = buyers.customer_id
-        and histories.channel_slice is not distinct from if($breakdown::varchar = 'channel', buyers.slice, null)
+        bucket_start,
+        slice,
+        count(*) filter (where previous_counted_at is null or previous_counted_at < bucket_start) as buyers,
+        count(*) filter (
+            where previous_counted_at is null and (second_counted_at is null or second_counted_at >= bucket_end)
+        ) as single_order_buyers
+    from history
+    group by bucket_start, slice
+),
+
+channel_firsts as (
+    -- A filter of several channels, no channel breakdown: only orders in those channels count, so
+    -- each customer's second channel among them by first order, from their whole history.
+    select customer_id, first_in_channel_at as second_channel_first_at
+    from (
+        select
+            customer_id,
+            ordered_at as first_in_channel_at,
+            row_number() over (partition by customer_id order by ordered_at) as channel_rank
+        from order_facts
+        where previous_in_channel_at is null
+            and $breakdown::varchar <> 'channel'
+            and array_length($channels::varchar[]) >= 2
+            and coalesce(list_contains($channels::varchar[], channel), false)
+    ) as ranked
+    where channel_rank = 2
+),
+
+buyers_in_several_channels as (
+    -- A buyer has a single order in these channels up to the bucket's end when it is their first in
+    -- its channel, their second in that channel came after the end, and so did their first order in
+    -- any other of the channels.
+    select
+        orders_in_view.bucket_start,
+        orders_in_view.slice,
+        count(distinct orders_in_view.customer_id) as buyers,
+        count(*) filter (
+            where orders_in_view.previous_in_channel_at is null
+                and (orders_in_view.second_in_channel_at is null
+                    or orders_in_view.second_in_channel_at >= orders_in_view.bucket_end)
+                and (channel_firsts.second_channel_first_at is null
+                    or channel_firsts.second_channel_first_at >= orders_in_view.bucket_end)
+        ) as single_order_buyers
+    from orders_in_view
+    left join channel_firsts on channel_firsts.customer_id = orders_in_view.customer_id
+    where orders_in_view.several_channels
+    group by orders_in_view.bucket_start, orders_in_view.slice
 ),
 
 final as (
     select
         bucket_start,
         slice,
-        100.0 * count(*) filter (where is_repeat) / count(*) as value,
-        count(*) as n,
-        count(*) filter (where is_repeat) as repeat_customers
-    from buyer_histories
-    group by bucket_start, slice
+        100.0 * (buyers - single_order_buyers) / buyers as value,
+        buyers as n,
+        buyers - single_order_buyers as repeat_customers
+    from (
+        select * from buyers_by_history
+        union all
+        select * from buyers_in_several_channels
+    ) as buyers
 )
 
 select * from final

@@ -63,9 +63,11 @@ def test_slice_impact_follows_the_filters_and_is_empty_without_answers(golden):
     assert drilldowns.slice_impact(golden, "nps", "region", Period(date(2030, 1, 1), date(2030, 1, 31))).empty
 
 
-def test_slice_impact_refuses_an_unknown_metric(golden):
-    with pytest.raises(ValueError, match="slice impact covers"):
-        drilldowns.slice_impact(golden, "repeat_purchase_rate", "region", Q2)  # type: ignore[arg-type]
+def test_slice_impact_refuses_a_kpi_whose_slices_do_not_add_up_to_its_total(golden):
+    """Repeat purchase counts distinct buyers: one who bought in two channels is in both channels' n,
+    so its slices are not parts of its total."""
+    with pytest.raises(ValueError, match="slice impact needs a KPI whose slices add up"):
+        drilldowns.slice_impact(golden, "repeat_purchase_rate", "region", Q2)
 
 
 # --- detractor comments ---------------------------------------------------------------------------

@@ -12,6 +12,7 @@ unit = "points"
 direction = "higher"
 target = 30
 source = "survey_responses"
+reads = "survey_daily_counts"
 description = "Promoters minus detractors."
 """
 
@@ -92,4 +93,11 @@ def test_a_kpi_can_carry_numeric_parameters_for_its_sql(tmp_path):
 def test_a_non_numeric_parameter_is_refused(tmp_path):
     text = VALID_KPI + 'owner = { name = "A", role = "B" }\nparameters = { sla_hours = "three days" }'
     with pytest.raises(RegistryError, match="KPI 'nps' has parameters that are not numbers"):
+        load_registry(registry_file(tmp_path, text))
+
+
+@pytest.mark.parametrize("reads", ['', 'reads = "survey_responses"\n'])
+def test_a_kpi_that_does_not_name_a_fact_table_to_read_is_refused_with_the_choices(tmp_path, reads):
+    text = VALID_KPI.replace('reads = "survey_daily_counts"\n', reads) + 'owner = { name = "A", role = "B" }'
+    with pytest.raises(RegistryError, match="KPI 'nps' has reads = .*; use one of .*survey_daily_counts"):
         load_registry(registry_file(tmp_path, text))

@@ -125,7 +125,8 @@ def overview(path: Path, kpis: list[Kpi], period: Period, filters: Filters) -> l
 def kpi_frame(
     path: Path, kpi: Kpi, period: Period, filters: Filters, grain: Grain = "period", breakdown: Breakdown = "none"
 ) -> pd.DataFrame:
-    return _kpi_frame(str(path), data_stamp(path), kpi.id, kpi.parameters, period, filters, grain, breakdown)
+    # Without the owner, as the overview: an owner changed on the Owners page is no part of the numbers.
+    return _kpi_frame(str(path), data_stamp(path), replace(kpi, owner=NO_OWNER), period, filters, grain, breakdown)
 
 
 @functools.cache  # as kpi_api.query_text, whose text it is: once per process, not nine times a rerun
@@ -184,14 +185,10 @@ def _overview(
 
 @st.cache_data(show_spinner=False, max_entries=256)
 def _kpi_frame(
-    path: str, stamp_key: Stamp, kpi_id: str, parameters: tuple[tuple[str, float], ...], period: Period,
-    filters: Filters, grain: Grain, breakdown: Breakdown,
+    path: str, stamp_key: Stamp, kpi: Kpi, period: Period, filters: Filters, grain: Grain, breakdown: Breakdown,
 ) -> pd.DataFrame:
     return with_connection(
-        path,
-        lambda connection: kpi_api.run_kpi_query(
-            connection, kpi_id, period, filters, grain=grain, breakdown=breakdown, settings=parameters
-        ),
+        path, lambda connection: kpi_api.run_kpi_query(connection, kpi, period, filters, grain, breakdown)
     )
 
 

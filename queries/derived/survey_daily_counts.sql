@@ -9,17 +9,17 @@
 
 with
 
-survey_responses as not materialized (
+survey_responses as (
     select * from survey_responses
 ),
 
-customers as not materialized (
+customers as (
     select * from customers
 ),
 
 answers as (
     select
-        survey_responses.responded_at::date as responded_on,
+        cast(survey_responses.responded_at as date) as responded_on,
         survey_responses.channel,
         customers.region,
         customers.segment,
@@ -49,3 +49,4 @@ final as (
 )
 
 select * from final
+order by responded_on
