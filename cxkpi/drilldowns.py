@@ -13,7 +13,7 @@ import duckdb
 import pandas as pd
 
 from cxkpi import survival
-from cxkpi.kpis import Filters, Within, kpi_named, query_text, run_kpi_queries, run_kpi_query
+from cxkpi.kpis import Filters, View, Within, kpi_named, query_text, run_kpi_queries, run_kpi_query, run_kpi_views
 from cxkpi.periods import Period
 from cxkpi.registry import Kpi
 
@@ -111,13 +111,16 @@ def response_by_channel_and_category(
         parts.append(frame[GRID_COLUMNS])
 
     by_channel = run_kpi_query(connection, kpi, period, filters, breakdown="channel")
-    for channel in by_channel["slice"]:
-        add(channel, None, run_kpi_query(
-            connection, kpi, period, filters, breakdown="category", within=Within("channel", channel)
-        ))
+    channels = by_channel["slice"].tolist()
+    views = [View(period, filters=filters, breakdown="category", within=Within("channel", channel))
+             for channel in channels]
+    views += [View(period, filters=filters, breakdown="category"), View(period, filters=filters)]
+    *cells, by_category, total = run_kpi_views(connection, kpi, views)
+    for channel, frame in zip(channels, cells, strict=True):
+        add(channel, None, frame)
     add(None, ALL, by_channel)
-    add(ALL, None, run_kpi_query(connection, kpi, period, filters, breakdown="category"))
-    add(ALL, ALL, run_kpi_query(connection, kpi, period, filters))
+    add(ALL, None, by_category)
+    add(ALL, ALL, total)
     grid = pd.concat(parts, ignore_index=True)
     if by_channel.empty:
         return grid.iloc[0:0]

@@ -66,6 +66,8 @@ def dimensions(facts: str) -> tuple[str, ...]:
 # - epoch(a - b), the seconds between two timestamps, is (unix_micros(a) - unix_micros(b)) / 1e6: SQLGlot
 #   makes it unix_timestamp(a - b), which Spark refuses;
 # - to_days(n), an interval of n days, is make_dt_interval(n);
+# - quantile_cont(x, q) is percentile(x, q): both interpolate linearly between ranks (Spark's
+#   percentile_cont takes its column in a WITHIN GROUP clause);
 # - `as not materialized` (a DuckDB planning hint) is dropped;
 # - the scalar macros of queries/_macros.sql (is_counted_order, ...) are written out where they are called.
 
@@ -95,6 +97,8 @@ def _spark_rewrite(node: exp.Expression) -> exp.Expression:
         )
         return exp.paren(exp.Div(this=exp.paren(microseconds), expression=exp.cast(
             exp.Literal.number("1000000.0"), exp.DataType.build("double"))))
+    if isinstance(node, exp.PercentileCont):
+        return exp.func("percentile", node.this.copy(), node.expression.copy())
     if isinstance(node, exp.ToDays):
         return exp.func("make_dt_interval", node.this.copy())
     if isinstance(node, exp.CTE) and node.args.get("materialized") is False:

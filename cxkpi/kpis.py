@@ -31,8 +31,10 @@ FILTER_DIMENSIONS = ("region", "segment", "channel")
 # Columns every KPI query returns; anything more is KPI-specific detail (e.g. p90_hours).
 STANDARD_COLUMNS = ("bucket_start", "slice", "value", "n")
 DEFAULT_SETTINGS = Settings()
-# The parameters that differ between the runs of run_kpi_queries.
-PER_RUN_PARAMETER = re.compile(r"\$(period_start|period_end|grain)\b")
+# The view rule's parameters (queries/_view.sql): each run of run_kpi_views binds its own.
+VIEW_PARAMETERS = ("period_start", "period_end", "grain", "breakdown", "regions", "segments", "channels",
+                   "within_value", "within")
+PER_RUN_PARAMETER = re.compile(r"\$(" + "|".join(VIEW_PARAMETERS) + r")\b")
 # Measured on 2 cores: 2 workers took the 9-KPI overview from 0.45 s to 0.28 s on the sample data.
 OVERVIEW_WORKERS = 2
 
@@ -183,41 +185,66 @@ def run_kpi_query(
     return connection.execute(kpi_sql.kpi_query(kpi.id, kpi.reads), parameters).df()
 
 
-def run_kpi_queries(
+@dataclass(frozen=True)
+class View:
+    """One run of a KPI: its period and grain, the filters, the breakdown, the slice it is kept within."""
+
+    period: Period
+    grain: Grain = "period"
+    filters: Filters = Filters()
+    breakdown: Breakdown = "none"
+    within: Within = EVERYTHING
+
+
+def run_kpi_views(
     connection: duckdb.DuckDBPyConnection,
     kpi: Kpi | str,
-    runs: Sequence[tuple[Period, Grain]],
-    filters: Filters = Filters(),
+    views: Sequence[View],
     settings: tuple[tuple[str, float], ...] | None = None,
-    breakdown: Breakdown = "none",
 ) -> list[pd.DataFrame]:
-    """run_kpi_query for several (period, grain) pairs in one statement: one frame per pair, in order.
+    """run_kpi_query for several views in one statement: one frame per view, in order.
 
-    A card needs its KPI for four periods. Most of a small query's time is DuckDB parsing, binding and
-    planning it, so the four are sent as one UNION ALL of the same SQL, each copy with its own names
-    for the period and grain parameters ($period_start_1, ...): still bound, never formatted in.
-    On the sample data this cut a card's queries by a third.
+    A card needs its KPI for four periods. Most of a small query's time is the engine parsing,
+    binding and planning it (DuckDB's; Spark's far more), so the views are sent as one UNION ALL of
+    the same SQL, each copy with its own names for the view's parameters ($period_start_1, ...):
+    still bound, never formatted in. On the sample data this cut a card's queries by a third.
     """
     kpi = kpi_named(kpi)
-    parameters = view_parameters(kpi, filters, breakdown, settings)
+    parameters: dict[str, object] = {}
     parts = []
-    for index, (period, grain) in enumerate(runs):
-        parameters.update({f"period_start_{index}": period.start, f"period_end_{index}": period.end,
-                           f"grain_{index}": grain})
+    for index, view in enumerate(views):
+        own = {
+            **view_parameters(kpi, view.filters, view.breakdown, settings, view.within),
+            "period_start": view.period.start, "period_end": view.period.end, "grain": view.grain,
+        }
+        parameters.update(
+            {name if name not in VIEW_PARAMETERS else f"{name}_{index}": value for name, value in own.items()}
+        )
         parts.append(f"select {index} as run, * from ({_numbered_query(kpi.id, kpi.reads, index)}) as run_{index}")
     # Sorted as each query sorts itself (a union keeps no order), and by run, so that each run's rows
     # are one slice of the frame: splitting by a mask and sorting each part in pandas cost 50 ms per
     # overview (9 KPIs), slicing costs 6.
     query = " union all ".join(parts) + " order by run, bucket_start, slice"
     frame = connection.execute(query, parameters).df()
-    bounds = frame["run"].searchsorted(range(len(runs) + 1))
+    bounds = frame["run"].searchsorted(range(len(views) + 1))
     frame = frame.drop(columns="run")
     return [frame.iloc[start:end].reset_index(drop=True) for start, end in pairwise(bounds)]
 
 
+def run_kpi_queries(
+    connection: duckdb.DuckDBPyConnection,
+    kpi: Kpi | str,
+    runs: Sequence[tuple[Period, Grain]],
+    filters: Filters = Filters(),
+    settings: tuple[tuple[str, float], ...] | None = None,
+) -> list[pd.DataFrame]:
+    """run_kpi_views for several (period, grain) pairs under the same filters: a card's runs."""
+    return run_kpi_views(connection, kpi, [View(period, grain, filters) for period, grain in runs], settings)
+
+
 @cache
 def _numbered_query(kpi_id: str, facts: str, index: int) -> str:
-    """The KPI's SQL with its per-run parameters renamed for run `index` ($period_start_1, ...)."""
+    """The KPI's SQL with the view's parameters renamed for run `index` ($period_start_1, ...)."""
     return PER_RUN_PARAMETER.sub(lambda match: f"{match.group(0)}_{index}", kpi_sql.kpi_query(kpi_id, facts))
 
 
