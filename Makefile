@@ -1,12 +1,14 @@
 # Two commands set up everything on a fresh machine:
 #   make run   - virtualenv, install, load the sample data (if the warehouse is empty), start the app
-#   make test  - install what the tests need (Debian's chromium included) and run every test
+#   make test  - install what the tests need (Debian's chromium and Java included) and run every test
 
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8501
 CHROMIUM := /usr/bin/chromium
+# Spark (python -m cxkpi kpis --engine spark, and its tests) runs on Java 17.
+JAVA := /usr/lib/jvm/java-17-openjdk-$(shell dpkg --print-architecture 2>/dev/null || echo amd64)/bin/java
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: run test lint bench sample clean
@@ -15,7 +17,7 @@ run: $(VENV)/.installed-app
 	$(BIN)/python -m cxkpi ingest sample_data --if-empty
 	$(BIN)/streamlit run dashboard.py --server.port $(PORT)
 
-test: $(VENV)/.installed-dev $(CHROMIUM)
+test: $(VENV)/.installed-dev $(CHROMIUM) $(JAVA)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
@@ -43,6 +45,10 @@ $(CHROMIUM):
 	$(SUDO) apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium
 
+$(JAVA):
+	$(SUDO) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq openjdk-17-jre-headless
+
 # Leaves data/cxkpi.duckdb, data/inbox and data/archive alone: the archive is what `rebuild` restores from.
 clean:
-	rm -rf $(VENV) data/bench data/bench_formats data/bench_browser .pytest_cache .ruff_cache
+	rm -rf $(VENV) data/bench data/bench10 data/bench_formats data/bench_browser .pytest_cache .ruff_cache

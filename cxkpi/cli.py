@@ -13,6 +13,7 @@ from cxkpi import export_formats, inbox, ingest, kpis, ownership, registry, ware
 from cxkpi.periods import Period
 
 SAMPLE_DATA_DIR = warehouse.PROJECT_ROOT / "sample_data"
+ENGINES = ("duckdb", "spark")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -59,7 +60,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     compute.add_argument("--registry", type=Path, default=registry.DEFAULT_REGISTRY_PATH, help="metrics.toml to use")
     compute.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    compute.add_argument(
+        "--engine", choices=ENGINES, default="duckdb",
+        help="duckdb (default): the warehouse file; spark: Apache Spark over the tables as Parquet "
+        "($CXKPI_SPARK_TABLES, else a copy of the warehouse written beside it)",
+    )
     compute.set_defaults(handler=run_kpis)
+
+    parquet = commands.add_parser(
+        "parquet", help="write the warehouse's canonical tables as Parquet, partitioned by month (for Spark)"
+    )
+    _add_db_option(parquet)
+    parquet.add_argument("--out", type=Path, help="folder to write (default: <warehouse>.parquet beside it)")
+    parquet.set_defaults(handler=run_parquet)
 
     sample = commands.add_parser("sample", help="regenerate the sample exports (seeded, repeatable)")
     sample.add_argument("--out", type=Path, default=SAMPLE_DATA_DIR, help="folder to write (default: sample_data/)")
@@ -140,13 +153,40 @@ def run_kpis(args: argparse.Namespace) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
     db_path = warehouse.resolve_db_path(args.db)
+    if args.engine == "spark":
+        return _run_kpis_on_spark(args, kpi_list, filters, db_path)
     with warehouse.reading(db_path) as connection:
         kpi_list = ownership.effective(connection, kpi_list)  # owners and targets changed in the app
-        period = _period_from(args, connection)
-        if period is None:
-            print(f"error: {db_path} holds no data; load some with: python -m cxkpi ingest PATH", file=sys.stderr)
-            return 1
-        reports = kpis.overview(connection, kpi_list, period, filters, registry.load_settings(args.registry))
+        return _print_kpis(args, connection, kpi_list, filters, str(db_path))
+
+
+def _run_kpis_on_spark(
+    args: argparse.Namespace, kpi_list: list[registry.Kpi], filters: kpis.Filters, db_path: Path
+) -> int:
+    from cxkpi import spark
+
+    if db_path.exists():
+        with warehouse.reading(db_path) as connection:
+            kpi_list = ownership.effective(connection, kpi_list)
+    try:
+        tables = spark.tables_location(db_path if db_path.exists() else None)
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    with spark.connected(tables) as connection:
+        # One worker: Spark runs each query on all its cores itself.
+        return _print_kpis(args, connection, kpi_list, filters, str(tables), workers=1)
+
+
+def _print_kpis(
+    args: argparse.Namespace, connection: Any, kpi_list: list[registry.Kpi], filters: kpis.Filters, source: str,
+    workers: int = kpis.OVERVIEW_WORKERS,
+) -> int:
+    period = _period_from(args, connection)
+    if period is None:
+        print(f"error: {source} holds no data; load some with: python -m cxkpi ingest PATH", file=sys.stderr)
+        return 1
+    reports = kpis.overview(connection, kpi_list, period, filters, registry.load_settings(args.registry), workers)
     document = {
         "period": {"start": period.start, "end": period.end},
         "previous_period": {"start": period.previous().start, "end": period.previous().end},
@@ -157,6 +197,19 @@ def run_kpis(args: argparse.Namespace) -> int:
         print(json.dumps(document, default=_json_default, indent=2))
     else:
         print(format_table(document))
+    return 0
+
+
+def run_parquet(args: argparse.Namespace) -> int:
+    from cxkpi import spark
+
+    db_path = warehouse.resolve_db_path(args.db)
+    if not db_path.exists():
+        print(f"error: {db_path} does not exist; load data with: python -m cxkpi ingest PATH", file=sys.stderr)
+        return 1
+    out_dir = args.out or spark.parquet_copy_of(db_path)
+    for table, rows in spark.write_parquet(db_path, out_dir).items():
+        print(f"wrote {out_dir / table} ({rows:,} rows, one folder per month)")
     return 0
 
 

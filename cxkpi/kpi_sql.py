@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import functools
 import re
-
-import sqlglot
-from sqlglot import exp
+from typing import TYPE_CHECKING
 
 from cxkpi.warehouse import DERIVED_TABLES, FACT_TABLES, sql_text
+
+if TYPE_CHECKING:
+    from sqlglot import exp
 
 VIEW_ROWS = "view_rows"
 UNKNOWN_SLICE = "(unknown)"
@@ -75,12 +76,16 @@ def dimensions(facts: str) -> tuple[str, ...]:
 @functools.cache
 def spark_sql(duckdb_sql: str) -> str:
     """DuckDB SQL (one statement, $name parameters) as Spark SQL (:name parameters)."""
+    import sqlglot  # only here: importing it costs every DuckDB process a tenth of a second
+
     tree = sqlglot.parse_one(duckdb_sql, read="duckdb")
     tree = tree.transform(_spark_rewrite)
     return tree.sql(dialect="spark")
 
 
 def _spark_rewrite(node: exp.Expression) -> exp.Expression:
+    from sqlglot import exp
+
     if isinstance(node, exp.Anonymous) and node.name.lower() in _macros():
         parameters, expression = _macros()[node.name.lower()]
         arguments = dict(zip(parameters, node.expressions, strict=True))
@@ -116,6 +121,8 @@ _MACRO = re.compile(
 @functools.cache
 def _macros() -> dict[str, tuple[tuple[str, ...], exp.Expression]]:
     """The scalar macros of queries/_macros.sql: name -> (parameter names, body)."""
+    import sqlglot
+
     found = {}
     for name, parameters, expression in _MACRO.findall(sql_text("_macros.sql")):
         without_comments = "\n".join(line.split("--")[0] for line in expression.splitlines())
@@ -128,6 +135,8 @@ def _macros() -> dict[str, tuple[tuple[str, ...], exp.Expression]]:
 
 def spark_derived_statements() -> list[tuple[str, str]]:
     """(name, Spark SQL) for each derived table, in build order: what the loader keeps in DuckDB."""
+    import sqlglot
+
     statements = []
     for name in DERIVED_TABLES:
         tree = sqlglot.parse_one(sql_text(f"derived/{name}.sql"), read="duckdb")

@@ -62,3 +62,12 @@ def page(browser):
 
     with fresh_page(browser) as opened:
         yield opened
+
+
+@pytest.fixture(scope="session")
+def spark_session():
+    """Apache Spark in local mode, started once for the whole run (a JVM takes seconds to start); the
+    CLI's `--engine spark` run in-process gets this same session."""
+    from cxkpi import spark
+
+    return spark.session(master="local[1]", config=spark.SMALL_DATA)

@@ -99,5 +99,5 @@ def test_a_non_numeric_parameter_is_refused(tmp_path):
 @pytest.mark.parametrize("reads", ['', 'reads = "survey_responses"\n'])
 def test_a_kpi_that_does_not_name_a_fact_table_to_read_is_refused_with_the_choices(tmp_path, reads):
     text = VALID_KPI.replace('reads = "survey_daily_counts"\n', reads) + 'owner = { name = "A", role = "B" }'
-    with pytest.raises(RegistryError, match="KPI 'nps' has reads = .*; use one of .*survey_daily_counts"):
+    with pytest.raises(RegistryError, match=r"KPI 'nps' has reads = .*; use one of .*survey_daily_counts"):
         load_registry(registry_file(tmp_path, text))

@@ -1,0 +1,126 @@
+"""The same KPI definitions on Apache Spark: every KPI gives the values and n DuckDB gives.
+
+Spark runs in local mode, in this process (one session for the whole test run), over the golden
+warehouses' tables written as Parquet partitioned by month (python -m cxkpi parquet), or over tables
+a company keeps itself in the same shape ($CXKPI_SPARK_TABLES). Each KPI's SQL is translated by
+cxkpi.kpi_sql.spark_sql; these tests are what proves the translation, by running it.
+"""
+
+import json
+from datetime import date
+
+import duckdb
+import pandas as pd
+
+from cxkpi import cli, kpi_sql, spark
+from cxkpi.kpis import Filters, View, run_kpi_views
+from cxkpi.periods import Period
+from cxkpi.registry import load_registry
+from cxkpi.warehouse import reading
+from tests.support import Q2, build_warehouse
+
+WHOLE_HISTORY = Period(date(2025, 1, 1), date(2026, 12, 31))
+FILTERS = (Filters(), Filters(region=("EMEA",)), Filters(segment=("Consumer",), channel=("web", "store")))
+
+
+def views_of(kpi) -> list[View]:
+    """Q2 by each grain and by each breakdown the KPI offers, and the whole history by month and region
+    under each filter: every part of the view rule and of the KPI's own SQL, in a few Spark queries."""
+    return [
+        *(View(Q2, grain) for grain in ("period", "week", "month")),
+        *(View(Q2, "period", Filters(), breakdown) for breakdown in kpi_sql.dimensions(kpi.reads)),
+        *(View(WHOLE_HISTORY, "month", filters, "region") for filters in FILTERS),
+    ]
+
+
+def comparable(frame: pd.DataFrame) -> list[tuple]:
+    """Each row as plain values: dates as dates, lists as lists, no value (NaN/None) as None."""
+    def plain(value):
+        if isinstance(value, (list, tuple)) or hasattr(value, "tolist"):
+            return tuple(value.tolist() if hasattr(value, "tolist") else value)
+        if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NaT:
+            return None
+        if isinstance(value, pd.Timestamp):
+            return value.date()
+        return value
+
+    return [tuple(plain(value) for value in row) for row in frame.itertuples(index=False)]
+
+
+def test_every_kpi_gives_the_same_values_and_n_on_spark_as_on_duckdb(golden_db, spark_session, tmp_path):
+    """For every KPI on the golden data, by every grain and breakdown, and under three filters: the
+    same rows, bucket for bucket and slice for slice, the same value, n and details (the response-time
+    distribution included). Compared exactly: no tolerance."""
+    copy = tmp_path / "tables"
+    spark.write_parquet(golden_db, copy)
+    compared = 0
+    with spark.connected(copy, spark_session) as on_spark, reading(golden_db) as on_duckdb:
+        for kpi in load_registry():
+            views = views_of(kpi)
+            expected = run_kpi_views(on_duckdb, kpi, views)
+            found = run_kpi_views(on_spark, kpi, views)
+            for view, want, got in zip(views, expected, found, strict=True):
+                assert list(got.columns) == list(want.columns), (kpi.id, view)
+                assert comparable(got) == comparable(want), (kpi.id, view)
+                compared += len(want)
+    assert compared > 100  # rows compared: the data is not empty
+
+
+def test_kpis_on_spark_print_what_they_print_on_duckdb(golden_copy, spark_session, capsys):
+    """`python -m cxkpi kpis --engine spark --db FILE --json` (run in this process, so on this test
+    run's Spark session) writes FILE's tables beside it as Parquet and prints the same document as
+    the DuckDB run: values, n, details, statistics and freshness; the filters still apply."""
+    arguments = ["kpis", "--db", str(golden_copy), "--json", "--start", "2026-04-01", "--end", "2026-06-30",
+                 "--filter", "region=EMEA"]
+    assert cli.main(arguments) == 0
+    on_duckdb = json.loads(capsys.readouterr().out)
+    assert cli.main([*arguments, "--engine", "spark"]) == 0
+    on_spark = json.loads(capsys.readouterr().out)
+    assert on_spark == on_duckdb
+    assert {row["id"]: row["n"] for row in on_spark["kpis"]}["nps"] == 3  # R1, R2, R5: EMEA's Q2 answers
+    assert (golden_copy.parent / "w.duckdb.parquet" / "orders").is_dir()
+
+
+def test_the_parquet_copy_is_partitioned_by_month_and_written_again_after_a_load(golden_copy, tmp_path):
+    """`python -m cxkpi parquet` writes one folder per table and month; `--engine spark` reuses the
+    copy while the warehouse is unchanged and writes it again once a load has committed."""
+    assert cli.main(["parquet", "--db", str(golden_copy)]) == 0
+    copy = spark.parquet_copy_of(golden_copy)
+    months = sorted(path.name for path in (copy / "orders").iterdir())
+    assert months == ["month=2026-01", "month=2026-04", "month=2026-05", "month=2026-06"]
+    stamp = (copy / "orders").stat().st_mtime_ns
+    assert spark.current_parquet_copy(golden_copy) == copy
+    assert (copy / "orders").stat().st_mtime_ns == stamp  # reused
+
+    later = tmp_path / "orders_july.csv"
+    later.write_text("order_id,customer_id,ordered_at,amount,channel,status\nO99,C1,2026-07-02 10:00:00,9,web,\n")
+    build_warehouse(golden_copy, later)
+    spark.current_parquet_copy(golden_copy)
+    assert "month=2026-07" in {path.name for path in (copy / "orders").iterdir()}
+
+
+def test_a_companys_own_tables_in_the_same_shape_are_read_from_the_folder_the_setting_names(
+    golden_db, spark_session, tmp_path, monkeypatch, capsys
+):
+    """$CXKPI_SPARK_TABLES points at tables kept elsewhere (here one unpartitioned Parquet file per
+    table, with a column of their own and in another column order): no warehouse is needed, and the
+    numbers are the warehouse's. With no loads recorded, 'last loaded' is empty."""
+    own = tmp_path / "lake"
+    with duckdb.connect(str(golden_db), read_only=True) as connection:
+        for table in ("customers", "orders", "survey_responses", "complaints"):
+            (own / table).mkdir(parents=True)
+            connection.execute(
+                f"copy (select 'kept by us' as note, * exclude (extra) from {table} order by random()) "
+                f"to '{own / table / 'part-0.parquet'}' (format parquet)"
+            )
+    monkeypatch.setenv(spark.TABLES_ENV, str(own))
+    arguments = ["kpis", "--json", "--start", "2026-04-01", "--end", "2026-06-30"]
+    assert cli.main([*arguments, "--engine", "spark", "--db", str(tmp_path / "none.duckdb")]) == 0
+    on_spark = json.loads(capsys.readouterr().out)
+    assert not (tmp_path / "none.duckdb").exists()
+    monkeypatch.delenv(spark.TABLES_ENV)
+    assert cli.main([*arguments, "--db", str(golden_db)]) == 0
+    on_duckdb = json.loads(capsys.readouterr().out)
+    for row in on_duckdb["kpis"]:
+        row["last_loaded_at"] = None
+    assert on_spark == on_duckdb
