@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 import os
 import random
 import threading
@@ -194,18 +195,37 @@ def _create_schema(connection: duckdb.DuckDBPyConnection) -> None:
 
 
 def _create_derived(connection: duckdb.DuckDBPyConnection) -> None:
-    """After prepare(): the derived SQL uses the macros, which need the tables they read."""
+    """After prepare(): the derived SQL uses the macros, which need the tables they read. A table is
+    built when missing or when its SQL has changed since it was built (derived_tables keeps each one's
+    definition's sha256), so a warehouse made by an earlier version never serves an old shape."""
     for name in RETIRED_TABLES:
         connection.execute(f"drop table if exists {name}")
-    for name in DERIVED_TABLES:  # DuckDB runs the select only when the table is missing
-        connection.execute(f"create table if not exists {name} as {_derived_select(name)}")
+    connection.execute("create table if not exists derived_tables (name varchar, definition_sha256 varchar)")
+    built = dict(connection.execute(
+        "select name, definition_sha256 from derived_tables where name in (select table_name from duckdb_tables())"
+    ).fetchall())
+    for name in DERIVED_TABLES:  # in order: a later one may read an earlier one
+        if built.get(name) != _definition_sha256(name):
+            _build_derived(connection, name)
+
+
+def _build_derived(connection: duckdb.DuckDBPyConnection, name: str) -> None:
+    connection.execute(f"create or replace table {name} as {_derived_select(name)}")
+    connection.execute("delete from derived_tables where name = $name", {"name": name})
+    connection.execute(
+        "insert into derived_tables values ($name, $sha)", {"name": name, "sha": _definition_sha256(name)}
+    )
+
+
+def _definition_sha256(name: str) -> str:
+    return hashlib.sha256(_derived_select(name).encode("utf-8")).hexdigest()
 
 
 def refresh_derived(connection: duckdb.DuckDBPyConnection, loaded_table: str) -> None:
     """Rebuild the tables derived from `loaded_table`; call it inside the load's transaction."""
     for name, table in DERIVED_TABLES.items():
         if loaded_table in table.sources:
-            connection.execute(f"create or replace table {name} as {_derived_select(name)}")
+            _build_derived(connection, name)
 
 
 def _derived_select(name: str) -> str:

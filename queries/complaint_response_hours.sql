@@ -6,13 +6,15 @@
 --           Also: p90_hours, the 90th percentile (linear interpolation between ranks), and
 --           awaiting_response, complaints created in the period still without any response;
 --           response_hours_sample, every answered complaint's hours in order (for the median's
---           confidence interval and the test of a change, which need the distribution).
+--           confidence interval and the test of a change, which need the distribution; only when
+--           $samples is true).
 -- Parameters:
 --   $period_start, $period_end  dates, both inclusive (on created_at)
 --   $regions, $segments         the complaining customer's region / segment (empty list = all)
 --   $channels                   the complaint's own channel (empty list = all)
 --   $grain                      'period' | 'week' | 'month': one row per bucket
 --   $breakdown                  'none' | 'region' | 'segment' | 'channel': one row per slice
+--   $samples                    true: also response_hours_sample (a card's sparkline needs none)
 
 -- Reads complaint_facts (queries/derived/): every complaint with its customer's region and segment.
 -- view_rows are the complaints raised in the period that the filters keep, each with its bucket and
@@ -36,8 +38,9 @@ final as (
         count(first_response_hours) as n,
         quantile_cont(first_response_hours, 0.9) as p90_hours,
         count(*) filter (where first_response_hours is null) as awaiting_response,
-        list_sort(list(first_response_hours) filter (where first_response_hours is not null))
-            as response_hours_sample
+        case when $samples::boolean and count(first_response_hours) > 0 then  -- none, not an empty list
+            list_sort(list(first_response_hours) filter (where first_response_hours is not null))
+        end as response_hours_sample
     from complaints
     group by bucket_start, slice
 )

@@ -14,11 +14,11 @@
 --   $breakdown                  'none' | 'region' | 'segment' | 'channel': one row per slice
 
 -- Reads order_facts (queries/derived/): every counted order of a known customer with the customer's
--- previous and second order, overall and in the order's channel. view_rows are the orders placed in
+-- orders just before and after it, overall and in the order's channel. view_rows are the orders placed in
 -- the period that the filters keep, each with its bucket and slice (queries/_view.sql).
 -- Counted without counting distinct customers: a buyer's first order in a bucket is the one whose
 -- previous order (in the channels that count) came before the bucket, and a buyer has a single order
--- up to the bucket's end exactly when that order is their first and their second came after the end.
+-- up to the bucket's end exactly when that order is their first and the next came after the end.
 
 with
 
@@ -39,7 +39,7 @@ history as (
         slice,
         customer_id,
         case when per_channel then previous_in_channel_at else previous_ordered_at end as previous_counted_at,
-        case when per_channel then second_in_channel_at else second_ordered_at end as second_counted_at,
+        case when per_channel then next_in_channel_at else next_ordered_at end as next_counted_at,
         bucket_end
     from orders_in_view
     where not several_channels
@@ -51,7 +51,7 @@ buyers_by_history as (
         slice,
         count(*) filter (where previous_counted_at is null or previous_counted_at < bucket_start) as buyers,
         count(*) filter (
-            where previous_counted_at is null and (second_counted_at is null or second_counted_at >= bucket_end)
+            where previous_counted_at is null and (next_counted_at is null or next_counted_at >= bucket_end)
         ) as single_order_buyers
     from history
     group by bucket_start, slice
@@ -77,7 +77,7 @@ channel_firsts as (
 
 buyers_in_several_channels as (
     -- A buyer has a single order in these channels up to the bucket's end when it is their first in
-    -- its channel, their second in that channel came after the end, and so did their first order in
+    -- its channel, their next in that channel came after the end, and so did their first order in
     -- any other of the channels.
     select
         orders_in_view.bucket_start,
@@ -85,8 +85,8 @@ buyers_in_several_channels as (
         count(distinct orders_in_view.customer_id) as buyers,
         count(*) filter (
             where orders_in_view.previous_in_channel_at is null
-                and (orders_in_view.second_in_channel_at is null
-                    or orders_in_view.second_in_channel_at >= orders_in_view.bucket_end)
+                and (orders_in_view.next_in_channel_at is null
+                    or orders_in_view.next_in_channel_at >= orders_in_view.bucket_end)
                 and (channel_firsts.second_channel_first_at is null
                     or channel_firsts.second_channel_first_at >= orders_in_view.bucket_end)
         ) as single_order_buyers

@@ -87,6 +87,6 @@ def test_every_command_is_documented_in_the_readme():
     readme = (PROJECT_ROOT / "README.md").read_text()
     [subcommands] = [action for action in build_parser()._actions if isinstance(action, argparse._SubParsersAction)]
     commands = list(subcommands.choices)
-    assert commands == ["ingest", "rebuild", "kpis", "sample"]
+    assert commands == ["ingest", "rebuild", "kpis", "parquet", "sample"]
     for command in commands:
         assert f"python -m cxkpi {command}" in readme, f"README.md does not document `python -m cxkpi {command}`"

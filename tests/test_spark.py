@@ -38,7 +38,7 @@ def comparable(frame: pd.DataFrame) -> list[tuple]:
     def plain(value):
         if isinstance(value, (list, tuple)) or hasattr(value, "tolist"):
             return tuple(value.tolist() if hasattr(value, "tolist") else value)
-        if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NaT:
+        if pd.isna(value):
             return None
         if isinstance(value, pd.Timestamp):
             return value.date()

@@ -16,19 +16,19 @@
 
 with
 
-complaints as (
+complaints as not materialized (
     select * from complaints
 ),
 
-customers as (
+customers as not materialized (
     select * from customers
 ),
 
-order_facts as (
+order_facts as not materialized (
     select * from order_facts
 ),
 
-orders as (
+orders as not materialized (
     select * from orders
 ),
 

@@ -12,11 +12,11 @@
 
 with
 
-order_facts as (
+order_facts as not materialized (
     select * from order_facts
 ),
 
-orders as (
+orders as not materialized (
     select * from orders
 ),
 
@@ -32,7 +32,7 @@ final as (
         order_facts.channel,
         order_facts.region,
         order_facts.segment,
-        order_facts.second_ordered_at,
+        order_facts.next_ordered_at as second_ordered_at,
         data_horizon.latest_order_at
     from order_facts
     cross join data_horizon

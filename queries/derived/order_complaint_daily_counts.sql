@@ -9,15 +9,15 @@
 
 with
 
-orders as (
+orders as not materialized (
     select * from orders
 ),
 
-complaints as (
+complaints as not materialized (
     select * from complaints
 ),
 
-customers as (
+customers as not materialized (
     select * from customers
 ),
 

@@ -9,11 +9,11 @@
 
 with
 
-survey_responses as (
+survey_responses as not materialized (
     select * from survey_responses
 ),
 
-customers as (
+customers as not materialized (
     select * from customers
 ),
 
