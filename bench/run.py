@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import math
-import os
 import shutil
 import statistics
 import subprocess
@@ -35,6 +34,7 @@ FILTERS = Filters(region=("EMEA",))
 REGIONS = ("EMEA", "North America", "APAC", "LATAM")
 CORE_KPIS = ("nps", "complaint_response_hours", "repeat_purchase_rate", "brand_trust")
 PROJECT = warehouse.PROJECT_ROOT
+GNU_TIME = "/usr/bin/time"
 
 
 def work_dir(scale: float) -> Path:
@@ -55,18 +55,23 @@ def timed(function, repeat: int = 1) -> tuple[float, object]:
 
 
 def process(*command: object) -> tuple[float, float, str]:
-    """Run a command; its wall time in seconds, its peak memory (resident set) in MB, and its output."""
-    with tempfile.TemporaryFile("w+") as output, tempfile.TemporaryFile("w+") as errors:
+    """Run a command; its wall time in seconds, its peak memory (resident set) in MB, and its output.
+
+    The peak comes from GNU time (/usr/bin/time, Debian's package `time`), a small process that starts
+    the command: a child's own ru_maxrss also counts the memory of the process it was forked from,
+    here the bench itself. NaN where GNU time is missing."""
+    with tempfile.NamedTemporaryFile("r") as peak, tempfile.TemporaryFile("w+") as output, \
+            tempfile.TemporaryFile("w+") as errors:
+        wrapper = [GNU_TIME, "-f", "%M", "-o", peak.name] if Path(GNU_TIME).exists() else []
         started = time.perf_counter()
-        child = subprocess.Popen([str(part) for part in command], cwd=PROJECT, stdout=output, stderr=errors, text=True)
-        _, status, usage = os.wait4(child.pid, 0)  # the child's own peak memory, which Popen.wait does not keep
+        result = subprocess.run([*wrapper, *map(str, command)], cwd=PROJECT, stdout=output, stderr=errors, check=False)
         seconds = time.perf_counter() - started
-        child.returncode = os.waitstatus_to_exitcode(status)
         output.seek(0)
         errors.seek(0)
-        if child.returncode != 0:
+        if result.returncode != 0:
             raise RuntimeError(f"{command} failed: {errors.read()}")
-        return seconds, usage.ru_maxrss / 1024, output.read()
+        kilobytes = peak.read().strip().splitlines()[-1] if wrapper else ""
+        return seconds, int(kilobytes) / 1024 if kilobytes else math.nan, output.read()
 
 
 def generated(scale: float) -> dict[str, Path]:
