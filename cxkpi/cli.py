@@ -9,10 +9,13 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from cxkpi import export_formats, inbox, ingest, kpis, ownership, registry, warehouse
+from cxkpi import archive, export_formats, inbox, ingest, kpis, ownership, registry, warehouse
 from cxkpi.periods import Period
 
 SAMPLE_DATA_DIR = warehouse.PROJECT_ROOT / "sample_data"
+# Not loaded for a reason that is not the file's (a full disk): nothing changed, run it again later.
+# 75 is EX_TEMPFAIL in sysexits.h, which schedulers read as "try again".
+EXIT_TRY_AGAIN = 75
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -90,11 +93,18 @@ def run_ingest(args: argparse.Namespace) -> int:
         return 0
     if not args.paths:
         return _run_inbox(args, db_path)
-    results, refusals = ingest.ingest_paths(db_path, args.paths, mapping=args.mapping, archive=args.archive)
+    full = None
+    try:
+        results, refusals = ingest.ingest_paths(db_path, args.paths, mapping=args.mapping, archive=args.archive)
+    except archive.DiskFullError as error:
+        full, results, refusals = error, error.results, error.refusals
     for result in results:
         print(result.summary())
     for refusal in refusals:
         print(f"refused: {refusal}", file=sys.stderr)
+    if full is not None:
+        print(f"error: {full}", file=sys.stderr)
+        return EXIT_TRY_AGAIN
     if not results and not refusals:
         print("no .csv files found in " + ", ".join(str(path) for path in args.paths), file=sys.stderr)
         return 1
@@ -112,7 +122,9 @@ def _run_inbox(args: argparse.Namespace, db_path: Path) -> int:
         print(f"the inbox {folder} holds no files ready to load")
         return 0
     for outcome in outcomes:
-        print(outcome.summary(), file=sys.stderr if outcome.refusal else sys.stdout)
+        print(outcome.summary(), file=sys.stderr if outcome.failed else sys.stdout)
+    if any(outcome.failure for outcome in outcomes):
+        return EXIT_TRY_AGAIN
     return 1 if any(outcome.refusal for outcome in outcomes) else 0
 
 
@@ -123,6 +135,9 @@ def run_rebuild(args: argparse.Namespace) -> int:
     except ingest.IngestError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
+    except archive.DiskFullError as error:
+        print(f"error: rebuild abandoned, {db_path} is unchanged: {error}", file=sys.stderr)
+        return EXIT_TRY_AGAIN
     for outcome in outcomes:
         print(outcome.summary(), file=sys.stderr if outcome.refusal else sys.stdout)
     if any(outcome.refusal for outcome in outcomes):

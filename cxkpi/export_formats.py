@@ -252,8 +252,20 @@ class RecognitionError(ValueError):
     pass
 
 
+# A first-line cell that is a value, not a column name: a number, date, time or phone number, an
+# e-mail address, a link, or text longer than any header.
+VALUE_LIKE = re.compile(r"^[\W_]*[\d\s.,:;/+\-()%]*\d[\d\s.,:;/+\-()%]*[\W_]*$|@|://|^www\.|^.{150}")
+
+
+def header_is_names(header: list[str]) -> bool:
+    """False when the first line holds values (a file without its header row): a refusal quotes the
+    header's names, and must never quote a file's data."""
+    return not any(VALUE_LIKE.search(cell.strip()) for cell in header)
+
+
 def refusal_message(file_name: str, header: list[str], formats: list[ExportFormat]) -> str:
-    """Name the closest table, its missing columns and, for each, the file's most similar headers."""
+    """Name the closest table, its missing columns and, for each, the file's most similar headers
+    (only when the first line is made of names: never a file's data)."""
     present = {squash(name) for name in header}
     canonical = [fmt for fmt in formats if fmt.name.startswith("cxkpi canonical")]
     closest = max(canonical, key=lambda fmt: len({squash(name) for name in fmt.table.column_names} & present))
@@ -261,7 +273,8 @@ def refusal_message(file_name: str, header: list[str], formats: list[ExportForma
     missing = [name for name in table.column_names if squash(name) not in present]
     required = [column.name for column in table.columns if column.required]
     hints = []
-    for name in [name for name in required if name in missing]:
+    names = header_is_names(header)
+    for name in [name for name in required if name in missing and names]:
         spec = closest.columns.get(name)
         aliases = {name.replace("_", " "), *(alias.casefold() for alias in (spec.aliases if spec else ()))}
 
@@ -271,9 +284,12 @@ def refusal_message(file_name: str, header: list[str], formats: list[ExportForma
         near = sorted((h for h in header if h.strip() and likeness(h) >= 0.5), key=likeness, reverse=True)[:2]
         if near:
             hints.append(f"{name}: perhaps {' or '.join(repr(h) for h in near)}")
+    has = (f"the file has: {', '.join(h for h in header if h.strip())}" if names else
+           "the file's first line holds values such as numbers, dates or e-mail addresses, not column names: "
+           "does it lack its header row?")
     text = (
         f"{file_name}: fits no table. Closest is {table.name}, which needs the columns {', '.join(missing)} "
-        f"(at least {' and '.join(required)}; the file has: {', '.join(h for h in header if h.strip())})."
+        f"(at least {' and '.join(required)}; {has})."
     )
     if hints:
         text += f" Closest headers in the file: {'; '.join(hints)}."

@@ -8,6 +8,9 @@ A file goes through three steps:
    each canonical column, set aside the rows that cannot be trusted in the quarantine table with
    their row number, column and reason, and upsert the rest by key;
 3. archive: keep the original bytes under their hash, so the warehouse can be rebuilt from them.
+The file is read once, into a snapshot in the archive (cxkpi.archive): steps 1 to 3 read that copy,
+never the file again, and ingest_one orders them so that a crash at any instant leaves warehouse,
+archive and manifest consistent.
 
 A file that fits no table, or cannot be read at all, is refused and the warehouse is left exactly as
 it was. Nothing read from a file is ever formatted into SQL: its columns are renamed c1..cN on read,
@@ -16,6 +19,7 @@ and header names and values travel as bound parameters.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
@@ -29,6 +33,8 @@ from pathlib import Path
 import duckdb
 
 from cxkpi import archive as archive_store
+from cxkpi import fault_points
+from cxkpi.archive import DiskFullError
 from cxkpi.csv_dialect import (
     Dialect,
     DialectError,
@@ -49,6 +55,9 @@ from cxkpi.schema import SQL_TYPES, TIME_ORDER_RULES, Column, Table
 from cxkpi.warehouse import mark_loaded, refresh_derived, writing
 
 ROWS_NAMED_IN_SUMMARY = 10
+# The column the Data page adds to quarantined rows downloaded to be mended (cxkpi.quarantine): when
+# the mended file is loaded again it is no part of the record (not in extra, not in a row's key).
+REASON_COLUMN = "cxkpi: why the row was set aside"
 FILE_SUFFIXES = (".csv", ".tsv", ".txt")
 EASTERN_DIGITS = "٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹٫٬"
 WESTERN_DIGITS = "01234567890123456789.,"
@@ -92,6 +101,7 @@ class IngestResult:
     sha256: str = ""
     line_item_rows: int = 0  # extra rows of multi-row records (Shopify line items), folded into their record
     already_loaded: str | None = None  # when and as what this exact file was loaded before
+    loaded_at: datetime | None = None  # the load's time in ingest_log (and the manifest)
 
     @property
     def rows_quarantined(self) -> int:
@@ -147,6 +157,7 @@ class Prepared:
     eastern_digits: bool
     sha256: str
     workdir: tempfile.TemporaryDirectory[str] | None = None
+    loaded_at: datetime | None = None  # a rebuild replays each load at its first time; else now
 
     @property
     def table(self) -> Table:
@@ -171,7 +182,8 @@ def csv_files(paths: Iterable[Path]) -> list[Path]:
 def ingest_paths(
     db_path: Path, paths: Iterable[Path], *, mapping: Path | None = None, archive: Path | None = None,
 ) -> tuple[list[IngestResult], list[IngestError]]:
-    """Load every CSV file under paths; refusals are collected, not raised, so one bad file stops nothing."""
+    """Load every CSV file under paths; refusals are collected, not raised, so one bad file stops nothing.
+    A full disk stops the run: DiskFullError, carrying what was loaded and refused before it."""
     results: list[IngestResult] = []
     refusals: list[IngestError] = []
     try:
@@ -184,27 +196,102 @@ def ingest_paths(
             results.append(ingest_one(db_path, path, formats, archive_dir))
         except IngestError as refusal:
             refusals.append(refusal)
+        except DiskFullError as error:
+            error.results, error.refusals = results, refusals
+            raise
     return results, refusals
 
 
 def ingest_one(
     db_path: Path, path: Path, formats: list[ExportFormat], archive_dir: Path | None, name: str | None = None,
+    *, snapshot: archive_store.Snapshot | None = None, loaded_at: datetime | None = None,
 ) -> IngestResult:
-    """Prepare outside any lock, load under one short write connection, then archive the bytes."""
-    prepared = prepare(path, formats, name=name)
+    """Copy the file once (or use the caller's snapshot of it), prepare that copy outside any lock,
+    then under one short write connection archive it and load it; list it in the manifest after the
+    commit. With archive_dir None (a rebuild, reading the archive itself) the file is read as it is."""
+    name = name or path.name
+    taken = None
     try:
-        if archive_dir is not None:
-            archive_store.keep(archive_dir, prepared.path, prepared.sha256)  # before the load: never lose bytes
-        # One connection per file: between files, the app's readers get their turn.
-        with writing(db_path) as connection:
-            result = load_prepared(connection, prepared)
-        if not result.already_loaded:
-            mark_loaded(db_path)  # committed: the app's cached numbers are now stale
-        if archive_dir is not None and not result.already_loaded:
-            archive_store.record(archive_dir, prepared.sha256, prepared.name, result.table, result.export_format)
-        return result
+        if archive_dir is not None and snapshot is None:
+            taken = snapshot = _take_snapshot(archive_dir, path, name)
+        if snapshot is not None:
+            fault_points.reached("snapshot-taken")
+        try:
+            prepared = prepare(snapshot.path if snapshot else path, formats, name=name,
+                               sha256=snapshot.sha256 if snapshot else None)
+        except OSError as error:  # the UTF-8 copy of a file in a code page, in the temporary folder
+            if archive_store.is_disk_full(error):
+                raise DiskFullError(f"no space left on device for a copy in {tempfile.gettempdir()}") from error
+            raise
+        prepared.loaded_at = loaded_at
+        try:
+            return _load_and_archive(db_path, prepared, archive_dir, snapshot)
+        finally:
+            prepared.cleanup()
+    except DiskFullError as error:
+        error.name = name
+        raise
     finally:
-        prepared.cleanup()
+        if taken is not None:
+            taken.discard()
+
+
+def _take_snapshot(archive_dir: Path, path: Path, name: str) -> archive_store.Snapshot:
+    try:
+        return archive_store.take_snapshot(archive_dir, path)
+    except FileNotFoundError as error:
+        raise IngestError(f"{name}: no such file") from error
+    except (archive_store.NotARegularFileError, IsADirectoryError) as error:
+        raise IngestError(f"{name}: is not a file") from error
+    except archive_store.StillBeingWrittenError as error:
+        raise IngestError(f"{name}: changed while it was read (is it still being written?); load it once it "
+                          "is complete") from error
+
+
+def _load_and_archive(
+    db_path: Path, prepared: Prepared, archive_dir: Path | None, snapshot: archive_store.Snapshot | None,
+) -> IngestResult:
+    """Under the write lock, in this order: mend the manifest from ingest_log (a crash may have left
+    the last load out), archive the bytes, load and commit, list the load in the manifest. A refused
+    or failed load takes its archive copy away again, unless a load lists the same bytes."""
+    try:
+        with writing(db_path) as connection:  # one connection per file: readers get their turn between files
+            if archive_dir is not None:
+                assert snapshot is not None
+                archive_store.reconcile(archive_dir, archive_store.logged(connection))
+                archive_store.sweep_incoming(archive_dir)
+                archive_store.keep(archive_dir, snapshot)
+                fault_points.reached("archived")
+            try:
+                result = load_prepared(connection, prepared)
+            except BaseException:
+                if archive_dir is not None:
+                    _forget_unlisted(connection, archive_dir, prepared.sha256)
+                raise
+            if not result.already_loaded:
+                mark_loaded(db_path)  # committed: the app's cached numbers are now stale
+            if archive_dir is not None and not result.already_loaded:
+                fault_points.reached("committed")
+                assert result.loaded_at is not None
+                archive_store.record(archive_dir, archive_store.Entry(
+                    prepared.sha256, prepared.name, result.table, result.export_format,
+                    result.loaded_at.isoformat(timespec="seconds"),
+                ))
+                fault_points.reached("listed")
+            return result
+    except (duckdb.Error, OSError) as error:
+        if archive_store.is_disk_full(error):
+            raise DiskFullError(f"no space left on device while writing the warehouse ({db_path})") from error
+        raise
+
+
+def _forget_unlisted(connection: duckdb.DuckDBPyConnection, archive_dir: Path, sha256: str) -> None:
+    try:
+        if sha256 in {entry.sha256 for entry in archive_store.logged(connection)}:
+            return
+    except duckdb.Error:
+        return  # the connection is broken (a failed write): leave the copy, it is harmless
+    archive_store.forget(archive_dir, sha256)
 
 
 def ingest_file(
@@ -219,7 +306,7 @@ def ingest_file(
 
 
 # ------------------------------------------------------------------------------------------ prepare
-def prepare(path: Path, formats: list[ExportFormat], name: str | None = None) -> Prepared:
+def prepare(path: Path, formats: list[ExportFormat], name: str | None = None, sha256: str | None = None) -> Prepared:
     name = name or path.name
     if not path.is_file():
         raise IngestError(f"{name}: no such file")
@@ -241,7 +328,7 @@ def prepare(path: Path, formats: list[ExportFormat], name: str | None = None) ->
         plans = _plan_columns(recognised, sample, eastern)
         prepared = Prepared(
             path=path, name=name, read_path=read_path, dialect=dialect, recognised=recognised, width=width,
-            plans=plans, eastern_digits=eastern, sha256=_sha256(path), workdir=workdir,
+            plans=plans, eastern_digits=eastern, sha256=sha256 or _sha256(path), workdir=workdir,
         )
         _decide_date_order_or_refuse(prepared)
         return prepared
@@ -446,20 +533,32 @@ def load_prepared(connection: duckdb.DuckDBPyConnection, prepared: Prepared) -> 
         result = _load(connection, prepared)
         if result.rows_inserted or result.rows_updated:  # in the load's transaction: never out of step
             refresh_derived(connection, result.table)
+        fault_points.reached("before-commit")
         connection.commit()
         return result
     except duckdb.Error as error:
-        connection.rollback()
+        _roll_back(connection)
+        if archive_store.is_disk_full(error):
+            raise  # not the file's fault: ingest_one says so, and an inbox file stays to be loaded again
         if "not utf-8 encoded" in str(error) and not prepared.dialect.needs_conversion:
             # The first megabyte was UTF-8 but a later byte is not: the file is in a Windows code page.
             return _retry_as_single_byte(connection, prepared)
         raise IngestError(f"{prepared.name}: {_explain(error, prepared)}") from error
     except BaseException:
-        connection.rollback()
+        _roll_back(connection)
         raise
     finally:
         for name in ("accepted", "deduplicated", "problems", "typed"):
-            connection.execute(f"drop table if exists {name}")
+            try:
+                connection.execute(f"drop table if exists {name}")
+            except duckdb.Error:
+                break  # a connection a failed write has broken: closing it drops them
+
+
+def _roll_back(connection: duckdb.DuckDBPyConnection) -> None:
+    """A commit that failed (a full disk) has already ended the transaction: nothing left to undo."""
+    with contextlib.suppress(duckdb.TransactionException):
+        connection.rollback()
 
 
 def _retry_as_single_byte(connection: duckdb.DuckDBPyConnection, prepared: Prepared) -> IngestResult:
@@ -577,7 +676,7 @@ def _load_with_quarantine(connection: duckdb.DuckDBPyConnection, prepared: Prepa
 def _typed_select(prepared: Prepared, records: str, params: dict[str, object], numbered: bool = False) -> str:
     """Each canonical column typed from the records' text, the raw text of those that can fail to
     parse, the export's other columns as JSON in extra; empty records (Excel's trailing rows) left out."""
-    used = set(prepared.recognised.positions.values())
+    used = set(prepared.recognised.positions.values()) | _reason_positions(prepared)
     extra_columns = []
     seen: set[str] = set()
     for index, name in enumerate(prepared.dialect.records[0]):
@@ -613,9 +712,10 @@ def _log(
     rows_updated: int, duplicate_keys_in_file: int = 0, problems: list[Problem] | None = None,
     line_item_rows: int = 0,
 ) -> IngestResult:
-    """Record the load in the ingest log, and its problems in the quarantine, in the load's transaction."""
+    """Record the load in the ingest log, and its problems in the quarantine with each of their rows
+    whole, in the load's transaction."""
     table, fmt = prepared.table, prepared.recognised.format
-    loaded_at = datetime.now().replace(microsecond=0)
+    loaded_at = prepared.loaded_at or datetime.now().replace(microsecond=0)
     result = IngestResult(
         path=Path(prepared.name),
         table=table.name,
@@ -628,13 +728,15 @@ def _log(
         dialect=prepared.dialect.describe(),
         sha256=prepared.sha256,
         line_item_rows=line_item_rows,
+        loaded_at=loaded_at,
     )
     if result.problems:
         connection.execute(
-            """insert into quarantine
-            select $loaded_at, $file, $table, source_row, column_name, value, reason from problems""",
-            {"loaded_at": loaded_at, "file": prepared.name, "table": table.name},
+            """insert into quarantine by name select $loaded_at as loaded_at, $file as source_file,
+            $table as table_name, source_row, column_name, value, reason, $sha as file_sha256 from problems""",
+            {"loaded_at": loaded_at, "file": prepared.name, "table": table.name, "sha": prepared.sha256},
         )
+        _keep_whole_rows(connection, prepared, loaded_at)
     connection.execute(
         """insert into ingest_log by name select
             $loaded_at as loaded_at, $file as source_file, $table as table_name, $read as rows_read,
@@ -654,6 +756,22 @@ def _log(
         },
     )
     return result
+
+
+def _keep_whole_rows(connection: duckdb.DuckDBPyConnection, prepared: Prepared, loaded_at: datetime) -> None:
+    """The header rows and every quarantined row, each field as the reader split it, so the rows can
+    be shown whole and downloaded in the file's own columns to be mended (a second read of the file,
+    only on this slower path)."""
+    fields = ", ".join(f"c{index}" for index in range(1, prepared.width + 1))
+    params = {**_file_params(prepared), "loaded_at": loaded_at, "file": prepared.name, "sha": prepared.sha256,
+              "header_rows": prepared.recognised.format.header_rows}
+    connection.execute(
+        f"""insert into quarantined_records
+        select $loaded_at, $file, $sha, source_row, source_row <= $header_rows, fields from (
+            select row_number() over () as source_row, [{fields}] as fields from {_READ_CSV.format(header='false')})
+        where source_row <= $header_rows or source_row in (select source_row from problems)""",
+        params,
+    )
 
 
 def _explain(error: duckdb.Error, prepared: Prepared) -> str:
@@ -688,9 +806,15 @@ def _line_count(path: Path) -> int:
     return count
 
 
+# DuckDB's "Original Line: <the record>" (a quoted value may span lines), up to the sentence after it.
+QUOTED_LINE = re.compile(r"Original Line:.*?(?=\n(?:Value with|Expected Number of Columns|\n)|\Z)", re.DOTALL)
+
+
 def _first_lines(error: duckdb.Error) -> str:
-    """DuckDB's message without its generic list of reader options."""
+    """DuckDB's message without its generic list of reader options, and without the line of the file it
+    quotes: a refusal is shown to everyone who opens the Data page, so it never shows a file's data."""
     message = str(error).split("Possible fixes:")[0].split("Possible Solution:")[0]
+    message = QUOTED_LINE.sub("", message)
     lines = [line.strip() for line in message.splitlines() if line.strip()]
     return " ".join(line for line in lines if not line.startswith(("file =", "delimiter =", "quote =")))
 
@@ -699,9 +823,14 @@ def _raw_expression(prepared: Prepared, plan: ColumnPlan) -> str:
     fmt = prepared.recognised.format
     if plan.column.name == prepared.table.key and fmt.key_from_row:
         # No id in the export: the row's own values are its identity (same answer twice = one row).
-        cells = ", ".join(f"coalesce(c{index}, '')" for index in range(1, prepared.width + 1))
+        cells = ", ".join(f"coalesce(c{index}, '')" for index in range(1, prepared.width + 1)
+                          if index - 1 not in _reason_positions(prepared))
         return f"md5(concat_ws(chr(31), {cells}))"
     return _cell(plan.position)
+
+
+def _reason_positions(prepared: Prepared) -> set[int]:
+    return {index for index, name in enumerate(prepared.dialect.records[0]) if name.strip() == REASON_COLUMN}
 
 
 def _typed_expression(prepared: Prepared, plan: ColumnPlan, params: dict[str, object]) -> str:

@@ -29,6 +29,7 @@ DERIVED_TABLES = {
     "complaint_daily_counts": ("complaints", "customers"),
 }
 
+BOOKKEEPING_TABLES = ("ingest_log", "quarantine", "quarantined_records")  # written by loads, with the data
 BOOKKEEPING_STATEMENTS = [
     """create table if not exists ingest_log (
         loaded_at timestamp,
@@ -51,6 +52,17 @@ BOOKKEEPING_STATEMENTS = [
         column_name varchar,
         value varchar,
         reason varchar
+    )""",
+    "alter table quarantine add column if not exists file_sha256 varchar",  # which load (names can repeat)
+    # Each quarantined row whole, with the file's header rows (is_header), as the reader split them:
+    # the Data page shows them and offers them as a CSV to mend and load again (cxkpi.quarantine).
+    """create table if not exists quarantined_records (
+        loaded_at timestamp,
+        source_file varchar,
+        file_sha256 varchar,
+        source_row bigint,
+        is_header boolean,
+        fields varchar[]
     )""",
 ]
 # What people change in the app, rather than what the loader reads from exports: saved views
@@ -240,8 +252,12 @@ def data_version(db_path: Path) -> int:
 
 
 def mark_loaded(db_path: Path) -> None:
-    """Call after a load has committed (never before: a reader could cache old numbers as new)."""
-    _loaded_marker(db_path).write_text(f"{time.time_ns()}\n", encoding="utf-8")
+    """Call after a load has committed (never before: a reader could cache old numbers as new). Only
+    the marker's time changes: no data to write, so it works on a full disk too."""
+    marker = _loaded_marker(db_path)
+    marker.touch()
+    now = time.time_ns()
+    os.utime(marker, ns=(now, now))
 
 
 def _loaded_marker(db_path: Path) -> Path:

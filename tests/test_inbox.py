@@ -46,7 +46,10 @@ def test_the_inbox_loads_archives_and_empties_and_sets_refused_files_aside_with_
     assert [(o.name, o.result.rows_inserted if o.result else None) for o in outcomes] == [
         ("orders_2026_jan_mar.csv", 3), ("orders_ambiguous_dates.csv", None),
     ]
-    assert sorted(p.name for p in inbox.iterdir()) == ["refused"]
+    assert sorted(p.name for p in inbox.iterdir()) == [".loaded", "refused"]
+    # The loaded file waits in .loaded/ (deleted after an hour, unless it changes: see release_held).
+    [held] = (inbox / ".loaded").iterdir()
+    assert held.name.endswith("-orders_2026_jan_mar.csv")
     assert sorted(p.name for p in (inbox / "refused").iterdir()) == [
         "orders_ambiguous_dates.csv", "orders_ambiguous_dates.csv.reason.txt",
     ]
@@ -68,7 +71,7 @@ def test_the_same_file_dropped_again_changes_nothing_and_says_so(tmp_path):
     [outcome] = process_inbox(db, inbox)
     assert "already loaded" in outcome.summary() and outcome.summary().endswith("nothing changed")
     assert snapshot(db) == before
-    assert list(inbox.iterdir()) == []
+    assert [p.name for p in inbox.iterdir()] == [".loaded"]
     assert len(archive.entries(tmp_path / "archive")) == 1
 
 

@@ -67,7 +67,7 @@ def _upload(db_path, inbox) -> None:
             except ValueError as error:
                 outcomes.append(Outcome(file.name, refusal=str(error)))
         outcomes += _load(lambda: load_files(db_path, inbox, written))
-        st.session_state["last_outcomes"] = [(outcome.name, outcome.summary(), bool(outcome.refusal))
+        st.session_state["last_outcomes"] = [(outcome.name, outcome.summary(), outcome.failed)
                                              for outcome in outcomes]
         st.session_state["upload_generation"] = generation + 1  # clears the uploader
         st.rerun()
@@ -91,7 +91,7 @@ def _inbox(db_path, inbox) -> None:
             st.caption(", ".join(fmt.markdown_literal(path.name) for path in waiting))
             if st.button("Load the inbox now", icon=":material/move_to_inbox:", key="load_inbox"):
                 outcomes = _load(lambda: process_inbox(db_path, inbox))
-                st.session_state["last_outcomes"] = [(o.name, o.summary(), bool(o.refusal)) for o in outcomes]
+                st.session_state["last_outcomes"] = [(o.name, o.summary(), o.failed) for o in outcomes]
                 st.rerun()
         for name, reason in refused[:20]:
             st.caption(f":material/block: {fmt.markdown_code(name)}: {fmt.markdown_literal(reason)}")
