@@ -141,6 +141,7 @@ def take_snapshot(archive_dir: Path, source: Path, *, follow_symlinks: bool = Tr
             raise SymbolicLinkError(str(source)) from error
         raise
     incoming = archive_dir / INCOMING
+    sweep_incoming(archive_dir)
     copy = incoming / f"{os.getpid()}-{secrets.token_hex(6)}.part"
     try:
         with os.fdopen(descriptor, "rb") as raw:

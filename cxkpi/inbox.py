@@ -48,7 +48,7 @@ class Outcome:
     name: str
     result: IngestResult | None = None
     refusal: str | None = None
-    failure: str | None = None  # not loaded for a reason that is not the file's (a full disk): it stays
+    failure: str | None = None  # not loaded, for a reason not the file's (a full disk): it stays; names the file
     note: str | None = None  # e.g. changed while it was loaded: it stays in the inbox for the next run
 
     @property
@@ -59,7 +59,7 @@ class Outcome:
         if self.refusal:
             text = f"refused: {self.refusal}"
         elif self.failure:
-            text = f"not loaded: {self.failure}"
+            text = self.failure
         elif self.result is not None:
             text = self.result.summary()
         else:
@@ -112,6 +112,7 @@ def load_files(
         try:
             outcomes.append(_load_one(db_path, inbox, path, formats, archive_dir))
         except DiskFullError as error:
+            error.name = error.name or path.name
             waiting = len(files) - index - 1
             then = f"; {waiting} more file(s) wait there too" if waiting else ""
             outcomes.append(Outcome(path.name, failure=f"{error} (it stays in the inbox{then})"))

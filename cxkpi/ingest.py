@@ -259,7 +259,6 @@ def _load_and_archive(
             if archive_dir is not None:
                 assert snapshot is not None
                 archive_store.reconcile(archive_dir, archive_store.logged(connection))
-                archive_store.sweep_incoming(archive_dir)
                 archive_store.keep(archive_dir, snapshot)
                 fault_points.reached("archived")
             try:

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import html
 import json
+import os
 import re
+import shutil
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -68,6 +71,35 @@ def rows(db: Path, sql: str) -> list[tuple]:
 def snapshot(db: Path) -> dict[str, list[tuple]]:
     """The full content of every table a load writes, to prove that something changed nothing."""
     return {table: rows(db, f"select * from {table} order by all") for table in TABLES}
+
+
+def drop(inbox: Path, *sources: Path, age_seconds: float = 60) -> None:
+    """Put files into the inbox as if they arrived a minute ago (settled, not still being copied)."""
+    inbox.mkdir(parents=True, exist_ok=True)
+    for offset, source in enumerate(sources):
+        target = inbox / source.name
+        shutil.copyfile(source, target)
+        stamp = time.time() - age_seconds + offset  # in the order given: the later one is newer
+        os.utime(target, (stamp, stamp))
+
+
+def checksums(db: Path, *, without: tuple[str, ...] = ()) -> dict[str, tuple[int, str]]:
+    """Every table's row count and a checksum of its rows (md5 of the sorted rows as text), leaving
+    out the columns named in `without` (e.g. loaded_at, to compare two loads of the same files)."""
+    with duckdb.connect(str(db), read_only=True) as connection:
+        tables = [name for (name,) in connection.execute(
+            "select table_name from duckdb_tables() where database_name = current_database() order by 1").fetchall()]
+        found = {}
+        for table in tables:
+            columns = {name for (name,) in connection.execute(
+                "select column_name from duckdb_columns() where database_name = current_database() "
+                "and table_name = $table", {"table": table}).fetchall()}
+            left_out = [name for name in without if name in columns]
+            rows_of = f"select * exclude ({', '.join(left_out)}) from {table}" if left_out else f"from {table}"
+            found[table] = connection.execute(
+                f"select count(*), md5(coalesce(string_agg(r, chr(10) order by r), '')) "
+                f"from (select cast(t as varchar) as r from ({rows_of}) as t)").fetchone()
+    return found
 
 
 def kpi_with(direction: str, target: float, near: float = 0.0, statistic: str = "none") -> Kpi:

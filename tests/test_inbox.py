@@ -18,17 +18,7 @@ from cxkpi.inbox import accept_upload, process_inbox, rebuild, refused_files, sa
 from cxkpi.ingest import ingest_paths
 from cxkpi.registry import Owner
 from cxkpi.sample_data import generate
-from tests.support import GOLDEN_DIR, HOSTILE, PROJECT_ROOT, build_warehouse, cxkpi, rows, snapshot
-
-
-def drop(inbox: Path, *sources: Path, age_seconds: float = 60) -> None:
-    """Put files into the inbox as if they arrived a minute ago (settled, not still being copied)."""
-    inbox.mkdir(parents=True, exist_ok=True)
-    for offset, source in enumerate(sources):
-        target = inbox / source.name
-        shutil.copyfile(source, target)
-        stamp = time.time() - age_seconds + offset  # in the order given: the later one is newer
-        os.utime(target, (stamp, stamp))
+from tests.support import GOLDEN_DIR, HOSTILE, PROJECT_ROOT, build_warehouse, cxkpi, drop, rows, snapshot
 
 
 def holds_open(pid: int, path: Path) -> bool:
