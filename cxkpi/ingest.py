@@ -806,7 +806,8 @@ def _line_count(path: Path) -> int:
 
 
 # DuckDB's "Original Line: <the record>" (a quoted value may span lines), up to the sentence after it.
-QUOTED_LINE = re.compile(r"Original Line:.*?(?=\n(?:Value with|Expected Number of Columns|\n)|\Z)", re.DOTALL)
+QUOTED_LINE = re.compile(
+    r"Original Line:.*?(?=\n(?:Value with|Expected Number of Columns|Maximum line size|\n)|\Z)", re.DOTALL)
 
 
 def _first_lines(error: duckdb.Error) -> str:

@@ -32,11 +32,15 @@ def test_the_data_page_shows_the_ingest_log_quarantine_and_each_tables_freshness
         "Qualtrics responses", "survey_responses", 3, 2, 1)
     assert sorted(log["File"]) == sorted(["qualtrics_responses_export.csv", "customers.csv", "orders.csv",
                                           "survey_responses.csv", "complaints.csv"])
+    # The quarantined row whole, in the file's own columns, with why.
+    assert at.selectbox(key="quarantine_load").value.source_file == "qualtrics_responses_export.csv"
     quarantine = at.get_by_key("data-quarantine").dataframe[0].value
-    assert quarantine[["source_file", "source_row", "column_name", "value", "reason"]].values.tolist() == [
-        ["qualtrics_responses_export.csv", 6, "recommend_score", "11", "not a whole number from 0 to 10"]]
+    assert list(quarantine.columns[:3]) == ["Row", "StartDate", "EndDate"] and quarantine.columns[-1] == "Why"
+    assert len(quarantine.columns) == 1 + 21 + 1
+    assert quarantine[["Row", "ResponseId", "ExternalReference", "Q1", "Q2", "Q3", "Why"]].values.tolist() == [
+        [6, "R_1abcDEFghiJKL03", "C3", "11", "3", "typo score", "recommend_score: not a whole number from 0 to 10"]]
     download = at.get_by_key("quarantine_download")  # KeyError if missing; its file is made on a click
-    assert download.proto.label == "Download quarantined rows (CSV)"
+    assert download.proto.label == "Download these rows to mend (CSV)"
     tables = at.get_by_key("data-freshness").dataframe[0].value.set_index("Table")
     assert tables.loc["Survey responses", "Rows"] == 11  # 9 golden + 2 from Qualtrics
     assert tables.loc["Orders", "Health"] == "ok"

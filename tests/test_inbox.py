@@ -14,11 +14,19 @@ import duckdb
 import pytest
 
 from cxkpi import archive, ownership, views
-from cxkpi.inbox import accept_upload, process_inbox, rebuild, refused_files, safe_name, waiting_files
-from cxkpi.ingest import ingest_paths
+from cxkpi.inbox import (
+    accept_upload,
+    process_inbox,
+    rebuild,
+    refused_files,
+    release_held,
+    safe_name,
+    waiting_files,
+)
+from cxkpi.ingest import IngestError, ingest_paths
 from cxkpi.registry import Owner
 from cxkpi.sample_data import generate
-from tests.support import GOLDEN_DIR, HOSTILE, PROJECT_ROOT, build_warehouse, cxkpi, drop, rows, snapshot
+from tests.support import GOLDEN_DIR, HOSTILE, PROJECT_ROOT, TESTS_DIR, build_warehouse, cxkpi, drop, rows, snapshot
 
 
 def holds_open(pid: int, path: Path) -> bool:
@@ -116,7 +124,10 @@ def test_rebuild_keeps_the_saved_views_and_owner_changes_made_in_the_app(tmp_pat
     db = build_warehouse(tmp_path / "w.duckdb", GOLDEN_DIR)  # not golden_copy: rebuild needs the archive
     views.save_view(db, "Board review Q3 - EMEA", "NPS", "from=2026-07-01&to=2026-09-30&region=EMEA")
     ownership.change(db, registry["nps"], "Board secretary", owner=Owner("Lena Vogt", "VP Customer Insight"))
+    with duckdb.connect(str(db)) as connection:  # a table another part of the app may add: carried over too
+        connection.execute("create table app_notes (note varchar); insert into app_notes values ('kept')")
     assert [o.refusal for o in rebuild(db)] == [None] * 4
+    assert rows(db, "select note from app_notes") == [("kept",)]
     assert [(v.name, v.page, v.query) for v in views.list_views(db)] == [
         ("Board review Q3 - EMEA", "NPS", "from=2026-07-01&to=2026-09-30&region=EMEA")]
     assert rows(db, "select owner_name, owner_role from kpi_overrides") == [("Lena Vogt", "VP Customer Insight")]
@@ -198,3 +209,66 @@ def test_a_load_killed_halfway_leaves_the_warehouse_exactly_as_before(tmp_path):
     # And the warehouse takes the next load normally.
     [result], refusals = ingest_paths(db, [HOSTILE / "orders_pipe_delimited.csv"])
     assert (refusals, result.rows_inserted) == ([], 2)
+
+
+def test_a_symbolic_link_in_the_inbox_is_refused_and_never_followed(tmp_path):
+    """Whoever can write to the inbox must not make cxkpi read, or write, anywhere else."""
+    db, inbox, outside = tmp_path / "w.duckdb", tmp_path / "inbox", tmp_path / "elsewhere"
+    outside.mkdir()
+    secret = outside / "payroll.csv"
+    secret.write_text("order_id,ordered_at,amount\nSECRET-1,2026-01-01,99999.00\n", encoding="utf-8")
+    inbox.mkdir()
+    (inbox / "orders.csv").symlink_to(secret)
+    (inbox / "refused").symlink_to(outside, target_is_directory=True)  # nor is a refusal written through a link
+    stamp = time.time() - 60
+    os.utime(inbox / "orders.csv", (stamp, stamp), follow_symlinks=False)
+    [outcome] = process_inbox(db, inbox)
+    assert outcome.refusal == (
+        "orders.csv: is a symbolic link; the inbox loads only files copied into it, never what a link points to. "
+        "Copy the file itself into the inbox")
+    assert not db.exists()  # nothing was read into a warehouse
+    assert sorted(path.name for path in outside.iterdir()) == ["payroll.csv"]
+    assert (inbox / "refused").is_dir() and not (inbox / "refused").is_symlink()
+    assert (inbox / "refused" / "orders.csv").is_symlink()  # the link itself, set aside
+    assert refused_files(inbox) == [("orders.csv", outcome.refusal)]
+    assert not list((tmp_path / "archive").glob("*.csv"))
+
+
+def test_a_refused_file_leaves_no_copy_in_the_archive_and_the_same_file_refused_again_does_not_pile_up(tmp_path):
+    db, inbox = tmp_path / "w.duckdb", tmp_path / "inbox"
+    for _ in range(3):  # the reader refuses it only after it was archived: the copy goes again
+        drop(inbox, TESTS_DIR / "ingest_files" / "orders_broken_structure.csv")
+        [outcome] = process_inbox(db, inbox)
+        assert outcome.refusal.endswith("line 3 has 7 fields where the header has 6 (an unquoted delimiter inside "
+                                        "a value?)")
+    assert not list((tmp_path / "archive").glob("*.csv"))
+    assert archive.entries(tmp_path / "archive") == []
+    assert sorted(path.name for path in (inbox / "refused").iterdir()) == [
+        "orders_broken_structure.csv", "orders_broken_structure.csv.reason.txt"]
+
+
+def test_a_loaded_file_waits_in_loaded_and_is_deleted_once_its_hold_is_over(tmp_path):
+    db, inbox = tmp_path / "w.duckdb", tmp_path / "inbox"
+    drop(inbox, HOSTILE / "orders_2026_jan_mar.csv")
+    process_inbox(db, inbox)
+    [held] = (inbox / ".loaded").iterdir()
+    release_held(inbox)  # within the hour: kept, in case its copy resumes
+    assert held.exists()
+    release_held(inbox, hold_seconds=0)
+    assert not held.exists()
+    assert waiting_files(inbox, settle_seconds=0) == []
+
+
+def test_rebuild_refuses_to_lose_a_load_whose_file_is_not_in_the_archive(tmp_path):
+    db = build_warehouse(tmp_path / "w.duckdb", GOLDEN_DIR)
+    [orders] = [entry for entry in archive.entries(tmp_path / "archive") if entry.name == "orders.csv"]
+    archive.stored_path(tmp_path / "archive", orders.sha256).unlink()
+    before = snapshot(db)
+    with pytest.raises(IngestError, match=r"1 load\(s\) in the warehouse have no file in the archive .*: orders\.csv\. "
+                       r"A rebuild would lose their rows, so nothing was changed\. Load those files again"):
+        rebuild(db)
+    assert snapshot(db) == before
+    [again], _ = ingest_paths(db, [GOLDEN_DIR / "orders.csv"])  # as the message says
+    assert again.already_loaded
+    assert [o.refusal for o in rebuild(db)] == [None] * 4
+    assert snapshot(db) == before

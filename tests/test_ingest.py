@@ -133,6 +133,34 @@ def test_a_file_fitting_no_table_lists_the_headers_it_had_and_the_closest_ones(d
     assert "Closest headers in the file: ordered_at: perhaps 'Created'." in str(refusal)
 
 
+def test_a_refusal_names_header_columns_but_never_shows_a_files_data(db_path, tmp_path):
+    """Refusals are shown to everyone who opens the Data page: a file without its header row has
+    data on its first line, and a broken line is data too; neither is ever quoted."""
+    no_header = tmp_path / "contacts.csv"
+    no_header.write_text("ana.silva@example.com,2026-01-01,Ana Silva,+351 912 345 678\n"
+                         "ben@example.com,2026-01-02,Ben Okoro,+44 20 7946 0958\n", encoding="utf-8")
+    cut = tmp_path / "orders.csv"
+    cut.write_text('order_id,ordered_at,amount,note\nO1,2026-01-01,5.00,fine\nO2,2026-01-02,7.00,"card 4111 1111 1111 '
+                   '1111\nO3,2026-01-03,9.00,ok\n', encoding="utf-8")
+    long_line = tmp_path / "notes.csv"  # a reader error of another kind: DuckDB's message quotes the line
+    long_line.write_text("order_id,ordered_at,amount,note\nO1,2026-01-01,5.00,fine\nO2,2026-01-02,7.00,"
+                         + "4111 1111 1111 1111 " * 110_000 + "\n", encoding="utf-8")
+    _, refusals = ingest_paths(db_path, [no_header, cut, long_line])
+    reasons = [str(refusal) for refusal in refusals]
+    assert reasons == [
+        "contacts.csv: fits no table. Closest is customers, which needs the columns customer_id, created_at, region, "
+        "segment (at least customer_id; the file's first line holds values such as numbers, dates or e-mail "
+        "addresses, not column names: does it lack its header row?). Rename the columns to the canonical names in "
+        "docs/data-model.md, or describe this export in a mapping file (docs/ingest.md).",
+        "orders.csv: refused, nothing was changed: a quoted value starting on line 3 never ends: a quote is never "
+        "closed; check that line in a text editor",
+        "notes.csv: could not be loaded, nothing was changed: Invalid Input Error: CSV Error on Line: 3 Maximum line "
+        "size of 2000000 bytes exceeded. Actual Size:2200019 bytes.",
+    ]
+    for secret in ("ana.silva", "Ana Silva", "912", "4111", "O2", "2026-01-02"):
+        assert not any(secret in reason for reason in reasons), secret
+
+
 def test_a_failure_in_the_middle_of_a_load_rolls_the_whole_file_back(db_path, tmp_path):
     """The broken row is the file's last; the rows before it must not land either."""
     ingest_paths(db_path, [GOLDEN_DIR])

@@ -25,7 +25,7 @@ import pandas as pd
 import streamlit as st
 
 from cxkpi import kpis as kpi_api
-from cxkpi import ownership
+from cxkpi import ownership, quarantine
 from cxkpi.kpis import Breakdown, Filters, Grain, KpiReport
 from cxkpi.periods import Period
 from cxkpi.registry import DEFAULT_REGISTRY_PATH, Kpi, Owner, Settings, load_registry
@@ -211,8 +211,12 @@ def ingest_log(path: Path, limit: int = 200) -> pd.DataFrame:
     return _ingest_log(str(path), data_stamp(path), limit)
 
 
-def quarantine_rows(path: Path) -> pd.DataFrame:
-    return _quarantine(str(path), data_stamp(path))
+def quarantined_loads(path: Path) -> list[quarantine.QuarantinedLoad]:
+    return _quarantined_loads(str(path), data_stamp(path))
+
+
+def quarantined_rows(path: Path, load: quarantine.QuarantinedLoad) -> quarantine.WholeRows:
+    return _quarantined_rows(str(path), data_stamp(path), load)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -224,7 +228,10 @@ def _ingest_log(path: str, stamp_key: Stamp, limit: int) -> pd.DataFrame:
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def _quarantine(path: str, stamp_key: Stamp) -> pd.DataFrame:
-    return with_connection(path, lambda connection: connection.execute(
-        """select loaded_at, source_file, table_name, source_row, column_name, value, reason
-           from quarantine order by loaded_at desc, source_file, source_row, column_name""").df())
+def _quarantined_loads(path: str, stamp_key: Stamp) -> list[quarantine.QuarantinedLoad]:
+    return with_connection(path, quarantine.loads)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _quarantined_rows(path: str, stamp_key: Stamp, load: quarantine.QuarantinedLoad) -> quarantine.WholeRows:
+    return with_connection(path, lambda connection: quarantine.whole_rows(connection, load))

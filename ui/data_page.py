@@ -8,15 +8,25 @@ viewers of other pages keep working and see the new data on their next interacti
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
-from cxkpi import health
+from cxkpi import health, quarantine
 from cxkpi import report as page_report
 from cxkpi.archive import default_archive_dir
 from cxkpi.export_formats import MappingError
-from cxkpi.inbox import Outcome, accept_upload, default_inbox, load_files, process_inbox, refused_files, waiting_files
+from cxkpi.inbox import (
+    Outcome,
+    accept_upload,
+    default_inbox,
+    load_files,
+    process_inbox,
+    refused_files,
+    safe_name,
+    waiting_files,
+)
 from ui import data, sidebar
 from ui import formatting as fmt
 
@@ -139,16 +149,28 @@ def _log(db_path) -> None:
 
 def _quarantine(db_path) -> None:
     st.subheader("Quarantined rows")
-    rows = data.quarantine_rows(db_path)
-    if rows.empty:
+    loads = data.quarantined_loads(db_path)
+    if not loads:
         st.caption("No row has been set aside.")
         return
-    st.caption("Rows that could not be trusted, with the file, the row number as a spreadsheet shows it, the "
-               "column and the reason. Fix them in the export and load it again.")
-    # The values are raw text from uploaded files: the formula-safe CSV, made only on a click.
-    st.download_button(
-        "Download quarantined rows (CSV)", lambda: page_report.safe_csv(rows).encode("utf-8"),
-        file_name="quarantine.csv", mime="text/csv", icon=":material/download:", key="quarantine_download",
-        on_click="ignore",
-    )
-    st.container(key="data-quarantine").dataframe(rows.head(1000), hide_index=True, width="stretch")
+    st.caption("Rows that could not be trusted, whole, with why. Download a load's rows in its file's own "
+               "columns, fix the values in a spreadsheet and drop the file into the inbox (or upload it): it "
+               "loads as the export it came from, and the reason column is left out.")
+    load = st.selectbox("Load", loads, format_func=quarantine.QuarantinedLoad.label, key="quarantine_load")
+    found = data.quarantined_rows(db_path, load)
+    frame = quarantine.table(found)
+    if found.whole:
+        # The values are raw text from uploaded files: a formula-safe CSV, made only on a click.
+        st.download_button(
+            "Download these rows to mend (CSV)", lambda: quarantine.mend_csv(found),
+            file_name=safe_name(f"{Path(load.source_file).stem}-to-mend.csv"), mime="text/csv",
+            icon=":material/download:", key="quarantine_download", on_click="ignore",
+        )
+    else:
+        st.caption("Loaded before cxkpi kept whole rows: only the cells at fault are known.")
+        st.download_button(
+            "Download these cells (CSV)", lambda: page_report.safe_csv(frame).encode("utf-8"),
+            file_name=safe_name(f"{Path(load.source_file).stem}-quarantined.csv"), mime="text/csv",
+            icon=":material/download:", key="quarantine_download", on_click="ignore",
+        )
+    st.container(key="data-quarantine").dataframe(frame.head(1000), hide_index=True, width="stretch")
