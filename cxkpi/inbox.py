@@ -16,6 +16,7 @@ files copied into it.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import stat
@@ -63,7 +64,7 @@ class Outcome:
         elif self.result is not None:
             text = self.result.summary()
         else:
-            text = self.name
+            return self.note or self.name  # the note names the file
         return f"{text}\n  {self.note}" if self.note else text
 
 
@@ -133,17 +134,20 @@ def _load_one(db_path: Path, inbox: Path, path: Path, formats: list, archive_dir
         return Outcome(path.name, note=f"{path.name}: changed while it was read: it waits in the inbox "
                                        "until it is complete")
     except (FileNotFoundError, archive.NotARegularFileError):
-        return Outcome(path.name, note=f"{path.name}: no longer a file in the inbox; nothing loaded")
+        return Outcome(path.name, note=f"{path.name}: left the inbox before it was read (another run took it?); "
+                                       "nothing loaded here")
     try:
         result = ingest_one(db_path, path, formats, archive_dir, snapshot=snapshot)
     except IngestError as refusal:
-        if snapshot.source_changed():  # e.g. refused as cut short while its copy was still running
+        if snapshot.source_changed() and os.path.lexists(path):  # e.g. cut short: its copy was still running
             return Outcome(path.name, note=f"{path.name}: changed while it was read: it waits in the inbox "
                                            "until it is complete")
         _set_aside(path, inbox, str(refusal), snapshot.sha256)
         return Outcome(path.name, refusal=str(refusal))
     finally:
         snapshot.discard()
+    if not os.path.lexists(path):  # another run (the app's, a scheduled one) took it meanwhile
+        return Outcome(path.name, result=result)
     if snapshot.source_changed():
         return Outcome(path.name, result=result, note=(
             f"{path.name} changed while it was loaded: what was read is loaded, and the file stays in the "
@@ -164,7 +168,8 @@ def _own_folder(inbox: Path, name: str) -> Path:
 def _hold(path: Path, inbox: Path, snapshot: archive.Snapshot) -> None:
     """Out of the inbox, into .loaded/ under a name that says what was loaded (its mtime and size)."""
     _, _, size, mtime_ns = snapshot.source_identity
-    os.replace(path, _own_folder(inbox, LOADED) / f"{mtime_ns}-{size}-{path.name}")
+    with contextlib.suppress(FileNotFoundError):  # another run took it meanwhile
+        os.replace(path, _own_folder(inbox, LOADED) / f"{mtime_ns}-{size}-{path.name}")
 
 
 def release_held(inbox: Path, hold_seconds: float = HOLD_SECONDS) -> None:
@@ -206,7 +211,8 @@ def _set_aside(path: Path, inbox: Path, reason: str, sha256: str | None = None) 
             raise full from error
         raise
     fault_points.reached("reason-written")
-    os.replace(path, target)
+    with contextlib.suppress(FileNotFoundError):  # another run took it meanwhile (its reason is listed once)
+        os.replace(path, target)
 
 
 def _same_bytes(path: Path, sha256: str) -> bool:

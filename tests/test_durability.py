@@ -146,6 +146,19 @@ def test_a_crash_while_mending_the_manifest_is_mended_by_the_next_run(tmp_path, 
     assert_consistent(work, reference)
 
 
+def test_two_runs_at_once_load_each_file_once(tmp_path, reference):
+    """The app's "Load the inbox now" while a scheduled `ingest` runs: the scheduled run has copied
+    the first file when the app's run loads the whole inbox; then the scheduled run goes on."""
+    work = new_inbox(tmp_path, "two")
+    scheduled = run_paused(work, "snapshot-taken#1", *ingest(work))
+    finish(work)
+    (work / "snapshot-taken.go").touch()
+    out, err = scheduled.communicate(timeout=60)
+    assert scheduled.returncode == 0, err
+    assert out.startswith("customers.csv: already loaded")
+    assert_consistent(work, reference)
+
+
 @pytest.mark.parametrize("point", ["rebuilt", "swapped"])
 def test_a_rebuild_killed_before_or_after_its_swap_leaves_a_whole_warehouse(tmp_path, reference, point):
     work = new_inbox(tmp_path, "rebuild")
