@@ -96,3 +96,30 @@ def test_a_survey_export_with_three_header_rows_downloads_them_all_and_loads_aga
     assert (refusals, result.export_format, result.rows_inserted, result.rows_quarantined) == (
         [], "Qualtrics responses", 1, 0)
     assert rows(db, "select recommend_score from survey_responses where response_id = 'R_1abcDEFghiJKL03'") == [(10,)]
+
+
+def test_a_mended_row_of_a_file_without_ids_is_the_same_record_as_that_line_in_a_later_export(tmp_path):
+    """Google Forms has no id: a row's key is a hash of its cells. The reason column is no part of
+    it, so once the source is corrected too, its next export does not count the answer twice."""
+    form = "Timestamp,Email Address,How likely is it that you would recommend us to a friend or colleague?\n"
+    source = tmp_path / "form.csv"
+    source.write_text(form + "4/13/2026 14:05:11,ana@example.com,9\n4/14/2026 9:30:02,ben@example.com,11\n",
+                      encoding="utf-8")
+    db = tmp_path / "w.duckdb"
+    [first], _ = ingest_paths(db, [source])
+    assert (first.export_format, first.rows_inserted, first.rows_quarantined) == (
+        "Google Forms / spreadsheet survey", 1, 1)
+    table = parsed(quarantine.mend_csv(quarantined(db)))
+    table[1][2] = "10"
+    mended = tmp_path / "form-to-mend.csv"
+    with mended.open("w", encoding="utf-8-sig", newline="") as out:
+        csv.writer(out).writerows(table)
+    [again], _ = ingest_paths(db, [mended])
+    assert (again.rows_inserted, again.rows_quarantined) == (1, 0)
+    later = tmp_path / "form_later.csv"
+    later.write_text(form + "4/13/2026 14:05:11,ana@example.com,9\n4/14/2026 9:30:02,ben@example.com,10\n",
+                     encoding="utf-8")
+    [last], _ = ingest_paths(db, [later])
+    assert (last.rows_inserted, last.rows_updated) == (0, 2)
+    assert rows(db, "select customer_id, recommend_score from survey_responses order by 1") == [
+        ("ana@example.com", 9), ("ben@example.com", 10)]
