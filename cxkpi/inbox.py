@@ -28,7 +28,7 @@ import duckdb
 
 from cxkpi import archive, fault_points
 from cxkpi.archive import DiskFullError
-from cxkpi.export_formats import MappingError, load_formats
+from cxkpi.export_formats import ExportFormat, MappingError, load_formats
 from cxkpi.ingest import FILE_SUFFIXES, IngestError, IngestResult, ingest_one
 from cxkpi.schema import TABLES
 from cxkpi.warehouse import BOOKKEEPING_TABLES, DERIVED_TABLES, files_of, mark_loaded, writing
@@ -122,7 +122,7 @@ def load_files(
     return outcomes
 
 
-def _load_one(db_path: Path, inbox: Path, path: Path, formats: list, archive_dir: Path) -> Outcome:
+def _load_one(db_path: Path, inbox: Path, path: Path, formats: list[ExportFormat], archive_dir: Path) -> Outcome:
     try:
         snapshot = archive.take_snapshot(archive_dir, path, follow_symlinks=False)
     except archive.SymbolicLinkError:

@@ -20,7 +20,6 @@ and header names and values travel as bound parameters.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 import re
 import tempfile
@@ -327,7 +326,7 @@ def prepare(path: Path, formats: list[ExportFormat], name: str | None = None, sh
         plans = _plan_columns(recognised, sample, eastern)
         prepared = Prepared(
             path=path, name=name, read_path=read_path, dialect=dialect, recognised=recognised, width=width,
-            plans=plans, eastern_digits=eastern, sha256=sha256 or _sha256(path), workdir=workdir,
+            plans=plans, eastern_digits=eastern, sha256=sha256 or archive_store.file_sha256(path), workdir=workdir,
         )
         _decide_date_order_or_refuse(prepared)
         return prepared
@@ -385,14 +384,6 @@ def _utf8_copy(path: Path, encoding: str, name: str) -> tuple[tempfile.Temporary
         workdir.cleanup()
         raise IngestError(f"{name}: is not valid {encoding} text ({error.reason} at byte {error.start})") from error
     return workdir, target
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as raw:
-        while chunk := raw.read(8 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _plan_columns(recognised: Recognised, sample: list[list[str]], eastern: bool) -> list[ColumnPlan]:
