@@ -257,8 +257,8 @@ def _free_name(folder: Path, name: str) -> Path:
 
 
 def accept_upload(inbox: Path, name: str, content: bytes, max_bytes: int) -> Path:
-    """Write an uploaded file into the inbox under a safe name, atomically (a .part file renamed), so
-    the inbox never holds half a file."""
+    """Write an uploaded file into the inbox under a safe name, atomically (a .part file synced, then
+    renamed), so the inbox never holds half a file; DiskFullError when it does not fit."""
     if len(content) > max_bytes:
         raise ValueError(
             f"{name} is {len(content) / 1e6:.1f} MB; uploads are limited to {max_bytes / 1e6:.0f} MB. "
@@ -267,7 +267,18 @@ def accept_upload(inbox: Path, name: str, content: bytes, max_bytes: int) -> Pat
     inbox.mkdir(parents=True, exist_ok=True)
     target = _free_name(inbox, safe_name(name))
     partial = target.with_name(f".{target.name}.part")
-    partial.write_bytes(content)
+    try:
+        with partial.open("wb") as out:
+            out.write(content)
+            out.flush()
+            os.fsync(out.fileno())  # whole on disk before it has its name, a power cut included
+    except OSError as error:
+        partial.unlink(missing_ok=True)
+        if archive.is_disk_full(error):
+            full = DiskFullError(f"no space left on device in the inbox ({inbox})")
+            full.name = name
+            raise full from error
+        raise
     os.replace(partial, target)
     return target
 

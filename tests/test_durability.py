@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from cxkpi import archive
-from cxkpi.inbox import process_inbox, rebuild
+from cxkpi.inbox import accept_upload, process_inbox, rebuild
 from cxkpi.ingest import ingest_paths
 from tests.support import GOLDEN_DIR, HOSTILE, PROJECT_ROOT, TESTS_DIR, checksums, drop, rows
 
@@ -343,8 +343,8 @@ def small_disk(tmp_path: Path):
 
 
 def test_a_full_disk_says_so_keeps_nothing_partial_and_leaves_the_file_to_load_again(tmp_path, small_disk):
-    """A real full disk, at three writes: the copy into the archive, the warehouse, the reason of a
-    refusal. Each time: a clear error and exit 75 (try again), the warehouse and archive as they
+    """A real full disk, at four writes: the copy into the archive, the warehouse, the reason of a
+    refusal, an upload. Each time: a clear error and exit 75 (try again), the warehouse and archive as they
     were, no partial file, the file still in the inbox (never in refused/); with room, it loads."""
     disk = small_disk
     db = disk.inside / "w.duckdb"
@@ -388,6 +388,11 @@ def test_a_full_disk_says_so_keeps_nothing_partial_and_leaves_the_file_to_load_a
     run = disk.cxkpi("ingest", "--db", db)
     assert run.returncode == 75, run.stderr
     assert "fits_no_table.csv: not loaded, nothing was changed: it is refused, but no space was left" in run.stderr
+    assert_nothing_changed("fits_no_table.csv")
+
+    with pytest.raises(archive.DiskFullError, match=r"^upload\.csv: not loaded, nothing was changed: no space left on "
+                       r"device in the inbox"):  # an upload on the Data page, the same way
+        accept_upload(disk.path / "inbox", "upload.csv", orders.read_bytes(), max_bytes=1 << 30)
     assert_nothing_changed("fits_no_table.csv")
 
     disk.room()

@@ -15,7 +15,7 @@ import streamlit as st
 
 from cxkpi import health, quarantine
 from cxkpi import report as page_report
-from cxkpi.archive import default_archive_dir
+from cxkpi.archive import DiskFullError, default_archive_dir
 from cxkpi.export_formats import MappingError
 from cxkpi.inbox import (
     Outcome,
@@ -76,6 +76,8 @@ def _upload(db_path, inbox) -> None:
                 written.append(accept_upload(inbox, file.name, file.getvalue(), limit))
             except ValueError as error:
                 outcomes.append(Outcome(file.name, refusal=str(error)))
+            except DiskFullError as error:
+                outcomes.append(Outcome(file.name, failure=str(error)))
         outcomes += _load(lambda: load_files(db_path, inbox, written))
         st.session_state["last_outcomes"] = [(outcome.name, outcome.summary(), outcome.failed)
                                              for outcome in outcomes]
