@@ -22,7 +22,7 @@ import duckdb
 from cxkpi import archive
 from cxkpi.export_formats import MappingError, load_formats
 from cxkpi.ingest import FILE_SUFFIXES, IngestError, IngestResult, ingest_one
-from cxkpi.warehouse import files_of, mark_loaded, writing
+from cxkpi.warehouse import APP_TABLES, files_of, mark_loaded, writing
 
 INBOX_ENV = "CXKPI_INBOX"
 REFUSED = "refused"
@@ -190,15 +190,20 @@ def rebuild(db_path: Path, archive_dir: Path | None = None, mapping: Path | None
 
 
 def _carry_over_app_tables(connection: duckdb.DuckDBPyConnection, building: Path) -> None:
-    """Saved views and owner/target changes are not in the archive (people made them in the app):
-    copy them from the warehouse into the rebuilt file. Saved views get fresh ids from its sequence."""
+    """Saved views, owner/target changes, roles and the audit log are not in the archive (people made
+    them in the app): copy them from the warehouse into the rebuilt file. Saved views keep their ids,
+    and the rebuilt id sequence starts after the last id ever given, so an id is never reused: a page
+    opened before the rebuild still renames or deletes the view it shows, or none."""
     connection.execute("attach $path as rebuilt", {"path": str(building)})
     try:
-        connection.execute(
-            "insert into rebuilt.saved_views (name, page, query, created_at, updated_at) "
-            "select name, page, query, created_at, updated_at from saved_views order by id"
-        )
-        connection.execute("insert into rebuilt.kpi_overrides select * from kpi_overrides")
-        connection.execute("insert into rebuilt.kpi_changes select * from kpi_changes")
+        for table in APP_TABLES:
+            connection.execute(f"insert into rebuilt.{table} by name select * from {table}")
+        given = connection.execute(
+            "select last_value from duckdb_sequences() "
+            "where database_name = current_database() and sequence_name = 'saved_views_id_seq'"
+        ).fetchone()
+        if given and given[0]:  # advance the rebuilt sequence past every id already given
+            connection.execute("select max(nextval('rebuilt.main.saved_views_id_seq')) from range($n)",
+                               {"n": given[0]})
     finally:
         connection.execute("detach rebuilt")
