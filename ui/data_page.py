@@ -12,12 +12,13 @@ import os
 import pandas as pd
 import streamlit as st
 
-from cxkpi import health
+from cxkpi import access, health
 from cxkpi import report as page_report
+from cxkpi.access import Identity, Permission
 from cxkpi.archive import default_archive_dir
 from cxkpi.export_formats import MappingError
 from cxkpi.inbox import Outcome, accept_upload, default_inbox, load_files, process_inbox, refused_files, waiting_files
-from ui import data, sidebar
+from ui import data, identity, sidebar
 from ui import formatting as fmt
 
 UPLOAD_LIMIT_ENV = "CXKPI_MAX_UPLOAD_MB"
@@ -52,14 +53,23 @@ def render() -> None:
 def _upload(db_path, inbox) -> None:
     limit = upload_limit_bytes()
     st.subheader("Add exports")
+    may_upload = identity.current().can(Permission.UPLOAD)
+    if not may_upload:  # shown, not hidden, so people know who can; the load checks the role again
+        st.caption("Analysts and admins add exports; you are a viewer.")
     generation = st.session_state.setdefault("upload_generation", 0)
     files = st.file_uploader(
         "CSV exports (Shopify, HubSpot, Salesforce, Zendesk, Freshdesk, Qualtrics, SurveyMonkey, Typeform, "
         "Google Forms, spreadsheets)",
-        type=["csv", "tsv", "txt"], accept_multiple_files=True, key=f"upload_{generation}",
+        type=["csv", "tsv", "txt"], accept_multiple_files=True, key=f"upload_{generation}", disabled=not may_upload,
         help=f"Up to {limit / 1e6:.0f} MB per file; copy larger files into the inbox folder ({inbox}).",
     )
-    if files and st.button("Load these files", icon=":material/upload:", key="load_uploads", type="primary"):
+    if files and st.button("Load these files", icon=":material/upload:", key="load_uploads", type="primary",
+                           disabled=not may_upload):
+        try:
+            person = identity.require(Permission.UPLOAD, subject=", ".join(file.name for file in files))
+        except identity.AccessDeniedError as error:
+            identity.refusal(error)
+            return
         written, outcomes = [], []
         for file in files:
             try:
@@ -67,6 +77,7 @@ def _upload(db_path, inbox) -> None:
             except ValueError as error:
                 outcomes.append(Outcome(file.name, refusal=str(error)))
         outcomes += _load(lambda: load_files(db_path, inbox, written))
+        _audit_load(db_path, person, "upload", outcomes)
         st.session_state["last_outcomes"] = [(outcome.name, outcome.summary(), bool(outcome.refusal))
                                              for outcome in outcomes]
         st.session_state["upload_generation"] = generation + 1  # clears the uploader
@@ -89,12 +100,26 @@ def _inbox(db_path, inbox) -> None:
         st.markdown(f"**Inbox** · {len(waiting)} file(s) waiting · {len(refused)} refused")
         if waiting:
             st.caption(", ".join(fmt.markdown_literal(path.name) for path in waiting))
-            if st.button("Load the inbox now", icon=":material/move_to_inbox:", key="load_inbox"):
+            may_load = identity.current().can(Permission.LOAD_INBOX)
+            if st.button("Load the inbox now", icon=":material/move_to_inbox:", key="load_inbox",
+                         disabled=not may_load, help=None if may_load else "Analysts and admins load the inbox."):
+                try:
+                    person = identity.require(Permission.LOAD_INBOX, subject=str(inbox))
+                except identity.AccessDeniedError as error:
+                    identity.refusal(error)
+                    return
                 outcomes = _load(lambda: process_inbox(db_path, inbox))
+                _audit_load(db_path, person, "load the inbox", outcomes)
                 st.session_state["last_outcomes"] = [(o.name, o.summary(), bool(o.refusal)) for o in outcomes]
                 st.rerun()
         for name, reason in refused[:20]:
             st.caption(f":material/block: {fmt.markdown_code(name)}: {fmt.markdown_literal(reason)}")
+
+
+def _audit_load(db_path, person: Identity, action: str, outcomes: list[Outcome]) -> None:
+    """Who loaded what: one audit entry per file, with what the load said of it."""
+    for outcome in outcomes:
+        access.record(db_path, person, action, outcome.name, outcome.summary())
 
 
 def _last_outcomes() -> None:
