@@ -303,8 +303,8 @@ def list_grants(db_path: Path) -> list[RoleGrant]:
 def set_role(db_path: Path, actor: Identity, user_id: str, role: Role) -> str | None:
     """Give `user_id` this role (an admin's action); returns the role they had in the table, if any."""
     user_id = _checked_user_id(user_id)
-    _refuse_own_role(db_path, actor, user_id)
     require(db_path, actor, Permission.MANAGE_ROLES, subject=user_id)
+    _refuse_own_role(db_path, actor, user_id)
     with writing(db_path) as connection:
         connection.begin()
         old = _granted(connection, user_id)
@@ -320,8 +320,8 @@ def set_role(db_path: Path, actor: Identity, user_id: str, role: Role) -> str | 
 def remove_role(db_path: Path, actor: Identity, user_id: str) -> str:
     """Take `user_id` out of the roles table (their groups, or viewer, decide again); returns the old role."""
     user_id = _checked_user_id(user_id)
-    _refuse_own_role(db_path, actor, user_id)
     require(db_path, actor, Permission.MANAGE_ROLES, subject=user_id)
+    _refuse_own_role(db_path, actor, user_id)
     with writing(db_path) as connection:
         connection.begin()
         old = _granted(connection, user_id)

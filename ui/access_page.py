@@ -68,20 +68,18 @@ def _roles(db_path: Path, person: Identity) -> None:
     may_manage = person.can(Permission.MANAGE_ROLES)
     with st.container(border=True, key="role-change"):
         st.markdown("**Give a person a role**")
-        if not may_manage:  # shown, not hidden; access.set_role checks the role again on the server
+        if not may_manage:  # the form stays usable: access.set_role refuses a non-admin, and audits the attempt
             st.caption(f"Only admins change roles; you are {person.role_with_article}.")
         with st.form("role-set", border=False):
             left, right = st.columns([3, 1])
-            left.text_input("Their sign-in email", key=USER_KEY, placeholder="alice@example.com",
-                            disabled=not may_manage)
-            right.selectbox("Role", list(Role), key=ROLE_KEY, disabled=not may_manage)
-            st.form_submit_button("Give role", icon=":material/how_to_reg:", key="role-save", disabled=not may_manage,
+            left.text_input("Their sign-in email", key=USER_KEY, placeholder="alice@example.com")
+            right.selectbox("Role", list(Role), key=ROLE_KEY)
+            st.form_submit_button("Give role", icon=":material/how_to_reg:", key="role-save",
                                   on_click=_set_role, args=(db_path,))
         if grants:
             with st.container(horizontal=True, vertical_alignment="bottom"):
-                st.selectbox("Take out of the table", [grant.user_id for grant in grants], key=REMOVE_KEY,
-                             disabled=not may_manage)
-                st.button("Remove", icon=":material/person_remove:", key="role-remove", disabled=not may_manage,
+                st.selectbox("Take out of the table", [grant.user_id for grant in grants], key=REMOVE_KEY)
+                st.button("Remove", icon=":material/person_remove:", key="role-remove",
                           on_click=_remove_role, args=(db_path,))
 
 

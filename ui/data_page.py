@@ -54,17 +54,16 @@ def _upload(db_path, inbox) -> None:
     limit = upload_limit_bytes()
     st.subheader("Add exports")
     may_upload = identity.current().can(Permission.UPLOAD)
-    if not may_upload:  # shown, not hidden, so people know who can; the load checks the role again
+    if not may_upload:  # the uploader stays usable: loading refuses a viewer, and audits the attempt
         st.caption("Analysts and admins add exports; you are a viewer.")
     generation = st.session_state.setdefault("upload_generation", 0)
     files = st.file_uploader(
         "CSV exports (Shopify, HubSpot, Salesforce, Zendesk, Freshdesk, Qualtrics, SurveyMonkey, Typeform, "
         "Google Forms, spreadsheets)",
-        type=["csv", "tsv", "txt"], accept_multiple_files=True, key=f"upload_{generation}", disabled=not may_upload,
+        type=["csv", "tsv", "txt"], accept_multiple_files=True, key=f"upload_{generation}",
         help=f"Up to {limit / 1e6:.0f} MB per file; copy larger files into the inbox folder ({inbox}).",
     )
-    if files and st.button("Load these files", icon=":material/upload:", key="load_uploads", type="primary",
-                           disabled=not may_upload):
+    if files and st.button("Load these files", icon=":material/upload:", key="load_uploads", type="primary"):
         try:
             person = identity.require(Permission.UPLOAD, subject=", ".join(file.name for file in files))
         except identity.AccessDeniedError as error:
@@ -102,7 +101,7 @@ def _inbox(db_path, inbox) -> None:
             st.caption(", ".join(fmt.markdown_literal(path.name) for path in waiting))
             may_load = identity.current().can(Permission.LOAD_INBOX)
             if st.button("Load the inbox now", icon=":material/move_to_inbox:", key="load_inbox",
-                         disabled=not may_load, help=None if may_load else "Analysts and admins load the inbox."):
+                         help=None if may_load else "Analysts and admins load the inbox."):
                 try:
                     person = identity.require(Permission.LOAD_INBOX, subject=str(inbox))
                 except identity.AccessDeniedError as error:

@@ -65,7 +65,7 @@ def _change_form(page: sidebar.PageContext) -> None:
     may_change = page.identity.can(Permission.CHANGE_OWNER) and page.identity.can(Permission.CHANGE_TARGET)
     if may_change:
         st.caption(f"Recorded in the audit trail as {fmt.markdown_literal(page.identity.user_id)}.")
-    else:  # shown, not hidden, so people know who can; ownership.change checks the role again on the server
+    else:  # the form stays usable: ownership.change refuses a change by a non-admin, and audits the attempt
         st.caption(f"Only admins reassign owners and change targets; you are {page.identity.role_with_article}.")
     by_title = {kpi.title: kpi for kpi in page.kpis}
     # Outside the form, so the fields below follow the chosen KPI at once.
@@ -73,14 +73,10 @@ def _change_form(page: sidebar.PageContext) -> None:
     with st.form("change-owner", clear_on_submit=False, border=False):
         left, right = st.columns(2)
         # Keys per KPI: each KPI's fields start from its own current owner and target.
-        name = left.text_input("Owner's name", value=kpi.owner.name, key=f"change_owner_name_{kpi.id}",
-                               disabled=not may_change)
-        role = right.text_input("Owner's role", value=kpi.owner.role, key=f"change_owner_role_{kpi.id}",
-                                disabled=not may_change)
-        target = left.number_input(f"Target ({kpi.unit})", value=float(kpi.target), key=f"change_target_{kpi.id}",
-                                   disabled=not may_change)
-        submitted = st.form_submit_button("Save change", icon=":material/save:", key="change_save",
-                                          disabled=not may_change)
+        name = left.text_input("Owner's name", value=kpi.owner.name, key=f"change_owner_name_{kpi.id}")
+        role = right.text_input("Owner's role", value=kpi.owner.role, key=f"change_owner_role_{kpi.id}")
+        target = left.number_input(f"Target ({kpi.unit})", value=float(kpi.target), key=f"change_target_{kpi.id}")
+        submitted = st.form_submit_button("Save change", icon=":material/save:", key="change_save")
     saved = st.session_state.pop(SAVED_KEY, None)
     if saved:
         st.success(fmt.markdown_literal(saved), icon=":material/check:")  # names as typed

@@ -174,8 +174,8 @@ def saved_views_section(db_path: Path, query: dict[str, list[str]], person: Iden
     with st.popover("Save this view", icon=":material/bookmark_add:", width="stretch"):
         with st.form("view-save", border=False, enter_to_submit=True):
             st.text_input("Name", key=NAME_KEY, max_chars=views.MAX_NAME, placeholder="Board review Q3 - EMEA")
-            # Shown to everyone, enabled for analysts and admins; views.save_view checks the role again.
-            st.checkbox("Share with everyone", key=SHARE_KEY, disabled=not may_share,
+            # Offered to everyone: views.save_view refuses a viewer's shared view, and audits the attempt.
+            st.checkbox("Share with everyone", key=SHARE_KEY,
                         help=None if may_share else "Analysts and admins share views; yours stay personal.")
             st.form_submit_button(
                 "Save", icon=":material/save:", type="primary",
@@ -203,7 +203,6 @@ def _manage(db_path: Path, manageable: dict[int, views.SavedView], person: Ident
                       args=(db_path, key, False))
         elif view is not None:
             st.button("Share", icon=":material/group:", key="view-share", on_click=_share, args=(db_path, key, True),
-                      disabled=not person.can(Permission.SHARE_VIEW),
                       help=None if person.can(Permission.SHARE_VIEW) else "Analysts and admins share views.")
         st.button("Delete", icon=":material/delete:", key="view-delete", on_click=_ask_delete, args=(key,))
 
