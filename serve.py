@@ -21,26 +21,19 @@ def _refuse_if_unsafe() -> None:
         raise SystemExit(2)
 
 
-def _address_flag(arguments: list[str]) -> dict[str, str]:
-    """--server.address as given on the command line (it wins over the config files)."""
-    for index, argument in enumerate(arguments):
-        if argument.startswith("--server.address="):
-            return {"server_address": argument.split("=", 1)[1]}
-        if argument == "--server.address" and index + 1 < len(arguments):
-            return {"server_address": arguments[index + 1]}
-    return {}
-
-
 if __name__ == "__main__":
-    # Decide before Streamlit binds the port, with its configuration loaded as `streamlit run` loads it,
-    # then start the server in a fresh process (whose configuration is then read once, from scratch).
+    # Decide before Streamlit binds the port, with its configuration loaded as `streamlit run` loads it
+    # (the same options parsed the same way), then start the server in a fresh process, whose
+    # configuration is then read once, from scratch.
     from streamlit import config
-    from streamlit.web import bootstrap
+    from streamlit.web import bootstrap, cli
 
-    config._main_script_path = os.path.abspath(__file__)  # the project's .streamlit/ is read as for `run`
-    bootstrap.load_config_options(flag_options=_address_flag(sys.argv[1:]))
+    arguments = [os.path.abspath(__file__), *sys.argv[1:]]
+    options = cli.main_run.make_context("run", list(arguments)).params
+    config._main_script_path = arguments[0]  # as `streamlit run` sets it: .streamlit/ beside this file is read
+    bootstrap.load_config_options(flag_options={k: v for k, v in options.items() if k not in ("target", "args")})
     _refuse_if_unsafe()
-    os.execv(sys.executable, [sys.executable, "-m", "streamlit", "run", __file__, *sys.argv[1:]])
+    os.execv(sys.executable, [sys.executable, "-m", "streamlit", "run", *arguments])
 
 # Imported by Streamlit's server (`streamlit run serve.py`, or after the lines above): checked again here,
 # for a server started some other way.
