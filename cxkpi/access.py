@@ -25,6 +25,7 @@ from datetime import UTC, datetime
 from enum import Enum, StrEnum
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import duckdb
 import pandas as pd
@@ -268,8 +269,13 @@ def serving_refusal(
 
 
 def is_local_request(remote_ip: str | None, headers: Mapping[str, str]) -> bool:
-    """A browser on this computer: a loopback connection (Streamlit reports it as None) that no proxy forwarded."""
+    """A browser on this computer: a loopback connection (Streamlit reports it as None) that no proxy
+    forwarded, from a page whose own address is this computer's. The browser sets Origin to the address
+    it shows, so a page opened through any proxy (forwarding headers or not) is not local."""
     if any(headers.get(name) for name in FORWARDING_HEADERS):
+        return False
+    origin = headers.get("origin")
+    if origin and not is_loopback(urlsplit(origin).hostname):
         return False
     return remote_ip is None or is_loopback(remote_ip)
 

@@ -87,13 +87,17 @@ def test_without_sign_in_the_app_may_listen_on_loopback_only_unless_the_demo_ove
     assert access.serving_refusal("0.0.0.0", False, {access.UNSAFE_NO_SIGN_IN_ENV: "0"}) is not None
 
 
-def test_a_request_is_from_this_computer_only_over_loopback_and_not_forwarded_by_a_proxy():
+def test_a_request_is_from_this_computer_only_over_loopback_from_a_local_page_and_not_forwarded():
     assert access.is_local_request(None, {})
     assert access.is_local_request("127.0.0.1", {})
     assert not access.is_local_request("192.0.2.7", {})
     # A proxy on this computer forwarding a colleague's request: not the local user.
     assert not access.is_local_request(None, {"x-forwarded-for": "192.0.2.7"})
     assert not access.is_local_request(None, {"forwarded": "for=192.0.2.7"})
+    # A proxy that adds no such header still serves a page whose address is not this computer's.
+    assert not access.is_local_request(None, {"origin": "https://cx.example.com"})
+    assert access.is_local_request(None, {"origin": "http://localhost:8501"})
+    assert access.is_local_request(None, {"origin": "http://127.0.0.1:8501"})
 
 
 def test_without_sign_in_the_local_user_is_the_admin_and_a_demo_visitor_a_viewer():

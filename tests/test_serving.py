@@ -172,11 +172,35 @@ def test_without_sign_in_a_request_forwarded_by_a_proxy_is_refused_not_made_admi
             colleague.close()
 
 
-def test_the_metrics_endpoint_is_not_public(db: Path, tmp_path: Path):
-    with running_app(db, tmp_path) as url:
-        with pytest.raises(urllib.error.HTTPError) as refused:
-            urllib.request.urlopen(f"{url}/_stcore/metrics", timeout=5)
-        assert refused.value.code == 404
+def test_a_short_cookie_secret_is_refused_saying_how_to_make_one(db: Path, tmp_path: Path):
+    secrets = tmp_path / "secrets.toml"
+    secrets.write_text('[auth]\nredirect_uri = "http://localhost:8501/oauth2callback"\ncookie_secret = "xxx"\n'
+                       'client_id = "cxkpi"\nclient_secret = "x"\nserver_metadata_url = "http://127.0.0.1:9/x"\n')
+    result = subprocess.run([sys.executable, "serve.py", "--server.port", str(free_port()), "--secrets.files",
+                             str(secrets)], cwd=PROJECT_ROOT, env=clean_env(db), capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 2
+    assert "cookie_secret in the [auth] section of .streamlit/secrets.toml has 3 characters" in result.stderr
+    assert 'python -c "import secrets; print(secrets.token_hex(32))"' in result.stderr
+
+
+def test_two_sign_ins_at_once_are_refused(db: Path, tmp_path: Path):
+    secrets = tmp_path / "secrets.toml"
+    secrets.write_text(f'[auth]\nredirect_uri = "http://localhost:8501/oauth2callback"\ncookie_secret = "{"k" * 32}"\n'
+                       'client_id = "cxkpi"\nclient_secret = "x"\nserver_metadata_url = "http://127.0.0.1:9/x"\n')
+    result = subprocess.run([sys.executable, "serve.py", "--server.port", str(free_port()), "--secrets.files",
+                             str(secrets), "--server.trustedUserHeaders", '{"X-Forwarded-Email": "email"}'],
+                            cwd=PROJECT_ROOT, env=clean_env(db), capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert "cxkpi found two sign-ins" in result.stderr
+
+
+def test_the_metrics_endpoint_and_the_agent_api_are_not_served(db: Path, tmp_path: Path):
+    with running_app(db, tmp_path, options=("--server.enableAgentApi", "true")) as url:
+        for path in ("/_stcore/metrics", "/_stcore/metrics/", "/_stcore/agent/openapi.json"):
+            with pytest.raises(urllib.error.HTTPError) as refused:
+                urllib.request.urlopen(f"{url}{path}", timeout=5)
+            assert refused.value.code == 404, path
         with urllib.request.urlopen(f"{url}/_stcore/health", timeout=5) as response:
             assert response.status == 200
 

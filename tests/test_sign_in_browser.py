@@ -1,7 +1,9 @@
-"""Signing in with OpenID Connect, end to end: a real provider on loopback (oidc-provider-mock), the app as
-serve.py serves it with the README's kind of [auth] settings, and Chromium going through /auth/login,
-the provider's form and /oauth2callback. The role comes from the person's groups (access.toml); what an
-admin changes is audited under their identity, and a viewer's attempt is refused and audited."""
+"""Signing in, end to end, as the README's examples configure it, with the app as serve.py serves it:
+- OpenID Connect against a real provider on loopback (oidc-provider-mock), Chromium going through
+  /auth/login, the provider's form and /oauth2callback;
+- a sign-in proxy's headers (server.trustedUserHeaders).
+The role comes from the person's groups (access.toml); what a person changes is audited under their
+identity, and a viewer's attempt is refused and audited."""
 
 from __future__ import annotations
 
@@ -108,3 +110,46 @@ def test_signing_in_gives_the_role_of_the_persons_group_and_the_audit_names_them
     assert rows(golden_copy, "select count(*) from kpi_changes") == [(1,)]
     assert rows(golden_copy, "select actor, actor_role, action, outcome from audit_log") == [
         ("vera@example.com", "viewer", "change a KPI's target", "refused")]
+
+
+def test_behind_a_sign_in_proxy_its_headers_name_the_person_and_their_groups_give_the_role(
+    golden_copy: Path, tmp_path: Path, browser: Browser, monkeypatch: pytest.MonkeyPatch
+):
+    """The README's oauth2-proxy example: server.trustedUserHeaders in a config.toml (here the user-level
+    one, ~/.streamlit/config.toml), and a browser whose every request carries the proxy's headers."""
+    home = tmp_path / "home"
+    (home / ".streamlit").mkdir(parents=True)
+    (home / ".streamlit" / "config.toml").write_text(
+        '[server]\ntrustedUserHeaders = { "X-Forwarded-Email" = "email", "X-Forwarded-User" = "user", '
+        '"X-Forwarded-Groups" = "groups" }\n', encoding="utf-8")
+    monkeypatch.setenv("HOME", str(home))
+    settings = tmp_path / "access.toml"
+    settings.write_text('[group_roles]\n"cx-analysts" = "analyst"\n', encoding="utf-8")
+    monkeypatch.setenv("CXKPI_ACCESS", str(settings))
+
+    with running_app(golden_copy, tmp_path) as url:
+        signed_in = new_context(browser, extra_http_headers={  # as the proxy sends them, on every request
+            "X-Forwarded-Email": "Pat@Example.com", "X-Forwarded-User": "pat",
+            "X-Forwarded-Groups": "staff,cx-analysts"})
+        try:
+            page = signed_in.new_page()
+            page.goto(f"{url}/NPS?from=2026-04-01&to=2026-06-30")
+            expect(sidebar(page).get_by_text("pat@example.com · analyst")).to_be_visible()
+            sidebar(page).get_by_role("button", name="Save this view").click()
+            page.get_by_label("Name", exact=True).fill("Q2 NPS")
+            page.get_by_text("Share with everyone").click()
+            page.get_by_role("button", name="Save", exact=True).click()
+            expect(sidebar(page).get_by_text("Saved “Q2 NPS” for everyone.")).to_be_visible()
+        finally:
+            signed_in.close()
+
+        bypassing = new_context(browser)  # straight to the app, around the proxy: no headers
+        try:
+            page = bypassing.new_page()
+            page.goto(url)
+            expect(page.get_by_text("Your sign-in did not say who you are")).to_be_visible()
+            expect(sidebar(page).get_by_text("Saved views")).to_have_count(0)
+        finally:
+            bypassing.close()
+    assert rows(golden_copy, "select actor, actor_role, action, subject from audit_log") == [
+        ("pat@example.com", "analyst", "save shared view", "view 1 “Q2 NPS”")]

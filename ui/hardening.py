@@ -11,11 +11,16 @@ applies it.
     st.cache_data and st.cache_resource for every viewer, `load_git_info` tells the server's git
     remote and branch, `set_run_on_save` and the `install_skills` operation are for a developer at
     their own machine;
-  - answers 404 at /_stcore/metrics, which Streamlit serves to anyone (cache sizes, session counts).
+  - answers 404 at /_stcore/metrics, which Streamlit serves to anyone (cache sizes, session counts),
+    and under /_stcore/agent/ (Streamlit's experimental API that drives the app over HTTP, around
+    these guards; off unless server.enableAgentApi is set).
+- refusal_to_start() also refuses an OpenID Connect cookie_secret shorter than MIN_COOKIE_SECRET:
+  it signs the cookie that says who is signed in.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
@@ -37,7 +42,9 @@ ALLOWED_MESSAGES = frozenset({"rerun_script", "app_heartbeat", "stop_script", "f
                               "backend_operation_request"})
 ALLOWED_OPERATIONS = frozenset({"dataframe_chunk", "deferred_file"})
 STREAM_PATH = "_stcore/stream"
-METRICS_PATH = "_stcore/metrics"
+# After any server.baseUrlPath: /_stcore/metrics, and /_stcore/agent/ with everything under it.
+CLOSED_PATHS = re.compile(r"/_stcore/(metrics|agent)(/|$)")
+MIN_COOKIE_SECRET = 32
 LOGGER = get_logger("cxkpi.hardening")
 
 
@@ -47,6 +54,11 @@ def refusal_to_start() -> str | None:
         return ("cxkpi found two sign-ins: an [auth] section in .streamlit/secrets.toml (OpenID Connect) and "
                 "server.trustedUserHeaders (a sign-in proxy). Configure one: the proxy's headers would "
                 "override the identity OpenID Connect gives.")
+    secret = str(signin.auth_section().get("cookie_secret", ""))
+    if signin.method() == signin.OIDC and len(secret) < MIN_COOKIE_SECRET:
+        return (f"cookie_secret in the [auth] section of .streamlit/secrets.toml has {len(secret)} characters: it "
+                f"signs the cookie that says who is signed in, so use at least {MIN_COOKIE_SECRET} random ones, e.g. "
+                "the output of: python -c \"import secrets; print(secrets.token_hex(32))\"")
     return access.serving_refusal(st.get_option("server.address"), signin.method() != signin.NONE)
 
 
@@ -77,11 +89,11 @@ class ClientMessageGuard:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        path = str(scope.get("path", "")).rstrip("/")
-        if scope["type"] == "http" and path.endswith(METRICS_PATH):
+        path = str(scope.get("path", ""))
+        if scope["type"] == "http" and CLOSED_PATHS.search(path):
             await _not_found(send)
             return
-        if scope["type"] == "websocket" and path.endswith(STREAM_PATH):
+        if scope["type"] == "websocket" and path.rstrip("/").endswith(STREAM_PATH):
             await self.app(scope, _guarded(receive, scope), send)
             return
         await self.app(scope, receive, send)
