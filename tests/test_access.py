@@ -160,3 +160,11 @@ def test_nothing_in_the_app_or_the_package_updates_or_deletes_an_audit_record():
                        re.findall(r"(?i)\b(update|delete\s+from|truncate|drop\s+table|insert\s+or\s+replace\s+into)"
                                   r"\s+(?:rebuilt\.)?(\{table\}|audit_log|kpi_changes)\b", text)]
     assert statements == []
+
+
+def test_the_access_settings_the_override_and_the_serving_options_are_documented_in_the_readme():
+    readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    for documented in ("access.toml", access.ACCESS_ENV, "groups_claim", "[group_roles]", access.UNSAFE_NO_SIGN_IN_ENV,
+                       "trustedUserHeaders", "[auth]", "cookie_secret", "redirect_uri", "server_metadata_url",
+                       "make run ADDRESS=", "python serve.py", "## Production", *(f"| {role} |" for role in Role)):
+        assert documented in readme, documented
