@@ -64,7 +64,7 @@ def badge(identity: Identity) -> None:
     st.divider()
     st.markdown(f":material/account_circle: **{fmt.markdown_literal(identity.name)}** · {identity.role}")
     if identity.source in ("sign-in", "proxy"):
-        st.caption(fmt.markdown_literal(identity.user_id))
+        st.caption(fmt.markdown_code(identity.user_id))
     if identity.source == "sign-in":
         st.button("Sign out", icon=":material/logout:", key="sign-out", on_click=st.logout, type="tertiary")
 
