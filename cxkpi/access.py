@@ -308,9 +308,7 @@ def list_grants(db_path: Path) -> list[RoleGrant]:
 
 def set_role(db_path: Path, actor: Identity, user_id: str, role: Role) -> str | None:
     """Give `user_id` this role (an admin's action); returns the role they had in the table, if any."""
-    user_id = _checked_user_id(user_id)
-    require(db_path, actor, Permission.MANAGE_ROLES, subject=user_id)
-    _refuse_own_role(db_path, actor, user_id)
+    user_id = _allowed_role_change(db_path, actor, user_id)
     with writing(db_path) as connection:
         connection.begin()
         old = _granted(connection, user_id)
@@ -325,9 +323,7 @@ def set_role(db_path: Path, actor: Identity, user_id: str, role: Role) -> str | 
 
 def remove_role(db_path: Path, actor: Identity, user_id: str) -> str:
     """Take `user_id` out of the roles table (their groups, or viewer, decide again); returns the old role."""
-    user_id = _checked_user_id(user_id)
-    require(db_path, actor, Permission.MANAGE_ROLES, subject=user_id)
-    _refuse_own_role(db_path, actor, user_id)
+    user_id = _allowed_role_change(db_path, actor, user_id)
     with writing(db_path) as connection:
         connection.begin()
         old = _granted(connection, user_id)
@@ -340,20 +336,19 @@ def remove_role(db_path: Path, actor: Identity, user_id: str) -> str:
     return old
 
 
-def _checked_user_id(user_id: str) -> str:
+def _allowed_role_change(db_path: Path, actor: Identity, user_id: str) -> str:
+    """The person's id as the table keeps it, if `actor` may change their role."""
     user_id = normalise_user_id(user_id)
     if not user_id or any(character.isspace() for character in user_id):
         raise ValueError("Give the person's sign-in name: their email, e.g. alice@example.com.")
-    return user_id
-
-
-def _refuse_own_role(db_path: Path, actor: Identity, user_id: str) -> None:
-    """An admin cannot demote themselves by a slip of the mouse (and leave nobody to undo it)."""
+    require(db_path, actor, Permission.MANAGE_ROLES, subject=user_id)
+    # An admin cannot demote themselves by a slip of the mouse (and leave nobody to undo it).
     if user_id == actor.user_id:
         message = ("You cannot change your own role: ask another admin, or use "
                    "`python -m cxkpi users` on the server.")
         record(db_path, actor, "set role", user_id, message, outcome="refused")
         raise AccessDeniedError(message)
+    return user_id
 
 
 def _granted(connection: duckdb.DuckDBPyConnection, user_id: str) -> str | None:

@@ -59,7 +59,7 @@ def running_app(
         )
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait_until_healthy(url, server, log)
+        wait_until_healthy(url, server, log)
         yield url
     finally:
         server.terminate()
@@ -70,7 +70,8 @@ def running_app(
             server.wait()
 
 
-def _wait_until_healthy(url: str, server: subprocess.Popen[bytes], log: Path) -> None:
+def wait_until_healthy(url: str, server: subprocess.Popen[bytes], log: Path) -> None:
+    """Return once the server at `url` answers its health check; fail with its log if it exits or never does."""
     deadline = time.monotonic() + STARTUP_SECONDS
     while time.monotonic() < deadline:
         if server.poll() is not None:

@@ -22,7 +22,7 @@ from streamlit.proto.BackMsg_pb2 import BackMsg
 from websockets.sync.client import connect
 
 from cxkpi.access import UNSAFE_NO_SIGN_IN_ENV
-from tests.browser_support import STARTUP_SECONDS, free_port, new_context, running_app
+from tests.browser_support import free_port, new_context, running_app, wait_until_healthy
 from tests.support import GOLDEN_DIR, PROJECT_ROOT, build_warehouse
 from ui.hardening import dropped
 
@@ -66,20 +66,6 @@ def other_interface_address() -> str | None:
     return None if address.startswith("127.") else address
 
 
-def wait_healthy(url: str, process: subprocess.Popen, log: Path) -> None:
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"the server exited with {process.returncode}:\n{log.read_text()}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as response:
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            time.sleep(0.2)  # not listening, or not answering, yet
-    pytest.fail(f"no answer within {STARTUP_SECONDS}s:\n{log.read_text()}")
-
-
 @contextmanager
 def started(command: list[str], env: dict[str, str], log: Path, cwd: Path = PROJECT_ROOT) -> Iterator[subprocess.Popen]:
     """A server in a process group of its own, stopped with everything it started."""
@@ -101,7 +87,7 @@ def test_make_run_listens_on_loopback_only_when_no_sign_in_is_configured(db: Pat
     port = free_port()
     log = tmp_path / "make-run.log"
     with started(["make", "run", f"PORT={port}"], clean_env(db), log) as process:
-        wait_healthy(f"http://127.0.0.1:{port}", process, log)
+        wait_until_healthy(f"http://127.0.0.1:{port}", process, log)
         assert listening_addresses(port) == {"127.0.0.1"}, log.read_text()
         elsewhere = other_interface_address()
         if elsewhere:  # and from this computer's other address, as a colleague would try: nobody answers
@@ -134,7 +120,7 @@ def test_with_sign_in_configured_the_app_may_listen_on_every_interface(db: Path,
     command = [sys.executable, "serve.py", "--server.port", str(port), "--server.address", "0.0.0.0",
                "--secrets.files", str(secrets)]
     with started(command, clean_env(db), log) as process:
-        wait_healthy(f"http://127.0.0.1:{port}", process, log)
+        wait_until_healthy(f"http://127.0.0.1:{port}", process, log)
         assert listening_addresses(port) == {"0.0.0.0"}
 
 
@@ -145,7 +131,7 @@ def test_the_demo_override_serves_other_computers_as_viewers_and_says_so(db: Pat
     command = [sys.executable, "serve.py", "--server.port", str(port), "--server.address", "0.0.0.0"]
     with started(command, clean_env(db, **{UNSAFE_NO_SIGN_IN_ENV: "1"}), log) as process:
         url = f"http://127.0.0.1:{port}"
-        wait_healthy(url, process, log)
+        wait_until_healthy(url, process, log)
         colleague = new_context(browser, extra_http_headers={"X-Forwarded-For": "192.0.2.77"})
         try:
             page = colleague.new_page()
@@ -267,7 +253,7 @@ def test_a_browser_cannot_empty_the_cache_every_viewer_shares(tmp_path: Path, br
     env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}
     with started(command, env, log, cwd=tmp_path) as process:
         url = f"http://127.0.0.1:{port}"
-        wait_healthy(url, process, log)
+        wait_until_healthy(url, process, log)
         context = new_context(browser)
         try:
             viewer = context.new_page()
