@@ -64,7 +64,7 @@ def _change_form(page: sidebar.PageContext) -> None:
     st.markdown("**Reassign an owner or change a target**")
     may_change = page.identity.can(Permission.CHANGE_OWNER) and page.identity.can(Permission.CHANGE_TARGET)
     if may_change:
-        st.caption(f"Recorded in the audit trail as {fmt.markdown_literal(page.identity.user_id)}.")
+        st.caption(f"Recorded in the audit trail as {fmt.markdown_code(page.identity.user_id)}.")
     else:  # the form stays usable: ownership.change refuses a change by a non-admin, and audits the attempt
         st.caption(f"Only admins reassign owners and change targets; you are {page.identity.role_with_article}.")
     by_title = {kpi.title: kpi for kpi in page.kpis}
