@@ -89,6 +89,12 @@ def test_signing_in_gives_the_role_of_the_persons_group_and_the_audit_names_them
             expect(page.get_by_text("Saved: target 35 → 40")).to_be_visible()
             changes = page.locator("[data-testid='stDataFrame']").last
             expect(changes).to_contain_text("amara.okafor@example.com")
+
+            sidebar(page).get_by_role("button", name="Sign out").click()  # st.logout: the provider ends it too
+            page.get_by_role("button", name="End session").click()
+            page.goto(app_url)
+            expect(page.get_by_role("button", name="Sign in")).to_be_visible()
+            expect(sidebar(page).get_by_text("Amara Okafor")).to_have_count(0)
         finally:
             admin.close()
         assert rows(golden_copy, "select changed_by, kpi_id, field, old_value, new_value from kpi_changes") == [
