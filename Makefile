@@ -1,11 +1,14 @@
 # Two commands set up everything on a fresh machine:
 #   make run   - virtualenv, install, load the sample data (if the warehouse is empty), start the app
+#                (on 127.0.0.1 only; with sign-in configured, ADDRESS=0.0.0.0 listens on every interface)
 #   make test  - install what the tests need (Debian's chromium included) and run every test
 
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8501
+# Empty: the address in .streamlit/config.toml (127.0.0.1). serve.py refuses any other without sign-in.
+ADDRESS ?=
 CHROMIUM := /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
@@ -13,7 +16,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 run: $(VENV)/.installed-app
 	$(BIN)/python -m cxkpi ingest sample_data --if-empty
-	$(BIN)/streamlit run dashboard.py --server.port $(PORT)
+	$(BIN)/python serve.py --server.port $(PORT) $(if $(ADDRESS),--server.address $(ADDRESS))
 
 test: $(VENV)/.installed-dev $(CHROMIUM)
 	$(BIN)/ruff check .

@@ -9,7 +9,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from cxkpi import archive, export_formats, inbox, ingest, kpis, ownership, registry, warehouse
+from cxkpi import access, archive, export_formats, inbox, ingest, kpis, ownership, registry, warehouse
 from cxkpi.periods import Period
 
 SAMPLE_DATA_DIR = warehouse.PROJECT_ROOT / "sample_data"
@@ -63,6 +63,20 @@ def build_parser() -> argparse.ArgumentParser:
     compute.add_argument("--registry", type=Path, default=registry.DEFAULT_REGISTRY_PATH, help="metrics.toml to use")
     compute.add_argument("--json", action="store_true", help="print JSON instead of a table")
     compute.set_defaults(handler=run_kpis)
+
+    users = commands.add_parser(
+        "users", help="who has which role (viewer, analyst, admin): list, set or remove a person's role"
+    )
+    actions = users.add_subparsers(dest="action", required=True, metavar="ACTION")
+    listing = actions.add_parser("list", help="the roles table, and the sign-in groups that give a role")
+    setting = actions.add_parser("set", help="give a person a role (it wins over their groups)")
+    setting.add_argument("user", metavar="USER", help="their sign-in name: the email their sign-in sends")
+    setting.add_argument("role", metavar="ROLE", help=f"one of {', '.join(access.Role)}")
+    removing = actions.add_parser("remove", help="take a person out of the roles table (their groups decide again)")
+    removing.add_argument("user", metavar="USER")
+    for action in (listing, setting, removing):
+        _add_db_option(action)
+    users.set_defaults(handler=run_users)
 
     sample = commands.add_parser("sample", help="regenerate the sample exports (seeded, repeatable)")
     sample.add_argument("--out", type=Path, default=SAMPLE_DATA_DIR, help="folder to write (default: sample_data/)")
@@ -173,6 +187,38 @@ def run_kpis(args: argparse.Namespace) -> int:
     else:
         print(format_table(document))
     return 0
+
+
+def run_users(args: argparse.Namespace) -> int:
+    """The roles table from the server's command line, which acts as an admin (it can write the file anyway)."""
+    db_path = warehouse.resolve_db_path(args.db)
+    actor = access.command_line_identity()
+    try:
+        if args.action == "set":
+            role = access.parse_role(args.role)
+            old = access.set_role(db_path, actor, args.user, role)
+            print(f"{access.normalise_user_id(args.user)}: {old or 'not in the table'} → {role}")
+        elif args.action == "remove":
+            old = access.remove_role(db_path, actor, args.user)
+            print(f"{access.normalise_user_id(args.user)}: {old} → decided by their groups (viewer without one)")
+        else:
+            _print_roles(db_path)
+    except (ValueError, access.AccessDeniedError, access.AccessConfigError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _print_roles(db_path: Path) -> None:
+    grants = access.list_grants(db_path)
+    if not grants:
+        print("the roles table is empty")
+    for grant in grants:
+        print(f"{grant.user_id:<40} {grant.role:<8} given by {grant.granted_by} on {grant.granted_at:%Y-%m-%d %H:%M}")
+    settings = access.load_settings()
+    for group, role in sorted(settings.group_roles.items()):
+        print(f"group {group!r} (claim {settings.groups_claim!r}) → {role}  [{access.access_path()}]")
+    print("everyone else who signs in is a viewer; with no sign-in configured, the person at the server is the admin")
 
 
 def run_sample(args: argparse.Namespace) -> int:

@@ -359,9 +359,11 @@ def _check_the_archive_holds_every_load(db_path: Path, archive_dir: Path) -> Non
 
 
 def _carry_over_app_tables(connection: duckdb.DuckDBPyConnection, building: Path) -> None:
-    """What people made in the app (saved views, owner/target changes and their audit trail, any
-    other table no load writes) is not in the archive: copy it from the warehouse into the rebuilt
-    file. Saved views get fresh ids from the rebuilt file's sequence."""
+    """What people made in the app (saved views, owner/target changes, roles, the audit log, any other
+    table no load writes) is not in the archive: copy it from the warehouse into the rebuilt file.
+    Saved views keep their ids, and the rebuilt id sequence starts after the last id ever given, so an
+    id is never reused: a page opened before the rebuild still renames or deletes the view it shows, or
+    none."""
     connection.execute("attach $path as rebuilt", {"path": str(building)})
     try:
         tables = connection.execute(
@@ -371,14 +373,16 @@ def _carry_over_app_tables(connection: duckdb.DuckDBPyConnection, building: Path
         rebuilt = {name for database, name in tables if database == "rebuilt"}
         for name in sorted({name for database, name in tables if database != "rebuilt"} - set(LOAD_WRITTEN)):
             quoted = '"' + name.replace('"', '""') + '"'
-            if name == "saved_views":
-                connection.execute(
-                    "insert into rebuilt.saved_views (name, page, query, created_at, updated_at) "
-                    "select name, page, query, created_at, updated_at from saved_views order by id"
-                )
-            elif name in rebuilt:
+            if name in rebuilt:
                 connection.execute(f"insert into rebuilt.{quoted} by name select * from {quoted}")
             else:
                 connection.execute(f"create table rebuilt.{quoted} as select * from {quoted}")
+        given = connection.execute(
+            "select last_value from duckdb_sequences() "
+            "where database_name = current_database() and sequence_name = 'saved_views_id_seq'"
+        ).fetchone()
+        if given and given[0]:  # advance the rebuilt sequence past every id already given
+            connection.execute("select max(nextval('rebuilt.main.saved_views_id_seq')) from range($n)",
+                               {"n": given[0]})
     finally:
         connection.execute("detach rebuilt")

@@ -1,9 +1,10 @@
 """Reassigning a KPI's owner or changing its target from the app, with an audit trail.
 
 metrics.toml stays the definition; changes made in the app live in the warehouse: `kpi_overrides`
-holds the current owner/target of a changed KPI, `kpi_changes` records who changed what, when,
-from which value to which. Both are written in one transaction. A change replaces the owner's name
-and role together, so a KPI always has exactly one owner.
+holds the current owner/target of a changed KPI, `kpi_changes` records who changed what (the
+signed-in identity, never typed text), when, from which value to which. Both are written in one
+transaction. Only admins may make a change (cxkpi.access; a refusal is audited). A change replaces
+the owner's name and role together, so a KPI always has exactly one owner.
 """
 
 from __future__ import annotations
@@ -16,13 +17,15 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from cxkpi import access
+from cxkpi.access import Identity, Permission
 from cxkpi.registry import Kpi, Owner
 from cxkpi.warehouse import writing
 
 
 class OwnershipError(ValueError):
-    """A change that would break the rules (no owner, no name of who changed it, a target that is
-    not a number); the message says what to fix."""
+    """A change that would break the rules (no owner, a target that is not a number); the message
+    says what to fix."""
 
 
 def effective(connection: duckdb.DuckDBPyConnection, kpis: list[Kpi]) -> list[Kpi]:
@@ -48,15 +51,13 @@ def history(connection: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 def change(
     db_path: Path,
     kpi: Kpi,
-    changed_by: str,
+    actor: Identity,
     owner: Owner | None = None,
     target: float | None = None,
     now: datetime | None = None,
 ) -> list[tuple[str, str, str]]:
-    """Apply a new owner and/or target to `kpi` (as currently in effect); returns (field, old, new)."""
-    changed_by = changed_by.strip()
-    if not changed_by:
-        raise OwnershipError("Say who is making the change: the audit trail records it.")
+    """Apply a new owner and/or target to `kpi` (as currently in effect) as `actor`, who must be
+    allowed to; returns (field, old, new)."""
     if owner is not None and (not owner.name.strip() or not owner.role.strip()):
         raise OwnershipError(f"{kpi.title} needs exactly one owner: give the new owner's name and role.")
     if target is not None and (not isinstance(target, (int, float)) or not math.isfinite(target)):
@@ -70,6 +71,9 @@ def change(
         changes.append(("target", f"{kpi.target:g}", f"{new_target:g}"))
     if not changes:
         return []
+    for field, _, _ in changes:
+        access.require(db_path, actor, Permission.CHANGE_OWNER if field == "owner" else Permission.CHANGE_TARGET,
+                       subject=kpi.title)
     moment = (now or datetime.now()).replace(microsecond=0)
     with writing(db_path) as connection:
         connection.begin()
@@ -80,7 +84,7 @@ def change(
         for field, old, new in changes:
             connection.execute(
                 "insert into kpi_changes values ($at, $by, $kpi_id, $field, $old, $new)",
-                {"at": moment, "by": changed_by, "kpi_id": kpi.id, "field": field, "old": old, "new": new},
+                {"at": moment, "by": actor.user_id, "kpi_id": kpi.id, "field": field, "old": old, "new": new},
             )
         connection.commit()
     return changes

@@ -66,8 +66,10 @@ BOOKKEEPING_STATEMENTS = [
     )""",
 ]
 # What people change in the app, rather than what the loader reads from exports: saved views
-# (cxkpi.views) and owner/target changes with their audit trail (cxkpi.ownership). Created with the
-# rest of the schema; `rebuild` carries them over into the rebuilt warehouse.
+# (cxkpi.views), owner/target changes with their audit trail (cxkpi.ownership), and who has which role
+# with the audit log of every other change and refusal (cxkpi.access). Created with the rest of the
+# schema; `rebuild` copies every table no load writes into the rebuilt warehouse
+# (inbox._carry_over_app_tables).
 APP_STATEMENTS = [
     "create sequence if not exists saved_views_id_seq",
     """create table if not exists saved_views (
@@ -78,12 +80,24 @@ APP_STATEMENTS = [
         created_at timestamp not null,
         updated_at timestamp not null
     )""",
+    # Added with sign-in: a view's owner (null: saved before sign-in existed, so only admins manage it)
+    # and whether everyone sees it (views saved before then were seen by everyone).
+    "alter table saved_views add column if not exists owner_id varchar",
+    "alter table saved_views add column if not exists shared boolean default true",
     """create table if not exists kpi_overrides (
         kpi_id varchar primary key, owner_name varchar, owner_role varchar, target double
     )""",
     """create table if not exists kpi_changes (
         changed_at timestamp, changed_by varchar, kpi_id varchar, field varchar,
         old_value varchar, new_value varchar
+    )""",
+    """create table if not exists user_roles (
+        user_id varchar primary key, role varchar not null, granted_by varchar not null, granted_at timestamp not null
+    )""",
+    # Append-only from the app: cxkpi.access only ever inserts. outcome is 'done' or 'refused'.
+    """create table if not exists audit_log (
+        recorded_at timestamp not null, actor varchar not null, actor_role varchar not null, action varchar not null,
+        subject varchar not null, outcome varchar not null, detail varchar not null
     )""",
 ]
 

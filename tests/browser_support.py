@@ -39,11 +39,13 @@ def free_port() -> int:
 
 @contextmanager
 def running_app(
-    db: Path, workdir: Path, drop_env: tuple[str, ...] = ("CXKPI_REGISTRY",), script: str = "dashboard.py"
+    db: Path, workdir: Path, drop_env: tuple[str, ...] = ("CXKPI_REGISTRY",), script: str = "serve.py",
+    options: tuple[str, ...] = (), port: int | None = None,
 ) -> Iterator[str]:
-    """`streamlit run dashboard.py` (or another script of the project) against `db`, yielding its URL
-    once it answers; always stopped."""
-    port = free_port()
+    """`streamlit run serve.py` (the app as `make run` serves it; or another script of the project) against
+    `db`, with more Streamlit `options` if given, on `port` (else a free one), yielding its URL once it
+    answers; always stopped."""
+    port = port or free_port()
     env = {key: value for key, value in os.environ.items() if key not in drop_env}
     env["CXKPI_DB"] = str(db)
     log = workdir / "streamlit.log"
@@ -52,12 +54,12 @@ def running_app(
             [sys.executable, "-m", "streamlit", "run", script, "--server.port", str(port),
              "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
              # Files edited in the work tree meanwhile must not rerun the page in the middle of a test.
-             "--server.fileWatcherType", "none"],
+             "--server.fileWatcherType", "none", *options],
             cwd=PROJECT_ROOT, env=env, stdout=output, stderr=subprocess.STDOUT,
         )
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait_until_healthy(url, server, log)
+        wait_until_healthy(url, server, log)
         yield url
     finally:
         server.terminate()
@@ -68,7 +70,8 @@ def running_app(
             server.wait()
 
 
-def _wait_until_healthy(url: str, server: subprocess.Popen[bytes], log: Path) -> None:
+def wait_until_healthy(url: str, server: subprocess.Popen[bytes], log: Path) -> None:
+    """Return once the server at `url` answers its health check; fail with its log if it exits or never does."""
     deadline = time.monotonic() + STARTUP_SECONDS
     while time.monotonic() < deadline:
         if server.poll() is not None:
@@ -77,8 +80,10 @@ def _wait_until_healthy(url: str, server: subprocess.Popen[bytes], log: Path) ->
             with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as response:
                 if response.status == 200:
                     return
-        except (urllib.error.URLError, ConnectionError):
-            time.sleep(0.1)  # polling a port that is not open yet; nothing in the browser to wait on
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            # A port not open yet, or open but not answering yet (serve.py's server binds it before it
+            # imports the app); nothing in the browser to wait on.
+            time.sleep(0.1)
     pytest.fail(f"streamlit did not answer within {STARTUP_SECONDS}s:\n{log.read_text()}")
 
 

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 import duckdb
 import pytest
 
+from cxkpi.access import Identity, Role
 from cxkpi.ingest import ingest_paths
 from cxkpi.periods import Period
 from cxkpi.registry import Kpi, Owner
@@ -106,6 +107,12 @@ def kpi_with(direction: str, target: float, near: float = 0.0, statistic: str = 
     """A made-up KPI for rules that depend only on its direction, target, near margin and statistic."""
     return Kpi(id="x", title="X", unit="", direction=direction, target=target, source="orders", description="",
                owner=Owner("A", "B"), statistic=statistic, near=near)
+
+
+def person(role: str = "admin", user_id: str | None = None) -> Identity:
+    """Someone signed in with this role, for the calls into cxkpi that act as a person."""
+    user_id = user_id or f"{role}@example.com"
+    return Identity(user_id, user_id.split("@")[0].title(), Role(role), "sign-in")
 
 
 def app_test(monkeypatch: pytest.MonkeyPatch, db: Path, registry: Path | None = None,

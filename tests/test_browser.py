@@ -1,4 +1,5 @@
-"""The real app in a real browser: `streamlit run dashboard.py` driven by Debian's Chromium via Playwright.
+"""The real app in a real browser: served as `make run` serves it (serve.py) and driven by Debian's Chromium
+via Playwright.
 
 AppTest (tests/test_pages.py) runs the scripts but not the frontend; these tests catch what only a
 browser shows: the cards' DOM, and deep links straight to a KPI page's URL.
@@ -17,6 +18,7 @@ from playwright.sync_api import Page, expect
 from cxkpi import ownership
 from cxkpi.registry import Kpi, Owner
 from tests.browser_support import expect_no_error, running_app
+from tests.support import person
 
 # URL path of each KPI page: Streamlit derives it from the file name in pages/ (number prefix dropped).
 KPI_URLS = {
@@ -70,7 +72,7 @@ def test_an_owner_name_with_markdown_characters_reads_on_the_card_as_typed(
     when the card was Markdown) * or _ into emphasis, :smile: into an emoji, $x$ into maths. CSAT: no
     other test reads its owner."""
     typed = Owner("Ann [Ops] *lead* <b>", "VP_Insight_EMEA #1 :smile: $x$")
-    ownership.change(golden_file, registry["csat"], "test", owner=typed)
+    ownership.change(golden_file, registry["csat"], person(), owner=typed)
     page.goto(app_url)
     owner = page.locator(".st-key-card-csat .cx-owner")
     expect(owner).to_have_text(f"Owner: {typed.name}, {typed.role}")

@@ -87,6 +87,10 @@ def test_every_command_is_documented_in_the_readme():
     readme = (PROJECT_ROOT / "README.md").read_text()
     [subcommands] = [action for action in build_parser()._actions if isinstance(action, argparse._SubParsersAction)]
     commands = list(subcommands.choices)
-    assert commands == ["ingest", "rebuild", "kpis", "sample"]
+    assert commands == ["ingest", "rebuild", "kpis", "users", "sample"]
     for command in commands:
         assert f"python -m cxkpi {command}" in readme, f"README.md does not document `python -m cxkpi {command}`"
+    [users] = [action for action in subcommands.choices["users"]._actions
+               if isinstance(action, argparse._SubParsersAction)]
+    for action in users.choices:
+        assert f"python -m cxkpi users {action}" in readme, f"README.md does not document `cxkpi users {action}`"

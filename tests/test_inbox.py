@@ -13,7 +13,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from cxkpi import archive, ownership, views
+from cxkpi import access, archive, ownership, views
 from cxkpi.inbox import (
     accept_upload,
     process_inbox,
@@ -26,7 +26,18 @@ from cxkpi.inbox import (
 from cxkpi.ingest import IngestError, ingest_paths
 from cxkpi.registry import Owner
 from cxkpi.sample_data import generate
-from tests.support import GOLDEN_DIR, HOSTILE, PROJECT_ROOT, TESTS_DIR, build_warehouse, cxkpi, drop, rows, snapshot
+from tests.support import (
+    GOLDEN_DIR,
+    HOSTILE,
+    PROJECT_ROOT,
+    TESTS_DIR,
+    build_warehouse,
+    cxkpi,
+    drop,
+    person,
+    rows,
+    snapshot,
+)
 
 
 def holds_open(pid: int, path: Path) -> bool:
@@ -119,23 +130,39 @@ def test_rebuild_from_the_archive_alone_gives_the_same_warehouse(tmp_path):
         assert connection.execute("select count(*) from orders").fetchone() == (len(before["orders"]) + 2,)
 
 
-def test_rebuild_keeps_the_saved_views_and_owner_changes_made_in_the_app(tmp_path, registry):
-    """They are not in the archive: people made them in the app, so rebuild carries them over."""
+def test_rebuild_keeps_what_people_made_in_the_app_and_every_saved_views_id(tmp_path, registry):
+    """Views, owner changes, roles and the audit log are not in the archive: people made them in the app,
+    so rebuild carries them over. A view keeps its id, and no id is given twice: a page opened before
+    the rebuild that deletes "view 2" deletes that view, or nothing."""
     db = build_warehouse(tmp_path / "w.duckdb", GOLDEN_DIR)  # not golden_copy: rebuild needs the archive
-    views.save_view(db, "Board review Q3 - EMEA", "NPS", "from=2026-07-01&to=2026-09-30&region=EMEA")
-    ownership.change(db, registry["nps"], "Board secretary", owner=Owner("Lena Vogt", "VP Customer Insight"))
+    admin, analyst = person("admin"), person("analyst")
+    board, _ = views.save_view(db, analyst, "Board review Q3 - EMEA", "NPS",
+                               "from=2026-07-01&to=2026-09-30&region=EMEA", shared=True)
+    draft, _ = views.save_view(db, analyst, "Draft", "", "from=2026-04-01&to=2026-06-30")
+    mine, _ = views.save_view(db, admin, "Mine", "", "from=2026-01-01&to=2026-03-31")
+    views.delete_view(db, admin, mine.id)  # the last id given is now not in the table
+    ownership.change(db, registry["nps"], admin, owner=Owner("Lena Vogt", "VP Customer Insight"))
+    access.set_role(db, admin, "Vera@Example.com", access.Role.VIEWER)
+    audit_before = rows(db, "select * from audit_log order by all")
     with duckdb.connect(str(db)) as connection:  # a table another part of the app may add: carried over too
         connection.execute("create table app_notes (note varchar); insert into app_notes values ('kept')")
+
     assert [o.refusal for o in rebuild(db)] == [None] * 4
     assert rows(db, "select note from app_notes") == [("kept",)]
-    assert [(v.name, v.page, v.query) for v in views.list_views(db)] == [
-        ("Board review Q3 - EMEA", "NPS", "from=2026-07-01&to=2026-09-30&region=EMEA")]
+
+    assert [(v.id, v.name, v.query, v.owner_id, v.shared) for v in views.list_views(db, analyst.user_id)] == [
+        (board.id, "Board review Q3 - EMEA", "from=2026-07-01&to=2026-09-30&region=EMEA", analyst.user_id, True),
+        (draft.id, "Draft", "from=2026-04-01&to=2026-06-30", analyst.user_id, False)]
     assert rows(db, "select owner_name, owner_role from kpi_overrides") == [("Lena Vogt", "VP Customer Insight")]
     assert rows(db, "select changed_by, old_value, new_value from kpi_changes") == [
-        ("Board secretary", "Amara Okafor, Chief Customer Officer", "Lena Vogt, VP Customer Insight")]
-    # The next saved view gets an id of its own in the rebuilt file.
-    views.save_view(db, "Second", "", "from=2026-04-01&to=2026-06-30")
-    assert [v.name for v in views.list_views(db)] == ["Board review Q3 - EMEA", "Second"]
+        ("admin@example.com", "Amara Okafor, Chief Customer Officer", "Lena Vogt, VP Customer Insight")]
+    assert access.grants(db) == {"vera@example.com": access.Role.VIEWER}
+    assert rows(db, "select * from audit_log order by all") == audit_before
+    # A stale page holding the deleted view's id finds nothing; the next view gets an id never given before.
+    with pytest.raises(views.ViewError, match="no longer exists"):
+        views.delete_view(db, admin, mine.id)
+    second, _ = views.save_view(db, admin, "Second", "", "from=2026-04-01&to=2026-06-30")
+    assert second.id > mine.id
 
 
 def test_rebuild_leaves_the_warehouse_alone_when_an_archived_file_no_longer_loads(tmp_path):

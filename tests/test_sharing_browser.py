@@ -212,7 +212,7 @@ def test_a_malformed_link_falls_back_to_defaults_with_a_note(app_url: str, page:
     expect(note).to_have_count(0)
 
 
-def test_a_saved_view_is_listed_for_everyone_opens_in_one_click_and_can_be_renamed_and_deleted(
+def test_a_shared_view_is_listed_for_everyone_opens_in_one_click_and_can_be_renamed_and_deleted(
     app_url: str, page: Page, browser: Browser
 ) -> None:
     page.goto(f"{app_url}/NPS?from=2026-04-01&to=2026-06-30&region=EMEA")
@@ -220,8 +220,9 @@ def test_a_saved_view_is_listed_for_everyone_opens_in_one_click_and_can_be_renam
     settled(page)
     sidebar(page).get_by_role("button", name="Save this view").click()
     page.get_by_label("Name", exact=True).fill("Board review Q2 - EMEA")
+    page.get_by_text("Share with everyone").click()
     page.get_by_role("button", name="Save", exact=True).click()
-    expect(sidebar(page).get_by_text("Saved “Board review Q2 - EMEA”.")).to_be_visible()
+    expect(sidebar(page).get_by_text("Saved “Board review Q2 - EMEA” for everyone.")).to_be_visible()
 
     colleague = new_context(browser)
     try:
@@ -235,7 +236,7 @@ def test_a_saved_view_is_listed_for_everyone_opens_in_one_click_and_can_be_renam
         expect(card_value(other, "nps")).to_have_text("+33.3 pts")
 
         settled(other)
-        sidebar(other).get_by_role("button", name="Rename or delete").click()
+        sidebar(other).get_by_role("button", name="Rename, share or delete").click()
         # Names are shown as typed, never as Markdown (emphasis, emoji).
         other.get_by_label("New name", exact=True).fill("Board *review* - EMEA :smile:")
         other.get_by_role("button", name="Rename", exact=True).click()
@@ -245,9 +246,14 @@ def test_a_saved_view_is_listed_for_everyone_opens_in_one_click_and_can_be_renam
         expect(sidebar(other).get_by_role("button", name="Board review Q2 - EMEA")).to_have_count(0)
 
         settled(other)
-        sidebar(other).get_by_role("button", name="Rename or delete").click()
+        sidebar(other).get_by_role("button", name="Rename, share or delete").click()
         other.get_by_role("button", name="Delete", exact=True).click()
-        expect(sidebar(other).get_by_text("Deleted the view.")).to_be_visible()
+        # Deleting asks first, naming the view.
+        expect(other.get_by_text("Delete “Board *review* - EMEA :smile:” for everyone? This cannot be undone.")
+               ).to_be_visible()
+        expect(renamed).to_be_visible()
+        other.get_by_role("button", name="Yes, delete", exact=True).click()
+        expect(sidebar(other).get_by_text("Deleted “Board *review* - EMEA :smile:”.")).to_be_visible()
         expect(renamed).to_have_count(0)
     finally:
         colleague.close()

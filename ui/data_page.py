@@ -13,8 +13,9 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from cxkpi import health, quarantine
+from cxkpi import access, health, quarantine
 from cxkpi import report as page_report
+from cxkpi.access import Identity, Permission
 from cxkpi.archive import DiskFullError, default_archive_dir
 from cxkpi.export_formats import MappingError
 from cxkpi.inbox import (
@@ -27,7 +28,7 @@ from cxkpi.inbox import (
     safe_name,
     waiting_files,
 )
-from ui import data, sidebar
+from ui import data, identity, sidebar
 from ui import formatting as fmt
 
 UPLOAD_LIMIT_ENV = "CXKPI_MAX_UPLOAD_MB"
@@ -62,6 +63,9 @@ def render() -> None:
 def _upload(db_path, inbox) -> None:
     limit = upload_limit_bytes()
     st.subheader("Add exports")
+    may_upload = identity.current().can(Permission.UPLOAD)
+    if not may_upload:  # the uploader stays usable: loading refuses a viewer, and audits the attempt
+        st.caption("Analysts and admins add exports; you are a viewer.")
     generation = st.session_state.setdefault("upload_generation", 0)
     files = st.file_uploader(
         "CSV exports (Shopify, HubSpot, Salesforce, Zendesk, Freshdesk, Qualtrics, SurveyMonkey, Typeform, "
@@ -70,6 +74,11 @@ def _upload(db_path, inbox) -> None:
         help=f"Up to {limit / 1e6:.0f} MB per file; copy larger files into the inbox folder ({inbox}).",
     )
     if files and st.button("Load these files", icon=":material/upload:", key="load_uploads", type="primary"):
+        try:
+            person = identity.require(Permission.UPLOAD, subject=", ".join(file.name for file in files))
+        except identity.AccessDeniedError as error:
+            identity.refusal(error)
+            return
         written, outcomes = [], []
         for file in files:
             try:
@@ -79,6 +88,7 @@ def _upload(db_path, inbox) -> None:
             except DiskFullError as error:
                 outcomes.append(Outcome(file.name, failure=str(error)))
         outcomes += _load(lambda: load_files(db_path, inbox, written))
+        _audit_load(db_path, person, "upload", outcomes)
         st.session_state["last_outcomes"] = [(outcome.name, outcome.summary(), outcome.failed)
                                              for outcome in outcomes]
         st.session_state["upload_generation"] = generation + 1  # clears the uploader
@@ -101,12 +111,26 @@ def _inbox(db_path, inbox) -> None:
         st.markdown(f"**Inbox** · {len(waiting)} file(s) waiting · {len(refused)} refused")
         if waiting:
             st.caption(", ".join(fmt.markdown_literal(path.name) for path in waiting))
-            if st.button("Load the inbox now", icon=":material/move_to_inbox:", key="load_inbox"):
+            may_load = identity.current().can(Permission.LOAD_INBOX)
+            if st.button("Load the inbox now", icon=":material/move_to_inbox:", key="load_inbox",
+                         help=None if may_load else "Analysts and admins load the inbox."):
+                try:
+                    person = identity.require(Permission.LOAD_INBOX, subject=str(inbox))
+                except identity.AccessDeniedError as error:
+                    identity.refusal(error)
+                    return
                 outcomes = _load(lambda: process_inbox(db_path, inbox))
+                _audit_load(db_path, person, "load the inbox", outcomes)
                 st.session_state["last_outcomes"] = [(o.name, o.summary(), o.failed) for o in outcomes]
                 st.rerun()
         for name, reason in refused[:20]:
             st.caption(f":material/block: {fmt.markdown_code(name)}: {fmt.markdown_literal(reason)}")
+
+
+def _audit_load(db_path, person: Identity, action: str, outcomes: list[Outcome]) -> None:
+    """Who loaded what: one audit entry per file, with what the load said of it."""
+    for outcome in outcomes:
+        access.record(db_path, person, action, outcome.name, outcome.summary())
 
 
 def _last_outcomes() -> None:

@@ -6,10 +6,11 @@ import pandas as pd
 import streamlit as st
 
 from cxkpi import ownership
+from cxkpi.access import Permission
 from cxkpi.assessment import ON_TARGET
 from cxkpi.kpis import KpiReport
 from cxkpi.registry import Owner
-from ui import data, sidebar
+from ui import data, identity, sidebar
 from ui import formatting as fmt
 
 SAVED_KEY = "owner_change_saved"  # the confirmation of a saved change, shown once after the rerun
@@ -61,6 +62,11 @@ def _owners_table(reports: list[KpiReport]) -> None:
 
 def _change_form(page: sidebar.PageContext) -> None:
     st.markdown("**Reassign an owner or change a target**")
+    may_change = page.identity.can(Permission.CHANGE_OWNER) and page.identity.can(Permission.CHANGE_TARGET)
+    if may_change:
+        st.caption(f"Recorded in the audit trail as {fmt.markdown_code(page.identity.user_id)}.")
+    else:  # the form stays usable: ownership.change refuses a change by a non-admin, and audits the attempt
+        st.caption(f"Only admins reassign owners and change targets; you are {page.identity.role_with_article}.")
     by_title = {kpi.title: kpi for kpi in page.kpis}
     # Outside the form, so the fields below follow the chosen KPI at once.
     kpi = by_title[st.selectbox("KPI", list(by_title), key="change_kpi")]
@@ -70,7 +76,6 @@ def _change_form(page: sidebar.PageContext) -> None:
         name = left.text_input("Owner's name", value=kpi.owner.name, key=f"change_owner_name_{kpi.id}")
         role = right.text_input("Owner's role", value=kpi.owner.role, key=f"change_owner_role_{kpi.id}")
         target = left.number_input(f"Target ({kpi.unit})", value=float(kpi.target), key=f"change_target_{kpi.id}")
-        changed_by = right.text_input("Your name (recorded in the audit trail)", key="change_by")
         submitted = st.form_submit_button("Save change", icon=":material/save:", key="change_save")
     saved = st.session_state.pop(SAVED_KEY, None)
     if saved:
@@ -78,7 +83,10 @@ def _change_form(page: sidebar.PageContext) -> None:
     if not submitted:
         return
     try:
-        changes = ownership.change(page.db_path, kpi, changed_by, owner=Owner(name, role), target=target)
+        changes = ownership.change(page.db_path, kpi, identity.current(), owner=Owner(name, role), target=target)
+    except identity.AccessDeniedError as error:
+        identity.refusal(error)
+        return
     except ownership.OwnershipError as error:
         st.error(fmt.markdown_literal(str(error)), icon=":material/error:")  # quotes a KPI title
         return

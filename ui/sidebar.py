@@ -14,11 +14,12 @@ from pathlib import Path
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
+from cxkpi.access import Identity
 from cxkpi.kpis import FILTER_DIMENSIONS, Filters
 from cxkpi.periods import Period
 from cxkpi.registry import Kpi, RegistryError
 from cxkpi.warehouse import PROJECT_ROOT, WarehouseBusyError
-from ui import data, share, state, theme
+from ui import data, identity, share, state, theme
 from ui import formatting as fmt
 
 OVERVIEW_PAGE = "dashboard.py"
@@ -49,6 +50,7 @@ KPI_ICONS = {
 OTHER_PAGES = (
     ("pages/10_Owners.py", "Owners", ":material/groups:"),
     ("pages/11_Data.py", "Data", ":material/database:"),
+    ("pages/12_Access.py", "Access", ":material/admin_panel_settings:"),
 )
 # Widget keys; the values they show live in ui.state, these only hold the widgets' own copies.
 DATE_KEYS = {"start": "filter_start", "end": "filter_end"}
@@ -69,6 +71,7 @@ class PageContext:
     """What a page needs to show its numbers."""
 
     kpis: list[Kpi]
+    identity: Identity  # the signed-in person (ui.identity)
     period: Period  # a state.LastYearComparison when comparing with last year: previous() says what with
     filters: Filters
     db_path: Path
@@ -108,6 +111,8 @@ def _render(page_title: str, allow_empty: bool) -> PageContext | None:
         initial_sidebar_state="expanded",
     )
     theme.apply()
+    person = identity.current()  # nothing is drawn for a browser that has not signed in
+    identity.demo_warning(person)
     try:
         kpis = data.load_kpis()
     except RegistryError as error:
@@ -121,17 +126,17 @@ def _render(page_title: str, allow_empty: bool) -> PageContext | None:
     try:
         context = data.context(db_path)
     except WarehouseBusyError:
-        _navigation(kpis, navigation)
+        _navigation(kpis, navigation, person)
         st.warning("The warehouse is being loaded right now. Reload the page in a moment.", icon=":material/hourglass:")
         st.stop()
     if context.default_period is None:
-        _navigation(kpis, navigation)
+        _navigation(kpis, navigation, person)
         if allow_empty:
             return None
         st.info(EMPTY_WAREHOUSE_MESSAGE.format(path=db_path), icon=":material/database:")
         st.stop()
-    page = _filters(context, kpis, db_path)
-    _navigation(kpis, navigation, page.query)
+    page = _filters(context, kpis, db_path, person)
+    _navigation(kpis, navigation, person, page.query)
     share.apply_css()
     _link_notes()
     return page
@@ -141,8 +146,11 @@ def page_for(kpi_id: str) -> str | None:
     return KPI_PAGES.get(kpi_id)
 
 
-def _navigation(kpis: list[Kpi], container: DeltaGenerator, query: dict[str, list[str]] | None = None) -> None:
-    """The page links; with the view's query string, so the filters go along (also to a new tab)."""
+def _navigation(
+    kpis: list[Kpi], container: DeltaGenerator, person: Identity, query: dict[str, list[str]] | None = None
+) -> None:
+    """The page links, with the view's query string so the filters go along (also to a new tab), then
+    who is signed in."""
     query = {name: values for name, values in (query or {}).items() if name != state.PRESENT}
     with container:
         st.markdown("### :material/monitoring: cxkpi")
@@ -153,6 +161,7 @@ def _navigation(kpis: list[Kpi], container: DeltaGenerator, query: dict[str, lis
         for page_file, label, icon in OTHER_PAGES:
             if (PROJECT_ROOT / page_file).exists():
                 st.page_link(page_file, label=label, icon=icon, query_params=query)
+        identity.badge(person)
         st.divider()
 
 
@@ -167,7 +176,7 @@ def _link_notes() -> None:
         )
 
 
-def _filters(context: data.Context, kpis: list[Kpi], db_path: Path) -> PageContext:
+def _filters(context: data.Context, kpis: list[Kpi], db_path: Path, person: Identity) -> PageContext:
     default = context.default_period
     assert default is not None  # render() stops on an empty warehouse before calling this
     kpi_ids = [kpi.id for kpi in kpis]
@@ -211,11 +220,11 @@ def _filters(context: data.Context, kpis: list[Kpi], db_path: Path) -> PageConte
         if not state.presenting():
             st.divider()
             share.share_section(query)
-            share.saved_views_section(db_path, query)
+            share.saved_views_section(db_path, query, person)
     if state.presenting():
         share.exit_presentation()
     return PageContext(
-        kpis=kpis, period=period, filters=chosen.filters(), db_path=db_path, query=query,
+        kpis=kpis, identity=person, period=period, filters=chosen.filters(), db_path=db_path, query=query,
         present=state.presenting(),
     )
 
