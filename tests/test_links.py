@@ -102,7 +102,7 @@ def test_comparing_with_last_year_moves_the_previous_period_back_a_year_without_
     assert isinstance(period, LastYearComparison)
     assert period.previous() == Period(date(2025, 4, 1), date(2025, 6, 30))
     assert period == DEFAULT and period_text(period) == "Q2 2026 (1 Apr 2026 \N{EN DASH} 30 Jun 2026)"
-    assert FilterState().period(DEFAULT).previous() == Period(date(2025, 12, 31), date(2026, 3, 31))
+    assert FilterState().period(DEFAULT).previous() == Period(date(2026, 1, 1), date(2026, 3, 31))  # Q1
     leap = LastYearComparison(date(2024, 2, 1), date(2024, 2, 29))
     assert leap.previous() == Period(date(2023, 2, 1), date(2023, 2, 28))
 

@@ -14,8 +14,8 @@ from pathlib import Path
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from cxkpi.kpis import FILTER_DIMENSIONS, Filters
-from cxkpi.periods import Period
+from cxkpi.kpis import FILTER_DIMENSIONS, Filters, latest_day
+from cxkpi.periods import QUICK_RANGES, Period, quick_range
 from cxkpi.registry import Kpi, RegistryError
 from cxkpi.warehouse import PROJECT_ROOT, WarehouseBusyError
 from ui import data, share, state, theme
@@ -55,6 +55,9 @@ DATE_KEYS = {"start": "filter_start", "end": "filter_end"}
 CHOICE_KEYS = {name: f"filter_{name}" for name in FILTER_DIMENSIONS}
 COMPARE_KEY = "filter_compare"
 COMPARE_LABELS = {"previous": "Previous period", "last_year": "Same dates last year"}
+RANGE_KEY = "filter_range"
+RANGE_LABELS = {"last_month": "Last month", "last_quarter": "Last quarter", "year_to_date": "Year to date",
+                "last_12_months": "Last 12 months", "custom": "Custom"}
 # The date inputs need bounds; these are wide enough for any export while staying valid dates.
 EARLIEST, LATEST = state.EARLIEST, state.LATEST
 EMPTY_WAREHOUSE_MESSAGE = (
@@ -74,6 +77,7 @@ class PageContext:
     db_path: Path
     query: dict[str, list[str]] = field(default_factory=dict)  # the view's query string (ui.state)
     present: bool = False  # presentation mode: no sidebar or controls, large cards
+    order: str = "attention"  # the overview's card order (ui.state.ORDERS)
 
     @property
     def link(self) -> str:
@@ -104,8 +108,8 @@ def render_allowing_empty(page_title: str) -> PageContext | None:
 
 def _render(page_title: str, allow_empty: bool) -> PageContext | None:
     st.set_page_config(
-        page_title=f"{page_title} · cxkpi", page_icon="📊", layout="wide",
-        initial_sidebar_state="expanded",
+        # "auto": open on a wide screen, closed on a phone, where it would cover the page.
+        page_title=f"{page_title} · cxkpi", page_icon="📊", layout="wide", initial_sidebar_state="auto",
     )
     theme.apply()
     try:
@@ -183,9 +187,16 @@ def _filters(context: data.Context, kpis: list[Kpi], db_path: Path) -> PageConte
     for name, key in CHOICE_KEYS.items():
         st.session_state[key] = list(getattr(chosen, name))
     st.session_state[COMPARE_KEY] = chosen.compare
+    latest = latest_day(context.freshness)
+    ranges = {name: quick_range(name, latest) for name in QUICK_RANGES} if latest else {}
+    st.session_state[RANGE_KEY] = next((name for name, span in ranges.items() if span == period), "custom")
 
     with st.sidebar:
         st.markdown("**Filters**")
+        st.selectbox(
+            "Period", [*ranges, "custom"], format_func=RANGE_LABELS.get, key=RANGE_KEY, on_change=_copy_range,
+            args=(ranges,), help="Relative to the latest data; Custom: pick the dates below.",
+        )
         for which, label in (("start", "From"), ("end", "To (inclusive)")):
             st.date_input(
                 label, key=DATE_KEYS[which], min_value=EARLIEST, max_value=LATEST, format="YYYY-MM-DD",
@@ -195,7 +206,7 @@ def _filters(context: data.Context, kpis: list[Kpi], db_path: Path) -> PageConte
             "Compare with", list(state.COMPARISONS), format_func=COMPARE_LABELS.get, key=COMPARE_KEY,
             on_change=_copy_compare,
         )
-        st.caption(f"Compared with {fmt.period(period.previous())}")
+        st.caption(f"Compared with {fmt.period(period.previous())}")  # the previous month, quarter or year
         for name, key in CHOICE_KEYS.items():
             st.multiselect(
                 name.title(), context.choices[name], key=key, on_change=_copy_choice, args=(name,),
@@ -204,7 +215,7 @@ def _filters(context: data.Context, kpis: list[Kpi], db_path: Path) -> PageConte
         st.button(
             "Reset filters", icon=":material/restart_alt:", on_click=state.reset, key="filter_reset",
             disabled=state.current() == state.FilterState(
-                compare=chosen.compare, grain=chosen.grain, breakdown=chosen.breakdown
+                compare=chosen.compare, grain=chosen.grain, breakdown=chosen.breakdown, order=chosen.order
             ),
             help=f"Back to the last full quarter of data ({fmt.period(default)}) and all customers",
         )
@@ -216,7 +227,7 @@ def _filters(context: data.Context, kpis: list[Kpi], db_path: Path) -> PageConte
         share.exit_presentation()
     return PageContext(
         kpis=kpis, period=period, filters=chosen.filters(), db_path=db_path, query=query,
-        present=state.presenting(),
+        present=state.presenting(), order=chosen.order,
     )
 
 
@@ -228,6 +239,13 @@ def _copy_date(which: str) -> None:
     if start > end:
         start, end = (start, start) if which == "start" else (end, end)
     state.update(start=start, end=end)
+
+
+def _copy_range(ranges: dict[str, Period]) -> None:
+    """A quick range picked: its dates become the period; 'Custom' leaves the dates to the inputs."""
+    chosen = ranges.get(st.session_state.get(RANGE_KEY, "custom"))
+    if chosen is not None:
+        state.update(start=chosen.start, end=chosen.end)
 
 
 def _copy_compare() -> None:
