@@ -56,14 +56,10 @@ class TargetRange:
     maximum: float | None = None
     above: float | None = None
 
-    def refusal(self, value: float) -> str | None:
-        """Why `value` cannot be a target, or None when it can."""
-        if not math.isfinite(value):
-            return "is not a number"
-        if (self.minimum is not None and value < self.minimum) or (self.maximum is not None and value > self.maximum) \
-                or (self.above is not None and value <= self.above):
-            return f"{value:g} is outside the possible range: {self.describe()}"
-        return None
+    def allows(self, value: float) -> bool:
+        return math.isfinite(value) and not (
+            (self.minimum is not None and value < self.minimum) or (self.maximum is not None and value > self.maximum)
+            or (self.above is not None and value <= self.above))
 
     def describe(self) -> str:
         low = f"above {self.above:g}" if self.above is not None else (
@@ -171,11 +167,9 @@ def _range_problems(entry: dict[str, Any], label: str) -> list[str]:
         _number(value) for value in found.values()
     ) or ("min" in found and "above" in found):
         return [f"{label} has target_range = {found!r}; write {{ min = 0, max = 100 }} or {{ above = 0 }}"]
-    target = entry.get("target")
-    if _number(target):
-        refusal = _target_range(entry).refusal(float(target))
-        if refusal:
-            return [f"{label} has target {refusal}"]
+    target, possible = entry.get("target"), _target_range(entry)
+    if _number(target) and not possible.allows(float(target)):
+        return [f"{label} has target {target:g}, which it cannot reach: it must be {possible.describe()}"]
     return []
 
 

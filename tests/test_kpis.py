@@ -12,7 +12,7 @@ from cxkpi import kpis
 from cxkpi.kpis import Filters
 from cxkpi.periods import Period
 from cxkpi.warehouse import reading
-from tests.support import Q2, build_warehouse, kpi_with
+from tests.support import Q2, build_warehouse
 
 PREVIOUS = Period(date(2026, 1, 1), date(2026, 3, 31))  # Q1 2026
 
