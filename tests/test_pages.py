@@ -346,3 +346,17 @@ def test_the_registry_order_switch_keeps_the_cards_fixed_and_the_link_says_so(co
     assert at.query_params["order"] == "registry"
     at.toggle(key="overview_order").set_value(False).run()
     assert card_titles(at)[0] == "Net Promoter Score" and "order" not in at.query_params
+
+
+def test_quick_ranges_set_the_dates_and_the_selector_names_the_range_shown(app: AppTest) -> None:
+    """The golden data runs to 1 August 2026: the default is Q2 (the last full quarter), the last full
+    month is July, the year to date runs to 1 August; dates picked by hand are a custom range."""
+    at = app.run()
+    assert at.sidebar.selectbox(key="filter_range").value == "last_quarter"
+    at.sidebar.selectbox(key="filter_range").select("last_month").run()
+    assert (at.query_params["from"], at.query_params["to"]) == ("2026-07-01", "2026-07-31")
+    assert "compared with Jun 2026" in all_text(at)
+    at.sidebar.selectbox(key="filter_range").select("year_to_date").run()
+    assert (at.query_params["from"], at.query_params["to"]) == ("2026-01-01", "2026-08-01")
+    at.sidebar.date_input(key="filter_start").set_value(date(2026, 2, 3)).run()
+    assert at.sidebar.selectbox(key="filter_range").value == "custom"

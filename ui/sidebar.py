@@ -67,6 +67,31 @@ EMPTY_WAREHOUSE_MESSAGE = (
 )
 
 
+# Streamlit's date input applies a typed date when its calendar closes (Escape, a click elsewhere), not on
+# Enter, which people press; a blur alone does not apply it while the calendar is open. So Enter in a date
+# input is turned into Escape. Invisible; listens once per page.
+ENTER_APPLIES_DATES = st.components.v2.component(
+    "cxkpi_enter_applies_dates",
+    html="<span hidden></span>",
+    js="""
+export default function () {
+  if (window.__cxkpiEnterAppliesDates) return;
+  window.__cxkpiEnterAppliesDates = true;
+  document.addEventListener("keydown", (event) => {
+    const field = event.key === "Enter" && event.isTrusted && event.target instanceof Element
+      && event.target.closest('[data-testid="stDateInputField"]');
+    if (!field) return;
+    event.preventDefault();
+    event.stopPropagation();
+    event.target.dispatchEvent(new KeyboardEvent("keydown", {
+      key: "Escape", code: "Escape", keyCode: 27, bubbles: true, cancelable: true,
+    }));
+  }, true);
+}
+""",
+)
+
+
 @dataclass(frozen=True)
 class PageContext:
     """What a page needs to show its numbers."""
@@ -102,7 +127,8 @@ def render(page_title: str) -> PageContext:
 
 def render_allowing_empty(page_title: str) -> PageContext | None:
     """For the Data page: an empty warehouse is the reason to be there, so it draws the navigation and
-    returns None instead of stopping."""
+    returns None instead of stopping. No KPI filters: they do not apply to loading files; the view
+    stays in the address and the navigation links, for the way back."""
     return _render(page_title, allow_empty=True)
 
 
@@ -134,7 +160,7 @@ def _render(page_title: str, allow_empty: bool) -> PageContext | None:
             return None
         st.info(EMPTY_WAREHOUSE_MESSAGE.format(path=db_path), icon=":material/database:")
         st.stop()
-    page = _filters(context, kpis, db_path)
+    page = _filters(context, kpis, db_path, draw=not allow_empty)
     _navigation(kpis, navigation, page.query)
     share.apply_css()
     _link_notes()
@@ -171,7 +197,7 @@ def _link_notes() -> None:
         )
 
 
-def _filters(context: data.Context, kpis: list[Kpi], db_path: Path) -> PageContext:
+def _filters(context: data.Context, kpis: list[Kpi], db_path: Path, draw: bool = True) -> PageContext:
     default = context.default_period
     assert default is not None  # render() stops on an empty warehouse before calling this
     kpi_ids = [kpi.id for kpi in kpis]
@@ -190,6 +216,12 @@ def _filters(context: data.Context, kpis: list[Kpi], db_path: Path) -> PageConte
     latest = latest_day(context.freshness)
     ranges = {name: quick_range(name, latest) for name in QUICK_RANGES} if latest else {}
     st.session_state[RANGE_KEY] = next((name for name, span in ranges.items() if span == period), "custom")
+    page = PageContext(
+        kpis=kpis, period=period, filters=chosen.filters(), db_path=db_path, query=query,
+        present=state.presenting(), order=chosen.order,
+    )
+    if not draw:
+        return page
 
     with st.sidebar:
         st.markdown("**Filters**")
@@ -202,6 +234,7 @@ def _filters(context: data.Context, kpis: list[Kpi], db_path: Path) -> PageConte
                 label, key=DATE_KEYS[which], min_value=EARLIEST, max_value=LATEST, format="YYYY-MM-DD",
                 on_change=_copy_date, args=(which,),
             )
+        ENTER_APPLIES_DATES(key="enter-applies-dates", width="content")
         st.selectbox(
             "Compare with", list(state.COMPARISONS), format_func=COMPARE_LABELS.get, key=COMPARE_KEY,
             on_change=_copy_compare,
@@ -225,10 +258,7 @@ def _filters(context: data.Context, kpis: list[Kpi], db_path: Path) -> PageConte
             share.saved_views_section(db_path, query)
     if state.presenting():
         share.exit_presentation()
-    return PageContext(
-        kpis=kpis, period=period, filters=chosen.filters(), db_path=db_path, query=query,
-        present=state.presenting(), order=chosen.order,
-    )
+    return page
 
 
 def _copy_date(which: str) -> None:
