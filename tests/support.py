@@ -60,6 +60,19 @@ def build_warehouse(db_path: Path, *sources: Path) -> Path:
     return db_path
 
 
+def load_one_more_promoter(db: Path, folder: Path) -> None:
+    """Load one more golden answer into `db`, as another process would: C2 answers 10 (a promoter) on
+    15 June 2026, which makes the golden Q2 NPS +28.6 on 7 responses (4 promoters, 2 detractors)."""
+    extra = folder / "survey_responses_more.csv"
+    extra.write_text(
+        "response_id,customer_id,responded_at,recommend_score,trust_score,csat_score,comment,channel\n"
+        "R100,C2,2026-06-15 10:00:00,10,5,5,,web\n",
+        encoding="utf-8",
+    )
+    _, refusals = ingest_paths(db, [extra])
+    assert not refusals
+
+
 def rows(db: Path, sql: str) -> list[tuple]:
     with duckdb.connect(str(db), read_only=True) as connection:
         return connection.execute(sql).fetchall()

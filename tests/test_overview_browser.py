@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import io
 import re
-import shutil
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -21,12 +20,11 @@ from pypdf import PdfReader
 
 from cxkpi import kpis as kpi_api
 from cxkpi import report
-from cxkpi.ingest import ingest_paths
 from cxkpi.kpis import Filters
 from cxkpi.registry import Kpi, load_settings
 from cxkpi.warehouse import reading
 from tests.browser_support import expect_no_error, fresh_page, running_app
-from tests.support import SAMPLE_DIR, build_warehouse
+from tests.support import SAMPLE_DIR, build_warehouse, load_one_more_promoter
 from ui import exports
 from ui.state import LastYearComparison
 
@@ -182,25 +180,17 @@ def test_the_slide_of_an_emea_enterprise_last_year_view_draws_no_cut_text(
 
 
 def test_presentation_mode_refreshes_its_numbers_without_a_click(
-    browser: Browser, golden_db: Path, tmp_path: Path
+    browser: Browser, golden_copy: Path, tmp_path: Path
 ) -> None:
     """A meeting room's screen: new data loaded while it shows the overview appears on its own (every
     $CXKPI_PRESENT_REFRESH_SECONDS; 2 s here, 5 minutes by default). Golden Q2 NPS: +16.7 on 6 answers;
-    one more promoter makes it 28.6 (4 promoters, 2 detractors of 7)."""
-    db = Path(shutil.copyfile(golden_db, tmp_path / "golden.duckdb"))
-    with running_app(db, tmp_path, extra_env={"CXKPI_PRESENT_REFRESH_SECONDS": "2"}) as url, \
+    one more promoter makes it +28.6."""
+    with running_app(golden_copy, tmp_path, extra_env={"CXKPI_PRESENT_REFRESH_SECONDS": "2"}) as url, \
             fresh_page(browser, viewport=WIDE_16_9) as page:
         page.goto(f"{url}/?present=1")
         value = page.locator(".st-key-card-nps .cx-value")
         expect(value).to_have_text("+16.7 pts")
-        extra = tmp_path / "survey_responses_more.csv"
-        extra.write_text(
-            "response_id,customer_id,responded_at,recommend_score,trust_score,csat_score,comment,channel\n"
-            "R100,C2,2026-06-15 10:00:00,10,5,5,,web\n",
-            encoding="utf-8",
-        )
-        _, refusals = ingest_paths(db, [extra])
-        assert not refusals
+        load_one_more_promoter(golden_copy, tmp_path)
         expect(value).to_have_text("+28.6 pts", timeout=15_000)
 
 

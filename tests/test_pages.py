@@ -15,7 +15,6 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from cxkpi.ingest import ingest_paths
 from cxkpi.registry import DEFAULT_REGISTRY_PATH, Kpi
 from cxkpi.status import band
 from tests.support import (
@@ -26,6 +25,7 @@ from tests.support import (
     card_text,
     card_titles,
     headline,
+    load_one_more_promoter,
 )
 from ui import formatting as fmt
 from ui.data import definition_comment
@@ -247,14 +247,7 @@ def test_new_data_shows_up_on_the_next_interaction(
     at = app_test(monkeypatch, golden_copy).run()
     assert "n = 6 responses" in kpi_card_text(at, "nps")
 
-    extra = tmp_path / "survey_responses_more.csv"
-    extra.write_text(
-        "response_id,customer_id,responded_at,recommend_score,trust_score,csat_score,comment,channel\n"
-        "R100,C2,2026-06-15 10:00:00,10,5,5,,web\n",
-        encoding="utf-8",
-    )
-    _, refusals = ingest_paths(golden_copy, [extra])
-    assert not refusals
+    load_one_more_promoter(golden_copy, tmp_path)
     at.run()
     nps = kpi_card_text(at, "nps")
     assert "n = 7 responses" in nps and "+28.6 pts" in nps, nps
