@@ -24,7 +24,7 @@ CSS = """
 .cx-card .cx-unit { font-size: 0.9rem; font-weight: 400; }
 /* The card's link sits on the line of its "Details" (which opens above it), right-aligned: a line less. */
 [class*="st-key-card-"] > [data-testid="stElementContainer"]:has([data-testid="stPageLink"]) {
-  margin-top: -2.25rem; align-self: flex-end; }
+  margin-top: -2.6rem; align-self: flex-end; }
 [class*="st-key-card-"] [data-testid="stPageLink"] a { padding: 0; min-height: 0; }
 [class*="st-key-card-"] [data-testid="stPageLink"] p { font-size: 0.8rem; }
 .cx-details[open] { padding-bottom: 1.4rem; }
@@ -51,8 +51,10 @@ CSS = """
 .stElementContainer[data-stale="true"] { transition: opacity 0s linear 0.5s !important; }
 .cx-link { font-family: "Source Code Pro", monospace; font-size: 0.75rem; word-break: break-all;
            user-select: all; background: #f0f2f6; border-radius: 0.5rem; padding: 0.5rem 0.75rem; }
-/* A phone: the page's own margins, compact cards (no sparkline), tables that scroll inside themselves. */
+/* A phone: the page's own margins, compact cards (no sparkline), what needs attention right under the
+   title (the order switch and the slide downloads are for a desk). */
 @media (max-width: 640px) {
+  .st-key-overview-controls > :not(:first-child) { display: none; }
   [data-testid="stMainBlockContainer"] { padding: 3.5rem 0.75rem 1.5rem 0.75rem; }
   [data-testid="stMainBlockContainer"] h1 { font-size: 1.5rem; }
   .cx-attention { font-size: 1rem; }
