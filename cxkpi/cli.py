@@ -233,11 +233,11 @@ def _statistics_as_dict(report: kpis.KpiReport) -> dict[str, Any]:
     last_year = report.last_year
     return {
         "interval_95": None if found.interval is None else [found.interval.low, found.interval.high],
-        "vs_previous": test(found.vs_previous, report.change_reading),
+        "vs_previous": test(report.vs_previous, report.change_reading),
         "last_year_value": None if last_year is None else last_year.value,
         "last_year_n": None if last_year is None else last_year.n,
         "change_vs_last_year": report.last_year_change,
-        "vs_last_year": test(found.vs_last_year, report.last_year_reading),
+        "vs_last_year": test(report.vs_last_year, report.last_year_reading),
         "months_off_target": report.months_off_target,
     }
 

@@ -21,8 +21,9 @@ import pandas as pd
 
 from cxkpi import assessment, status, warehouse
 from cxkpi.assessment import Assessment
-from cxkpi.periods import Period, last_full_quarter, matured, month_of, month_starts, trailing_months
+from cxkpi.periods import Period, has_matured, last_full_quarter, matured, month_of, month_starts, trailing_months
 from cxkpi.registry import Kpi, Settings
+from cxkpi.stats import ChangeTest
 from cxkpi.status import ChangeReading, Standing, Status, months_off_target, read_change
 
 Grain = Literal["period", "week", "month"]
@@ -98,18 +99,25 @@ class KpiReport:
         return _difference(self.current, self.previous)
 
     @property
+    def vs_previous(self) -> ChangeTest | None:
+        """The test of `change`; None without the statistics or without data on a side."""
+        return None if self.assessment is None else self.assessment.vs_previous
+
+    @property
     def change_reading(self) -> ChangeReading:
-        return read_change(self.kpi, self.standing, self.change,
-                           None if self.assessment is None else self.assessment.vs_previous)
+        return read_change(self.kpi, self.standing, self.change, self.vs_previous)
 
     @property
     def last_year_change(self) -> float | None:
         return None if self.last_year is None else _difference(self.current, self.last_year)
 
     @property
+    def vs_last_year(self) -> ChangeTest | None:
+        return None if self.assessment is None else self.assessment.vs_last_year
+
+    @property
     def last_year_reading(self) -> ChangeReading:
-        return read_change(self.kpi, self.standing, self.last_year_change,
-                           None if self.assessment is None else self.assessment.vs_last_year)
+        return read_change(self.kpi, self.standing, self.last_year_change, self.vs_last_year)
 
     @property
     def months_off_target(self) -> int:
@@ -139,8 +147,8 @@ class KpiReport:
 
 def is_pending(kpi: Kpi, last_day: date, horizon: date | None) -> bool:
     """Whether records up to `last_day` have not all had the KPI's maturity_days by the horizon (the
-    day of the latest record of its maturity_table; the same test as cxkpi.periods.matured)."""
-    return bool(kpi.maturity_days) and horizon is not None and last_day + timedelta(days=kpi.maturity_days) >= horizon
+    day of the latest record of its maturity_table)."""
+    return bool(kpi.maturity_days) and horizon is not None and not has_matured(last_day, kpi.maturity_days, horizon)
 
 
 def pending_buckets(kpi: Kpi, frame: pd.DataFrame, grain: Grain, period: Period, horizon: date | None) -> list[bool]:
@@ -308,6 +316,7 @@ def report(
     settings: Settings | None = None,
 ) -> KpiReport:
     """The card's numbers and status; with settings, also the statistics (intervals, change tests).
+    Without settings (the bench's plain overview) the status uses the default Settings.
 
     A KPI that needs time to mature (its registry `maturity`) is reported for the latest period of the
     same kind that has matured when the period asked for has not (KpiReport.moved_from says so)."""

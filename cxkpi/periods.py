@@ -98,6 +98,12 @@ def quick_range(name: str, data_through: date) -> Period:
     raise ValueError(f"unknown quick range {name!r}; use one of {', '.join(QUICK_RANGES)}")
 
 
+def has_matured(last_day: date, days: int, horizon: date) -> bool:
+    """Whether every record up to `last_day` (its 23:59 included) has had `days` days by the latest
+    record, on `horizon`: last_day + days is before the horizon day."""
+    return last_day + timedelta(days=days) < horizon
+
+
 def matured(period: Period, days: int, horizon: date) -> Period:
     """`period` when every record in it has had `days` days to mature by `horizon` (the latest data:
     its last day + days is before the horizon day), else the latest earlier period of the same kind
@@ -105,7 +111,7 @@ def matured(period: Period, days: int, horizon: date) -> Period:
     by months (the last 12 months stay 12 months), and any other period keeps its length and ends
     `days + 1` days before the horizon. A period that starts after the horizon holds no data at all and
     is kept: it is not an earlier period's turn. A subclass of Period keeps its class (dataclasses.replace)."""
-    if days <= 0 or period.end + timedelta(days=days) < horizon or period.start > horizon:
+    if days <= 0 or has_matured(period.end, days, horizon) or period.start > horizon:
         return period
     months = period.whole_months
     if months is None:
@@ -116,7 +122,7 @@ def matured(period: Period, days: int, horizon: date) -> Period:
     while True:  # ends: each step moves the end back by at least one month
         start = add_months(start, -step)
         end = add_months(start, months) - timedelta(days=1)
-        if end + timedelta(days=days) < horizon:
+        if has_matured(end, days, horizon):
             return replace(period, start=start, end=end)
 
 

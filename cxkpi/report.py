@@ -30,6 +30,7 @@ INK, MUTED, RULE, LINE = "#1f2937", "#6b7280", "#d1d5db", "#1f4e79"
 # As the app's cards: blue/orange (not green/red), always with words. By the tone of the card's
 # status badge and change (ui.formatting.STATUS_BADGES, READING_TONES); any other (gray): MUTED.
 NO_MONTHLY_DATA = "No monthly data in the last 12 months"  # the slide and the card say it alike
+# Okabe-Ito blue and vermillion and a violet: told apart with every common colour-vision deficiency.
 TONE_COLOURS = {"blue": "#0072B2", "violet": "#583f84", "orange": "#D55E00"}
 PENDING = "#9ca3af"
 CARD_HEIGHT = 340  # the height a card is designed for; smaller cards scale their type down
@@ -170,6 +171,7 @@ class _Line:
     size: float
     colour: str
     weight: str = "normal"
+    beside: _Line | None = None  # smaller words drawn after the text on its line: a value's unit
 
 
 @dataclass(frozen=True)
@@ -204,7 +206,7 @@ def _card_blocks(card: Card, inner: float, scale: float) -> _Layout:
         unit = _Line(card.unit, _shrunk(card.unit, 17 * scale, inner), INK)
         value_width = _text_width(value[-1].text, value[-1].size, bold=True)
         if value_width + 8 * scale + _text_width(unit.text, unit.size) <= inner:
-            value[-1] = replace(value[-1], text=f"{value[-1].text}\x00{unit.text}")  # drawn beside: _value_line
+            value[-1] = replace(value[-1], beside=unit)
         else:
             top.append([unit])
     if card.change:
@@ -218,12 +220,13 @@ def _card_blocks(card: Card, inner: float, scale: float) -> _Layout:
     return _Layout(top, bottom, beside)
 
 
-def _value_line(x: float, y: float, value: _Line, scale: float) -> str:
-    """The value and, beside it in smaller type, its unit words ('131.2 per 1,000 orders')."""
-    number, unit = value.text.split("\x00")
-    beside = x + _text_width(number, value.size, bold=True) + 8 * scale
-    return "\n".join([_text(x, y, number, value.size, value.colour, weight=value.weight),
-                      _text(beside, y, unit, _shrunk(unit, 17 * scale, 10_000), value.colour)])
+def _line(x: float, y: float, line: _Line, scale: float) -> str:
+    """One line of text, and the smaller words beside it if any ('131.2' 'per 1,000 orders')."""
+    drawn = _text(x, y, line.text, line.size, line.colour, weight=line.weight)
+    if line.beside is None:
+        return drawn
+    after = x + _text_width(line.text, line.size, bold=line.weight == "bold") + 8 * scale
+    return "\n".join([drawn, _text(after, y, line.beside.text, line.beside.size, line.beside.colour)])
 
 
 def _height(blocks: list[list[_Line]]) -> float:
@@ -271,8 +274,7 @@ def _card(card: Card, x: float, y: float, width: float, height: float, scale: fl
             continue
         for text in lines:
             line += text.size * 1.3
-            parts.append(_value_line(left, line, text, scale) if "\x00" in text.text else
-                         _text(left, line, text.text, text.size, text.colour, weight=text.weight))
+            parts.append(_line(left, line, text, scale))
         line += 6
     line += 4 * scale
     spark_height = 44 * scale

@@ -157,14 +157,15 @@ def headline_html(report: KpiReport, p_values: bool = True) -> str:
     value = f'<span class="cx-value">{html.escape(number)}{unit_html}</span>'
     if report.current.value is None:
         return f'<div class="cx-headline">{value}</div>'
+    if report.change is None:  # nothing to compare with: say so, without a number
+        return (f'<div class="cx-headline">{value} <span class="cx-reading">'
+                f"{html.escape(fmt.previous_phrase(report))}</span></div>")
     reading = report.change_reading
     tone = fmt.READING_TONES.get(reading, "gray")
-    if report.change is None:
-        arrow, number = "", ""
-    else:
-        arrow = "→" if fmt.shows_as_zero(report.change) else "↑" if report.change > 0 else "↓"
-        number = f'<span class="cx-change cx-{tone}">{arrow} {html.escape(fmt.change(kpi, report.change))}</span> '
-    words = fmt.previous_phrase(report, p_values)
-    if report.change is not None:
-        words = words.removeprefix(fmt.change(kpi, report.change) + " ")  # the number is in the chip
-    return f'<div class="cx-headline">{value} {number}<span class="cx-reading">{html.escape(words)}</span></div>'
+    arrow = "→" if fmt.shows_as_zero(report.change) else "↑" if report.change > 0 else "↓"
+    words = fmt.reading_words(reading, report.period.previous(), report.vs_previous, p_values)
+    return (
+        f'<div class="cx-headline">{value} <span class="cx-change cx-{tone}">{arrow} '
+        f"{html.escape(fmt.change(kpi, report.change))}</span> "
+        f'<span class="cx-reading">{html.escape(words)}</span></div>'
+    )

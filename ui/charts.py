@@ -23,7 +23,7 @@ TARGET = "#6b7280"
 LIMIT = "#9ca3af"
 EWMA = "#56B4E9"  # Okabe-Ito sky blue
 # Okabe-Ito vermillion: told apart from the blue line with every common colour-vision deficiency.
-SIGNAL = fmt.TONE_COLOURS["orange"]
+SIGNAL = page_report.TONE_COLOURS["orange"]
 BUCKETS = {"week": ("Week starting", "%-d %b"), "month": ("Month", "%b %Y")}
 
 
@@ -242,7 +242,8 @@ def breakdown(frame: pd.DataFrame, kpi: Kpi, dimension: str) -> None:
     statuses = list(fmt.STATUS_WORDS.values())
     bars = base.mark_bar().encode(
         color=alt.Color("status_words:N", legend=None, scale=alt.Scale(
-            domain=statuses, range=[fmt.TONE_COLOURS[fmt.STATUS_BADGES[status][0]] for status in fmt.STATUS_WORDS]))
+            domain=statuses, range=[page_report.TONE_COLOURS.get(fmt.STATUS_BADGES[status][0], page_report.MUTED)
+                                    for status in fmt.STATUS_WORDS]))
     )
     labels = base.mark_text(align="left", dx=4, color="#1f2937").encode(text="shown:N")
     # Streamlit sizes the whole chart (axes included) to this height, so leave room for the x axis.

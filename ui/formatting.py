@@ -51,8 +51,6 @@ STATUS_BADGES = {
 }
 # A change's tone: only a real change (its test says so) is coloured; the words always say it.
 READING_TONES = {ChangeReading.BETTER: "blue", ChangeReading.WORSE: "orange"}  # any other: gray
-# Hex colours of the tones, for charts and the slide (Okabe-Ito blue and vermillion, a violet, a grey).
-TONE_COLOURS = {"blue": "#0072B2", "violet": "#583f84", "orange": "#D55E00", "gray": "#6b7280"}
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
@@ -98,10 +96,6 @@ def shows_as_zero(difference: float) -> bool:
     return round(difference, 1) == 0
 
 
-def status_words(status: Status) -> str:
-    return STATUS_WORDS[status]
-
-
 def status_reading(report: KpiReport) -> str:
     """The status in the same words on the card, the slide, the PDF and the Owners page: 'On target',
     'Near target', 'Off target', 'Too uncertain to act on' or 'No data'."""
@@ -113,10 +107,15 @@ def change_phrase(kpi: Kpi, difference: float | None, reading: ChangeReading, ag
     """One change in words, its number first: '-1.7 pts vs Q2 2026 · no real change (p = 0.49)',
     '+5.2 pts vs Q2 2026 · better (p = 0.003)', 'no data to compare with Q2 2026'. The number is the
     change shown everywhere (value − the value compared with); p is the test of that same change."""
-    name = period_name(against)
     if difference is None:
-        return f"no data to compare with {name}"
-    text = f"{change(kpi, difference)} vs {name} · {reading.value}"
+        return f"no data to compare with {period_name(against)}"
+    return f"{change(kpi, difference)} {reading_words(reading, against, test, p_values)}"
+
+
+def reading_words(reading: ChangeReading, against: Period, test: ChangeTest | None = None,
+                  p_values: bool = True) -> str:
+    """What a change compares with and how it reads, after its number: 'vs Q2 2026 · better (p = 0.003)'."""
+    text = f"vs {period_name(against)} · {reading.value}"
     if p_values and test is not None and reading in (ChangeReading.BETTER, ChangeReading.WORSE,
                                                       ChangeReading.NO_REAL_CHANGE):
         text += f" ({p_value(test.p_value)})"
@@ -125,14 +124,13 @@ def change_phrase(kpi: Kpi, difference: float | None, reading: ChangeReading, ag
 
 def previous_phrase(report: KpiReport, p_values: bool = True) -> str:
     """The card's change: against the previous period (or last year's, when that is the comparison)."""
-    test = None if report.assessment is None else report.assessment.vs_previous
-    return change_phrase(report.kpi, report.change, report.change_reading, report.period.previous(), test, p_values)
+    return change_phrase(report.kpi, report.change, report.change_reading, report.period.previous(),
+                         report.vs_previous, p_values)
 
 
 def last_year_phrase(report: KpiReport) -> str:
-    test = None if report.assessment is None else report.assessment.vs_last_year
     return change_phrase(report.kpi, report.last_year_change, report.last_year_reading,
-                         report.period.a_year_earlier(), test)
+                         report.period.a_year_earlier(), report.vs_last_year)
 
 
 def attention(reports: Sequence[KpiReport]) -> tuple[str, list[tuple[str, str]], str]:
