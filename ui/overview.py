@@ -38,10 +38,15 @@ def render(page: sidebar.PageContext) -> None:
         )
         if not page.present:  # presentation mode shows the numbers only
             st.space("stretch")
-            st.session_state[ORDER_KEY] = page.order == "registry"  # seeded from the view (ui/state.py)
-            st.toggle("Registry order", key=ORDER_KEY, on_change=_copy_order, width="content",
-                      help="On: the cards in metrics.toml's order. Off: off target first, then near target, "
-                           "too uncertain and on target.")
+            # A button, not a toggle: a kind of element the page already draws costs the browser less
+            # on a first visit than a new kind (docs/decisions.md).
+            fixed = page.order == "registry"
+            st.button(
+                "Order by attention" if fixed else "Registry order", key=ORDER_KEY, type="tertiary",
+                icon=":material/sort:", on_click=state.update, kwargs={"order": "attention" if fixed else "registry"},
+                help="The cards in metrics.toml's order, fixed" if not fixed else
+                     "Off target first, then near target, too uncertain and on target",
+            )
             exports.overview_downloads(ordered, page.period, page.filters.describe(), page.link, TITLE)
     st.html(attention_html(reports))
     for stale in data.stale_sources(page.db_path):  # the rule: cxkpi/health.py
@@ -60,15 +65,11 @@ def attention_html(reports: Sequence[KpiReport]) -> str:
     tone = "cx-orange" if off else "cx-blue"
     named = "; ".join(f"<strong>{html.escape(title)}</strong>, {html.escape(owner)}" for title, owner in off)
     return (
-        f'<p class="cx-attention"><span class="cx-attention-lead {tone}">{lead}</span>'
-        f"{': ' + named if named else ''}"
+        f'<p class="cx-attention"><span class="cx-attention-lead {tone}">{lead}{":" if named else ""}</span>'
+        f"{' ' + named if named else ''}"
         f"{_rest_html(rest)}</p>"
     )
 
 
 def _rest_html(rest: str) -> str:
     return f' <span class="cx-attention-rest">· {html.escape(rest)}</span>' if rest else ""
-
-
-def _copy_order() -> None:
-    state.update(order="registry" if st.session_state.get(ORDER_KEY) else "attention")
