@@ -76,8 +76,8 @@ class KpiReport:
     current: Measurement
     previous: Measurement  # over period.previous()
     standing: Standing  # its status (cxkpi.status), the one every surface shows
-    # Monthly bucket_start, value, n over the trailing 12 months up to the end of the period asked for
-    # (monthly() leaves out the months still maturing).
+    # Monthly bucket_start, value, n, status (cxkpi.status, each month's own) over the trailing 12 months
+    # up to the end of the period asked for (monthly() leaves out the months still maturing).
     sparkline: pd.DataFrame
     data_through: datetime | None
     last_loaded_at: datetime | None
@@ -121,8 +121,12 @@ class KpiReport:
 
     @property
     def months_off_target(self) -> int:
-        """Consecutive months, up to the latest matured one, whose value missed the target."""
-        return months_off_target(self.kpi, [value for _, value in self.monthly()])
+        """Consecutive months, up to the latest matured one, whose own status is near or off target."""
+        statuses = {(stamp.year, stamp.month): Status(found)
+                    for stamp, found in zip(self.sparkline["bucket_start"], self.sparkline["status"], strict=True)}
+        pending = set(self.pending_months())
+        return months_off_target(None if month in pending else statuses.get((month.year, month.month), Status.NO_DATA)
+                                 for month in self._sparkline_months())
 
     def monthly(self) -> list[tuple[date, float | None]]:
         """The sparkline as the trailing 12 months, oldest first: (the month's first day, its value),
@@ -321,6 +325,7 @@ def report(
     A KPI that needs time to mature (its registry `maturity`) is reported for the latest period of the
     same kind that has matured when the period asked for has not (KpiReport.moved_from says so)."""
     fresh = freshness(connection) if fresh is None else fresh
+    used = settings or DEFAULT_SETTINGS
     horizon = maturity_horizon(kpi, fresh)
     shown = period if horizon is None else matured(period, kpi.maturity_days, horizon)
     runs: list[tuple[Period, Grain]] = [(shown, "period"), (shown.previous(), "period"),
@@ -328,7 +333,8 @@ def report(
     if settings is not None:
         runs.append((shown.a_year_earlier(), "period"))
     frames = run_kpi_queries(connection, kpi.id, runs, filters, kpi.parameters)
-    current, previous, sparkline = measurement(frames[0]), measurement(frames[1]), frames[2]
+    current, previous = measurement(frames[0]), measurement(frames[1])
+    sparkline = frames[2].assign(status=[str(found) for found in status.of_rows(kpi, frames[2], used)])
     source = fresh.set_index("table_name").loc[kpi.source]
     statistics = last_year = None
     if settings is not None:
@@ -339,7 +345,7 @@ def report(
         period=shown,
         current=current,
         previous=previous,
-        standing=status.decide(kpi, current, settings or DEFAULT_SETTINGS),
+        standing=status.decide(kpi, current, used),
         sparkline=sparkline,
         data_through=_plain(source["data_through"]),
         last_loaded_at=_plain(source["last_loaded_at"]),

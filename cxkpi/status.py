@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -95,16 +95,17 @@ def band(kpi: Kpi, value: float) -> Status:
     return Status.NEAR_TARGET if shortfall <= kpi.near else Status.OFF_TARGET
 
 
-def months_off_target(kpi: Kpi, values: Iterable[Any]) -> int:
-    """How many consecutive months, ending with the latest that has a value, missed the target
-    (near or off). `values` are monthly values, oldest first; missing ones (pending or no data) at
-    the end are skipped, one in the middle ends the run."""
-    months = [None if value is None or pd.isna(value) else float(value) for value in values]
+def months_off_target(statuses: Iterable[Status | None]) -> int:
+    """How many consecutive months, ending with the latest that is not pending, missed the target:
+    each month's own status (decide) near or off target. `statuses` are monthly, oldest first, None
+    for a month still pending (skipped at the end). A month on target, too uncertain (a few records
+    cannot say it missed) or without data ends the run."""
+    months = list(statuses)
     while months and months[-1] is None:
         months.pop()
     count = 0
-    for value in reversed(months):
-        if value is None or band(kpi, value) == Status.ON_TARGET:
+    for found in reversed(months):
+        if found not in (Status.NEAR_TARGET, Status.OFF_TARGET):
             break
         count += 1
     return count

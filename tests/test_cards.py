@@ -71,7 +71,7 @@ def _report_with_change(current: float, previous: float, p_value: float | None =
     test = None if p_value is None else ChangeTest(current - previous + 0.4, p_value, "made up")  # adjusted
     return KpiReport(kpi=kpi, period=Period(date(2026, 4, 1), date(2026, 6, 30)), current=now,
                      previous=Measurement(previous, 100), standing=status.decide(kpi, now, Settings()),
-                     sparkline=pd.DataFrame(columns=["bucket_start", "value", "n"]), data_through=None,
+                     sparkline=pd.DataFrame(columns=["bucket_start", "value", "n", "status"]), data_through=None,
                      last_loaded_at=None, assessment=Assessment(None, test, None))
 
 

@@ -27,6 +27,10 @@ def test_the_owners_page_lists_every_owner_with_their_kpi_and_status(app: AppTes
     nps = table[table["KPI"] == "Net Promoter Score"].iloc[0]
     assert (nps["Owner"], nps["Role"], nps["Value"]) == ("Amara Okafor", "Chief Customer Officer", "+16.7 pts")
     assert nps["Status"] == "Too uncertain to act on"  # as the card says it: 6 responses, below the minimum of 30
+    # The 90-day repeat rate is shown for Q1 2026, the latest quarter whose 90 days have passed, as on its card.
+    assert table[table["KPI"] == "90-day repeat rate, new customers"]["Value"].tolist() == ["0.0% (Q1 2026)"]
+    # May and June missed on their values, but on 3 and 1 answers: too uncertain to count as missed.
+    assert table[table["KPI"] == "Net Promoter Score"]["Off target for"].tolist() == ["—"]
     assert "No owner or target has been changed" in " ".join(caption.value for caption in app.caption)
 
 

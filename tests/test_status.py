@@ -125,16 +125,27 @@ def test_for_a_lower_is_better_kpi_a_real_rise_is_worse():
     assert status.read_change(hours, Standing(Status.OFF_TARGET), 4.0, None) == ChangeReading.NOT_TESTED
 
 
-def test_months_off_target_counts_back_from_the_latest_month_with_a_value():
-    """40, 20, 38, 30, 33, 10 against 35: 30, 33 and 10 missed (near counts as missed), 38 met -> 3. Two
-    pending months at the end (None) are skipped, not counted as a break; a month without data
-    in the middle ends the run."""
-    nps = kpi_with("higher", target=35, near=5)
-    assert status.months_off_target(nps, [40.0, 20.0, 38.0, 30.0, 33.0, 10.0]) == 3
-    assert status.months_off_target(nps, [40.0, 20.0, 38.0, 30.0, 33.0, 10.0, None, None]) == 3
-    assert status.months_off_target(nps, [30.0, None, 33.0, 10.0]) == 2
-    assert status.months_off_target(nps, [40.0, 20.0, 38.0]) == 0
-    assert status.months_off_target(nps, []) == 0
+def test_months_off_target_counts_back_the_months_whose_own_status_missed():
+    """Monthly statuses, oldest first: near and off target count as missed, so the last three do; an
+    on-target month ends the run, and so does a month too uncertain (a few records cannot say it
+    missed) or without data. Pending months (None) at the end are skipped."""
+    on, near, off = Status.ON_TARGET, Status.NEAR_TARGET, Status.OFF_TARGET
+    assert status.months_off_target([on, off, on, near, near, off]) == 3
+    assert status.months_off_target([on, off, on, near, near, off, None, None]) == 3
+    assert status.months_off_target([off, Status.TOO_UNCERTAIN, near, off]) == 2
+    assert status.months_off_target([off, Status.NO_DATA, off]) == 1
+    assert status.months_off_target([off, off, on]) == 0
+    assert status.months_off_target([]) == 0
+
+
+def test_a_month_on_a_few_records_is_not_counted_as_missed(golden, registry):
+    """Golden NPS, Q2 2026: May 0 (3 answers) and June −100 (1 answer) are below the target of 35 on
+    their values, but each is too uncertain to act on: no month in a row missed. With the minimum at
+    one answer and no interval limit, the two count."""
+    [report] = kpis.overview(golden, [registry["nps"]], Q2, settings=SETTINGS)
+    assert report.months_off_target == 0
+    [lenient] = kpis.overview(golden, [registry["nps"]], Q2, settings=Settings(min_sample=1, max_half_width=1000))
+    assert lenient.months_off_target == 2
 
 
 def test_the_overview_orders_cards_by_what_needs_attention_then_by_the_registry():

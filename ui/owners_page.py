@@ -50,7 +50,9 @@ def _owners_table(reports: list[KpiReport]) -> None:
             "Owner": report.kpi.owner.name,
             "Role": report.kpi.owner.role,
             "KPI": report.kpi.title,
-            "Value": fmt.value(report.kpi, report.current.value),
+            # A slow KPI is shown for its latest matured period (its card says so): this says which.
+            "Value": fmt.value(report.kpi, report.current.value)
+            + (f" ({fmt.period_name(report.period)})" if report.moved_from else ""),
             "Target": fmt.target(report.kpi),
             "Status": fmt.status_reading(report),
             "Off target for": f"{off_for} month{'s' if off_for != 1 else ''}" if off_for else fmt.EMPTY,
