@@ -177,8 +177,8 @@ def run_kpis(args: argparse.Namespace) -> int:
             return 1
         reports = kpis.overview(connection, kpi_list, period, filters, registry.load_settings(args.registry))
     document = {
-        "period": {"start": period.start, "end": period.end},
-        "previous_period": {"start": period.previous().start, "end": period.previous().end},
+        "period": _period_dict(period),
+        "previous_period": _period_dict(period.previous()),
         "filters": {name: list(values) for name, values in filters.as_dict().items()},
         "kpis": [report_as_dict(report) for report in reports],
     }
@@ -250,6 +250,8 @@ def _period_from(args: argparse.Namespace, connection: Any) -> Period | None:
 
 
 def report_as_dict(report: kpis.KpiReport) -> dict[str, Any]:
+    """One KPI as `kpis --json` prints it: its one status (cxkpi.status) and its one change,
+    value − previous_value, with the test of that same change in vs_previous."""
     kpi = report.kpi
     return {
         "id": kpi.id,
@@ -257,38 +259,47 @@ def report_as_dict(report: kpis.KpiReport) -> dict[str, Any]:
         "owner": kpi.owner.name,
         "owner_role": kpi.owner.role,
         "unit": kpi.unit,
+        "period": _period_dict(report.period),
         "value": report.current.value,
         "n": report.current.n,
         "target": kpi.target,
         "direction": kpi.direction,
-        "status": report.status,
+        "status": report.status.value,
+        "previous_period": _period_dict(report.period.previous()),
         "previous_value": report.previous.value,
         "previous_n": report.previous.n,
         "change": report.change,
         **report.current.details,
-        **_assessment_as_dict(report.assessment),
+        **_statistics_as_dict(report),
         "data_through": report.data_through,
         "last_loaded_at": report.last_loaded_at,
     }
 
 
-def _assessment_as_dict(found: Any) -> dict[str, Any]:
+def _period_dict(period: Period) -> dict[str, date]:
+    return {"start": period.start, "end": period.end}
+
+
+def _statistics_as_dict(report: kpis.KpiReport) -> dict[str, Any]:
+    found = report.assessment
     if found is None:
         return {}
 
-    def test(change: Any) -> dict[str, Any] | None:
+    def test(change: Any, reading: Any) -> dict[str, Any] | None:
         if change is None:
             return None
-        return {"difference": change.difference, "p_value": change.p_value, "significant": change.is_significant(),
-                "method": change.method}
+        return {"p_value": change.p_value, "significant": change.is_significant(), "method": change.method,
+                "reading": reading.value}
 
+    last_year = report.last_year
     return {
         "interval_95": None if found.interval is None else [found.interval.low, found.interval.high],
-        "band": found.band,
-        "too_uncertain": found.uncertain_because,
-        "vs_previous": test(found.vs_previous),
-        "vs_last_year": test(found.vs_last_year),
-        "months_off_target": found.months_off_target,
+        "vs_previous": test(report.vs_previous, report.change_reading),
+        "last_year_value": None if last_year is None else last_year.value,
+        "last_year_n": None if last_year is None else last_year.n,
+        "change_vs_last_year": report.last_year_change,
+        "vs_last_year": test(report.vs_last_year, report.last_year_reading),
+        "months_off_target": report.months_off_target,
     }
 
 
@@ -299,10 +310,11 @@ def format_table(document: dict[str, Any]) -> str:
     for row in document["kpis"]:
         value = "no data" if row["value"] is None else f"{row['value']:.1f} {row['unit']}"
         previous = "no data" if row["previous_value"] is None else f"{row['previous_value']:.1f}"
+        moved = "" if row["period"] == period else f" (for {row['period']['start']} to {row['period']['end']})"
         lines.append(
-            f"{row['title']:<26} {value:>14}  n={row['n']:<6} previous {previous:>8}  "
-            f"target {row['target']:g} ({row['direction']} is better): {row['status']:<7}  "
-            f"owner {row['owner']}, {row['owner_role']}"
+            f"{row['title']:<34} {value:>22}  n={row['n']:<6} previous {previous:>8}  "
+            f"target {row['target']:g} ({row['direction']} is better): {row['status']:<13}  "
+            f"owner {row['owner']}, {row['owner_role']}{moved}"
         )
     return "\n".join(lines)
 

@@ -19,13 +19,29 @@ import pandas as pd
 
 from cxkpi import access
 from cxkpi.access import Identity, Permission
-from cxkpi.registry import Kpi, Owner
+from cxkpi.registry import Kpi, Owner, owner_problem
 from cxkpi.warehouse import writing
 
 
 class OwnershipError(ValueError):
-    """A change that would break the rules (no owner, a target that is not a number); the message
-    says what to fix."""
+    """A change that would break the rules (no owner, two people as the owner, a target that is not
+    a number or outside what the KPI can be); the message says what to fix."""
+
+
+def problems(kpi: Kpi, owner: Owner | None = None, target: float | None = None) -> list[str]:
+    """Why this owner or target cannot be given to the KPI, one sentence each; empty when they can.
+    An owner is one person with a role; a target is a number the KPI can take (its registry
+    target_range: 0-100 for a share, −100..100 for an NPS, above 0 for hours and rates)."""
+    found = []
+    if owner is not None and (problem := owner_problem(owner)):
+        found.append(f"{kpi.title} {problem}.")
+    if target is not None:
+        if not isinstance(target, (int, float)) or isinstance(target, bool) or not math.isfinite(target):
+            found.append(f"The target of {kpi.title} must be a number in {kpi.unit}.")
+        elif not kpi.target_range.allows(float(target)):
+            found.append(f"The target of {kpi.title} must be {kpi.target_range.describe()} ({kpi.unit}); "
+                         f"{target:g} is not.")
+    return found
 
 
 def effective(connection: duckdb.DuckDBPyConnection, kpis: list[Kpi]) -> list[Kpi]:
@@ -58,10 +74,9 @@ def change(
 ) -> list[tuple[str, str, str]]:
     """Apply a new owner and/or target to `kpi` (as currently in effect) as `actor`, who must be
     allowed to; returns (field, old, new)."""
-    if owner is not None and (not owner.name.strip() or not owner.role.strip()):
-        raise OwnershipError(f"{kpi.title} needs exactly one owner: give the new owner's name and role.")
-    if target is not None and (not isinstance(target, (int, float)) or not math.isfinite(target)):
-        raise OwnershipError(f"The target of {kpi.title} must be a number in {kpi.unit}.")
+    refusals = problems(kpi, owner, target)
+    if refusals:
+        raise OwnershipError(" ".join(refusals))
     new_owner = Owner(owner.name.strip(), owner.role.strip()) if owner else kpi.owner
     new_target = float(target) if target is not None else kpi.target
     changes = []

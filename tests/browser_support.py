@@ -40,7 +40,7 @@ def free_port() -> int:
 @contextmanager
 def running_app(
     db: Path, workdir: Path, drop_env: tuple[str, ...] = ("CXKPI_REGISTRY",), script: str = "serve.py",
-    options: tuple[str, ...] = (), port: int | None = None,
+    options: tuple[str, ...] = (), port: int | None = None, extra_env: dict[str, str] | None = None,
 ) -> Iterator[str]:
     """`streamlit run serve.py` (the app as `make run` serves it; or another script of the project) against
     `db`, with more Streamlit `options` if given, on `port` (else a free one), yielding its URL once it
@@ -48,6 +48,7 @@ def running_app(
     port = port or free_port()
     env = {key: value for key, value in os.environ.items() if key not in drop_env}
     env["CXKPI_DB"] = str(db)
+    env.update(extra_env or {})
     log = workdir / "streamlit.log"
     with log.open("wb") as output:
         server = subprocess.Popen(
@@ -100,8 +101,9 @@ def launched_chromium() -> Iterator[Browser]:
 
 
 def new_context(browser: Browser, **options: object) -> BrowserContext:
-    """A fresh browser profile (no session state carried over), as a colleague opening a link."""
-    context = browser.new_context(viewport={"width": 1400, "height": 1000}, **options)
+    """A fresh browser profile (no session state carried over), as a colleague opening a link; 1400 x 1000
+    unless `options` give a viewport."""
+    context = browser.new_context(**{"viewport": {"width": 1400, "height": 1000}, **options})
     context.set_default_timeout(WAIT_MS)
     return context
 

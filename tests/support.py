@@ -64,6 +64,19 @@ def build_warehouse(db_path: Path, *sources: Path) -> Path:
     return db_path
 
 
+def load_one_more_promoter(db: Path, folder: Path) -> None:
+    """Load one more golden answer into `db`, as another process would: C2 answers 10 (a promoter) on
+    15 June 2026, which makes the golden Q2 NPS +28.6 on 7 responses (4 promoters, 2 detractors)."""
+    extra = folder / "survey_responses_more.csv"
+    extra.write_text(
+        "response_id,customer_id,responded_at,recommend_score,trust_score,csat_score,comment,channel\n"
+        "R100,C2,2026-06-15 10:00:00,10,5,5,,web\n",
+        encoding="utf-8",
+    )
+    _, refusals = ingest_paths(db, [extra])
+    assert not refusals
+
+
 def rows(db: Path, sql: str) -> list[tuple]:
     with duckdb.connect(str(db), read_only=True) as connection:
         return connection.execute(sql).fetchall()
@@ -131,16 +144,16 @@ def app_test(monkeypatch: pytest.MonkeyPatch, db: Path, registry: Path | None = 
 
 @dataclass(frozen=True)
 class Headline:
-    """A card's headline as a person reads it: the value, its change, the word for it, and its tone."""
+    """A card's headline as a person reads it: the value, its change, the words for it, and its tone."""
 
     value: str
     change: str | None
-    reading: str | None
-    tone: str | None  # 'blue' (better), 'orange' (worse), 'gray' (no change, or too uncertain to judge)
+    reading: str | None  # 'vs Q1 2026 · no real change (p = 0.49)'
+    tone: str | None  # 'blue' (better), 'orange' (worse), 'gray' (no real change, too uncertain, not tested)
 
 
 HEADLINE = re.compile(
-    r'<span class="cx-value">(?P<value>[^<]*)</span>'
+    r'<span class="cx-value">(?P<value>[^<]*)(?:<span class="cx-unit">(?P<unit>[^<]*)</span>)?</span>'
     r'(?: <span class="cx-change cx-(?P<tone>\w+)">\S+ (?P<change>[^<]*)</span>'
     r' <span class="cx-reading">(?P<reading>[^<]*)</span>)?'
 )
@@ -162,7 +175,8 @@ def card_text(block) -> str:
 def headline(block) -> Headline:
     found = HEADLINE.search(card_html(block))
     assert found, card_html(block)
-    parts = found.group("value", "change", "reading", "tone")
+    value = found.group("value") + (found.group("unit") or "")  # '1,000.0 per 1,000 orders'
+    parts = (value, *found.group("change", "reading", "tone"))
     return Headline(*(html.unescape(part) if part else None for part in parts))
 
 
@@ -181,3 +195,9 @@ def card_badges(at) -> list[str]:
     """The status badge of each card on the page, in order."""
     return [re.search(r'class="cx-badge[^"]*">.*?</span> ([^<]+)</span>', block).group(1)
             for block in _card_html_blocks(at)]
+
+
+def attention_text(at) -> str:
+    """The overview's headline (what is off target and whose it is) as a person reads it."""
+    [block] = [element.value for element in at.html if 'class="cx-attention"' in element.value]
+    return html.unescape(re.sub(r"<[^>]+>", "", block))

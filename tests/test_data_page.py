@@ -89,3 +89,15 @@ def test_on_an_empty_warehouse_the_data_page_offers_the_upload_instead_of_stoppi
     assert "Upload your first exports below" in at.info[0].value
     assert "Add exports" in [subheader.value for subheader in at.subheader]
     assert len(at.get("file_uploader")) == 1
+
+
+def test_the_data_page_has_no_kpi_filters_and_its_uploader_states_the_real_limit(
+    data_page, monkeypatch: pytest.MonkeyPatch
+):
+    """The KPI filters do not apply to loading files, so the Data page does not show them; the uploader
+    says the limit that applies ($CXKPI_MAX_UPLOAD_MB, 50 MB by default), not Streamlit's 200 MB."""
+    at = data_page.run()
+    assert not at.sidebar.get("multiselect") and not at.sidebar.get("date_input")
+    assert [uploader.proto.max_upload_size_mb for uploader in at.get("file_uploader")] == [50]
+    monkeypatch.setenv("CXKPI_MAX_UPLOAD_MB", "20")
+    assert [uploader.proto.max_upload_size_mb for uploader in at.run().get("file_uploader")] == [20]

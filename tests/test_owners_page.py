@@ -8,6 +8,7 @@ from streamlit.testing.v1 import AppTest
 from cxkpi.access import local_identity
 from cxkpi.registry import DEFAULT_REGISTRY_PATH
 from tests.support import app_test, card_html, card_text
+from ui import formatting as fmt
 
 OWNERS_PAGE = "pages/10_Owners.py"
 
@@ -27,6 +28,10 @@ def test_the_owners_page_lists_every_owner_with_their_kpi_and_status(app: AppTes
     nps = table[table["KPI"] == "Net Promoter Score"].iloc[0]
     assert (nps["Owner"], nps["Role"], nps["Value"]) == ("Amara Okafor", "Chief Customer Officer", "+16.7 pts")
     assert nps["Status"] == "Too uncertain to act on"  # as the card says it: 6 responses, below the minimum of 30
+    # The 90-day repeat rate is shown for Q1 2026, the latest quarter whose 90 days have passed, as on its card.
+    assert table[table["KPI"] == "90-day repeat rate, new customers"]["Value"].tolist() == ["0.0% (Q1 2026)"]
+    # May and June missed on their values, but on 3 and 1 answers: too uncertain to count as missed.
+    assert table[table["KPI"] == "Net Promoter Score"]["Off target for"].tolist() == ["—"]
     assert "No owner or target has been changed" in " ".join(caption.value for caption in app.caption)
 
 
@@ -77,3 +82,16 @@ def test_a_refusal_quoting_a_kpi_title_shows_the_title_as_written(
     app.button(key="change_save").click().run()
     refusal = app.error[0].value
     assert refusal.startswith(r"Net \*Promoter\* Score \:smile\: needs exactly one owner"), refusal
+
+
+def test_a_target_the_kpi_cannot_reach_and_two_owners_in_one_name_are_refused_with_the_reason(app: AppTest):
+    """CSAT is a share: a target of 150 % is refused; 'A; B' as the owner names two people. Nothing is saved."""
+    app.selectbox(key="change_kpi").set_value("Customer satisfaction (CSAT)").run()
+    app.number_input(key="change_target_csat").set_value(150.0)
+    app.text_input(key="change_owner_name_csat").set_value("Priya Raman; Lukas Brenner")
+    app.text_input(key="change_by").set_value("Board secretary")
+    app.button(key="change_save").click().run()
+    refusal = app.error[0].value  # as Markdown, its punctuation escaped (fmt.markdown_literal)
+    assert fmt.markdown_literal("must be from 0 to 100 (%); 150 is not") in refusal, refusal
+    assert fmt.markdown_literal("Priya Raman; Lukas Brenner' names more than one person") in refusal, refusal
+    assert "No owner or target has been changed" in " ".join(caption.value for caption in app.caption)

@@ -58,6 +58,10 @@ def test_successive_changes_build_on_each_other_and_are_listed_newest_first(gold
         ({"owner": Owner("", "CFO")}, "needs exactly one owner"),
         ({"owner": Owner("Lena Vogt", " ")}, "needs exactly one owner"),
         ({"target": float("nan")}, "must be a number"),
+        ({"target": -500.0}, r"must be from -100 to 100 \(points\); -500 is not"),
+        ({"target": 1e308}, r"must be from -100 to 100 \(points\); 1e\+308 is not"),
+        ({"owner": Owner("Amara Okafor; Lukas Brenner", "CCO")}, "names more than one person"),
+        ({"owner": Owner("Amara Okafor and Lukas Brenner", "CCO")}, "names more than one person"),
     ],
 )
 def test_a_change_that_breaks_the_rules_is_refused_and_nothing_is_written(golden_copy, arguments, message):
@@ -87,3 +91,36 @@ def test_only_an_admin_changes_an_owner_or_a_target_and_a_refusal_is_audited(gol
         (someone.user_id, role, "reassign a KPI's owner", "Net Promoter Score", "refused"),
         (someone.user_id, role, "change a KPI's target", "Net Promoter Score", "refused"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("kpi_id", "target", "allowed"),
+    [
+        ("csat", 150.0, False), ("csat", -1.0, False), ("csat", 100.0, True), ("csat", 0.0, True),
+        ("nps", -100.0, True), ("nps", 100.5, False),
+        ("complaint_response_hours", 0.0, False), ("complaint_response_hours", 0.5, True),
+        ("complaint_rate", -3.0, False), ("complaint_rate", 250.0, True),
+        ("recovery_effect", -20.0, True),
+    ],
+)
+def test_a_target_must_lie_in_the_range_the_kpi_can_take(registry, kpi_id, target, allowed):
+    """A share is 0-100 %, an NPS and the recovery effect (a difference of shares) −100..100 points, hours
+    and complaint rates above 0 (metrics.toml target_range)."""
+    assert (ownership.problems(registry[kpi_id], target=target) == []) is allowed
+
+
+@pytest.mark.parametrize(
+    ("name", "one_person"),
+    [
+        ("Priya Raman", True), ("Raman, Priya", True), ("Alexander Anderson", True), ("Mary-Jane O'Neil", True),
+        ("Ольга Андреевна Смирнова", True), ("مریم احمدی", True),
+        ("A; B", False), ("A & B", False), ("A/B", False), ("A + B", False), ("A and B", False), ("A AND B", False),
+        ("Анна и Олег", False), ("مریم و علی", False), ("Jean et Marie", False), ("Anna und Ben", False),
+        ("A\nB", False),
+    ],
+)
+def test_an_owner_is_one_person(name, one_person):
+    """A comma is allowed ('Raman, Priya' is one person); words and signs that join two people are not,
+    in English, Russian, Persian, French and German."""
+    nps = load_registry()[0]
+    assert (ownership.problems(nps, owner=Owner(name, "VP")) == []) is one_person

@@ -25,7 +25,7 @@ import pandas as pd
 import streamlit as st
 
 from cxkpi import kpis as kpi_api
-from cxkpi import ownership, quarantine
+from cxkpi import ownership, quarantine, status
 from cxkpi.kpis import Breakdown, Filters, Grain, KpiReport
 from cxkpi.periods import Period
 from cxkpi.registry import DEFAULT_REGISTRY_PATH, Kpi, Owner, Settings, load_registry
@@ -125,7 +125,9 @@ def overview(path: Path, kpis: list[Kpi], period: Period, filters: Filters) -> l
 def kpi_frame(
     path: Path, kpi: Kpi, period: Period, filters: Filters, grain: Grain = "period", breakdown: Breakdown = "none"
 ) -> pd.DataFrame:
-    return _kpi_frame(str(path), data_stamp(path), kpi.id, kpi.parameters, period, filters, grain, breakdown)
+    """The KPI's rows (buckets or slices), each with its status (cxkpi.status) in a `status` column."""
+    frame = _kpi_frame(str(path), data_stamp(path), kpi.id, kpi.parameters, period, filters, grain, breakdown)
+    return frame.assign(status=[str(found) for found in status.of_rows(kpi, frame, load_settings())])
 
 
 @functools.cache  # as kpi_api.query_text, whose text it is: once per process, not nine times a rerun

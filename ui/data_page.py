@@ -71,6 +71,7 @@ def _upload(db_path, inbox) -> None:
         "CSV exports (Shopify, HubSpot, Salesforce, Zendesk, Freshdesk, Qualtrics, SurveyMonkey, Typeform, "
         "Google Forms, spreadsheets)",
         type=["csv", "tsv", "txt"], accept_multiple_files=True, key=f"upload_{generation}",
+        max_upload_size=max(1, int(limit / 1_000_000)),  # the uploader says the limit that applies
         help=f"Up to {limit / 1e6:.0f} MB per file; copy larger files into the inbox folder ({inbox}).",
     )
     if files and st.button("Load these files", icon=":material/upload:", key="load_uploads", type="primary"):

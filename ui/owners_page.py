@@ -7,9 +7,9 @@ import streamlit as st
 
 from cxkpi import ownership
 from cxkpi.access import Permission
-from cxkpi.assessment import ON_TARGET
 from cxkpi.kpis import KpiReport
 from cxkpi.registry import Owner
+from cxkpi.status import Status
 from ui import data, identity, sidebar
 from ui import formatting as fmt
 
@@ -36,7 +36,7 @@ def render() -> None:
         shown = history.assign(kpi=[titles.get(kpi_id, kpi_id) for kpi_id in history["kpi_id"]])
         st.dataframe(
             shown[["changed_at", "changed_by", "kpi", "field", "old_value", "new_value"]],
-            hide_index=True, width="stretch",
+            hide_index=True, placeholder=fmt.EMPTY, width="stretch",
             column_config={"changed_at": st.column_config.DatetimeColumn("When", format="D MMM YYYY, HH:mm"),
                            "changed_by": "Who", "kpi": "KPI", "field": "What",
                            "old_value": "From", "new_value": "To"},
@@ -46,18 +46,19 @@ def render() -> None:
 def _owners_table(reports: list[KpiReport]) -> None:
     rows = []
     for report in sorted(reports, key=lambda report: (report.kpi.owner.name, report.kpi.title)):
-        found = report.assessment
-        off_for = found.months_off_target if found and found.band != ON_TARGET else 0
+        off_for = report.months_off_target if report.status != Status.ON_TARGET else 0
         rows.append({
             "Owner": report.kpi.owner.name,
             "Role": report.kpi.owner.role,
             "KPI": report.kpi.title,
-            "Value": fmt.value(report.kpi, report.current.value),
+            # A slow KPI is shown for its latest matured period (its card says so): this says which.
+            "Value": fmt.value(report.kpi, report.current.value)
+            + (f" ({fmt.period_name(report.period)})" if report.moved_from else ""),
             "Target": fmt.target(report.kpi),
             "Status": fmt.status_reading(report),
-            "Off target for": f"{off_for} month{'s' if off_for != 1 else ''}" if off_for else "",
+            "Off target for": f"{off_for} month{'s' if off_for != 1 else ''}" if off_for else fmt.EMPTY,
         })
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key="owners-table")
+    st.dataframe(pd.DataFrame(rows), hide_index=True, placeholder=fmt.EMPTY, width="stretch", key="owners-table")
 
 
 def _change_form(page: sidebar.PageContext) -> None:

@@ -72,11 +72,14 @@ PRESENTATION_CSS = """
 <style>
 [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stExpandSidebarButton"],
 [data-testid="stHeader"], [data-testid="stToolbar"], [data-testid="stDecoration"] { display: none !important; }
-[data-testid="stMainBlockContainer"] { max-width: none; padding: 1.5rem 2.5rem 1rem 2.5rem; }
-[data-testid="stMainBlockContainer"] h1 { font-size: 2.8rem; }
-[class*="st-key-card-"] [data-testid="stPageLink"], [class*="st-key-card-"] .cx-definition { display: none; }
-[class*="st-key-card-"] .cx-card .cx-title { font-size: 1.45rem; }
-[class*="st-key-card-"] .cx-card .cx-value { font-size: 3.1rem; }
+[data-testid="stMainBlockContainer"] { max-width: none; padding: 1rem 2rem 0.5rem 2rem; }
+[data-testid="stMainBlockContainer"] h1 { font-size: 2rem; }
+.st-key-exit-present { position: fixed; top: 0.5rem; right: 1rem; z-index: 10; width: auto; }
+[class*="st-key-card-"] .cxkpi-sparkline img { height: 26px; }
+[class*="st-key-card-"] .cx-card .cx-title { font-size: 1.4rem; }
+[class*="st-key-card-"] .cx-card .cx-value { font-size: 3rem; }
+[class*="st-key-card-"] .cx-card :is(.cx-badge, .cx-owner, .cx-reading, .cx-change) { font-size: 1.05rem; }
+.cx-attention { font-size: 1.3rem; }
 </style>
 """
 # Streamlit's own table toolbar offers "Download as CSV" without neutralising formulas: hidden, so the

@@ -15,8 +15,8 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from cxkpi.access import Identity
-from cxkpi.kpis import FILTER_DIMENSIONS, Filters
-from cxkpi.periods import Period
+from cxkpi.kpis import FILTER_DIMENSIONS, Filters, latest_day
+from cxkpi.periods import QUICK_RANGES, Period, quick_range
 from cxkpi.registry import Kpi, RegistryError
 from cxkpi.warehouse import PROJECT_ROOT, WarehouseBusyError
 from ui import data, identity, share, state, theme
@@ -57,12 +57,40 @@ DATE_KEYS = {"start": "filter_start", "end": "filter_end"}
 CHOICE_KEYS = {name: f"filter_{name}" for name in FILTER_DIMENSIONS}
 COMPARE_KEY = "filter_compare"
 COMPARE_LABELS = {"previous": "Previous period", "last_year": "Same dates last year"}
+RANGE_KEY = "filter_range"
+RANGE_LABELS = {"last_month": "Last month", "last_quarter": "Last quarter", "year_to_date": "Year to date",
+                "last_12_months": "Last 12 months", "custom": "Custom"}
 # The date inputs need bounds; these are wide enough for any export while staying valid dates.
 EARLIEST, LATEST = state.EARLIEST, state.LATEST
 EMPTY_WAREHOUSE_MESSAGE = (
     "**No data yet.** The warehouse at `{path}` holds no rows. Upload your exports on the **Data** page, "
     "or load the sample data with `python -m cxkpi ingest sample_data` (`make run` does it for you), "
     "then reload this page."
+)
+
+
+# Streamlit's date input applies a typed date when its calendar closes (Escape, a click elsewhere), not on
+# Enter, which people press; a blur alone does not apply it while the calendar is open. So Enter in a date
+# input is turned into Escape. Invisible; listens once per page.
+ENTER_APPLIES_DATES = st.components.v2.component(
+    "cxkpi_enter_applies_dates",
+    html="<span hidden></span>",
+    js="""
+export default function () {
+  if (window.__cxkpiEnterAppliesDates) return;
+  window.__cxkpiEnterAppliesDates = true;
+  document.addEventListener("keydown", (event) => {
+    const field = event.key === "Enter" && event.isTrusted && event.target instanceof Element
+      && event.target.closest('[data-testid="stDateInputField"]');
+    if (!field) return;
+    event.preventDefault();
+    event.stopPropagation();
+    event.target.dispatchEvent(new KeyboardEvent("keydown", {
+      key: "Escape", code: "Escape", keyCode: 27, bubbles: true, cancelable: true,
+    }));
+  }, true);
+}
+""",
 )
 
 
@@ -77,6 +105,7 @@ class PageContext:
     db_path: Path
     query: dict[str, list[str]] = field(default_factory=dict)  # the view's query string (ui.state)
     present: bool = False  # presentation mode: no sidebar or controls, large cards
+    order: str = "attention"  # the overview's card order (ui.state.ORDERS)
 
     @property
     def link(self) -> str:
@@ -101,14 +130,15 @@ def render(page_title: str) -> PageContext:
 
 def render_allowing_empty(page_title: str) -> PageContext | None:
     """For the Data page: an empty warehouse is the reason to be there, so it draws the navigation and
-    returns None instead of stopping."""
+    returns None instead of stopping. No KPI filters: they do not apply to loading files; the view
+    stays in the address and the navigation links, for the way back."""
     return _render(page_title, allow_empty=True)
 
 
 def _render(page_title: str, allow_empty: bool) -> PageContext | None:
     st.set_page_config(
-        page_title=f"{page_title} · cxkpi", page_icon="📊", layout="wide",
-        initial_sidebar_state="expanded",
+        # "auto": open on a wide screen, closed on a phone, where it would cover the page.
+        page_title=f"{page_title} · cxkpi", page_icon="📊", layout="wide", initial_sidebar_state="auto",
     )
     theme.apply()
     person = identity.current()  # nothing is drawn for a browser that has not signed in
@@ -135,7 +165,7 @@ def _render(page_title: str, allow_empty: bool) -> PageContext | None:
             return None
         st.info(EMPTY_WAREHOUSE_MESSAGE.format(path=db_path), icon=":material/database:")
         st.stop()
-    page = _filters(context, kpis, db_path, person)
+    page = _filters(context, kpis, db_path, person, draw=not allow_empty)
     _navigation(kpis, navigation, person, page.query)
     share.apply_css()
     _link_notes()
@@ -176,7 +206,9 @@ def _link_notes() -> None:
         )
 
 
-def _filters(context: data.Context, kpis: list[Kpi], db_path: Path, person: Identity) -> PageContext:
+def _filters(
+    context: data.Context, kpis: list[Kpi], db_path: Path, person: Identity, draw: bool = True
+) -> PageContext:
     default = context.default_period
     assert default is not None  # render() stops on an empty warehouse before calling this
     kpi_ids = [kpi.id for kpi in kpis]
@@ -192,19 +224,33 @@ def _filters(context: data.Context, kpis: list[Kpi], db_path: Path, person: Iden
     for name, key in CHOICE_KEYS.items():
         st.session_state[key] = list(getattr(chosen, name))
     st.session_state[COMPARE_KEY] = chosen.compare
+    latest = latest_day(context.freshness)
+    ranges = {name: quick_range(name, latest) for name in QUICK_RANGES} if latest else {}
+    st.session_state[RANGE_KEY] = next((name for name, span in ranges.items() if span == period), "custom")
+    page = PageContext(
+        kpis=kpis, identity=person, period=period, filters=chosen.filters(), db_path=db_path, query=query,
+        present=state.presenting(), order=chosen.order,
+    )
+    if not draw:
+        return page
 
     with st.sidebar:
         st.markdown("**Filters**")
+        st.selectbox(
+            "Period", [*ranges, "custom"], format_func=RANGE_LABELS.get, key=RANGE_KEY, on_change=_copy_range,
+            args=(ranges,), help="Relative to the latest data; Custom: pick the dates below.",
+        )
         for which, label in (("start", "From"), ("end", "To (inclusive)")):
             st.date_input(
                 label, key=DATE_KEYS[which], min_value=EARLIEST, max_value=LATEST, format="YYYY-MM-DD",
                 on_change=_copy_date, args=(which,),
             )
+        ENTER_APPLIES_DATES(key="enter-applies-dates", width="content")
         st.selectbox(
             "Compare with", list(state.COMPARISONS), format_func=COMPARE_LABELS.get, key=COMPARE_KEY,
             on_change=_copy_compare,
         )
-        st.caption(f"Compared with {fmt.period(period.previous())}")
+        st.caption(f"Compared with {fmt.period(period.previous())}")  # the previous month, quarter or year
         for name, key in CHOICE_KEYS.items():
             st.multiselect(
                 name.title(), context.choices[name], key=key, on_change=_copy_choice, args=(name,),
@@ -213,7 +259,7 @@ def _filters(context: data.Context, kpis: list[Kpi], db_path: Path, person: Iden
         st.button(
             "Reset filters", icon=":material/restart_alt:", on_click=state.reset, key="filter_reset",
             disabled=state.current() == state.FilterState(
-                compare=chosen.compare, grain=chosen.grain, breakdown=chosen.breakdown
+                compare=chosen.compare, grain=chosen.grain, breakdown=chosen.breakdown, order=chosen.order
             ),
             help=f"Back to the last full quarter of data ({fmt.period(default)}) and all customers",
         )
@@ -223,10 +269,7 @@ def _filters(context: data.Context, kpis: list[Kpi], db_path: Path, person: Iden
             share.saved_views_section(db_path, query, person)
     if state.presenting():
         share.exit_presentation()
-    return PageContext(
-        kpis=kpis, identity=person, period=period, filters=chosen.filters(), db_path=db_path, query=query,
-        present=state.presenting(),
-    )
+    return page
 
 
 def _copy_date(which: str) -> None:
@@ -237,6 +280,13 @@ def _copy_date(which: str) -> None:
     if start > end:
         start, end = (start, start) if which == "start" else (end, end)
     state.update(start=start, end=end)
+
+
+def _copy_range(ranges: dict[str, Period]) -> None:
+    """A quick range picked: its dates become the period; 'Custom' leaves the dates to the inputs."""
+    chosen = ranges.get(st.session_state.get(RANGE_KEY, "custom"))
+    if chosen is not None:
+        state.update(start=chosen.start, end=chosen.end)
 
 
 def _copy_compare() -> None:
