@@ -74,6 +74,11 @@ def change(
 ) -> list[tuple[str, str, str]]:
     """Apply a new owner and/or target to `kpi` (as currently in effect) as `actor`, who must be
     allowed to; returns (field, old, new)."""
+    # Who may is asked first: a viewer's attempt is refused (and audited) whatever values it carries.
+    if owner is not None and Owner(owner.name.strip(), owner.role.strip()) != kpi.owner:
+        access.require(db_path, actor, Permission.CHANGE_OWNER, subject=kpi.title)
+    if target is not None and target != kpi.target:
+        access.require(db_path, actor, Permission.CHANGE_TARGET, subject=kpi.title)
     refusals = problems(kpi, owner, target)
     if refusals:
         raise OwnershipError(" ".join(refusals))
@@ -86,9 +91,6 @@ def change(
         changes.append(("target", f"{kpi.target:g}", f"{new_target:g}"))
     if not changes:
         return []
-    for field, _, _ in changes:
-        access.require(db_path, actor, Permission.CHANGE_OWNER if field == "owner" else Permission.CHANGE_TARGET,
-                       subject=kpi.title)
     moment = (now or datetime.now()).replace(microsecond=0)
     with writing(db_path) as connection:
         connection.begin()
