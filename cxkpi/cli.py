@@ -9,7 +9,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from cxkpi import export_formats, inbox, ingest, kpis, ownership, registry, warehouse
+from cxkpi import export_formats, inbox, ingest, kpis, ownership, registry, verdict, warehouse
 from cxkpi.periods import Period
 
 SAMPLE_DATA_DIR = warehouse.PROJECT_ROOT / "sample_data"
@@ -41,6 +41,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     load.add_argument(
         "--inbox", type=Path, help="inbox folder (default: $CXKPI_INBOX, else inbox/ beside the warehouse)"
+    )
+    load.add_argument(
+        "--quarantine-limit", type=float, metavar="PERCENT",
+        help=f"refuse a whole file when more than this share of its rows is quarantined "
+             f"(default: ${verdict.QUARANTINE_LIMIT_ENV}, else {verdict.DEFAULT_QUARANTINE_LIMIT:g})",
     )
     _add_load_options(load)
     load.set_defaults(handler=run_ingest)
@@ -84,36 +89,47 @@ def _add_load_options(parser: argparse.ArgumentParser) -> None:
 
 
 def run_ingest(args: argparse.Namespace) -> int:
+    """Exit 0: every row of every file loaded (or was loaded before); 1: a file was refused; 2: the
+    mapping or the quarantine limit cannot be used; 3: every file loaded, but some rows were
+    quarantined (cxkpi/verdict.py)."""
     db_path = warehouse.resolve_db_path(args.db)
+    try:
+        limit = verdict.quarantine_limit(args.quarantine_limit)
+        export_formats.load_formats(args.mapping)
+    except ValueError as error:  # a bad limit, or a mapping file that cannot be used (MappingError)
+        print(f"error: {error}", file=sys.stderr)
+        return verdict.EXIT_SETUP
     if args.if_empty and db_path.exists() and not warehouse.is_empty(db_path):
         print(f"{db_path} already holds data; nothing loaded")
-        return 0
+        return verdict.EXIT_LOADED
     if not args.paths:
-        return _run_inbox(args, db_path)
-    results, refusals = ingest.ingest_paths(db_path, args.paths, mapping=args.mapping, archive=args.archive)
+        return _run_inbox(args, db_path, limit)
+    results, refusals = ingest.ingest_paths(db_path, args.paths, mapping=args.mapping, archive=args.archive,
+                                            quarantine_limit=limit)
     for result in results:
         print(result.summary())
     for refusal in refusals:
         print(f"refused: {refusal}", file=sys.stderr)
     if not results and not refusals:
         print("no .csv files found in " + ", ".join(str(path) for path in args.paths), file=sys.stderr)
-        return 1
-    return 1 if refusals else 0
+        return verdict.EXIT_REFUSED
+    return verdict.exit_code([result.verdict for result in results] + ["refused"] * len(refusals))
 
 
-def _run_inbox(args: argparse.Namespace, db_path: Path) -> int:
+def _run_inbox(args: argparse.Namespace, db_path: Path, limit: float) -> int:
     folder = args.inbox or inbox.default_inbox(db_path)
     try:
-        outcomes = inbox.process_inbox(db_path, folder, archive_dir=args.archive, mapping=args.mapping)
+        outcomes = inbox.process_inbox(db_path, folder, archive_dir=args.archive, mapping=args.mapping,
+                                       quarantine_limit=limit)
     except export_formats.MappingError as error:
         print(f"error: {error}", file=sys.stderr)
-        return 2
+        return verdict.EXIT_SETUP
     if not outcomes:
         print(f"the inbox {folder} holds no files ready to load")
-        return 0
+        return verdict.EXIT_LOADED
     for outcome in outcomes:
         print(outcome.summary(), file=sys.stderr if outcome.refusal else sys.stdout)
-    return 1 if any(outcome.refusal for outcome in outcomes) else 0
+    return verdict.exit_code(outcome.verdict for outcome in outcomes)
 
 
 def run_rebuild(args: argparse.Namespace) -> int:

@@ -22,6 +22,7 @@ import duckdb
 from cxkpi import archive
 from cxkpi.export_formats import MappingError, load_formats
 from cxkpi.ingest import FILE_SUFFIXES, IngestError, IngestResult, ingest_one
+from cxkpi.verdict import Verdict
 from cxkpi.warehouse import files_of, mark_loaded, writing
 
 INBOX_ENV = "CXKPI_INBOX"
@@ -35,6 +36,13 @@ class Outcome:
     name: str
     result: IngestResult | None = None
     refusal: str | None = None
+
+    @property
+    def verdict(self) -> Verdict:
+        if self.refusal:
+            return "refused"
+        assert self.result is not None
+        return self.result.verdict
 
     def summary(self) -> str:
         if self.refusal:
@@ -69,13 +77,15 @@ def waiting_files(inbox: Path, settle_seconds: float = SETTLE_SECONDS) -> list[P
 
 def process_inbox(
     db_path: Path, inbox: Path, *, archive_dir: Path | None = None, mapping: Path | None = None,
-    settle_seconds: float = SETTLE_SECONDS,
+    settle_seconds: float = SETTLE_SECONDS, quarantine_limit: float | None = None,
 ) -> list[Outcome]:
-    return load_files(db_path, inbox, waiting_files(inbox, settle_seconds), archive_dir=archive_dir, mapping=mapping)
+    return load_files(db_path, inbox, waiting_files(inbox, settle_seconds), archive_dir=archive_dir, mapping=mapping,
+                      quarantine_limit=quarantine_limit)
 
 
 def load_files(
     db_path: Path, inbox: Path, files: list[Path], *, archive_dir: Path | None = None, mapping: Path | None = None,
+    quarantine_limit: float | None = None,
 ) -> list[Outcome]:
     """Load these inbox files (e.g. the ones just uploaded), each then leaving the inbox as above."""
     formats = load_formats(mapping)
@@ -83,7 +93,7 @@ def load_files(
     outcomes = []
     for path in files:
         try:
-            result = ingest_one(db_path, path, formats, archive_dir)
+            result = ingest_one(db_path, path, formats, archive_dir, quarantine_limit=quarantine_limit)
         except IngestError as refusal:
             _set_aside(path, inbox, str(refusal))
             outcomes.append(Outcome(path.name, refusal=str(refusal)))
@@ -167,7 +177,8 @@ def rebuild(db_path: Path, archive_dir: Path | None = None, mapping: Path | None
     for entry in entries:
         source = archive.stored_path(archive_dir, entry.sha256)
         try:
-            result = ingest_one(building, source, formats, archive_dir=None, name=entry.name)
+            # No quarantine limit: every archived file was accepted once, and must load again as it did.
+            result = ingest_one(building, source, formats, archive_dir=None, name=entry.name, quarantine_limit=100)
             outcomes.append(Outcome(entry.name, result=result))
         except IngestError as refusal:
             outcomes.append(Outcome(entry.name, refusal=str(refusal)))

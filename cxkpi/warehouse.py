@@ -13,7 +13,7 @@ from pathlib import Path
 
 import duckdb
 
-from cxkpi.schema import create_table_statements
+from cxkpi.schema import added_column_statements, create_table_statements
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB_PATH = PROJECT_ROOT / "data" / "cxkpi.duckdb"
@@ -165,15 +165,25 @@ def prepare(connection: duckdb.DuckDBPyConnection) -> None:
     connection.execute(sql_text("_macros.sql"))
 
 
-def _create_schema(connection: duckdb.DuckDBPyConnection) -> None:
+def _create_schema(connection: duckdb.DuckDBPyConnection) -> bool:
+    """Create what is missing; True when an older warehouse gained columns (its derived tables are then
+    out of shape and rebuilt)."""
     for statement in create_table_statements() + BOOKKEEPING_STATEMENTS + APP_STATEMENTS:
         connection.execute(statement)
+    present = set(connection.execute(
+        "select table_name, column_name from duckdb_columns() where schema_name = 'main'"
+    ).fetchall())
+    upgrade = added_column_statements(present)
+    for statement in upgrade:  # a warehouse made before a column was added
+        connection.execute(statement)
+    return bool(upgrade)
 
 
-def _create_derived(connection: duckdb.DuckDBPyConnection) -> None:
+def _create_derived(connection: duckdb.DuckDBPyConnection, rebuild: bool = False) -> None:
     """After prepare(): the derived SQL uses the macros, which need the tables they read."""
     for name in DERIVED_TABLES:  # DuckDB runs the select only when the table is missing
-        connection.execute(f"create table if not exists {name} as {_derived_select(name)}")
+        verb = "create or replace table" if rebuild else "create table if not exists"
+        connection.execute(f"{verb} {name} as {_derived_select(name)}")
 
 
 def refresh_derived(connection: duckdb.DuckDBPyConnection, loaded_table: str) -> None:
@@ -204,9 +214,9 @@ def writing(db_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     with _gate(db_path).exclusive():
         connection = _open(db_path, read_only=False)
         try:
-            _create_schema(connection)
+            upgraded = _create_schema(connection)
             prepare(connection)
-            _create_derived(connection)
+            _create_derived(connection, rebuild=upgraded)
             _complete.add(db_path.resolve())
             yield connection
         finally:

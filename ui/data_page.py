@@ -67,8 +67,7 @@ def _upload(db_path, inbox) -> None:
             except ValueError as error:
                 outcomes.append(Outcome(file.name, refusal=str(error)))
         outcomes += _load(lambda: load_files(db_path, inbox, written))
-        st.session_state["last_outcomes"] = [(outcome.name, outcome.summary(), bool(outcome.refusal))
-                                             for outcome in outcomes]
+        st.session_state["last_outcomes"] = [(outcome.summary(), outcome.verdict) for outcome in outcomes]
         st.session_state["upload_generation"] = generation + 1  # clears the uploader
         st.rerun()
 
@@ -79,6 +78,9 @@ def _load(run) -> list[Outcome]:
             return run()
     except MappingError as error:
         st.error(f"The mapping file cannot be used: {fmt.markdown_literal(str(error))}")
+        return []
+    except ValueError as error:  # $CXKPI_QUARANTINE_LIMIT is not a percentage
+        st.error(fmt.markdown_literal(str(error)))
         return []
 
 
@@ -91,16 +93,20 @@ def _inbox(db_path, inbox) -> None:
             st.caption(", ".join(fmt.markdown_literal(path.name) for path in waiting))
             if st.button("Load the inbox now", icon=":material/move_to_inbox:", key="load_inbox"):
                 outcomes = _load(lambda: process_inbox(db_path, inbox))
-                st.session_state["last_outcomes"] = [(o.name, o.summary(), bool(o.refusal)) for o in outcomes]
+                st.session_state["last_outcomes"] = [(o.summary(), o.verdict) for o in outcomes]
                 st.rerun()
         for name, reason in refused[:20]:
             st.caption(f":material/block: {fmt.markdown_code(name)}: {fmt.markdown_literal(reason)}")
 
 
+# A load's verdict (cxkpi/verdict.py) as the CLI's exit code gives it: green only when every row loaded.
+VERDICT_BOXES = {"loaded": st.success, "unchanged": st.success, "quarantined": st.warning, "refused": st.error}
+
+
 def _last_outcomes() -> None:
-    for _, summary, refused in st.session_state.pop("last_outcomes", []):
+    for summary, verdict in st.session_state.pop("last_outcomes", []):
         # File names and the reasons quoting their contents, as written: never read as Markdown.
-        (st.error if refused else st.success)(fmt.markdown_literal(summary))
+        VERDICT_BOXES[verdict](fmt.markdown_literal(summary))
 
 
 def _freshness(db_path) -> None:
