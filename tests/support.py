@@ -17,7 +17,7 @@ import pytest
 
 from cxkpi.ingest import ingest_paths
 from cxkpi.periods import Period
-from cxkpi.registry import Kpi, Owner
+from cxkpi.registry import Kpi, Owner, load_registry
 from cxkpi.warehouse import DERIVED_TABLES
 
 if TYPE_CHECKING:
@@ -30,6 +30,8 @@ Q2 = Period(date(2026, 4, 1), date(2026, 6, 30))  # the golden data's period und
 HOSTILE = TESTS_DIR / "hostile"
 SAMPLE_DIR = PROJECT_ROOT / "sample_data"
 ENTRY = PROJECT_ROOT / "dashboard.py"
+# Each KPI's parameters in the shipped metrics.toml (brand trust's and CSAT's top-points rule, SLAs).
+SHIPPED_PARAMETERS = {kpi.id: kpi.parameters for kpi in load_registry()}
 # What a load writes: the loaded data, the tables derived from it, and the loader's own records.
 TABLES = ("customers", "orders", "survey_responses", "complaints", *DERIVED_TABLES, "ingest_log", "quarantine")
 
