@@ -77,19 +77,26 @@ def looks_aligned(first_line: str) -> bool:
 
 
 def find_layout(lines: list[str]) -> Layout:
-    """The layout every one of these lines (the first is the header, or the first record) fits."""
+    """The layout every one of these lines (the first is the header, or the first record) fits. Of
+    the ways to split at spaces that every line agrees with, the one giving the most fields: a single
+    space splits too when no value holds one (`00001 19970101  1`)."""
     lines = [line.rstrip("\r\n") for line in lines if line.strip()]
+    consistent = []
     for kind, pattern in (("runs of spaces", TWO_OR_MORE_SPACES), ("any spaces", ANY_SPACES)):
         widths = [len(pattern.split(line.strip())) for line in lines]
         if widths[0] >= 2 and all(width == widths[0] for width in widths):
-            return Layout(kind=kind, width=widths[0])
-    cuts = _columns(lines)
+            consistent.append(Layout(kind=kind, width=widths[0]))
+    if consistent:
+        return max(consistent, key=lambda layout: layout.width)
+    cuts = _named_columns(_columns(lines), lines)
     if len(cuts) >= 2:
         layout = Layout(kind="fixed width", width=len(cuts), cuts=cuts)
-        if all(layout.split(lines[0])):  # every column has a header
+        names = layout.split(lines[0])
+        # Every column has a header name, and no name holds a run of spaces (two columns run together).
+        if all(names) and not any(TWO_OR_MORE_SPACES.search(name) for name in names):
             return layout
     widths = [len(TWO_OR_MORE_SPACES.split(line.strip())) for line in lines]
-    odd = next(index for index, width in enumerate(widths) if width != widths[0])
+    odd = next((index for index, width in enumerate(widths) if width != widths[0]), 0)
     raise AlignedTextError(
         f"line {odd + 1} splits into {widths[odd]} fields at runs of spaces where the first line has {widths[0]}, "
         "and no fixed column positions fit every line"
@@ -112,6 +119,21 @@ def _columns(lines: list[str]) -> tuple[tuple[int, int], ...]:
             cuts.append((start, position))
             start = None
     return tuple(cuts)
+
+
+def _named_columns(cuts: tuple[tuple[int, int], ...], lines: list[str]) -> tuple[tuple[int, int], ...]:
+    """A column with no header name above it belongs to the column on its left (a date's time under
+    "Order Date"), and so does one with nothing but a header word ("ID" of "Customer ID")."""
+    header, body = lines[0], lines[1:]
+    merged: list[tuple[int, int]] = []
+    for start, end in cuts:
+        unnamed = not header[start:end].strip()
+        empty = bool(body) and not any(line[start:end].strip() for line in body)
+        if merged and (unnamed or empty):
+            merged[-1] = (merged[-1][0], end)
+        else:
+            merged.append((start, end))
+    return tuple(merged)
 
 
 def _gaps(cuts: tuple[tuple[int, int], ...], length: int) -> list[int]:

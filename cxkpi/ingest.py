@@ -131,7 +131,8 @@ class IngestResult:
         if self.event_rows:
             text += f" ({self.event_rows} events folded into {self.rows_inserted + self.rows_updated} tickets)"
         if self.exact_repeats:
-            text += f" ({self.exact_repeats} rows repeat an earlier row exactly: each record loaded once)"
+            repeats = f"{self.exact_repeats} row{'s repeat' if self.exact_repeats != 1 else ' repeats'}"
+            text += f" ({repeats} an earlier row exactly: each record loaded once)"
         if self.problems:
             share = 100 * self.rows_quarantined / max(self.rows_read, 1)
             limit = "" if self.quarantine_limit is None else f", under the {self.quarantine_limit:g}% limit"

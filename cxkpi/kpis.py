@@ -226,8 +226,9 @@ def freshness(connection: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 
 
 def default_period(connection: duckdb.DuckDBPyConnection, fresh: pd.DataFrame | None = None) -> Period | None:
-    """The last full quarter of data, or None for an empty warehouse; `fresh` when already queried."""
-    latest = (freshness(connection) if fresh is None else fresh)["data_through"].max()
+    """The last full quarter of the data's real body (data_freshness.sql: a stray record after a long
+    gap does not count), or None for an empty warehouse; `fresh` when already queried."""
+    latest = (freshness(connection) if fresh is None else fresh)["body_through"].max()
     if pd.isna(latest):
         return None
     return last_full_quarter(pd.Timestamp(latest).date())

@@ -8,10 +8,11 @@ different tills, an export that is UTF-8 for a year and Windows-1252 after a sys
 2. otherwise each line with bytes above 127 is looked at: a line that is valid UTF-8 is UTF-8; the
    others are in a code page, the file's script deciding which: Cyrillic is written in runs of
    bytes 0xC0-0xFF (whole words), Western text uses them alone for accents inside ASCII words;
-3. a Western line that reads badly in Windows-1252 (a byte it leaves undefined, a symbol inside a
-   word: "r‚ponse", "TrŠs") and better in CP850 ("réponse", "Très") is read as CP850; a Cyrillic
-   file's line whose letters would sit inside ASCII words is read as Windows-1252. Latin text is
-   never turned into Cyrillic: a Western file is never read as Windows-1251.
+3. a Western line that reads oddly in Windows-1252 (a byte it leaves undefined, a symbol inside a
+   word: "r‚ponse", a capital after a small letter: "TrŠs") and less oddly in CP850 ("réponse",
+   "Très") is read as CP850; a Cyrillic file's line whose letters would sit inside ASCII words
+   ("cafй") is read as Windows-1252. Latin text is never turned into Cyrillic: a line of a Western
+   file is never read as Windows-1251.
 
 The load says what it found: one encoding, or "mixed by line" with how many lines each, and any
 bytes the chosen encoding does not define (read as U+FFFD, with their lines).
@@ -175,39 +176,44 @@ def stated(name: str) -> TextEncoding:
 
 
 def line_code_page(line: bytes, code_page: str) -> str:
-    """The code page a line that is not UTF-8 reads best in: the file's own, unless the line reads badly
-    in it and better in another (never Cyrillic for a line of a Western file)."""
+    """The code page a line that is not UTF-8 reads best in: the file's own, unless the line reads
+    oddly in it and less oddly in another (never Cyrillic for a line of a Western file)."""
     if not SUSPICIOUS[code_page].search(line):
         return code_page
-    scores = {encoding: _plausibility(line.decode(encoding, errors="replace")) for encoding in CANDIDATES[code_page]}
-    if scores[code_page] >= 0:
+    # A byte Windows-1252 leaves undefined is a letter in CP850 (0x90 = É): in a Western file it is a
+    # sign of CP850. In a Cyrillic file 0x98 is just undefined, and reported as such.
+    count_undefined = code_page == WESTERN
+    oddities = {encoding: _oddities(line.decode(encoding, errors="replace"), count_undefined)
+                for encoding in CANDIDATES[code_page]}
+    if oddities[code_page] == 0:
         return code_page
-    return max(CANDIDATES[code_page], key=lambda encoding: (scores[encoding], encoding == code_page))
+    return min(CANDIDATES[code_page], key=lambda encoding: (oddities[encoding], encoding != code_page))
 
 
-def _plausibility(text: str) -> int:
-    """How much a decoded line reads like words: letters inside words count for it; a character the
-    code page does not define, a symbol between two letters, a capital after a small letter, or a
-    letter of another script inside a word count against it."""
-    score = 0
+def _oddities(text: str, count_undefined: bool) -> int:
+    """How oddly a decoded line reads: a character the code page does not define, a symbol between two
+    letters ("r‚ponse"), a capital after a small letter ("TrŠs", "cafÚ"), a letter of another script
+    inside a word ("cafй"). An apostrophe between letters is ordinary ("l’été")."""
+    odd = 0
     for index, character in enumerate(text):
         if character.isascii():
             continue
         if character == "\ufffd":
-            score -= 10
+            odd += count_undefined
             continue
         before = text[index - 1] if index else " "
         after = text[index + 1] if index + 1 < len(text) else " "
         if character.isalpha():
-            if character.isupper() and before.isalpha() and before.islower():
-                score -= 2
-            elif any(_other_script(character, neighbour) for neighbour in (before, after)):
-                score -= 3
-            elif before.isalpha() or after.isalpha():
-                score += 1
-        elif character not in "\u2019'" and before.isalpha() and after.isalpha():
-            score -= 3
-    return score
+            capital_after_small = character.isupper() and before.isalpha() and before.islower()
+            odd += capital_after_small or any(_other_script(character, neighbour) for neighbour in (before, after))
+        elif character not in "\u2019'" and _in_word(before) and _in_word(after):
+            odd += 1
+    return odd
+
+
+def _in_word(character: str) -> bool:
+    """A letter, or a character above ASCII that is not a space (an accent another code page would make a letter)."""
+    return character.isalpha() or not (character.isascii() or character.isspace())
 
 
 def _other_script(character: str, neighbour: str) -> bool:
@@ -215,7 +221,7 @@ def _other_script(character: str, neighbour: str) -> bool:
 
 
 def _script(character: str) -> str:
-    return "latin" if character.isascii() else unicodedata.name(character, "?").split(" ")[0]
+    return "LATIN" if character.isascii() else unicodedata.name(character, "?").split(" ")[0]
 
 
 def _all_utf8(path: Path) -> bool:
