@@ -31,7 +31,8 @@ from pathlib import Path
 CHUNK = 8 << 20
 LINES_NAMED = 5
 WESTERN, CYRILLIC, DOS_LATIN = "cp1252", "cp1251", "cp850"
-UNDEFINED = {WESTERN: frozenset(b"\x81\x8d\x8f\x90\x9d"), CYRILLIC: frozenset(b"\x98"), DOS_LATIN: frozenset()}
+# The bytes a code page leaves undefined (CP850 defines all 256).
+UNDEFINED = {WESTERN: re.compile(rb"[\x81\x8d\x8f\x90\x9d]"), CYRILLIC: re.compile(rb"\x98")}
 NAMES = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8 with BOM", "utf-16": "UTF-16", WESTERN: "Windows-1252",
          CYRILLIC: "Windows-1251", DOS_LATIN: "CP850"}
 HIGH = re.compile(rb"[\x80-\xff]")
@@ -137,7 +138,7 @@ class _Tally:
 
     def add(self, number: int, line: bytes, encoding: str) -> None:
         self.count(encoding, 1, [number])
-        undefined = sum(byte in UNDEFINED.get(encoding, ()) for byte in line)
+        undefined = len(UNDEFINED[encoding].findall(line)) if encoding in UNDEFINED else 0
         if undefined:
             self.inexact_bytes += undefined
             self.inexact_lines.append(number)
@@ -147,9 +148,10 @@ class _Tally:
             return
         self.lines[encoding] = self.lines.get(encoding, 0) + lines
         first = self.first.setdefault(encoding, [])
-        first.extend(numbers[: LINES_NAMED])
-        first.sort()
-        del first[LINES_NAMED:]
+        if len(first) < LINES_NAMED or numbers[0] < first[-1]:
+            first.extend(numbers[:LINES_NAMED])
+            first.sort()
+            del first[LINES_NAMED:]
 
 
 def _first_ordinary(chunk: bytes, first_line: int, chosen: set[int]) -> list[int]:

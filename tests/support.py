@@ -36,9 +36,12 @@ SHIPPED_PARAMETERS = {kpi.id: kpi.parameters for kpi in load_registry()}
 TABLES = ("customers", "orders", "survey_responses", "complaints", *DERIVED_TABLES, "ingest_log", "quarantine")
 
 
-def cxkpi(*args: object, env_db: Path | None = None) -> subprocess.CompletedProcess[str]:
-    """`python -m cxkpi ...` as a real subprocess, in a clean environment (no developer's CXKPI_* set)."""
-    env = {"PATH": "/usr/bin:/bin", "HOME": str(PROJECT_ROOT)}
+def cxkpi(
+    *args: object, env_db: Path | None = None, env: dict[str, str] | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """`python -m cxkpi ...` as a real subprocess, in a clean environment (no developer's CXKPI_* set;
+    env adds variables)."""
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(PROJECT_ROOT), **(env or {})}
     if env_db:
         env["CXKPI_DB"] = str(env_db)
     return subprocess.run(
