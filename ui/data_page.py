@@ -105,8 +105,13 @@ VERDICT_BOXES = {"loaded": st.success, "unchanged": st.success, "quarantined": s
 
 def _last_outcomes() -> None:
     for summary, verdict in st.session_state.pop("last_outcomes", []):
-        # File names and the reasons quoting their contents, as written: never read as Markdown.
-        VERDICT_BOXES[verdict](fmt.markdown_literal(summary))
+        # A refusal that offers mapping lines (a score on another scale) shows them as a block to copy.
+        text, _, mapping = summary.partition("\n\n[[format]]")
+        # File names and the reasons quoting their contents, as written: never read as Markdown; one
+        # line per line of the summary (the quarantined rows under it).
+        VERDICT_BOXES[verdict]("  \n".join(fmt.markdown_literal(line) for line in text.strip().splitlines()))
+        if mapping:
+            st.code("[[format]]" + mapping.rstrip(), language="toml")
 
 
 def _freshness(db_path) -> None:
