@@ -225,10 +225,10 @@ def freshness(connection: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return connection.execute(query_text("data_freshness")).df()
 
 
-def default_period(connection: duckdb.DuckDBPyConnection, fresh: pd.DataFrame | None = None) -> Period | None:
-    """The last full quarter of the data's real body (data_freshness.sql: a stray record after a long
-    gap does not count), or None for an empty warehouse; `fresh` when already queried."""
-    latest = (freshness(connection) if fresh is None else fresh)["body_through"].max()
+def default_period(connection: duckdb.DuckDBPyConnection) -> Period | None:
+    """The last full quarter of the data's real body (data_body.sql: a stray record after a long gap
+    does not count), or None for an empty warehouse."""
+    latest = connection.execute(query_text("data_body")).df()["body_through"].max()
     if pd.isna(latest):
         return None
     return last_full_quarter(pd.Timestamp(latest).date())

@@ -227,11 +227,16 @@ def _script(character: str) -> str:
 
 
 def _all_utf8(path: Path) -> bool:
-    for _, chunk in _chunks(path):
-        if chunk.isascii():
-            continue
+    """True when every byte is valid UTF-8: ASCII chunks are checked at C speed, the others decoded
+    (incrementally: a character may straddle two chunks)."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    with path.open("rb") as raw:
         try:
-            chunk.decode("utf-8")  # chunks end at line ends: a character is never cut
+            while chunk := raw.read(CHUNK):
+                if chunk.isascii() and not decoder.getstate()[0]:
+                    continue
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
         except UnicodeDecodeError:
             return False
     return True

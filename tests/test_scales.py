@@ -10,6 +10,8 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+import duckdb
+
 from cxkpi import kpis
 from cxkpi.ingest import ingest_paths
 from cxkpi.periods import Period
@@ -108,3 +110,20 @@ def test_a_mapping_cannot_state_another_scale_for_the_recommend_question(tmp_pat
                    mapping(tmp_path / "m.toml", "1-10", "recommend_score"))
     assert result.returncode == 2
     assert "recommend_score is on 0-10 only: the Net Promoter Score is defined on answers from 0 to 10" in result.stderr
+
+
+def test_a_warehouse_made_before_scales_gains_them_as_the_canonical_scale(tmp_path):
+    """An older warehouse's survey_responses has no trust_scale or csat_scale. Opened, it gains them,
+    filled with 1-5 where a score was given, and its daily counts are rebuilt: CSAT of R1 5 and R2 2
+    is 1 / 2 = 50.0%."""
+    db = tmp_path / "old.duckdb"
+    with duckdb.connect(str(db)) as old:
+        old.execute("create table survey_responses (response_id varchar, customer_id varchar, responded_at "
+                    "timestamp, recommend_score tinyint, trust_score tinyint, csat_score tinyint, comment varchar, "
+                    "channel varchar, extra json)")
+        old.execute("insert into survey_responses values ('R1', 'C1', '2026-05-02', 9, null, 5, null, 'web', null), "
+                    "('R2', 'C2', '2026-05-03', 3, null, 2, null, 'web', null)")
+    measured = csat(db)
+    assert (measured.value, measured.n, measured.details["scales"]) == (50.0, 2, "1-5")
+    assert rows(db, "select response_id, trust_scale, csat_scale from survey_responses order by 1") == [
+        ("R1", None, "1-5"), ("R2", None, "1-5")]

@@ -161,7 +161,7 @@ def _ownership_history(path: str, stamp_key: Stamp) -> pd.DataFrame:
 def _context(path: str, stamp_key: Stamp) -> Context:
     def compute(connection: duckdb.DuckDBPyConnection) -> Context:
         fresh = kpi_api.freshness(connection)
-        return Context(kpi_api.default_period(connection, fresh), kpi_api.distinct_values(connection), fresh)
+        return Context(kpi_api.default_period(connection), kpi_api.distinct_values(connection), fresh)
 
     return with_connection(path, compute)
 

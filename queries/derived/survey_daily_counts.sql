@@ -2,12 +2,14 @@
 -- Holds:    one row per response day, response channel, the responding customer's region and
 --           segment, and the scales the trust and csat answers were given on (survey_responses'
 --           trust_scale, csat_scale: '1-5' unless a mapping stated another): how many answered each
---           question, and how many of those answers fell in each band the KPIs count. trust and csat
+--           question (responses: how many responses, answered or not), and how many of those answers
+--           fell in each band the KPIs count. trust and csat
 --           answers are counted by their place from the top of their own scale (*_in_top_k: answers
 --           within the top k points, k = 1, 2, 3), so a KPI can apply the rule metrics.toml states
 --           ("the top 2 points") to any scale. region and segment are null when the customer is unknown.
--- Read by:  nps, brand_trust and csat. Their values are sums of these counts, so a filter change
---           adds up a few thousand rows instead of joining every response to its customer.
+-- Read by:  nps, brand_trust and csat, and data_body (responses per day). The KPIs' values are sums
+--           of these counts, so a filter change adds up a few thousand rows instead of joining every
+--           response to its customer.
 -- Rebuilt:  by the loader in the same transaction as every load into survey_responses or customers
 --           (warehouse.refresh_derived): a customer's region or segment can change.
 
@@ -47,6 +49,7 @@ final as (
         segment,
         trust_scale,
         csat_scale,
+        count(*) as responses,
         count(recommend_score) as recommend_answers,
         count(*) filter (where recommend_score >= 9) as promoters,
         count(*) filter (where recommend_score between 7 and 8) as passives,
