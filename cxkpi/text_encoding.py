@@ -33,8 +33,6 @@ LINES_NAMED = 5
 WESTERN, CYRILLIC, DOS_LATIN = "cp1252", "cp1251", "cp850"
 # The bytes a code page leaves undefined (CP850 defines all 256).
 UNDEFINED = {WESTERN: re.compile(rb"[\x81\x8d\x8f\x90\x9d]"), CYRILLIC: re.compile(rb"\x98")}
-NAMES = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8 with BOM", "utf-16": "UTF-16", WESTERN: "Windows-1252",
-         CYRILLIC: "Windows-1251", DOS_LATIN: "CP850"}
 HIGH = re.compile(rb"[\x80-\xff]")
 UTF8_SEQUENCE = re.compile(rb"[\xc2-\xf4][\x80-\xbf]")
 # Lines worth a closer look, by the file's code page: in a Western file a byte 0x80-0x9F (punctuation
@@ -148,7 +146,7 @@ class _Tally:
             return
         self.lines[encoding] = self.lines.get(encoding, 0) + lines
         first = self.first.setdefault(encoding, [])
-        if len(first) < LINES_NAMED or numbers[0] < first[-1]:
+        if numbers and (len(first) < LINES_NAMED or numbers[0] < first[-1]):
             first.extend(numbers[:LINES_NAMED])
             first.sort()
             del first[LINES_NAMED:]

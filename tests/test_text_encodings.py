@@ -15,6 +15,14 @@ from tests.support import cxkpi, rows
 CUSTOMERS = "customer_id;created_at;region;segment\n"
 
 
+def orders_mapping(path: Path, name: str, encoding: str, *columns: str) -> Path:
+    """A mapping of an orders export whose headers are the canonical names, stating its encoding."""
+    lines = [f'[[format]]\nname = "{name}"\ntable = "orders"\nencoding = "{encoding}"']
+    lines += [f'columns.{column} = ["{column}"]' for column in columns]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
 def test_a_file_written_in_cp850_alone_is_read_as_cp850(tmp_path):
     """A DOS program's export: every accent is in 0x80-0x9F, where Windows-1252 has punctuation."""
     path = tmp_path / "clients.csv"
@@ -58,12 +66,8 @@ def test_a_mapping_states_an_encoding_the_bytes_cannot_tell(tmp_path):
     path = tmp_path / "orders.csv"
     path.write_bytes("order_id,customer_id,ordered_at,amount,channel\nE1,C1,2026-03-01,10.00,boutique €\n"
                      .encode("iso-8859-15"))
-    mapping = tmp_path / "m.toml"
-    mapping.write_text('[[format]]\nname = "Till export"\ntable = "orders"\nencoding = "iso-8859-15"\n'
-                       'columns.order_id = ["order_id"]\ncolumns.customer_id = ["customer_id"]\n'
-                       'columns.ordered_at = ["ordered_at"]\ncolumns.amount = ["amount"]\n'
-                       'columns.channel = ["channel"]\n',
-                       encoding="utf-8")
+    mapping = orders_mapping(tmp_path / "m.toml", "Till export", "iso-8859-15", "order_id", "customer_id",
+                             "ordered_at", "amount", "channel")
     db = tmp_path / "w.duckdb"
     result = cxkpi("ingest", path, "--db", db, "--mapping", mapping)
     assert result.returncode == 0, result.stderr
@@ -75,9 +79,7 @@ def test_a_stated_encoding_the_file_does_not_fit_is_refused_naming_the_line(tmp_
     path = tmp_path / "orders.csv"
     path.write_bytes("order_id,customer_id,ordered_at,amount\nA1,C1,2026-03-01,1.00\nA2,Cé,2026-03-02,2.00\n"
                      .encode("cp1252"))
-    mapping = tmp_path / "m.toml"
-    mapping.write_text('[[format]]\nname = "ASCII orders"\ntable = "orders"\nencoding = "ascii"\n'
-                       'columns.order_id = ["order_id"]\ncolumns.ordered_at = ["ordered_at"]\n', encoding="utf-8")
+    mapping = orders_mapping(tmp_path / "m.toml", "ASCII orders", "ascii", "order_id", "ordered_at")
     db = tmp_path / "w.duckdb"
     result = cxkpi("ingest", path, "--db", db, "--mapping", mapping)
     assert result.returncode == 1
