@@ -9,13 +9,10 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from cxkpi import access, archive, export_formats, inbox, ingest, kpis, ownership, registry, warehouse
+from cxkpi import access, archive, export_formats, inbox, ingest, kpis, ownership, registry, verdict, warehouse
 from cxkpi.periods import Period
 
 SAMPLE_DATA_DIR = warehouse.PROJECT_ROOT / "sample_data"
-# Not loaded for a reason that is not the file's (a full disk): nothing changed, run it again later.
-# 75 is EX_TEMPFAIL in sysexits.h, which schedulers read as "try again".
-EXIT_TRY_AGAIN = 75
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -44,6 +41,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     load.add_argument(
         "--inbox", type=Path, help="inbox folder (default: $CXKPI_INBOX, else inbox/ beside the warehouse)"
+    )
+    load.add_argument(
+        "--quarantine-limit", type=float, metavar="PERCENT",
+        help=f"refuse a whole file when more than this share of its rows is quarantined "
+             f"(default: ${verdict.QUARANTINE_LIMIT_ENV}, else {verdict.DEFAULT_QUARANTINE_LIMIT:g})",
     )
     _add_load_options(load)
     load.set_defaults(handler=run_ingest)
@@ -101,15 +103,25 @@ def _add_load_options(parser: argparse.ArgumentParser) -> None:
 
 
 def run_ingest(args: argparse.Namespace) -> int:
+    """Exit 0: every row of every file loaded (or was loaded before); 1: a file was refused; 2: the
+    mapping or the quarantine limit cannot be used; 3: every file loaded, but some rows were
+    quarantined (cxkpi/verdict.py)."""
     db_path = warehouse.resolve_db_path(args.db)
+    try:
+        limit = verdict.quarantine_limit(args.quarantine_limit)
+        export_formats.load_formats(args.mapping)
+    except ValueError as error:  # a bad limit, or a mapping file that cannot be used (MappingError)
+        print(f"error: {error}", file=sys.stderr)
+        return verdict.EXIT_SETUP
     if args.if_empty and db_path.exists() and not warehouse.is_empty(db_path):
         print(f"{db_path} already holds data; nothing loaded")
-        return 0
+        return verdict.EXIT_LOADED
     if not args.paths:
-        return _run_inbox(args, db_path)
+        return _run_inbox(args, db_path, limit)
     full = None
     try:
-        results, refusals = ingest.ingest_paths(db_path, args.paths, mapping=args.mapping, archive=args.archive)
+        results, refusals = ingest.ingest_paths(db_path, args.paths, mapping=args.mapping, archive=args.archive,
+                                                quarantine_limit=limit)
     except archive.DiskFullError as error:
         full, results, refusals = error, error.results, error.refusals
     for result in results:
@@ -118,28 +130,27 @@ def run_ingest(args: argparse.Namespace) -> int:
         print(f"refused: {refusal}", file=sys.stderr)
     if full is not None:
         print(f"error: {full}", file=sys.stderr)
-        return EXIT_TRY_AGAIN
+        return verdict.EXIT_TRY_AGAIN
     if not results and not refusals:
         print("no .csv files found in " + ", ".join(str(path) for path in args.paths), file=sys.stderr)
-        return 1
-    return 1 if refusals else 0
+        return verdict.EXIT_REFUSED
+    return verdict.exit_code([result.verdict for result in results] + ["refused"] * len(refusals))
 
 
-def _run_inbox(args: argparse.Namespace, db_path: Path) -> int:
+def _run_inbox(args: argparse.Namespace, db_path: Path, limit: float) -> int:
     folder = args.inbox or inbox.default_inbox(db_path)
     try:
-        outcomes = inbox.process_inbox(db_path, folder, archive_dir=args.archive, mapping=args.mapping)
+        outcomes = inbox.process_inbox(db_path, folder, archive_dir=args.archive, mapping=args.mapping,
+                                       quarantine_limit=limit)
     except export_formats.MappingError as error:
         print(f"error: {error}", file=sys.stderr)
-        return 2
+        return verdict.EXIT_SETUP
     if not outcomes:
         print(f"the inbox {folder} holds no files ready to load")
-        return 0
+        return verdict.EXIT_LOADED
     for outcome in outcomes:
         print(outcome.summary(), file=sys.stderr if outcome.failed else sys.stdout)
-    if any(outcome.failure for outcome in outcomes):
-        return EXIT_TRY_AGAIN
-    return 1 if any(outcome.refusal for outcome in outcomes) else 0
+    return verdict.exit_code(outcome.verdict for outcome in outcomes)
 
 
 def run_rebuild(args: argparse.Namespace) -> int:
@@ -151,7 +162,7 @@ def run_rebuild(args: argparse.Namespace) -> int:
         return 1
     except archive.DiskFullError as error:
         print(f"error: rebuild abandoned, {db_path} is unchanged: {error}", file=sys.stderr)
-        return EXIT_TRY_AGAIN
+        return verdict.EXIT_TRY_AGAIN
     for outcome in outcomes:
         print(outcome.summary(), file=sys.stderr if outcome.refusal else sys.stdout)
     if any(outcome.refusal for outcome in outcomes):

@@ -19,6 +19,8 @@ from cxkpi.periods import Period
 SurveyMetric = Literal["nps", "brand_trust", "csat"]
 Dimension = Literal["region", "segment", "channel"]
 SURVEY_METRICS = ("nps", "brand_trust", "csat")
+# The metrics.toml parameter that says how many top points of an answer's scale count (csat.sql).
+TOP_POINTS_PARAMETER = {"brand_trust": "trusting_top_points", "csat": "satisfied_top_points"}
 DIMENSIONS = ("region", "segment", "channel")
 AGE_BUCKETS = ("< 1 day", "1-3 days", "3-7 days", "7-30 days", "> 30 days")
 DEFAULT_MAX_COMMENTS = 200
@@ -39,16 +41,22 @@ def slice_impact(
     dimension: Dimension,
     period: Period,
     filters: Filters = NO_FILTERS,
+    parameters: tuple[tuple[str, float], ...] = (),
 ) -> pd.DataFrame:
     """One row per slice, largest |impact| first: slice, value, n, total_value, total_n,
-    share_of_answers, impact (points the slice moves the total), rest_value (the total without it)."""
+    share_of_answers, impact (points the slice moves the total), rest_value (the total without it).
+    parameters: the KPI's own (Kpi.parameters): brand trust and CSAT count by their top-points rule."""
     if metric not in SURVEY_METRICS:
         raise ValueError(f"slice impact covers {', '.join(SURVEY_METRICS)}, not {metric!r}")
     if dimension not in DIMENSIONS:
         raise ValueError(f"slices are one of {', '.join(DIMENSIONS)}, not {dimension!r}")
+    rule = TOP_POINTS_PARAMETER.get(metric)
+    if rule is not None and rule not in dict(parameters):
+        raise ValueError(f"slice impact of {metric} needs the KPI's {rule} (metrics.toml parameters)")
     return _run(
         connection, "slice_impact",
-        {**_period_parameters(period), **filters.parameters(), "breakdown": dimension, "metric": metric},
+        {**_period_parameters(period), **filters.parameters(), "breakdown": dimension, "metric": metric,
+         "top_points": dict(parameters).get(rule, 0) if rule else 0},
     )
 
 

@@ -31,6 +31,7 @@ from cxkpi.archive import DiskFullError
 from cxkpi.export_formats import ExportFormat, MappingError, load_formats
 from cxkpi.ingest import FILE_SUFFIXES, IngestError, IngestResult, ingest_one
 from cxkpi.schema import TABLES
+from cxkpi.verdict import Verdict
 from cxkpi.warehouse import BOOKKEEPING_TABLES, DERIVED_TABLES, files_of, mark_loaded, writing
 
 INBOX_ENV = "CXKPI_INBOX"
@@ -55,6 +56,14 @@ class Outcome:
     @property
     def failed(self) -> bool:
         return bool(self.refusal or self.failure)
+
+    @property
+    def verdict(self) -> Verdict:
+        if self.refusal:
+            return "refused"
+        if self.result is None:  # a full disk, or a file that changed while it was read: it waits
+            return "failed"
+        return self.result.verdict
 
     def summary(self) -> str:
         if self.refusal:
@@ -96,14 +105,16 @@ def waiting_files(inbox: Path, settle_seconds: float = SETTLE_SECONDS) -> list[P
 
 def process_inbox(
     db_path: Path, inbox: Path, *, archive_dir: Path | None = None, mapping: Path | None = None,
-    settle_seconds: float = SETTLE_SECONDS,
+    settle_seconds: float = SETTLE_SECONDS, quarantine_limit: float | None = None,
 ) -> list[Outcome]:
     release_held(inbox)
-    return load_files(db_path, inbox, waiting_files(inbox, settle_seconds), archive_dir=archive_dir, mapping=mapping)
+    return load_files(db_path, inbox, waiting_files(inbox, settle_seconds), archive_dir=archive_dir, mapping=mapping,
+                      quarantine_limit=quarantine_limit)
 
 
 def load_files(
     db_path: Path, inbox: Path, files: list[Path], *, archive_dir: Path | None = None, mapping: Path | None = None,
+    quarantine_limit: float | None = None,
 ) -> list[Outcome]:
     """Load these inbox files (e.g. the ones just uploaded), each then leaving the inbox as above."""
     formats = load_formats(mapping)
@@ -111,7 +122,7 @@ def load_files(
     outcomes = []
     for index, path in enumerate(files):
         try:
-            outcomes.append(_load_one(db_path, inbox, path, formats, archive_dir))
+            outcomes.append(_load_one(db_path, inbox, path, formats, archive_dir, quarantine_limit))
         except DiskFullError as error:
             error.name = error.name or path.name
             waiting = len(files) - index - 1
@@ -122,7 +133,10 @@ def load_files(
     return outcomes
 
 
-def _load_one(db_path: Path, inbox: Path, path: Path, formats: list[ExportFormat], archive_dir: Path) -> Outcome:
+def _load_one(
+    db_path: Path, inbox: Path, path: Path, formats: list[ExportFormat], archive_dir: Path,
+    quarantine_limit: float | None,
+) -> Outcome:
     try:
         snapshot = archive.take_snapshot(archive_dir, path, follow_symlinks=False)
     except archive.SymbolicLinkError:
@@ -137,7 +151,7 @@ def _load_one(db_path: Path, inbox: Path, path: Path, formats: list[ExportFormat
         return Outcome(path.name, note=f"{path.name}: left the inbox before it was read (another run took it?); "
                                        "nothing loaded here")
     try:
-        result = ingest_one(db_path, path, formats, archive_dir, snapshot=snapshot)
+        result = ingest_one(db_path, path, formats, archive_dir, snapshot=snapshot, quarantine_limit=quarantine_limit)
     except IngestError as refusal:
         if snapshot.source_changed() and os.path.lexists(path):  # e.g. cut short: its copy was still running
             return Outcome(path.name, note=f"{path.name}: changed while it was read: it waits in the inbox "
@@ -307,8 +321,9 @@ def rebuild(db_path: Path, archive_dir: Path | None = None, mapping: Path | None
         for entry in entries:
             source = archive.stored_path(archive_dir, entry.sha256)
             try:
+                # No quarantine limit: every archived file was accepted once, and must load again as it did.
                 result = ingest_one(building, source, formats, archive_dir=None, name=entry.name,
-                                    loaded_at=archive.loaded_at_of(entry))
+                                    loaded_at=archive.loaded_at_of(entry), quarantine_limit=100)
                 outcomes.append(Outcome(entry.name, result=result))
             except IngestError as refusal:
                 outcomes.append(Outcome(entry.name, refusal=str(refusal)))

@@ -299,15 +299,17 @@ def freshness(connection: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return connection.execute(query_text("data_freshness")).df()
 
 
-def latest_day(fresh: pd.DataFrame) -> date | None:
-    """The day of the latest record in any table (cxkpi.kpis.freshness), or None for an empty warehouse."""
-    latest = fresh["data_through"].max()
+def latest_day(connection: duckdb.DuckDBPyConnection) -> date | None:
+    """The last day of the data's real body (data_body.sql: a stray record after a long gap does not
+    count), or None for an empty warehouse: the default period and the quick ranges end there."""
+    latest = connection.execute(query_text("data_body")).df()["body_through"].max()
     return None if pd.isna(latest) else pd.Timestamp(latest).date()
 
 
-def default_period(connection: duckdb.DuckDBPyConnection, fresh: pd.DataFrame | None = None) -> Period | None:
-    """The last full quarter of data, or None for an empty warehouse; `fresh` when already queried."""
-    latest = latest_day(freshness(connection) if fresh is None else fresh)
+def default_period(connection: duckdb.DuckDBPyConnection, latest: date | None = None) -> Period | None:
+    """The last full quarter of the data's real body, or None for an empty warehouse; `latest` when
+    latest_day() was already asked."""
+    latest = latest or latest_day(connection)
     return None if latest is None else last_full_quarter(latest)
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import duckdb
 
-from cxkpi.schema import create_table_statements
+from cxkpi.schema import TABLES, added_column_statements, create_table_statements
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB_PATH = PROJECT_ROOT / "data" / "cxkpi.duckdb"
@@ -191,15 +191,26 @@ def prepare(connection: duckdb.DuckDBPyConnection) -> None:
     connection.execute(sql_text("_macros.sql"))
 
 
-def _create_schema(connection: duckdb.DuckDBPyConnection) -> None:
+def _create_schema(connection: duckdb.DuckDBPyConnection) -> bool:
+    """Create what is missing; True when an older warehouse gained columns (its derived tables are then
+    out of shape and rebuilt)."""
     for statement in create_table_statements() + BOOKKEEPING_STATEMENTS + APP_STATEMENTS:
         connection.execute(statement)
+    # The columns each canonical table has (a result's description: duckdb_columns() took 0.1 s per
+    # new connection, i.e. per file loaded).
+    present = {(table, column[0]) for table in TABLES
+               for column in connection.execute(f"select * from {table} limit 0").description}
+    upgrade = added_column_statements(present)
+    for statement in upgrade:  # a warehouse made before a column was added
+        connection.execute(statement)
+    return bool(upgrade)
 
 
-def _create_derived(connection: duckdb.DuckDBPyConnection) -> None:
+def _create_derived(connection: duckdb.DuckDBPyConnection, rebuild: bool = False) -> None:
     """After prepare(): the derived SQL uses the macros, which need the tables they read."""
     for name in DERIVED_TABLES:  # DuckDB runs the select only when the table is missing
-        connection.execute(f"create table if not exists {name} as {_derived_select(name)}")
+        verb = "create or replace table" if rebuild else "create table if not exists"
+        connection.execute(f"{verb} {name} as {_derived_select(name)}")
 
 
 def refresh_derived(connection: duckdb.DuckDBPyConnection, loaded_table: str) -> None:
@@ -230,9 +241,9 @@ def writing(db_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     with _gate(db_path).exclusive():
         connection = _open(db_path, read_only=False)
         try:
-            _create_schema(connection)
+            upgraded = _create_schema(connection)
             prepare(connection)
-            _create_derived(connection)
+            _create_derived(connection, rebuild=upgraded)
             _complete.add(db_path.resolve())
             yield connection
         finally:
@@ -285,8 +296,6 @@ def files_of(db_path: Path) -> list[Path]:
 
 def is_empty(db_path: Path) -> bool:
     """True when no canonical table holds a row (a fresh warehouse)."""
-    from cxkpi.schema import TABLES
-
     with reading(db_path) as connection:
         return all(
             connection.execute(f"select count(*) from {name}").fetchone()[0] == 0 for name in TABLES

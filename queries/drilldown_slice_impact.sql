@@ -3,8 +3,10 @@
 --           points it moves the total.
 -- Formula:  each answer is scored so that the KPI is the mean score:
 --             nps:         +100 promoter (9-10), 0 passive (7-8), −100 detractor (0-6);
---             brand_trust: 100 for a trust score of 4-5, else 0;
---             csat:        100 for a csat score of 4-5, else 0;
+--             brand_trust: 100 for a trust score in the top $top_points points of its scale
+--                          (survey_responses.trust_scale; top 2 of 1-5 = 4-5), else 0;
+--             csat:        100 for a csat score in the top $top_points points of its scale, else 0
+--                          (the KPIs' own rule, brand_trust.sql and csat.sql);
 --           value = mean score in the slice (= the slice's NPS / %), n = answers in the slice;
 --           total_value, total_n = the same over every slice;
 --           impact = (value − total_value) × n / total_n, in points of the total: how far this slice
@@ -18,6 +20,7 @@
 --   $channels                   the response's own channel (empty list = all)
 --   $breakdown                  'region' | 'segment' | 'channel': what a slice is
 --   $metric                     'nps' | 'brand_trust' | 'csat'
+--   $top_points                 brand_trust, csat: the KPI's top-points rule (metrics.toml); 0 for nps
 
 with
 
@@ -40,9 +43,17 @@ scored_answers as (
                     when survey_responses.recommend_score is not null then 0
                 end
             when 'brand_trust' then
-                case when survey_responses.trust_score >= 4 then 100 when survey_responses.trust_score is not null then 0 end
+                case
+                    when split_part(survey_responses.trust_scale, '-', 2)::integer - survey_responses.trust_score
+                        < $top_points then 100
+                    when survey_responses.trust_score is not null then 0
+                end
             when 'csat' then
-                case when survey_responses.csat_score >= 4 then 100 when survey_responses.csat_score is not null then 0 end
+                case
+                    when split_part(survey_responses.csat_scale, '-', 2)::integer - survey_responses.csat_score
+                        < $top_points then 100
+                    when survey_responses.csat_score is not null then 0
+                end
         end as score
     from survey_responses
     left join customers on customers.customer_id = survey_responses.customer_id

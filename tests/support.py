@@ -21,7 +21,7 @@ import pytest
 from cxkpi.access import Identity, Role
 from cxkpi.ingest import ingest_paths
 from cxkpi.periods import Period
-from cxkpi.registry import Kpi, Owner
+from cxkpi.registry import Kpi, Owner, load_registry
 from cxkpi.warehouse import DERIVED_TABLES
 
 if TYPE_CHECKING:
@@ -34,13 +34,18 @@ Q2 = Period(date(2026, 4, 1), date(2026, 6, 30))  # the golden data's period und
 HOSTILE = TESTS_DIR / "hostile"
 SAMPLE_DIR = PROJECT_ROOT / "sample_data"
 ENTRY = PROJECT_ROOT / "dashboard.py"
+# Each KPI's parameters in the shipped metrics.toml (brand trust's and CSAT's top-points rule, SLAs).
+SHIPPED_PARAMETERS = {kpi.id: kpi.parameters for kpi in load_registry()}
 # What a load writes: the loaded data, the tables derived from it, and the loader's own records.
 TABLES = ("customers", "orders", "survey_responses", "complaints", *DERIVED_TABLES, "ingest_log", "quarantine")
 
 
-def cxkpi(*args: object, env_db: Path | None = None) -> subprocess.CompletedProcess[str]:
-    """`python -m cxkpi ...` as a real subprocess, in a clean environment (no developer's CXKPI_* set)."""
-    env = {"PATH": "/usr/bin:/bin", "HOME": str(PROJECT_ROOT)}
+def cxkpi(
+    *args: object, env_db: Path | None = None, env: dict[str, str] | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """`python -m cxkpi ...` as a real subprocess, in a clean environment (no developer's CXKPI_* set;
+    env adds variables)."""
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(PROJECT_ROOT), **(env or {})}
     if env_db:
         env["CXKPI_DB"] = str(env_db)
     return subprocess.run(

@@ -11,12 +11,13 @@ import pytest
 from cxkpi import kpis
 from cxkpi.kpis import Filters
 from cxkpi.warehouse import DERIVED_TABLES, reading, writing
-from tests.support import Q2, build_warehouse, kpis_json
+from tests.support import Q2, SHIPPED_PARAMETERS, build_warehouse, kpis_json
 
 
 def measure(db, kpi_id, **filters):
     with reading(db) as connection:
-        result = kpis.measure(connection, kpi_id, Q2, Filters(**{k: tuple(v) for k, v in filters.items()}))
+        result = kpis.measure(connection, kpi_id, Q2, Filters(**{k: tuple(v) for k, v in filters.items()}),
+                              SHIPPED_PARAMETERS[kpi_id])
     return result.value, result.n
 
 

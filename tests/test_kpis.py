@@ -12,13 +12,14 @@ from cxkpi import kpis
 from cxkpi.kpis import Filters
 from cxkpi.periods import Period
 from cxkpi.warehouse import reading
-from tests.support import Q2, build_warehouse
+from tests.support import Q2, SHIPPED_PARAMETERS, build_warehouse
 
 PREVIOUS = Period(date(2026, 1, 1), date(2026, 3, 31))  # Q1 2026
 
 
 def measure(connection, kpi_id, period=Q2, **filters):
-    return kpis.measure(connection, kpi_id, period, Filters(**{k: tuple(v) for k, v in filters.items()}))
+    return kpis.measure(connection, kpi_id, period, Filters(**{k: tuple(v) for k, v in filters.items()}),
+                        SHIPPED_PARAMETERS[kpi_id])
 
 
 # --- NPS -------------------------------------------------------------------------------------
@@ -162,7 +163,8 @@ def test_brand_trust_is_the_share_scoring_4_or_5(golden):
 def test_brand_trust_breakdown_by_region(golden):
     """APAC: R4=2 -> 0%. EMEA: R1=5, R2=4 -> 100%. North America: R3=3, R7=5 -> 50%.
     R8's customer is unknown -> slice '(unknown)': 4 -> 100%."""
-    frame = kpis.run_kpi_query(golden, "brand_trust", Q2, breakdown="region")
+    frame = kpis.run_kpi_query(golden, "brand_trust", Q2, breakdown="region",
+                                 settings=SHIPPED_PARAMETERS["brand_trust"])
     by_slice = {row.slice: (row.value, row.n) for row in frame.itertuples()}
     assert by_slice == {"APAC": (0.0, 1), "EMEA": (100.0, 2), "North America": (50.0, 2), "(unknown)": (100.0, 1)}
 
@@ -170,7 +172,8 @@ def test_brand_trust_breakdown_by_region(golden):
 def test_brand_trust_weekly_buckets_start_on_monday_clipped_to_the_period(golden):
     """R1 (Sun 5 Apr) and R2 (Mon 6 Apr): 2026-04-01 is a Wednesday, so R1's week bucket is
     clipped to start on 2026-04-01; R2 starts the week of 2026-04-06."""
-    frame = kpis.run_kpi_query(golden, "brand_trust", Period(date(2026, 4, 1), date(2026, 4, 12)), grain="week")
+    frame = kpis.run_kpi_query(golden, "brand_trust", Period(date(2026, 4, 1), date(2026, 4, 12)), grain="week",
+                               settings=SHIPPED_PARAMETERS["brand_trust"])
     assert [(str(row.bucket_start.date()), row.value, row.n) for row in frame.itertuples()] == [
         ("2026-04-01", 100.0, 1),
         ("2026-04-06", 100.0, 1),

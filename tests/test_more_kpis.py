@@ -20,7 +20,7 @@ from cxkpi.kpis import Filters
 from cxkpi.periods import Period
 from cxkpi.registry import load_registry
 from cxkpi.warehouse import reading
-from tests.support import Q2, build_warehouse
+from tests.support import Q2, SHIPPED_PARAMETERS, build_warehouse
 
 MARCH = Period(date(2026, 3, 1), date(2026, 3, 31))
 NEW_KPIS = ("csat", "complaint_rate", "complaints_resolved_within_sla", "cohort_repeat_90d", "recovery_effect")
@@ -60,7 +60,7 @@ def test_csat_is_the_share_of_4_and_5(golden):
 def test_csat_by_channel_and_an_empty_period(golden):
     """Web: R1=5, R3=4, R5=1, R7=4, R8=5 -> 4/5 = 80%. Store: R4=2 -> 0% (n=1, a real 0).
     App: R2 has no csat_score -> no row at all. 2030 has no answers -> None, never 0."""
-    frame = kpis.run_kpi_query(golden, "csat", Q2, breakdown="channel")
+    frame = kpis.run_kpi_query(golden, "csat", Q2, breakdown="channel", settings=SHIPPED_PARAMETERS["csat"])
     assert {row.slice: (row.value, row.n) for row in frame.itertuples()} == {"store": (0.0, 1), "web": (80.0, 5)}
     assert (measure(golden, "csat", Period(date(2030, 1, 1), date(2030, 3, 31))).value,) == (None,)
 

@@ -176,12 +176,23 @@ def test_recovery_page_shows_our_data_beside_a_labelled_editable_outside_estimat
 
 
 def test_card_detail_lines_for_the_new_kpis() -> None:
-    assert kpi_details.csat_details({"satisfied": 4}) == "4 satisfied answers (4 or 5 out of 5)"
+    assert kpi_details.csat_details({"satisfied": 4, "top_points": 2, "scales": "1-5"}) == (
+        "4 satisfied answers (4 or 5 out of 5)"
+    )
+    assert kpi_details.csat_details({"satisfied": 4, "top_points": 2, "scales": "1-10"}) == (
+        "4 satisfied answers (9 or 10 out of 10)"
+    )
+    assert kpi_details.csat_details({"satisfied": 4, "top_points": 2, "scales": "1-10, 1-5"}) == (
+        "4 satisfied answers (the top 2 points of each scale: 1-10, 1-5)"
+    )
     assert kpi_details.complaint_rate_details({"complaints": 1}) == "1 complaint raised in the period"
     assert kpi_details.sla_details({"within_sla": 3, "breached": 2, "pending": 0}) == (
         '3 resolved in time · <strong class="cx-alert">2 breached</strong>'
     )
     assert "1 open but still inside the SLA" in kpi_details.sla_details({"within_sla": 0, "breached": 0, "pending": 1})
+    assert "2 resolved, time unknown (not counted" in kpi_details.sla_details(
+        {"within_sla": 0, "breached": 0, "pending": 0, "resolved_time_unknown": 2}
+    )
     cohort = kpi_details.cohort_details({"repeat_customers": 1, "immature_customers": 1})
     assert cohort.startswith("1 came back within 90 days") and "not final: 1 new customer not yet 90 days old" in cohort
     assert "not final" not in kpi_details.cohort_details({"repeat_customers": 0, "immature_customers": 0})

@@ -39,7 +39,7 @@ def _repeat_details(details: dict[str, Any]) -> str:
 
 
 def _trust_details(details: dict[str, Any]) -> str:
-    return f"{fmt.plural(int(details['trusting']), 'trusting answer')} (4 or 5 out of 5)"
+    return f"{fmt.plural(int(details['trusting']), 'trusting answer')}{kpi_details.top_box(details)}"
 
 
 # The one line under the headline, from the KPI-specific columns its query returns: HTML, its text escaped.

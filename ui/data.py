@@ -17,6 +17,7 @@ import functools
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from datetime import date
 from pathlib import Path
 from typing import TypeVar
 
@@ -44,6 +45,7 @@ class Context:
     """What the sidebar needs before any KPI is computed."""
 
     default_period: Period | None  # None: the warehouse holds no data yet
+    latest_day: date | None  # where the data's real body ends: the quick ranges end there
     choices: dict[str, list[str]]
     freshness: pd.DataFrame  # each table's row count, latest record and last load
 
@@ -163,7 +165,8 @@ def _ownership_history(path: str, stamp_key: Stamp) -> pd.DataFrame:
 def _context(path: str, stamp_key: Stamp) -> Context:
     def compute(connection: duckdb.DuckDBPyConnection) -> Context:
         fresh = kpi_api.freshness(connection)
-        return Context(kpi_api.default_period(connection, fresh), kpi_api.distinct_values(connection), fresh)
+        latest = kpi_api.latest_day(connection)
+        return Context(kpi_api.default_period(connection, latest), latest, kpi_api.distinct_values(connection), fresh)
 
     return with_connection(path, compute)
 

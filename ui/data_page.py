@@ -90,8 +90,7 @@ def _upload(db_path, inbox) -> None:
                 outcomes.append(Outcome(file.name, failure=str(error)))
         outcomes += _load(lambda: load_files(db_path, inbox, written))
         _audit_load(db_path, person, "upload", outcomes)
-        st.session_state["last_outcomes"] = [(outcome.name, outcome.summary(), outcome.failed)
-                                             for outcome in outcomes]
+        st.session_state["last_outcomes"] = [(outcome.summary(), outcome.verdict) for outcome in outcomes]
         st.session_state["upload_generation"] = generation + 1  # clears the uploader
         st.rerun()
 
@@ -102,6 +101,9 @@ def _load(run) -> list[Outcome]:
             return run()
     except MappingError as error:
         st.error(f"The mapping file cannot be used: {fmt.markdown_literal(str(error))}")
+        return []
+    except ValueError as error:  # $CXKPI_QUARANTINE_LIMIT is not a percentage
+        st.error(fmt.markdown_literal(str(error)))
         return []
 
 
@@ -122,7 +124,7 @@ def _inbox(db_path, inbox) -> None:
                     return
                 outcomes = _load(lambda: process_inbox(db_path, inbox))
                 _audit_load(db_path, person, "load the inbox", outcomes)
-                st.session_state["last_outcomes"] = [(o.name, o.summary(), o.failed) for o in outcomes]
+                st.session_state["last_outcomes"] = [(o.summary(), o.verdict) for o in outcomes]
                 st.rerun()
         for name, reason in refused[:20]:
             st.caption(f":material/block: {fmt.markdown_code(name)}: {fmt.markdown_literal(reason)}")
@@ -134,10 +136,21 @@ def _audit_load(db_path, person: Identity, action: str, outcomes: list[Outcome])
         access.record(db_path, person, action, outcome.name, outcome.summary())
 
 
+# A load's verdict (cxkpi/verdict.py) as the CLI's exit code gives it: green only when every row loaded.
+VERDICT_BOXES = {
+    "loaded": st.success, "unchanged": st.success, "quarantined": st.warning, "refused": st.error, "failed": st.error,
+}
+
+
 def _last_outcomes() -> None:
-    for _, summary, refused in st.session_state.pop("last_outcomes", []):
-        # File names and the reasons quoting their contents, as written: never read as Markdown.
-        (st.error if refused else st.success)(fmt.markdown_literal(summary))
+    for summary, verdict in st.session_state.pop("last_outcomes", []):
+        # A refusal that offers mapping lines (a score on another scale) shows them as a block to copy.
+        text, _, mapping = summary.partition("\n\n[[format]]")
+        # File names and the reasons quoting their contents, as written: never read as Markdown; one
+        # line per line of the summary (the quarantined rows under it).
+        VERDICT_BOXES[verdict]("  \n".join(fmt.markdown_literal(line) for line in text.strip().splitlines()))
+        if mapping:
+            st.code("[[format]]" + mapping.rstrip(), language="toml")
 
 
 def _freshness(db_path) -> None:

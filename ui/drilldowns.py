@@ -32,8 +32,10 @@ ALL_SLICES = "All"
 # stamp_key is part of the cache key on purpose (a load by another process changes it): see ui.data.
 @st.cache_data(show_spinner=False, max_entries=128)
 def _slice_impact(path: str, stamp_key: data.Stamp, metric: str, dimension: str, period: Period,
-                  filters: Filters) -> pd.DataFrame:
-    return data.with_connection(path, lambda c: api.slice_impact(c, metric, dimension, period, filters))  # type: ignore[arg-type]
+                  filters: Filters, parameters: tuple[tuple[str, float], ...]) -> pd.DataFrame:
+    return data.with_connection(
+        path, lambda c: api.slice_impact(c, metric, dimension, period, filters, parameters)  # type: ignore[arg-type]
+    )
 
 
 @st.cache_data(show_spinner=False, max_entries=128)
@@ -72,7 +74,7 @@ def slice_impact(kpi: Kpi, page: sidebar.PageContext, metric: str) -> None:
                 "Slice by", list(DIMENSION_LABELS), format_func=DIMENSION_LABELS.get, default="region",
                 required=True, key=f"{kpi.id}_impact_dimension", label_visibility="collapsed",
             )
-        frame = _slice_impact(*_key(page), metric, dimension, page.period, page.filters)
+        frame = _slice_impact(*_key(page), metric, dimension, page.period, page.filters, kpi.parameters)
         if frame.empty:
             st.info("No answers for this period and these filters.", icon=":material/info:")
             return

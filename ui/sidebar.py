@@ -15,7 +15,7 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from cxkpi.access import Identity
-from cxkpi.kpis import FILTER_DIMENSIONS, Filters, latest_day
+from cxkpi.kpis import FILTER_DIMENSIONS, Filters
 from cxkpi.periods import QUICK_RANGES, Period, quick_range
 from cxkpi.registry import Kpi, RegistryError
 from cxkpi.warehouse import PROJECT_ROOT, WarehouseBusyError
@@ -224,7 +224,7 @@ def _filters(
     for name, key in CHOICE_KEYS.items():
         st.session_state[key] = list(getattr(chosen, name))
     st.session_state[COMPARE_KEY] = chosen.compare
-    latest = latest_day(context.freshness)
+    latest = context.latest_day
     ranges = {name: quick_range(name, latest) for name in QUICK_RANGES} if latest else {}
     st.session_state[RANGE_KEY] = next((name for name, span in ranges.items() if span == period), "custom")
     page = PageContext(

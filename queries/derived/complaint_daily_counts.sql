@@ -2,7 +2,7 @@
 -- Holds:    one row per day raised (created_at), complaint channel and the complaining customer's
 --           region and segment: how many complaints were raised. region and segment are null when
 --           the customer is unknown.
--- Read by:  complaint_rate, whose numerator is a sum of these counts.
+-- Read by:  complaint_rate, whose numerator is a sum of these counts, and data_body (complaints per day).
 -- Rebuilt:  by the loader in the same transaction as every load into complaints or customers
 --           (warehouse.refresh_derived): a customer's region or segment can change.
 

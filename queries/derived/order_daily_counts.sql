@@ -3,7 +3,7 @@
 --           orders were placed. region and segment are null when the buyer is unknown.
 -- Counts:   orders that were not cancelled (is_counted_order in _macros.sql), the rule of the KPIs
 --           that read it; orders without a customer count too (they are orders all the same).
--- Read by:  complaint_rate, whose denominator is a sum of these counts.
+-- Read by:  complaint_rate, whose denominator is a sum of these counts, and data_body (orders per day).
 -- Rebuilt:  by the loader in the same transaction as every load into orders or customers
 --           (warehouse.refresh_derived): a customer's region or segment can change.
 
