@@ -52,6 +52,7 @@ class Outcome:
     refusal: str | None = None
     failure: str | None = None  # not loaded, for a reason not the file's (a full disk): it stays; names the file
     note: str | None = None  # e.g. changed while it was loaded: it stays in the inbox for the next run
+    waits: bool = False  # the file (or more of it) stays in the inbox to be loaded by a later run
 
     @property
     def failed(self) -> bool:
@@ -61,8 +62,10 @@ class Outcome:
     def verdict(self) -> Verdict:
         if self.refusal:
             return "refused"
-        if self.result is None:  # a full disk, or a file that changed while it was read: it waits
+        if self.failure or self.waits:  # not all of it loaded, not for the file's fault: run again later
             return "failed"
+        if self.result is None:  # another run took the file: nothing for this one to do
+            return "unchanged"
         return self.result.verdict
 
     def summary(self) -> str:
@@ -145,7 +148,7 @@ def _load_one(
         _set_aside(path, inbox, reason)
         return Outcome(path.name, refusal=reason)
     except archive.StillBeingWrittenError:
-        return Outcome(path.name, note=f"{path.name}: changed while it was read: it waits in the inbox "
+        return Outcome(path.name, waits=True, note=f"{path.name}: changed while it was read: it waits in the inbox "
                                        "until it is complete")
     except (FileNotFoundError, archive.NotARegularFileError):
         return Outcome(path.name, note=f"{path.name}: left the inbox before it was read (another run took it?); "
@@ -154,7 +157,7 @@ def _load_one(
         result = ingest_one(db_path, path, formats, archive_dir, snapshot=snapshot, quarantine_limit=quarantine_limit)
     except IngestError as refusal:
         if snapshot.source_changed() and os.path.lexists(path):  # e.g. cut short: its copy was still running
-            return Outcome(path.name, note=f"{path.name}: changed while it was read: it waits in the inbox "
+            return Outcome(path.name, waits=True, note=f"{path.name}: changed while it was read: it waits in the inbox "
                                            "until it is complete")
         _set_aside(path, inbox, str(refusal), snapshot.sha256)
         return Outcome(path.name, refusal=str(refusal))
@@ -163,7 +166,7 @@ def _load_one(
     if not os.path.lexists(path):  # another run (the app's, a scheduled one) took it meanwhile
         return Outcome(path.name, result=result)
     if snapshot.source_changed():
-        return Outcome(path.name, result=result, note=(
+        return Outcome(path.name, result=result, waits=True, note=(
             f"{path.name} changed while it was loaded: what was read is loaded, and the file stays in the "
             "inbox to load again, whole, once it is complete"))
     _hold(path, inbox, snapshot)

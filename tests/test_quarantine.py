@@ -27,7 +27,7 @@ def parsed(content: bytes) -> list[list[str]]:
 
 def test_each_quarantined_row_is_kept_whole_with_its_reasons(tmp_path):
     db = tmp_path / "w.duckdb"
-    [result], _ = ingest_paths(db, [TESTS_DIR / "ingest_files" / "orders_with_bad_rows.csv"])
+    [result], _ = ingest_paths(db, [TESTS_DIR / "ingest_files" / "orders_with_bad_rows.csv"], quarantine_limit=100)
     assert result.rows_quarantined == 3
     found = quarantined(db)
     assert found.header_rows == [HEADER.split(",")]
@@ -54,7 +54,7 @@ def test_the_rows_download_in_the_files_own_columns_and_load_again_once_mended(t
         "O2,C1,2026-02-30,-12.50,web,refunded,=HYPERLINK(\"http://evil.example\")\n"
         "O3,C2,2026-02-02,ten euros,@app,completed,\n", encoding="utf-8")
     db = tmp_path / "w.duckdb"
-    ingest_paths(db, [source])
+    ingest_paths(db, [source], quarantine_limit=100)
     table = parsed(quarantine.mend_csv(quarantined(db)))
     assert table == [
         [*HEADER.split(","), "note", REASON_COLUMN],
@@ -69,7 +69,7 @@ def test_the_rows_download_in_the_files_own_columns_and_load_again_once_mended(t
     mended = tmp_path / "orders-to-mend.csv"
     with mended.open("w", encoding="utf-8-sig", newline="") as out:
         csv.writer(out).writerows(table)
-    [result], refusals = ingest_paths(db, [mended])
+    [result], refusals = ingest_paths(db, [mended], quarantine_limit=100)
     assert (refusals, result.rows_inserted, result.rows_quarantined) == ([], 2, 0)
     assert rows(db, "select order_id, ordered_at::varchar, amount::varchar, channel, extra from orders order by 1") == [
         ("O1", "2026-01-20 00:00:00", "40.00", "web", '{"note":"fine"}'),
@@ -81,7 +81,7 @@ def test_the_rows_download_in_the_files_own_columns_and_load_again_once_mended(t
 def test_a_survey_export_with_three_header_rows_downloads_them_all_and_loads_again(tmp_path):
     """Qualtrics writes three header rows: the mended file keeps them, so it is recognised again."""
     db = tmp_path / "w.duckdb"
-    ingest_paths(db, [TESTS_DIR / "exports" / "qualtrics_responses_export.csv"])
+    ingest_paths(db, [TESTS_DIR / "exports" / "qualtrics_responses_export.csv"], quarantine_limit=100)
     table = parsed(quarantine.mend_csv(quarantined(db)))
     assert [len(row) for row in table] == [22, 22, 22, 22]
     assert table[0][-1] == REASON_COLUMN and table[1][-1] == table[2][-1] == ""
@@ -92,7 +92,7 @@ def test_a_survey_export_with_three_header_rows_downloads_them_all_and_loads_aga
     mended = tmp_path / "qualtrics-to-mend.csv"
     with mended.open("w", encoding="utf-8-sig", newline="") as out:
         csv.writer(out).writerows(table)
-    [result], refusals = ingest_paths(db, [mended])
+    [result], refusals = ingest_paths(db, [mended], quarantine_limit=100)
     assert (refusals, result.export_format, result.rows_inserted, result.rows_quarantined) == (
         [], "Qualtrics responses", 1, 0)
     assert rows(db, "select recommend_score from survey_responses where response_id = 'R_1abcDEFghiJKL03'") == [(10,)]
@@ -106,7 +106,7 @@ def test_a_mended_row_of_a_file_without_ids_is_the_same_record_as_that_line_in_a
     source.write_text(form + "4/13/2026 14:05:11,ana@example.com,9\n4/14/2026 9:30:02,ben@example.com,11\n",
                       encoding="utf-8")
     db = tmp_path / "w.duckdb"
-    [first], _ = ingest_paths(db, [source])
+    [first], _ = ingest_paths(db, [source], quarantine_limit=100)
     assert (first.export_format, first.rows_inserted, first.rows_quarantined) == (
         "Google Forms / spreadsheet survey", 1, 1)
     table = parsed(quarantine.mend_csv(quarantined(db)))
@@ -114,12 +114,12 @@ def test_a_mended_row_of_a_file_without_ids_is_the_same_record_as_that_line_in_a
     mended = tmp_path / "form-to-mend.csv"
     with mended.open("w", encoding="utf-8-sig", newline="") as out:
         csv.writer(out).writerows(table)
-    [again], _ = ingest_paths(db, [mended])
+    [again], _ = ingest_paths(db, [mended], quarantine_limit=100)
     assert (again.rows_inserted, again.rows_quarantined) == (1, 0)
     later = tmp_path / "form_later.csv"
     later.write_text(form + "4/13/2026 14:05:11,ana@example.com,9\n4/14/2026 9:30:02,ben@example.com,10\n",
                      encoding="utf-8")
-    [last], _ = ingest_paths(db, [later])
+    [last], _ = ingest_paths(db, [later], quarantine_limit=100)
     assert (last.rows_inserted, last.rows_updated) == (0, 2)
     assert rows(db, "select customer_id, recommend_score from survey_responses order by 1") == [
         ("ana@example.com", 9), ("ben@example.com", 10)]
