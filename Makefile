@@ -1,11 +1,14 @@
 # Two commands set up everything on a fresh machine:
 #   make run   - virtualenv, install, load the sample data (if the warehouse is empty), start the app
+#                (on 127.0.0.1 only; with sign-in configured, ADDRESS=0.0.0.0 listens on every interface)
 #   make test  - install what the tests need (Debian's chromium and Java included) and run every test
 
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8501
+# Empty: the address in .streamlit/config.toml (127.0.0.1). serve.py refuses any other without sign-in.
+ADDRESS ?=
 CHROMIUM := /usr/bin/chromium
 # Spark (python -m cxkpi kpis --engine spark, and its tests) runs on Java 17.
 JAVA := /usr/lib/jvm/java-17-openjdk-$(shell dpkg --print-architecture 2>/dev/null || echo amd64)/bin/java
@@ -15,7 +18,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 run: $(VENV)/.installed-app
 	$(BIN)/python -m cxkpi ingest sample_data --if-empty
-	$(BIN)/streamlit run dashboard.py --server.port $(PORT)
+	$(BIN)/python serve.py --server.port $(PORT) $(if $(ADDRESS),--server.address $(ADDRESS))
 
 test: $(VENV)/.installed-dev $(CHROMIUM) $(JAVA)
 	$(BIN)/ruff check .

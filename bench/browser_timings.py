@@ -7,10 +7,12 @@ Starts `streamlit run dashboard.py` against a warehouse and drives Debian's Chro
     holds Streamlit's scripts; a new page, so a new Streamlit session);
 (b) filter change: from picking a region in the sidebar to the cards updated and the run finished,
     a different region each time, so every change computes new numbers.
-Targets: (a) < 2 s and (b) < 1 s on the sample data; < 3 s and < 1.5 s on the large data. Figures are
-printed against them, never asserted (speed is measured, not assumed).
 Last, the same two measures on bench/floor_app.py, a bare Streamlit page with the overview's cards and
-one sidebar filter, no data: a lower bound, Streamlit's own cost on this machine.
+one sidebar filter, no data: a lower bound, Streamlit's own cost on this machine in this run.
+Targets: on the sample data (a) within 1.2x of the floor measured in the same run (a browser on a
+shared 2-core machine is too noisy for a fixed figure) and (b) < 1 s; on the large data (a) < 3 s and
+(b) < 1.5 s. The run ends with a table of the medians, the floor beside them. Figures are printed
+against the targets, never asserted (speed is measured, not assumed).
 
 Usage: python bench/browser_timings.py [--scale 1.0] [--runs 3] [--skip-large]
 """
@@ -37,7 +39,9 @@ from tests.browser_support import launched_chromium, new_context, running_app
 # Not under data/bench, which bench/run.py wipes at its start.
 WORK_DIR = warehouse.PROJECT_ROOT / "data" / "bench_browser"
 TIMEOUT_MS = 120_000
-TARGETS = {"sample": (2.0, 1.0), "large": (3.0, 1.5)}
+# Seconds, except the sample's navigation: a ratio to the floor's (see the table at the end).
+TARGETS = {"sample": (None, 1.0), "large": (3.0, 1.5)}
+FLOOR_RATIO = 1.2
 # Counts finished script runs: Streamlit marks its root element with the run state.
 RUN_COUNTER = """
 window.__cxkpiRuns = 0;
@@ -69,13 +73,31 @@ def main() -> int:
         datasets.append(("large", _warehouse("large", list(files.values()))))
 
     apps = [(name, db, "dashboard.py") for name, db in datasets] + [("floor", datasets[0][1], "bench/floor_app.py")]
+    medians = {}
     with launched_chromium() as browser:
         for name, db, script in apps:
             workdir = WORK_DIR / name  # a log per app
             workdir.mkdir(exist_ok=True)
             with running_app(db, workdir, script=script) as url:
-                _measure(name, url, browser, cards, args.runs)
+                medians[name] = _measure(name, url, browser, cards, args.runs)
+    _table(medians)
     return 0
+
+
+def _table(medians: dict[str, dict[str, float]]) -> None:
+    """The medians side by side, the floor beside each app, with the ratio and the target."""
+    floor = medians["floor"]
+    rows = [("open, first visit", "first"), ("open, returning visitor", "returning"), ("change a filter", "change")]
+    print("\n| data | measure | median | floor (same run) | ratio | target |\n|---|---|---|---|---|---|")
+    for name in (name for name in medians if name != "floor"):
+        for label, key in rows:
+            seconds, ratio = medians[name][key], medians[name][key] / floor[key]
+            if name == "sample" and key != "change":
+                target = f"<= {FLOOR_RATIO:g}x the floor: {'met' if ratio <= FLOOR_RATIO else 'MISSED'}"
+            else:
+                limit = TARGETS[name][0 if key != "change" else 1]
+                target = f"< {limit:g} s: {'met' if seconds < limit else 'MISSED'}"
+            print(f"| {name} | {label} | {seconds:.2f} s | {floor[key]:.2f} s | {ratio:.2f}x | {target} |")
 
 
 def _warehouse(name: str, sources: list[Path]) -> Path:
@@ -88,12 +110,13 @@ def _warehouse(name: str, sources: list[Path]) -> Path:
     return db
 
 
-def _measure(name: str, url: str, browser: Browser, cards: int, runs: int) -> None:
+def _measure(name: str, url: str, browser: Browser, cards: int, runs: int) -> dict[str, float]:
+    """Print the figures; return the medians: first (visit), returning (visitor), change (a filter)."""
     targets = TARGETS.get(name)  # the floor has none: it is what Streamlit alone costs
 
     def verdict(seconds: float, which: int) -> str:
-        if targets is None:
-            return ""
+        if targets is None or targets[which] is None:
+            return ""  # the sample's navigation: against the floor, in the table at the end
         return f"; target < {targets[which]:g} s: {'met' if seconds < targets[which] else 'MISSED'}"
 
     print(f"\n{name} data ({cards} overview cards)" if targets else
@@ -120,12 +143,13 @@ def _measure(name: str, url: str, browser: Browser, cards: int, runs: int) -> No
     returning = statistics.median(_returning_visits(url, browser, cards, runs) or [float("nan")])
     print(f"      the same, by a returning visitor (the browser's cache holds Streamlit's scripts, new "
           f"session): {returning:.2f} s median of {runs}{verdict(returning, 0)}")
+    median = statistics.median(changes) if changes else float("nan")
     if changes:
-        median = statistics.median(changes)
         print(f"  (b) region changed to cards updated: {median:.2f} s median of {len(changes)} "
               f"({', '.join(f'{seconds:.2f}' for seconds in changes)}"
               f"{'' if targets is None else '; each region computed anew'})"
               f"{verdict(median, 1)}")
+    return {"first": warm, "returning": returning, "change": median}
 
 
 def _returning_visits(url: str, browser: Browser, cards: int, runs: int) -> list[float]:

@@ -9,7 +9,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from cxkpi import export_formats, inbox, ingest, kpis, ownership, registry, warehouse
+from cxkpi import access, archive, export_formats, inbox, ingest, kpis, ownership, registry, verdict, warehouse
 from cxkpi.periods import Period
 
 SAMPLE_DATA_DIR = warehouse.PROJECT_ROOT / "sample_data"
@@ -43,6 +43,11 @@ def build_parser() -> argparse.ArgumentParser:
     load.add_argument(
         "--inbox", type=Path, help="inbox folder (default: $CXKPI_INBOX, else inbox/ beside the warehouse)"
     )
+    load.add_argument(
+        "--quarantine-limit", type=float, metavar="PERCENT",
+        help=f"refuse a whole file when more than this share of its rows is quarantined "
+             f"(default: ${verdict.QUARANTINE_LIMIT_ENV}, else {verdict.DEFAULT_QUARANTINE_LIMIT:g})",
+    )
     _add_load_options(load)
     load.set_defaults(handler=run_ingest)
 
@@ -73,6 +78,19 @@ def build_parser() -> argparse.ArgumentParser:
     _add_db_option(parquet)
     parquet.add_argument("--out", type=Path, help="folder to write (default: <warehouse>.parquet beside it)")
     parquet.set_defaults(handler=run_parquet)
+    users = commands.add_parser(
+        "users", help="who has which role (viewer, analyst, admin): list, set or remove a person's role"
+    )
+    actions = users.add_subparsers(dest="action", required=True, metavar="ACTION")
+    listing = actions.add_parser("list", help="the roles table, and the sign-in groups that give a role")
+    setting = actions.add_parser("set", help="give a person a role (it wins over their groups)")
+    setting.add_argument("user", metavar="USER", help="their sign-in name: the email their sign-in sends")
+    setting.add_argument("role", metavar="ROLE", help=f"one of {', '.join(access.Role)}")
+    removing = actions.add_parser("remove", help="take a person out of the roles table (their groups decide again)")
+    removing.add_argument("user", metavar="USER")
+    for action in (listing, setting, removing):
+        _add_db_option(action)
+    users.set_defaults(handler=run_users)
 
     sample = commands.add_parser("sample", help="regenerate the sample exports (seeded, repeatable)")
     sample.add_argument("--out", type=Path, default=SAMPLE_DATA_DIR, help="folder to write (default: sample_data/)")
@@ -97,36 +115,54 @@ def _add_load_options(parser: argparse.ArgumentParser) -> None:
 
 
 def run_ingest(args: argparse.Namespace) -> int:
+    """Exit 0: every row of every file loaded (or was loaded before); 1: a file was refused; 2: the
+    mapping or the quarantine limit cannot be used; 3: every file loaded, but some rows were
+    quarantined (cxkpi/verdict.py)."""
     db_path = warehouse.resolve_db_path(args.db)
+    try:
+        limit = verdict.quarantine_limit(args.quarantine_limit)
+        export_formats.load_formats(args.mapping)
+    except ValueError as error:  # a bad limit, or a mapping file that cannot be used (MappingError)
+        print(f"error: {error}", file=sys.stderr)
+        return verdict.EXIT_SETUP
     if args.if_empty and db_path.exists() and not warehouse.is_empty(db_path):
         print(f"{db_path} already holds data; nothing loaded")
-        return 0
+        return verdict.EXIT_LOADED
     if not args.paths:
-        return _run_inbox(args, db_path)
-    results, refusals = ingest.ingest_paths(db_path, args.paths, mapping=args.mapping, archive=args.archive)
+        return _run_inbox(args, db_path, limit)
+    full = None
+    try:
+        results, refusals = ingest.ingest_paths(db_path, args.paths, mapping=args.mapping, archive=args.archive,
+                                                quarantine_limit=limit)
+    except archive.DiskFullError as error:
+        full, results, refusals = error, error.results, error.refusals
     for result in results:
         print(result.summary())
     for refusal in refusals:
         print(f"refused: {refusal}", file=sys.stderr)
+    if full is not None:
+        print(f"error: {full}", file=sys.stderr)
+        return verdict.EXIT_TRY_AGAIN
     if not results and not refusals:
         print("no .csv files found in " + ", ".join(str(path) for path in args.paths), file=sys.stderr)
-        return 1
-    return 1 if refusals else 0
+        return verdict.EXIT_REFUSED
+    return verdict.exit_code([result.verdict for result in results] + ["refused"] * len(refusals))
 
 
-def _run_inbox(args: argparse.Namespace, db_path: Path) -> int:
+def _run_inbox(args: argparse.Namespace, db_path: Path, limit: float) -> int:
     folder = args.inbox or inbox.default_inbox(db_path)
     try:
-        outcomes = inbox.process_inbox(db_path, folder, archive_dir=args.archive, mapping=args.mapping)
+        outcomes = inbox.process_inbox(db_path, folder, archive_dir=args.archive, mapping=args.mapping,
+                                       quarantine_limit=limit)
     except export_formats.MappingError as error:
         print(f"error: {error}", file=sys.stderr)
-        return 2
+        return verdict.EXIT_SETUP
     if not outcomes:
         print(f"the inbox {folder} holds no files ready to load")
-        return 0
+        return verdict.EXIT_LOADED
     for outcome in outcomes:
-        print(outcome.summary(), file=sys.stderr if outcome.refusal else sys.stdout)
-    return 1 if any(outcome.refusal for outcome in outcomes) else 0
+        print(outcome.summary(), file=sys.stderr if outcome.failed else sys.stdout)
+    return verdict.exit_code(outcome.verdict for outcome in outcomes)
 
 
 def run_rebuild(args: argparse.Namespace) -> int:
@@ -136,6 +172,9 @@ def run_rebuild(args: argparse.Namespace) -> int:
     except ingest.IngestError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
+    except archive.DiskFullError as error:
+        print(f"error: rebuild abandoned, {db_path} is unchanged: {error}", file=sys.stderr)
+        return verdict.EXIT_TRY_AGAIN
     for outcome in outcomes:
         print(outcome.summary(), file=sys.stderr if outcome.refusal else sys.stdout)
     if any(outcome.refusal for outcome in outcomes):
@@ -188,8 +227,8 @@ def _print_kpis(
         return 1
     reports = kpis.overview(connection, kpi_list, period, filters, registry.load_settings(args.registry), workers)
     document = {
-        "period": {"start": period.start, "end": period.end},
-        "previous_period": {"start": period.previous().start, "end": period.previous().end},
+        "period": _period_dict(period),
+        "previous_period": _period_dict(period.previous()),
         "filters": {name: list(values) for name, values in filters.as_dict().items()},
         "kpis": [report_as_dict(report) for report in reports],
     }
@@ -211,6 +250,38 @@ def run_parquet(args: argparse.Namespace) -> int:
     for table, rows in spark.write_parquet(db_path, out_dir).items():
         print(f"wrote {out_dir / table} ({rows:,} rows, one folder per month)")
     return 0
+
+
+def run_users(args: argparse.Namespace) -> int:
+    """The roles table from the server's command line, which acts as an admin (it can write the file anyway)."""
+    db_path = warehouse.resolve_db_path(args.db)
+    actor = access.command_line_identity()
+    try:
+        if args.action == "set":
+            role = access.parse_role(args.role)
+            old = access.set_role(db_path, actor, args.user, role)
+            print(f"{access.normalise_user_id(args.user)}: {old or 'not in the table'} → {role}")
+        elif args.action == "remove":
+            old = access.remove_role(db_path, actor, args.user)
+            print(f"{access.normalise_user_id(args.user)}: {old} → decided by their groups (viewer without one)")
+        else:
+            _print_roles(db_path)
+    except (ValueError, access.AccessDeniedError, access.AccessConfigError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _print_roles(db_path: Path) -> None:
+    grants = access.list_grants(db_path)
+    if not grants:
+        print("the roles table is empty")
+    for grant in grants:
+        print(f"{grant.user_id:<40} {grant.role:<8} given by {grant.granted_by} on {grant.granted_at:%Y-%m-%d %H:%M}")
+    settings = access.load_settings()
+    for group, role in sorted(settings.group_roles.items()):
+        print(f"group {group!r} (claim {settings.groups_claim!r}) → {role}  [{access.access_path()}]")
+    print("everyone else who signs in is a viewer; with no sign-in configured, the person at the server is the admin")
 
 
 def run_sample(args: argparse.Namespace) -> int:
@@ -242,6 +313,8 @@ def _period_from(args: argparse.Namespace, connection: Any) -> Period | None:
 
 
 def report_as_dict(report: kpis.KpiReport) -> dict[str, Any]:
+    """One KPI as `kpis --json` prints it: its one status (cxkpi.status) and its one change,
+    value − previous_value, with the test of that same change in vs_previous."""
     kpi = report.kpi
     return {
         "id": kpi.id,
@@ -249,38 +322,47 @@ def report_as_dict(report: kpis.KpiReport) -> dict[str, Any]:
         "owner": kpi.owner.name,
         "owner_role": kpi.owner.role,
         "unit": kpi.unit,
+        "period": _period_dict(report.period),
         "value": report.current.value,
         "n": report.current.n,
         "target": kpi.target,
         "direction": kpi.direction,
-        "status": report.status,
+        "status": report.status.value,
+        "previous_period": _period_dict(report.period.previous()),
         "previous_value": report.previous.value,
         "previous_n": report.previous.n,
         "change": report.change,
         **report.current.details,
-        **_assessment_as_dict(report.assessment),
+        **_statistics_as_dict(report),
         "data_through": report.data_through,
         "last_loaded_at": report.last_loaded_at,
     }
 
 
-def _assessment_as_dict(found: Any) -> dict[str, Any]:
+def _period_dict(period: Period) -> dict[str, date]:
+    return {"start": period.start, "end": period.end}
+
+
+def _statistics_as_dict(report: kpis.KpiReport) -> dict[str, Any]:
+    found = report.assessment
     if found is None:
         return {}
 
-    def test(change: Any) -> dict[str, Any] | None:
+    def test(change: Any, reading: Any) -> dict[str, Any] | None:
         if change is None:
             return None
-        return {"difference": change.difference, "p_value": change.p_value, "significant": change.is_significant(),
-                "method": change.method}
+        return {"p_value": change.p_value, "significant": change.is_significant(), "method": change.method,
+                "reading": reading.value}
 
+    last_year = report.last_year
     return {
         "interval_95": None if found.interval is None else [found.interval.low, found.interval.high],
-        "band": found.band,
-        "too_uncertain": found.uncertain_because,
-        "vs_previous": test(found.vs_previous),
-        "vs_last_year": test(found.vs_last_year),
-        "months_off_target": found.months_off_target,
+        "vs_previous": test(report.vs_previous, report.change_reading),
+        "last_year_value": None if last_year is None else last_year.value,
+        "last_year_n": None if last_year is None else last_year.n,
+        "change_vs_last_year": report.last_year_change,
+        "vs_last_year": test(report.vs_last_year, report.last_year_reading),
+        "months_off_target": report.months_off_target,
     }
 
 
@@ -291,10 +373,11 @@ def format_table(document: dict[str, Any]) -> str:
     for row in document["kpis"]:
         value = "no data" if row["value"] is None else f"{row['value']:.1f} {row['unit']}"
         previous = "no data" if row["previous_value"] is None else f"{row['previous_value']:.1f}"
+        moved = "" if row["period"] == period else f" (for {row['period']['start']} to {row['period']['end']})"
         lines.append(
-            f"{row['title']:<26} {value:>14}  n={row['n']:<6} previous {previous:>8}  "
-            f"target {row['target']:g} ({row['direction']} is better): {row['status']:<7}  "
-            f"owner {row['owner']}, {row['owner_role']}"
+            f"{row['title']:<34} {value:>22}  n={row['n']:<6} previous {previous:>8}  "
+            f"target {row['target']:g} ({row['direction']} is better): {row['status']:<13}  "
+            f"owner {row['owner']}, {row['owner_role']}{moved}"
         )
     return "\n".join(lines)
 

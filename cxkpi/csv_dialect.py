@@ -1,9 +1,10 @@
-"""What a CSV file really is: its encoding and delimiter, decided from its bytes, never from its name.
+"""What a CSV file really is: its encoding, delimiter or column layout, decided from its bytes, never its name.
 
 Exports arrive as UTF-8 (with or without a byte-order mark), UTF-16 (Excel's "Unicode text", always
-with a BOM), or a Windows code page (1252 for Western European languages, 1251 for Cyrillic). They
-use commas, semicolons (Excel in most of Europe), tabs or pipes. This module looks at the first
-megabyte, decides, and if the file is not UTF-8 writes a UTF-8 copy for DuckDB to read.
+with a BOM), or a code page, sometimes several by line (cxkpi/text_encoding.py decides, from the
+whole file). They use commas, semicolons (Excel in most of Europe), tabs or pipes, or line their
+columns up with spaces (cxkpi/aligned_text.py). This module looks at the first megabyte for the
+delimiter and the header, and if DuckDB cannot read the file as it is, writes a UTF-8 copy it can.
 """
 
 from __future__ import annotations
@@ -14,6 +15,10 @@ import io
 import re
 from dataclasses import dataclass
 from pathlib import Path
+
+from cxkpi import text_encoding
+from cxkpi.aligned_text import AlignedTextError, Layout, find_layout, looks_aligned
+from cxkpi.text_encoding import TextEncoding
 
 SAMPLE_BYTES = 1 << 20  # enough for thousands of rows; decisions that need every row are made in SQL
 SAMPLE_RECORDS = 2000
@@ -48,19 +53,21 @@ class DialectError(Exception):
 
 @dataclass(frozen=True)
 class Dialect:
-    encoding: str  # 'utf-8', 'utf-8-sig', 'utf-16', 'cp1252' or 'cp1251'
-    delimiter: str
+    encoding: TextEncoding
+    delimiter: str  # of the file, or of the copy DuckDB reads ('\t' for a space-aligned file)
     records: list[list[str]]  # the first records of the file (header rows included), parsed
     sample_complete: bool  # True when the sample is the whole file
     footer_lines: int = 0  # lines of a report footer (Salesforce) left out of the read
+    layout: Layout | None = None  # columns lined up with spaces: read through a tab-separated copy
 
     @property
     def needs_conversion(self) -> bool:
-        """DuckDB reads UTF-8 only; anything else is read from a UTF-8 copy."""
-        return self.encoding not in ("utf-8", "utf-8-sig")
+        """DuckDB reads delimited UTF-8 only; anything else is read from a UTF-8, delimited copy."""
+        return self.encoding.needs_conversion or self.layout is not None
 
     def describe(self) -> str:
-        text = f"{self.encoding}, {DELIMITER_NAMES[self.delimiter]}-separated"
+        separated = self.layout.describe() if self.layout else f"{DELIMITER_NAMES[self.delimiter]}-separated"
+        text = f"{self.encoding.describe()}, {separated}"
         if self.footer_lines:
             text += f", report footer of {self.footer_lines} lines left out"
         return text
@@ -72,64 +79,49 @@ class ReportFooter:
     lines: int  # the footer's non-blank lines
 
 
-def sniff(path: Path) -> Dialect:
+def sniff(path: Path, stated_encoding: str | None = None) -> Dialect:
+    """The file's encoding (from all of it; stated_encoding when a mapping gives one), and its delimiter
+    or layout and first records (from its first megabyte)."""
     with path.open("rb") as raw:
         head = raw.read(SAMPLE_BYTES)
-        complete = not raw.read(1)
     if not head.strip():
         raise DialectError("is empty; a CSV file needs a header row")
-    encoding = detect_encoding(path, head, complete)
-    text = _decode_sample(head, encoding, complete)
+    encoding = text_encoding.stated(stated_encoding) if stated_encoding else detect_encoding(path, head)
+    text, complete = text_encoding.read_sample(path, encoding, SAMPLE_BYTES)
+    text = text.lstrip("\ufeff")
     delimiter = detect_delimiter(text, complete)
     records = _records(text, delimiter, complete)
+    layout = None
+    if records and len(records[0]) < 2 and looks_aligned(text.split("\n", 1)[0]):
+        lines = text.splitlines()[: SAMPLE_RECORDS + 1]
+        if not complete and len(lines) > 1:
+            lines.pop()  # the last line of a cut sample may be incomplete
+        try:
+            layout = find_layout(lines)
+        except AlignedTextError as error:
+            raise DialectError(
+                f"has no comma, semicolon, tab or pipe between its columns: they are lined up with spaces "
+                f"(a space-aligned or fixed-width text export), but they cannot be told apart for sure: {error}. "
+                "Export it again as CSV, or with tabs between the columns"
+            ) from error
+        delimiter = "\t"
+        records = [layout.split(line) for line in lines if line.strip()]
     if not records or not any(cell.strip() for cell in records[0]):
         raise DialectError("has no header row: its first line is empty")
-    return Dialect(encoding=encoding, delimiter=delimiter, records=records, sample_complete=complete)
+    return Dialect(encoding=encoding, delimiter=delimiter, records=records, sample_complete=complete, layout=layout)
 
 
-def detect_encoding(path: Path, head: bytes, complete: bool) -> str:
+def detect_encoding(path: Path, head: bytes) -> TextEncoding:
     if head.startswith(codecs.BOM_UTF8):
-        return "utf-8-sig"
+        return TextEncoding("utf-8-sig")
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return "utf-16"
+        return TextEncoding("utf-16")
     for signature, what in BINARY_SIGNATURES.items():
         if head.startswith(signature):
             raise DialectError(f"is {what}, not a CSV text file")
     if b"\x00" in head:
         raise DialectError("is a binary file, not a CSV text file; export it again as CSV")
-    try:
-        codecs.getincrementaldecoder("utf-8")().decode(head, final=complete)
-        return "utf-8"  # the rest is checked by DuckDB as it reads; see ingest.py for the fallback
-    except UnicodeDecodeError:
-        return single_byte_encoding(path.read_bytes())
-
-
-def single_byte_encoding(data: bytes) -> str:
-    """Windows-1251 (Cyrillic) or Windows-1252 (Western), decided from the bytes.
-
-    In both, bytes 0xC0-0xFF are letters. Cyrillic text is written almost entirely in them, so they
-    come in runs (whole words); Western European text uses them for accents inside ASCII words, so
-    they come mostly alone ("café", "Müller", "ação" has a run of two at most). A byte that one code
-    page leaves undefined settles it outright.
-    """
-    undefined_1252 = {0x81, 0x8D, 0x8F, 0x90, 0x9D}
-    if any(byte in undefined_1252 for byte in set(data)):
-        return "cp1251"
-    high = re.findall(rb"[\xc0-\xff]+", data)
-    letters = sum(len(run) for run in high)
-    if not letters:
-        return "cp1252"
-    in_long_runs = sum(len(run) for run in high if len(run) >= 3)
-    return "cp1251" if in_long_runs / letters > 0.5 else "cp1252"
-
-
-def _decode_sample(head: bytes, encoding: str, complete: bool) -> str:
-    decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
-    text = decoder.decode(head, final=complete)
-    if not complete:
-        # The sample ends mid-line: keep whole lines only.
-        text = text[: text.rfind("\n") + 1] or text
-    return text
+    return text_encoding.scan(path)
 
 
 def detect_delimiter(text: str, complete: bool) -> str:
@@ -205,10 +197,13 @@ def find_report_footer(path: Path, delimiter: str, width: int) -> ReportFooter |
     return None  # nothing but one-field lines: no record to end the data
 
 
-def write_utf8_copy(path: Path, encoding: str, destination: Path) -> None:
-    """Decode path from encoding and write it as UTF-8, streaming (files can be large)."""
-    decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
-    with path.open("rb") as source, destination.open("w", encoding="utf-8", newline="") as target:
-        while chunk := source.read(CHUNK):
-            target.write(decoder.decode(chunk))
-        target.write(decoder.decode(b"", final=True))
+def write_readable_copy(path: Path, dialect: Dialect, destination: Path) -> None:
+    """A copy DuckDB can read: UTF-8, and tab-separated when the file lines its columns up with spaces.
+    Raises DialectError naming the line when a line does not fit the layout or the stated encoding."""
+    transform = dialect.layout.as_tab_separated if dialect.layout else None
+    try:
+        text_encoding.write_utf8_copy(path, dialect.encoding, destination, transform)
+    except AlignedTextError as error:
+        raise DialectError(f"its columns are lined up with spaces, but {error}; export it again as CSV") from error
+    except text_encoding.UndecodableError as error:
+        raise DialectError(f"{error}; is the mapping's encoding right?") from error

@@ -41,11 +41,13 @@ def slice_impact(
     dimension: Dimension,
     period: Period,
     filters: Filters = NO_FILTERS,
+    parameters: tuple[tuple[str, float], ...] | None = None,
 ) -> pd.DataFrame:
     """The KPI by `dimension` beside its total: one row per slice with data, largest |impact| first:
     slice, value, n, total_value, total_n, share_of_answers (% of the total's n), impact = (value −
     total_value) × n / total_n (the points the slice moves the total; they add up to 0), rest_value =
-    the total without the slice (null when it is the only one).
+    the total without the slice (null when it is the only one). parameters: the KPI's own (brand
+    trust's and CSAT's top-points rule); default: its registry entry's (Kpi.parameters).
 
     For a KPI whose value is a mean over its n records (NPS: +100 / 0 / −100 per answer; a share:
     100 or 0), so the total is the n-weighted mean of its slices': the additive KPIs."""
@@ -55,8 +57,8 @@ def slice_impact(
     if dimension not in DIMENSIONS:
         raise ValueError(f"slices are one of {', '.join(DIMENSIONS)}, not {dimension!r}")
     [total], slices = (
-        run_kpi_queries(connection, kpi, [(period, "period")], filters),
-        run_kpi_query(connection, kpi, period, filters, breakdown=dimension),
+        run_kpi_queries(connection, kpi, [(period, "period")], filters, parameters),
+        run_kpi_query(connection, kpi, period, filters, breakdown=dimension, settings=parameters),
     )
     slices = slices[slices["n"] > 0][["slice", "value", "n"]].reset_index(drop=True)
     if slices.empty:

@@ -7,7 +7,9 @@ docs/ingest.md.
 
 from __future__ import annotations
 
+import codecs
 import difflib
+import json
 import os
 import re
 import tomllib
@@ -25,9 +27,22 @@ MAPPING_ENV = "CXKPI_MAPPINGS"
 DATE_ORDERS = ("day-first", "month-first")
 FORMAT_KEYS = {
     "name", "table", "columns", "requires", "header_rows", "date_order", "key_from_row", "line_items",
-    "status", "cancelled_if_present",
+    "status", "cancelled_if_present", "encoding", "null_values", "date_format", "event_log",
 }
-COLUMN_KEYS = {"aliases", "questions", "exclude", "minutes_after"}
+COLUMN_KEYS = {"aliases", "questions", "exclude", "minutes_after", "scale", "date_format", "epoch"}
+EVENT_LOG_KEYS = {"time", "state", "new", "resolved"}
+EPOCH_UNITS = ("seconds", "milliseconds")
+# What people write for "no value". Read as missing in every column, but "NA" in text columns that
+# hold codes (region NA = North America, country NA = Namibia): there it is missing only in the
+# comment and in numbers, dates and scores. A mapping's null_values replaces the list for every column.
+NULL_MARKERS = ("", "NA", "na", "N/A", "n/a", "#N/A", "null", "NULL", "Null", "None", "none", "NONE", "-", "?",
+                "NaN", "nan")
+CODE_NULL_EXCEPTIONS = ("NA", "na")
+SCALE = re.compile(r"^\s*(\d{1,3})\s*-\s*(\d{1,3})\s*$")
+# A header cell that is a value (a number, an amount, a date): a file whose first line is all such has no header.
+DATA_LIKE = re.compile(r"[-+$€£]?\d[\d.,:/ -]*")
+# The columns an event log's states fill: a mapping of an event log names none of them.
+EVENT_LOG_COLUMNS = ("first_response_at", "resolved_at", "status")
 
 
 class MappingError(ValueError):
@@ -40,6 +55,19 @@ class ColumnSpec:
     questions: tuple[str, ...] = ()  # regular expressions searched in the header text
     exclude: tuple[str, ...] = ()
     minutes_after: str | None = None
+    scale: tuple[int, int] | None = None  # a score's stated scale (low, high), both inclusive
+    date_format: str | None = None  # strptime layout of a date column, e.g. "%d.%m.%Y %H:%M"
+    epoch: str | None = None  # "seconds" or "milliseconds" since 1970-01-01 UTC
+
+
+@dataclass(frozen=True)
+class EventLog:
+    """A helpdesk log with one row per state change of a ticket (ServiceNow, Zendesk audits)."""
+
+    time: str  # the header of each event's time
+    state: str  # the header of the state the ticket entered
+    new: tuple[str, ...]  # states of a ticket nobody has acted on yet (lower case)
+    resolved: tuple[str, ...]  # states of a resolved ticket (lower case)
 
 
 @dataclass(frozen=True)
@@ -55,16 +83,22 @@ class ExportFormat:
     status: dict[str, str] = field(default_factory=dict)  # lower-case value -> canonical value
     cancelled_if_present: tuple[str, ...] = ()
     source: str = "built-in"
+    encoding: str | None = None  # a stated encoding (Python codec name), read strictly
+    null_values: tuple[str, ...] | None = None  # None: NULL_MARKERS
+    date_format: str | None = None  # strptime layout of every date column without its own
+    event_log: EventLog | None = None
 
     @property
     def required_columns(self) -> list[str]:
-        """The table's required columns, but the key when the key is made from the row."""
-        return required_columns(self.table, self.key_from_row)
+        """The table's required columns, but the key when the key is made from the row and the
+        creation time of an event log's tickets (their first event)."""
+        return required_columns(self.table, self.key_from_row, self.event_log is not None)
 
 
-def required_columns(table: Table, key_from_row: bool) -> list[str]:
+def required_columns(table: Table, key_from_row: bool, event_log: bool = False) -> list[str]:
     return [column.name for column in table.columns
-            if column.required and not (key_from_row and column.name == table.key)]
+            if column.required and not (key_from_row and column.name == table.key)
+            and not (event_log and column.kind == "timestamp")]
 
 
 @dataclass(frozen=True)
@@ -74,6 +108,7 @@ class Recognised:
     format: ExportFormat
     positions: dict[str, int]  # canonical column -> position
     cancelled_positions: tuple[int, ...]
+    event_positions: tuple[int, int] | None = None  # an event log's time and state columns
 
     @property
     def table(self) -> Table:
@@ -132,24 +167,37 @@ def _parse_format(path: Path, index: int, entry: dict[str, Any], source: str) ->
     if table is None:
         raise MappingError(f"{where}: table must be one of {', '.join(TABLES)}")
     columns: dict[str, ColumnSpec] = {}
+    readable = [column.name for column in table.columns if column.kind != "scale"]
     for canonical, spec in (entry.get("columns") or {}).items():
-        if canonical not in table.column_names:
-            names = ", ".join(table.column_names)
+        if canonical not in readable:
+            names = ", ".join(readable)
             raise MappingError(f"{where}: {canonical} is not a column of {table.name} ({names})")
-        columns[canonical] = _column_spec(where, canonical, spec)
+        columns[canonical] = _column_spec(where, table, canonical, spec)
     key_from_row = bool(entry.get("key_from_row", False))
-    missing = [name for name in required_columns(table, key_from_row) if name not in columns]
+    event_log = _event_log(where, table, entry.get("event_log"), columns)
+    missing = [name for name in required_columns(table, key_from_row, event_log is not None) if name not in columns]
     if missing:
         raise MappingError(f"{where}: must say which header holds {', '.join(missing)}")
     date_order = entry.get("date_order")
     if date_order is not None and date_order not in DATE_ORDERS:
         raise MappingError(f"{where}: date_order must be \"day-first\" or \"month-first\", not {date_order!r}")
     header_rows = entry.get("header_rows", 1)
-    if not isinstance(header_rows, int) or not 1 <= header_rows <= 10:
-        raise MappingError(f"{where}: header_rows must be a whole number from 1 to 10")
+    if not isinstance(header_rows, int) or not 0 <= header_rows <= 10:
+        raise MappingError(f"{where}: header_rows must be a whole number from 0 (no header) to 10")
     status = entry.get("status") or {}
     if not all(isinstance(value, str) for value in status.values()):
         raise MappingError(f"{where}: status values must be text")
+    encoding = entry.get("encoding")
+    if encoding is not None:
+        try:
+            codecs.lookup(encoding)
+        except (LookupError, TypeError) as error:
+            raise MappingError(f"{where}: encoding {encoding!r} is not one Python knows (e.g. \"cp850\", "
+                               "\"latin-1\", \"utf-8\")") from error
+    null_values = entry.get("null_values")
+    if null_values is not None:
+        null_values = tuple(_strings(where, "null_values", null_values))
+    date_format = _date_format(where, "date_format", entry.get("date_format"))
     return ExportFormat(
         name=entry["name"], table=table, columns=columns,
         requires=tuple(_strings(where, "requires", entry.get("requires", []))),
@@ -157,11 +205,50 @@ def _parse_format(path: Path, index: int, entry: dict[str, Any], source: str) ->
         line_items=bool(entry.get("line_items", False)),
         status={str(key).casefold(): value for key, value in status.items()},
         cancelled_if_present=tuple(_strings(where, "cancelled_if_present", entry.get("cancelled_if_present", []))),
-        source=source,
+        source=source, encoding=encoding, null_values=null_values, date_format=date_format, event_log=event_log,
     )
 
 
-def _column_spec(where: str, canonical: str, spec: Any) -> ColumnSpec:
+def _event_log(where: str, table: Table, spec: Any, columns: dict[str, ColumnSpec]) -> EventLog | None:
+    if spec is None:
+        return None
+    if table.name != "complaints":
+        raise MappingError(f"{where}: event_log loads helpdesk tickets: its table must be complaints")
+    if not isinstance(spec, dict) or set(spec) - EVENT_LOG_KEYS or not {"time", "state", "resolved"} <= set(spec):
+        raise MappingError(f'{where}: event_log must be {{ time = "header", state = "header", '
+                           'new = ["New"], resolved = ["Resolved", "Closed"] }')
+    named = [name for name in EVENT_LOG_COLUMNS if name in columns]
+    if named:
+        raise MappingError(f"{where}: an event log's states give {', '.join(EVENT_LOG_COLUMNS)}; "
+                           f"do not name headers for {', '.join(named)}")
+    for key in ("time", "state"):
+        if not isinstance(spec[key], str):
+            raise MappingError(f"{where}: event_log.{key} must be the header of that column")
+    return EventLog(
+        time=spec["time"], state=spec["state"],
+        new=tuple(state.casefold() for state in _strings(where, "event_log.new", spec.get("new", []))),
+        resolved=tuple(state.casefold() for state in _strings(where, "event_log.resolved", spec["resolved"])),
+    )
+
+
+def _date_format(where: str, what: str, value: Any) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or "%" not in value:
+        raise MappingError(f"{where}: {what} must be a strptime layout such as \"%d.%m.%Y %H:%M\" "
+                           "(%Y year, %m month, %d day, %H hour, %M minute, %S second, %z offset)")
+    return value
+
+
+def parse_scale(text: str) -> tuple[int, int] | None:
+    found = SCALE.match(text) if isinstance(text, str) else None
+    if not found:
+        return None
+    low, high = int(found.group(1)), int(found.group(2))
+    return (low, high) if low < high <= 100 else None
+
+
+def _column_spec(where: str, table: Table, canonical: str, spec: Any) -> ColumnSpec:
     if isinstance(spec, str):
         spec = [spec]
     if isinstance(spec, list):
@@ -175,11 +262,28 @@ def _column_spec(where: str, canonical: str, spec: Any) -> ColumnSpec:
         except re.error as error:
             message = f"{where}: {canonical}: {pattern!r} is not a valid regular expression: {error}"
             raise MappingError(message) from error
+    column = next(column for column in table.columns if column.name == canonical)
+    scale = None
+    if "scale" in spec:
+        scale = parse_scale(spec["scale"])
+        if column.kind != "score" or scale is None:
+            raise MappingError(f'{where}: {canonical}: scale is written "1-10" (lowest-highest answer, at most 100) '
+                               "and belongs to a score column")
+        if column.scale_column is None and scale != (column.low, column.high):
+            raise MappingError(f"{where}: {canonical} is on {column.scale} only: the Net Promoter Score is "
+                               "defined on answers from 0 to 10")
+    if "epoch" in spec and (column.kind != "timestamp" or spec["epoch"] not in EPOCH_UNITS):
+        raise MappingError(f'{where}: {canonical}: epoch is "seconds" or "milliseconds", for a date column')
+    if "date_format" in spec and column.kind != "timestamp":
+        raise MappingError(f"{where}: {canonical}: date_format belongs to a date column")
     return ColumnSpec(
         aliases=tuple(_strings(where, canonical, spec.get("aliases", []))),
         questions=tuple(_strings(where, canonical, spec.get("questions", []))),
         exclude=tuple(_strings(where, canonical, spec.get("exclude", []))),
         minutes_after=spec.get("minutes_after"),
+        scale=scale,
+        date_format=_date_format(where, f"{canonical}: date_format", spec.get("date_format")),
+        epoch=spec.get("epoch"),
     )
 
 
@@ -192,6 +296,9 @@ def _strings(where: str, what: str, values: Any) -> list[str]:
 def _match(fmt: ExportFormat, header_rows: list[list[str]]) -> Recognised | None:
     """Where fmt's columns are in this header, or None when a required column or header is missing."""
     header = header_rows[0]
+    if fmt.header_rows == 0:  # no header: the columns are called by their place
+        header = [f"column {position + 1}" for position in range(len(header))]
+        header_rows = [header]
     squashed = [squash(name) for name in header]
     if not all(squash(name) in squashed for name in fmt.requires):
         return None
@@ -216,8 +323,14 @@ def _match(fmt: ExportFormat, header_rows: list[list[str]]) -> Recognised | None
             positions[canonical] = position
     if not all(name in positions for name in fmt.required_columns):
         return None
+    event_positions = None
+    if fmt.event_log is not None:
+        wanted = (squash(fmt.event_log.time), squash(fmt.event_log.state))
+        if not all(name in squashed for name in wanted):
+            return None
+        event_positions = (squashed.index(wanted[0]), squashed.index(wanted[1]))
     cancelled = tuple(squashed.index(squash(alias)) for alias in fmt.cancelled_if_present if squash(alias) in squashed)
-    return Recognised(format=fmt, positions=positions, cancelled_positions=cancelled)
+    return Recognised(format=fmt, positions=positions, cancelled_positions=cancelled, event_positions=event_positions)
 
 
 def _score(match: Recognised) -> int:
@@ -252,8 +365,20 @@ class RecognitionError(ValueError):
     pass
 
 
+# A first-line cell that is a value, not a column name: a number, date, time or phone number, an
+# e-mail address, a link, or text longer than any header.
+VALUE_LIKE = re.compile(r"^[\W_]*[\d\s.,:;/+\-()%]*\d[\d\s.,:;/+\-()%]*[\W_]*$|@|://|^www\.|^.{150}")
+
+
+def header_is_names(header: list[str]) -> bool:
+    """False when the first line holds values (a file without its header row): a refusal quotes the
+    header's names, and must never quote a file's data."""
+    return not any(VALUE_LIKE.search(cell.strip()) for cell in header)
+
+
 def refusal_message(file_name: str, header: list[str], formats: list[ExportFormat]) -> str:
-    """Name the closest table, its missing columns and, for each, the file's most similar headers."""
+    """Name the closest table, its missing columns and, for each, the file's most similar headers
+    (only when the first line is made of names: never a file's data)."""
     present = {squash(name) for name in header}
     canonical = [fmt for fmt in formats if fmt.name.startswith("cxkpi canonical")]
     closest = max(canonical, key=lambda fmt: len({squash(name) for name in fmt.table.column_names} & present))
@@ -261,7 +386,8 @@ def refusal_message(file_name: str, header: list[str], formats: list[ExportForma
     missing = [name for name in table.column_names if squash(name) not in present]
     required = [column.name for column in table.columns if column.required]
     hints = []
-    for name in [name for name in required if name in missing]:
+    names = header_is_names(header)
+    for name in [name for name in required if name in missing and names]:
         spec = closest.columns.get(name)
         aliases = {name.replace("_", " "), *(alias.casefold() for alias in (spec.aliases if spec else ()))}
 
@@ -271,9 +397,18 @@ def refusal_message(file_name: str, header: list[str], formats: list[ExportForma
         near = sorted((h for h in header if h.strip() and likeness(h) >= 0.5), key=likeness, reverse=True)[:2]
         if near:
             hints.append(f"{name}: perhaps {' or '.join(repr(h) for h in near)}")
+    if all(DATA_LIKE.fullmatch(name.strip()) for name in header if name.strip()):
+        return (
+            f"{file_name}: fits no table, and its first line holds values ({len(header)} of them), not column "
+            "names: the file has no header. Describe it in a mapping file with header_rows = 0 and its columns "
+            'called by their place, e.g. columns.order_id = ["column 1"] (docs/ingest.md).'
+        )
+    has = (f"the file has: {', '.join(h for h in header if h.strip())}" if names else
+           "the file's first line holds values such as numbers, dates or e-mail addresses, not column names: "
+           "does it lack its header row?")
     text = (
         f"{file_name}: fits no table. Closest is {table.name}, which needs the columns {', '.join(missing)} "
-        f"(at least {' and '.join(required)}; the file has: {', '.join(h for h in header if h.strip())})."
+        f"(at least {' and '.join(required)}; {has})."
     )
     if hints:
         text += f" Closest headers in the file: {'; '.join(hints)}."
@@ -281,3 +416,53 @@ def refusal_message(file_name: str, header: list[str], formats: list[ExportForma
         " Rename the columns to the canonical names in docs/data-model.md, or describe this export in a "
         "mapping file (docs/ingest.md)."
     )
+
+
+def mapping_text(recognised: Recognised, header: list[str], scales: dict[str, str], date_order: str | None) -> str:
+    """The [[format]] a mapping file needs to load this file as it was recognised, with the given
+    scales stated: header names as the file writes them, every rule of the format carried over."""
+    fmt = recognised.format
+    lines = ["[[format]]", f"name = {_toml(fmt.name + ' (scales stated)')}", f"table = {_toml(fmt.table.name)}"]
+    settings: list[tuple[str, Any]] = [
+        ("header_rows", fmt.header_rows if fmt.header_rows != 1 else None),
+        ("date_order", date_order or fmt.date_order),
+        ("key_from_row", fmt.key_from_row or None),
+        ("line_items", fmt.line_items or None),
+        ("encoding", fmt.encoding),
+        ("null_values", list(fmt.null_values) if fmt.null_values is not None else None),
+        ("date_format", fmt.date_format),
+        ("cancelled_if_present", list(fmt.cancelled_if_present) or None),
+        ("status", fmt.status or None),
+    ]
+    if fmt.event_log is not None:
+        log = fmt.event_log
+        settings.append(("event_log", {"time": log.time, "state": log.state, "new": list(log.new),
+                                       "resolved": list(log.resolved)}))
+    lines += [f"{key} = {_toml(value)}" for key, value in settings if value is not None]
+    names = [f"column {position + 1}" for position in range(len(header))] if fmt.header_rows == 0 else header
+    for column in fmt.table.columns:
+        if column.name not in recognised.positions:
+            continue
+        spec = fmt.columns[column.name]
+        stated: dict[str, Any] = {"aliases": [names[recognised.positions[column.name]].strip().lstrip("\ufeff")]}
+        if spec.minutes_after:
+            stated["minutes_after"] = spec.minutes_after
+        scale = scales.get(column.name) or (f"{spec.scale[0]}-{spec.scale[1]}" if spec.scale else None)
+        for key, value in (("scale", scale), ("date_format", spec.date_format), ("epoch", spec.epoch)):
+            if value:
+                stated[key] = value
+        lines.append(f"columns.{column.name} = {_toml(stated if len(stated) > 1 else stated['aliases'])}")
+    return "\n".join(lines)
+
+
+def _toml(value: Any) -> str:
+    """A TOML value: JSON's strings, numbers, booleans and arrays are TOML's; tables are written inline."""
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{_toml_key(str(key))} = {_toml(item)}" for key, item in value.items()) + " }"
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml(item) for item in value) + "]"
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _toml_key(key: str) -> str:
+    return key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else json.dumps(key, ensure_ascii=False)

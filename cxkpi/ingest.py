@@ -8,6 +8,9 @@ A file goes through three steps:
    each canonical column, set aside the rows that cannot be trusted in the quarantine table with
    their row number, column and reason, and upsert the rest by key;
 3. archive: keep the original bytes under their hash, so the warehouse can be rebuilt from them.
+The file is read once, into a snapshot in the archive (cxkpi.archive): steps 1 to 3 read that copy,
+never the file again, and ingest_one orders them so that a crash at any instant leaves warehouse,
+archive and manifest consistent.
 
 A file that fits no table, or cannot be read at all, is refused and the warehouse is left exactly as
 it was. Nothing read from a file is ever formatted into SQL: its columns are renamed c1..cN on read,
@@ -16,39 +19,48 @@ and header names and values travel as bound parameters.
 
 from __future__ import annotations
 
-import hashlib
+import contextlib
 import os
 import re
 import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from functools import cached_property
 from pathlib import Path
 
 import duckdb
 
 from cxkpi import archive as archive_store
+from cxkpi import fault_points
+from cxkpi import verdict as verdicts
+from cxkpi.archive import DiskFullError
 from cxkpi.csv_dialect import (
     Dialect,
     DialectError,
     find_report_footer,
-    single_byte_encoding,
     sniff,
-    write_utf8_copy,
+    write_readable_copy,
 )
 from cxkpi.export_formats import (
+    CODE_NULL_EXCEPTIONS,
+    NULL_MARKERS,
     ExportFormat,
     MappingError,
     Recognised,
     RecognitionError,
     load_formats,
+    mapping_text,
     recognise,
 )
 from cxkpi.schema import SQL_TYPES, TIME_ORDER_RULES, Column, Table
+from cxkpi.verdict import Verdict
 from cxkpi.warehouse import mark_loaded, refresh_derived, writing
 
 ROWS_NAMED_IN_SUMMARY = 10
+# The column the Data page adds to quarantined rows downloaded to be mended (cxkpi.quarantine): when
+# the mended file is loaded again it is no part of the record (not in extra, not in a row's key).
+REASON_COLUMN = "cxkpi: why the row was set aside"
 FILE_SUFFIXES = (".csv", ".tsv", ".txt")
 EASTERN_DIGITS = "٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹٫٬"
 WESTERN_DIGITS = "01234567890123456789.,"
@@ -57,6 +69,11 @@ NUMERIC_DATE = re.compile(r"^\d{1,2}[./-]\d{1,2}[./-]\d{2,4}\b")
 COMMA_DECIMAL = re.compile(r"^\D*-?\d{1,3}(\.\d{3})*,\d+\D*$|^\D*-?\d+,\d{1,2}\D*$")
 DOT_DECIMAL = re.compile(r"\d\.\d{1,2}\D*$|,\d{3}\.")
 NOT_PLAIN_NUMBER = re.compile(r"[^\d.\-+]")
+# A spreadsheet's day number in a date column (Excel, LibreOffice: 45123 = 2023-07-16; 1927-2173).
+EXCEL_SERIAL = re.compile(r"[1-9]\d{4}(\.\d+)?")
+EXCEL_EPOCH = "1899-12-30"  # day 0 of the 1900 date system (it counts a 29 February 1900 that never was)
+# Dates before this are placeholders (1900-01-01, 0) or another calendar, not records.
+EARLIEST_PLAUSIBLE = "1970-01-01"
 # Offsets written with a space ('2026-03-31 14:05:00 -0400', Shopify) or without seconds.
 ISO_EXTRA_FORMATS = ["%Y-%m-%d %H:%M:%S %z", "%Y-%m-%d %H:%M %z", "%Y-%m-%dT%H:%M:%S.%f%z", "%Y/%m/%d %H:%M:%S",
                      "%Y/%m/%d %H:%M", "%Y/%m/%d"]
@@ -85,17 +102,26 @@ class IngestResult:
     rows_read: int
     rows_inserted: int
     rows_updated: int
-    duplicate_keys_in_file: int
+    exact_repeats: int  # rows repeating an earlier row of the file exactly (same key, same values): loaded once
     problems: list[Problem] = field(default_factory=list)
     export_format: str = ""
     dialect: str = ""
     sha256: str = ""
     line_item_rows: int = 0  # extra rows of multi-row records (Shopify line items), folded into their record
+    event_rows: int = 0  # rows of an event log (one per state change), folded into their tickets
     already_loaded: str | None = None  # when and as what this exact file was loaded before
+    loaded_at: datetime | None = None  # the load's time in ingest_log (and the manifest)
+    quarantine_limit: float | None = None  # percent of the rows above which the file would have been refused
 
     @property
     def rows_quarantined(self) -> int:
         return len({problem.source_row for problem in self.problems})
+
+    @property
+    def verdict(self) -> Verdict:
+        if self.already_loaded:
+            return "unchanged"
+        return "quarantined" if self.problems else "loaded"
 
     def summary(self) -> str:
         if self.already_loaded:
@@ -107,10 +133,20 @@ class IngestResult:
         )
         if self.export_format and not self.export_format.startswith("cxkpi canonical"):
             text += f" [{self.export_format}; {self.dialect}]"
+        elif self.dialect:
+            text += f" [{self.dialect}]"  # the encoding, always: and whether any byte was not decoded exactly
         if self.line_item_rows:
             text += f" ({self.line_item_rows} line-item rows folded into their orders)"
-        if self.duplicate_keys_in_file:
-            text += f" ({self.duplicate_keys_in_file} repeated keys in the file: the last row of each kept)"
+        if self.event_rows:
+            text += f" ({self.event_rows} events folded into {self.rows_inserted + self.rows_updated} tickets)"
+        if self.exact_repeats:
+            repeats = f"{self.exact_repeats} row{'s repeat' if self.exact_repeats != 1 else ' repeats'}"
+            text += f" ({repeats} an earlier row exactly: each record loaded once)"
+        if self.problems:
+            share = 100 * self.rows_quarantined / max(self.rows_read, 1)
+            limit = "" if self.quarantine_limit is None else f", under the {self.quarantine_limit:g}% limit"
+            text += (f"\n  QUARANTINED: {self.rows_quarantined} of {self.rows_read} rows ({share:.1f}%{limit}) are not "
+                     "loaded and count in no KPI; fix them in the export and load it again")
         for problem in self.problems[:ROWS_NAMED_IN_SUMMARY]:
             text += f"\n  row {problem.source_row}, {problem.column}: {problem.reason} (value: {problem.value!r})"
         if len(self.problems) > ROWS_NAMED_IN_SUMMARY:
@@ -128,6 +164,16 @@ class ColumnPlan:
     decimal_comma: bool = False
     loose_amount: bool = False  # currency signs or spaces around the number
     date_sample: list[str] = field(default_factory=list)  # the sample's values, to order date layouts
+    date_format: str | None = None  # a mapping's strptime layout: the only one tried
+    epoch: str | None = None  # a mapping's "seconds" / "milliseconds" since 1970
+    excel_serial: bool = False  # the column holds spreadsheet day numbers (45123 = 2023-07-16)
+    scale: tuple[int, int] | None = None  # a score's scale: stated in the mapping, else canonical
+    na_is_missing: bool = True  # "NA" means no value here (not in code columns: NA = North America, Namibia)
+
+    @property
+    def scale_text(self) -> str:
+        assert self.scale is not None
+        return f"{self.scale[0]}-{self.scale[1]}"
 
     @cached_property  # the probe tries 42 layouts on the sample; read once per timestamp expression
     def date_formats(self) -> list[str]:
@@ -147,6 +193,26 @@ class Prepared:
     eastern_digits: bool
     sha256: str
     workdir: tempfile.TemporaryDirectory[str] | None = None
+    loaded_at: datetime | None = None  # a rebuild replays each load at its first time; else now
+    # Dates after this are typos (2031 for 2021): the load's time plus a day, for time zones.
+    not_after: datetime = field(default_factory=lambda: datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+                                + timedelta(days=1))
+
+    @property
+    def header(self) -> list[str]:
+        """The header row's names; a file without a header has columns called by their place."""
+        if self.recognised.format.header_rows == 0:
+            return [f"column {position + 1}" for position in range(self.width)]
+        return self.dialect.records[0]
+
+    @property
+    def null_values(self) -> list[str]:
+        """What the reader takes for "no value": the mapping's list, else the usual markers but "NA",
+        which columns read as missing one by one (na_is_missing)."""
+        stated = self.recognised.format.null_values
+        if stated is not None:
+            return sorted({"", *stated})
+        return [marker for marker in NULL_MARKERS if marker not in CODE_NULL_EXCEPTIONS]
 
     @property
     def table(self) -> Table:
@@ -170,8 +236,11 @@ def csv_files(paths: Iterable[Path]) -> list[Path]:
 
 def ingest_paths(
     db_path: Path, paths: Iterable[Path], *, mapping: Path | None = None, archive: Path | None = None,
+    quarantine_limit: float | None = None,
 ) -> tuple[list[IngestResult], list[IngestError]]:
-    """Load every CSV file under paths; refusals are collected, not raised, so one bad file stops nothing."""
+    """Load every CSV file under paths; refusals are collected, not raised, so one bad file stops nothing.
+    A full disk stops the run: DiskFullError, carrying what was loaded and refused before it.
+    quarantine_limit: percent of a file's rows that may be quarantined (None: verdict.quarantine_limit())."""
     results: list[IngestResult] = []
     refusals: list[IngestError] = []
     try:
@@ -181,56 +250,134 @@ def ingest_paths(
     archive_dir = archive or archive_store.default_archive_dir(db_path)
     for path in csv_files(paths):
         try:
-            results.append(ingest_one(db_path, path, formats, archive_dir))
+            results.append(ingest_one(db_path, path, formats, archive_dir, quarantine_limit=quarantine_limit))
         except IngestError as refusal:
             refusals.append(refusal)
+        except DiskFullError as error:
+            error.results, error.refusals = results, refusals
+            raise
     return results, refusals
 
 
 def ingest_one(
     db_path: Path, path: Path, formats: list[ExportFormat], archive_dir: Path | None, name: str | None = None,
+    *, snapshot: archive_store.Snapshot | None = None, loaded_at: datetime | None = None,
+    quarantine_limit: float | None = None,
 ) -> IngestResult:
-    """Prepare outside any lock, load under one short write connection, then archive the bytes."""
-    prepared = prepare(path, formats, name=name)
+    """Copy the file once (or use the caller's snapshot of it), prepare that copy outside any lock,
+    then under one short write connection archive it and load it; list it in the manifest after the
+    commit. With archive_dir None (a rebuild, reading the archive itself) the file is read as it is.
+    quarantine_limit: as in ingest_paths; rebuild passes 100 (a file loaded once loads again)."""
+    limit = verdicts.quarantine_limit(quarantine_limit)
+    name = name or path.name
+    taken = None
     try:
-        if archive_dir is not None:
-            archive_store.keep(archive_dir, prepared.path, prepared.sha256)  # before the load: never lose bytes
-        # One connection per file: between files, the app's readers get their turn.
-        with writing(db_path) as connection:
-            result = load_prepared(connection, prepared)
-        if not result.already_loaded:
-            mark_loaded(db_path)  # committed: the app's cached numbers are now stale
-        if archive_dir is not None and not result.already_loaded:
-            archive_store.record(archive_dir, prepared.sha256, prepared.name, result.table, result.export_format)
-        return result
+        if archive_dir is not None and snapshot is None:
+            taken = snapshot = _take_snapshot(archive_dir, path, name)
+        if snapshot is not None:
+            fault_points.reached("snapshot-taken")
+        try:
+            prepared = prepare(snapshot.path if snapshot else path, formats, name=name,
+                               sha256=snapshot.sha256 if snapshot else None)
+        except OSError as error:  # the UTF-8 copy of a file in a code page, in the temporary folder
+            if archive_store.is_disk_full(error):
+                raise DiskFullError(f"no space left on device for a copy in {tempfile.gettempdir()}") from error
+            raise
+        prepared.loaded_at = loaded_at
+        try:
+            return _load_and_archive(db_path, prepared, archive_dir, snapshot, limit)
+        finally:
+            prepared.cleanup()
+    except DiskFullError as error:
+        error.name = name
+        raise
     finally:
-        prepared.cleanup()
+        if taken is not None:
+            taken.discard()
+
+
+def _take_snapshot(archive_dir: Path, path: Path, name: str) -> archive_store.Snapshot:
+    try:
+        return archive_store.take_snapshot(archive_dir, path)
+    except FileNotFoundError as error:
+        raise IngestError(f"{name}: no such file") from error
+    except (archive_store.NotARegularFileError, IsADirectoryError) as error:
+        raise IngestError(f"{name}: is not a file") from error
+    except archive_store.StillBeingWrittenError as error:
+        raise IngestError(f"{name}: changed while it was read (is it still being written?); load it once it "
+                          "is complete") from error
+
+
+def _load_and_archive(
+    db_path: Path, prepared: Prepared, archive_dir: Path | None, snapshot: archive_store.Snapshot | None,
+    quarantine_limit: float,
+) -> IngestResult:
+    """Under the write lock, in this order: mend the manifest from ingest_log (a crash may have left
+    the last load out), archive the bytes, load and commit, list the load in the manifest. A refused
+    or failed load takes its archive copy away again, unless a load lists the same bytes."""
+    try:
+        with writing(db_path) as connection:  # one connection per file: readers get their turn between files
+            if archive_dir is not None:
+                assert snapshot is not None
+                archive_store.reconcile(archive_dir, archive_store.logged(connection))
+                archive_store.keep(archive_dir, snapshot)
+                fault_points.reached("archived")
+            try:
+                result = load_prepared(connection, prepared, quarantine_limit)
+            except BaseException:
+                if archive_dir is not None:
+                    _forget_unlisted(connection, archive_dir, prepared.sha256)
+                raise
+            if not result.already_loaded:
+                mark_loaded(db_path)  # committed: the app's cached numbers are now stale
+            if archive_dir is not None and not result.already_loaded:
+                fault_points.reached("committed")
+                assert result.loaded_at is not None
+                archive_store.record(archive_dir, archive_store.Entry(
+                    prepared.sha256, prepared.name, result.table, result.export_format,
+                    result.loaded_at.isoformat(timespec="seconds"),
+                ))
+                fault_points.reached("listed")
+            return result
+    except (duckdb.Error, OSError) as error:
+        if archive_store.is_disk_full(error):
+            raise DiskFullError(f"no space left on device while writing the warehouse ({db_path})") from error
+        raise
+
+
+def _forget_unlisted(connection: duckdb.DuckDBPyConnection, archive_dir: Path, sha256: str) -> None:
+    try:
+        if sha256 in {entry.sha256 for entry in archive_store.logged(connection)}:
+            return
+    except duckdb.Error:
+        return  # the connection is broken (a failed write): leave the copy, it is harmless
+    archive_store.forget(archive_dir, sha256)
 
 
 def ingest_file(
-    connection: duckdb.DuckDBPyConnection, path: Path, formats: list[ExportFormat] | None = None
+    connection: duckdb.DuckDBPyConnection, path: Path, formats: list[ExportFormat] | None = None,
+    quarantine_limit: float | None = None,
 ) -> IngestResult:
     """Load one file in one transaction on an open write connection; on any failure the warehouse is unchanged."""
+    limit = verdicts.quarantine_limit(quarantine_limit)
     prepared = prepare(path, formats if formats is not None else load_formats())
     try:
-        return load_prepared(connection, prepared)
+        return load_prepared(connection, prepared, limit)
     finally:
         prepared.cleanup()
 
 
 # ------------------------------------------------------------------------------------------ prepare
-def prepare(path: Path, formats: list[ExportFormat], name: str | None = None) -> Prepared:
+def prepare(path: Path, formats: list[ExportFormat], name: str | None = None, sha256: str | None = None) -> Prepared:
     name = name or path.name
     if not path.is_file():
         raise IngestError(f"{name}: no such file")
-    try:
-        dialect = sniff(path)
-    except DialectError as error:
-        raise IngestError(f"{name}: {error}") from error
-    try:
-        recognised = recognise(name, dialect.records[: recognised_rows(formats)], formats)
-    except RecognitionError as error:
-        raise IngestError(str(error)) from error
+    dialect = _sniff(path, name)
+    recognised = _recognise(name, dialect, formats)
+    stated = recognised.format.encoding
+    if stated and stated != dialect.encoding.name:
+        dialect = _sniff(path, name, stated)  # the mapping knows better: read it again, strictly, its way
+        recognised = _recognise(name, dialect, formats)
     header_rows = recognised.format.header_rows
     width = len(dialect.records[0])
     workdir, read_path, dialect = _reading(path, dialect, name)
@@ -241,16 +388,30 @@ def prepare(path: Path, formats: list[ExportFormat], name: str | None = None) ->
         plans = _plan_columns(recognised, sample, eastern)
         prepared = Prepared(
             path=path, name=name, read_path=read_path, dialect=dialect, recognised=recognised, width=width,
-            plans=plans, eastern_digits=eastern, sha256=_sha256(path), workdir=workdir,
+            plans=plans, eastern_digits=eastern, sha256=sha256 or archive_store.file_sha256(path), workdir=workdir,
         )
         _decide_date_order_or_refuse(prepared)
         return prepared
     except BaseException:
         if prepared is not None:
-            prepared.cleanup()  # its workdir may have been replaced by a re-read as a code page
+            prepared.cleanup()
         elif workdir is not None:
             workdir.cleanup()
         raise
+
+
+def _sniff(path: Path, name: str, stated_encoding: str | None = None) -> Dialect:
+    try:
+        return sniff(path, stated_encoding)
+    except DialectError as error:
+        raise IngestError(f"{name}: {error}") from error
+
+
+def _recognise(name: str, dialect: Dialect, formats: list[ExportFormat]) -> Recognised:
+    try:
+        return recognise(name, dialect.records[: recognised_rows(formats)], formats)
+    except RecognitionError as error:
+        raise IngestError(str(error)) from error
 
 
 def recognised_rows(formats: list[ExportFormat]) -> int:
@@ -259,12 +420,12 @@ def recognised_rows(formats: list[ExportFormat]) -> int:
 
 def _reading(path: Path, dialect: Dialect, name: str) -> tuple[tempfile.TemporaryDirectory[str] | None, Path, Dialect]:
     """What DuckDB reads: the file itself, or a copy in a temporary folder when the file is not UTF-8
-    (a UTF-8 copy) or ends in a report footer (a copy without it: the reader is strict about the
-    number of fields, and the footer's one-field lines are not records). The dialect says what was
-    left out."""
+    or lines its columns up with spaces (a UTF-8, tab-separated copy) or ends in a report footer (a
+    copy without it: the reader is strict about the number of fields, and the footer's one-field
+    lines are not records). The dialect says what was left out."""
     workdir, read_path = None, path
     if dialect.needs_conversion:
-        workdir, read_path = _utf8_copy(path, dialect.encoding, name)
+        workdir, read_path = _readable_copy(path, dialect, name)
     try:
         footer = find_report_footer(read_path, dialect.delimiter, len(dialect.records[0]))
         if footer is not None:
@@ -290,58 +451,78 @@ def _copy_start(source: Path, target: Path, length: int) -> None:
             length -= len(chunk)
 
 
-def _utf8_copy(path: Path, encoding: str, name: str) -> tuple[tempfile.TemporaryDirectory[str], Path]:
+def _readable_copy(path: Path, dialect: Dialect, name: str) -> tuple[tempfile.TemporaryDirectory[str], Path]:
     workdir = tempfile.TemporaryDirectory(prefix="cxkpi-ingest-")
     target = Path(workdir.name) / "utf8.csv"
     try:
-        write_utf8_copy(path, encoding, target)
-    except UnicodeDecodeError as error:
+        write_readable_copy(path, dialect, target)
+    except DialectError as error:
         workdir.cleanup()
-        raise IngestError(f"{name}: is not valid {encoding} text ({error.reason} at byte {error.start})") from error
+        raise IngestError(f"{name}: refused, nothing was changed: {error}") from error
     return workdir, target
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as raw:
-        while chunk := raw.read(8 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def _plan_columns(recognised: Recognised, sample: list[list[str]], eastern: bool) -> list[ColumnPlan]:
+    fmt = recognised.format
+    markers = set(NULL_MARKERS if fmt.null_values is None else ("", *fmt.null_values))
     plans = []
-    for column in recognised.table.columns:
-        position = recognised.positions.get(column.name)
+    for column in _columns_read(recognised):
+        position = _position(recognised, column)
+        spec = fmt.columns.get(column.name)
         plan = ColumnPlan(column=column, position=position)
+        plan.na_is_missing = fmt.null_values is None and not _holds_codes(column)
         values = [record[position].strip() for record in sample] if position is not None else []
-        values = [value.translate(_DIGITS) if eastern else value for value in values if value]
-        if column.kind == "timestamp" and any(NUMERIC_DATE.match(value) for value in values):
-            plan.date_order = recognised.format.date_order or "undecided"
-            plan.date_sample = values[:200]
+        values = [value.translate(_DIGITS) if eastern else value for value in values if value not in markers]
+        if column.kind == "timestamp":
+            plan.date_format = (spec.date_format if spec else None) or fmt.date_format
+            plan.epoch = spec.epoch if spec else None
+            plan.excel_serial = not (spec and spec.minutes_after) and any(EXCEL_SERIAL.fullmatch(v) for v in values)
+            if not plan.date_format and not plan.epoch and any(NUMERIC_DATE.match(value) for value in values):
+                plan.date_order = fmt.date_order or "undecided"
+                plan.date_sample = values[:200]
         if column.kind == "amount":
             plan.decimal_comma = any(COMMA_DECIMAL.match(v) for v in values) and not any(
                 DOT_DECIMAL.search(v) for v in values
             )
             plan.loose_amount = plan.decimal_comma or any(NOT_PLAIN_NUMBER.search(v.lstrip("-")) for v in values)
+        if column.kind == "score":
+            plan.scale = (spec.scale if spec else None) or (column.low, column.high)
         plans.append(plan)
     return plans
+
+
+# An event log's rows are events: their time and state are read like columns, then folded per ticket.
+EVENT_AT = Column("event_at", "timestamp", required=True)
+EVENT_STATE = Column("event_state", required=True)
+
+
+def _columns_read(recognised: Recognised) -> list[Column]:
+    columns = list(recognised.table.columns)
+    if recognised.event_positions is not None:
+        columns += [EVENT_AT, EVENT_STATE]
+    return columns
+
+
+def _position(recognised: Recognised, column: Column) -> int | None:
+    if recognised.event_positions is not None and column in (EVENT_AT, EVENT_STATE):
+        return recognised.event_positions[0 if column is EVENT_AT else 1]
+    return recognised.positions.get(column.name)
+
+
+def _holds_codes(column: Column) -> bool:
+    """A text column of codes or ids, where "NA" can be a value; the comment is free text."""
+    return column.kind == "text" and column.name != "comment"
 
 
 _DIGITS = str.maketrans(EASTERN_DIGITS, WESTERN_DIGITS)
 
 
 def _decide_date_order_or_refuse(prepared: Prepared) -> None:
-    """_decide_date_order reads the whole file, so it is the first to meet a broken line or a byte
-    that is not UTF-8 past the first megabyte: the same answers as the load's (a code-page re-read,
-    or a refusal naming the line), never a raw DuckDB error."""
+    """_decide_date_order reads the whole file, so it is the first to meet a broken line: the same
+    answer as the load's (a refusal naming the line), never a raw DuckDB error."""
     try:
         _decide_date_order(prepared)
     except duckdb.Error as error:
-        if "not utf-8 encoded" in str(error) and not prepared.dialect.needs_conversion:
-            _reread_as_single_byte(prepared)
-            _decide_date_order_or_refuse(prepared)  # needs_conversion now: no second re-read
-            return
         raise IngestError(f"{prepared.name}: {_explain(error, prepared)}") from error
 
 
@@ -384,7 +565,7 @@ def _decide_date_order(prepared: Prepared) -> None:
 # --------------------------------------------------------------------------------------------- load
 _READ_CSV = """read_csv(
             $path, auto_detect = false, header = {header}, columns = $columns,
-            delim = $delim, quote = '"', escape = '"', strict_mode = true
+            delim = $delim, quote = '"', escape = '"', strict_mode = true, nullstr = $null_values
         )"""
 
 
@@ -399,8 +580,9 @@ def _numbered_records(prepared: Prepared) -> tuple[str, dict[str, object]]:
 def _records(prepared: Prepared) -> tuple[str, dict[str, object]]:
     """The records after the header as text, unnumbered: numbering makes DuckDB read the file in one
     thread, which cost a third of a large load, so only the quarantine path numbers them."""
-    if prepared.recognised.format.header_rows == 1:
-        return f"select * from {_READ_CSV.format(header='true')}", _file_params(prepared)
+    header_rows = prepared.recognised.format.header_rows
+    if header_rows in (0, 1):
+        return f"select * from {_READ_CSV.format(header='true' if header_rows else 'false')}", _file_params(prepared)
     sql, params = _numbered_records(prepared)
     return f"select * exclude (source_row) from ({sql})", params
 
@@ -410,24 +592,37 @@ def _file_params(prepared: Prepared) -> dict[str, object]:
         "path": str(prepared.read_path),
         "columns": {f"c{index}": "VARCHAR" for index in range(1, prepared.width + 1)},
         "delim": prepared.dialect.delimiter,
+        "null_values": prepared.null_values,
     }
 
 
-def _cell(position: int | None) -> str:
+def _cell(position: int | None, na_is_missing: bool = False) -> str:
     if position is None:
         return "null::varchar"
-    return f"nullif(trim(c{position + 1}), '')"
+    value = f"nullif(trim(c{position + 1}), '')"
+    if na_is_missing:  # the reader took every other null marker already (read_csv's nullstr)
+        for marker in CODE_NULL_EXCEPTIONS:
+            value = f"nullif({value}, '{marker}')"
+    return value
 
 
-def _numeric_cell(prepared: Prepared, position: int | None) -> str:
+def _plan_cell(plan: ColumnPlan) -> str:
+    return _cell(plan.position, plan.na_is_missing)
+
+
+def _numeric_cell(prepared: Prepared, plan: ColumnPlan) -> str:
     """A date, amount or score cell with Arabic-Indic and Persian digits made ASCII (text stays intact)."""
-    value = _cell(position)
-    if prepared.eastern_digits and position is not None:
+    value = _plan_cell(plan)
+    if prepared.eastern_digits and plan.position is not None:
         return f"translate({value}, '{EASTERN_DIGITS}', '{WESTERN_DIGITS}')"
     return value
 
 
-def load_prepared(connection: duckdb.DuckDBPyConnection, prepared: Prepared) -> IngestResult:
+def load_prepared(
+    connection: duckdb.DuckDBPyConnection, prepared: Prepared, quarantine_limit: float = 100.0,
+) -> IngestResult:
+    """Load a prepared file in one transaction. A score column on another scale than its own, or more
+    than quarantine_limit percent of the rows quarantined, refuses it: then nothing is changed."""
     previous = connection.execute(
         "select loaded_at, source_file, table_name from ingest_log where file_sha256 = $sha order by loaded_at limit 1",
         {"sha": prepared.sha256},
@@ -436,55 +631,53 @@ def load_prepared(connection: duckdb.DuckDBPyConnection, prepared: Prepared) -> 
         loaded_at, source_file, table_name = previous
         return IngestResult(
             path=Path(prepared.name), table=table_name, rows_read=0, rows_inserted=0, rows_updated=0,
-            duplicate_keys_in_file=0, export_format=prepared.recognised.format.name, sha256=prepared.sha256,
+            exact_repeats=0, export_format=prepared.recognised.format.name, sha256=prepared.sha256,
             already_loaded=(
                 f"the same bytes were loaded as {source_file} into {table_name} on {loaded_at:%Y-%m-%d %H:%M}"
             ),
         )
     connection.begin()
     try:
-        result = _load(connection, prepared)
+        result = _load(connection, prepared, quarantine_limit)
         if result.rows_inserted or result.rows_updated:  # in the load's transaction: never out of step
             refresh_derived(connection, result.table)
+        fault_points.reached("before-commit")
         connection.commit()
         return result
     except duckdb.Error as error:
-        connection.rollback()
-        if "not utf-8 encoded" in str(error) and not prepared.dialect.needs_conversion:
-            # The first megabyte was UTF-8 but a later byte is not: the file is in a Windows code page.
-            return _retry_as_single_byte(connection, prepared)
+        _roll_back(connection)
+        if archive_store.is_disk_full(error):
+            raise  # not the file's fault: ingest_one says so, and an inbox file stays to be loaded again
         raise IngestError(f"{prepared.name}: {_explain(error, prepared)}") from error
     except BaseException:
-        connection.rollback()
+        _roll_back(connection)
         raise
     finally:
-        for name in ("accepted", "deduplicated", "problems", "typed"):
-            connection.execute(f"drop table if exists {name}")
+        for name in ("accepted", "deduplicated", "problems", "typed", "tickets"):
+            try:
+                connection.execute(f"drop table if exists {name}")
+            except duckdb.Error:
+                break  # a connection a failed write has broken: closing it drops them
 
 
-def _retry_as_single_byte(connection: duckdb.DuckDBPyConnection, prepared: Prepared) -> IngestResult:
-    _reread_as_single_byte(prepared)
-    return load_prepared(connection, prepared)
+def _roll_back(connection: duckdb.DuckDBPyConnection) -> None:
+    """A commit that failed (a full disk) has already ended the transaction: nothing left to undo."""
+    with contextlib.suppress(duckdb.TransactionException):
+        connection.rollback()
 
 
-def _reread_as_single_byte(prepared: Prepared) -> None:
-    """Read the file from a UTF-8 copy decoded from its code page (and without its report footer)."""
-    encoding = single_byte_encoding(prepared.path.read_bytes())
-    prepared.cleanup()  # a copy cut before the footer was of the bytes read as UTF-8: made again
-    prepared.workdir = None
-    dialect = replace(prepared.dialect, encoding=encoding, footer_lines=0)
-    prepared.workdir, prepared.read_path, prepared.dialect = _reading(prepared.path, dialect, prepared.name)
-
-
-def _load(connection: duckdb.DuckDBPyConnection, prepared: Prepared) -> IngestResult:
-    if not prepared.recognised.format.line_items:
+def _load(connection: duckdb.DuckDBPyConnection, prepared: Prepared, quarantine_limit: float) -> IngestResult:
+    fmt = prepared.recognised.format
+    if not fmt.line_items and fmt.event_log is None:
         result = _load_in_one_pass(connection, prepared)
         if result is not None:
             return result
         # A row needs quarantining or a key repeats: undo, and take the path that numbers rows.
         connection.rollback()
         connection.begin()
-    return _load_with_quarantine(connection, prepared)
+    result = _load_with_quarantine(connection, prepared, quarantine_limit)
+    result.quarantine_limit = quarantine_limit
+    return result
 
 
 def _load_in_one_pass(connection: duckdb.DuckDBPyConnection, prepared: Prepared) -> IngestResult | None:
@@ -517,10 +710,14 @@ def _load_in_one_pass(connection: duckdb.DuckDBPyConnection, prepared: Prepared)
                 rows_updated=rows_updated)
 
 
-def _load_with_quarantine(connection: duckdb.DuckDBPyConnection, prepared: Prepared) -> IngestResult:
+def _load_with_quarantine(
+    connection: duckdb.DuckDBPyConnection, prepared: Prepared, quarantine_limit: float,
+) -> IngestResult:
     """Every record typed into a temp table with its row number; the rows that break a rule go to the
-    quarantine with row, column and reason, a key repeated in the file keeps its last row, and the
-    rest is upserted."""
+    quarantine with row, column and reason; a key repeated in the file keeps its last row (earlier
+    rows with other values are quarantined, exact repeats are one record); an event log is folded
+    into one record per ticket; the rest is upserted, unless a score column sits on another scale or
+    too many rows were quarantined: then the file is refused."""
     table, fmt, key = prepared.table, prepared.recognised.format, prepared.table.key
     records, params = _numbered_records(prepared)
     connection.execute(f"create temp table typed as {_typed_select(prepared, records, params, numbered=True)}",
@@ -539,48 +736,210 @@ def _load_with_quarantine(connection: duckdb.DuckDBPyConnection, prepared: Prepa
     )
     for check in _row_checks(prepared):
         connection.execute(
-            f"insert into problems select source_row, '{check.column}', {check.value}, '{check.reason}' "
-            f"from typed where {check.condition}"
+            f"insert into problems select source_row, $column, {check.value}, $reason "
+            f"from typed where {check.condition}",
+            {"column": check.column, "reason": check.reason},
         )
+    _refuse_another_scale(connection, prepared)
 
     accepted = "typed"
     if connection.execute("select count(*) from problems").fetchone()[0]:
         accepted = "accepted"
         connection.execute("create temp table accepted as select * from typed anti join problems using (source_row)")
-    valid_rows, distinct_keys = connection.execute(f"select count(*), count(distinct {key}) from {accepted}").fetchone()
-    if distinct_keys < valid_rows:
-        # Exports repeat a key when a record changed during the export: the last row is the newest.
-        connection.execute(
-            f"""create temp table deduplicated as
-            select * from {accepted} qualify row_number() over (partition by {key} order by source_row desc) = 1"""
-        )
+    exact_repeats = event_rows = 0
+    if fmt.event_log is not None:
+        event_rows = connection.execute(f"select count(*) from {accepted}").fetchone()[0]
+        _fold_events(connection, prepared, accepted)
+        accepted = "tickets"
+    elif connection.execute(f"select count(*) > count(distinct {key}) from {accepted}").fetchone()[0]:
+        exact_repeats = _keep_the_last_of_repeated_keys(connection, prepared, accepted)
         accepted = "deduplicated"
     rows_read = connection.execute("select count(*) from typed").fetchone()[0] + line_item_rows
+    _refuse_over_the_limit(connection, prepared, rows_read, quarantine_limit)
     rows_updated = connection.execute(
         f"delete from {table.name} where {key} in (select {key} from {accepted})"
     ).fetchone()[0]
     column_list = ", ".join(table.column_names)
-    connection.execute(
+    records_loaded = connection.execute(
         f"insert into {table.name} ({column_list}, extra) select {column_list}, extra from {accepted}"
-    )
+    ).fetchone()[0]
     problems = [
         Problem(source_row=row, column=column, value=value, reason=reason)
         for row, column, value, reason in connection.execute(
             "select * from problems order by source_row, column_name"
         ).fetchall()
     ]
-    return _log(connection, prepared, rows_read=rows_read, rows_inserted=distinct_keys - rows_updated,
-                rows_updated=rows_updated, duplicate_keys_in_file=valid_rows - distinct_keys, problems=problems,
-                line_item_rows=line_item_rows)
+    return _log(connection, prepared, rows_read=rows_read, rows_inserted=records_loaded - rows_updated,
+                rows_updated=rows_updated, exact_repeats=exact_repeats, problems=problems,
+                line_item_rows=line_item_rows, event_rows=event_rows)
+
+
+def _keep_the_last_of_repeated_keys(
+    connection: duckdb.DuckDBPyConnection, prepared: Prepared, accepted: str,
+) -> int:
+    """Exports repeat a key when a record changed during the export: the last row is the newest and
+    is kept. An earlier row with other values is a different version of the record and is reported
+    in the quarantine, row by row; one with the same values is the same record, loaded once. Returns
+    how many rows were such exact repeats."""
+    key = prepared.table.key
+    values = ", ".join(f"coalesce({name}::varchar, chr(0))" for name in (*prepared.table.column_names, "extra"))
+    connection.execute(
+        f"""create temp table deduplicated as
+        select * from {accepted} qualify row_number() over (partition by {key} order by source_row desc) = 1"""
+    )
+    connection.execute(
+        f"""create temp table repeated as
+        with versions as (
+            select source_row, {key} as record_key, md5(concat_ws(chr(31), {values})) as content
+            from {accepted}
+            where {key} in (select {key} from {accepted} group by {key} having count(*) > 1)
+        ),
+        kept as (
+            select record_key, source_row as kept_row, content as kept_content
+            from versions
+            qualify row_number() over (partition by record_key order by source_row desc) = 1
+        )
+        select versions.source_row, versions.record_key, kept.kept_row, versions.content = kept.kept_content as same
+        from versions join kept using (record_key)
+        where versions.source_row <> kept.kept_row"""
+    )
+    connection.execute(
+        f"""insert into problems
+        select source_row, '{key}', record_key,
+            'the same {key} as row ' || kept_row || ', with other values: row ' || kept_row || ', the later, is kept'
+        from repeated where not same"""
+    )
+    exact = connection.execute("select count(*) from repeated where same").fetchone()[0]
+    connection.execute("drop table repeated")
+    return exact
+
+
+def _fold_events(connection: duckdb.DuckDBPyConnection, prepared: Prepared, accepted: str) -> None:
+    """One complaint per ticket of an event log (one row per state change), in temp table `tickets`:
+    created at its creation column if the log has one, else at its first event; first response at its
+    first event in a state that is not new; resolved at the start of its last run of resolved states,
+    if it ends resolved (reopened and not resolved again: open); customer, channel and category from
+    its latest event that has them."""
+    log = prepared.recognised.format.event_log
+    assert log is not None
+    latest = ", ".join(
+        f"arg_max({name}, step) filter (where {name} is not null) as {name}"
+        for name in ("customer_id", "channel", "category")
+    )
+    connection.execute(
+        f"""create temp table tickets as
+        with events as (
+            select *,
+                list_contains($new::varchar[], lower(event_state)) as is_new,
+                list_contains($resolved::varchar[], lower(event_state)) as is_resolved,
+                row_number() over (partition by complaint_id order by event_at, source_row) as step
+            from {accepted}
+        ),
+        steps as (
+            select complaint_id, max(step) as last_step, max(step) filter (where not is_resolved) as last_open_step
+            from events
+            group by complaint_id
+        ),
+        final as (
+            select
+                complaint_id,
+                {latest},
+                least(min(created_at), min(event_at)) as created_at,
+                min(event_at) filter (where not is_new) as first_response_at,
+                min(event_at) filter (where is_resolved and step > coalesce(last_open_step, 0)) as resolved_at,
+                case when bool_or(step = last_step and is_resolved) then 'resolved' else 'open' end as status,
+                arg_max(extra, step) as extra,
+                max(source_row) as source_row
+            from events
+            join steps using (complaint_id)
+            group by complaint_id
+        )
+        select * from final""",
+        {"new": list(log.new), "resolved": list(log.resolved)},
+    )
+
+
+# The answer ranges surveys use. A score column whose whole answers fill another of these (1-10 on a
+# 1-5 question) is on that scale: counted on the question's own, its top answers would be lost.
+KNOWN_SCALES = ((1, 5), (0, 5), (1, 7), (0, 7), (1, 10), (0, 10), (1, 100), (0, 100))
+# Fewer answers than this outside the scale, or a smaller share of the column, are strays (typos)
+# and are quarantined row by row; more is another scale, and the file is refused.
+STRAY_ANSWERS, STRAY_SHARE = 5, 0.05
+
+
+def _refuse_another_scale(connection: duckdb.DuckDBPyConnection, prepared: Prepared) -> None:
+    """Refuse the file when a score column's answers, over the whole column, sit on another scale than
+    the one it is read on, naming that scale and the mapping lines that state it."""
+    for plan in prepared.plans:
+        if plan.column.kind != "score" or plan.position is None:
+            continue
+        low, high = plan.scale or (0, 0)
+        number = f"try_cast({_score_source(prepared, plan)} as decimal(9, 2))"
+        answers, outside, lowest, highest = connection.execute(
+            f"""select count(number) filter (where whole), count(*) filter (where whole and number not between
+                    {low} and {high}), min(number) filter (where whole), max(number) filter (where whole)
+            from (select {number} as number, {number} = round({number}) as whole from typed)"""
+        ).fetchone()
+        if outside < STRAY_ANSWERS or outside < STRAY_SHARE * answers:
+            continue
+        fits = [scale for scale in KNOWN_SCALES if scale[0] <= lowest and highest <= scale[1]]
+        if not fits:
+            continue  # no scale holds these answers: they are bad rows, quarantined one by one
+        guess_low, guess_high = min(fits, key=lambda scale: scale[1] - scale[0])
+        raise IngestError(_another_scale_message(prepared, plan, answers, outside, (int(lowest), int(highest)),
+                                                 f"{guess_low}-{guess_high}"))
+
+
+def _another_scale_message(
+    prepared: Prepared, plan: ColumnPlan, answers: int, outside: int, seen: tuple[int, int], guess: str,
+) -> str:
+    column = plan.column
+    header = prepared.header[plan.position].strip().lstrip("\ufeff") if plan.position is not None else column.name
+    text = (f"{prepared.name}: refused, nothing was changed: its {column.name} column ({header!r}) holds answers "
+            f"from {seen[0]} to {seen[1]} ({outside:,} of {answers:,} outside {plan.scale_text}): it looks like a "
+            f"{guess} scale, not {plan.scale_text}. ")
+    if column.scale_column is None:
+        return text + (f"{column.name} must be answered on {column.scale}: the Net Promoter Score is defined on "
+                       "answers from 0 to 10. Export the 0-10 answers, or, if this is not the recommend question, "
+                       "map the column to csat_score or trust_score with its scale in a mapping file (docs/ingest.md).")
+    orders = {plan.date_order for plan in prepared.plans if plan.date_order in ("day-first", "month-first")}
+    lines = mapping_text(prepared.recognised, prepared.header, {column.name: guess}, next(iter(orders), None))
+    return text + (f"If it is, state the scale in a mapping file (mappings.toml in the project, $CXKPI_MAPPINGS or "
+                   f"--mapping; docs/ingest.md) and load the file again; the KPI then counts on that scale by its "
+                   f"rule in metrics.toml:\n\n{lines}\n")
+
+
+def _refuse_over_the_limit(
+    connection: duckdb.DuckDBPyConnection, prepared: Prepared, rows_read: int, quarantine_limit: float,
+) -> None:
+    """More than quarantine_limit percent of the file's rows quarantined: a systematic problem, which
+    would bias every KPI built on the rest. The file is refused with the commonest reasons."""
+    quarantined = connection.execute("select count(distinct source_row) from problems").fetchone()[0]
+    if quarantined <= quarantine_limit / 100 * rows_read:
+        return
+    reasons = connection.execute(
+        """select column_name, reason, count(distinct source_row) as rows, min(source_row) as first_row
+        from problems group by column_name, reason order by rows desc, first_row limit 5"""
+    ).fetchall()
+    listed = "; ".join(f"{column}: {reason}: {count:,} row{'s' * (count != 1)} (first: row {first})"
+                       for column, reason, count, first in reasons)
+    raise IngestError(
+        f"{prepared.name}: refused, nothing was changed: {quarantined:,} of {rows_read:,} rows "
+        f"({100 * quarantined / max(rows_read, 1):.1f}%) cannot be trusted, more than the {quarantine_limit:g}% "
+        f"that refuses a whole file (a problem this common would bias every KPI built on the rest). "
+        f"Commonest reasons: {listed}. Fix the export and load it again; to load the other rows anyway, raise "
+        f"the limit with --quarantine-limit PERCENT or ${verdicts.QUARANTINE_LIMIT_ENV}."
+    )
 
 
 def _typed_select(prepared: Prepared, records: str, params: dict[str, object], numbered: bool = False) -> str:
     """Each canonical column typed from the records' text, the raw text of those that can fail to
     parse, the export's other columns as JSON in extra; empty records (Excel's trailing rows) left out."""
-    used = set(prepared.recognised.positions.values())
+    used = (set(prepared.recognised.positions.values()) | set(prepared.recognised.event_positions or ())
+            | _reason_positions(prepared))
     extra_columns = []
     seen: set[str] = set()
-    for index, name in enumerate(prepared.dialect.records[0]):
+    for index, name in enumerate(prepared.header):
         if index in used:
             continue
         label = name.strip().lstrip("\ufeff") or f"column {index + 1}"
@@ -600,7 +959,7 @@ def _typed_select(prepared: Prepared, records: str, params: dict[str, object], n
     for plan in prepared.plans:
         # A text column's typed value is its text, so only columns that can fail to parse keep a raw
         # copy (for the quarantine's "value"); copying every column cost ~15% of a large load.
-        if plan.column.kind != "text":
+        if plan.column.kind not in ("text", "scale"):
             columns.append(f"{_raw_expression(prepared, plan)} as raw_{plan.column.name}")
     any_value = ", ".join(f"c{index}" for index in range(1, prepared.width + 1))
     return f"""select {', '.join(columns)}, {extra_json} as extra
@@ -610,31 +969,35 @@ def _typed_select(prepared: Prepared, records: str, params: dict[str, object], n
 
 def _log(
     connection: duckdb.DuckDBPyConnection, prepared: Prepared, *, rows_read: int, rows_inserted: int,
-    rows_updated: int, duplicate_keys_in_file: int = 0, problems: list[Problem] | None = None,
-    line_item_rows: int = 0,
+    rows_updated: int, exact_repeats: int = 0, problems: list[Problem] | None = None,
+    line_item_rows: int = 0, event_rows: int = 0,
 ) -> IngestResult:
-    """Record the load in the ingest log, and its problems in the quarantine, in the load's transaction."""
+    """Record the load in the ingest log, and its problems in the quarantine with each of their rows
+    whole, in the load's transaction."""
     table, fmt = prepared.table, prepared.recognised.format
-    loaded_at = datetime.now().replace(microsecond=0)
+    loaded_at = prepared.loaded_at or datetime.now().replace(microsecond=0)
     result = IngestResult(
         path=Path(prepared.name),
         table=table.name,
         rows_read=rows_read,
         rows_inserted=rows_inserted,
         rows_updated=rows_updated,
-        duplicate_keys_in_file=duplicate_keys_in_file,
+        exact_repeats=exact_repeats,
         problems=problems or [],
         export_format=fmt.name,
         dialect=prepared.dialect.describe(),
         sha256=prepared.sha256,
         line_item_rows=line_item_rows,
+        loaded_at=loaded_at,
+        event_rows=event_rows,
     )
     if result.problems:
         connection.execute(
-            """insert into quarantine
-            select $loaded_at, $file, $table, source_row, column_name, value, reason from problems""",
-            {"loaded_at": loaded_at, "file": prepared.name, "table": table.name},
+            """insert into quarantine by name select $loaded_at as loaded_at, $file as source_file,
+            $table as table_name, source_row, column_name, value, reason, $sha as file_sha256 from problems""",
+            {"loaded_at": loaded_at, "file": prepared.name, "table": table.name, "sha": prepared.sha256},
         )
+        _keep_whole_rows(connection, prepared, loaded_at)
     connection.execute(
         """insert into ingest_log by name select
             $loaded_at as loaded_at, $file as source_file, $table as table_name, $read as rows_read,
@@ -654,6 +1017,23 @@ def _log(
         },
     )
     return result
+
+
+def _keep_whole_rows(connection: duckdb.DuckDBPyConnection, prepared: Prepared, loaded_at: datetime) -> None:
+    """The header rows and every quarantined row, each field as the reader split it, so the rows can
+    be shown whole and downloaded in the file's own columns to be mended. A second read of the file,
+    only on this slower path: it cost less (0.6-2 s at 1M rows) than keeping every record's fields in
+    `typed` (+1.7 s) or typing from a table of the records (+2 s), docs/decisions.md."""
+    fields = ", ".join(f"c{index}" for index in range(1, prepared.width + 1))
+    params = {**_file_params(prepared), "loaded_at": loaded_at, "file": prepared.name, "sha": prepared.sha256,
+              "header_rows": prepared.recognised.format.header_rows}
+    connection.execute(
+        f"""insert into quarantined_records
+        select $loaded_at, $file, $sha, source_row, source_row <= $header_rows, fields from (
+            select row_number() over () as source_row, [{fields}] as fields from {_READ_CSV.format(header='false')})
+        where source_row <= $header_rows or source_row in (select source_row from problems)""",
+        params,
+    )
 
 
 def _explain(error: duckdb.Error, prepared: Prepared) -> str:
@@ -688,38 +1068,63 @@ def _line_count(path: Path) -> int:
     return count
 
 
+# DuckDB's "Original Line: <the record>" (a quoted value may span lines), up to the sentence after it.
+QUOTED_LINE = re.compile(
+    r"Original Line:.*?(?=\n(?:Value with|Expected Number of Columns|Maximum line size|\n)|\Z)", re.DOTALL)
+
+
 def _first_lines(error: duckdb.Error) -> str:
-    """DuckDB's message without its generic list of reader options."""
+    """DuckDB's message without its generic list of reader options, and without the line of the file it
+    quotes: a refusal is shown to everyone who opens the Data page, so it never shows a file's data."""
     message = str(error).split("Possible fixes:")[0].split("Possible Solution:")[0]
+    message = QUOTED_LINE.sub("", message)
     lines = [line.strip() for line in message.splitlines() if line.strip()]
     return " ".join(line for line in lines if not line.startswith(("file =", "delimiter =", "quote =")))
 
 
 def _raw_expression(prepared: Prepared, plan: ColumnPlan) -> str:
-    fmt = prepared.recognised.format
-    if plan.column.name == prepared.table.key and fmt.key_from_row:
-        # No id in the export: the row's own values are its identity (same answer twice = one row).
-        cells = ", ".join(f"coalesce(c{index}, '')" for index in range(1, prepared.width + 1))
-        return f"md5(concat_ws(chr(31), {cells}))"
-    return _cell(plan.position)
+    if plan.column.name == prepared.table.key and prepared.recognised.format.key_from_row:
+        return _row_key(prepared)
+    return _plan_cell(plan)
+
+
+def _row_key(prepared: Prepared) -> str:
+    """The key of a record in an export without ids: the hash of its line's values and which
+    occurrence of that line it is in the file. Two identical answers in one file stay two records;
+    the same line in a later, overlapping export is the same record again (an upsert, not a copy).
+    The reason column of a mended file (quarantine.REASON_COLUMN) is no part of the line."""
+    reasons = _reason_positions(prepared)
+    cells = ", ".join(f"coalesce(c{index}, '')" for index in range(1, prepared.width + 1) if index - 1 not in reasons)
+    line = f"md5(concat_ws(chr(31), {cells}))"
+    return f"{line} || ':' || row_number() over (partition by {line})"
+
+
+def _reason_positions(prepared: Prepared) -> set[int]:
+    return {index for index, name in enumerate(prepared.header) if name.strip() == REASON_COLUMN}
 
 
 def _typed_expression(prepared: Prepared, plan: ColumnPlan, params: dict[str, object]) -> str:
     column = plan.column
     if column.name == prepared.table.key and prepared.recognised.format.key_from_row:
         return _raw_expression(prepared, plan)
+    if column.kind == "scale":
+        score = next(other for other in prepared.plans if other.column.scale_column == column.name)
+        if score.position is None:
+            return "null::varchar"
+        params[f"scale_{column.name}"] = score.scale_text
+        return f"${'scale_' + column.name}::varchar"
     if plan.position is None and not (column.name == "status" and prepared.recognised.cancelled_positions):
         return f"null::{SQL_TYPES[column.kind]}"
-    value = _numeric_cell(prepared, plan.position) if column.kind != "text" else _cell(plan.position)
+    value = _numeric_cell(prepared, plan) if column.kind != "text" else _plan_cell(plan)
     if column.kind == "timestamp":
         spec = prepared.recognised.format.columns.get(column.name)
         if spec is not None and spec.minutes_after:
             base = next(p for p in prepared.plans if p.column.name == spec.minutes_after)
             return (
-                f"({_timestamp_expression(_numeric_cell(prepared, base.position), base)}"
+                f"({_timestamp_expression(_numeric_cell(prepared, base), base, params)}"
                 f" + to_microseconds(cast(round(try_cast({value} as double) * 60000000) as bigint)))"
             )
-        return _timestamp_expression(value, plan)
+        return _timestamp_expression(value, plan, params)
     if column.kind == "amount":
         if not plan.loose_amount:
             return f"try_cast({value} as decimal(18, 2))"
@@ -741,7 +1146,14 @@ def _typed_expression(prepared: Prepared, plan: ColumnPlan, params: dict[str, ob
     return value
 
 
-def _timestamp_expression(value: str, plan: ColumnPlan) -> str:
+def _timestamp_expression(value: str, plan: ColumnPlan, params: dict[str, object]) -> str:
+    if plan.date_format:  # the mapping says how its dates are written: that, and nothing else
+        params[f"date_format_{plan.column.name}"] = plan.date_format
+        parsed = f"try_strptime({value}, ${'date_format_' + plan.column.name})"
+        return f"timezone('UTC', {parsed}::timestamptz)" if "%z" in plan.date_format else parsed
+    if plan.epoch:  # the mapping says: seconds (or milliseconds) since 1970-01-01 UTC
+        per_second = 1_000_000 if plan.epoch == "seconds" else 1_000
+        return f"make_timestamp(cast(round(try_cast({value} as double) * {per_second}) as bigint))"
     # A value with an offset (+02:00, Z) goes through timestamptz so it is stored in UTC; a cast
     # straight to timestamp would silently drop the offset. 'YYYY-MM-DD HH:MM:SS' (19 characters
     # or fewer) has none, and takes the much faster direct cast.
@@ -752,10 +1164,17 @@ def _timestamp_expression(value: str, plan: ColumnPlan) -> str:
     gmt_formats = GMT_FORMATS
     if plan.date_order in ("day-first", "month-first"):
         gmt_formats = gmt_formats + [f"{f} %z" for f in plan.date_formats if ":" in f and "%z" not in f]
+    # ISO 8601's basic notation (19970101, 19970101143000), only for values of 8 or 14 digits:
+    # strptime alone would also read 7 digits, taking 2026031 for 1 March.
+    basic = (f"case when regexp_full_match({value}, '\\d{{8}}') then try_strptime({value}, '%Y%m%d') "
+             f"when regexp_full_match({value}, '\\d{{14}}') then try_strptime({value}, '%Y%m%d%H%M%S') end")
     # Last: coalesce only evaluates an argument for the rows every earlier one left null, so the
-    # regular expressions cost nothing on files without 'GMT'.
-    expression = (f"coalesce({iso}, {_strptime(value, ISO_EXTRA_FORMATS)}, "
-                  f"{_strptime(_gmt_as_offset(value), gmt_formats)})")
+    # regular expressions cost nothing on files without 'GMT', basic dates or day numbers.
+    parts = [iso, _strptime(value, ISO_EXTRA_FORMATS), basic, _strptime(_gmt_as_offset(value), gmt_formats)]
+    if plan.excel_serial:
+        parts.append(f"case when regexp_full_match({value}, '{EXCEL_SERIAL.pattern}') then timestamp "
+                     f"'{EXCEL_EPOCH}' + to_microseconds(cast(round({value}::double * 86400000000) as bigint)) end")
+    expression = f"coalesce({', '.join(parts)})"
     if plan.date_order in ("day-first", "month-first"):
         # The file's own layout first (most rows match the first format tried), ISO after.
         expression = f"coalesce({_strptime(value, plan.date_formats)}, {expression})"
@@ -833,40 +1252,57 @@ class RowCheck:
 
 def _row_checks(prepared: Prepared) -> list[RowCheck]:
     checks = []
+    not_after = f"timestamp '{prepared.not_after:%Y-%m-%d %H:%M:%S}'"  # computed here, never from the file
     for plan in prepared.plans:
         column = plan.column
         typed = column.name
+        if column.kind == "scale":
+            continue
         raw = typed if column.kind == "text" else f"raw_{column.name}"  # text keeps no raw copy
         if column.required:
             checks.append(RowCheck(typed, "null", f"missing {typed}: every row needs one", f"{raw} is null"))
         if column.kind == "timestamp":
-            reason = {
-                "day-first": "not a date: this file writes dates day first, e.g. 31/03/2026 or 31/03/2026 14:05",
-                "month-first": "not a date: this file writes dates month first, e.g. 03/31/2026 or 03/31/2026 2:05 PM",
-            }.get(plan.date_order or "", "not a date: use ISO 8601, e.g. 2026-03-31 or 2026-03-31 14:05:00")
+            reason = _not_a_date(plan)
         else:
             reason = {
                 "amount": "not a number: use digits with a dot for decimals, e.g. 1234.50"
                 if not plan.decimal_comma else "not a number: this file writes amounts like 1.234,50",
-                "score": f"not a whole number from {column.low} to {column.high}",
+                "score": f"not a whole number from {plan.scale[0]} to {plan.scale[1]}" if plan.scale else None,
             }.get(column.kind)
         if reason:
             checks.append(RowCheck(typed, raw, reason, f"{raw} is not null and {typed} is null"))
         if column.kind == "timestamp":
             checks.append(RowCheck(
-                typed, raw, "year before 1900: only Gregorian dates are supported "
-                "(is it a Solar Hijri or other calendar date?)", f"{typed} < timestamp '1900-01-01'",
+                typed, raw, f"before {EARLIEST_PLAUSIBLE[:4]}: not a plausible date for a record (a placeholder such "
+                "as 1900-01-01, or another calendar's year: only Gregorian dates are read, not Solar Hijri 1405)",
+                f"{typed} < timestamp '{EARLIEST_PLAUSIBLE}'",
             ))
-        if column.kind == "score":
+            checks.append(RowCheck(
+                typed, raw, f"in the future: after the load ({prepared.not_after - timedelta(days=1):%Y-%m-%d %H:%M} "
+                "UTC) by more than a day (a typo in the year?)", f"{typed} > {not_after}",
+            ))
+        if column.kind == "score" and plan.scale:
+            low, high = plan.scale
             checks.append(RowCheck(
                 typed, raw, reason,
-                f"{typed} not between {column.low} and {column.high} "
+                f"{typed} not between {low} and {high} "
                 f"or try_cast({_score_source(prepared, plan)} as decimal(6, 2)) != {typed}",
             ))
     for rule_table, earlier, later in TIME_ORDER_RULES:
-        if rule_table == prepared.table.name:
+        if rule_table == prepared.table.name and prepared.recognised.format.event_log is None:
             checks.append(RowCheck(later, f"raw_{later}", f"{later} is before {earlier}", f"{later} < {earlier}"))
     return checks
+
+
+def _not_a_date(plan: ColumnPlan) -> str:
+    if plan.date_format:
+        return f"not a date written as the mapping's date_format says ({plan.date_format})"
+    if plan.epoch:
+        return f"not a number of {plan.epoch} since 1970 (the mapping says epoch = \"{plan.epoch}\")"
+    return {
+        "day-first": "not a date: this file writes dates day first, e.g. 31/03/2026 or 31/03/2026 14:05",
+        "month-first": "not a date: this file writes dates month first, e.g. 03/31/2026 or 03/31/2026 2:05 PM",
+    }.get(plan.date_order or "", "not a date: use ISO 8601, e.g. 2026-03-31 or 2026-03-31 14:05:00")
 
 
 def _score_source(prepared: Prepared, plan: ColumnPlan) -> str:
@@ -875,4 +1311,3 @@ def _score_source(prepared: Prepared, plan: ColumnPlan) -> str:
     if prepared.eastern_digits:
         return f"translate({raw}, '{EASTERN_DIGITS}', '{WESTERN_DIGITS}')"
     return raw
-

@@ -11,7 +11,7 @@ import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from functools import cache
 from itertools import pairwise
 from typing import Any, Literal
@@ -19,10 +19,12 @@ from typing import Any, Literal
 import duckdb
 import pandas as pd
 
-from cxkpi import assessment, kpi_sql, warehouse
+from cxkpi import assessment, kpi_sql, status, warehouse
 from cxkpi.assessment import Assessment
-from cxkpi.periods import Period, last_full_quarter, month_starts, trailing_months
+from cxkpi.periods import Period, has_matured, last_full_quarter, matured, month_of, month_starts, trailing_months
 from cxkpi.registry import Kpi, Settings, load_registry
+from cxkpi.stats import ChangeTest
+from cxkpi.status import ChangeReading, Standing, Status, months_off_target, read_change
 
 Grain = Literal["period", "week", "month"]
 # "none", or a dimension of the KPI's fact table: region, segment, channel, and category for complaints.
@@ -73,37 +75,115 @@ class KpiReport:
     """Everything an overview card shows for one KPI."""
 
     kpi: Kpi
-    period: Period
+    period: Period  # what the numbers are for: the period asked for, or the latest matured one (moved_from)
     current: Measurement
-    previous: Measurement
-    status: str  # 'met', 'missed' or 'no data'
-    sparkline: pd.DataFrame  # monthly bucket_start, value, n over the trailing 12 months
+    previous: Measurement  # over period.previous()
+    standing: Standing  # its status (cxkpi.status), the one every surface shows
+    # Monthly bucket_start, value, n, status (cxkpi.status, each month's own) over the trailing 12 months
+    # up to the end of the period asked for (monthly() leaves out the months still maturing).
+    sparkline: pd.DataFrame
     data_through: datetime | None
     last_loaded_at: datetime | None
     # The statistics: None when the overview was computed without them (the bench compares both).
     assessment: Assessment | None = None
+    last_year: Measurement | None = None  # over period.a_year_earlier(), with the statistics
+    # The period asked for, when the KPI has not matured for it yet (cxkpi.periods.matured).
+    moved_from: Period | None = None
+    # For a KPI with maturity_days: the day of the latest record of its maturity_table.
+    maturity_horizon: date | None = None
+
+    @property
+    def status(self) -> Status:
+        return self.standing.status
 
     @property
     def change(self) -> float | None:
-        if self.current.value is None or self.previous.value is None:
-            return None
-        return self.current.value - self.previous.value
+        """value − previous value: the one change every surface shows."""
+        return _difference(self.current, self.previous)
 
     @property
-    def change_is_improvement(self) -> bool | None:
-        if not self.change:
-            return None
-        return (self.change > 0) == (self.kpi.direction == "higher")
+    def vs_previous(self) -> ChangeTest | None:
+        """The test of `change`; None without the statistics or without data on a side."""
+        return None if self.assessment is None else self.assessment.vs_previous
+
+    @property
+    def change_reading(self) -> ChangeReading:
+        return read_change(self.kpi, self.standing, self.change, self.vs_previous)
+
+    @property
+    def last_year_change(self) -> float | None:
+        return None if self.last_year is None else _difference(self.current, self.last_year)
+
+    @property
+    def vs_last_year(self) -> ChangeTest | None:
+        return None if self.assessment is None else self.assessment.vs_last_year
+
+    @property
+    def last_year_reading(self) -> ChangeReading:
+        return read_change(self.kpi, self.standing, self.last_year_change, self.vs_last_year)
+
+    @property
+    def months_off_target(self) -> int:
+        """Consecutive months, up to the latest matured one, whose own status is near or off target."""
+        statuses = {(stamp.year, stamp.month): Status(found)
+                    for stamp, found in zip(self.sparkline["bucket_start"], self.sparkline["status"], strict=True)}
+        pending = set(self.pending_months())
+        return months_off_target(None if month in pending else statuses.get((month.year, month.month), Status.NO_DATA)
+                                 for month in self._sparkline_months())
 
     def monthly(self) -> list[tuple[date, float | None]]:
         """The sparkline as the trailing 12 months, oldest first: (the month's first day, its value),
-        None where a month has no data, so that every drawing of it keeps a gap a gap."""
+        None where a month has no data or is pending, so that every drawing of it keeps a gap a gap."""
         values = {
             (stamp.year, stamp.month): None if pd.isna(value) else float(value)
             for stamp, value in zip(self.sparkline["bucket_start"], self.sparkline["value"], strict=True)
         }
-        return [(month, values.get((month.year, month.month)))
-                for month in month_starts(trailing_months(self.period.end))]
+        pending = set(self.pending_months())
+        return [(month, None if month in pending else values.get((month.year, month.month)))
+                for month in self._sparkline_months()]
+
+    def pending_months(self) -> list[date]:
+        """The months of the sparkline whose records have not all had the KPI's maturity_days yet."""
+        end = (self.moved_from or self.period).end
+        return [month for month in self._sparkline_months()
+                if is_pending(self.kpi, min(month_of(month).end, end), self.maturity_horizon)]
+
+    def _sparkline_months(self) -> list[date]:
+        return month_starts(trailing_months((self.moved_from or self.period).end))
+
+
+def is_pending(kpi: Kpi, last_day: date, horizon: date | None) -> bool:
+    """Whether records up to `last_day` have not all had the KPI's maturity_days by the horizon (the
+    day of the latest record of its maturity_table)."""
+    return bool(kpi.maturity_days) and horizon is not None and not has_matured(last_day, kpi.maturity_days, horizon)
+
+
+def pending_buckets(kpi: Kpi, frame: pd.DataFrame, grain: Grain, period: Period, horizon: date | None) -> list[bool]:
+    """For each row of a trend (bucket_start at `grain`, clipped to `period`): is its bucket pending?"""
+    if not kpi.maturity_days or frame.empty:
+        return [False] * len(frame)
+    return [is_pending(kpi, min(_bucket_end(pd.Timestamp(stamp).date(), grain), period.end), horizon)
+            for stamp in frame["bucket_start"]]
+
+
+def _bucket_end(start: date, grain: Grain) -> date:
+    if grain == "week":
+        return start + timedelta(days=6 - start.weekday())  # weeks end on Sunday
+    return month_of(start).end
+
+
+def maturity_horizon(kpi: Kpi, fresh: pd.DataFrame) -> date | None:
+    """The day of the latest record in the KPI's maturity_table; None for a KPI that needs no time."""
+    if not kpi.maturity_days:
+        return None
+    latest = fresh.set_index("table_name").loc[kpi.maturity_table, "data_through"]
+    return None if pd.isna(latest) else pd.Timestamp(latest).date()
+
+
+def _difference(current: Measurement, baseline: Measurement) -> float | None:
+    if current.value is None or baseline.value is None:
+        return None
+    return current.value - baseline.value
 
 
 def query_text(name: str) -> str:
@@ -293,27 +373,27 @@ def without_samples(report: KpiReport) -> KpiReport:
         report,
         current=replace(report.current, samples={}),
         previous=replace(report.previous, samples={}),
+        last_year=None if report.last_year is None else replace(report.last_year, samples={}),
         sparkline=sparkline,
     )
-
-
-def status_of(kpi: Kpi, value: float | None) -> str:
-    if value is None:
-        return "no data"
-    met = value >= kpi.target if kpi.direction == "higher" else value <= kpi.target
-    return "met" if met else "missed"
 
 
 def freshness(connection: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return connection.execute(query_text("data_freshness")).df()
 
 
-def default_period(connection: duckdb.DuckDBPyConnection, fresh: pd.DataFrame | None = None) -> Period | None:
-    """The last full quarter of data, or None for an empty warehouse; `fresh` when already queried."""
-    latest = (freshness(connection) if fresh is None else fresh)["data_through"].max()
-    if pd.isna(latest):
-        return None
-    return last_full_quarter(pd.Timestamp(latest).date())
+def latest_day(connection: duckdb.DuckDBPyConnection) -> date | None:
+    """The last day of the data's real body (data_body.sql: a stray record after a long gap does not
+    count), or None for an empty warehouse: the default period and the quick ranges end there."""
+    latest = connection.execute(query_text("data_body")).df()["body_through"].max()
+    return None if pd.isna(latest) else pd.Timestamp(latest).date()
+
+
+def default_period(connection: duckdb.DuckDBPyConnection, latest: date | None = None) -> Period | None:
+    """The last full quarter of the data's real body, or None for an empty warehouse; `latest` when
+    latest_day() was already asked."""
+    latest = latest or latest_day(connection)
+    return None if latest is None else last_full_quarter(latest)
 
 
 def report(
@@ -324,28 +404,40 @@ def report(
     fresh: pd.DataFrame | None = None,
     settings: Settings | None = None,
 ) -> KpiReport:
-    """The card's numbers; with settings, also the statistics (intervals, tests, bands)."""
-    views = [View(period, "period", filters), View(period.previous(), "period", filters),
+    """The card's numbers and status; with settings, also the statistics (intervals, change tests).
+    Without settings (the bench's plain overview) the status uses the default Settings.
+
+    A KPI that needs time to mature (its registry `maturity`) is reported for the latest period of the
+    same kind that has matured when the period asked for has not (KpiReport.moved_from says so)."""
+    fresh = freshness(connection) if fresh is None else fresh
+    used = settings or DEFAULT_SETTINGS
+    horizon = maturity_horizon(kpi, fresh)
+    shown = period if horizon is None else matured(period, kpi.maturity_days, horizon)
+    views = [View(shown, "period", filters), View(shown.previous(), "period", filters),
              View(trailing_months(period.end), "month", filters, samples=False)]
     if settings is not None:
-        views.append(View(period.a_year_earlier(), "period", filters))
+        views.append(View(shown.a_year_earlier(), "period", filters))
     frames = run_kpi_views(connection, kpi, views)
-    current, previous, sparkline = measurement(frames[0]), measurement(frames[1]), frames[2]
-    fresh = freshness(connection) if fresh is None else fresh
+    current, previous = measurement(frames[0]), measurement(frames[1])
+    sparkline = frames[2].assign(status=[str(found) for found in status.of_rows(kpi, frames[2], used)])
     source = fresh.set_index("table_name").loc[kpi.source]
-    statistics = None
+    statistics = last_year = None
     if settings is not None:
-        statistics = assessment.assess(kpi, current, previous, measurement(frames[3]), sparkline, settings)
+        last_year = measurement(frames[3])
+        statistics = assessment.assess(kpi, current, previous, last_year)
     return KpiReport(
         kpi=kpi,
-        period=period,
+        period=shown,
         current=current,
         previous=previous,
-        status=status_of(kpi, current.value),
+        standing=status.decide(kpi, current, used),
         sparkline=sparkline,
         data_through=_plain(source["data_through"]),
         last_loaded_at=_plain(source["last_loaded_at"]),
         assessment=statistics,
+        last_year=last_year,
+        moved_from=None if shown == period else period,
+        maturity_horizon=horizon,
     )
 
 
@@ -385,6 +477,12 @@ def overview(
     finally:
         for cursor in cursors:
             cursor.close()
+
+
+def by_attention(reports: Sequence[KpiReport]) -> list[KpiReport]:
+    """Off target first, then near target, too uncertain, on target and no data (cxkpi.status
+    ATTENTION_ORDER); in registry order inside each group."""
+    return sorted(reports, key=lambda report: status.ATTENTION_ORDER.index(report.status))
 
 
 def distinct_values(connection: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import math
+import re
 import tomllib
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from pathlib import Path
 from typing import Any
 
@@ -13,8 +16,12 @@ from cxkpi.warehouse import FACT_TABLES, PROJECT_ROOT, QUERIES_DIR
 DEFAULT_REGISTRY_PATH = PROJECT_ROOT / "metrics.toml"
 DIRECTIONS = ("higher", "lower")
 # How a KPI's uncertainty is measured: an NPS (adjusted Wald), a share in % (Wilson), a median
-# (order statistics) or none (e.g. a rate per 1,000 orders). Default: "proportion" for unit "%".
-STATISTICS = ("nps", "proportion", "median", "none")
+# (order statistics), a rate of events per `rate_per` units of n (Poisson), a difference of two shares
+# (`difference_of` names their columns) or none. Default: "proportion" for unit "%".
+STATISTICS = ("nps", "proportion", "median", "rate", "difference", "none")
+# Words that join two people in one name ("A and B", "A; B"), in the languages of cxkpi's users: an
+# owner is one person. A comma is allowed ("Raman, Priya" is one person).
+SECOND_PERSON = re.compile(r"[;&/+|\n]|\s(?:and|und|et|и|و)\s", re.IGNORECASE)
 
 
 class RegistryError(ValueError):
@@ -28,6 +35,37 @@ class Owner:
 
     def __str__(self) -> str:
         return f"{self.name}, {self.role}"  # 'Amara Okafor, Chief Customer Officer'
+
+
+def owner_problem(owner: Owner) -> str | None:
+    """Why this cannot be a KPI's owner (no name, no role, or two people in one name), or None."""
+    if not owner.name.strip() or not owner.role.strip():
+        return "needs exactly one owner: give the new owner's name and role"
+    if SECOND_PERSON.search(owner.name):
+        return (f"needs exactly one owner, and {owner.name.strip()!r} names more than one person: "
+                "one person is accountable, so name just one")
+    return None
+
+
+@dataclass(frozen=True)
+class TargetRange:
+    """The values a KPI (and so its target) can take, in its unit: a share is 0-100, an NPS −100..100,
+    hours and rates above 0. Bounds are inclusive (minimum, maximum) or exclusive (above)."""
+
+    minimum: float | None = None
+    maximum: float | None = None
+    above: float | None = None
+
+    def allows(self, value: float) -> bool:
+        return math.isfinite(value) and not (
+            (self.minimum is not None and value < self.minimum) or (self.maximum is not None and value > self.maximum)
+            or (self.above is not None and value <= self.above))
+
+    def describe(self) -> str:
+        low = f"above {self.above:g}" if self.above is not None else (
+            None if self.minimum is None else f"from {self.minimum:g}")
+        high = None if self.maximum is None else f"to {self.maximum:g}"
+        return " ".join(part for part in (low, high) if part) or "any number"
 
 
 @dataclass(frozen=True)
@@ -50,6 +88,14 @@ class Kpi:
     # Its n and its counts add up over slices and buckets (a sum of daily counts, say): a slice's n
     # is part of the total's, so the slices' n sum to the total's n.
     additive: bool = False
+    target_range: TargetRange = dataclass_field(default_factory=TargetRange)
+    rate_per: float = 1000.0  # statistic "rate": value = rate_per × events / n
+    # statistic "difference": the (share column, n column) of the two groups, value = share 1 − share 2.
+    difference_of: tuple[tuple[str, str], ...] = ()
+    # A KPI whose records need time to count (a repeat within 90 days): a period is final once this many
+    # days have passed after it in the `maturity_table`'s data; 0 = final at once.
+    maturity_days: int = 0
+    maturity_table: str = ""
 
     @property
     def query_path(self) -> Path:
@@ -94,7 +140,7 @@ def _problems_with(entry: dict[str, Any], label: str) -> list[str]:
     if entry.get("direction") not in DIRECTIONS:
         problems.append(f"{label} has direction {entry.get('direction')!r}; use 'higher' or 'lower'")
     target = entry.get("target")
-    if not isinstance(target, (int, float)) or isinstance(target, bool):
+    if not _number(target):
         problems.append(f"{label} has no target; set target = <number in {entry.get('unit', 'its unit')}>")
     if entry.get("source") not in TABLES:
         problems.append(f"{label} has source {entry.get('source')!r}; use one of {', '.join(TABLES)}")
@@ -102,20 +148,72 @@ def _problems_with(entry: dict[str, Any], label: str) -> list[str]:
     if entry.get("statistic", "none") not in STATISTICS:
         problems.append(f"{label} has statistic {entry.get('statistic')!r}; use one of {', '.join(STATISTICS)}")
     near = entry.get("near", 0)
-    if not isinstance(near, (int, float)) or isinstance(near, bool) or near < 0:
+    if not _number(near) or near < 0:
         problems.append(f"{label} has near = {near!r}; use a number >= 0 in the KPI's unit")
     parameters = entry.get("parameters", {})
-    if not isinstance(parameters, dict) or not all(
-        isinstance(value, (int, float)) and not isinstance(value, bool) for value in parameters.values()
-    ):
+    if not isinstance(parameters, dict) or not all(_number(value) for value in parameters.values()):
         problems.append(f"{label} has parameters that are not numbers; write parameters = {{ name = 1.5 }}")
+        parameters = {}
     if entry.get("reads") not in FACT_TABLES:
         problems.append(f"{label} has reads = {entry.get('reads')!r}; use one of {', '.join(FACT_TABLES)}")
     if not isinstance(entry.get("additive", False), bool):
         problems.append(f"{label} has additive = {entry.get('additive')!r}; use true or false")
+    problems.extend(_range_problems(entry, label))
+    problems.extend(_statistic_problems(entry, label))
+    problems.extend(_maturity_problems(entry, label, parameters))
     if isinstance(entry.get("id"), str) and not (QUERIES_DIR / f"{entry['id']}.sql").exists():
         problems.append(f"{label} has no query file queries/{entry['id']}.sql")
     return problems
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _range_problems(entry: dict[str, Any], label: str) -> list[str]:
+    found = entry.get("target_range", {})
+    if not isinstance(found, dict) or set(found) - {"min", "max", "above"} or not all(
+        _number(value) for value in found.values()
+    ) or ("min" in found and "above" in found):
+        return [f"{label} has target_range = {found!r}; write {{ min = 0, max = 100 }} or {{ above = 0 }}"]
+    target, possible = entry.get("target"), _target_range(entry)
+    if _number(target) and not possible.allows(float(target)):
+        return [f"{label} has target {target:g}, which it cannot reach: it must be {possible.describe()}"]
+    return []
+
+
+def _statistic_problems(entry: dict[str, Any], label: str) -> list[str]:
+    statistic = entry.get("statistic")
+    if "rate_per" in entry and (not _number(entry["rate_per"]) or entry["rate_per"] <= 0):
+        return [f"{label} has rate_per = {entry['rate_per']!r}; use a number above 0 (1000 for per 1,000)"]
+    pairs = entry.get("difference_of")
+    if statistic == "difference" and not (
+        isinstance(pairs, list) and len(pairs) == 2
+        and all(isinstance(pair, list) and len(pair) == 2 and all(isinstance(name, str) for name in pair)
+                for pair in pairs)
+    ):
+        return [f'{label} has statistic "difference" without difference_of = [["share_a", "n_a"], ["share_b", '
+                '"n_b"]], the columns of its two groups']
+    return []
+
+
+def _maturity_problems(entry: dict[str, Any], label: str, parameters: dict[str, Any]) -> list[str]:
+    maturity = entry.get("maturity")
+    if maturity is None:
+        return []
+    if not isinstance(maturity, dict) or set(maturity) != {"parameter", "table"} \
+            or maturity["parameter"] not in parameters or maturity["table"] not in TABLES:
+        return [f"{label} has maturity = {maturity!r}; write maturity = {{ parameter = \"window_days\", table = "
+                f"\"orders\" }}, naming one of its parameters (in days) and the table whose latest record "
+                "says how much time has passed"]
+    return []
+
+
+def _target_range(entry: dict[str, Any]) -> TargetRange:
+    found = entry.get("target_range")
+    if found is None:
+        return TargetRange(0.0, 100.0) if entry.get("unit") == "%" else TargetRange()
+    return TargetRange(*(None if found.get(key) is None else float(found[key]) for key in ("min", "max", "above")))
 
 
 def _owner_problems(entry: dict[str, Any], label: str) -> list[str]:
@@ -128,10 +226,12 @@ def _owner_problems(entry: dict[str, Any], label: str) -> list[str]:
         return [f"{label} has no owner; add owner = {{ name = \"...\", role = \"...\" }}"]
     if not str(owner.get("role", "")).strip():
         return [f"{label} owner {owner['name']!r} has no role"]
-    return []
+    problem = owner_problem(Owner(str(owner["name"]), str(owner["role"])))
+    return [f"{label} {problem}"] if problem else []
 
 
 def _kpi_from(entry: dict[str, Any]) -> Kpi:
+    parameters = entry.get("parameters", {})
     owner = entry["owner"][0] if isinstance(entry["owner"], list) else entry["owner"]
     return Kpi(
         id=entry["id"],
@@ -148,6 +248,11 @@ def _kpi_from(entry: dict[str, Any]) -> Kpi:
         near=float(entry.get("near", abs(float(entry["target"])) * 0.1)),
         reads=entry["reads"],
         additive=entry.get("additive", False),
+        target_range=_target_range(entry),
+        rate_per=float(entry.get("rate_per", 1000)),
+        difference_of=tuple(tuple(pair) for pair in entry.get("difference_of", ())),
+        maturity_days=int(parameters[maturity["parameter"]]) if (maturity := entry.get("maturity")) else 0,
+        maturity_table=maturity["table"] if maturity else "",
     )
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-ColumnKind = Literal["text", "timestamp", "amount", "score"]
+ColumnKind = Literal["text", "timestamp", "amount", "score", "scale"]
 
 
 @dataclass(frozen=True)
@@ -17,8 +17,16 @@ class Column:
     name: str
     kind: ColumnKind = "text"
     required: bool = False
-    low: int | None = None  # inclusive bounds, for scores
+    low: int | None = None  # inclusive bounds of a score's canonical scale
     high: int | None = None
+    # A score whose scale a mapping may state: the column that keeps each response's scale ('1-10').
+    # A score without one (recommend: NPS is defined on 0-10) is always on its canonical scale.
+    scale_column: str | None = None
+
+    @property
+    def scale(self) -> str:
+        """The canonical scale as written in a mapping and kept with each response: '1-5'."""
+        return f"{self.low}-{self.high}"
 
 
 @dataclass(frozen=True)
@@ -70,10 +78,15 @@ TABLES: dict[str, Table] = {
                 Column("customer_id"),
                 Column("responded_at", "timestamp", required=True),
                 Column("recommend_score", "score", low=0, high=10),
-                Column("trust_score", "score", low=1, high=5),
-                Column("csat_score", "score", low=1, high=5),
+                Column("trust_score", "score", low=1, high=5, scale_column="trust_scale"),
+                Column("csat_score", "score", low=1, high=5, scale_column="csat_scale"),
                 Column("comment"),
                 Column("channel"),
+                # Not read from a column of the file: the scale the export's mapping states for the
+                # score (its canonical scale unless stated), so answers on different scales never mix
+                # unseen. Null when the response has no such score.
+                Column("trust_scale", "scale"),
+                Column("csat_scale", "scale"),
             ),
         ),
         Table(
@@ -104,8 +117,29 @@ SQL_TYPES: dict[ColumnKind, str] = {
     "text": "varchar",
     "timestamp": "timestamp",
     "amount": "decimal(18, 2)",
-    "score": "tinyint",
+    "score": "tinyint",  # up to 0-100 scales
+    "scale": "varchar",
 }
+
+
+def score_with_scale(table: Table, scale_column: str) -> Column:
+    return next(column for column in table.columns if column.scale_column == scale_column)
+
+
+def added_column_statements(present: set[tuple[str, str]]) -> list[str]:
+    """Columns a warehouse made by an older version lacks, added; a score's scale column is filled with
+    the canonical scale its scores were read on."""
+    statements = []
+    for table in TABLES.values():
+        for column in table.columns:
+            if (table.name, column.name) in present:
+                continue
+            statements.append(f"alter table {table.name} add column {column.name} {SQL_TYPES[column.kind]}")
+            if column.kind == "scale":
+                score = score_with_scale(table, column.name)
+                statements.append(f"update {table.name} set {column.name} = '{score.scale}' "
+                                  f"where {score.name} is not null")
+    return statements
 
 
 def create_table_statements() -> list[str]:

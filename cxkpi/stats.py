@@ -103,6 +103,41 @@ def two_proportion_test(current: tuple[int, int], baseline: tuple[int, int]) -> 
     return ChangeTest(100 * difference, p_value, "two-proportion z-test")
 
 
+# --- Rates per exposure (complaints per 1,000 orders) ------------------------------------------
+
+def rate_change_test(current: tuple[int, int], baseline: tuple[int, int], per: float = 1000) -> ChangeTest:
+    """Two Poisson rates compared; each side is (events, exposure), e.g. (complaints, orders). Given
+    all the events of both sides, those of the current side are Binomial(total, its share of the
+    exposure) when the rates are equal: the conditional test, normal approximation. The difference is
+    per `per` units of exposure."""
+    (events_1, exposure_1), (events_2, exposure_2) = current, baseline
+    total = events_1 + events_2
+    share = exposure_1 / (exposure_1 + exposure_2)
+    variance = total * share * (1 - share)
+    difference = per * (events_1 / exposure_1 - events_2 / exposure_2)
+    p_value = 1.0 if variance == 0 else two_sided_p((events_1 - total * share) / math.sqrt(variance))
+    return ChangeTest(difference, p_value, "conditional Poisson rate test")
+
+
+# --- A difference of two shares (e.g. the recovery effect) ------------------------------------
+
+def difference_change_test(current: tuple[int, int, int, int], baseline: tuple[int, int, int, int]) -> ChangeTest:
+    """A change in a difference of two shares, (x_a/n_a − x_b/n_b) now against before; each side is
+    (x_a, n_a, x_b, n_b). Wald z-test: the four shares are independent, so the variance of the
+    change is the sum of their binomial variances. The difference is in points."""
+
+    def gap_and_variance(x_a: int, n_a: int, x_b: int, n_b: int) -> tuple[float, float]:
+        p_a, p_b = x_a / n_a, x_b / n_b
+        return p_a - p_b, p_a * (1 - p_a) / n_a + p_b * (1 - p_b) / n_b
+
+    gap_now, variance_now = gap_and_variance(*current)
+    gap_before, variance_before = gap_and_variance(*baseline)
+    difference = gap_now - gap_before
+    standard_error = math.sqrt(variance_now + variance_before)
+    p_value = 1.0 if standard_error == 0 else two_sided_p(difference / standard_error)
+    return ChangeTest(100 * difference, p_value, "Wald z-test of a difference in differences")
+
+
 # --- Medians (times) ------------------------------------------------------------------------
 
 def median_interval(sorted_values: Sequence[float], confidence: float = 0.95) -> Interval | None:
@@ -158,14 +193,31 @@ def _median(values: Sequence[float]) -> float:
 
 # --- Control charts -------------------------------------------------------------------------
 
-def p_chart_limits(successes: Sequence[int], sizes: Sequence[int], sigmas: float = 3) -> tuple[float, list[Interval]]:
-    """Shewhart p-chart: centre p̄ = Σx/Σn and per-period limits p̄ ± 3·√(p̄(1−p̄)/n_i), in %."""
+def p_chart_limits(
+    successes: Sequence[int], sizes: Sequence[int], sigmas: float = 3, limit_sizes: Sequence[int] | None = None
+) -> tuple[float, list[Interval]]:
+    """Shewhart p-chart: centre p̄ = Σx/Σn and per-period limits p̄ ± 3·√(p̄(1−p̄)/n_i), in %; the limits
+    for `limit_sizes` (the periods judged) when the centre comes from other periods (a baseline)."""
     centre = sum(successes) / sum(sizes)
     limits = []
-    for size in sizes:
+    for size in sizes if limit_sizes is None else limit_sizes:
         margin = sigmas * math.sqrt(centre * (1 - centre) / size)
         limits.append(Interval(100 * max(0.0, centre - margin), 100 * min(1.0, centre + margin)))
     return 100 * centre, limits
+
+
+def u_chart_limits(
+    events: Sequence[int], exposures: Sequence[int], limit_exposures: Sequence[int], per: float = 1000,
+    sigmas: float = 3,
+) -> tuple[float, list[Interval]]:
+    """Shewhart u-chart for a rate (events per unit of exposure, Poisson): centre ū = Σc/Σn and
+    per-period limits ū ± 3·√(ū/n_i), floored at 0, for `limit_exposures`; per `per` units."""
+    centre = sum(events) / sum(exposures)
+    limits = []
+    for exposure in limit_exposures:
+        margin = sigmas * math.sqrt(centre / exposure)
+        limits.append(Interval(per * max(0.0, centre - margin), per * (centre + margin)))
+    return per * centre, limits
 
 
 def ewma(values: Sequence[float], weight: float = 0.3, start: float | None = None) -> list[float]:

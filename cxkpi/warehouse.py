@@ -15,7 +15,7 @@ from pathlib import Path
 
 import duckdb
 
-from cxkpi.schema import create_table_statements
+from cxkpi.schema import TABLES, added_column_statements, create_table_statements
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB_PATH = PROJECT_ROOT / "data" / "cxkpi.duckdb"
@@ -53,6 +53,9 @@ FACT_TABLES = {name: table for name, table in DERIVED_TABLES.items() if table.ti
 # Derived tables of earlier versions, dropped when a process first opens a warehouse that has them.
 RETIRED_TABLES = ("customer_channel_orders", "order_daily_counts", "complaint_daily_counts")
 
+# Written by loads, with the data: a rebuild makes them anew (inbox.LOAD_WRITTEN). derived_tables
+# records which definition each derived table was built from (_create_derived).
+BOOKKEEPING_TABLES = ("ingest_log", "quarantine", "quarantined_records", "derived_tables")
 BOOKKEEPING_STATEMENTS = [
     """create table if not exists ingest_log (
         loaded_at timestamp,
@@ -76,10 +79,23 @@ BOOKKEEPING_STATEMENTS = [
         value varchar,
         reason varchar
     )""",
+    "alter table quarantine add column if not exists file_sha256 varchar",  # which load (names can repeat)
+    # Each quarantined row whole, with the file's header rows (is_header), as the reader split them:
+    # the Data page shows them and offers them as a CSV to mend and load again (cxkpi.quarantine).
+    """create table if not exists quarantined_records (
+        loaded_at timestamp,
+        source_file varchar,
+        file_sha256 varchar,
+        source_row bigint,
+        is_header boolean,
+        fields varchar[]
+    )""",
 ]
 # What people change in the app, rather than what the loader reads from exports: saved views
-# (cxkpi.views) and owner/target changes with their audit trail (cxkpi.ownership). Created with the
-# rest of the schema; `rebuild` carries them over into the rebuilt warehouse.
+# (cxkpi.views), owner/target changes with their audit trail (cxkpi.ownership), and who has which role
+# with the audit log of every other change and refusal (cxkpi.access). Created with the rest of the
+# schema; `rebuild` copies every table no load writes into the rebuilt warehouse
+# (inbox._carry_over_app_tables).
 APP_STATEMENTS = [
     "create sequence if not exists saved_views_id_seq",
     """create table if not exists saved_views (
@@ -90,12 +106,24 @@ APP_STATEMENTS = [
         created_at timestamp not null,
         updated_at timestamp not null
     )""",
+    # Added with sign-in: a view's owner (null: saved before sign-in existed, so only admins manage it)
+    # and whether everyone sees it (views saved before then were seen by everyone).
+    "alter table saved_views add column if not exists owner_id varchar",
+    "alter table saved_views add column if not exists shared boolean default true",
     """create table if not exists kpi_overrides (
         kpi_id varchar primary key, owner_name varchar, owner_role varchar, target double
     )""",
     """create table if not exists kpi_changes (
         changed_at timestamp, changed_by varchar, kpi_id varchar, field varchar,
         old_value varchar, new_value varchar
+    )""",
+    """create table if not exists user_roles (
+        user_id varchar primary key, role varchar not null, granted_by varchar not null, granted_at timestamp not null
+    )""",
+    # Append-only from the app: cxkpi.access only ever inserts. outcome is 'done' or 'refused'.
+    """create table if not exists audit_log (
+        recorded_at timestamp not null, actor varchar not null, actor_role varchar not null, action varchar not null,
+        subject varchar not null, outcome varchar not null, detail varchar not null
     )""",
 ]
 
@@ -189,15 +217,26 @@ def prepare(connection: duckdb.DuckDBPyConnection) -> None:
     connection.execute(sql_text("_macros.sql"))
 
 
-def _create_schema(connection: duckdb.DuckDBPyConnection) -> None:
+def _create_schema(connection: duckdb.DuckDBPyConnection) -> bool:
+    """Create what is missing; True when an older warehouse gained columns (its derived tables are then
+    out of shape and rebuilt)."""
     for statement in create_table_statements() + BOOKKEEPING_STATEMENTS + APP_STATEMENTS:
         connection.execute(statement)
+    # The columns each canonical table has (a result's description: duckdb_columns() took 0.1 s per
+    # new connection, i.e. per file loaded).
+    present = {(table, column[0]) for table in TABLES
+               for column in connection.execute(f"select * from {table} limit 0").description}
+    upgrade = added_column_statements(present)
+    for statement in upgrade:  # a warehouse made before a column was added
+        connection.execute(statement)
+    return bool(upgrade)
 
 
-def _create_derived(connection: duckdb.DuckDBPyConnection) -> None:
+def _create_derived(connection: duckdb.DuckDBPyConnection, rebuild: bool = False) -> None:
     """After prepare(): the derived SQL uses the macros, which need the tables they read. A table is
-    built when missing or when its SQL has changed since it was built (derived_tables keeps each one's
-    definition's sha256), so a warehouse made by an earlier version never serves an old shape."""
+    built when missing, when its SQL has changed since it was built (derived_tables keeps each one's
+    definition's sha256), or when `rebuild` says its sources gained columns (an older warehouse
+    upgraded): a warehouse made by an earlier version never serves an old shape."""
     for name in RETIRED_TABLES:
         connection.execute(f"drop table if exists {name}")
     connection.execute("create table if not exists derived_tables (name varchar, definition_sha256 varchar)")
@@ -205,7 +244,7 @@ def _create_derived(connection: duckdb.DuckDBPyConnection) -> None:
         "select name, definition_sha256 from derived_tables where name in (select table_name from duckdb_tables())"
     ).fetchall())
     for name in DERIVED_TABLES:  # in order: a later one may read an earlier one
-        if built.get(name) != _definition_sha256(name):
+        if rebuild or built.get(name) != _definition_sha256(name):
             _build_derived(connection, name)
 
 
@@ -249,9 +288,9 @@ def writing(db_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     with _gate(db_path).exclusive():
         connection = _open(db_path, read_only=False)
         try:
-            _create_schema(connection)
+            upgraded = _create_schema(connection)
             prepare(connection)
-            _create_derived(connection)
+            _create_derived(connection, rebuild=upgraded)
             _complete.add(db_path.resolve())
             yield connection
         finally:
@@ -285,8 +324,12 @@ def data_version(db_path: Path) -> int:
 
 
 def mark_loaded(db_path: Path) -> None:
-    """Call after a load has committed (never before: a reader could cache old numbers as new)."""
-    _loaded_marker(db_path).write_text(f"{time.time_ns()}\n", encoding="utf-8")
+    """Call after a load has committed (never before: a reader could cache old numbers as new). Only
+    the marker's time changes: no data to write, so it works on a full disk too."""
+    marker = _loaded_marker(db_path)
+    marker.touch()
+    now = time.time_ns()
+    os.utime(marker, ns=(now, now))
 
 
 def _loaded_marker(db_path: Path) -> Path:
@@ -300,8 +343,6 @@ def files_of(db_path: Path) -> list[Path]:
 
 def is_empty(db_path: Path) -> bool:
     """True when no canonical table holds a row (a fresh warehouse)."""
-    from cxkpi.schema import TABLES
-
     with reading(db_path) as connection:
         return all(
             connection.execute(f"select count(*) from {name}").fetchone()[0] == 0 for name in TABLES

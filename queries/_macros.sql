@@ -46,3 +46,12 @@ create or replace temp macro kept_customers(regions, segments) as table
 create or replace temp macro complaints_taken_at() as table
     select greatest(max(created_at), max(first_response_at), max(resolved_at)) as taken_at
     from main.complaints;  -- the table: a calling query's complaints CTE must not narrow it
+
+-- A complaint whose status says it is resolved but that has no resolved_at: resolved at a time the
+-- export does not give (a CFPB "Closed with explanation", a closed ticket exported without its
+-- resolution time). The loader maps each export's status words to 'resolved' (export_formats.toml:
+-- Zendesk solved/closed, Freshdesk resolved/closed, Salesforce Closed, CFPB "Closed ...", ServiceNow
+-- Resolved/Closed). Such a complaint is neither open nor awaiting a first response, and its SLA
+-- outcome cannot be known: it leaves the resolution SLA's n, counted apart.
+create or replace temp macro resolved_at_unknown_time(status, resolved_at) as
+    resolved_at is null and coalesce(lower(status), '') = 'resolved';

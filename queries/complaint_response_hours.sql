@@ -4,7 +4,9 @@
 --           period that have a first_response_at (the mean of the two middle values when n is even);
 --           n = those complaints. No value (null) when n = 0.
 --           Also: p90_hours, the 90th percentile (linear interpolation between ranks), and
---           awaiting_response, complaints created in the period still without any response;
+--           awaiting_response, complaints created in the period still without any response and not
+--           resolved (a complaint resolved at a time the export does not give, resolved_at_unknown_time(),
+--           is not awaiting anything);
 --           response_hours_sample, every answered complaint's hours in order (for the median's
 --           confidence interval and the test of a change, which need the distribution; only when
 --           $samples is true).
@@ -26,7 +28,8 @@ complaints as (
     select
         bucket_start,
         slice,
-        epoch(first_response_at - created_at) / 3600.0 as first_response_hours
+        epoch(first_response_at - created_at) / 3600.0 as first_response_hours,
+        resolved_at is not null or resolved_at_unknown_time(status, resolved_at) as is_resolved
     from view_rows
 ),
 
@@ -37,7 +40,7 @@ final as (
         median(first_response_hours) as value,
         count(first_response_hours) as n,
         quantile_cont(first_response_hours, 0.9) as p90_hours,
-        count(*) filter (where first_response_hours is null) as awaiting_response,
+        count(*) filter (where first_response_hours is null and not is_resolved) as awaiting_response,
         case when $samples::boolean and count(first_response_hours) > 0 then  -- none, not an empty list
             list_sort(list(first_response_hours) filter (where first_response_hours is not null))
         end as response_hours_sample

@@ -5,12 +5,17 @@
 --             resolved within the SLA (resolved_at − created_at <= $resolution_sla_hours) -> within SLA;
 --             resolved later                                                          -> breached;
 --             still open and already older than the SLA at the data's snapshot          -> breached;
---             still open and still inside the SLA                                      -> pending, left out of n
---           (as an SLA achievement rate counts only completed or breached targets).
+--             still open and still inside the SLA                                      -> pending, left out of n;
+--             resolved at a time the export does not give (status resolved, no resolved_at:
+--             resolved_at_unknown_time())                                               -> resolved_time_unknown,
+--                                                                                          left out of n
+--           (as an SLA achievement rate counts only completed or breached targets, and an unknown
+--           resolution time is neither).
 --           The snapshot is the latest timestamp anywhere in the complaints table (created, first
 --           response or resolved), i.e. when the export was taken. Calendar hours.
 --           No value (null) when n = 0.
---           Also: within_sla, breached, and pending (open complaints still inside the SLA).
+--           Also: within_sla, breached, pending (open complaints still inside the SLA) and
+--           resolved_time_unknown (shown as "resolved, time unknown").
 -- Parameters:
 --   $period_start, $period_end  dates, both inclusive (on created_at)
 --   $regions, $segments         the complaining customer's region / segment (empty list = all)
@@ -30,7 +35,8 @@ complaints as (
         bucket_start,
         slice,
         epoch(resolved_at - created_at) / 3600.0 as resolution_hours,
-        epoch(complaints_taken_at - created_at) / 3600.0 as open_hours
+        epoch(complaints_taken_at - created_at) / 3600.0 as open_hours,
+        resolved_at_unknown_time(status, resolved_at) as resolved_at_unknown_time
     from view_rows
 ),
 
@@ -39,6 +45,7 @@ sla_outcomes as (
         bucket_start,
         slice,
         case
+            when resolved_at_unknown_time then 'resolved_time_unknown'
             when resolution_hours <= $resolution_sla_hours then 'within_sla'
             when resolution_hours > $resolution_sla_hours then 'breached'
             when open_hours > $resolution_sla_hours then 'breached'
@@ -52,11 +59,12 @@ final as (
         bucket_start,
         slice,
         100.0 * count(*) filter (where outcome = 'within_sla')
-            / nullif(count(*) filter (where outcome <> 'pending'), 0) as value,
-        count(*) filter (where outcome <> 'pending') as n,
+            / nullif(count(*) filter (where outcome in ('within_sla', 'breached')), 0) as value,
+        count(*) filter (where outcome in ('within_sla', 'breached')) as n,
         count(*) filter (where outcome = 'within_sla') as within_sla,
         count(*) filter (where outcome = 'breached') as breached,
-        count(*) filter (where outcome = 'pending') as pending
+        count(*) filter (where outcome = 'pending') as pending,
+        count(*) filter (where outcome = 'resolved_time_unknown') as resolved_time_unknown
     from sla_outcomes
     group by bucket_start, slice
 )

@@ -3,7 +3,8 @@
 -- Rows:     one per age bucket, always all five, in order: '< 1 day', '1-3 days', '3-7 days',
 --           '7-30 days', '> 30 days' (lower bound inclusive: exactly 3 days old is '3-7 days');
 --           open_complaints = complaints raised before the as-of moment and not resolved by then
---           (whenever they were raised: old open complaints are the backlog);
+--           (whenever they were raised: old open complaints are the backlog); a complaint resolved at a
+--           time the export does not give (resolved_at_unknown_time()) is not open;
 --           awaiting_response = those of them without a first reply by then;
 --           as_of = the end of the period's last day, or the data's snapshot (the latest timestamp in
 --           the complaints table) if that is earlier: no age is counted past what the data knows.
@@ -46,6 +47,7 @@ open_complaints as (
     left join customers on customers.customer_id = complaints.customer_id
     where complaints.created_at <= as_of.taken_at
         and (complaints.resolved_at is null or complaints.resolved_at > as_of.taken_at)
+        and not resolved_at_unknown_time(complaints.status, complaints.resolved_at)
         and customer_kept(customers.customer_id, $regions::varchar[], $segments::varchar[])
         and matches(complaints.channel, $channels::varchar[])
 ),

@@ -7,7 +7,8 @@
 --                               open: its resolution time is at least this (right-censored).
 --           The snapshot is the latest timestamp in the complaints table (when the export was taken).
 --           A resolution after the period's end still counts as resolved: every complaint is judged
---           on all the data holds.
+--           on all the data holds. A complaint resolved at a time the export does not give
+--           (resolved_at_unknown_time()) has no row: its time is neither known nor "at least its age".
 -- Parameters:
 --   $period_start, $period_end  dates, both inclusive (on created_at)
 --   $regions, $segments         the complaining customer's region / segment (empty list = all)
@@ -40,6 +41,7 @@ final as (
     where in_period(complaints.created_at, $period_start::date, $period_end::date)
         and customer_kept(customers.customer_id, $regions::varchar[], $segments::varchar[])
         and matches(complaints.channel, $channels::varchar[])
+        and not resolved_at_unknown_time(complaints.status, complaints.resolved_at)
 )
 
 select * from final

@@ -39,25 +39,28 @@ def free_port() -> int:
 
 @contextmanager
 def running_app(
-    db: Path, workdir: Path, drop_env: tuple[str, ...] = ("CXKPI_REGISTRY",), script: str = "dashboard.py"
+    db: Path, workdir: Path, drop_env: tuple[str, ...] = ("CXKPI_REGISTRY",), script: str = "serve.py",
+    options: tuple[str, ...] = (), port: int | None = None, extra_env: dict[str, str] | None = None,
 ) -> Iterator[str]:
-    """`streamlit run dashboard.py` (or another script of the project) against `db`, yielding its URL
-    once it answers; always stopped."""
-    port = free_port()
+    """`streamlit run serve.py` (the app as `make run` serves it; or another script of the project) against
+    `db`, with more Streamlit `options` if given, on `port` (else a free one), yielding its URL once it
+    answers; always stopped."""
+    port = port or free_port()
     env = {key: value for key, value in os.environ.items() if key not in drop_env}
     env["CXKPI_DB"] = str(db)
+    env.update(extra_env or {})
     log = workdir / "streamlit.log"
     with log.open("wb") as output:
         server = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", script, "--server.port", str(port),
              "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
              # Files edited in the work tree meanwhile must not rerun the page in the middle of a test.
-             "--server.fileWatcherType", "none"],
+             "--server.fileWatcherType", "none", *options],
             cwd=PROJECT_ROOT, env=env, stdout=output, stderr=subprocess.STDOUT,
         )
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait_until_healthy(url, server, log)
+        wait_until_healthy(url, server, log)
         yield url
     finally:
         server.terminate()
@@ -68,7 +71,8 @@ def running_app(
             server.wait()
 
 
-def _wait_until_healthy(url: str, server: subprocess.Popen[bytes], log: Path) -> None:
+def wait_until_healthy(url: str, server: subprocess.Popen[bytes], log: Path) -> None:
+    """Return once the server at `url` answers its health check; fail with its log if it exits or never does."""
     deadline = time.monotonic() + STARTUP_SECONDS
     while time.monotonic() < deadline:
         if server.poll() is not None:
@@ -77,8 +81,10 @@ def _wait_until_healthy(url: str, server: subprocess.Popen[bytes], log: Path) ->
             with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as response:
                 if response.status == 200:
                     return
-        except (urllib.error.URLError, ConnectionError):
-            time.sleep(0.1)  # polling a port that is not open yet; nothing in the browser to wait on
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            # A port not open yet, or open but not answering yet (serve.py's server binds it before it
+            # imports the app); nothing in the browser to wait on.
+            time.sleep(0.1)
     pytest.fail(f"streamlit did not answer within {STARTUP_SECONDS}s:\n{log.read_text()}")
 
 
@@ -95,8 +101,9 @@ def launched_chromium() -> Iterator[Browser]:
 
 
 def new_context(browser: Browser, **options: object) -> BrowserContext:
-    """A fresh browser profile (no session state carried over), as a colleague opening a link."""
-    context = browser.new_context(viewport={"width": 1400, "height": 1000}, **options)
+    """A fresh browser profile (no session state carried over), as a colleague opening a link; 1400 x 1000
+    unless `options` give a viewport."""
+    context = browser.new_context(**{"viewport": {"width": 1400, "height": 1000}, **options})
     context.set_default_timeout(WAIT_MS)
     return context
 

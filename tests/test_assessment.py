@@ -1,5 +1,5 @@
-"""Is a number actionable: the minimum-sample and interval-width rules, status bands, change tests,
-and how long a KPI has been off target, on the hand-checked golden data (period Q2 2026)."""
+"""Is a number real: intervals, change tests and control charts, on the hand-checked golden data (period
+Q2 2026) and on made-up series. Where a KPI stands (its status) is tests/test_status.py."""
 
 from dataclasses import replace
 from datetime import date
@@ -7,7 +7,7 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from cxkpi import assessment, kpis
+from cxkpi import assessment, kpis, status
 from cxkpi.periods import Period
 from cxkpi.registry import Settings, load_registry
 from tests.support import Q2, kpi_with
@@ -20,9 +20,7 @@ def reports(golden):
 
 def test_fewer_answers_than_the_minimum_make_a_number_too_uncertain_to_act_on(reports):
     """Golden NPS in Q2 rests on 6 responses, below the default minimum of 30."""
-    found = reports["nps"].assessment
-    assert found.uncertain_because == "n = 6 is below the minimum of 30"
-    assert not found.actionable
+    assert reports["nps"].standing == status.Standing(status.Status.TOO_UNCERTAIN, "n = 6 is below the minimum of 30")
 
 
 def test_an_interval_wider_than_15_points_is_too_uncertain_even_with_enough_answers(golden):
@@ -33,7 +31,7 @@ def test_an_interval_wider_than_15_points_is_too_uncertain_even_with_enough_answ
     found = report.assessment
     assert found.interval.low == pytest.approx(11.11 - 55.05, abs=0.05)
     assert found.interval.high == pytest.approx(11.11 + 55.05, abs=0.05)
-    assert found.uncertain_because == "its 95% interval is ±55.0 points, wider than ±15"
+    assert report.standing.reason == "its 95% interval is ±55.0 points, wider than ±15"
 
 
 def test_the_response_time_interval_comes_from_the_order_statistics(reports):
@@ -59,23 +57,6 @@ def test_changes_are_tested_against_the_previous_period_and_the_same_period_last
     assert found.vs_last_year is None
 
 
-def test_status_bands_respect_direction_and_the_near_margin():
-    response_time = kpi_with("lower", target=6, near=2)
-    assert [assessment.band(response_time, hours) for hours in (5.0, 6.0, 7.5, 8.0, 8.1, None)] == [
-        "on target", "on target", "near target", "near target", "off target", "no data"]
-    nps = kpi_with("higher", target=35, near=5)
-    assert [assessment.band(nps, points) for points in (36.0, 31.0, 29.9)] == [
-        "on target", "near target", "off target"]
-
-
-def test_months_off_target_counts_back_from_the_latest_month():
-    nps = kpi_with("higher", target=35, near=5)
-    monthly = pd.DataFrame({"value": [40.0, 20.0, 38.0, 30.0, 33.0, 10.0]})
-    assert assessment.months_off_target(nps, monthly) == 3  # 30, 33 and 10 missed; 38 met
-    assert assessment.months_off_target(nps, monthly.iloc[:3]) == 0
-    assert assessment.months_off_target(nps, monthly.iloc[:0]) == 0
-
-
 def test_a_year_earlier_keeps_the_dates_and_turns_29_february_into_the_28th():
     assert Q2.a_year_earlier() == Period(date(2025, 4, 1), date(2025, 6, 30))
     assert Period(date(2028, 2, 1), date(2028, 2, 29)).a_year_earlier() == Period(date(2027, 2, 1), date(2027, 2, 28))
@@ -97,7 +78,7 @@ def test_a_p_chart_flags_the_month_whose_share_leaves_its_limits():
     trust = kpi_with("higher", target=70, near=7, statistic="proportion")
     monthly = pd.DataFrame({"bucket_start": pd.date_range("2026-01-01", periods=5, freq="MS"),
                             "value": [60.0, 62.0, 58.0, 61.0, 30.0], "n": [100] * 5})
-    chart = assessment.control_chart(trust, monthly)
+    chart = assessment.control_chart(trust, monthly).frame
     assert chart["centre"].iloc[0] == pytest.approx(54.2)
     assert (chart["limit_low"].iloc[0], chart["limit_high"].iloc[0]) == pytest.approx((39.25, 69.15), abs=0.01)
     assert list(chart["signal"]) == [False, False, False, False, True]
@@ -122,7 +103,7 @@ def test_an_ewma_chart_of_a_stable_nps_raises_no_signal():
     """30, 32, 28, 31, 29, 30: centre 30, MR̄ = 12/5 = 2.4, σ = 2.4 / 1.128 = 2.128; the EWMA stays
     within 29.8-30.6, inside limits that widen from 30 ± 1.92 to 30 ± 2.66."""
     nps = kpi_with("higher", target=35, near=5, statistic="nps")
-    chart = assessment.control_chart(nps, nps_months([30, 32, 28, 31, 29, 30]))
+    chart = assessment.control_chart(nps, nps_months([30, 32, 28, 31, 29, 30])).frame
     assert chart["centre"].iloc[0] == 30.0
     assert chart["ewma"].round(2).tolist() == [30.0, 30.6, 29.82, 30.17, 29.82, 29.88]
     assert not chart["signal"].any()
@@ -133,7 +114,7 @@ def test_an_ewma_chart_flags_a_sustained_drop_in_nps():
     limits 23 ± 3 · 4.827 · √(0.3/1.7) = 23 ± 6.08 = [16.92, 29.08]. The EWMA rises above 29.08 in
     months 6-8 (the process ran above its average) and ends at 11.88, far below: both say "shifted"."""
     nps = kpi_with("higher", target=35, near=5, statistic="nps")
-    chart = assessment.control_chart(nps, nps_months([30, 32, 28, 31, 29, 30, 31, 29, -5, -5]))
+    chart = assessment.control_chart(nps, nps_months([30, 32, 28, 31, 29, 30, 31, 29, -5, -5])).frame
     assert (chart["limit_low"].iloc[-1], chart["limit_high"].iloc[-1]) == pytest.approx((16.92, 29.08), abs=0.01)
     assert chart["ewma"].iloc[-1] == pytest.approx(11.878, abs=0.001)
     assert chart["signal"].tolist() == [False] * 5 + [True, True, True, False, True]
@@ -144,3 +125,58 @@ def stats_wilson(successes, n):
     from cxkpi.stats import wilson_interval
 
     return wilson_interval(successes, n)
+
+
+def test_control_limits_come_from_the_months_before_the_period_not_the_three_on_screen():
+    """Twelve earlier months of NPS 30, 32, 28, 31, 29, 30, 32, 28, 31, 29, 30, 30 (centre 30.0, MR̄ =
+    24/11 = 2.1818, σ = 1.9342) and a quarter on screen at 10, 12, 11. From the quarter alone (centre
+    11, σ from its own ranges) nothing signals: the drop is invisible. Against the baseline the EWMA
+    starts at 30: 24.0, 20.4, 17.58, far below the first month's limits 30 ± 3 · 1.9342 · 0.3 =
+    [28.26, 31.74]: every month signals."""
+    nps = kpi_with("higher", target=35, near=5, statistic="nps")
+    history = nps_months([30, 32, 28, 31, 29, 30, 32, 28, 31, 29, 30, 30])
+    quarter = nps_months([10, 12, 11])
+    alone = assessment.control_chart(nps, quarter)
+    assert (alone.baseline_buckets, alone.signals) == (0, [])
+    judged = assessment.control_chart(nps, quarter, history)
+    assert judged.baseline_buckets == 12
+    assert judged.frame["centre"].iloc[0] == pytest.approx(30.0)
+    assert judged.frame["ewma"].round(2).tolist() == [24.0, 20.4, 17.58]
+    assert (judged.frame["limit_low"].iloc[0], judged.frame["limit_high"].iloc[0]) == pytest.approx(
+        (28.26, 31.74), abs=0.01)
+    assert judged.frame["signal"].tolist() == [True, True, True]
+
+
+def test_two_ordinary_months_are_not_a_shift_against_a_years_baseline():
+    """Brand trust, 100 answers a month. A year of 60 ± 2 % (p̄ = 0.6, limits 60 ± 3·4.90 = [45.3, 74.7] %)
+    and a quarter of 58, 63: within the limits, no shift; judged against themselves alone the two are
+    also fine, but a baseline of one month is no baseline: the limits come from the trend then."""
+    trust = kpi_with("higher", target=70, near=7, statistic="proportion")
+    history = pd.DataFrame({"bucket_start": pd.date_range("2025-01-01", periods=12, freq="MS"),
+                            "value": [58.0, 62.0] * 6, "n": [100] * 12})
+    quarter = pd.DataFrame({"bucket_start": pd.date_range("2026-01-01", periods=2, freq="MS"),
+                            "value": [58.0, 63.0], "n": [100, 100]})
+    chart = assessment.control_chart(trust, quarter, history)
+    assert chart.baseline_buckets == 12 and chart.signals == []
+    assert (chart.frame["limit_low"].iloc[0], chart.frame["limit_high"].iloc[0]) == pytest.approx((45.30, 74.70),
+                                                                                                 abs=0.01)
+    assert assessment.control_chart(trust, quarter, history.iloc[:1]).baseline_buckets == 0
+
+
+def test_a_rate_gets_a_u_chart_from_its_baseline():
+    """Complaint rate per 1,000 orders: a year of 100 per 1,000 on 1,000 orders a month (ū = 0.1,
+    limits 100 ± 1000 · 3 · √(0.1/1000) = 100 ± 30.0), then a month of 150 on 1,000: a signal."""
+    rate = replace(kpi_with("lower", target=100, statistic="rate"), rate_per=1000.0)
+    history = pd.DataFrame({"bucket_start": pd.date_range("2025-01-01", periods=12, freq="MS"),
+                            "value": [100.0] * 12, "n": [1000] * 12})
+    month = pd.DataFrame({"bucket_start": [pd.Timestamp("2026-01-01")], "value": [150.0], "n": [1000]})
+    chart = assessment.control_chart(rate, month, history)
+    assert (chart.frame["limit_low"].iloc[0], chart.frame["limit_high"].iloc[0]) == pytest.approx((70.0, 130.0),
+                                                                                                 abs=0.01)
+    assert chart.signals == [pd.Timestamp("2026-01-01")]
+
+
+def test_the_baseline_is_the_twelve_months_or_weeks_before_the_period():
+    q3 = Period(date(2026, 7, 1), date(2026, 9, 30))
+    assert assessment.baseline_period(q3, "month") == Period(date(2025, 7, 1), date(2026, 6, 30))
+    assert assessment.baseline_period(q3, "week") == Period(date(2026, 4, 8), date(2026, 6, 30))

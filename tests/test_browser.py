@@ -1,4 +1,5 @@
-"""The real app in a real browser: `streamlit run dashboard.py` driven by Debian's Chromium via Playwright.
+"""The real app in a real browser: served as `make run` serves it (serve.py) and driven by Debian's Chromium
+via Playwright.
 
 AppTest (tests/test_pages.py) runs the scripts but not the frontend; these tests catch what only a
 browser shows: the cards' DOM, and deep links straight to a KPI page's URL.
@@ -17,6 +18,7 @@ from playwright.sync_api import Page, expect
 from cxkpi import ownership
 from cxkpi.registry import Kpi, Owner
 from tests.browser_support import expect_no_error, running_app
+from tests.support import person
 
 # URL path of each KPI page: Streamlit derives it from the file name in pages/ (number prefix dropped).
 KPI_URLS = {
@@ -54,7 +56,7 @@ def test_overview_shows_four_cards_with_owners_and_values(
         expect(card).to_be_visible()
         expect(card).to_contain_text(registry[kpi_id].title)
         expect(card.locator(".cx-value")).to_have_text(value)
-        expect(card).to_contain_text(f"Owner: {registry[kpi_id].owner.name}")
+        expect(card.locator(".cx-owner")).to_have_text(f"Owner: {registry[kpi_id].owner.name}")
         sparkline = card.locator(".cxkpi-sparkline img")
         expect(sparkline).to_have_attribute("alt", re.compile(r"monthly: Jul 2025: .*; Jun 2026: "))
         # decode() fails on a broken image: the picture is drawn, not just named.
@@ -70,10 +72,11 @@ def test_an_owner_name_with_markdown_characters_reads_on_the_card_as_typed(
     when the card was Markdown) * or _ into emphasis, :smile: into an emoji, $x$ into maths. CSAT: no
     other test reads its owner."""
     typed = Owner("Ann [Ops] *lead* <b>", "VP_Insight_EMEA #1 :smile: $x$")
-    ownership.change(golden_file, registry["csat"], "test", owner=typed)
+    ownership.change(golden_file, registry["csat"], person(), owner=typed)
     page.goto(app_url)
     owner = page.locator(".st-key-card-csat .cx-owner")
-    expect(owner).to_have_text(f"Owner: {typed.name}, {typed.role}")
+    expect(owner).to_have_text(f"Owner: {typed.name}")
+    expect(owner).to_have_attribute("title", typed.role)  # the role on hover (and in the card's details)
     expect(owner.locator("em, b")).to_have_count(0)
 
 
@@ -82,7 +85,7 @@ def test_a_card_shows_how_its_number_is_computed_on_click(app_url: str, page: Pa
     card = page.locator(".st-key-card-nps")
     formula = card.locator(".cx-sql")
     expect(formula).to_be_hidden()  # details on demand: the card stays short
-    card.get_by_text("How is this computed").click()
+    card.get_by_text("Details", exact=True).click()
     expect(formula).to_be_visible()
     expect(formula).to_contain_text("Formula:")
     expect(formula).to_contain_text("promoters")

@@ -4,6 +4,8 @@ import argparse
 import json
 import re
 
+import pytest
+
 from cxkpi.cli import build_parser
 from tests.support import GOLDEN_DIR, PROJECT_ROOT, TESTS_DIR, cxkpi, kpis_json
 
@@ -28,17 +30,52 @@ def test_ingest_if_empty_loads_only_into_an_empty_warehouse(tmp_path):
     assert (second.returncode, "already holds data; nothing loaded" in second.stdout) == (0, True)
 
 
-def test_kpis_json_gives_value_n_owner_target_status_and_previous_value(golden_db):
-    """Golden values for Q2 2026, worked out in tests/test_kpis.py."""
-    rows = kpis_json(golden_db, "--start", "2026-04-01", "--end", "2026-06-30")
+STATUSES = {"on target", "near target", "off target", "too uncertain", "no data"}
+
+
+def test_kpis_json_gives_value_n_owner_target_one_status_and_the_change_from_the_previous_value(golden_db):
+    """Golden values for Q2 2026, worked out in tests/test_kpis.py; the previous period is Q1 2026."""
+    result = cxkpi("kpis", "--db", golden_db, "--json", "--start", "2026-04-01", "--end", "2026-06-30")
+    document = json.loads(result.stdout)
+    assert document["previous_period"] == {"start": "2026-01-01", "end": "2026-03-31"}
+    rows = {row["id"]: row for row in document["kpis"]}
     nps = rows["nps"]
     assert (round(nps["value"], 2), nps["n"], nps["previous_value"]) == (16.67, 6, 100.0)
-    assert (nps["owner"], nps["target"], nps["direction"], nps["status"]) == ("Amara Okafor", 35.0, "higher", "missed")
+    assert (nps["owner"], nps["target"], nps["direction"]) == ("Amara Okafor", 35.0, "higher")
+    assert nps["status"] == "too uncertain"  # 6 responses, below the minimum of 30
+    assert nps["change"] == pytest.approx(16.67 - 100.0, abs=0.01)
     response = rows["complaint_response_hours"]
-    # 7 h against a 6 h target, lower is better: missed
-    assert (response["value"], response["n"], response["awaiting_response"]) == (7.0, 4, 1)
-    assert response["status"] == "missed"
+    assert (response["value"], response["n"], response["awaiting_response"], response["change"]) == (7.0, 4, 1, 4.0)
     assert (rows["repeat_purchase_rate"]["value"], rows["brand_trust"]["n"]) == (50.0, 6)
+    for row in rows.values():
+        assert row["status"] in STATUSES
+        assert not {"band", "too_uncertain"} & set(row), row
+        if row["value"] is None or row["previous_value"] is None:
+            assert row["change"] is None
+        else:
+            assert row["change"] == pytest.approx(row["value"] - row["previous_value"])
+
+
+def test_kpis_json_compares_q3_with_q2_and_gives_each_kpis_status(golden_db):
+    """Q3 2026 (92 days) is compared with Q2 (1 April to 30 June), not with the 92 days before it. The
+    golden NPS in Q3: R6 (10) alone -> +100 against Q2's +16.7; on one response, too uncertain to judge."""
+    q3 = json.loads(cxkpi("kpis", "--db", golden_db, "--json", "--start", "2026-07-01", "--end", "2026-09-30").stdout)
+    q2 = kpis_json(golden_db, "--start", "2026-04-01", "--end", "2026-06-30")
+    assert q3["previous_period"] == {"start": "2026-04-01", "end": "2026-06-30"}
+    nps = next(row for row in q3["kpis"] if row["id"] == "nps")
+    assert (nps["value"], nps["previous_value"]) == (100.0, q2["nps"]["value"])
+    assert nps["change"] == pytest.approx(100.0 - q2["nps"]["value"])
+    assert nps["vs_previous"]["reading"] == "too uncertain to judge"
+
+
+def test_kpis_json_says_which_period_a_slow_kpi_is_shown_for(golden_db):
+    """The golden orders end on 1 August 2026: Q2's new customers have not all had their 90 days (30 June
+    + 90 = 28 September), so the 90-day repeat rate is shown for Q1 2026: C1 (first order 20 January)
+    came back on 5 May, after 105 days -> 0 of 1 = 0%."""
+    row = kpis_json(golden_db, "--start", "2026-04-01", "--end", "2026-06-30")["cohort_repeat_90d"]
+    assert row["period"] == {"start": "2026-01-01", "end": "2026-03-31"}
+    assert (row["value"], row["n"], row["status"]) == (0.0, 1, "too uncertain")
+    assert row["previous_period"] == {"start": "2025-10-01", "end": "2025-12-31"}
 
 
 def test_kpis_default_to_the_last_full_quarter_of_data(golden_db):
@@ -59,6 +96,7 @@ def test_kpis_with_no_data_in_the_period_report_null_not_zero(golden_db):
     rows = kpis_json(golden_db, "--start", "2030-01-01", "--end", "2030-03-31")
     assert {row["value"] for row in rows.values()} == {None}
     assert {row["status"] for row in rows.values()} == {"no data"}
+    assert {row["change"] for row in rows.values()} == {None}
 
 
 def test_kpis_refuse_a_registry_where_a_kpi_has_no_owner(golden_db, tmp_path):
@@ -87,6 +125,10 @@ def test_every_command_is_documented_in_the_readme():
     readme = (PROJECT_ROOT / "README.md").read_text()
     [subcommands] = [action for action in build_parser()._actions if isinstance(action, argparse._SubParsersAction)]
     commands = list(subcommands.choices)
-    assert commands == ["ingest", "rebuild", "kpis", "parquet", "sample"]
+    assert commands == ["ingest", "rebuild", "kpis", "parquet", "users", "sample"]
     for command in commands:
         assert f"python -m cxkpi {command}" in readme, f"README.md does not document `python -m cxkpi {command}`"
+    [users] = [action for action in subcommands.choices["users"]._actions
+               if isinstance(action, argparse._SubParsersAction)]
+    for action in users.choices:
+        assert f"python -m cxkpi users {action}" in readme, f"README.md does not document `cxkpi users {action}`"

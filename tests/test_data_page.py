@@ -15,7 +15,8 @@ from tests.support import GOLDEN_DIR, TESTS_DIR, app_test, build_warehouse
 @pytest.fixture
 def data_page(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     db = build_warehouse(tmp_path / "w.duckdb", GOLDEN_DIR)
-    _, refusals = ingest_paths(db, [TESTS_DIR / "exports" / "qualtrics_responses_export.csv"])
+    # One bad row of three: above the 5% that refuses a file, so the limit is lifted for this load.
+    _, refusals = ingest_paths(db, [TESTS_DIR / "exports" / "qualtrics_responses_export.csv"], quarantine_limit=100)
     assert not refusals
     at = app_test(monkeypatch, db).run()
     return at.switch_page("pages/11_Data.py")
@@ -32,11 +33,15 @@ def test_the_data_page_shows_the_ingest_log_quarantine_and_each_tables_freshness
         "Qualtrics responses", "survey_responses", 3, 2, 1)
     assert sorted(log["File"]) == sorted(["qualtrics_responses_export.csv", "customers.csv", "orders.csv",
                                           "survey_responses.csv", "complaints.csv"])
+    # The quarantined row whole, in the file's own columns, with why.
+    assert at.selectbox(key="quarantine_load").value.source_file == "qualtrics_responses_export.csv"
     quarantine = at.get_by_key("data-quarantine").dataframe[0].value
-    assert quarantine[["source_file", "source_row", "column_name", "value", "reason"]].values.tolist() == [
-        ["qualtrics_responses_export.csv", 6, "recommend_score", "11", "not a whole number from 0 to 10"]]
+    assert list(quarantine.columns[:3]) == ["Row", "StartDate", "EndDate"] and quarantine.columns[-1] == "Why"
+    assert len(quarantine.columns) == 1 + 21 + 1
+    assert quarantine[["Row", "ResponseId", "ExternalReference", "Q1", "Q2", "Q3", "Why"]].values.tolist() == [
+        [6, "R_1abcDEFghiJKL03", "C3", "11", "3", "typo score", "recommend_score: not a whole number from 0 to 10"]]
     download = at.get_by_key("quarantine_download")  # KeyError if missing; its file is made on a click
-    assert download.proto.label == "Download quarantined rows (CSV)"
+    assert download.proto.label == "Download these rows to mend (CSV)"
     tables = at.get_by_key("data-freshness").dataframe[0].value.set_index("Table")
     assert tables.loc["Survey responses", "Rows"] == 11  # 9 golden + 2 from Qualtrics
     assert tables.loc["Orders", "Health"] == "ok"
@@ -85,3 +90,15 @@ def test_on_an_empty_warehouse_the_data_page_offers_the_upload_instead_of_stoppi
     assert "Upload your first exports below" in at.info[0].value
     assert "Add exports" in [subheader.value for subheader in at.subheader]
     assert len(at.get("file_uploader")) == 1
+
+
+def test_the_data_page_has_no_kpi_filters_and_its_uploader_states_the_real_limit(
+    data_page, monkeypatch: pytest.MonkeyPatch
+):
+    """The KPI filters do not apply to loading files, so the Data page does not show them; the uploader
+    says the limit that applies ($CXKPI_MAX_UPLOAD_MB, 50 MB by default), not Streamlit's 200 MB."""
+    at = data_page.run()
+    assert not at.sidebar.get("multiselect") and not at.sidebar.get("date_input")
+    assert [uploader.proto.max_upload_size_mb for uploader in at.get("file_uploader")] == [50]
+    monkeypatch.setenv("CXKPI_MAX_UPLOAD_MB", "20")
+    assert [uploader.proto.max_upload_size_mb for uploader in at.run().get("file_uploader")] == [20]

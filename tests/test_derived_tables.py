@@ -5,18 +5,20 @@ answers, orders and complaints along when customers load, not only when the reco
 Golden Q2 (2026-04-01 to 2026-06-30); expected values worked out by hand from tests/golden/*.csv.
 """
 
-
+import duckdb
 import pytest
 
 from cxkpi import kpis
+from cxkpi.inbox import rebuild
 from cxkpi.kpis import Filters
 from cxkpi.warehouse import DERIVED_TABLES, reading, writing
-from tests.support import Q2, build_warehouse, kpis_json
+from tests.support import GOLDEN_DIR, Q2, SHIPPED_PARAMETERS, build_warehouse, kpis_json, rows
 
 
 def measure(db, kpi_id, **filters):
     with reading(db) as connection:
-        result = kpis.measure(connection, kpi_id, Q2, Filters(**{k: tuple(v) for k, v in filters.items()}))
+        result = kpis.measure(connection, kpi_id, Q2, Filters(**{k: tuple(v) for k, v in filters.items()}),
+                              SHIPPED_PARAMETERS[kpi_id])
     return result.value, result.n
 
 
@@ -66,3 +68,25 @@ def test_a_warehouse_made_before_the_derived_tables_existed_gets_them_on_its_fir
     rows = kpis_json(golden_copy, "--start", "2026-04-01", "--end", "2026-06-30")
     assert (rows["repeat_purchase_rate"]["value"], rows["repeat_purchase_rate"]["n"]) == (50.0, 4)
     assert (round(rows["nps"]["value"], 2), rows["nps"]["n"]) == (16.67, 6)
+
+
+def test_a_warehouse_of_an_earlier_version_is_brought_up_to_date_and_a_rebuild_starts_afresh(tmp_path):
+    """A warehouse written by an earlier version: a derived table it has since retired
+    (order_daily_counts) and survey_daily_counts in an older shape (no trust_in_top_2, and recorded
+    as built from another definition). Its first open drops the one and rebuilds the other, so brand
+    trust reads the current shape: golden Q2 trust answers R1 5, R2 4, R3 3, R4 2, R7 5, R8 4 ->
+    4 in the top 2 points of 1-5 of 6 = 66.67%. A rebuild from the archive makes derived_tables anew
+    (one row per derived table), as every table a load writes, instead of carrying it over."""
+    db = build_warehouse(tmp_path / "w.duckdb", GOLDEN_DIR)
+    with duckdb.connect(str(db)) as old:
+        old.execute("create table order_daily_counts as select date '2026-04-01' as ordered_on, 1 as orders")
+        old.execute("alter table survey_daily_counts drop column trust_in_top_2")
+        old.execute("update derived_tables set definition_sha256 = 'an earlier definition' "
+                    "where name = 'survey_daily_counts'")
+    trust = kpis_json(db, "--start", "2026-04-01", "--end", "2026-06-30")["brand_trust"]
+    assert (round(trust["value"], 2), trust["n"]) == (66.67, 6)
+    assert not rows(db, "select table_name from duckdb_tables() where table_name in "
+                        "('customer_channel_orders', 'order_daily_counts', 'complaint_daily_counts')")
+    assert not [outcome.refusal for outcome in rebuild(db) if outcome.refusal]
+    assert rows(db, "select name, count(*) from derived_tables group by name order by name") == sorted(
+        (name, 1) for name in DERIVED_TABLES)

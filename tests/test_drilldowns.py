@@ -18,7 +18,7 @@ import pytest
 from cxkpi import drilldowns
 from cxkpi.kpis import Filters
 from cxkpi.periods import Period
-from tests.support import Q2
+from tests.support import Q2, SHIPPED_PARAMETERS
 
 MARCH = Period(date(2026, 3, 1), date(2026, 3, 31))
 
@@ -48,10 +48,12 @@ def test_trust_and_csat_slice_impact_by_channel(golden):
     Total 4/6 = 66.67. Impacts: store (0 - 66.67) / 6 = -11.11; app (33.33) / 6 = +5.56;
     web (8.33) * 4 / 6 = +5.56. CSAT: web R1 5, R3 4, R5 1, R7 4, R8 5 -> 80 (n 5); store R4 2 -> 0;
     total 66.67: store -11.11, web +11.11 (R2 has no csat answer)."""
-    trust = drilldowns.slice_impact(golden, "brand_trust", "channel", Q2).set_index("slice")
+    trust = drilldowns.slice_impact(golden, "brand_trust", "channel", Q2,
+                                   parameters=SHIPPED_PARAMETERS["brand_trust"]).set_index("slice")
     assert trust["impact"].to_dict() == pytest.approx({"store": -100 / 9, "app": 50 / 9, "web": 50 / 9})
     assert trust.index[0] == "store"
-    csat = drilldowns.slice_impact(golden, "csat", "channel", Q2).set_index("slice")
+    csat = drilldowns.slice_impact(golden, "csat", "channel", Q2,
+                                  parameters=SHIPPED_PARAMETERS["csat"]).set_index("slice")
     assert csat["impact"].to_dict() == pytest.approx({"store": -100 / 9, "web": 100 / 9})
 
 

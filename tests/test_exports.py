@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import html
 import io
 import re
 from dataclasses import replace
@@ -61,7 +62,7 @@ def test_the_overview_pdf_is_one_landscape_page_naming_filters_period_freshness_
     assert (float(pdf.pages[0].mediabox.width), float(pdf.pages[0].mediabox.height)) == report.PAGE_SIZE_PT
     text = " ".join(pdf.pages[0].extract_text().split())
     assert "Filters: region: EMEA" in text
-    assert "Q2 2026 (1 Apr 2026 – 30 Jun 2026), compared with 31 Dec 2025 – 31 Mar 2026" in text
+    assert "Q2 2026 (1 Apr 2026 – 30 Jun 2026), compared with Q1 2026 (1 Jan 2026 – 31 Mar 2026)" in text
     assert "Data through" in text and "Exported 22 Nov 2026 17:40 UTC" in text
     assert "+33.3 pts" in text
     for kpi in load_registry():
@@ -70,20 +71,21 @@ def test_the_overview_pdf_is_one_landscape_page_naming_filters_period_freshness_
 
 
 def test_a_slide_compared_with_last_year_says_last_year_as_the_card_does(golden_db: Path) -> None:
-    """Q2 2026 against Q2 2025, which holds no golden data: 'no data last year', not 'previous period'."""
+    """Q2 2026 against Q2 2025, which holds no golden data: the slide names Q2 2025, as the card does."""
     period = LastYearComparison(date(2026, 4, 1), date(2026, 6, 30))
     with reading(golden_db) as connection:
         reports = kpi_api.overview(connection, load_registry(), period)
     page = exports.overview_page(reports, period, Filters().describe(), "http://dash.example/", "KPIs")
-    assert page.cards[0].sample == "n = 6 responses · no data last year"
+    assert (page.cards[0].sample, page.cards[0].change) == ("n = 6 responses · Q2 2025: no data",
+                                                            "no data to compare with Q2 2025")
 
 
 def test_a_slide_words_a_change_too_uncertain_to_judge_as_the_card_does(emea_page: report.OverviewPage) -> None:
-    """EMEA in Q2 2026: NPS fell from +100 to +33.3 points on 3 responses, below the minimum of 30. The
-    card says 'too uncertain to judge' and leaves the change grey; the slide said 'worse', in orange."""
+    """EMEA in Q2 2026: NPS fell from +100 (Q1 2026) to +33.3 points on 3 responses, below the minimum of 30.
+    The card says 'too uncertain to judge' and leaves the change grey; the slide said 'worse', in orange."""
     nps = emea_page.cards[0]
-    assert (nps.change, nps.change_reading) == ("-66.7 pts (too uncertain to judge)", "too uncertain to judge")
-    assert f'fill="{report.MUTED}" font-weight="normal" text-anchor="start">-66.7 pts (too uncertain' in (
+    assert (nps.change, nps.change_tone) == ("-66.7 pts vs Q1 2026 · too uncertain to judge", "gray")
+    assert f'fill="{report.MUTED}" font-weight="normal" text-anchor="start">-66.7 pts vs Q1 2026' in (
         report.overview_svg(emea_page))
 
 
@@ -102,7 +104,7 @@ def test_the_overview_png_is_a_landscape_slide(emea_page: report.OverviewPage) -
 
 
 A_CARD = report.Card(
-    title="NPS", value="1", status="On target", status_tone="blue", target="≥ 1", change="", change_reading=None,
+    title="NPS", value="1", status="On target", status_tone="blue", target="≥ 1", change="", change_tone="gray",
     sample="n = 1", owner="A", freshness="", sparkline=[1.0, 2.0],
 )
 
@@ -125,23 +127,77 @@ def test_a_month_without_data_breaks_the_slide_sparkline_as_on_the_card() -> Non
     assert svg.count("<polyline") == 2 and svg.count("<circle") == 3  # [1.0] and [2.0, 3.0]
 
 
-def test_on_a_slide_card_with_a_long_title_the_sample_line_stops_above_the_owner() -> None:
-    """Nine cards on a slide: a title, a sample and an owner of two lines each overlapped (seen on
-    'Complaints resolved within SLA'). The sample gets the room above the owner, here one line."""
+TEXT = re.compile(r'<text x="([^"]+)" y="([^"]+)" font-size="([^"]+)"[^>]*font-weight="(\w+)" '
+                  r'text-anchor="(\w+)">([^<]*)</text>')
+CARD_BOX = re.compile(r'<rect x="([^"]+)" y="([^"]+)" width="([^"]+)" height="([^"]+)" rx="10"')
+
+
+def texts_outside_their_box(svg: str) -> list[str]:
+    """Every text of the page whose (generously estimated) extent leaves its card, or the page's margins
+    for the header and footer; and every text shortened with an ellipsis."""
+    boxes = [tuple(map(float, box)) for box in CARD_BOX.findall(svg)]
+    problems = []
+    for x, y, size, weight, anchor, content in TEXT.findall(svg):
+        x, y, size = float(x), float(y), float(size)
+        width = report._text_width(html.unescape(content), size, bold=weight == "bold")
+        left, right = (x - width, x) if anchor == "end" else (x, x + width)
+        # The card whose column holds the text and whose top is the nearest above it (a text that ran
+        # past its card's bottom is still matched to that card); outside every card, the page.
+        footer = y > max((by + bh for _, by, _, bh in boxes), default=0) + 12
+        above = [(bx, by, bw, bh) for bx, by, bw, bh in boxes if bx <= x <= bx + bw and by <= y and not footer]
+        box = max(above, key=lambda found: found[1]) if above else (
+            0.0, 0.0, float(report.PAGE_WIDTH), float(report.PAGE_HEIGHT))
+        if left < box[0] or right > box[0] + box[2] or y > box[1] + box[3] or "…" in content:
+            problems.append(content)
+    return problems
+
+
+def long_card(**changes: str) -> report.Card:
     card = replace(
-        A_CARD, title="Complaints resolved within SLA", value="64.9%", status="Off target", status_tone="orange",
-        target="≥ 85%",
-        change="-6.2 pts (worse)", change_reading="worse", sample="n = 359 decided complaints · previous 71.1%",
-        owner="Lukas Brenner, VP Customer Service", freshness="Data through 30 Sep 2026", target_value=1.5,
+        A_CARD, title="Complaints resolved within SLA", value="131.2", unit="per 1,000 orders",
+        status="Too uncertain to act on", status_tone="gray", target="≤ 100 per 1,000 orders",
+        change="+14.3 per 1,000 orders vs Q2 2026 · no real change (p = 0.13)", change_tone="gray",
+        sample="n = 2,942 orders · Q2 2026: 116.9 per 1,000 orders (n = 3,011 orders)",
+        owner="Hannah Lindqvist, Chief Operating Officer", owner_first=True,
+        note="Q2 2026 shown: Q3 2026 is still maturing (90 days)",
+        freshness="Data through 30 Sep 2026 · loaded 12 Nov 2026 14:05", target_value=100.0,
+        sparkline=[120.0, None, 131.0, 118.0], pending=[False] * 3 + [True],
     )
-    texts = re.findall(r'<text x="[^"]+" y="([^"]+)" font-size="([^"]+)"[^>]*>([^<]*)</text>', slide([card] * 9))
-    starts = [index for index, (_, _, text) in enumerate(texts) if text == "Complaints resolved"]  # each title
-    first_card = texts[starts[0]:starts[1]]
-    owner_top = min(float(y) - float(size) for y, size, text in first_card if text.startswith("Owner:"))
-    above = [(float(y), text) for y, _, text in first_card if not text.startswith(("Owner:", "Lukas", "Service",
-                                                                                  "Data through"))]
-    assert all(y < owner_top for y, _ in above), (owner_top, above)
-    assert [text for _, text in above if text.startswith("n = 359")] == ["n = 359 decided complaints · previous…"]
+    return replace(card, **changes)
+
+
+@pytest.mark.parametrize(
+    "language",
+    [
+        {},
+        {"title": "Время первого ответа на жалобу клиента", "owner": "Александра Константинопольская, "
+         "Директор по работе с клиентами", "filters": "регион: Северо-Западный федеральный округ, Южный"},
+        {"title": "میانگین زمان پاسخگویی به شکایات مشتریان", "owner": "مهسا خسروشاهی، مدیر ارشد تجربه مشتری",
+         "filters": "منطقه: خاورمیانه و شمال آفریقا"},
+        {"title": "顾客满意度（前两项）", "owner": "王小明，首席客户官", "filters": "地区：亚太地区，大中华区"},
+    ],
+)
+def test_no_text_on_a_slide_is_cut_for_any_kpi_filter_or_language(language: dict[str, str]) -> None:
+    """Nine of the longest cards (value, target, change, sample, owner, maturity note) with long filters,
+    in Latin, Cyrillic, Persian and Chinese: every text is whole (no ellipsis) and inside its card."""
+    filters = language.pop("filters", "region: EMEA, North America, APAC; segment: Enterprise, Small business; "
+                                      "channel: web, app, store, phone")
+    cards = [long_card(**language)] * 9
+    svg = report.overview_svg(report.OverviewPage(
+        title="Customer experience KPIs", period="Q3 2026 (1 Jul 2026 – 30 Sep 2026), compared with Q3 2025 "
+        "(1 Jul 2025 – 30 Sep 2025)", filters=filters, summary="9 of 9 off target: " + "; ".join(
+            f"{card.title}, {card.owner}" for card in cards), freshness="Data through 30 Sep 2026 · loaded 12 Nov "
+        "2026 14:05", cards=cards, link="http://cxkpi.example.com/?from=2026-07-01&to=2026-09-30&compare=last_year"
+        "&region=EMEA&region=North+America&segment=Enterprise&channel=web&channel=app", generated="Exported"))
+    assert texts_outside_their_box(svg) == []
+    shown = html.unescape(" ".join(content for *_, content in TEXT.findall(svg)))
+    for whole in (filters, "131.2 per 1,000 orders", "≤ 100 per 1,000 orders", "Too uncertain to act on",
+                  cards[0].owner):
+        assert " ".join(whole.split()) in " ".join(shown.split()), whole
+
+
+def test_the_golden_emea_slide_draws_every_text_whole(emea_page: report.OverviewPage) -> None:
+    assert texts_outside_their_box(report.overview_svg(emea_page)) == []
 
 
 def test_a_chart_exports_as_svg_and_png_at_a_fixed_width() -> None:

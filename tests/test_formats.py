@@ -26,9 +26,11 @@ MIN_PERSO, MAX_PERSO = datetime(2021, 11, 8, 17, 5, 47), datetime(2021, 11, 8, 2
 
 
 def load_one(tmp_path: Path, path: Path, mapping: Path | None = None):
-    """(result, db) for a file that must load; fails with the refusal otherwise."""
+    """(result, db) for a file that must load; fails with the refusal otherwise. These files are a few
+    rows each: one bad row is more than the 5% that refuses a file, so the limit is lifted here
+    (test_verdicts.py tests the limit itself)."""
     db = tmp_path / "w.duckdb"
-    results, refusals = ingest_paths(db, [path], mapping=mapping)
+    results, refusals = ingest_paths(db, [path], mapping=mapping, quarantine_limit=100)
     assert not refusals, [str(refusal) for refusal in refusals]
     [result] = results
     return result, db
@@ -205,7 +207,7 @@ def test_persian_digits_are_read_as_numbers_and_a_solar_hijri_year_is_quarantine
     ]
     [(row, column, value, reason)] = quarantined(db)
     assert (row, column, value) == (4, "responded_at", "۱۴۰۵-۰۲-۱۱")
-    assert reason.startswith("year before 1900")
+    assert reason.startswith("before 1970: not a plausible date") and "Solar Hijri" in reason
 
 
 def test_arabic_indic_digits_and_decimal_separator(tmp_path):
@@ -260,9 +262,12 @@ def test_files_that_are_not_one_export_are_refused(tmp_path, name, message):
     assert refusal_of(tmp_path, HOSTILE / name) == message
 
 
-def test_a_key_repeated_within_one_file_keeps_its_last_row(tmp_path):
+def test_a_key_repeated_within_one_file_keeps_its_last_row_and_quarantines_the_other_version(tmp_path):
     result, db = load_one(tmp_path, HOSTILE / "orders_duplicate_keys.csv")
-    assert (result.rows_read, result.rows_inserted, result.duplicate_keys_in_file) == (3, 2, 1)
+    assert (result.rows_read, result.rows_inserted, result.rows_quarantined, result.exact_repeats) == (3, 2, 1, 0)
+    assert quarantined(db) == [
+        (2, "order_id", "DK1", "the same order_id as row 4, with other values: row 4, the later, is kept"),
+    ]
     assert rows(db, "select order_id, status from orders order by 1") == [("DK1", "cancelled"), ("DK2", "completed")]
 
 
@@ -418,7 +423,7 @@ def test_zendesk_tickets_first_reply_from_minutes_and_solved_as_resolved(tmp_pat
                     "from complaints order by 1") == [
         ("4711", "380011", datetime(2026, 4, 10, 9, 0), datetime(2026, 4, 10, 10, 30), datetime(2026, 4, 11, 10, 0),
          "Web Form", "resolved"),
-        ("4712", "380012", datetime(2026, 4, 12, 14, 30), None, None, "Email", "Open"),
+        ("4712", "380012", datetime(2026, 4, 12, 14, 30), None, None, "Email", "open"),
     ]
 
 

@@ -13,22 +13,31 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from cxkpi import archive, ownership, views
-from cxkpi.inbox import accept_upload, process_inbox, rebuild, refused_files, safe_name, waiting_files
-from cxkpi.ingest import ingest_paths
+from cxkpi import access, archive, ownership, views
+from cxkpi.inbox import (
+    accept_upload,
+    process_inbox,
+    rebuild,
+    refused_files,
+    release_held,
+    safe_name,
+    waiting_files,
+)
+from cxkpi.ingest import IngestError, ingest_paths
 from cxkpi.registry import Owner
 from cxkpi.sample_data import generate
-from tests.support import GOLDEN_DIR, HOSTILE, PROJECT_ROOT, build_warehouse, cxkpi, rows, snapshot
-
-
-def drop(inbox: Path, *sources: Path, age_seconds: float = 60) -> None:
-    """Put files into the inbox as if they arrived a minute ago (settled, not still being copied)."""
-    inbox.mkdir(parents=True, exist_ok=True)
-    for offset, source in enumerate(sources):
-        target = inbox / source.name
-        shutil.copyfile(source, target)
-        stamp = time.time() - age_seconds + offset  # in the order given: the later one is newer
-        os.utime(target, (stamp, stamp))
+from tests.support import (
+    GOLDEN_DIR,
+    HOSTILE,
+    PROJECT_ROOT,
+    TESTS_DIR,
+    build_warehouse,
+    cxkpi,
+    drop,
+    person,
+    rows,
+    snapshot,
+)
 
 
 def holds_open(pid: int, path: Path) -> bool:
@@ -46,7 +55,10 @@ def test_the_inbox_loads_archives_and_empties_and_sets_refused_files_aside_with_
     assert [(o.name, o.result.rows_inserted if o.result else None) for o in outcomes] == [
         ("orders_2026_jan_mar.csv", 3), ("orders_ambiguous_dates.csv", None),
     ]
-    assert sorted(p.name for p in inbox.iterdir()) == ["refused"]
+    assert sorted(p.name for p in inbox.iterdir()) == [".loaded", "refused"]
+    # The loaded file waits in .loaded/ (deleted after an hour, unless it changes: see release_held).
+    [held] = (inbox / ".loaded").iterdir()
+    assert held.name.endswith("-orders_2026_jan_mar.csv")
     assert sorted(p.name for p in (inbox / "refused").iterdir()) == [
         "orders_ambiguous_dates.csv", "orders_ambiguous_dates.csv.reason.txt",
     ]
@@ -68,7 +80,7 @@ def test_the_same_file_dropped_again_changes_nothing_and_says_so(tmp_path):
     [outcome] = process_inbox(db, inbox)
     assert "already loaded" in outcome.summary() and outcome.summary().endswith("nothing changed")
     assert snapshot(db) == before
-    assert list(inbox.iterdir()) == []
+    assert [p.name for p in inbox.iterdir()] == [".loaded"]
     assert len(archive.entries(tmp_path / "archive")) == 1
 
 
@@ -118,20 +130,39 @@ def test_rebuild_from_the_archive_alone_gives_the_same_warehouse(tmp_path):
         assert connection.execute("select count(*) from orders").fetchone() == (len(before["orders"]) + 2,)
 
 
-def test_rebuild_keeps_the_saved_views_and_owner_changes_made_in_the_app(tmp_path, registry):
-    """They are not in the archive: people made them in the app, so rebuild carries them over."""
+def test_rebuild_keeps_what_people_made_in_the_app_and_every_saved_views_id(tmp_path, registry):
+    """Views, owner changes, roles and the audit log are not in the archive: people made them in the app,
+    so rebuild carries them over. A view keeps its id, and no id is given twice: a page opened before
+    the rebuild that deletes "view 2" deletes that view, or nothing."""
     db = build_warehouse(tmp_path / "w.duckdb", GOLDEN_DIR)  # not golden_copy: rebuild needs the archive
-    views.save_view(db, "Board review Q3 - EMEA", "NPS", "from=2026-07-01&to=2026-09-30&region=EMEA")
-    ownership.change(db, registry["nps"], "Board secretary", owner=Owner("Lena Vogt", "VP Customer Insight"))
+    admin, analyst = person("admin"), person("analyst")
+    board, _ = views.save_view(db, analyst, "Board review Q3 - EMEA", "NPS",
+                               "from=2026-07-01&to=2026-09-30&region=EMEA", shared=True)
+    draft, _ = views.save_view(db, analyst, "Draft", "", "from=2026-04-01&to=2026-06-30")
+    mine, _ = views.save_view(db, admin, "Mine", "", "from=2026-01-01&to=2026-03-31")
+    views.delete_view(db, admin, mine.id)  # the last id given is now not in the table
+    ownership.change(db, registry["nps"], admin, owner=Owner("Lena Vogt", "VP Customer Insight"))
+    access.set_role(db, admin, "Vera@Example.com", access.Role.VIEWER)
+    audit_before = rows(db, "select * from audit_log order by all")
+    with duckdb.connect(str(db)) as connection:  # a table another part of the app may add: carried over too
+        connection.execute("create table app_notes (note varchar); insert into app_notes values ('kept')")
+
     assert [o.refusal for o in rebuild(db)] == [None] * 4
-    assert [(v.name, v.page, v.query) for v in views.list_views(db)] == [
-        ("Board review Q3 - EMEA", "NPS", "from=2026-07-01&to=2026-09-30&region=EMEA")]
+    assert rows(db, "select note from app_notes") == [("kept",)]
+
+    assert [(v.id, v.name, v.query, v.owner_id, v.shared) for v in views.list_views(db, analyst.user_id)] == [
+        (board.id, "Board review Q3 - EMEA", "from=2026-07-01&to=2026-09-30&region=EMEA", analyst.user_id, True),
+        (draft.id, "Draft", "from=2026-04-01&to=2026-06-30", analyst.user_id, False)]
     assert rows(db, "select owner_name, owner_role from kpi_overrides") == [("Lena Vogt", "VP Customer Insight")]
     assert rows(db, "select changed_by, old_value, new_value from kpi_changes") == [
-        ("Board secretary", "Amara Okafor, Chief Customer Officer", "Lena Vogt, VP Customer Insight")]
-    # The next saved view gets an id of its own in the rebuilt file.
-    views.save_view(db, "Second", "", "from=2026-04-01&to=2026-06-30")
-    assert [v.name for v in views.list_views(db)] == ["Board review Q3 - EMEA", "Second"]
+        ("admin@example.com", "Amara Okafor, Chief Customer Officer", "Lena Vogt, VP Customer Insight")]
+    assert access.grants(db) == {"vera@example.com": access.Role.VIEWER}
+    assert rows(db, "select * from audit_log order by all") == audit_before
+    # A stale page holding the deleted view's id finds nothing; the next view gets an id never given before.
+    with pytest.raises(views.ViewError, match="no longer exists"):
+        views.delete_view(db, admin, mine.id)
+    second, _ = views.save_view(db, admin, "Second", "", "from=2026-04-01&to=2026-06-30")
+    assert second.id > mine.id
 
 
 def test_rebuild_leaves_the_warehouse_alone_when_an_archived_file_no_longer_loads(tmp_path):
@@ -205,3 +236,66 @@ def test_a_load_killed_halfway_leaves_the_warehouse_exactly_as_before(tmp_path):
     # And the warehouse takes the next load normally.
     [result], refusals = ingest_paths(db, [HOSTILE / "orders_pipe_delimited.csv"])
     assert (refusals, result.rows_inserted) == ([], 2)
+
+
+def test_a_symbolic_link_in_the_inbox_is_refused_and_never_followed(tmp_path):
+    """Whoever can write to the inbox must not make cxkpi read, or write, anywhere else."""
+    db, inbox, outside = tmp_path / "w.duckdb", tmp_path / "inbox", tmp_path / "elsewhere"
+    outside.mkdir()
+    secret = outside / "payroll.csv"
+    secret.write_text("order_id,ordered_at,amount\nSECRET-1,2026-01-01,99999.00\n", encoding="utf-8")
+    inbox.mkdir()
+    (inbox / "orders.csv").symlink_to(secret)
+    (inbox / "refused").symlink_to(outside, target_is_directory=True)  # nor is a refusal written through a link
+    stamp = time.time() - 60
+    os.utime(inbox / "orders.csv", (stamp, stamp), follow_symlinks=False)
+    [outcome] = process_inbox(db, inbox)
+    assert outcome.refusal == (
+        "orders.csv: is a symbolic link; the inbox loads only files copied into it, never what a link points to. "
+        "Copy the file itself into the inbox")
+    assert not db.exists()  # nothing was read into a warehouse
+    assert sorted(path.name for path in outside.iterdir()) == ["payroll.csv"]
+    assert (inbox / "refused").is_dir() and not (inbox / "refused").is_symlink()
+    assert (inbox / "refused" / "orders.csv").is_symlink()  # the link itself, set aside
+    assert refused_files(inbox) == [("orders.csv", outcome.refusal)]
+    assert not list((tmp_path / "archive").glob("*.csv"))
+
+
+def test_a_refused_file_leaves_no_copy_in_the_archive_and_the_same_file_refused_again_does_not_pile_up(tmp_path):
+    db, inbox = tmp_path / "w.duckdb", tmp_path / "inbox"
+    for _ in range(3):  # the reader refuses it only after it was archived: the copy goes again
+        drop(inbox, TESTS_DIR / "ingest_files" / "orders_broken_structure.csv")
+        [outcome] = process_inbox(db, inbox)
+        assert outcome.refusal.endswith("line 3 has 7 fields where the header has 6 (an unquoted delimiter inside "
+                                        "a value?)")
+    assert not list((tmp_path / "archive").glob("*.csv"))
+    assert archive.entries(tmp_path / "archive") == []
+    assert sorted(path.name for path in (inbox / "refused").iterdir()) == [
+        "orders_broken_structure.csv", "orders_broken_structure.csv.reason.txt"]
+
+
+def test_a_loaded_file_waits_in_loaded_and_is_deleted_once_its_hold_is_over(tmp_path):
+    db, inbox = tmp_path / "w.duckdb", tmp_path / "inbox"
+    drop(inbox, HOSTILE / "orders_2026_jan_mar.csv")
+    process_inbox(db, inbox)
+    [held] = (inbox / ".loaded").iterdir()
+    release_held(inbox)  # within the hour: kept, in case its copy resumes
+    assert held.exists()
+    release_held(inbox, hold_seconds=0)
+    assert not held.exists()
+    assert waiting_files(inbox, settle_seconds=0) == []
+
+
+def test_rebuild_refuses_to_lose_a_load_whose_file_is_not_in_the_archive(tmp_path):
+    db = build_warehouse(tmp_path / "w.duckdb", GOLDEN_DIR)
+    [orders] = [entry for entry in archive.entries(tmp_path / "archive") if entry.name == "orders.csv"]
+    archive.stored_path(tmp_path / "archive", orders.sha256).unlink()
+    before = snapshot(db)
+    with pytest.raises(IngestError, match=r"1 load\(s\) in the warehouse have no file in the archive .*: orders\.csv\. "
+                       r"A rebuild would lose their rows, so nothing was changed\. Load those files again"):
+        rebuild(db)
+    assert snapshot(db) == before
+    [again], _ = ingest_paths(db, [GOLDEN_DIR / "orders.csv"])  # as the message says
+    assert again.already_loaded
+    assert [o.refusal for o in rebuild(db)] == [None] * 4
+    assert snapshot(db) == before

@@ -12,13 +12,14 @@ from cxkpi import kpis
 from cxkpi.kpis import Filters
 from cxkpi.periods import Period
 from cxkpi.warehouse import reading
-from tests.support import Q2, build_warehouse, kpi_with
+from tests.support import Q2, SHIPPED_PARAMETERS, build_warehouse
 
-PREVIOUS = Period(date(2025, 12, 31), date(2026, 3, 31))  # 91 days, like Q2
+PREVIOUS = Period(date(2026, 1, 1), date(2026, 3, 31))  # Q1 2026
 
 
 def measure(connection, kpi_id, period=Q2, **filters):
-    return kpis.measure(connection, kpi_id, period, Filters(**{k: tuple(v) for k, v in filters.items()}))
+    return kpis.measure(connection, kpi_id, period, Filters(**{k: tuple(v) for k, v in filters.items()}),
+                        SHIPPED_PARAMETERS[kpi_id])
 
 
 # --- NPS -------------------------------------------------------------------------------------
@@ -162,7 +163,8 @@ def test_brand_trust_is_the_share_scoring_4_or_5(golden):
 def test_brand_trust_breakdown_by_region(golden):
     """APAC: R4=2 -> 0%. EMEA: R1=5, R2=4 -> 100%. North America: R3=3, R7=5 -> 50%.
     R8's customer is unknown -> slice '(unknown)': 4 -> 100%."""
-    frame = kpis.run_kpi_query(golden, "brand_trust", Q2, breakdown="region")
+    frame = kpis.run_kpi_query(golden, "brand_trust", Q2, breakdown="region",
+                                 settings=SHIPPED_PARAMETERS["brand_trust"])
     by_slice = {row.slice: (row.value, row.n) for row in frame.itertuples()}
     assert by_slice == {"APAC": (0.0, 1), "EMEA": (100.0, 2), "North America": (50.0, 2), "(unknown)": (100.0, 1)}
 
@@ -170,7 +172,8 @@ def test_brand_trust_breakdown_by_region(golden):
 def test_brand_trust_weekly_buckets_start_on_monday_clipped_to_the_period(golden):
     """R1 (Sun 5 Apr) and R2 (Mon 6 Apr): 2026-04-01 is a Wednesday, so R1's week bucket is
     clipped to start on 2026-04-01; R2 starts the week of 2026-04-06."""
-    frame = kpis.run_kpi_query(golden, "brand_trust", Period(date(2026, 4, 1), date(2026, 4, 12)), grain="week")
+    frame = kpis.run_kpi_query(golden, "brand_trust", Period(date(2026, 4, 1), date(2026, 4, 12)), grain="week",
+                               settings=SHIPPED_PARAMETERS["brand_trust"])
     assert [(str(row.bucket_start.date()), row.value, row.n) for row in frame.itertuples()] == [
         ("2026-04-01", 100.0, 1),
         ("2026-04-06", 100.0, 1),
@@ -179,24 +182,13 @@ def test_brand_trust_weekly_buckets_start_on_monday_clipped_to_the_period(golden
 
 # --- Periods, status and the overview --------------------------------------------------------
 
-def test_previous_period_has_equal_length_and_ends_the_day_before():
+def test_the_previous_period_of_a_quarter_is_the_quarter_before():
     assert Q2.previous() == PREVIOUS
-    assert PREVIOUS.days == Q2.days == 91
-
-
-def test_status_respects_direction():
-    lower_is_better = kpi_with("lower", 8)  # like response hours
-    assert kpis.status_of(lower_is_better, 7.0) == "met"
-    assert kpis.status_of(lower_is_better, 8.0) == "met"
-    assert kpis.status_of(lower_is_better, 8.5) == "missed"
-    higher_is_better = kpi_with("higher", 30)  # like NPS
-    assert kpis.status_of(higher_is_better, 30.0) == "met"
-    assert kpis.status_of(higher_is_better, 16.7) == "missed"
-    assert kpis.status_of(higher_is_better, None) == "no data"
+    assert (PREVIOUS.days, Q2.days) == (90, 91)
 
 
 def test_overview_compares_with_the_previous_period(golden, registry):
-    """Previous period 2025-12-31..2026-03-31: R0 (9, trust 4) -> NPS 100, trust 100%;
+    """Previous period Q1 2026 (1 January - 31 March): R0 (9, trust 4) -> NPS 100, trust 100%;
     K7 answered in 3 h; C1's O1 is its only order by 31 March -> repeat 0%."""
     reports = {report.kpi.id: report for report in kpis.overview(golden, list(registry.values()), Q2)}
     first_four = ("nps", "complaint_response_hours", "repeat_purchase_rate", "brand_trust")  # more: test_more_kpis
@@ -205,10 +197,10 @@ def test_overview_compares_with_the_previous_period(golden, registry):
     }
     response_time = reports["complaint_response_hours"]
     assert response_time.change == 4.0  # 3 h -> 7 h
-    assert response_time.change_is_improvement is False  # lower is better, so slower is worse
-    assert reports["nps"].change_is_improvement is False
     repeat = reports["repeat_purchase_rate"]
-    assert (repeat.change, repeat.change_is_improvement) == (50.0, True)
+    assert repeat.change == 50.0
+    # On 4-6 records each, both changes are too uncertain to judge, whichever way they went.
+    assert {response_time.change_reading, repeat.change_reading} == {"too uncertain to judge"}
 
 
 def test_the_sparkline_has_a_place_for_each_of_the_last_12_months_and_none_where_there_is_no_data(golden, registry):

@@ -8,11 +8,15 @@ from datetime import date
 import pytest
 
 from cxkpi.periods import Period
+from tests.support import PROJECT_ROOT
 from ui import kpi_page
 from ui.formatting import period as period_text
 from ui.state import (
     BREAKDOWNS,
     GRAINS,
+    ORDERS,
+    PRESENT,
+    VIEW_PARAMETERS,
     FilterState,
     LastYearComparison,
     parse_query,
@@ -35,6 +39,21 @@ def test_reading_back_what_was_written_gives_the_same_view() -> None:
                        compare="last_year", grain="week", breakdown="channel")
     link = parse_query(view.query(DEFAULT, present=True), CHOICES, DEFAULT)
     assert link.state == view and link.present and link.notes == ()
+
+
+def test_the_registry_order_is_written_only_when_chosen_and_read_back() -> None:
+    assert "order" not in FilterState().query(DEFAULT)
+    fixed = FilterState(order="registry")
+    assert fixed.query(DEFAULT)["order"] == ["registry"]
+    assert parse_query(fixed.query(DEFAULT), CHOICES, DEFAULT).state.order == "registry"
+    assert parse_query({"order": ["alphabetical"]}, CHOICES, DEFAULT).state.order == ORDERS[0]
+
+
+def test_every_link_parameter_is_documented_in_the_readme() -> None:
+    """A setting a link can carry that the README's sharing table does not list is one nobody uses."""
+    readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    for name in (*VIEW_PARAMETERS, PRESENT):
+        assert f"`{name}`" in readme, name
 
 
 def test_a_link_without_dates_shows_the_default_period_and_then_pins_it() -> None:
@@ -102,7 +121,7 @@ def test_comparing_with_last_year_moves_the_previous_period_back_a_year_without_
     assert isinstance(period, LastYearComparison)
     assert period.previous() == Period(date(2025, 4, 1), date(2025, 6, 30))
     assert period == DEFAULT and period_text(period) == "Q2 2026 (1 Apr 2026 \N{EN DASH} 30 Jun 2026)"
-    assert FilterState().period(DEFAULT).previous() == Period(date(2025, 12, 31), date(2026, 3, 31))
+    assert FilterState().period(DEFAULT).previous() == Period(date(2026, 1, 1), date(2026, 3, 31))  # Q1
     leap = LastYearComparison(date(2024, 2, 1), date(2024, 2, 29))
     assert leap.previous() == Period(date(2023, 2, 1), date(2023, 2, 28))
 

@@ -20,7 +20,7 @@ from cxkpi.kpis import Filters
 from cxkpi.periods import Period
 from cxkpi.registry import load_registry
 from cxkpi.warehouse import reading
-from tests.support import Q2, build_warehouse
+from tests.support import Q2, SHIPPED_PARAMETERS, build_warehouse
 
 MARCH = Period(date(2026, 3, 1), date(2026, 3, 31))
 NEW_KPIS = ("csat", "complaint_rate", "complaints_resolved_within_sla", "cohort_repeat_90d", "recovery_effect")
@@ -60,7 +60,7 @@ def test_csat_is_the_share_of_4_and_5(golden):
 def test_csat_by_channel_and_an_empty_period(golden):
     """Web: R1=5, R3=4, R5=1, R7=4, R8=5 -> 4/5 = 80%. Store: R4=2 -> 0% (n=1, a real 0).
     App: R2 has no csat_score -> no row at all. 2030 has no answers -> None, never 0."""
-    frame = kpis.run_kpi_query(golden, "csat", Q2, breakdown="channel")
+    frame = kpis.run_kpi_query(golden, "csat", Q2, breakdown="channel", settings=SHIPPED_PARAMETERS["csat"])
     assert {row.slice: (row.value, row.n) for row in frame.itertuples()} == {"store": (0.0, 1), "web": (80.0, 5)}
     assert (measure(golden, "csat", Period(date(2030, 1, 1), date(2030, 3, 31))).value,) == (None,)
 
@@ -262,18 +262,23 @@ def test_recovery_effect_leaves_out_an_unanswered_complaint_still_inside_the_sla
 # --- the overview -------------------------------------------------------------------------------
 
 def test_the_overview_reports_every_new_kpi_with_owner_and_status(golden):
-    """The registry's own parameters, Q2: CSAT 66.7% (target 75 -> missed), complaint rate 1000
-    (target <= 100 -> missed), SLA 60% (target 85 -> missed), cohort 50% (target 20 -> met),
-    recovery: no late complainant -> no data."""
+    """The registry's own parameters, Q2: CSAT 66.7%, complaint rate 1000, SLA 60%, each on 5-6 records:
+    too uncertain to act on. The two 90-day KPIs are shown for Q1 2026, the latest quarter whose 90
+    days have passed by the latest order (1 August; Q2 needs 28 September): the cohort is C1 alone
+    (first order 20 January, back after 105 days) -> 0% on 1, too uncertain; the recovery effect's only
+    Q1 complainant (K7) was answered in time: no late group, no data."""
     reports = {report.kpi.id: report for report in kpis.overview(golden, load_registry(), Q2)}
     got = {kpi_id: (reports[kpi_id].current.value, reports[kpi_id].status) for kpi_id in NEW_KPIS}
     assert got == {
-        "csat": (pytest.approx(400 / 6), "missed"),
-        "complaint_rate": (1000.0, "missed"),
-        "complaints_resolved_within_sla": (60.0, "missed"),
-        "cohort_repeat_90d": (50.0, "met"),
+        "csat": (pytest.approx(400 / 6), "too uncertain"),
+        "complaint_rate": (1000.0, "too uncertain"),
+        "complaints_resolved_within_sla": (60.0, "too uncertain"),
+        "cohort_repeat_90d": (0.0, "too uncertain"),
         "recovery_effect": (None, "no data"),
     }
-    # Previous period (31 Dec 2025 - 31 Mar 2026): R0 csat 5 -> 100%; K7 resolved in 12 h -> 100%.
+    q1 = Period(date(2026, 1, 1), date(2026, 3, 31))
+    assert (reports["cohort_repeat_90d"].period, reports["cohort_repeat_90d"].moved_from) == (q1, Q2)
+    assert reports["recovery_effect"].period == q1 and reports["csat"].moved_from is None
+    # Previous period Q1 2026: R0 csat 5 -> 100%; K7 resolved in 12 h -> 100%.
     assert reports["csat"].previous.value == 100.0
     assert reports["complaints_resolved_within_sla"].previous.value == 100.0

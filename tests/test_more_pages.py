@@ -3,7 +3,9 @@ streamlit.testing against the hand-checked golden warehouse (default period Q2 2
 
 Golden values (worked out in tests/test_more_kpis.py and tests/test_drilldowns.py):
     CSAT 66.7% (n 6), complaint rate 1,000 per 1,000 orders (n 5), resolved within SLA 60.0% (n 5),
-    new-customer 90-day repeat 50.0% (n 2, 1 not yet 90 days old), recovery effect: no data (no late group).
+    new-customer 90-day repeat and recovery effect shown for Q1 2026, the latest quarter whose 90 days have
+    passed by the latest order (1 August 2026): 0.0% (n 1: C1 came back after 105 days) and no data (K7 was
+    answered in time: no late group).
     Time to resolution in Q2: Kaplan-Meier median 72 h, resolved-only median 24 h, 2 of 5 still open.
 """
 
@@ -30,7 +32,7 @@ SHOWN = {
     "csat": "66.7%",
     "complaint_rate": "1,000.0 per 1,000 orders",
     "complaints_resolved_within_sla": "60.0%",
-    "cohort_repeat_90d": "50.0%",
+    "cohort_repeat_90d": "0.0%",
     "recovery_effect": "No data",
 }
 # Container keys of the drill-down sections each page shows.
@@ -160,8 +162,9 @@ def test_recovery_page_shows_our_data_beside_a_labelled_editable_outside_estimat
     at = open_page(app, "recovery_effect")
     ours = at.get_by_key("drill-recovery-recovery_effect")
     values = {metric.label: metric.value for metric in ours.metric}
-    # Q2, SLA 24 h: all four complainants were answered in time; C1, C2 and C4 bought again -> 3/4.
-    assert values["Answered within 24 h: bought again"] == "75.0%"
+    # Shown for Q1 2026 (Q2's 90 days have not passed by 1 August), SLA 24 h: K7 (C2, 31 March) was answered
+    # in 3 h and C2 bought again on 30 June -> 1/1; nobody was answered late.
+    assert values["Answered within 24 h: bought again"] == "100.0%"
     assert values["Answered later: bought again"] == "No data"
     assert "needs complainants in both groups" in text_of(ours)
     outside = at.get_by_key("drill-outside-recovery_effect")
@@ -173,12 +176,23 @@ def test_recovery_page_shows_our_data_beside_a_labelled_editable_outside_estimat
 
 
 def test_card_detail_lines_for_the_new_kpis() -> None:
-    assert kpi_details.csat_details({"satisfied": 4}) == "4 satisfied answers (4 or 5 out of 5)"
+    assert kpi_details.csat_details({"satisfied": 4, "top_points": 2, "scales": "1-5"}) == (
+        "4 satisfied answers (4 or 5 out of 5)"
+    )
+    assert kpi_details.csat_details({"satisfied": 4, "top_points": 2, "scales": "1-10"}) == (
+        "4 satisfied answers (9 or 10 out of 10)"
+    )
+    assert kpi_details.csat_details({"satisfied": 4, "top_points": 2, "scales": "1-10, 1-5"}) == (
+        "4 satisfied answers (the top 2 points of each scale: 1-10, 1-5)"
+    )
     assert kpi_details.complaint_rate_details({"complaints": 1}) == "1 complaint raised in the period"
     assert kpi_details.sla_details({"within_sla": 3, "breached": 2, "pending": 0}) == (
         '3 resolved in time · <strong class="cx-alert">2 breached</strong>'
     )
     assert "1 open but still inside the SLA" in kpi_details.sla_details({"within_sla": 0, "breached": 0, "pending": 1})
+    assert "2 resolved, time unknown (not counted" in kpi_details.sla_details(
+        {"within_sla": 0, "breached": 0, "pending": 0, "resolved_time_unknown": 2}
+    )
     cohort = kpi_details.cohort_details({"repeat_customers": 1, "immature_customers": 1})
     assert cohort.startswith("1 came back within 90 days") and "not final: 1 new customer not yet 90 days old" in cohort
     assert "not final" not in kpi_details.cohort_details({"repeat_customers": 0, "immature_customers": 0})

@@ -101,3 +101,47 @@ def test_a_kpi_that_does_not_name_a_fact_table_to_read_is_refused_with_the_choic
     text = VALID_KPI.replace('reads = "survey_daily_counts"\n', reads) + 'owner = { name = "A", role = "B" }'
     with pytest.raises(RegistryError, match=r"KPI 'nps' has reads = .*; use one of .*survey_daily_counts"):
         load_registry(registry_file(tmp_path, text))
+
+
+def test_a_target_outside_the_kpis_range_is_refused_by_name(tmp_path):
+    text = VALID_KPI.replace("target = 30", "target = 300") + 'target_range = { min = -100, max = 100 }\n'
+    with pytest.raises(RegistryError, match="KPI 'nps' has target 300, which it cannot reach: it must be from -100 "
+                                            "to 100"):
+        load_registry(registry_file(tmp_path, text + 'owner = { name = "Amara Okafor", role = "CCO" }'))
+
+
+def test_a_share_is_0_to_100_unless_the_registry_says_otherwise(tmp_path):
+    share = VALID_KPI.replace('unit = "points"', 'unit = "%"').replace("target = 30", "target = 101")
+    with pytest.raises(RegistryError, match="must be from 0 to 100"):
+        load_registry(registry_file(tmp_path, share + 'owner = { name = "Amara Okafor", role = "CCO" }'))
+
+
+def test_an_owner_naming_two_people_is_refused_by_name(tmp_path):
+    with pytest.raises(RegistryError, match="KPI 'nps' needs exactly one owner, and 'Amara Okafor and Lukas "
+                                            "Brenner' names more than one person"):
+        load_registry(registry_file(tmp_path, VALID_KPI + 'owner = { name = "Amara Okafor and Lukas Brenner", '
+                                                          'role = "CCO" }'))
+
+
+def test_maturity_names_a_parameter_in_days_and_a_table(tmp_path):
+    owner = 'owner = { name = "Amara Okafor", role = "CCO" }\n'
+    good = VALID_KPI + owner + 'parameters = { window_days = 90 }\nmaturity = { parameter = "window_days", ' \
+                               'table = "orders" }\n'
+    [kpi] = load_registry(registry_file(tmp_path, good))
+    assert (kpi.maturity_days, kpi.maturity_table) == (90, "orders")
+    with pytest.raises(RegistryError, match="KPI 'nps' has maturity"):
+        load_registry(registry_file(tmp_path, good.replace('parameter = "window_days"', 'parameter = "days"')))
+    with pytest.raises(RegistryError, match="KPI 'nps' has maturity"):
+        load_registry(registry_file(tmp_path, good.replace('table = "orders"', 'table = "sales"')))
+
+
+def test_the_shipped_slow_kpis_mature_over_their_90_day_window(registry):
+    assert {kpi.id: kpi.maturity_days for kpi in registry.values() if kpi.maturity_days} == {
+        "cohort_repeat_90d": 90, "recovery_effect": 90}
+    assert {kpi.statistic for kpi in registry.values()} == {"nps", "median", "proportion", "rate", "difference"}
+
+
+def test_a_difference_needs_the_columns_of_its_two_groups(tmp_path):
+    text = VALID_KPI + 'owner = { name = "Amara Okafor", role = "CCO" }\nstatistic = "difference"\n'
+    with pytest.raises(RegistryError, match='statistic "difference" without difference_of'):
+        load_registry(registry_file(tmp_path, text))

@@ -32,7 +32,7 @@ HOSTILE_RESPONSES = (
     "R900,C900,2024-02-10 10:00:00,10,5,5,,-web\n"
 )
 DEFAULT_DATES = {"from": ["2026-04-01"], "to": ["2026-06-30"]}
-LAST_YEAR = "compared with Q2 2025 (1 Apr 2025 – 30 Jun 2025)"
+LAST_YEAR = "compared with Q2 2025"
 # Every profile in this module may download and use the clipboard.
 PROFILE = {"accept_downloads": True, "permissions": ["clipboard-read", "clipboard-write"]}
 
@@ -141,7 +141,7 @@ def test_a_copied_link_reopens_the_same_view_in_a_fresh_browser(
     assert query_of(copied) == query and urlsplit(copied).netloc == urlsplit(app_url).netloc
     settled(page)
     values = {kpi_id: card_value(page, kpi_id).inner_text() for kpi_id in registry}
-    samples = page.locator(".st-key-card-nps").inner_text()
+    samples = page.locator(".st-key-card-nps").text_content()  # the counts are in the card's closed details
 
     colleague = new_context(browser)
     try:
@@ -150,7 +150,7 @@ def test_a_copied_link_reopens_the_same_view_in_a_fresh_browser(
         expect(card_value(other, "nps")).to_have_text("+33.3 pts")
         for kpi_id, value in values.items():
             expect(card_value(other, kpi_id)).to_have_text(value)
-        assert "n = 3 responses" in samples and "n = 3 responses" in other.locator(".st-key-card-nps").inner_text()
+        assert "n = 3 responses" in samples and "n = 3 responses" in other.locator(".st-key-card-nps").text_content()
         expect(main(other).get_by_text(LAST_YEAR)).to_be_visible()
         expect(sidebar(other).locator(".st-key-filter_region")).to_contain_text("EMEA")
         expect(sidebar(other).locator(".st-key-filter_start input")).to_have_value("2026-04-01")
@@ -212,7 +212,7 @@ def test_a_malformed_link_falls_back_to_defaults_with_a_note(app_url: str, page:
     expect(note).to_have_count(0)
 
 
-def test_a_saved_view_is_listed_for_everyone_opens_in_one_click_and_can_be_renamed_and_deleted(
+def test_a_shared_view_is_listed_for_everyone_opens_in_one_click_and_can_be_renamed_and_deleted(
     app_url: str, page: Page, browser: Browser
 ) -> None:
     page.goto(f"{app_url}/NPS?from=2026-04-01&to=2026-06-30&region=EMEA")
@@ -220,8 +220,9 @@ def test_a_saved_view_is_listed_for_everyone_opens_in_one_click_and_can_be_renam
     settled(page)
     sidebar(page).get_by_role("button", name="Save this view").click()
     page.get_by_label("Name", exact=True).fill("Board review Q2 - EMEA")
+    page.get_by_text("Share with everyone").click()
     page.get_by_role("button", name="Save", exact=True).click()
-    expect(sidebar(page).get_by_text("Saved “Board review Q2 - EMEA”.")).to_be_visible()
+    expect(sidebar(page).get_by_text("Saved “Board review Q2 - EMEA” for everyone.")).to_be_visible()
 
     colleague = new_context(browser)
     try:
@@ -235,7 +236,7 @@ def test_a_saved_view_is_listed_for_everyone_opens_in_one_click_and_can_be_renam
         expect(card_value(other, "nps")).to_have_text("+33.3 pts")
 
         settled(other)
-        sidebar(other).get_by_role("button", name="Rename or delete").click()
+        sidebar(other).get_by_role("button", name="Rename, share or delete").click()
         # Names are shown as typed, never as Markdown (emphasis, emoji).
         other.get_by_label("New name", exact=True).fill("Board *review* - EMEA :smile:")
         other.get_by_role("button", name="Rename", exact=True).click()
@@ -245,9 +246,14 @@ def test_a_saved_view_is_listed_for_everyone_opens_in_one_click_and_can_be_renam
         expect(sidebar(other).get_by_role("button", name="Board review Q2 - EMEA")).to_have_count(0)
 
         settled(other)
-        sidebar(other).get_by_role("button", name="Rename or delete").click()
+        sidebar(other).get_by_role("button", name="Rename, share or delete").click()
         other.get_by_role("button", name="Delete", exact=True).click()
-        expect(sidebar(other).get_by_text("Deleted the view.")).to_be_visible()
+        # Deleting asks first, naming the view.
+        expect(other.get_by_text("Delete “Board *review* - EMEA :smile:” for everyone? This cannot be undone.")
+               ).to_be_visible()
+        expect(renamed).to_be_visible()
+        other.get_by_role("button", name="Yes, delete", exact=True).click()
+        expect(sidebar(other).get_by_text("Deleted “Board *review* - EMEA :smile:”.")).to_be_visible()
         expect(renamed).to_have_count(0)
     finally:
         colleague.close()
@@ -310,10 +316,10 @@ def test_presentation_mode_hides_the_sidebar_and_controls_and_shows_the_overview
         "element => { while (element.firstElementChild) element = element.firstElementChild;"
         " return parseFloat(getComputedStyle(element).fontSize); }"
     )
-    assert size >= 48  # 3.1rem; the normal overview uses 2.1rem
+    assert size >= 48  # 3rem; the normal overview uses 1.9rem
     title = page.locator(".st-key-card-nps .cx-title").evaluate(
         "element => parseFloat(getComputedStyle(element).fontSize)")
-    assert title >= 22  # 1.45rem; the normal overview uses 1.05rem
+    assert title >= 22  # 1.4rem; the normal overview uses 1rem
     for kpi_id in registry:
         expect(page.locator(f".st-key-card-{kpi_id}")).to_be_visible()
 

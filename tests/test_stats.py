@@ -114,3 +114,21 @@ def test_p_chart_limits_from_the_nist_example():
     centre, limits = stats.p_chart_limits(defects, [50] * 30)
     assert centre == pytest.approx(23.13, abs=0.01)
     assert (limits[0].low, limits[0].high) == pytest.approx((5.24, 41.02), abs=0.02)
+
+
+def test_two_complaint_rates_are_compared_by_the_conditional_poisson_test():
+    """50 complaints on 1,000 orders now, 30 on 1,000 before: given the 80 complaints, the current side's
+    are Binomial(80, ½) if the rates are equal; z = (50 − 40) / √(80 · ¼) = 2.2361, p = 0.0253. The change
+    is 50 − 30 = +20 per 1,000 orders."""
+    test = stats.rate_change_test((50, 1000), (30, 1000))
+    assert test.difference == pytest.approx(20.0)
+    assert test.p_value == pytest.approx(0.0253, abs=0.0001)
+    assert stats.rate_change_test((0, 500), (0, 400)).p_value == 1.0  # no complaint on either side
+
+
+def test_a_change_in_a_difference_of_two_shares_adds_the_four_variances():
+    """Recovery effect: 60/100 fast vs 40/100 late buyers now (+20 points), 50/100 vs 50/100 before (0).
+    Var = 0.6·0.4/100 + 0.4·0.6/100 + 0.5·0.5/100 · 2 = 0.0098; z = 0.2 / 0.098995 = 2.0203, p = 0.0434."""
+    test = stats.difference_change_test((60, 100, 40, 100), (50, 100, 50, 100))
+    assert test.difference == pytest.approx(20.0)
+    assert test.p_value == pytest.approx(0.0434, abs=0.0001)

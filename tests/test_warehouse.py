@@ -8,7 +8,7 @@ import time
 from cxkpi import ownership, views
 from cxkpi.registry import Owner
 from cxkpi.warehouse import data_version, reading, resolve_db_path, writing
-from tests.support import GOLDEN_DIR, PROJECT_ROOT, build_warehouse
+from tests.support import GOLDEN_DIR, PROJECT_ROOT, build_warehouse, person
 
 
 def test_db_path_comes_from_the_option_then_the_environment_then_the_default(monkeypatch, tmp_path):
@@ -88,8 +88,8 @@ def test_only_a_committed_load_changes_the_data_version_that_keys_the_apps_cache
     loaded = data_version(db)
     assert loaded != 0
 
-    views.save_view(db, "Board review Q3 - EMEA", "dashboard.py", "from=2026-07-01&to=2026-09-30&region=EMEA")
-    ownership.change(db, registry["nps"], changed_by="Board secretary", owner=Owner("Lena Vogt", "VP Customer Insight"))
+    views.save_view(db, person(), "Board review Q3 - EMEA", "dashboard.py", "from=2026-07-01&to=2026-09-30&region=EMEA")
+    ownership.change(db, registry["nps"], person(), owner=Owner("Lena Vogt", "VP Customer Insight"))
     build_warehouse(db, GOLDEN_DIR / "customers.csv")  # the same bytes again: skipped as already loaded
     assert data_version(db) == loaded
 

@@ -8,14 +8,14 @@ from typing import Any
 
 import streamlit as st
 
-from cxkpi.assessment import OFF_TARGET, ON_TARGET
 from cxkpi.kpis import KpiReport
+from cxkpi.status import Status
 from ui import charts, data, kpi_details
 from ui import formatting as fmt
 
 # Status and change use colour AND words/icons/arrows, so they read the same without colour vision;
-# blue/orange rather than green/red because red-green is the common colour-vision deficiency.
-READING_TONES = {"better": "blue", "worse": "orange"}  # any other reading is gray
+# blue/orange rather than green/red because red-green is the common colour-vision deficiency
+# (ui.formatting.STATUS_BADGES, READING_TONES).
 
 
 def _nps_details(details: dict[str, Any]) -> str:
@@ -39,7 +39,7 @@ def _repeat_details(details: dict[str, Any]) -> str:
 
 
 def _trust_details(details: dict[str, Any]) -> str:
-    return f"{fmt.plural(int(details['trusting']), 'trusting answer')} (4 or 5 out of 5)"
+    return f"{fmt.plural(int(details['trusting']), 'trusting answer')}{kpi_details.top_box(details)}"
 
 
 # The one line under the headline, from the KPI-specific columns its query returns: HTML, its text escaped.
@@ -52,7 +52,7 @@ DETAIL_LINES: dict[str, Callable[[dict[str, Any]], str]] = {
 }
 
 
-def kpi_card(report: KpiReport, details_page: str | None = None) -> None:
+def kpi_card(report: KpiReport, details_page: str | None = None, presenting: bool = False) -> None:
     """Draw the card; its container key gives the DOM class st-key-card-<id> for tests and styling.
 
     One HTML element and a link, on purpose: the browser's time to draw the overview grows with the
@@ -61,93 +61,111 @@ def kpi_card(report: KpiReport, details_page: str | None = None) -> None:
     block each they took a fraction of it; as HTML (st.html), which the browser does not parse as
     Markdown first, the overview opened another 0.1-0.4 s sooner in A/B runs (docs/decisions.md).
     """
-    with st.container(border=True, key=f"card-{report.kpi.id}", height="stretch", gap="small"):
-        st.html(card_html(report))
-        # Push the link to the bottom so the links line up across cards of unequal text.
-        st.space("stretch")
-        if details_page:
+    with st.container(border=True, key=f"card-{report.kpi.id}", gap="small"):
+        st.html(card_html(report, presenting))
+        if details_page and not presenting:
             st.page_link(details_page, label="Trend and breakdown", icon=":material/arrow_forward:")
 
 
-def card_html(report: KpiReport) -> str:
-    """The card's text: title, status badge, headline, sparkline, statistics and owner. Every text
+def card_html(report: KpiReport, presenting: bool = False) -> str:
+    """The card's text, compact: title, status (and the owner next, when off target: whom to ask is the
+    first thing an executive needs), value, its change against the previous period, the sparkline and
+    the owner; the interval, the tests, the counts, the freshness and the definition open on click
+    (an HTML <details>). Presenting (a meeting room's screen): no p-values and no details. Every text
     that comes from data or from people (titles, owner names, reasons) is HTML-escaped, so it shows
-    as typed. The formula is an HTML <details> opened on click."""
+    as typed."""
     kpi = report.kpi
-    status = fmt.status_code(report)
-    tone, icon_name = fmt.STATUS_BADGES[status]
-    lines = [*_statistics(report), html.escape(fmt.sample_line(report))]
-    detail_line = DETAIL_LINES.get(kpi.id)
-    if detail_line and report.current.details:
-        lines.append(detail_line(report.current.details))
+    tone, icon_name = fmt.STATUS_BADGES[report.status]
+    off_target = report.status == Status.OFF_TARGET
+    note = fmt.matured_note(report)
     return (
-        '<div class="cx-card">'
+        f'<div class="cx-card cx-status-{tone}">'
         f'<h5 class="cx-title">{html.escape(kpi.title)}</h5>'
-        f'<p><span class="cx-badge cx-{tone}">{fmt.icon(icon_name)} {fmt.STATUS_WORDS[status]}</span> '
-        f"target {html.escape(fmt.target(kpi))}</p>"
-        f"{headline_html(report)}"
+        f'<p class="cx-status"><span class="cx-badge cx-{tone}">{fmt.icon(icon_name)} '
+        f"{fmt.STATUS_WORDS[report.status]}</span> target {html.escape(fmt.target(kpi))}</p>"
+        f"{_owner_html(report) if off_target else ''}"
+        f"{headline_html(report, p_values=not presenting)}"
+        f"{_note_html(note)}"
         f"{charts.sparkline_html(report)}"
-        f'<p>{"<br>".join(lines)}</p>'
-        f"{_owner_block(report, status)}"
+        f"{'' if off_target else _owner_html(report)}"
+        f"{'' if presenting else _details_html(report)}"
         "</div>"
     )
 
 
-def _owner_block(report: KpiReport, status: str) -> str:
-    """Owner (prominent when the statistics say off target: whom to ask is the first thing an executive
-    needs), data freshness, and the definition on demand."""
-    kpi = report.kpi
+def _note_html(note: str | None) -> str:
+    return f'<p class="cx-note">{html.escape(note)}</p>' if note else ""
+
+
+def _owner_html(report: KpiReport) -> str:
+    """The owner's name (the role on hover and in the details): in orange with an icon, and placed above
+    the value, when the KPI is off target."""
     # Names come from the Owners page, typed by people: shown as typed.
-    if status == OFF_TARGET and report.assessment is not None:
-        name, role = html.escape(kpi.owner.name), html.escape(kpi.owner.role)
-        owner = f'<span class="cx-alert">{fmt.icon("person_alert")} <strong>Owner: {name}</strong>, {role}</span>'
-    else:
-        owner = f"<strong>Owner:</strong> {html.escape(str(kpi.owner))}"
-    freshness = html.escape(fmt.freshness(report.data_through, report.last_loaded_at))
-    definition = (
-        f'<details class="cx-definition"><summary>How is this computed</summary>'
+    name, role = html.escape(report.kpi.owner.name), html.escape(report.kpi.owner.role)
+    if report.status == Status.OFF_TARGET:
+        return (f'<p class="cx-owner cx-alert" title="{role}">{fmt.icon("person_alert")} '
+                f"<strong>Owner: {name}</strong></p>")
+    return f'<p class="cx-owner" title="{role}"><strong>Owner:</strong> {name}</p>'
+
+
+def _details_html(report: KpiReport) -> str:
+    """Details on demand: the interval, both tests, the counts, how long off target, the freshness and
+    how the number is computed."""
+    kpi = report.kpi
+    lines = [*_statistics(report), html.escape(fmt.sample_line(report))]
+    detail_line = DETAIL_LINES.get(kpi.id)
+    if detail_line and report.current.details:
+        lines.append(detail_line(report.current.details))
+    lines.append(html.escape(f"Owner: {kpi.owner}"))
+    lines.append(html.escape(fmt.freshness(report.data_through, report.last_loaded_at)))
+    return (
+        '<details class="cx-details"><summary>Details</summary>'
+        f'<p>{"<br>".join(lines)}</p>'
         f"<p>{html.escape(kpi.description)}</p>"
         f'<div class="cx-sql">{html.escape(data.definition_comment(kpi.id))}</div></details>'
     )
-    return f'<p><span class="cx-owner">{owner}</span><br>{freshness}</p>{definition}'
 
 
 def _statistics(report: KpiReport) -> list[str]:
-    """The interval, whether the changes are real, and how long the KPI has been off target (HTML)."""
+    """Why the number is too uncertain, its interval, both changes with their tests, and how long the
+    KPI has missed its target (HTML, each text escaped as it is added)."""
     found, kpi = report.assessment, report.kpi
-    if found is None or report.current.value is None:
+    if report.current.value is None:
         return []
-    lines = []  # HTML: each text escaped as it is added
-    if found.uncertain_because:
-        lines.append(f"{fmt.icon('help')} {html.escape(f'{fmt.UNCERTAIN}: {found.uncertain_because}.')}")
-    if found.interval:
+    lines = []
+    if report.standing.reason:
+        lines.append(f"{fmt.icon('help')} {html.escape(f'{fmt.UNCERTAIN}: {report.standing.reason}.')}")
+    if found is not None and found.interval:
         lines.append(html.escape(f"95% interval {fmt.interval(kpi, found.interval)}"))
-    if fmt.compares_with_last_year(report):
-        # "Compare with last year" chosen: the previous period is last year; one line says it.
-        lines.append(html.escape(f"vs same period last year: {fmt.change_test(kpi, found.vs_previous)}"))
-    else:
-        lines.append(html.escape(f"vs previous period: {fmt.change_test(kpi, found.vs_previous)}"))
-        lines.append(html.escape(f"vs same period last year: {fmt.change_test(kpi, found.vs_last_year)}"))
-    if found.months_off_target and found.band != ON_TARGET:
-        months = found.months_off_target
+    if found is not None:
+        lines.append(html.escape(fmt.previous_phrase(report)))
+        if not fmt.compares_with_last_year(report):
+            lines.append(html.escape(fmt.last_year_phrase(report)))
+    months = report.months_off_target
+    if months and report.status != Status.ON_TARGET:
         lines.append(f"Missed target {months} month{'s' if months != 1 else ''} in a row"
                      + (" (all 12 shown)" if months >= 12 else ""))  # no text from outside
     return lines
 
 
-def headline_html(report: KpiReport) -> str:
-    """The value, and its change in colour, arrow AND words (fmt.change_reading): only 'better' and
-    'worse' are coloured; a change too uncertain to judge is shown but not coloured."""
+def headline_html(report: KpiReport, p_values: bool = True) -> str:
+    """The value, and its change against the previous period: a number, an arrow and words; coloured
+    only when the change is real (its test says so), grey otherwise (cxkpi.status.read_change)."""
     kpi = report.kpi
-    value = f'<span class="cx-value">{html.escape(fmt.value(kpi, report.current.value))}</span>'
-    reading = fmt.change_reading(report)
-    if reading is None:
-        # No value now or none to compare with: say so rather than invent a change.
+    number, unit = fmt.value_and_unit(kpi, report.current.value)  # '131.2' large, 'per 1,000 orders' not
+    unit_html = f'<span class="cx-unit"> {html.escape(unit)}</span>' if unit else ""
+    value = f'<span class="cx-value">{html.escape(number)}{unit_html}</span>'
+    if report.current.value is None:
         return f'<div class="cx-headline">{value}</div>'
-    arrow = "→" if reading == "no change" else "↑" if report.change > 0 else "↓"
-    tone = READING_TONES.get(reading, "gray")
-    change = html.escape(fmt.change(kpi, report.change))
+    if report.change is None:  # nothing to compare with: say so, without a number
+        return (f'<div class="cx-headline">{value} <span class="cx-reading">'
+                f"{html.escape(fmt.previous_phrase(report))}</span></div>")
+    reading = report.change_reading
+    tone = fmt.READING_TONES.get(reading, "gray")
+    arrow = "→" if fmt.shows_as_zero(report.change) else "↑" if report.change > 0 else "↓"
+    words = fmt.reading_words(reading, report.period.previous(), report.vs_previous, p_values)
     return (
-        f'<div class="cx-headline">{value} <span class="cx-change cx-{tone}">{arrow} {change}</span> '
-        f'<span class="cx-reading">{reading}</span></div>'
+        f'<div class="cx-headline">{value} <span class="cx-change cx-{tone}">{arrow} '
+        f"{html.escape(fmt.change(kpi, report.change))}</span> "
+        f'<span class="cx-reading">{html.escape(words)}</span></div>'
     )

@@ -9,11 +9,12 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from cxkpi import assessment
 from cxkpi import report as page_report
-from cxkpi.kpis import KpiReport, sample_columns, status_of
+from cxkpi.assessment import ControlChart
+from cxkpi.kpis import KpiReport, sample_columns
 from cxkpi.registry import Kpi
 from cxkpi.stats import Interval
+from cxkpi.status import ChangeReading, Status
 from ui import exports
 from ui import formatting as fmt
 
@@ -21,8 +22,8 @@ LINE = "#1f4e79"  # the theme's primary colour
 TARGET = "#6b7280"
 LIMIT = "#9ca3af"
 EWMA = "#56B4E9"  # Okabe-Ito sky blue
-# Okabe-Ito blue / vermillion: told apart with every common colour-vision deficiency; words go with them.
-ON_TARGET, OFF_TARGET = "#0072B2", "#D55E00"
+# Okabe-Ito vermillion: told apart from the blue line with every common colour-vision deficiency.
+SIGNAL = page_report.TONE_COLOURS["orange"]
 BUCKETS = {"week": ("Week starting", "%-d %b"), "month": ("Month", "%b %Y")}
 
 
@@ -30,6 +31,7 @@ def _labelled(frame: pd.DataFrame, kpi: Kpi, grain: str = "month") -> pd.DataFra
     """Keep rows with a value and add text columns for tooltips (Altair cannot call our formatters)."""
     frame = frame.dropna(subset=["value"]).copy()
     frame["shown"] = [fmt.value(kpi, number) for number in frame["value"]]
+    frame["status_words"] = [fmt.STATUS_WORDS[Status(status)] for status in frame["status"]]
     frame["count"] = [f"{int(n):,}" for n in frame["n"]]
     if "bucket_start" in frame:
         frame["bucket_start"] = pd.to_datetime(frame["bucket_start"])
@@ -50,7 +52,8 @@ def _target_line(kpi: Kpi, channel: str = "y") -> alt.Chart:
 
 
 def sparkline_html(report: KpiReport) -> str:
-    """Monthly values over the trailing 12 months, target dashed, no axes: shape at a glance.
+    """Monthly values over the trailing 12 months, target dashed, no axes: shape at a glance. Months
+    still maturing are pending: no point, a grey band, and 'pending' in the description.
 
     An SVG picture rather than a Vega chart: nine Vega views on the overview cost the browser about
     half a second to draw (bench/browser_timings.py), and a sparkline needs no interaction. An <img>
@@ -59,7 +62,9 @@ def sparkline_html(report: KpiReport) -> str:
     over the twelve rows: a pandas pipeline per card cost the overview 60 ms on every rerun.
     """
     kpi = report.kpi
-    months = [(f"{month:%b %Y}", value, "no data" if value is None else fmt.value(kpi, value))
+    pending = set(report.pending_months())
+    months = [(f"{month:%b %Y}", value,
+               "pending" if month in pending else "no data" if value is None else fmt.value(kpi, value))
               for month, value in report.monthly()]
     if all(value is None for _, value, _ in months):
         return f"<p>{page_report.NO_MONTHLY_DATA}</p>"
@@ -67,22 +72,30 @@ def sparkline_html(report: KpiReport) -> str:
 
 
 def sparkline_image(kpi: Kpi, months: list[tuple[str, float | None, str]]) -> str:
-    """The sparkline as an <img> of sparkline_svg, its label above it and its months in its alt text."""
+    """The sparkline as an <img> of sparkline_svg, its months in its alt text and title."""
     picture = base64.b64encode(sparkline_svg(kpi, months).encode("utf-8")).decode("ascii")
     described = "; ".join(f"{month}: {shown}" for month, _, shown in months)
     described = html.escape(f"{kpi.title}, monthly: {described}. Target {fmt.target(kpi)}.")
     return (
-        '<div class="cxkpi-sparkline"><div>Last 12 months, monthly</div>'
+        '<div class="cxkpi-sparkline">'
         f'<img src="data:image/svg+xml;base64,{picture}" alt="{described}" title="{described}"></div>'
     )
 
 
-def sparkline_svg(kpi: Kpi, months: list[tuple[str, float | None, str]], width: int = 240, height: int = 48) -> str:
+def sparkline_svg(kpi: Kpi, months: list[tuple[str, float | None, str]], width: int = 240, height: int = 40) -> str:
     """The sparkline as an SVG document, from (month label, value or None, value as shown) in time order.
-    Each month has its place; a month without data breaks the line, as on the exported slide."""
+    Each month has its place; a month without data breaks the line, as on the exported slide; a
+    pending month (shown 'pending') gets a grey band instead of a point."""
     pad = 4
+    inner = width - 2 * pad
     lines, target_y = page_report.sparkline_geometry(
-        [value for _, value, _ in months], kpi.target, pad, pad, width - 2 * pad, height - 2 * pad
+        [value for _, value, _ in months], kpi.target, pad, pad, inner, height - 2 * pad
+    )
+    step = inner / max(len(months) - 1, 1)
+    bands = "".join(
+        f'<rect x="{max(0.0, pad + step * (index - 0.5)):.1f}" y="0" width="{step:.1f}" height="{height}" '
+        f'fill="{LIMIT}" fill-opacity="0.25"/>'
+        for index, (_, _, shown) in enumerate(months) if shown == "pending"
     )
     polylines = "".join(
         f'<polyline points="{" ".join(f"{px:.1f},{py:.1f}" for px, py in line)}" fill="none" stroke="{LINE}" '
@@ -93,20 +106,21 @@ def sparkline_svg(kpi: Kpi, months: list[tuple[str, float | None, str]], width: 
     # No <title> or role: inside an <img> nobody sees them; the image's alt text says it.
     return (
         f'<svg viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
-        f'preserveAspectRatio="none" xmlns="http://www.w3.org/2000/svg">'
+        f'preserveAspectRatio="none" xmlns="http://www.w3.org/2000/svg">{bands}'
         f'<line x1="0" x2="{width}" y1="{target_y:.1f}" y2="{target_y:.1f}" stroke="{TARGET}" '
         f'stroke-dasharray="4 4" stroke-width="1.2"/>{polylines}{dots}</svg>'
     )
 
 
-def trend(frame: pd.DataFrame, kpi: Kpi, grain: str) -> None:
+def trend(chart: ControlChart, kpi: Kpi, grain: str, pending: list[str], comparison: str | None) -> None:
     """The series with each bucket's 95 % interval (shaded), its control limits (dotted), the EWMA for
-    NPS and medians (dashed) and the target; points that signal are orange and named below."""
-    chart_frame = assessment.control_chart(kpi, frame)
-    chart_frame = chart_frame.drop(columns=sample_columns(chart_frame))
-    frame = _labelled(chart_frame, kpi, grain)
+    NPS, medians and differences (dashed) and the target; points that signal are orange and named
+    below, with what the limits come from, the buckets still pending, and how the verdict squares with
+    the card's test (`comparison`)."""
+    frame = _labelled(chart.frame.drop(columns=sample_columns(chart.frame)), kpi, grain)
     if frame.empty:
-        st.info("No data for this period and these filters.", icon=":material/info:")
+        st.info("No data for this period and these filters." + (f" Pending: {', '.join(pending)}." if pending else ""),
+                icon=":material/info:")
         return
     frame["interval"] = [
         "not enough data" if pd.isna(low) else fmt.interval(kpi, Interval(low, high))
@@ -124,6 +138,7 @@ def trend(frame: pd.DataFrame, kpi: Kpi, grain: str) -> None:
         tooltip=[
             alt.Tooltip("bucket:N", title=title),
             alt.Tooltip("shown:N", title=kpi.title),
+            alt.Tooltip("status_words:N", title="Status"),
             alt.Tooltip("count:N", title="n"),
             alt.Tooltip("interval:N", title="95% interval"),
             alt.Tooltip("reading:N", title="Control chart"),
@@ -145,7 +160,7 @@ def trend(frame: pd.DataFrame, kpi: Kpi, grain: str) -> None:
             y="value:Q",
             color=alt.Color("reading:N", legend=None, scale=alt.Scale(
                 domain=["within the limits: noise", "outside the control limits: a real shift"],
-                range=[LINE, OFF_TARGET])),
+                range=[LINE, SIGNAL])),
         )
     )
     label = (
@@ -153,33 +168,63 @@ def trend(frame: pd.DataFrame, kpi: Kpi, grain: str) -> None:
         .mark_text(align="right", baseline="bottom", dy=-3, color=TARGET)
         .encode(y=alt.datum(kpi.target), x=alt.value(alt.expr("width")), text=alt.datum(f"Target {fmt.target(kpi)}"))
     )
-    st.altair_chart(chart := alt.layer(*layers, _target_line(kpi), label).properties(height=300), width="stretch")
-    exports.chart_downloads(chart, f"{kpi.id}-trend-{grain}")
-    st.caption(_trend_legend(kpi, frame))
+    st.altair_chart(drawn := alt.layer(*layers, _target_line(kpi), label).properties(height=300), width="stretch")
+    exports.chart_downloads(drawn, f"{kpi.id}-trend-{grain}")
+    st.caption(_trend_legend(kpi, chart, frame, grain, pending, comparison))
 
 
-def _trend_legend(kpi: Kpi, frame: pd.DataFrame) -> str:
-    chart = {
-        "proportion": "dotted: p-chart limits, the average share ± 3σ for each bucket's n",
+def _trend_legend(
+    kpi: Kpi, chart: ControlChart, frame: pd.DataFrame, grain: str, pending: list[str], comparison: str | None
+) -> str:
+    kind = {
+        "proportion": "dotted: p-chart limits, the usual share ± 3σ for each bucket's n",
+        "rate": "dotted: u-chart limits, the usual rate ± 3σ for each bucket's n",
         "nps": "dotted: EWMA control limits (λ = 0.3); dashed: the EWMA",
         "median": "dotted: EWMA control limits (λ = 0.3); dashed: the EWMA",
+        "difference": "dotted: EWMA control limits (λ = 0.3); dashed: the EWMA",
     }.get(kpi.statistic)
-    parts = ["Shaded: each bucket's 95% interval"] + ([chart] if chart else []) + ["grey dashes: the target"]
+    parts = ["Shaded: each bucket's 95% interval"] + ([kind] if kind else []) + ["grey dashes: the target"]
+    if kind:
+        bucket_word = "weeks" if grain == "week" else "months"
+        parts.append(f"limits from the {chart.baseline_buckets} {bucket_word} before the period"
+                     if chart.baseline_buckets else
+                     f"limits from the {bucket_word} shown: the data has no earlier history")
     signals = [bucket for bucket, flag in zip(frame["bucket"], frame["signal"], strict=True) if flag]
     if signals:
         parts.append(f"**orange: outside the limits, a real shift, not noise ({', '.join(signals)})**")
-    elif chart:
+    elif kind:
         parts.append("no point is outside the limits: the movement is within noise")
-    return " · ".join(parts) + "."
+    if pending:
+        parts.append(f"pending, left out: {', '.join(pending)} (their {kpi.maturity_days} days have not passed)")
+    text = " · ".join(parts) + "."
+    return f"{text}\n\n{comparison}" if comparison else text
+
+
+def verdicts_compared(signals: bool, reading: ChangeReading, against: str) -> str | None:
+    """How the chart's verdict squares with the card's test of the change against `against` (a period's
+    name), or None when there is nothing to square (no test, too uncertain)."""
+    real = reading in (ChangeReading.BETTER, ChangeReading.WORSE)
+    if reading not in (ChangeReading.BETTER, ChangeReading.WORSE, ChangeReading.NO_REAL_CHANGE):
+        return None
+    if real and signals:
+        return f"The card's test agrees: the change against {against} is real."
+    if not real and not signals:
+        return f"The card's test agrees: the change against {against} is within noise."
+    if real:
+        return (f"The card's test finds a real change against {against}, while no bucket leaves the limits: "
+                "the test pools every record of both periods, so it sees a smaller shift than one bucket can "
+                "show against the usual month-to-month spread.")
+    return (f"A bucket leaves the limits, while the card's test finds no real change against {against}: the "
+            "shift is in that bucket, or the previous period had it too.")
 
 
 def breakdown(frame: pd.DataFrame, kpi: Kpi, dimension: str) -> None:
-    """One bar per slice, coloured and labelled by whether it meets the target (best first)."""
+    """One bar per slice, coloured and labelled by its status (cxkpi.status: a slice of a few records is
+    too uncertain, grey), best first."""
     frame = _labelled(frame, kpi)
     if frame.empty:
         st.info("No data for this period and these filters.", icon=":material/info:")
         return
-    frame["status"] = [fmt.status(status_of(kpi, number)) for number in frame["value"]]
     # An explicit order: a sort by field was dropped once the chart had layers.
     best_first = frame.sort_values("value", ascending=kpi.direction != "higher")["slice"].tolist()
     base = alt.Chart(frame).encode(
@@ -189,20 +234,21 @@ def breakdown(frame: pd.DataFrame, kpi: Kpi, dimension: str) -> None:
             alt.Tooltip("slice:N", title=dimension.title()),
             alt.Tooltip("shown:N", title=kpi.title),
             alt.Tooltip("count:N", title="n"),
-            alt.Tooltip("status:N", title="Status"),
+            alt.Tooltip("status_words:N", title="Status"),
         ],
     )
     # No legend: in Streamlit 1.67 a colour legend squeezed the bars into a fraction of the height
     # (and a top/bottom one collapsed them). The caption and the table's Status column say it in words.
+    statuses = list(fmt.STATUS_WORDS.values())
     bars = base.mark_bar().encode(
-        color=alt.Color(
-            "status:N", legend=None,
-            scale=alt.Scale(domain=["On target", "Off target"], range=[ON_TARGET, OFF_TARGET]),
-        )
+        color=alt.Color("status_words:N", legend=None, scale=alt.Scale(
+            domain=statuses, range=[page_report.TONE_COLOURS.get(fmt.STATUS_BADGES[status][0], page_report.MUTED)
+                                    for status in fmt.STATUS_WORDS]))
     )
     labels = base.mark_text(align="left", dx=4, color="#1f2937").encode(text="shown:N")
     # Streamlit sizes the whole chart (axes included) to this height, so leave room for the x axis.
     height = 90 + 36 * len(frame)
     st.altair_chart(chart := (bars + labels + _target_line(kpi, "x")).properties(height=height), width="stretch")
     exports.chart_downloads(chart, f"{kpi.id}-by-{dimension}")
-    st.caption(f"Blue bars meet the target ({fmt.target(kpi)}, dashed line); orange bars miss it.")
+    st.caption(f"Bars by status against the target ({fmt.target(kpi)}, dashed line): blue on target, violet near "
+               "it, orange off it, grey too uncertain to act on (too few records).")

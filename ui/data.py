@@ -17,6 +17,7 @@ import functools
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from datetime import date
 from pathlib import Path
 from typing import TypeVar
 
@@ -25,7 +26,7 @@ import pandas as pd
 import streamlit as st
 
 from cxkpi import kpis as kpi_api
-from cxkpi import ownership
+from cxkpi import ownership, quarantine, status
 from cxkpi.kpis import Breakdown, Filters, Grain, KpiReport
 from cxkpi.periods import Period
 from cxkpi.registry import DEFAULT_REGISTRY_PATH, Kpi, Owner, Settings, load_registry
@@ -44,6 +45,7 @@ class Context:
     """What the sidebar needs before any KPI is computed."""
 
     default_period: Period | None  # None: the warehouse holds no data yet
+    latest_day: date | None  # where the data's real body ends: the quick ranges end there
     choices: dict[str, list[str]]
     freshness: pd.DataFrame  # each table's row count, latest record and last load
 
@@ -125,8 +127,10 @@ def overview(path: Path, kpis: list[Kpi], period: Period, filters: Filters) -> l
 def kpi_frame(
     path: Path, kpi: Kpi, period: Period, filters: Filters, grain: Grain = "period", breakdown: Breakdown = "none"
 ) -> pd.DataFrame:
+    """The KPI's rows (buckets or slices), each with its status (cxkpi.status) in a `status` column."""
     # Without the owner, as the overview: an owner changed on the Owners page is no part of the numbers.
-    return _kpi_frame(str(path), data_stamp(path), replace(kpi, owner=NO_OWNER), period, filters, grain, breakdown)
+    frame = _kpi_frame(str(path), data_stamp(path), replace(kpi, owner=NO_OWNER), period, filters, grain, breakdown)
+    return frame.assign(status=[str(found) for found in status.of_rows(kpi, frame, load_settings())])
 
 
 @functools.cache  # as kpi_api.query_text, whose text it is: once per process, not nine times a rerun
@@ -162,7 +166,8 @@ def _ownership_history(path: str, stamp_key: Stamp) -> pd.DataFrame:
 def _context(path: str, stamp_key: Stamp) -> Context:
     def compute(connection: duckdb.DuckDBPyConnection) -> Context:
         fresh = kpi_api.freshness(connection)
-        return Context(kpi_api.default_period(connection, fresh), kpi_api.distinct_values(connection), fresh)
+        latest = kpi_api.latest_day(connection)
+        return Context(kpi_api.default_period(connection, latest), latest, kpi_api.distinct_values(connection), fresh)
 
     return with_connection(path, compute)
 
@@ -208,8 +213,12 @@ def ingest_log(path: Path, limit: int = 200) -> pd.DataFrame:
     return _ingest_log(str(path), data_stamp(path), limit)
 
 
-def quarantine_rows(path: Path) -> pd.DataFrame:
-    return _quarantine(str(path), data_stamp(path))
+def quarantined_loads(path: Path) -> list[quarantine.QuarantinedLoad]:
+    return _quarantined_loads(str(path), data_stamp(path))
+
+
+def quarantined_rows(path: Path, load: quarantine.QuarantinedLoad) -> quarantine.WholeRows:
+    return _quarantined_rows(str(path), data_stamp(path), load)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -221,7 +230,10 @@ def _ingest_log(path: str, stamp_key: Stamp, limit: int) -> pd.DataFrame:
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def _quarantine(path: str, stamp_key: Stamp) -> pd.DataFrame:
-    return with_connection(path, lambda connection: connection.execute(
-        """select loaded_at, source_file, table_name, source_row, column_name, value, reason
-           from quarantine order by loaded_at desc, source_file, source_row, column_name""").df())
+def _quarantined_loads(path: str, stamp_key: Stamp) -> list[quarantine.QuarantinedLoad]:
+    return with_connection(path, quarantine.loads)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _quarantined_rows(path: str, stamp_key: Stamp, load: quarantine.QuarantinedLoad) -> quarantine.WholeRows:
+    return with_connection(path, lambda connection: quarantine.whole_rows(connection, load))

@@ -8,16 +8,27 @@ viewers of other pages keep working and see the new data on their next interacti
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
-from cxkpi import health
+from cxkpi import access, health, quarantine
 from cxkpi import report as page_report
-from cxkpi.archive import default_archive_dir
+from cxkpi.access import Identity, Permission
+from cxkpi.archive import DiskFullError, default_archive_dir
 from cxkpi.export_formats import MappingError
-from cxkpi.inbox import Outcome, accept_upload, default_inbox, load_files, process_inbox, refused_files, waiting_files
-from ui import data, sidebar
+from cxkpi.inbox import (
+    Outcome,
+    accept_upload,
+    default_inbox,
+    load_files,
+    process_inbox,
+    refused_files,
+    safe_name,
+    waiting_files,
+)
+from ui import data, identity, sidebar
 from ui import formatting as fmt
 
 UPLOAD_LIMIT_ENV = "CXKPI_MAX_UPLOAD_MB"
@@ -52,23 +63,34 @@ def render() -> None:
 def _upload(db_path, inbox) -> None:
     limit = upload_limit_bytes()
     st.subheader("Add exports")
+    may_upload = identity.current().can(Permission.UPLOAD)
+    if not may_upload:  # the uploader stays usable: loading refuses a viewer, and audits the attempt
+        st.caption("Analysts and admins add exports; you are a viewer.")
     generation = st.session_state.setdefault("upload_generation", 0)
     files = st.file_uploader(
         "CSV exports (Shopify, HubSpot, Salesforce, Zendesk, Freshdesk, Qualtrics, SurveyMonkey, Typeform, "
         "Google Forms, spreadsheets)",
         type=["csv", "tsv", "txt"], accept_multiple_files=True, key=f"upload_{generation}",
+        max_upload_size=max(1, int(limit / 1_000_000)),  # the uploader says the limit that applies
         help=f"Up to {limit / 1e6:.0f} MB per file; copy larger files into the inbox folder ({inbox}).",
     )
     if files and st.button("Load these files", icon=":material/upload:", key="load_uploads", type="primary"):
+        try:
+            person = identity.require(Permission.UPLOAD, subject=", ".join(file.name for file in files))
+        except identity.AccessDeniedError as error:
+            identity.refusal(error)
+            return
         written, outcomes = [], []
         for file in files:
             try:
                 written.append(accept_upload(inbox, file.name, file.getvalue(), limit))
             except ValueError as error:
                 outcomes.append(Outcome(file.name, refusal=str(error)))
+            except DiskFullError as error:
+                outcomes.append(Outcome(file.name, failure=str(error)))
         outcomes += _load(lambda: load_files(db_path, inbox, written))
-        st.session_state["last_outcomes"] = [(outcome.name, outcome.summary(), bool(outcome.refusal))
-                                             for outcome in outcomes]
+        _audit_load(db_path, person, "upload", outcomes)
+        st.session_state["last_outcomes"] = [(outcome.summary(), outcome.verdict) for outcome in outcomes]
         st.session_state["upload_generation"] = generation + 1  # clears the uploader
         st.rerun()
 
@@ -80,6 +102,9 @@ def _load(run) -> list[Outcome]:
     except MappingError as error:
         st.error(f"The mapping file cannot be used: {fmt.markdown_literal(str(error))}")
         return []
+    except ValueError as error:  # $CXKPI_QUARANTINE_LIMIT is not a percentage
+        st.error(fmt.markdown_literal(str(error)))
+        return []
 
 
 def _inbox(db_path, inbox) -> None:
@@ -89,18 +114,43 @@ def _inbox(db_path, inbox) -> None:
         st.markdown(f"**Inbox** · {len(waiting)} file(s) waiting · {len(refused)} refused")
         if waiting:
             st.caption(", ".join(fmt.markdown_literal(path.name) for path in waiting))
-            if st.button("Load the inbox now", icon=":material/move_to_inbox:", key="load_inbox"):
+            may_load = identity.current().can(Permission.LOAD_INBOX)
+            if st.button("Load the inbox now", icon=":material/move_to_inbox:", key="load_inbox",
+                         help=None if may_load else "Analysts and admins load the inbox."):
+                try:
+                    person = identity.require(Permission.LOAD_INBOX, subject=str(inbox))
+                except identity.AccessDeniedError as error:
+                    identity.refusal(error)
+                    return
                 outcomes = _load(lambda: process_inbox(db_path, inbox))
-                st.session_state["last_outcomes"] = [(o.name, o.summary(), bool(o.refusal)) for o in outcomes]
+                _audit_load(db_path, person, "load the inbox", outcomes)
+                st.session_state["last_outcomes"] = [(o.summary(), o.verdict) for o in outcomes]
                 st.rerun()
         for name, reason in refused[:20]:
             st.caption(f":material/block: {fmt.markdown_code(name)}: {fmt.markdown_literal(reason)}")
 
 
+def _audit_load(db_path, person: Identity, action: str, outcomes: list[Outcome]) -> None:
+    """Who loaded what: one audit entry per file, with what the load said of it."""
+    for outcome in outcomes:
+        access.record(db_path, person, action, outcome.name, outcome.summary())
+
+
+# A load's verdict (cxkpi/verdict.py) as the CLI's exit code gives it: green only when every row loaded.
+VERDICT_BOXES = {
+    "loaded": st.success, "unchanged": st.success, "quarantined": st.warning, "refused": st.error, "failed": st.error,
+}
+
+
 def _last_outcomes() -> None:
-    for _, summary, refused in st.session_state.pop("last_outcomes", []):
-        # File names and the reasons quoting their contents, as written: never read as Markdown.
-        (st.error if refused else st.success)(fmt.markdown_literal(summary))
+    for summary, verdict in st.session_state.pop("last_outcomes", []):
+        # A refusal that offers mapping lines (a score on another scale) shows them as a block to copy.
+        text, _, mapping = summary.partition("\n\n[[format]]")
+        # File names and the reasons quoting their contents, as written: never read as Markdown; one
+        # line per line of the summary (the quarantined rows under it).
+        VERDICT_BOXES[verdict]("  \n".join(fmt.markdown_literal(line) for line in text.strip().splitlines()))
+        if mapping:
+            st.code("[[format]]" + mapping.rstrip(), language="toml")
 
 
 def _freshness(db_path) -> None:
@@ -139,16 +189,28 @@ def _log(db_path) -> None:
 
 def _quarantine(db_path) -> None:
     st.subheader("Quarantined rows")
-    rows = data.quarantine_rows(db_path)
-    if rows.empty:
+    loads = data.quarantined_loads(db_path)
+    if not loads:
         st.caption("No row has been set aside.")
         return
-    st.caption("Rows that could not be trusted, with the file, the row number as a spreadsheet shows it, the "
-               "column and the reason. Fix them in the export and load it again.")
-    # The values are raw text from uploaded files: the formula-safe CSV, made only on a click.
-    st.download_button(
-        "Download quarantined rows (CSV)", lambda: page_report.safe_csv(rows).encode("utf-8"),
-        file_name="quarantine.csv", mime="text/csv", icon=":material/download:", key="quarantine_download",
-        on_click="ignore",
-    )
-    st.container(key="data-quarantine").dataframe(rows.head(1000), hide_index=True, width="stretch")
+    st.caption("Rows that could not be trusted, whole, with why. Download a load's rows in its file's own "
+               "columns, fix the values in a spreadsheet and drop the file into the inbox (or upload it): it "
+               "loads as the export it came from, and the reason column is left out.")
+    load = st.selectbox("Load", loads, format_func=quarantine.QuarantinedLoad.label, key="quarantine_load")
+    found = data.quarantined_rows(db_path, load)
+    frame = quarantine.table(found)
+    if found.whole:
+        # The values are raw text from uploaded files: a formula-safe CSV, made only on a click.
+        st.download_button(
+            "Download these rows to mend (CSV)", lambda: quarantine.mend_csv(found),
+            file_name=safe_name(f"{Path(load.source_file).stem}-to-mend.csv"), mime="text/csv",
+            icon=":material/download:", key="quarantine_download", on_click="ignore",
+        )
+    else:
+        st.caption("Loaded before cxkpi kept whole rows: only the cells at fault are known.")
+        st.download_button(
+            "Download these cells (CSV)", lambda: page_report.safe_csv(frame).encode("utf-8"),
+            file_name=safe_name(f"{Path(load.source_file).stem}-quarantined.csv"), mime="text/csv",
+            icon=":material/download:", key="quarantine_download", on_click="ignore",
+        )
+    st.container(key="data-quarantine").dataframe(frame.head(1000), hide_index=True, width="stretch")

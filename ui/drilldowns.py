@@ -32,8 +32,10 @@ ALL_SLICES = "All"
 # stamp_key is part of the cache key on purpose (a load by another process changes it): see ui.data.
 @st.cache_data(show_spinner=False, max_entries=128)
 def _slice_impact(path: str, stamp_key: data.Stamp, metric: str, dimension: str, period: Period,
-                  filters: Filters) -> pd.DataFrame:
-    return data.with_connection(path, lambda c: api.slice_impact(c, metric, dimension, period, filters))  # type: ignore[arg-type]
+                  filters: Filters, parameters: tuple[tuple[str, float], ...]) -> pd.DataFrame:
+    return data.with_connection(
+        path, lambda c: api.slice_impact(c, metric, dimension, period, filters, parameters)  # type: ignore[arg-type]
+    )
 
 
 @st.cache_data(show_spinner=False, max_entries=128)
@@ -72,7 +74,7 @@ def slice_impact(kpi: Kpi, page: sidebar.PageContext, metric: str) -> None:
                 "Slice by", list(DIMENSION_LABELS), format_func=DIMENSION_LABELS.get, default="region",
                 required=True, key=f"{kpi.id}_impact_dimension", label_visibility="collapsed",
             )
-        frame = _slice_impact(*_key(page), metric, dimension, page.period, page.filters)
+        frame = _slice_impact(*_key(page), metric, dimension, page.period, page.filters, kpi.parameters)
         if frame.empty:
             st.info("No answers for this period and these filters.", icon=":material/info:")
             return
@@ -90,7 +92,7 @@ def slice_impact(kpi: Kpi, page: sidebar.PageContext, metric: str) -> None:
             )
             number = "%+.1f pts" if kpi.unit == "points" else "%.1f%%"
             st.dataframe(
-                table, hide_index=True, width="stretch", key=f"{kpi.id}_impact_table",
+                table, hide_index=True, placeholder=fmt.EMPTY, width="stretch", key=f"{kpi.id}_impact_table",
                 column_config={
                     "value": st.column_config.NumberColumn(kpi.title, format=number),
                     "n": st.column_config.NumberColumn("n", format="%d"),
@@ -157,7 +159,7 @@ def detractor_comments(kpi: Kpi, page: sidebar.PageContext, dimension: str, slic
             return
         st.dataframe(
             frame[["responded_at", "recommend_score", "comment", "region", "segment", "channel"]],
-            hide_index=True, width="stretch", key=f"{kpi.id}_comments_table",
+            hide_index=True, placeholder=fmt.EMPTY, width="stretch", key=f"{kpi.id}_comments_table",
             column_config={
                 "responded_at": st.column_config.DatetimeColumn("Answered", format="D MMM YYYY"),
                 "recommend_score": st.column_config.NumberColumn("Score", format="%d"),
@@ -229,6 +231,7 @@ def open_backlog(kpi: Kpi, page: sidebar.PageContext) -> None:
         with table_column:
             st.dataframe(
                 frame[["age_bucket", "open_complaints", "awaiting_response"]], hide_index=True, width="stretch",
+                placeholder=fmt.EMPTY,
                 key=f"{kpi.id}_backlog_table",
                 column_config={
                     "age_bucket": "Age",
@@ -265,7 +268,8 @@ def time_to_resolution(kpi: Kpi, page: sidebar.PageContext) -> None:
             _survival_chart(result.curve)
         with table_column:
             st.dataframe(
-                result.by_group, hide_index=True, width="stretch", key=f"{kpi.id}_resolution_table",
+                result.by_group, hide_index=True, placeholder=fmt.EMPTY, width="stretch",
+                key=f"{kpi.id}_resolution_table",
                 column_config={
                     group_by: group_by.title(),
                     "km_median_hours": st.column_config.NumberColumn("Median (KM)", format="%.1f h"),
@@ -309,7 +313,8 @@ def cohort_maturity(kpi: Kpi, page: sidebar.PageContext) -> None:
                           zip(frame["n"], frame["immature_customers"], strict=True)]
         st.dataframe(
             frame[["month", "value", "n", "repeat_customers", "immature_customers", "state"]],
-            hide_index=True, width="stretch", key=f"{kpi.id}_cohort_table", height=38 + 35 * len(frame),
+            hide_index=True, placeholder=fmt.EMPTY, width="stretch", key=f"{kpi.id}_cohort_table",
+            height=38 + 35 * len(frame),
             column_config={
                 "month": "First order in",
                 "value": st.column_config.NumberColumn("Came back within 90 days", format="%.1f%%"),

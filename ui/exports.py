@@ -18,6 +18,7 @@ import streamlit as st
 from cxkpi import report as page_report
 from cxkpi.kpis import KpiReport
 from cxkpi.periods import Period
+from cxkpi.status import Status
 from ui import formatting as fmt
 
 PNG, SVG, PDF, CSV = "image/png", "image/svg+xml", "application/pdf", "text/csv"
@@ -60,7 +61,7 @@ def overview_downloads(
     def page() -> page_report.OverviewPage:
         return overview_page(reports, period, filters_text, link, title)
 
-    with st.container(horizontal=True, gap="small", key="export-overview"):
+    with st.container(horizontal=True, gap="small", key="export-overview", width="content"):
         _button("Slide (PNG)", lambda: page_report.overview_png(page()), f"{stem}.png", PNG, "export-overview-png")
         _button("Page (PDF)", lambda: page_report.overview_pdf(page()), f"{stem}.pdf", PDF, "export-overview-pdf")
 
@@ -69,6 +70,8 @@ def overview_page(
     reports: Sequence[KpiReport], period: Period, filters_text: str, link: str, title: str,
     now: datetime | None = None,
 ) -> page_report.OverviewPage:
+    """The page the slide and the PDF draw: the cards in the order given (the overview's), with the same
+    status, change and words as the app's cards."""
     now = now or datetime.now(UTC)
     through = [report.data_through for report in reports if report.data_through is not None]
     loaded = [report.last_loaded_at for report in reports if report.last_loaded_at is not None]
@@ -76,7 +79,7 @@ def overview_page(
         title=title,
         period=f"{fmt.period(period)}, compared with {fmt.period(period.previous())}",
         filters=filters_text,
-        summary=fmt.on_target_summary(reports),
+        summary=fmt.attention_text(reports),
         freshness=fmt.freshness(min(through) if through else None, max(loaded) if loaded else None),
         cards=[_card(report) for report in reports],
         link=link,
@@ -86,21 +89,25 @@ def overview_page(
 
 def _card(report: KpiReport) -> page_report.Card:
     kpi = report.kpi
-    reading = fmt.change_reading(report)  # the card's word for the change
-    status = fmt.status_code(report)
-    change = "" if reading is None else f"{fmt.change(kpi, report.change)} ({reading})"
+    pending = set(report.pending_months())
+    monthly = report.monthly()
+    value, unit = fmt.value_and_unit(kpi, report.current.value)
     return page_report.Card(
         title=kpi.title,
-        value=fmt.value(kpi, report.current.value),
-        status=fmt.STATUS_WORDS[status],
-        status_tone=fmt.STATUS_BADGES[status][0],
+        value=value,
+        unit=unit,
+        status=fmt.STATUS_WORDS[report.status],
+        status_tone=fmt.STATUS_BADGES[report.status][0],
         target=fmt.target(kpi),
-        change=change,
-        change_reading=reading,
+        change="" if report.current.value is None else fmt.previous_phrase(report),
+        change_tone=fmt.READING_TONES.get(report.change_reading, "gray"),
         sample=fmt.sample_line(report),
         owner=str(kpi.owner),
+        owner_first=report.status == Status.OFF_TARGET,
+        note=fmt.matured_note(report) or "",
         freshness=fmt.freshness(report.data_through, report.last_loaded_at),
-        sparkline=[value for _, value in report.monthly()],
+        sparkline=[value for _, value in monthly],
+        pending=[month in pending for month, _ in monthly],
         target_value=float(kpi.target),
     )
 

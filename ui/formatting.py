@@ -8,11 +8,11 @@ import re
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from cxkpi.assessment import NEAR_TARGET, NO_DATA, OFF_TARGET, ON_TARGET
 from cxkpi.kpis import KpiReport
-from cxkpi.periods import Period, quarter_of
+from cxkpi.periods import Period, is_calendar_quarter, is_calendar_year
 from cxkpi.registry import Kpi
 from cxkpi.stats import ChangeTest, Interval
+from cxkpi.status import ChangeReading, Status
 
 # What n counts, by the KPI's source table: the card says "n = 6 responses", not just "n = 6".
 N_NOUNS = {
@@ -30,26 +30,28 @@ KPI_N_NOUNS = {
     "recovery_effect": ("complainant", "complainants"),
 }
 EN_DASH = "\N{EN DASH}"
+EMPTY = "\N{EM DASH}"  # an empty table cell, never 'None' or 'nan'
 # What Streamlit's Markdown would read as syntax: emphasis, links, :emoji: and :colour[...], $math$, #...
 MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_{}\[\]()#+\-.!|~:$])")
 UNIT_SYMBOLS = {"points": "pts", "hours": "h", "%": "%"}
-STATUS_LABELS = {"met": "On target", "missed": "Off target", "no data": "No data"}
 UNCERTAIN = "Too uncertain to act on"
-TOO_UNCERTAIN = "too uncertain"  # a status beside cxkpi.assessment's bands: too few records to act on
-# A KPI's status (status_code) in the words of its card, slide, PDF and Owners page.
+# A KPI's status (cxkpi.status) in the words of its card, the KPI page's tables and charts, the slide,
+# the PDF and the Owners page.
 STATUS_WORDS = {
-    ON_TARGET: "On target", NEAR_TARGET: "Near target", OFF_TARGET: "Off target", NO_DATA: "No data",
-    TOO_UNCERTAIN: UNCERTAIN,
+    Status.ON_TARGET: "On target", Status.NEAR_TARGET: "Near target", Status.OFF_TARGET: "Off target",
+    Status.TOO_UNCERTAIN: UNCERTAIN, Status.NO_DATA: "No data",
 }
-# The status badge on the card, by status_code: (tone, Material Symbols icon); the slide takes its tone.
+# The status badge on the card, by status: (tone, Material Symbols icon); the slide and charts take its tone.
 STATUS_BADGES = {
-    ON_TARGET: ("blue", "check_circle"),
-    NEAR_TARGET: ("violet", "adjust"),
-    OFF_TARGET: ("orange", "error"),
-    NO_DATA: ("gray", "remove"),
-    TOO_UNCERTAIN: ("gray", "help"),
+    Status.ON_TARGET: ("blue", "check_circle"),
+    Status.NEAR_TARGET: ("violet", "adjust"),
+    Status.OFF_TARGET: ("orange", "error"),
+    Status.NO_DATA: ("gray", "remove"),
+    Status.TOO_UNCERTAIN: ("gray", "help"),
 }
-STATUS_OF_VALUE = {"met": ON_TARGET, "missed": OFF_TARGET, "no data": NO_DATA}  # cxkpi.kpis.status_of
+# A change's tone: only a real change (its test says so) is coloured; the words always say it.
+READING_TONES = {ChangeReading.BETTER: "blue", ChangeReading.WORSE: "orange"}  # any other: gray
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 def value(kpi: Kpi, number: float | None, decimals: int = 1) -> str:
@@ -65,6 +67,16 @@ def value(kpi: Kpi, number: float | None, decimals: int = 1) -> str:
     if kpi.unit == "%":
         return f"{number:,.{decimals}f}%"
     return f"{number:,.{decimals}f} {kpi.unit}"
+
+
+def value_and_unit(kpi: Kpi, number: float | None) -> tuple[str, str]:
+    """value() in two parts, the words of a unit without a symbol apart: ('131.2', 'per 1,000 orders'),
+    ('+32.0 pts', ''), ('No data', '')."""
+    shown = value(kpi, number)
+    if number is None or kpi.unit in UNIT_SYMBOLS:
+        return shown, ""
+    number_text, unit = shown.split(" ", 1)
+    return number_text, unit
 
 
 def unit_symbol(kpi: Kpi) -> str:
@@ -84,40 +96,60 @@ def shows_as_zero(difference: float) -> bool:
     return round(difference, 1) == 0
 
 
-def change_reading(report: KpiReport) -> str | None:
-    """The word for a change, the same on the card, the slide and the PDF: 'better', 'worse', 'no change',
-    or 'too uncertain to judge' (too few answers to act on: the movement is shown but not judged).
-    None when there is no value now or none to compare with."""
-    if report.change is None:
-        return None
-    if shows_as_zero(report.change):  # shown as +0.0: calling it better or worse would contradict it
-        return "no change"
-    if report.assessment is not None and report.assessment.uncertain_because is not None:
-        return "too uncertain to judge"
-    return "better" if report.change_is_improvement else "worse"
-
-
-def status_code(report: KpiReport) -> str:
-    """Where the KPI stands: a cxkpi.assessment band (ON_TARGET, NEAR_TARGET, OFF_TARGET, NO_DATA) or
-    TOO_UNCERTAIN. Without the statistics (assessment None), from the value against the target alone."""
-    found = report.assessment
-    if found is None:
-        return STATUS_OF_VALUE[report.status]
-    if found.uncertain_because:
-        return TOO_UNCERTAIN
-    return found.band
-
-
 def status_reading(report: KpiReport) -> str:
     """The status in the same words on the card, the slide, the PDF and the Owners page: 'On target',
     'Near target', 'Off target', 'Too uncertain to act on' or 'No data'."""
-    return STATUS_WORDS[status_code(report)]
+    return STATUS_WORDS[report.status]
 
 
-def on_target_summary(reports: Sequence[KpiReport]) -> str:
-    """'2 of 9 KPIs on target', counting the cards whose badge says 'On target' (overview and slide)."""
-    on_target = sum(status_code(report) == ON_TARGET for report in reports)
-    return f"{on_target} of {len(reports)} KPIs on target"
+def change_phrase(kpi: Kpi, difference: float | None, reading: ChangeReading, against: Period,
+                  test: ChangeTest | None = None, p_values: bool = True) -> str:
+    """One change in words, its number first: '-1.7 pts vs Q2 2026 · no real change (p = 0.49)',
+    '+5.2 pts vs Q2 2026 · better (p = 0.003)', 'no data to compare with Q2 2026'. The number is the
+    change shown everywhere (value − the value compared with); p is the test of that same change."""
+    if difference is None:
+        return f"no data to compare with {period_name(against)}"
+    return f"{change(kpi, difference)} {reading_words(reading, against, test, p_values)}"
+
+
+def reading_words(reading: ChangeReading, against: Period, test: ChangeTest | None = None,
+                  p_values: bool = True) -> str:
+    """What a change compares with and how it reads, after its number: 'vs Q2 2026 · better (p = 0.003)'."""
+    text = f"vs {period_name(against)} · {reading.value}"
+    if p_values and test is not None and reading in (ChangeReading.BETTER, ChangeReading.WORSE,
+                                                      ChangeReading.NO_REAL_CHANGE):
+        text += f" ({p_value(test.p_value)})"
+    return text
+
+
+def previous_phrase(report: KpiReport, p_values: bool = True) -> str:
+    """The card's change: against the previous period (or last year's, when that is the comparison)."""
+    return change_phrase(report.kpi, report.change, report.change_reading, report.period.previous(),
+                         report.vs_previous, p_values)
+
+
+def last_year_phrase(report: KpiReport) -> str:
+    return change_phrase(report.kpi, report.last_year_change, report.last_year_reading,
+                         report.period.a_year_earlier(), report.vs_last_year)
+
+
+def attention(reports: Sequence[KpiReport]) -> tuple[str, list[tuple[str, str]], str]:
+    """The overview's headline in three parts: '4 of 9 off target' (or 'None of 9 off target'), each
+    off-target KPI with its owner's name [(title, owner)], and how the others stand ('2 near target ·
+    3 on target · 1 too uncertain to act on · 1 no data'). The slide and the page say it alike."""
+    off = [(report.kpi.title, report.kpi.owner.name) for report in reports if report.status == Status.OFF_TARGET]
+    lead = f"{len(off) or 'None'} of {len(reports)} off target"
+    counts = [(sum(report.status == status for report in reports), status) for status in
+              (Status.NEAR_TARGET, Status.ON_TARGET, Status.TOO_UNCERTAIN, Status.NO_DATA)]
+    rest = " · ".join(f"{count} {STATUS_WORDS[status].lower()}" for count, status in counts if count)
+    return lead, off, rest
+
+
+def attention_text(reports: Sequence[KpiReport]) -> str:
+    """The headline as one line of text: '4 of 9 off target: CSAT, Priya Raman; ... · 2 near target ...'."""
+    lead, off, rest = attention(reports)
+    named = "; ".join(f"{title}, {owner}" for title, owner in off)
+    return f"{lead}{': ' + named if named else ''}{' · ' + rest if rest else ''}"
 
 
 def target(kpi: Kpi) -> str:
@@ -160,13 +192,10 @@ def plural(n: int, singular: str, plural_form: str | None = None) -> str:
 
 
 def count(kpi: Kpi, n: int) -> str:
+    """'n = 887 responses'."""
     # What n counts is the KPI's own business; the source table is only a fallback.
     singular, plural_form = KPI_N_NOUNS.get(kpi.id) or N_NOUNS.get(kpi.source, ("record", "records"))
     return f"n = {n:,} {singular if n == 1 else plural_form}"
-
-
-def status(code: str) -> str:
-    return STATUS_LABELS.get(code, code)
 
 
 def day(moment: date | datetime | None) -> str:
@@ -183,12 +212,27 @@ def timestamp(moment: datetime | None) -> str:
 
 
 def period(span: Period) -> str:
-    """'Q2 2026 (1 Apr 2026 - 30 Jun 2026)' for a calendar quarter, else '3 Feb 2026 - 15 May 2026' (en dash)."""
+    """'Q2 2026 (1 Apr 2026 - 30 Jun 2026)' for a named period (period_name), else '3 Feb 2026 - 15 May 2026'."""
     text = f"{day(span.start)} {EN_DASH} {day(span.end)}"
-    if quarter_of(span.start) == span:
-        quarter = (span.start.month - 1) // 3 + 1
-        return f"Q{quarter} {span.start.year} ({text})"
-    return text
+    name = period_name(span)
+    return text if name == text else f"{name} ({text})"
+
+
+def period_name(span: Period) -> str:
+    """What people call the period: 'Q2 2026', 'Aug 2026', '2025', 'Jul 2025 - Jun 2026' (whole months),
+    else its days, '3 Feb 2026 - 15 May 2026' (en dashes)."""
+    months = span.whole_months
+    if months is None:
+        return f"{day(span.start)} {EN_DASH} {day(span.end)}"
+    if is_calendar_quarter(span):
+        return f"Q{(span.start.month - 1) // 3 + 1} {span.start.year}"
+    if is_calendar_year(span):
+        return str(span.start.year)
+    first = f"{MONTHS[span.start.month - 1]} {span.start.year}"
+    if months == 1:
+        return first
+    last = f"{MONTHS[span.end.month - 1]} {span.end.year}"
+    return f"{first} {EN_DASH} {last}"
 
 
 def freshness(data_through: datetime | None, last_loaded_at: datetime | None) -> str:
@@ -206,14 +250,6 @@ def interval(kpi: Kpi, span: Interval) -> str:
     return f"{low} to {value(kpi, span.high)}"
 
 
-def change_test(kpi: Kpi, test: ChangeTest | None) -> str:
-    """'+6.7 pts, likely real (p = 0.001)' or '+0.3 pts, within noise (p = 0.94)'."""
-    if test is None:
-        return "no data to compare"
-    verdict = "likely real" if test.is_significant() else "within noise"
-    return f"{change(kpi, test.difference)}, {verdict} ({p_value(test.p_value)})"
-
-
 def p_value(p: float) -> str:
     return "p < 0.001" if p < 0.001 else f"p = {p:.3f}" if p < 0.01 else f"p = {p:.2f}"
 
@@ -224,13 +260,17 @@ def compares_with_last_year(report: KpiReport) -> bool:
 
 
 def sample_line(report: KpiReport) -> str:
-    """'n = 887 responses · previous +31.8 pts' (or 'last year ...'), as the card and the slide say it."""
-    previous = report.previous.value
-    if report.current.value is None:
-        compared = "no data in this period"
-    elif previous is None:
-        compared = "no data last year" if compares_with_last_year(report) else "no data in the previous period"
-    else:
-        label = "last year" if compares_with_last_year(report) else "previous"
-        compared = f"{label} {value(report.kpi, previous)}"
+    """'n = 887 responses · Q2 2026: +31.8 pts (n = 860)', as the card's details and the slide say it."""
+    previous = report.previous
+    name = period_name(report.period.previous())
+    compared = f"{name}: no data" if previous.value is None else \
+        f"{name}: {value(report.kpi, previous.value)} ({count(report.kpi, previous.n)})"
     return f"{count(report.kpi, report.current.n)} · {compared}"
+
+
+def matured_note(report: KpiReport) -> str | None:
+    """Why a slow KPI shows an earlier period: 'Q2 2026 shown: Q3 2026 is still maturing (90 days)'."""
+    if report.moved_from is None:
+        return None
+    return (f"{period_name(report.period)} shown: {period_name(report.moved_from)} is still maturing "
+            f"({report.kpi.maturity_days} days)")

@@ -19,8 +19,23 @@ def _count(details: dict[str, Any], key: str) -> int:
     return int(details.get(key) or 0)
 
 
+def top_box(details: dict[str, Any]) -> str:
+    """Which answers a top-box KPI counted (its query's top_points and scales): "4 or 5 out of 5",
+    "9 or 10 out of 10", or "the top 2 points of each scale: 1-5, 1-10" when exports on different
+    scales meet."""
+    points, scales = int(details.get("top_points") or 0), str(details.get("scales") or "")
+    if not points or not scales:
+        return ""
+    if "," in scales:
+        return f" (the top {points} points of each scale: {scales})"
+    high = int(scales.split("-")[1])
+    answers = [str(value) for value in range(high - points + 1, high + 1)]
+    listed = answers[0] if len(answers) == 1 else f"{', '.join(answers[:-1])} or {answers[-1]}"
+    return f" ({listed} out of {high})"
+
+
 def csat_details(details: dict[str, Any]) -> str:
-    return f"{plural(_count(details, 'satisfied'), 'satisfied answer')} (4 or 5 out of 5)"
+    return f"{plural(_count(details, 'satisfied'), 'satisfied answer')}{top_box(details)}"
 
 
 def complaint_rate_details(details: dict[str, Any]) -> str:
@@ -34,6 +49,9 @@ def sla_details(details: dict[str, Any]) -> str:
     pending = _count(details, "pending")
     if pending:
         text += f" · {pending:,} open but still inside the SLA (not counted yet)"
+    unknown = _count(details, "resolved_time_unknown")
+    if unknown:
+        text += f" · {unknown:,} resolved, time unknown (not counted: the export gives no resolution time)"
     return text
 
 

@@ -5,8 +5,11 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from cxkpi.kpis import STANDARD_COLUMNS, sample_columns, status_of
+from cxkpi.assessment import baseline_period, control_chart
+from cxkpi.kpis import STANDARD_COLUMNS, KpiReport, pending_buckets, sample_columns
+from cxkpi.periods import Period
 from cxkpi.registry import Kpi
+from cxkpi.status import ChangeReading, Status
 from ui import cards, charts, data, drilldowns, exports, sidebar
 from ui import formatting as fmt
 
@@ -39,7 +42,7 @@ def render(kpi_id: str, page_title: str) -> None:
                 "Grain", list(GRAINS), format_func=GRAINS.get, required=True,
                 key=f"{kpi.id}_grain", label_visibility="collapsed",
             )
-        charts.trend(data.kpi_frame(page.db_path, kpi, page.period, page.filters, grain=grain), kpi, grain)
+        _trend(page, report, grain)
 
     with st.container(border=True, key=f"breakdown-{kpi.id}"):
         with st.container(horizontal=True, horizontal_alignment="distribute", vertical_alignment="center"):
@@ -48,7 +51,10 @@ def render(kpi_id: str, page_title: str) -> None:
                 "Break down by", list(DIMENSIONS), format_func=str.title, required=True,
                 key=f"{kpi.id}_breakdown", label_visibility="collapsed",
             )
-        frame = data.kpi_frame(page.db_path, kpi, page.period, page.filters, breakdown=dimension)
+        # For the card's period: a slow KPI's latest matured one (its card says so).
+        frame = data.kpi_frame(page.db_path, kpi, report.period, page.filters, breakdown=dimension)
+        if report.moved_from is not None:
+            st.caption(f"{fmt.matured_note(report)}.")
         chart_column, table_column = st.columns([1, 1], gap="large")
         with chart_column:
             charts.breakdown(frame, kpi, dimension)
@@ -62,16 +68,44 @@ def render(kpi_id: str, page_title: str) -> None:
     drilldowns.render(kpi, page)
 
 
+def _trend(page: sidebar.PageContext, report: KpiReport, grain: str) -> None:
+    """The period asked for, each bucket judged against the buckets before it (cxkpi.assessment), the
+    buckets still maturing left out and named. For a slow KPI shown for an earlier period (its card
+    says so), from that period's start, so its matured months are on the chart too."""
+    kpi = report.kpi
+    shown = page.period if report.moved_from is None else Period(report.period.start, page.period.end)
+    before = baseline_period(shown, grain)
+    frame = data.kpi_frame(page.db_path, kpi, shown, page.filters, grain=grain)
+    baseline = data.kpi_frame(page.db_path, kpi, before, page.filters, grain=grain)
+    horizon = report.maturity_horizon
+    pending = pending_buckets(kpi, frame, grain, shown, horizon)
+    history_pending = pending_buckets(kpi, baseline, grain, before, horizon)
+    chart = control_chart(kpi, _without(frame, pending), _without(baseline, history_pending))
+    show = fmt.day if grain == "week" else (lambda stamp: f"{stamp:%b %Y}")
+    pending_names = [show(pd.Timestamp(stamp)) for stamp, flag in zip(frame["bucket_start"], pending, strict=True)
+                     if flag]
+    comparison = None
+    if report.moved_from is None and report.status != Status.TOO_UNCERTAIN:
+        comparison = charts.verdicts_compared(bool(chart.signals), report.change_reading,
+                                              fmt.period_name(report.period.previous()))
+    elif report.change_reading == ChangeReading.TOO_UNCERTAIN:
+        comparison = "The card does not judge the change: too few records stand behind the number."
+    charts.trend(chart, kpi, grain, pending_names, comparison)
+
+
+def _without(frame: pd.DataFrame, dropped: list[bool]) -> pd.DataFrame:
+    return frame[~pd.Series(dropped, index=frame.index, dtype=bool)]
+
+
 def _breakdown_table(frame: pd.DataFrame, kpi: Kpi, dimension: str) -> None:
     if frame.empty:
         return
-    hidden = {*STANDARD_COLUMNS, *sample_columns(frame)}
+    hidden = {*STANDARD_COLUMNS, "status", *sample_columns(frame)}
     extras = [name for name in frame.columns if name not in hidden]
     frame = frame.sort_values("value", ascending=kpi.direction != "higher", na_position="last")  # as the bars
     table = frame[["slice", "value", "n", *extras]].rename(columns={"slice": dimension.title()})
-    # A slice can have rows but no value (e.g. complaints all still unanswered): that is "No data", not a miss.
-    values = [None if pd.isna(value) else float(value) for value in frame["value"]]
-    table.insert(2, "status", [fmt.status(status_of(kpi, value)) for value in values])
+    # Each slice's status as cxkpi.status decided it: a slice of 2 records is too uncertain, never off target.
+    table.insert(2, "status", [fmt.STATUS_WORDS[Status(found)] for found in frame["status"]])
     formats = {"points": "%+.1f pts", "hours": "%.1f h", "%": "%.1f%%"}
     config = {
         "value": st.column_config.NumberColumn("Value", format=formats.get(kpi.unit, "%.1f"), help=kpi.title),
@@ -80,7 +114,7 @@ def _breakdown_table(frame: pd.DataFrame, kpi: Kpi, dimension: str) -> None:
         # KPI-specific detail columns (p90_hours, promoters, ...) keep the query's names, made readable.
         **{name: _detail_column(name, table[name]) for name in extras},
     }
-    st.dataframe(table, hide_index=True, column_config=config, width="stretch")
+    st.dataframe(table, hide_index=True, placeholder=fmt.EMPTY, column_config=config, width="stretch")
     exports.table_downloads(table, f"{kpi.id}-by-{dimension}-table")
 
 

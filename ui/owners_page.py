@@ -6,10 +6,11 @@ import pandas as pd
 import streamlit as st
 
 from cxkpi import ownership
-from cxkpi.assessment import ON_TARGET
+from cxkpi.access import Permission
 from cxkpi.kpis import KpiReport
 from cxkpi.registry import Owner
-from ui import data, sidebar
+from cxkpi.status import Status
+from ui import data, identity, sidebar
 from ui import formatting as fmt
 
 SAVED_KEY = "owner_change_saved"  # the confirmation of a saved change, shown once after the rerun
@@ -35,7 +36,7 @@ def render() -> None:
         shown = history.assign(kpi=[titles.get(kpi_id, kpi_id) for kpi_id in history["kpi_id"]])
         st.dataframe(
             shown[["changed_at", "changed_by", "kpi", "field", "old_value", "new_value"]],
-            hide_index=True, width="stretch",
+            hide_index=True, placeholder=fmt.EMPTY, width="stretch",
             column_config={"changed_at": st.column_config.DatetimeColumn("When", format="D MMM YYYY, HH:mm"),
                            "changed_by": "Who", "kpi": "KPI", "field": "What",
                            "old_value": "From", "new_value": "To"},
@@ -45,22 +46,28 @@ def render() -> None:
 def _owners_table(reports: list[KpiReport]) -> None:
     rows = []
     for report in sorted(reports, key=lambda report: (report.kpi.owner.name, report.kpi.title)):
-        found = report.assessment
-        off_for = found.months_off_target if found and found.band != ON_TARGET else 0
+        off_for = report.months_off_target if report.status != Status.ON_TARGET else 0
         rows.append({
             "Owner": report.kpi.owner.name,
             "Role": report.kpi.owner.role,
             "KPI": report.kpi.title,
-            "Value": fmt.value(report.kpi, report.current.value),
+            # A slow KPI is shown for its latest matured period (its card says so): this says which.
+            "Value": fmt.value(report.kpi, report.current.value)
+            + (f" ({fmt.period_name(report.period)})" if report.moved_from else ""),
             "Target": fmt.target(report.kpi),
             "Status": fmt.status_reading(report),
-            "Off target for": f"{off_for} month{'s' if off_for != 1 else ''}" if off_for else "",
+            "Off target for": f"{off_for} month{'s' if off_for != 1 else ''}" if off_for else fmt.EMPTY,
         })
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key="owners-table")
+    st.dataframe(pd.DataFrame(rows), hide_index=True, placeholder=fmt.EMPTY, width="stretch", key="owners-table")
 
 
 def _change_form(page: sidebar.PageContext) -> None:
     st.markdown("**Reassign an owner or change a target**")
+    may_change = page.identity.can(Permission.CHANGE_OWNER) and page.identity.can(Permission.CHANGE_TARGET)
+    if may_change:
+        st.caption(f"Recorded in the audit trail as {fmt.markdown_code(page.identity.user_id)}.")
+    else:  # the form stays usable: ownership.change refuses a change by a non-admin, and audits the attempt
+        st.caption(f"Only admins reassign owners and change targets; you are {page.identity.role_with_article}.")
     by_title = {kpi.title: kpi for kpi in page.kpis}
     # Outside the form, so the fields below follow the chosen KPI at once.
     kpi = by_title[st.selectbox("KPI", list(by_title), key="change_kpi")]
@@ -70,7 +77,6 @@ def _change_form(page: sidebar.PageContext) -> None:
         name = left.text_input("Owner's name", value=kpi.owner.name, key=f"change_owner_name_{kpi.id}")
         role = right.text_input("Owner's role", value=kpi.owner.role, key=f"change_owner_role_{kpi.id}")
         target = left.number_input(f"Target ({kpi.unit})", value=float(kpi.target), key=f"change_target_{kpi.id}")
-        changed_by = right.text_input("Your name (recorded in the audit trail)", key="change_by")
         submitted = st.form_submit_button("Save change", icon=":material/save:", key="change_save")
     saved = st.session_state.pop(SAVED_KEY, None)
     if saved:
@@ -78,7 +84,10 @@ def _change_form(page: sidebar.PageContext) -> None:
     if not submitted:
         return
     try:
-        changes = ownership.change(page.db_path, kpi, changed_by, owner=Owner(name, role), target=target)
+        changes = ownership.change(page.db_path, kpi, identity.current(), owner=Owner(name, role), target=target)
+    except identity.AccessDeniedError as error:
+        identity.refusal(error)
+        return
     except ownership.OwnershipError as error:
         st.error(fmt.markdown_literal(str(error)), icon=":material/error:")  # quotes a KPI title
         return

@@ -1,7 +1,7 @@
 """Sharing a view: the link of the current view (with a copy button), presentation mode, and saved views.
 
 The link is the view (ui/state.py): the page's URL path and a query string with every setting. A
-saved view is a name for such a link, kept in the warehouse (cxkpi.views) so everyone sees it;
+saved view is a name for such a link, kept in the warehouse (cxkpi.views), personal or shared;
 opening one is switching to its page with its query string, read exactly like a pasted link.
 """
 
@@ -11,21 +11,27 @@ import functools
 import html
 import re
 import zlib
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 from urllib.parse import parse_qs, urlsplit
 
 import streamlit as st
 
 from cxkpi import views
+from cxkpi.access import Identity, Permission
 from cxkpi.warehouse import PROJECT_ROOT, WarehouseBusyError
-from ui import data, state
+from ui import data, identity, state
 from ui import formatting as fmt
 
 OVERVIEW_FILE = "dashboard.py"
 PAGES_DIR = PROJECT_ROOT / "pages"
 # Streamlit's automatic multipage mode serves pages/<n>_<Name>.py at /<Name>.
+T = TypeVar("T")
 PAGE_FILE_NAME = re.compile(r"^[0-9]*[_ -]*(.*)\.py$")
 NAME_KEY, MANAGED_KEY, NEW_NAME_KEY, MESSAGE_KEY = "view_name", "view_manage", "view_new_name", "view_message"
+# The save form's "Share with everyone" box, and the view awaiting "Yes, delete".
+SHARE_KEY, CONFIRM_KEY = "view_share", "view_delete_pending"
 
 COPY_BUTTON = st.components.v2.component(
     "cxkpi_copy_link",
@@ -66,11 +72,14 @@ PRESENTATION_CSS = """
 <style>
 [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stExpandSidebarButton"],
 [data-testid="stHeader"], [data-testid="stToolbar"], [data-testid="stDecoration"] { display: none !important; }
-[data-testid="stMainBlockContainer"] { max-width: none; padding: 1.5rem 2.5rem 1rem 2.5rem; }
-[data-testid="stMainBlockContainer"] h1 { font-size: 2.8rem; }
-[class*="st-key-card-"] [data-testid="stPageLink"], [class*="st-key-card-"] .cx-definition { display: none; }
-[class*="st-key-card-"] .cx-card .cx-title { font-size: 1.45rem; }
-[class*="st-key-card-"] .cx-card .cx-value { font-size: 3.1rem; }
+[data-testid="stMainBlockContainer"] { max-width: none; padding: 1rem 2rem 0.5rem 2rem; }
+[data-testid="stMainBlockContainer"] h1 { font-size: 2rem; }
+.st-key-exit-present { position: fixed; top: 0.5rem; right: 1rem; z-index: 10; width: auto; }
+[class*="st-key-card-"] .cxkpi-sparkline img { height: 26px; }
+[class*="st-key-card-"] .cx-card .cx-title { font-size: 1.4rem; }
+[class*="st-key-card-"] .cx-card .cx-value { font-size: 3rem; }
+[class*="st-key-card-"] .cx-card :is(.cx-badge, .cx-owner, .cx-reading, .cx-change) { font-size: 1.05rem; }
+.cx-attention { font-size: 1.3rem; }
 </style>
 """
 # Streamlit's own table toolbar offers "Download as CSV" without neutralising formulas: hidden, so the
@@ -139,16 +148,17 @@ def exit_presentation() -> None:
     )
 
 
-def saved_views_section(db_path: Path, query: dict[str, list[str]]) -> None:
-    """Sidebar: every saved view (one click opens it), save the current one, rename or delete."""
+def saved_views_section(db_path: Path, query: dict[str, list[str]], person: Identity) -> None:
+    """Sidebar: the shared views and the person's own (one click opens one), save the current one,
+    and rename, share or delete the ones they may manage."""
     st.markdown("**Saved views**")
     message = st.session_state.pop(MESSAGE_KEY, None)
     if message:
         kind, text = message
         # Messages quote view names as typed: shown literally, never as Markdown.
-        (st.success if kind == "success" else st.warning)(fmt.markdown_literal(text), icon=None)
+        {"success": st.success, "refused": st.error}.get(kind, st.warning)(fmt.markdown_literal(text), icon=None)
     try:
-        saved = _saved_views(db_path)
+        saved = _saved_views(db_path, person.user_id)
     except WarehouseBusyError:
         st.caption("The warehouse is busy; saved views show on the next interaction.")
         return
@@ -156,40 +166,71 @@ def saved_views_section(db_path: Path, query: dict[str, list[str]]) -> None:
         st.caption("None yet: set the filters, then save the view under a name.")
     for view in saved:
         # A button's label is Markdown: the name shows as typed.
-        if st.button(fmt.markdown_literal(view.name), key=f"view-open-{view.id}", icon=":material/bookmark:",
-                     type="tertiary", help=f"/{view.link}", width="stretch"):
+        shared_help = "shared with everyone" if view.shared else "only you see it"
+        if st.button(fmt.markdown_literal(view.name), key=f"view-open-{view.id}",
+                     icon=":material/group:" if view.shared else ":material/bookmark:",
+                     type="tertiary", help=f"/{view.link} · {shared_help}", width="stretch"):
             _open(view)
 
     page = current_page_path()
+    may_share = person.can(Permission.SHARE_VIEW)
     with st.popover("Save this view", icon=":material/bookmark_add:", width="stretch"):
         with st.form("view-save", border=False, enter_to_submit=True):
             st.text_input("Name", key=NAME_KEY, max_chars=views.MAX_NAME, placeholder="Board review Q3 - EMEA")
+            # Offered to everyone: views.save_view refuses a viewer's shared view, and audits the attempt.
+            st.checkbox("Share with everyone", key=SHARE_KEY,
+                        help=None if may_share else "Analysts and admins share views; yours stay personal.")
             st.form_submit_button(
                 "Save", icon=":material/save:", type="primary",
                 on_click=_save, args=(db_path, page, state.query_string(query)),
             )
-        st.caption("Saving under an existing name replaces that view.")
-    if saved:
-        with st.popover("Rename or delete", icon=":material/edit:", width="stretch"):
-            names = {view.id: view.name for view in saved}
-            # Keyed on the list itself: after a rename or delete the choice starts afresh instead of
-            # pointing at a label that no longer exists.
-            key = f"{MANAGED_KEY}-{zlib.crc32(repr(sorted(names.items())).encode()):08x}"
-            st.selectbox("View", list(names), format_func=names.get, key=key)
-            st.text_input("New name", key=NEW_NAME_KEY, max_chars=views.MAX_NAME)
-            with st.container(horizontal=True, gap="small"):
-                st.button("Rename", icon=":material/edit:", key="view-rename", on_click=_rename, args=(db_path, key))
-                st.button("Delete", icon=":material/delete:", key="view-delete", on_click=_delete, args=(db_path, key))
+        st.caption("Saving under the name of one of your views replaces it.")
+    manageable = {view.id: view for view in saved if views.may_manage(person, view)}
+    if manageable:
+        with st.popover("Rename, share or delete", icon=":material/edit:", width="stretch"):
+            _manage(db_path, manageable, person)
+        _confirm_delete(db_path, manageable)
+
+
+def _manage(db_path: Path, manageable: dict[int, views.SavedView], person: Identity) -> None:
+    # Keyed on the list itself: after a rename or delete the choice starts afresh instead of pointing
+    # at a label that no longer exists.
+    key = f"{MANAGED_KEY}-{zlib.crc32(repr(sorted((i, v.name, v.shared) for i, v in manageable.items())).encode()):08x}"
+    view_id = st.selectbox("View", list(manageable), format_func=lambda i: manageable[i].name, key=key)
+    view = manageable.get(view_id) if view_id is not None else None
+    st.text_input("New name", key=NEW_NAME_KEY, max_chars=views.MAX_NAME)
+    with st.container(horizontal=True, gap="small"):
+        st.button("Rename", icon=":material/edit:", key="view-rename", on_click=_rename, args=(db_path, key))
+        if view is not None and view.shared:
+            st.button("Make personal", icon=":material/person:", key="view-unshare", on_click=_share,
+                      args=(db_path, key, False))
+        elif view is not None:
+            st.button("Share", icon=":material/group:", key="view-share", on_click=_share, args=(db_path, key, True),
+                      help=None if person.can(Permission.SHARE_VIEW) else "Analysts and admins share views.")
+        st.button("Delete", icon=":material/delete:", key="view-delete", on_click=_ask_delete, args=(key,))
+
+
+def _confirm_delete(db_path: Path, manageable: dict[int, views.SavedView]) -> None:
+    """Deleting asks first, naming the view (below the popover, which a click closes)."""
+    pending = st.session_state.get(CONFIRM_KEY)
+    if pending is None or pending not in manageable:
+        return
+    doomed = manageable[pending]
+    st.warning(f"Delete “{fmt.markdown_literal(doomed.name)}”{' for everyone' if doomed.shared else ''}? "
+               "This cannot be undone.", icon=":material/delete:")
+    with st.container(horizontal=True, gap="small"):
+        st.button("Yes, delete", type="primary", key="view-delete-confirm", on_click=_delete, args=(db_path, pending))
+        st.button("Cancel", key="view-delete-cancel", on_click=st.session_state.pop, args=(CONFIRM_KEY, None))
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def _saved_views_cached(path: str, stamp_key: data.Stamp) -> list[views.SavedView]:
-    return views.list_views(Path(path))
+def _saved_views_cached(path: str, stamp_key: data.Stamp, viewer_id: str) -> list[views.SavedView]:
+    return views.list_views(Path(path), viewer_id)
 
 
-def _saved_views(db_path: Path) -> list[views.SavedView]:
+def _saved_views(db_path: Path, viewer_id: str) -> list[views.SavedView]:
     """Cached on the warehouse's stamp: a view saved in another session shows on the next interaction."""
-    return _saved_views_cached(str(db_path), data.stamp(db_path))
+    return _saved_views_cached(str(db_path), data.stamp(db_path), viewer_id)
 
 
 def _open(view: views.SavedView) -> None:
@@ -198,14 +239,16 @@ def _open(view: views.SavedView) -> None:
     st.switch_page(page_file, query_params=parse_qs(view.query, keep_blank_values=True))
 
 
+# The callbacks below act as the person signed in when the click arrives (identity.current(), not the
+# identity the page was drawn for), and cxkpi.views checks what that person may do.
 def _save(db_path: Path, page: str, query: str) -> None:
-    try:
-        view, created = views.save_view(db_path, st.session_state.get(NAME_KEY, ""), page, query)
-    except (views.ViewError, WarehouseBusyError) as error:
-        st.session_state[MESSAGE_KEY] = ("warning", str(error))
-        return
-    st.session_state[NAME_KEY] = ""
-    st.session_state[MESSAGE_KEY] = ("success", f"{'Saved' if created else 'Updated'} “{view.name}”.")
+    shared = bool(st.session_state.get(SHARE_KEY))
+    if _attempt(lambda: views.save_view(db_path, identity.current(), st.session_state.get(NAME_KEY, ""), page,
+                                         query, shared=shared), lambda result: (
+            f"{'Saved' if result[1] else 'Updated'} “{result[0].name}”"
+            f"{' for everyone' if result[0].shared else ''}.")):
+        st.session_state[NAME_KEY] = ""
+        st.session_state[SHARE_KEY] = False
 
 
 def _chosen(key: str) -> int | None:
@@ -218,23 +261,42 @@ def _rename(db_path: Path, key: str) -> None:
     if view_id is None:
         st.session_state[MESSAGE_KEY] = ("warning", "Pick the view to rename.")
         return
-    try:
-        view = views.rename_view(db_path, view_id, st.session_state.get(NEW_NAME_KEY, ""))
-    except (views.ViewError, WarehouseBusyError) as error:
-        st.session_state[MESSAGE_KEY] = ("warning", str(error))
-        return
-    st.session_state[NEW_NAME_KEY] = ""
-    st.session_state[MESSAGE_KEY] = ("success", f"Renamed to “{view.name}”.")
+    if _attempt(lambda: views.rename_view(db_path, identity.current(), view_id, st.session_state.get(NEW_NAME_KEY, "")),
+                lambda view: f"Renamed to “{view.name}”."):
+        st.session_state[NEW_NAME_KEY] = ""
 
 
-def _delete(db_path: Path, key: str) -> None:
+def _share(db_path: Path, key: str, shared: bool) -> None:
+    view_id = _chosen(key)
+    if view_id is not None:
+        _attempt(lambda: views.set_shared(db_path, identity.current(), view_id, shared),
+                 lambda view: f"“{view.name}” is {'shared with everyone' if view.shared else 'personal now'}.")
+
+
+def _ask_delete(key: str) -> None:
     view_id = _chosen(key)
     if view_id is None:
         st.session_state[MESSAGE_KEY] = ("warning", "Pick the view to delete.")
         return
+    st.session_state[CONFIRM_KEY] = view_id
+
+
+def _delete(db_path: Path, view_id: int) -> None:
+    """Deletes the view the confirmation named, by its id (never reused), whatever is selected meanwhile."""
+    st.session_state.pop(CONFIRM_KEY, None)
+    _attempt(lambda: views.delete_view(db_path, identity.current(), view_id),
+             lambda view: f"Deleted “{view.name}”.")
+
+
+def _attempt(action: Callable[[], T], said: Callable[[T], str]) -> bool:
+    """Run a saved-view action, leaving its outcome as the message shown on the rerun."""
     try:
-        views.delete_view(db_path, view_id)
+        result = action()
+    except identity.AccessDeniedError as error:
+        st.session_state[MESSAGE_KEY] = ("refused", str(error))
+        return False
     except (views.ViewError, WarehouseBusyError) as error:
         st.session_state[MESSAGE_KEY] = ("warning", str(error))
-        return
-    st.session_state[MESSAGE_KEY] = ("success", "Deleted the view.")
+        return False
+    st.session_state[MESSAGE_KEY] = ("success", said(result))
+    return True

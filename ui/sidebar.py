@@ -14,11 +14,12 @@ from pathlib import Path
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
+from cxkpi.access import Identity
 from cxkpi.kpis import FILTER_DIMENSIONS, Filters
-from cxkpi.periods import Period
+from cxkpi.periods import QUICK_RANGES, Period, quick_range
 from cxkpi.registry import Kpi, RegistryError
 from cxkpi.warehouse import PROJECT_ROOT, WarehouseBusyError
-from ui import data, share, state, theme
+from ui import data, identity, share, state, theme
 from ui import formatting as fmt
 
 OVERVIEW_PAGE = "dashboard.py"
@@ -49,12 +50,16 @@ KPI_ICONS = {
 OTHER_PAGES = (
     ("pages/10_Owners.py", "Owners", ":material/groups:"),
     ("pages/11_Data.py", "Data", ":material/database:"),
+    ("pages/12_Access.py", "Access", ":material/admin_panel_settings:"),
 )
 # Widget keys; the values they show live in ui.state, these only hold the widgets' own copies.
 DATE_KEYS = {"start": "filter_start", "end": "filter_end"}
 CHOICE_KEYS = {name: f"filter_{name}" for name in FILTER_DIMENSIONS}
 COMPARE_KEY = "filter_compare"
 COMPARE_LABELS = {"previous": "Previous period", "last_year": "Same dates last year"}
+RANGE_KEY = "filter_range"
+RANGE_LABELS = {"last_month": "Last month", "last_quarter": "Last quarter", "year_to_date": "Year to date",
+                "last_12_months": "Last 12 months", "custom": "Custom"}
 # The date inputs need bounds; these are wide enough for any export while staying valid dates.
 EARLIEST, LATEST = state.EARLIEST, state.LATEST
 EMPTY_WAREHOUSE_MESSAGE = (
@@ -64,16 +69,43 @@ EMPTY_WAREHOUSE_MESSAGE = (
 )
 
 
+# Streamlit's date input applies a typed date when its calendar closes (Escape, a click elsewhere), not on
+# Enter, which people press; a blur alone does not apply it while the calendar is open. So Enter in a date
+# input is turned into Escape. Invisible; listens once per page.
+ENTER_APPLIES_DATES = st.components.v2.component(
+    "cxkpi_enter_applies_dates",
+    html="<span hidden></span>",
+    js="""
+export default function () {
+  if (window.__cxkpiEnterAppliesDates) return;
+  window.__cxkpiEnterAppliesDates = true;
+  document.addEventListener("keydown", (event) => {
+    const field = event.key === "Enter" && event.isTrusted && event.target instanceof Element
+      && event.target.closest('[data-testid="stDateInputField"]');
+    if (!field) return;
+    event.preventDefault();
+    event.stopPropagation();
+    event.target.dispatchEvent(new KeyboardEvent("keydown", {
+      key: "Escape", code: "Escape", keyCode: 27, bubbles: true, cancelable: true,
+    }));
+  }, true);
+}
+""",
+)
+
+
 @dataclass(frozen=True)
 class PageContext:
     """What a page needs to show its numbers."""
 
     kpis: list[Kpi]
+    identity: Identity  # the signed-in person (ui.identity)
     period: Period  # a state.LastYearComparison when comparing with last year: previous() says what with
     filters: Filters
     db_path: Path
     query: dict[str, list[str]] = field(default_factory=dict)  # the view's query string (ui.state)
     present: bool = False  # presentation mode: no sidebar or controls, large cards
+    order: str = "attention"  # the overview's card order (ui.state.ORDERS)
 
     @property
     def link(self) -> str:
@@ -98,16 +130,19 @@ def render(page_title: str) -> PageContext:
 
 def render_allowing_empty(page_title: str) -> PageContext | None:
     """For the Data page: an empty warehouse is the reason to be there, so it draws the navigation and
-    returns None instead of stopping."""
+    returns None instead of stopping. No KPI filters: they do not apply to loading files; the view
+    stays in the address and the navigation links, for the way back."""
     return _render(page_title, allow_empty=True)
 
 
 def _render(page_title: str, allow_empty: bool) -> PageContext | None:
     st.set_page_config(
-        page_title=f"{page_title} · cxkpi", page_icon="📊", layout="wide",
-        initial_sidebar_state="expanded",
+        # "auto": open on a wide screen, closed on a phone, where it would cover the page.
+        page_title=f"{page_title} · cxkpi", page_icon="📊", layout="wide", initial_sidebar_state="auto",
     )
     theme.apply()
+    person = identity.current()  # nothing is drawn for a browser that has not signed in
+    identity.demo_warning(person)
     try:
         kpis = data.load_kpis()
     except RegistryError as error:
@@ -121,17 +156,17 @@ def _render(page_title: str, allow_empty: bool) -> PageContext | None:
     try:
         context = data.context(db_path)
     except WarehouseBusyError:
-        _navigation(kpis, navigation)
+        _navigation(kpis, navigation, person)
         st.warning("The warehouse is being loaded right now. Reload the page in a moment.", icon=":material/hourglass:")
         st.stop()
     if context.default_period is None:
-        _navigation(kpis, navigation)
+        _navigation(kpis, navigation, person)
         if allow_empty:
             return None
         st.info(EMPTY_WAREHOUSE_MESSAGE.format(path=db_path), icon=":material/database:")
         st.stop()
-    page = _filters(context, kpis, db_path)
-    _navigation(kpis, navigation, page.query)
+    page = _filters(context, kpis, db_path, person, draw=not allow_empty)
+    _navigation(kpis, navigation, person, page.query)
     share.apply_css()
     _link_notes()
     return page
@@ -141,8 +176,11 @@ def page_for(kpi_id: str) -> str | None:
     return KPI_PAGES.get(kpi_id)
 
 
-def _navigation(kpis: list[Kpi], container: DeltaGenerator, query: dict[str, list[str]] | None = None) -> None:
-    """The page links; with the view's query string, so the filters go along (also to a new tab)."""
+def _navigation(
+    kpis: list[Kpi], container: DeltaGenerator, person: Identity, query: dict[str, list[str]] | None = None
+) -> None:
+    """The page links, with the view's query string so the filters go along (also to a new tab), then
+    who is signed in."""
     query = {name: values for name, values in (query or {}).items() if name != state.PRESENT}
     with container:
         st.markdown("### :material/monitoring: cxkpi")
@@ -153,6 +191,7 @@ def _navigation(kpis: list[Kpi], container: DeltaGenerator, query: dict[str, lis
         for page_file, label, icon in OTHER_PAGES:
             if (PROJECT_ROOT / page_file).exists():
                 st.page_link(page_file, label=label, icon=icon, query_params=query)
+        identity.badge(person)
         st.divider()
 
 
@@ -167,7 +206,9 @@ def _link_notes() -> None:
         )
 
 
-def _filters(context: data.Context, kpis: list[Kpi], db_path: Path) -> PageContext:
+def _filters(
+    context: data.Context, kpis: list[Kpi], db_path: Path, person: Identity, draw: bool = True
+) -> PageContext:
     default = context.default_period
     assert default is not None  # render() stops on an empty warehouse before calling this
     kpi_ids = [kpi.id for kpi in kpis]
@@ -183,19 +224,33 @@ def _filters(context: data.Context, kpis: list[Kpi], db_path: Path) -> PageConte
     for name, key in CHOICE_KEYS.items():
         st.session_state[key] = list(getattr(chosen, name))
     st.session_state[COMPARE_KEY] = chosen.compare
+    latest = context.latest_day
+    ranges = {name: quick_range(name, latest) for name in QUICK_RANGES} if latest else {}
+    st.session_state[RANGE_KEY] = next((name for name, span in ranges.items() if span == period), "custom")
+    page = PageContext(
+        kpis=kpis, identity=person, period=period, filters=chosen.filters(), db_path=db_path, query=query,
+        present=state.presenting(), order=chosen.order,
+    )
+    if not draw:
+        return page
 
     with st.sidebar:
         st.markdown("**Filters**")
+        st.selectbox(
+            "Period", [*ranges, "custom"], format_func=RANGE_LABELS.get, key=RANGE_KEY, on_change=_copy_range,
+            args=(ranges,), help="Relative to the latest data; Custom: pick the dates below.",
+        )
         for which, label in (("start", "From"), ("end", "To (inclusive)")):
             st.date_input(
                 label, key=DATE_KEYS[which], min_value=EARLIEST, max_value=LATEST, format="YYYY-MM-DD",
                 on_change=_copy_date, args=(which,),
             )
+        ENTER_APPLIES_DATES(key="enter-applies-dates", width="content")
         st.selectbox(
             "Compare with", list(state.COMPARISONS), format_func=COMPARE_LABELS.get, key=COMPARE_KEY,
             on_change=_copy_compare,
         )
-        st.caption(f"Compared with {fmt.period(period.previous())}")
+        st.caption(f"Compared with {fmt.period(period.previous())}")  # the previous month, quarter or year
         for name, key in CHOICE_KEYS.items():
             st.multiselect(
                 name.title(), context.choices[name], key=key, on_change=_copy_choice, args=(name,),
@@ -204,20 +259,17 @@ def _filters(context: data.Context, kpis: list[Kpi], db_path: Path) -> PageConte
         st.button(
             "Reset filters", icon=":material/restart_alt:", on_click=state.reset, key="filter_reset",
             disabled=state.current() == state.FilterState(
-                compare=chosen.compare, grain=chosen.grain, breakdown=chosen.breakdown
+                compare=chosen.compare, grain=chosen.grain, breakdown=chosen.breakdown, order=chosen.order
             ),
             help=f"Back to the last full quarter of data ({fmt.period(default)}) and all customers",
         )
         if not state.presenting():
             st.divider()
             share.share_section(query)
-            share.saved_views_section(db_path, query)
+            share.saved_views_section(db_path, query, person)
     if state.presenting():
         share.exit_presentation()
-    return PageContext(
-        kpis=kpis, period=period, filters=chosen.filters(), db_path=db_path, query=query,
-        present=state.presenting(),
-    )
+    return page
 
 
 def _copy_date(which: str) -> None:
@@ -228,6 +280,13 @@ def _copy_date(which: str) -> None:
     if start > end:
         start, end = (start, start) if which == "start" else (end, end)
     state.update(start=start, end=end)
+
+
+def _copy_range(ranges: dict[str, Period]) -> None:
+    """A quick range picked: its dates become the period; 'Custom' leaves the dates to the inputs."""
+    chosen = ranges.get(st.session_state.get(RANGE_KEY, "custom"))
+    if chosen is not None:
+        state.update(start=chosen.start, end=chosen.end)
 
 
 def _copy_compare() -> None:

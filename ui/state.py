@@ -38,6 +38,8 @@ SEEDED_KEY = "cxkpi_seeded_controls"  # the grain/breakdown last given to the KP
 
 # What "compared with" means. The cards always show a previous value and the change against it.
 COMPARISONS = {"previous": "the previous period of equal length", "last_year": "the same dates a year earlier"}
+# The overview's card order: what needs attention first, or the registry's (metrics.toml) order.
+ORDERS = ("attention", "registry")
 # The KPI pages' trend grain and breakdown (ui/kpi_page.py draws them; tests check the lists agree).
 GRAINS = ("month", "week")
 BREAKDOWNS = ("region", "segment", "channel")
@@ -45,8 +47,8 @@ BREAKDOWNS = ("region", "segment", "channel")
 PAGE_CONTROL_KEYS = {"grain": "{kpi_id}_grain", "breakdown": "{kpi_id}_breakdown"}
 
 # Query parameter names, in the order they are written.
-FROM, TO, COMPARE, GRAIN, BY, PRESENT = "from", "to", "compare", "grain", "by", "present"
-VIEW_PARAMETERS = (FROM, TO, COMPARE, GRAIN, BY, *FILTER_DIMENSIONS)
+FROM, TO, COMPARE, GRAIN, BY, ORDER, PRESENT = "from", "to", "compare", "grain", "by", "order", "present"
+VIEW_PARAMETERS = (FROM, TO, COMPARE, GRAIN, BY, ORDER, *FILTER_DIMENSIONS)
 # Streamlit's own query parameters (embedding options): left alone, never reported as unknown.
 STREAMLIT_PARAMETERS = ("embed", "embed_options")
 # The date inputs' bounds: wide enough for any export while staying valid dates.
@@ -92,6 +94,7 @@ class FilterState:
     compare: str = "previous"
     grain: str = "month"
     breakdown: str = "region"
+    order: str = "attention"
 
     def period(self, default: Period) -> Period:
         """The period to show; a LastYearComparison when comparing with last year."""
@@ -116,6 +119,8 @@ class FilterState:
             GRAIN: [self.grain], BY: [self.breakdown],
         }
         query.update({name: list(getattr(self, name)) for name in FILTER_DIMENSIONS if getattr(self, name)})
+        if self.order != ORDERS[0]:  # written only when it is not the default, as the filters
+            query[ORDER] = [self.order]
         if present:
             query[PRESENT] = ["1"]
         return query
@@ -149,6 +154,7 @@ def parse_query(
     compare = _one_of(COMPARE, single(COMPARE), tuple(COMPARISONS), notes)
     grain = _one_of(GRAIN, single(GRAIN), GRAINS, notes)
     breakdown = _one_of(BY, single(BY), BREAKDOWNS, notes)
+    order = _one_of(ORDER, single(ORDER), ORDERS, notes)
     dimensions = {
         name: _choices(name, query.get(name) or [], choices.get(name, []), notes) for name in FILTER_DIMENSIONS
     }
@@ -157,7 +163,8 @@ def parse_query(
     for name in query:
         if name not in known:
             notes.append(f"{code(name)} is not a setting of this dashboard and was ignored.")
-    state = FilterState(start=start, end=end, compare=compare, grain=grain, breakdown=breakdown, **dimensions)
+    state = FilterState(start=start, end=end, compare=compare, grain=grain, breakdown=breakdown, order=order,
+                        **dimensions)
     return ParsedLink(state=state, present=present, notes=tuple(notes))
 
 
@@ -245,7 +252,8 @@ def update(**changes: Any) -> None:
 def reset() -> None:
     """Back to the default period and all customers; view settings (comparison, grain) stay as chosen."""
     view = current()
-    st.session_state[STATE_KEY] = FilterState(compare=view.compare, grain=view.grain, breakdown=view.breakdown)
+    st.session_state[STATE_KEY] = FilterState(compare=view.compare, grain=view.grain, breakdown=view.breakdown,
+                                              order=view.order)
     st.session_state[NOTES_KEY] = ()
 
 

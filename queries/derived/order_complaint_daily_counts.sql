@@ -3,7 +3,8 @@
 --           were placed that day (not cancelled: is_counted_order in _macros.sql; orders without a
 --           customer count too, they are orders all the same) and how many complaints were raised
 --           (created_at). region and segment are null when the customer is unknown.
--- Read by:  complaint_rate, whose numerator and denominator are sums of these counts.
+-- Read by:  complaint_rate, whose numerator and denominator are sums of these counts, and data_body
+--           (orders and complaints per day).
 -- Rebuilt:  by the loader in the same transaction as every load into orders, complaints or customers
 --           (warehouse.refresh_derived): a customer's region or segment can change.
 
