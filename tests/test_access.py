@@ -40,8 +40,8 @@ def test_the_roles_table_wins_then_the_highest_group_then_viewer():
 
 
 @pytest.mark.parametrize(("role", "allowed"), [
-    ("viewer", set()),
-    ("analyst", {Permission.UPLOAD, Permission.LOAD_INBOX, Permission.SHARE_VIEW}),
+    ("viewer", {Permission.REPLY_TO_NOTE}),
+    ("analyst", {Permission.UPLOAD, Permission.LOAD_INBOX, Permission.SHARE_VIEW, Permission.REPLY_TO_NOTE}),
     ("admin", set(Permission)),
 ])
 def test_each_role_has_the_permissions_of_the_one_below_and_more(role, allowed):
