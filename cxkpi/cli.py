@@ -9,8 +9,23 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from cxkpi import access, archive, export_formats, inbox, ingest, kpis, ownership, registry, verdict, warehouse
-from cxkpi.periods import Period
+from cxkpi import (
+    access,
+    alerts,
+    archive,
+    delivery,
+    digest,
+    export_formats,
+    inbox,
+    ingest,
+    kpis,
+    links,
+    ownership,
+    registry,
+    verdict,
+    warehouse,
+)
+from cxkpi.periods import QUICK_RANGES, Period, quick_range
 
 SAMPLE_DATA_DIR = warehouse.PROJECT_ROOT / "sample_data"
 
@@ -55,16 +70,26 @@ def build_parser() -> argparse.ArgumentParser:
     rebuild.set_defaults(handler=run_rebuild)
 
     compute = commands.add_parser("kpis", help="compute every KPI for a period, with owners and targets")
-    _add_db_option(compute)
-    compute.add_argument("--start", type=date.fromisoformat, help="first day, YYYY-MM-DD (default: last full quarter)")
-    compute.add_argument("--end", type=date.fromisoformat, help="last day, inclusive, YYYY-MM-DD")
-    compute.add_argument(
-        "--filter", action="append", default=[], metavar="NAME=VALUE",
-        help="region=..., segment=... or channel=...; repeat to allow several values",
-    )
-    compute.add_argument("--registry", type=Path, default=registry.DEFAULT_REGISTRY_PATH, help="metrics.toml to use")
+    _add_view_options(compute)
     compute.add_argument("--json", action="store_true", help="print JSON instead of a table")
     compute.set_defaults(handler=run_kpis)
+
+    digest = commands.add_parser(
+        "digest", help="each owner's weekly digest: print what would be sent, or send it with --send"
+    )
+    _add_view_options(digest)
+    digest.add_argument("--send", action="store_true",
+                        help="send it (SMTP from $CXKPI_SMTP_HOST..., webhooks from notifications.toml); once a "
+                             "week per owner and view, however often it runs; retries what failed before")
+    digest.set_defaults(handler=run_digest)
+
+    alert = commands.add_parser(
+        "alerts", help="alert owners when a KPI goes off target or really shifts: print them, or send with --send"
+    )
+    _add_view_options(alert)
+    alert.add_argument("--send", action="store_true",
+                       help="record the events and send the alerts (once per event); retries what failed before")
+    alert.set_defaults(handler=run_alerts)
 
     users = commands.add_parser(
         "users", help="who has which role (viewer, analyst, admin): list, set or remove a person's role"
@@ -90,6 +115,21 @@ def build_parser() -> argparse.ArgumentParser:
 def _add_db_option(parser: argparse.ArgumentParser) -> None:
     default = warehouse.DEFAULT_DB_PATH.relative_to(warehouse.PROJECT_ROOT)
     parser.add_argument("--db", help=f"warehouse file (default: $CXKPI_DB, else {default})")
+
+
+def _add_view_options(parser: argparse.ArgumentParser) -> None:
+    """The view a command computes: --db, the period (--start/--end or --range), --filter and --registry."""
+    _add_db_option(parser)
+    parser.add_argument("--start", type=date.fromisoformat, help="first day, YYYY-MM-DD (default: last full quarter)")
+    parser.add_argument("--end", type=date.fromisoformat, help="last day, inclusive, YYYY-MM-DD")
+    parser.add_argument("--range", choices=QUICK_RANGES,
+                        help="a period relative to the latest data, as the app's quick ranges (instead of --start "
+                             "and --end): what a scheduled run wants")
+    parser.add_argument(
+        "--filter", action="append", default=[], metavar="NAME=VALUE",
+        help="region=..., segment=... or channel=...; repeat to allow several values",
+    )
+    parser.add_argument("--registry", type=Path, default=registry.DEFAULT_REGISTRY_PATH, help="metrics.toml to use")
 
 
 def _add_load_options(parser: argparse.ArgumentParser) -> None:
@@ -176,6 +216,8 @@ def run_kpis(args: argparse.Namespace) -> int:
     kpi_list = registry.load_registry(args.registry)
     try:
         filters = parse_filters(args.filter)
+        if args.range and (args.start or args.end):
+            raise ValueError("give --range or --start/--end, not both")
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
@@ -252,12 +294,135 @@ def parse_filters(specs: list[str]) -> kpis.Filters:
 
 
 def _period_from(args: argparse.Namespace, connection: Any) -> Period | None:
+    if args.range:
+        latest = kpis.latest_day(connection)
+        return None if latest is None else quick_range(args.range, latest)
     if args.start and args.end:
         return Period(args.start, args.end)
     default = kpis.default_period(connection)
     if default is None:
         return None
     return Period(args.start or default.start, args.end or default.end)
+
+
+def _scope(args: argparse.Namespace, filters: kpis.Filters) -> str:
+    """What the alerts watch: a quick range follows the data ('last_quarter', the default), dates stay."""
+    if args.range or not (args.start or args.end):
+        when = args.range or "last_quarter"
+    else:
+        when = f"{args.start or ''}..{args.end or ''}"
+    return f"{when}|{filters.describe()}"
+
+
+def _view(args: argparse.Namespace) -> tuple[Path, list[registry.Kpi], kpis.Filters, Period | None, registry.Settings]:
+    """The warehouse, the registry in effect (the app's owner and target changes applied), the filters and
+    the period the command's options ask for (None when the warehouse holds no data)."""
+    if args.range and (args.start or args.end):
+        raise ValueError("give --range or --start/--end, not both")
+    kpi_list = registry.load_registry(args.registry)
+    filters = parse_filters(args.filter)
+    db_path = warehouse.resolve_db_path(args.db)
+    with warehouse.reading(db_path) as connection:
+        kpi_list = ownership.effective(connection, kpi_list)
+        period = _period_from(args, connection)
+    return db_path, kpi_list, filters, period, registry.load_settings(args.registry)
+
+
+def run_digest(args: argparse.Namespace) -> int:
+    """Exit 0: printed, or every message sent; 1: a delivery failed (kept, retried next run); 2: the options
+    or the delivery settings cannot be used (nothing recorded)."""
+    try:
+        db_path, kpi_list, filters, period, settings = _view(args)
+        smtp, webhooks = delivery.smtp_settings(), delivery.load_webhooks()
+    except (ValueError, delivery.DeliveryConfigError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    if period is None:
+        print(f"error: {db_path} holds no data; load some with: python -m cxkpi ingest PATH", file=sys.stderr)
+        return 1
+    now = access.utc_now()
+    with warehouse.reading(db_path) as connection:
+        built = digest.build(connection, kpi_list, period, filters, settings, links.view_url(period, filters), now,
+                             date.today())
+    messages = [digest.outgoing(found, now) for found in built]
+    if not args.send:
+        for message in messages:
+            print(_preview(message, smtp, webhooks))
+        return 0
+    problems = delivery.unreachable(messages, smtp, webhooks)
+    if problems:
+        print("error: not sent, nothing recorded:\n  " + "\n  ".join(problems), file=sys.stderr)
+        return 2
+    with warehouse.writing(db_path) as connection:
+        connection.begin()
+        queued = delivery.enqueue(connection, messages, smtp, webhooks)
+        connection.commit()
+    if not queued:
+        print(f"this week's digests ({built[0].week if built else ''}) were queued before: nothing new to send")
+    return _deliver(db_path, smtp)
+
+
+def run_alerts(args: argparse.Namespace) -> int:
+    """Exit codes as digest's."""
+    try:
+        db_path, kpi_list, filters, period, settings = _view(args)
+        smtp, webhooks = delivery.smtp_settings(), delivery.load_webhooks()
+    except (ValueError, delivery.DeliveryConfigError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    if period is None:
+        print(f"error: {db_path} holds no data; load some with: python -m cxkpi ingest PATH", file=sys.stderr)
+        return 1
+    scope, link = _scope(args, filters), links.view_url(period, filters)
+    with warehouse.reading(db_path) as connection:
+        observations = alerts.observe(connection, kpi_list, period, filters, settings)
+        fresh = alerts.news(observations, alerts.last_states(connection, scope))
+    if not args.send:
+        for found in fresh:
+            print(_preview(alerts.message(found, "", link), smtp, webhooks))
+        if not fresh:
+            print(f"no new event since the last alerts ({fmt_scope(scope)}): nothing to send")
+        return 0
+    problems = delivery.unreachable([alerts.message(found, "", link) for found in fresh], smtp, webhooks)
+    if problems:
+        print("error: not sent, nothing recorded:\n  " + "\n  ".join(problems), file=sys.stderr)
+        return 2
+    sent = alerts.record(db_path, scope, observations, link, smtp, webhooks)
+    print(f"{len(sent)} new event(s) in {fmt_scope(scope)}" + "".join(
+        f"\n  {alert.message.subject} → {alert.message.owner_name}" for alert in sent))
+    return _deliver(db_path, smtp)
+
+
+def fmt_scope(scope: str) -> str:
+    when, _, filters = scope.partition("|")
+    return f"{when.replace('_', ' ')}, {filters}"
+
+
+def _deliver(db_path: Path, smtp: delivery.SmtpSettings | None) -> int:
+    """Deliver everything queued and not yet sent (this run's and what failed before); report each."""
+    outcomes = delivery.deliver(db_path, smtp)
+    for outcome in outcomes:
+        where = f"{outcome.message.channel} {outcome.message.shown_address}"
+        if outcome.sent:
+            print(f"sent: {outcome.message.subject} → {outcome.message.recipient} ({where})")
+        else:
+            print(f"NOT SENT (kept, retried on the next run): {outcome.message.subject} → "
+                  f"{outcome.message.recipient} ({where}): {outcome.error}", file=sys.stderr)
+    return 1 if any(not outcome.sent for outcome in outcomes) else 0
+
+
+def _preview(message: delivery.Outgoing, smtp: delivery.SmtpSettings | None,
+             webhooks: list[delivery.Webhook]) -> str:
+    """A message as `--send` would send it: to whom, how, its subject, attachment and plain text."""
+    ways = [f"email {address}" if channel == "email" else f"webhook {delivery.Webhook(address).shown}"
+            for channel, address in delivery.addressed(message, smtp, webhooks)]
+    if not ways:
+        ways = ["nowhere yet: " + " ".join(delivery.unreachable([message], smtp, webhooks))]
+    lines = [f"To: {message.owner_name}" + (f" <{message.owner_email}>" if message.owner_email else ""),
+             f"Via: {'; '.join(ways)}", f"Subject: {message.subject}"]
+    if message.attachment:
+        lines.append(f"Attachment: {message.attachment_name} ({len(message.attachment) / 1024:,.0f} KB, PNG)")
+    return "\n".join(["=" * 100, *lines, "", message.text.rstrip()]) + "\n"
 
 
 def report_as_dict(report: kpis.KpiReport) -> dict[str, Any]:
