@@ -39,10 +39,24 @@ DECIDED = (Status.ON_TARGET, Status.NEAR_TARGET, Status.OFF_TARGET)
 
 @dataclass(frozen=True)
 class Shift:
-    """A real change: 'better' or 'worse', and what says it is real (the test, the control chart)."""
+    """A real change: 'better' or 'worse', and what says it is real: the test of the change against the
+    previous period (its phrase, as on the card), the months of the control chart outside its limits."""
 
     direction: str
-    evidence: tuple[str, ...]
+    test: str = ""  # '-27.4 pts vs Q1 2026 · worse (p = 0.03)', or '' when the test finds no real change
+    signals: tuple[tuple[str, str], ...] = ()  # (month, 'better' or 'worse')
+
+    @property
+    def chart(self) -> str:
+        """'control chart: Sep 2026 (worse) outside the limits from the 12 months before', or ''."""
+        if not self.signals:
+            return ""
+        months = ", ".join(f"{month} ({way})" for month, way in self.signals)
+        return f"control chart: {months} outside the limits from the 12 months before"
+
+    @property
+    def evidence(self) -> tuple[str, ...]:
+        return tuple(part for part in (self.test, self.chart) if part)
 
 
 @dataclass(frozen=True)
@@ -85,16 +99,12 @@ def shift_of(connection: duckdb.DuckDBPyConnection, report: KpiReport, filters: 
     its control chart is outside the limits. A change within noise is none."""
     if report.status in (Status.TOO_UNCERTAIN, Status.NO_DATA):
         return None
-    evidence, direction = [], None
-    if report.change_reading in (ChangeReading.BETTER, ChangeReading.WORSE):
-        direction = report.change_reading.value
-        evidence.append(fmt.previous_phrase(report))
-    signals = chart_signals(connection, report, filters)
-    if signals:
-        direction = direction or signals[-1][1]
-        months = ", ".join(f"{month} ({way})" for month, way in signals)
-        evidence.append(f"control chart: {months} outside the limits from the 12 months before")
-    return None if direction is None else Shift(direction, tuple(evidence))
+    tested = report.change_reading in (ChangeReading.BETTER, ChangeReading.WORSE)
+    signals = tuple(chart_signals(connection, report, filters))
+    if not tested and not signals:
+        return None
+    direction = report.change_reading.value if tested else signals[-1][1]
+    return Shift(direction, fmt.previous_phrase(report) if tested else "", signals)
 
 
 def observe(connection: duckdb.DuckDBPyConnection, kpi_list: Sequence[Kpi], period: Period, filters: Filters,
@@ -173,9 +183,8 @@ def message(found: Observation, event_key: str, link: str) -> Outgoing:
     ]
     if found.shift is not None:
         lines += [f"Why it is real: {'; '.join(found.shift.evidence)}."]
-    months = report.months_off_target
-    if months and report.status != Status.ON_TARGET:
-        lines.append(f"It has missed its target {fmt.plural(months, 'month')} in a row.")
+    if missed := missed_months(report):
+        lines.append(f"It has {missed}.")
     closing = (f"You own this KPI ({kpi.owner}). Say what is behind it and what you are doing: add a note or an "
                "action on its page. You are told once per event: not again until this changes.")
     text = "\n".join([lead, "", *lines, "", closing, "", f"Open the view: {link}"]) + "\n"
@@ -190,6 +199,14 @@ def message(found: Observation, event_key: str, link: str) -> Outgoing:
                                                             f"owner: {_slack(kpi.owner.name)}"}]}]}
     return Outgoing(event_key, "alert", kpi.owner.name, kpi.owner.user_id, f"cxkpi: {subject}", text, body_html,
                     payload)
+
+
+def missed_months(report: KpiReport) -> str:
+    """'missed its target 3 months in a row' ('at least 12': the sparkline's 12), or '' when it has not."""
+    months = report.months_off_target
+    if not months or report.status == Status.ON_TARGET:
+        return ""
+    return f"missed its target {'at least ' if months >= 12 else ''}{fmt.plural(months, 'month')} in a row"
 
 
 def _escape(text: str) -> str:

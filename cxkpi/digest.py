@@ -17,7 +17,7 @@ from datetime import date, datetime, timedelta
 import duckdb
 
 from cxkpi import follow_up, kpis, notes
-from cxkpi.alerts import Shift, shift_of
+from cxkpi.alerts import Shift, missed_months, shift_of
 from cxkpi.delivery import Outgoing
 from cxkpi.follow_up import FollowUp
 from cxkpi.kpis import Filters, KpiReport
@@ -206,12 +206,11 @@ def _item_lines(item: Item) -> list[str]:
     if report.standing.reason:
         lines.append(f"Too uncertain to act on: {report.standing.reason}.")
     if report.current.value is not None:
-        lines.append(fmt.previous_phrase(report))
-    if item.shift is not None:
-        lines.append(f"Real change ({item.shift.direction}): {'; '.join(item.shift.evidence)}")
-    months = report.months_off_target
-    if months and report.status != Status.ON_TARGET:
-        lines.append(f"Missed its target {fmt.plural(months, 'month')} in a row.")
+        lines.append(fmt.previous_phrase(report) + (": a real change" if item.shift and item.shift.test else ""))
+    if item.shift is not None and item.shift.chart:
+        lines.append(f"A real shift ({item.shift.direction}), not noise: {item.shift.chart}.")
+    if missed := missed_months(report):
+        lines.append(f"It has {missed}.")
     note = item.follow_up.latest_note
     lines.append(f"Latest note: {note_line(note)}" if note else "No note yet.")
     for action in item.follow_up.open_actions:

@@ -94,13 +94,19 @@ def _insert(db_path: Path, actor: Identity, kpi: Kpi, body: str, noted_on: date,
             """insert into kpi_notes (kpi_id, noted_on, body, reply_to, written_at, author_id, author_name)
                values ($kpi_id, $noted_on, $body, $reply_to, $at, $author_id, $author_name) returning id""",
             {"kpi_id": kpi.id, "noted_on": noted_on, "body": body, "reply_to": reply_to, "at": moment,
-             "author_id": actor.user_id, "author_name": actor.name},
+             "author_id": actor.user_id, "author_name": _name_of(actor, kpi)},
         ).fetchone()
         access.append(connection, actor, "reply to a note" if reply_to else "write a note", kpi.title,
                       f"{f'reply {new_id} to note {reply_to}' if reply_to else f'note {new_id}'}, "
                       f"dated {noted_on.isoformat()}")
         connection.commit()
     return int(new_id)
+
+
+def _name_of(actor: Identity, kpi: Kpi) -> str:
+    """The writer as people read it: the owner by their name in the registry (a sign-in proxy may send only
+    an email), anyone else as their sign-in names them."""
+    return kpi.owner.name if kpi.owner.user_id and actor.user_id == kpi.owner.user_id else actor.name
 
 
 def threads(connection: duckdb.DuckDBPyConnection, kpi_id: str) -> list[Thread]:

@@ -117,6 +117,8 @@ def overview_svg(page: OverviewPage) -> str:
         gap = 20
         width = (inner - gap * (columns - 1)) / columns
         height = (bottom - top - gap * (rows - 1)) / rows
+        # As drawn: a few cards get bigger type, not stretched boxes (and their text must fit the box drawn).
+        height = min(height, CARD_HEIGHT * 1.25)
         scale = min(_card_scale(card, width, height) for card in cards)
         for index, card in enumerate(cards):
             row, column = divmod(index, columns)
@@ -255,7 +257,6 @@ def _card_scale(card: Card, width: float, height: float) -> float:
 
 
 def _card(card: Card, x: float, y: float, width: float, height: float, scale: float) -> str:
-    height = min(height, CARD_HEIGHT * 1.25)  # a few cards get bigger type, not stretched boxes
     pad = 18 * scale
     inner = width - 2 * pad
     left = x + pad
