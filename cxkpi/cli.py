@@ -213,22 +213,16 @@ def run_rebuild(args: argparse.Namespace) -> int:
 
 
 def run_kpis(args: argparse.Namespace) -> int:
-    kpi_list = registry.load_registry(args.registry)
     try:
-        filters = parse_filters(args.filter)
-        if args.range and (args.start or args.end):
-            raise ValueError("give --range or --start/--end, not both")
+        db_path, kpi_list, filters, period, settings = _view(args)
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    db_path = warehouse.resolve_db_path(args.db)
+    if period is None:
+        print(f"error: {db_path} holds no data; load some with: python -m cxkpi ingest PATH", file=sys.stderr)
+        return 1
     with warehouse.reading(db_path) as connection:
-        kpi_list = ownership.effective(connection, kpi_list)  # owners and targets changed in the app
-        period = _period_from(args, connection)
-        if period is None:
-            print(f"error: {db_path} holds no data; load some with: python -m cxkpi ingest PATH", file=sys.stderr)
-            return 1
-        reports = kpis.overview(connection, kpi_list, period, filters, registry.load_settings(args.registry))
+        reports = kpis.overview(connection, kpi_list, period, filters, settings)
     document = {
         "period": _period_dict(period),
         "previous_period": _period_dict(period.previous()),

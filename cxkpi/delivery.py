@@ -156,9 +156,10 @@ def smtp_settings(environ: Mapping[str, str] | None = None) -> SmtpSettings | No
             f"CXKPI_SMTP_PASSWORD is set but CXKPI_SMTP_TLS is none: the password would cross the network to "
             f"{host} in clear text. Set CXKPI_SMTP_TLS=starttls (port 587) or ssl (port 465)."
         )
-    sender = environ.get("CXKPI_MAIL_FROM", "").strip() or (user if "@" in user else f"cxkpi@{socket.getfqdn()}")
-    if problem := email_problem(_address_of(sender), "CXKPI_MAIL_FROM"):
+    sender = environ.get("CXKPI_MAIL_FROM", "").strip()
+    if sender and (problem := email_problem(_address_of(sender), "CXKPI_MAIL_FROM")):
         raise DeliveryConfigError(f"cxkpi {problem}")
+    sender = sender or (user if "@" in user else f"cxkpi@{socket.getfqdn()}")
     return SmtpSettings(host, port, tls, sender, user, password)
 
 
