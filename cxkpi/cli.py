@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -322,9 +323,21 @@ def _view(args: argparse.Namespace) -> tuple[Path, list[registry.Kpi], kpis.Filt
     return db_path, kpi_list, filters, period, registry.load_settings(args.registry)
 
 
-def run_digest(args: argparse.Namespace) -> int:
-    """Exit 0: printed, or every message sent; 1: a delivery failed (kept, retried next run); 2: the options
-    or the delivery settings cannot be used (nothing recorded)."""
+@dataclass(frozen=True)
+class _Sending:
+    """What digest and alerts work on: the view (_view) and where messages go."""
+
+    db_path: Path
+    kpis: list[registry.Kpi]
+    filters: kpis.Filters
+    period: Period
+    settings: registry.Settings
+    smtp: delivery.SmtpSettings | None
+    webhooks: list[delivery.Webhook]
+
+
+def _sending(args: argparse.Namespace) -> _Sending | int:
+    """The view and the delivery settings; or, when they cannot be used, the exit code (said on stderr)."""
     try:
         db_path, kpi_list, filters, period, settings = _view(args)
         smtp, webhooks = delivery.smtp_settings(), delivery.load_webhooks()
@@ -334,67 +347,75 @@ def run_digest(args: argparse.Namespace) -> int:
     if period is None:
         print(f"error: {db_path} holds no data; load some with: python -m cxkpi ingest PATH", file=sys.stderr)
         return 1
-    now = access.utc_now()
-    with warehouse.reading(db_path) as connection:
-        built = digest.build(connection, kpi_list, period, filters, settings, links.view_url(period, filters), now,
+    return _Sending(db_path, kpi_list, filters, period, settings, smtp, webhooks)
+
+
+def _refused(messages: list[delivery.Outgoing], sending: _Sending) -> bool:
+    """True (said on stderr) when some of the messages could reach nobody: then nothing is recorded."""
+    problems = delivery.unreachable(messages, sending.smtp, sending.webhooks)
+    if problems:
+        print("error: not sent, nothing recorded:\n  " + "\n  ".join(problems), file=sys.stderr)
+    return bool(problems)
+
+
+def run_digest(args: argparse.Namespace) -> int:
+    """Exit 0: printed, or every message sent; 1: a delivery failed (kept, retried next run); 2: the options
+    or the delivery settings cannot be used (nothing recorded)."""
+    sending = _sending(args)
+    if isinstance(sending, int):
+        return sending
+    now, link = access.utc_now(), links.view_url(sending.period, sending.filters)
+    with warehouse.reading(sending.db_path) as connection:
+        built = digest.build(connection, sending.kpis, sending.period, sending.filters, sending.settings, link, now,
                              date.today())
     messages = [digest.outgoing(found, now) for found in built]
     if not args.send:
         for message in messages:
-            print(_preview(message, smtp, webhooks))
+            print(_preview(message, sending))
         return 0
-    problems = delivery.unreachable(messages, smtp, webhooks)
-    if problems:
-        print("error: not sent, nothing recorded:\n  " + "\n  ".join(problems), file=sys.stderr)
+    if _refused(messages, sending):
         return 2
-    with warehouse.writing(db_path) as connection:
+    with warehouse.writing(sending.db_path) as connection:
         connection.begin()
-        queued = delivery.enqueue(connection, messages, smtp, webhooks)
+        queued = delivery.enqueue(connection, messages, sending.smtp, sending.webhooks)
         connection.commit()
     if not queued:
         print(f"this week's digests ({built[0].week if built else ''}) were queued before: nothing new to send")
-    return _deliver(db_path, smtp)
+    return _deliver(sending)
 
 
 def run_alerts(args: argparse.Namespace) -> int:
     """Exit codes as digest's."""
-    try:
-        db_path, kpi_list, filters, period, settings = _view(args)
-        smtp, webhooks = delivery.smtp_settings(), delivery.load_webhooks()
-    except (ValueError, delivery.DeliveryConfigError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    if period is None:
-        print(f"error: {db_path} holds no data; load some with: python -m cxkpi ingest PATH", file=sys.stderr)
-        return 1
-    scope, link = _scope(args, filters), links.view_url(period, filters)
-    with warehouse.reading(db_path) as connection:
-        observations = alerts.observe(connection, kpi_list, period, filters, settings)
+    sending = _sending(args)
+    if isinstance(sending, int):
+        return sending
+    scope, link = _scope(args, sending.filters), links.view_url(sending.period, sending.filters)
+    with warehouse.reading(sending.db_path) as connection:
+        observations = alerts.observe(connection, sending.kpis, sending.period, sending.filters, sending.settings)
         fresh = alerts.news(observations, alerts.last_states(connection, scope))
     if not args.send:
         for found in fresh:
-            print(_preview(alerts.message(found, "", link), smtp, webhooks))
+            print(_preview(alerts.message(found, "", link), sending))
         if not fresh:
-            print(f"no new event since the last alerts ({fmt_scope(scope)}): nothing to send")
+            print(f"no new event since the last alerts ({_scope_text(scope)}): nothing to send")
         return 0
-    problems = delivery.unreachable([alerts.message(found, "", link) for found in fresh], smtp, webhooks)
-    if problems:
-        print("error: not sent, nothing recorded:\n  " + "\n  ".join(problems), file=sys.stderr)
+    if _refused([alerts.message(found, "", link) for found in fresh], sending):
         return 2
-    sent = alerts.record(db_path, scope, observations, link, smtp, webhooks)
-    print(f"{len(sent)} new event(s) in {fmt_scope(scope)}" + "".join(
+    sent = alerts.record(sending.db_path, scope, observations, link, sending.smtp, sending.webhooks)
+    print(f"{len(sent)} new event(s) in {_scope_text(scope)}" + "".join(
         f"\n  {alert.message.subject} → {alert.message.owner_name}" for alert in sent))
-    return _deliver(db_path, smtp)
+    return _deliver(sending)
 
 
-def fmt_scope(scope: str) -> str:
+def _scope_text(scope: str) -> str:
+    """'last month, all customers and channels'."""
     when, _, filters = scope.partition("|")
     return f"{when.replace('_', ' ')}, {filters}"
 
 
-def _deliver(db_path: Path, smtp: delivery.SmtpSettings | None) -> int:
+def _deliver(sending: _Sending) -> int:
     """Deliver everything queued and not yet sent (this run's and what failed before); report each."""
-    outcomes = delivery.deliver(db_path, smtp)
+    outcomes = delivery.deliver(sending.db_path, sending.smtp)
     for outcome in outcomes:
         where = f"{outcome.message.channel} {outcome.message.shown_address}"
         if outcome.sent:
@@ -405,17 +426,16 @@ def _deliver(db_path: Path, smtp: delivery.SmtpSettings | None) -> int:
     return 1 if any(not outcome.sent for outcome in outcomes) else 0
 
 
-def _preview(message: delivery.Outgoing, smtp: delivery.SmtpSettings | None,
-             webhooks: list[delivery.Webhook]) -> str:
+def _preview(message: delivery.Outgoing, sending: _Sending) -> str:
     """A message as `--send` would send it: to whom, how, its subject, attachment and plain text."""
     ways = [f"email {address}" if channel == "email" else f"webhook {delivery.Webhook(address).shown}"
-            for channel, address in delivery.addressed(message, smtp, webhooks)]
+            for channel, address in delivery.addressed(message, sending.smtp, sending.webhooks)]
     if not ways:
-        ways = ["nowhere yet: " + " ".join(delivery.unreachable([message], smtp, webhooks))]
+        ways = ["nowhere yet: " + " ".join(delivery.unreachable([message], sending.smtp, sending.webhooks))]
     lines = [f"To: {message.owner_name}" + (f" <{message.owner_email}>" if message.owner_email else ""),
              f"Via: {'; '.join(ways)}", f"Subject: {message.subject}"]
     if message.attachment:
-        lines.append(f"Attachment: {message.attachment_name} ({len(message.attachment) / 1024:,.0f} KB, PNG)")
+        lines.append(f"Attachment: {message.attachment_name} ({len(message.attachment) / 1024:,.0f} KB)")
     return "\n".join(["=" * 100, *lines, "", message.text.rstrip()]) + "\n"
 
 

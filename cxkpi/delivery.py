@@ -26,6 +26,7 @@ import fcntl
 import hashlib
 import ipaddress
 import json
+import mimetypes
 import os
 import smtplib
 import socket
@@ -224,7 +225,7 @@ def unreachable(outgoing: Sequence[Outgoing], smtp: SmtpSettings | None, webhook
         by_webhook = any(hook.wants(kind, owner_email) for hook in webhooks)
         if owner_email and smtp is None and not by_webhook:
             problems.append(f"{owner_name}'s {kind} goes to {owner_email}, but no SMTP server is set: set "
-                            "CXKPI_SMTP_HOST (README, 'Alerts and the weekly digest'), or a webhook in "
+                            "CXKPI_SMTP_HOST (README, 'Delivery: email and webhooks'), or a webhook in "
                             "notifications.toml.")
         elif not owner_email and not by_webhook:
             problems.append(f"{owner_name} has no email in metrics.toml and no webhook in notifications.toml: add "
@@ -340,7 +341,9 @@ def send_email(smtp: SmtpSettings, message: Queued) -> None:
     if message.body_html:
         mail.add_alternative(message.body_html, subtype="html")
     if message.attachment:
-        mail.add_attachment(bytes(message.attachment), maintype="image", subtype="png",
+        kind = mimetypes.guess_type(message.attachment_name)[0] or "application/octet-stream"
+        maintype, subtype = kind.split("/")
+        mail.add_attachment(bytes(message.attachment), maintype=maintype, subtype=subtype,
                             filename=message.attachment_name)
     client = smtplib.SMTP_SSL if smtp.tls == "ssl" else smtplib.SMTP
     context = ssl.create_default_context()

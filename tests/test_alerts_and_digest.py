@@ -149,8 +149,8 @@ def test_a_digest_run_delivers_one_message_per_owner_naming_their_kpis_statuses_
             assert f"{kpi['title'].upper()}: {status}" in text
             assert kpi["title"] in page and status in page
         assert "http://localhost:8501/?from=2026-07-01&to=2026-09-30&compare=previous&grain=month&by=region" in text
-        [(name, kind, png)] = attachments(message)
-        assert kind == "image/png" and png.startswith(b"\x89PNG") and name.endswith("2026-07-01-to-2026-09-30.png")
+        [(name, kind, slide)] = attachments(message)
+        assert kind == "application/pdf" and slide.startswith(b"%PDF") and name.endswith("2026-07-01-to-2026-09-30.pdf")
     assert len(hook.posts) == len(owners)  # the channel's webhook: the same digests
     again = cxkpi("digest", "--send", "--db", db, env=env)
     assert again.returncode == 0 and "queued before: nothing new to send" in again.stdout

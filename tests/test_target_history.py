@@ -123,3 +123,20 @@ def test_a_target_changed_before_targets_had_dates_starts_the_day_it_was_changed
         connection.execute("insert into kpi_changes (changed_at, changed_by, kpi_id, field, old_value, new_value) "
                            "values ('2026-05-20 12:00:00', 'admin@example.com', 'nps', 'target', '35', '0')")
     assert nps_of(golden_copy).target_history == ((date.min, 35.0), (date(2026, 5, 20), 0.0))
+
+
+def test_the_card_and_the_kpi_page_show_the_target_of_the_period_in_view(lowered, monkeypatch):
+    """The overview's card for May says 35 (in force then), for Q2 0 (in force on 30 June); the KPI page
+    names every target the KPI has had."""
+    from tests.support import app_test, card_text
+
+    at = app_test(monkeypatch, lowered)
+    at.query_params.update({"from": "2026-05-01", "to": "2026-05-31"})
+    at.run()
+    assert "target ≥ +35 pts" in card_text(at.get_by_key("card-nps"))
+    at.query_params.update({"from": "2026-04-01", "to": "2026-06-30"})
+    at.run()
+    assert "target ≥ 0 pts" in card_text(at.get_by_key("card-nps"))
+    at.switch_page("pages/1_NPS.py").run()
+    header = " ".join(markdown.value for markdown in at.markdown)
+    assert "targets over time: +35 pts → 0 pts from 1 Jun 2026" in header

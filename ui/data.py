@@ -122,7 +122,9 @@ def overview(path: Path, kpis: list[Kpi], period: Period, filters: Filters) -> l
     # Owners page must not make every viewer recompute every KPI. The owners in effect go back on after.
     reports = _overview(str(path), data_stamp(path), tuple(replace(kpi, owner=NO_OWNER) for kpi in kpis),
                         period, filters, load_settings())
-    return [replace(report, kpi=kpi) for report, kpi in zip(reports, kpis, strict=True)]
+    # Only the owner: the report's KPI carries the target of its period (kpis.report, Kpi.as_of).
+    return [replace(report, kpi=replace(report.kpi, owner=kpi.owner)) for report, kpi in zip(reports, kpis,
+                                                                                             strict=True)]
 
 
 def kpi_frame(

@@ -60,9 +60,9 @@ def render(kpi_id: str, page_title: str) -> None:
             st.caption(f"{fmt.matured_note(report)}.")
         chart_column, table_column = st.columns([1, 1], gap="large")
         with chart_column:
-            charts.breakdown(frame, kpi, dimension)
+            charts.breakdown(frame, report.kpi, dimension)  # the target of its period
         with table_column:
-            _breakdown_table(frame, kpi, dimension)
+            _breakdown_table(frame, report.kpi, dimension)
 
     with st.expander("How it is computed", icon=":material/functions:"):
         st.caption(f"From the header of `{kpi.query_path.name}`, the SQL that computes every number above.")
@@ -70,7 +70,7 @@ def render(kpi_id: str, page_title: str) -> None:
 
     follow_up.kpi_section(page, kpi, report.status)  # the owner's notes and the actions
 
-    drilldowns.render(kpi, page)
+    drilldowns.render(report.kpi, page)
 
 
 def _trend(page: sidebar.PageContext, report: KpiReport, grain: str) -> None:
