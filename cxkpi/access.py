@@ -19,7 +19,7 @@ import getpass
 import ipaddress
 import os
 import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import Enum, StrEnum
@@ -62,10 +62,22 @@ class Permission(Enum):
     CHANGE_TARGET = ("change a KPI's target", Role.ADMIN)
     MANAGE_ROLES = ("change who has which role", Role.ADMIN)
     MANAGE_ANY_VIEW = ("rename, unshare or delete another person's view", Role.ADMIN)
+    # What owners write (cxkpi.notes, cxkpi.actions): the KPI's owner (by their email in metrics.toml, or
+    # the one given on the Owners page) may, beside the least role; replies are open to everyone signed in.
+    WRITE_NOTE = ("write a note on a KPI", Role.ADMIN)
+    REPLY_TO_NOTE = ("reply to a note", Role.VIEWER)
+    PLAN_ACTION = ("add an action to a KPI", Role.ADMIN)
+    UPDATE_ACTION = ("update an action's status", Role.ADMIN)
 
     def __init__(self, doing: str, role: Role) -> None:
         self.doing = doing
         self.role = role
+
+
+# What is written under the writer's name: a demo visitor (no sign-in, cxkpi.access.demo_visitor_identity)
+# has none, so may not.
+WRITTEN_UNDER_A_NAME = frozenset({Permission.WRITE_NOTE, Permission.REPLY_TO_NOTE, Permission.PLAN_ACTION,
+                                  Permission.UPDATE_ACTION})
 
 
 class AccessDeniedError(PermissionError):
@@ -314,7 +326,7 @@ def set_role(db_path: Path, actor: Identity, user_id: str, role: Role) -> str | 
         old = _granted(connection, user_id)
         connection.execute(
             "insert or replace into user_roles values ($user_id, $role, $by, $at)",
-            {"user_id": user_id, "role": role.value, "by": actor.user_id, "at": _now()},
+            {"user_id": user_id, "role": role.value, "by": actor.user_id, "at": utc_now()},
         )
         _append(connection, actor, "set role", user_id, "done", f"{old or 'not in the table'} → {role}")
         connection.commit()
@@ -359,19 +371,29 @@ def _granted(connection: duckdb.DuckDBPyConnection, user_id: str) -> str | None:
 # --- the checks and the audit log -------------------------------------------------------------------
 
 
-def require(db_path: Path, actor: Identity, permission: Permission, subject: str = "") -> None:
-    """Return if `actor` may do this; otherwise record the refusal and raise AccessDeniedError."""
-    if actor.can(permission):
+def require(
+    db_path: Path, actor: Identity, permission: Permission, subject: str = "",
+    people: Sequence[tuple[str, str]] = (),
+) -> None:
+    """Return if `actor` may do this; otherwise record the refusal and raise AccessDeniedError.
+    `people` are (who, user id) who may whatever their role: ("the KPI's owner", "amara@example.com")."""
+    if permission in WRITTEN_UNDER_A_NAME and actor.source == "demo visitor":
+        message = (f"Refused: a demo visitor cannot {permission.doing}: what is written here carries the "
+                   "writer's name, and without sign-in you have none. Configure sign-in (README).")
+    elif actor.can(permission) or any(user_id and actor.user_id == normalise_user_id(user_id)
+                                       for _, user_id in people):
         return
-    message = (f"Refused: only {_who_may(permission.role)} may {permission.doing}; you ({actor.user_id}) "
-               f"are {actor.role_with_article}. An admin can change your role on "
-               "the Access page.")
+    else:
+        named = [f"{who} ({user_id})" for who, user_id in people if user_id]
+        message = (f"Refused: only {' or '.join([*named, _who_may(permission.role)])} may {permission.doing}; "
+                   f"you ({actor.user_id}) are {actor.role_with_article}"
+                   + (". An admin can change your role on the Access page." if not named else "."))
     record(db_path, actor, permission.doing, subject, message, outcome="refused")
     raise AccessDeniedError(message)
 
 
 def _who_may(role: Role) -> str:
-    return "admins" if role == Role.ADMIN else "analysts and admins"
+    return {Role.ADMIN: "admins", Role.ANALYST: "analysts and admins"}.get(role, "people who have signed in")
 
 
 def record(db_path: Path, actor: Identity, action: str, subject: str, detail: str = "", outcome: str = "done") -> None:
@@ -389,7 +411,7 @@ def _append(connection: duckdb.DuckDBPyConnection, actor: Identity, action: str,
             detail: str) -> None:
     connection.execute(
         "insert into audit_log values ($at, $actor, $role, $action, $subject, $outcome, $detail)",
-        {"at": _now(), "actor": actor.user_id, "role": actor.role.value, "action": action, "subject": subject,
+        {"at": utc_now(), "actor": actor.user_id, "role": actor.role.value, "action": action, "subject": subject,
          "outcome": outcome, "detail": detail},
     )
 
@@ -402,6 +424,6 @@ def audit_log(db_path: Path, limit: int = 1000) -> pd.DataFrame:
         ).df()
 
 
-def _now() -> datetime:
+def utc_now() -> datetime:
     """UTC, without tzinfo: the warehouse stores naive UTC timestamps."""
     return datetime.now(UTC).replace(tzinfo=None)

@@ -5,12 +5,28 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from cxkpi import access, archive, export_formats, inbox, ingest, kpis, ownership, registry, verdict, warehouse
-from cxkpi.periods import Period
+from cxkpi import (
+    access,
+    alerts,
+    archive,
+    delivery,
+    digest,
+    export_formats,
+    inbox,
+    ingest,
+    kpis,
+    links,
+    ownership,
+    registry,
+    verdict,
+    warehouse,
+)
+from cxkpi.periods import QUICK_RANGES, Period, quick_range
 
 SAMPLE_DATA_DIR = warehouse.PROJECT_ROOT / "sample_data"
 ENGINES = ("duckdb", "spark")
@@ -56,14 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
     rebuild.set_defaults(handler=run_rebuild)
 
     compute = commands.add_parser("kpis", help="compute every KPI for a period, with owners and targets")
-    _add_db_option(compute)
-    compute.add_argument("--start", type=date.fromisoformat, help="first day, YYYY-MM-DD (default: last full quarter)")
-    compute.add_argument("--end", type=date.fromisoformat, help="last day, inclusive, YYYY-MM-DD")
-    compute.add_argument(
-        "--filter", action="append", default=[], metavar="NAME=VALUE",
-        help="region=..., segment=... or channel=...; repeat to allow several values",
-    )
-    compute.add_argument("--registry", type=Path, default=registry.DEFAULT_REGISTRY_PATH, help="metrics.toml to use")
+    _add_view_options(compute)
     compute.add_argument("--json", action="store_true", help="print JSON instead of a table")
     compute.add_argument(
         "--engine", choices=ENGINES, default="duckdb",
@@ -78,6 +87,24 @@ def build_parser() -> argparse.ArgumentParser:
     _add_db_option(parquet)
     parquet.add_argument("--out", type=Path, help="folder to write (default: <warehouse>.parquet beside it)")
     parquet.set_defaults(handler=run_parquet)
+
+    digest = commands.add_parser(
+        "digest", help="each owner's weekly digest: print what would be sent, or send it with --send"
+    )
+    _add_view_options(digest)
+    digest.add_argument("--send", action="store_true",
+                        help="send it (SMTP from $CXKPI_SMTP_HOST..., webhooks from notifications.toml); once a "
+                             "week per owner and view, however often it runs; retries what failed before")
+    digest.set_defaults(handler=run_digest)
+
+    alert = commands.add_parser(
+        "alerts", help="alert owners when a KPI goes off target or really shifts: print them, or send with --send"
+    )
+    _add_view_options(alert)
+    alert.add_argument("--send", action="store_true",
+                       help="record the events and send the alerts (once per event); retries what failed before")
+    alert.set_defaults(handler=run_alerts)
+
     users = commands.add_parser(
         "users", help="who has which role (viewer, analyst, admin): list, set or remove a person's role"
     )
@@ -102,6 +129,21 @@ def build_parser() -> argparse.ArgumentParser:
 def _add_db_option(parser: argparse.ArgumentParser) -> None:
     default = warehouse.DEFAULT_DB_PATH.relative_to(warehouse.PROJECT_ROOT)
     parser.add_argument("--db", help=f"warehouse file (default: $CXKPI_DB, else {default})")
+
+
+def _add_view_options(parser: argparse.ArgumentParser) -> None:
+    """The view a command computes: --db, the period (--start/--end or --range), --filter and --registry."""
+    _add_db_option(parser)
+    parser.add_argument("--start", type=date.fromisoformat, help="first day, YYYY-MM-DD (default: last full quarter)")
+    parser.add_argument("--end", type=date.fromisoformat, help="last day, inclusive, YYYY-MM-DD")
+    parser.add_argument("--range", choices=QUICK_RANGES,
+                        help="a period relative to the latest data, as the app's quick ranges (instead of --start "
+                             "and --end): what a scheduled run wants")
+    parser.add_argument(
+        "--filter", action="append", default=[], metavar="NAME=VALUE",
+        help="region=..., segment=... or channel=...; repeat to allow several values",
+    )
+    parser.add_argument("--registry", type=Path, default=registry.DEFAULT_REGISTRY_PATH, help="metrics.toml to use")
 
 
 def _add_load_options(parser: argparse.ArgumentParser) -> None:
@@ -185,47 +227,52 @@ def run_rebuild(args: argparse.Namespace) -> int:
 
 
 def run_kpis(args: argparse.Namespace) -> int:
-    kpi_list = registry.load_registry(args.registry)
+    if args.engine == "spark":
+        return _run_kpis_on_spark(args)
     try:
-        filters = parse_filters(args.filter)
+        db_path, kpi_list, filters, period, settings = _view(args)
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    db_path = warehouse.resolve_db_path(args.db)
-    if args.engine == "spark":
-        return _run_kpis_on_spark(args, kpi_list, filters, db_path)
+    if period is None:
+        print(f"error: {db_path} holds no data; load some with: python -m cxkpi ingest PATH", file=sys.stderr)
+        return 1
     with warehouse.reading(db_path) as connection:
-        kpi_list = ownership.effective(connection, kpi_list)  # owners and targets changed in the app
-        return _print_kpis(args, connection, kpi_list, filters, str(db_path))
+        reports = kpis.overview(connection, kpi_list, period, filters, settings)
+    return _print_reports(args, period, filters, reports)
 
 
-def _run_kpis_on_spark(
-    args: argparse.Namespace, kpi_list: list[registry.Kpi], filters: kpis.Filters, db_path: Path
-) -> int:
+def _run_kpis_on_spark(args: argparse.Namespace) -> int:
+    """As run_kpis, on Spark over the tables as Parquet; the warehouse, when there is one, gives the
+    owners and targets changed in the app (a company's own tables may come without one)."""
     from cxkpi import spark
 
-    if db_path.exists():
-        with warehouse.reading(db_path) as connection:
-            kpi_list = ownership.effective(connection, kpi_list)
+    db_path = warehouse.resolve_db_path(args.db)
     try:
+        if args.range and (args.start or args.end):
+            raise ValueError("give --range or --start/--end, not both")
+        kpi_list = registry.load_registry(args.registry)
+        filters = parse_filters(args.filter)
+        if db_path.exists():
+            with warehouse.reading(db_path) as connection:
+                kpi_list = ownership.effective(connection, kpi_list)
         tables = spark.tables_location(db_path if db_path.exists() else None)
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     with spark.connected(tables) as connection:
+        period = _period_from(args, connection)
+        if period is None:
+            print(f"error: {tables} holds no data; load some with: python -m cxkpi ingest PATH", file=sys.stderr)
+            return 1
         # One worker: Spark runs each query on all its cores itself.
-        return _print_kpis(args, connection, kpi_list, filters, str(tables), workers=1)
+        reports = kpis.overview(connection, kpi_list, period, filters, registry.load_settings(args.registry), 1)
+    return _print_reports(args, period, filters, reports)
 
 
-def _print_kpis(
-    args: argparse.Namespace, connection: Any, kpi_list: list[registry.Kpi], filters: kpis.Filters, source: str,
-    workers: int = kpis.OVERVIEW_WORKERS,
+def _print_reports(
+    args: argparse.Namespace, period: Period, filters: kpis.Filters, reports: list[kpis.KpiReport]
 ) -> int:
-    period = _period_from(args, connection)
-    if period is None:
-        print(f"error: {source} holds no data; load some with: python -m cxkpi ingest PATH", file=sys.stderr)
-        return 1
-    reports = kpis.overview(connection, kpi_list, period, filters, registry.load_settings(args.registry), workers)
     document = {
         "period": _period_dict(period),
         "previous_period": _period_dict(period.previous()),
@@ -304,12 +351,154 @@ def parse_filters(specs: list[str]) -> kpis.Filters:
 
 
 def _period_from(args: argparse.Namespace, connection: Any) -> Period | None:
+    if args.range:
+        latest = kpis.latest_day(connection)
+        return None if latest is None else quick_range(args.range, latest)
     if args.start and args.end:
         return Period(args.start, args.end)
     default = kpis.default_period(connection)
     if default is None:
         return None
     return Period(args.start or default.start, args.end or default.end)
+
+
+def _scope(args: argparse.Namespace, filters: kpis.Filters) -> str:
+    """What the alerts watch: a quick range follows the data ('last_quarter', the default), dates stay."""
+    if args.range or not (args.start or args.end):
+        when = args.range or "last_quarter"
+    else:
+        when = f"{args.start or ''}..{args.end or ''}"
+    return f"{when}|{filters.describe()}"
+
+
+def _view(args: argparse.Namespace) -> tuple[Path, list[registry.Kpi], kpis.Filters, Period | None, registry.Settings]:
+    """The warehouse, the registry in effect (the app's owner and target changes applied), the filters and
+    the period the command's options ask for (None when the warehouse holds no data)."""
+    if args.range and (args.start or args.end):
+        raise ValueError("give --range or --start/--end, not both")
+    kpi_list = registry.load_registry(args.registry)
+    filters = parse_filters(args.filter)
+    db_path = warehouse.resolve_db_path(args.db)
+    with warehouse.reading(db_path) as connection:
+        kpi_list = ownership.effective(connection, kpi_list)
+        period = _period_from(args, connection)
+    return db_path, kpi_list, filters, period, registry.load_settings(args.registry)
+
+
+@dataclass(frozen=True)
+class _Sending:
+    """What digest and alerts work on: the view (_view) and where messages go."""
+
+    db_path: Path
+    kpis: list[registry.Kpi]
+    filters: kpis.Filters
+    period: Period
+    settings: registry.Settings
+    smtp: delivery.SmtpSettings | None
+    webhooks: list[delivery.Webhook]
+
+
+def _sending(args: argparse.Namespace) -> _Sending | int:
+    """The view and the delivery settings; or, when they cannot be used, the exit code (said on stderr)."""
+    try:
+        db_path, kpi_list, filters, period, settings = _view(args)
+        smtp, webhooks = delivery.smtp_settings(), delivery.load_webhooks()
+    except (ValueError, delivery.DeliveryConfigError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    if period is None:
+        print(f"error: {db_path} holds no data; load some with: python -m cxkpi ingest PATH", file=sys.stderr)
+        return 1
+    return _Sending(db_path, kpi_list, filters, period, settings, smtp, webhooks)
+
+
+def _refused(messages: list[delivery.Outgoing], sending: _Sending) -> bool:
+    """True (said on stderr) when some of the messages could reach nobody: then nothing is recorded."""
+    problems = delivery.unreachable(messages, sending.smtp, sending.webhooks)
+    if problems:
+        print("error: not sent, nothing recorded:\n  " + "\n  ".join(problems), file=sys.stderr)
+    return bool(problems)
+
+
+def run_digest(args: argparse.Namespace) -> int:
+    """Exit 0: printed, or every message sent; 1: a delivery failed (kept, retried next run); 2: the options
+    or the delivery settings cannot be used (nothing recorded)."""
+    sending = _sending(args)
+    if isinstance(sending, int):
+        return sending
+    now, link = access.utc_now(), links.view_url(sending.period, sending.filters)
+    with warehouse.reading(sending.db_path) as connection:
+        built = digest.build(connection, sending.kpis, sending.period, sending.filters, sending.settings, link, now,
+                             date.today())
+    messages = [digest.outgoing(found, now) for found in built]
+    if not args.send:
+        for message in messages:
+            print(_preview(message, sending))
+        return 0
+    if _refused(messages, sending):
+        return 2
+    with warehouse.writing(sending.db_path) as connection:
+        connection.begin()
+        queued = delivery.enqueue(connection, messages, sending.smtp, sending.webhooks)
+        connection.commit()
+    if not queued:
+        print(f"this week's digests ({built[0].week if built else ''}) were queued before: nothing new to send")
+    return _deliver(sending)
+
+
+def run_alerts(args: argparse.Namespace) -> int:
+    """Exit codes as digest's."""
+    sending = _sending(args)
+    if isinstance(sending, int):
+        return sending
+    scope, link = _scope(args, sending.filters), links.view_url(sending.period, sending.filters)
+    with warehouse.reading(sending.db_path) as connection:
+        observations = alerts.observe(connection, sending.kpis, sending.period, sending.filters, sending.settings)
+        fresh = alerts.news(observations, alerts.last_states(connection, scope))
+    if not args.send:
+        for found in fresh:
+            print(_preview(alerts.message(found, "", link), sending))
+        if not fresh:
+            print(f"no new event since the last alerts ({_scope_text(scope)}): nothing to send")
+        return 0
+    if _refused([alerts.message(found, "", link) for found in fresh], sending):
+        return 2
+    sent = alerts.record(sending.db_path, scope, observations, link, sending.smtp, sending.webhooks)
+    print(f"{len(sent)} new event(s) in {_scope_text(scope)}" + "".join(
+        f"\n  {alert.message.subject} → {alert.message.owner_name}" for alert in sent))
+    return _deliver(sending)
+
+
+def _scope_text(scope: str) -> str:
+    """'last month, all customers and channels'."""
+    when, _, filters = scope.partition("|")
+    return f"{when.replace('_', ' ')}, {filters}"
+
+
+def _deliver(sending: _Sending) -> int:
+    """Deliver everything queued and not yet sent (this run's and what failed before); report each."""
+    outcomes = delivery.deliver(sending.db_path, sending.smtp)
+    for outcome in outcomes:
+        where = f"{outcome.message.channel} {outcome.message.shown_address}"
+        if outcome.sent:
+            print(f"sent: {outcome.message.subject} → {outcome.message.recipient} ({where})")
+        else:
+            print(f"NOT SENT (kept, retried on the next run): {outcome.message.subject} → "
+                  f"{outcome.message.recipient} ({where}): {outcome.error}", file=sys.stderr)
+    return 1 if any(not outcome.sent for outcome in outcomes) else 0
+
+
+def _preview(message: delivery.Outgoing, sending: _Sending) -> str:
+    """A message as `--send` would send it: to whom, how, its subject, attachment and plain text."""
+    ways = [f"email {address}" if channel == "email" else f"webhook {delivery.Webhook(address).shown}"
+            for channel, address in delivery.addressed(message, sending.smtp, sending.webhooks)]
+    if not ways:
+        ways = ["nowhere yet: " + " ".join(delivery.unreachable([message], sending.smtp, sending.webhooks))]
+    lines = [f"To: {message.owner_name}" + (f" <{message.owner_email}>" if message.owner_email else ""),
+             f"Via: {'; '.join(ways)}", f"Subject: {message.subject}"]
+    if message.attachment:
+        lines.append(f"Attachment: {message.attachment_name} ({len(message.attachment) / 1024:,.0f} KB)")
+    return "\n".join(["=" * 100, *lines, "", message.text.rstrip()]) + "\n"
 
 
 def report_as_dict(report: kpis.KpiReport) -> dict[str, Any]:

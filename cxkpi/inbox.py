@@ -377,11 +377,11 @@ def _check_the_archive_holds_every_load(db_path: Path, archive_dir: Path) -> Non
 
 
 def _carry_over_app_tables(connection: duckdb.DuckDBPyConnection, building: Path) -> None:
-    """What people made in the app (saved views, owner/target changes, roles, the audit log, any other
-    table no load writes) is not in the archive: copy it from the warehouse into the rebuilt file.
-    Saved views keep their ids, and the rebuilt id sequence starts after the last id ever given, so an
-    id is never reused: a page opened before the rebuild still renames or deletes the view it shows, or
-    none."""
+    """What people made in the app (saved views, owner/target changes, roles, the audit log, notes,
+    actions, alert states and the outbox, any other table no load writes) is not in the archive: copy it
+    from the warehouse into the rebuilt file. Rows keep their ids, and each rebuilt id sequence starts
+    after the last id ever given, so an id is never reused: a page opened before the rebuild still
+    renames or deletes the view it shows, or none, and a reply still answers its note."""
     connection.execute("attach $path as rebuilt", {"path": str(building)})
     try:
         tables = connection.execute(
@@ -395,12 +395,16 @@ def _carry_over_app_tables(connection: duckdb.DuckDBPyConnection, building: Path
                 connection.execute(f"insert into rebuilt.{quoted} by name select * from {quoted}")
             else:
                 connection.execute(f"create table rebuilt.{quoted} as select * from {quoted}")
+        # Every id sequence (saved views, notes, actions, outbox messages): advance the rebuilt one past
+        # every id already given.
         given = connection.execute(
-            "select last_value from duckdb_sequences() "
-            "where database_name = current_database() and sequence_name = 'saved_views_id_seq'"
-        ).fetchone()
-        if given and given[0]:  # advance the rebuilt sequence past every id already given
-            connection.execute("select max(nextval('rebuilt.main.saved_views_id_seq')) from range($n)",
-                               {"n": given[0]})
+            "select sequence_name, last_value from duckdb_sequences() "
+            "where database_name = current_database() and schema_name = 'main'"
+        ).fetchall()
+        for sequence, last_value in given:
+            if last_value:
+                qualified = "rebuilt.main." + '"' + sequence.replace('"', '""') + '"'
+                connection.execute("select max(nextval($sequence)) from range($n)",
+                                   {"sequence": qualified, "n": last_value})
     finally:
         connection.execute("detach rebuilt")

@@ -166,6 +166,14 @@ def pending_buckets(kpi: Kpi, frame: pd.DataFrame, grain: Grain, period: Period,
             for stamp in frame["bucket_start"]]
 
 
+def judging_days(frame: pd.DataFrame, grain: Grain, period: Period) -> list[date]:
+    """For each row of a KPI query over `period` at `grain`: the day whose target it is judged by, its
+    bucket's last day within the period (the period's last day for a whole period or a breakdown)."""
+    if grain == "period":
+        return [period.end] * len(frame)
+    return [min(_bucket_end(pd.Timestamp(stamp).date(), grain), period.end) for stamp in frame["bucket_start"]]
+
+
 def _bucket_end(start: date, grain: Grain) -> date:
     if grain == "week":
         return start + timedelta(days=6 - start.weekday())  # weeks end on Sunday
@@ -413,13 +421,15 @@ def report(
     used = settings or DEFAULT_SETTINGS
     horizon = maturity_horizon(kpi, fresh)
     shown = period if horizon is None else matured(period, kpi.maturity_days, horizon)
+    kpi = kpi.as_of(shown.end)  # judged by the target in force then (cxkpi.registry.Kpi.target_history)
     views = [View(shown, "period", filters), View(shown.previous(), "period", filters),
              View(trailing_months(period.end), "month", filters, samples=False)]
     if settings is not None:
         views.append(View(shown.a_year_earlier(), "period", filters))
     frames = run_kpi_views(connection, kpi, views)
     current, previous = measurement(frames[0]), measurement(frames[1])
-    sparkline = frames[2].assign(status=[str(found) for found in status.of_rows(kpi, frames[2], used)])
+    months = judging_days(frames[2], "month", trailing_months(period.end))
+    sparkline = frames[2].assign(status=[str(found) for found in status.of_rows(kpi, frames[2], used, months)])
     source = fresh.set_index("table_name").loc[kpi.source]
     statistics = last_year = None
     if settings is not None:

@@ -1,17 +1,23 @@
 """Reassigning a KPI's owner or changing its target from the app, with an audit trail.
 
 metrics.toml stays the definition; changes made in the app live in the warehouse: `kpi_overrides`
-holds the current owner/target of a changed KPI, `kpi_changes` records who changed what (the
-signed-in identity, never typed text), when, from which value to which. Both are written in one
-transaction. Only admins may make a change (cxkpi.access; a refusal is audited). A change replaces
-the owner's name and role together, so a KPI always has exactly one owner.
+holds the current owner of a changed KPI, `kpi_changes` records who changed what (the signed-in
+identity, never typed text), when, from which value to which. Both are written in one transaction.
+Only admins may make a change (cxkpi.access; a refusal is audited). A change replaces the owner's
+name, role and email together, so a KPI always has exactly one owner.
+
+A target has a start date (`applies_from`): a change keeps the old target for the days before it, so a
+past period's status and "months off target" use the target in force then. The KPI's target history
+is metrics.toml's target, from the start, then every target change in `kpi_changes` in the order of
+their start dates (of two with the same start, the later change wins): the audit trail is the history,
+and nothing is ever overwritten (effective).
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import replace
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import duckdb
@@ -44,24 +50,42 @@ def problems(kpi: Kpi, owner: Owner | None = None, target: float | None = None) 
     return found
 
 
-def effective(connection: duckdb.DuckDBPyConnection, kpis: list[Kpi]) -> list[Kpi]:
-    """The registry with the app's changes applied."""
-    overrides = {
-        kpi_id: (name, role, target)
-        for kpi_id, name, role, target in connection.execute("select * from kpi_overrides").fetchall()
+def effective(connection: duckdb.DuckDBPyConnection, kpis: list[Kpi], today: date | None = None) -> list[Kpi]:
+    """The registry with the app's changes applied: the owner in effect, every target the KPI has had
+    (Kpi.target_history) and, as `target`, the one in force `today` (default: the real today)."""
+    today = today or date.today()
+    owners = {
+        kpi_id: Owner(name, role, email or "")
+        for kpi_id, name, role, email in connection.execute(
+            "select kpi_id, owner_name, owner_role, owner_email from kpi_overrides").fetchall()
     }
+    steps: dict[str, dict[date, float]] = {}
+    # A change made before targets had start dates started the day it was made.
+    for kpi_id, first_day, value in connection.execute(
+        """select kpi_id, coalesce(applies_from, cast(changed_at as date)), new_value from kpi_changes
+           where field = 'target' order by changed_at, rowid"""
+    ).fetchall():
+        steps.setdefault(kpi_id, {})[first_day] = float(value)  # of two changes from one day, the later wins
     changed = []
     for kpi in kpis:
-        if kpi.id in overrides:
-            name, role, target = overrides[kpi.id]
-            kpi = replace(kpi, owner=Owner(name, role), target=target)
+        if kpi.id in owners:
+            kpi = replace(kpi, owner=owners[kpi.id])
+        if kpi.id in steps:
+            history = ((date.min, kpi.target), *sorted(steps[kpi.id].items()))
+            kpi = replace(kpi, target_history=history).as_of(today)
         changed.append(kpi)
     return changed
 
 
 def history(connection: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """Every change, newest first."""
-    return connection.execute("select * from kpi_changes order by changed_at desc, kpi_id, field").df()
+    """Every change, newest first: changed_at, changed_by, kpi_id, field, old_value, new_value and, for a
+    target, applies_from (the day it starts)."""
+    return connection.execute(
+        """select changed_at, changed_by, kpi_id, field, old_value, new_value,
+                  case when field = 'target' then coalesce(applies_from, cast(changed_at as date)) end
+                      as applies_from
+           from kpi_changes order by changed_at desc, kpi_id, field"""
+    ).df()
 
 
 def change(
@@ -71,37 +95,61 @@ def change(
     owner: Owner | None = None,
     target: float | None = None,
     now: datetime | None = None,
+    target_from: date | None = None,
 ) -> list[tuple[str, str, str]]:
     """Apply a new owner and/or target to `kpi` (as currently in effect) as `actor`, who must be
-    allowed to; returns (field, old, new)."""
+    allowed to; returns (field, old, new). A new target starts on `target_from` (default: today) and
+    leaves the targets before it as they were; the old value recorded is the one in force that day."""
+    moment = (now or datetime.now()).replace(microsecond=0)
+    first_day = target_from or moment.date()
+    new_owner = _cleaned(owner) if owner else kpi.owner
+    old_target = kpi.target_on(first_day)
     # Who may is asked first: a viewer's attempt is refused (and audited) whatever values it carries.
-    if owner is not None and Owner(owner.name.strip(), owner.role.strip()) != kpi.owner:
+    if new_owner != kpi.owner:
         access.require(db_path, actor, Permission.CHANGE_OWNER, subject=kpi.title)
-    if target is not None and target != kpi.target:
+    if target is not None and target != old_target:
         access.require(db_path, actor, Permission.CHANGE_TARGET, subject=kpi.title)
     refusals = problems(kpi, owner, target)
+    if new_owner != kpi.owner and not refusals:
+        if not new_owner.email:
+            refusals.append(f"Give {new_owner.name}'s email: it is how they sign in to write the notes and "
+                            f"actions of {kpi.title}, and where its alerts and digest go.")
+        elif new_owner.name != kpi.owner.name and new_owner.user_id == kpi.owner.user_id:
+            # Else the previous owner would keep writing the new owner's notes and receive their mail.
+            refusals.append(f"Give {new_owner.name}'s own email: {new_owner.email} is {kpi.owner.name}'s.")
     if refusals:
         raise OwnershipError(" ".join(refusals))
-    new_owner = Owner(owner.name.strip(), owner.role.strip()) if owner else kpi.owner
-    new_target = float(target) if target is not None else kpi.target
     changes = []
     if new_owner != kpi.owner:
-        changes.append(("owner", str(kpi.owner), str(new_owner)))
-    if new_target != kpi.target:
-        changes.append(("target", f"{kpi.target:g}", f"{new_target:g}"))
+        changes.append(("owner", kpi.owner.recorded(), new_owner.recorded()))
+    if target is not None and float(target) != old_target:
+        changes.append(("target", _number(old_target), _number(float(target))))
     if not changes:
         return []
-    moment = (now or datetime.now()).replace(microsecond=0)
     with writing(db_path) as connection:
         connection.begin()
         connection.execute(
-            "insert or replace into kpi_overrides values ($kpi_id, $name, $role, $target)",
-            {"kpi_id": kpi.id, "name": new_owner.name, "role": new_owner.role, "target": new_target},
+            """insert or replace into kpi_overrides (kpi_id, owner_name, owner_role, owner_email, target)
+               values ($kpi_id, $name, $role, $email, $target)""",
+            # target: what it was before target history, for a warehouse an older cxkpi reads; not read here.
+            {"kpi_id": kpi.id, "name": new_owner.name, "role": new_owner.role, "email": new_owner.email,
+             "target": float(target) if target is not None else kpi.target},
         )
         for field, old, new in changes:
             connection.execute(
-                "insert into kpi_changes values ($at, $by, $kpi_id, $field, $old, $new)",
-                {"at": moment, "by": actor.user_id, "kpi_id": kpi.id, "field": field, "old": old, "new": new},
+                """insert into kpi_changes (changed_at, changed_by, kpi_id, field, old_value, new_value, applies_from)
+                   values ($at, $by, $kpi_id, $field, $old, $new, $from)""",
+                {"at": moment, "by": actor.user_id, "kpi_id": kpi.id, "field": field, "old": old, "new": new,
+                 "from": first_day if field == "target" else None},
             )
         connection.commit()
     return changes
+
+
+def _cleaned(owner: Owner) -> Owner:
+    return Owner(owner.name.strip(), owner.role.strip(), owner.email.strip())
+
+
+def _number(value: float) -> str:
+    """A target as the audit trail keeps it, exactly (the history is read back from it): '35', '4.5'."""
+    return f"{value:.15g}"

@@ -5,8 +5,9 @@ from __future__ import annotations
 import math
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from dataclasses import field as dataclass_field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,8 @@ STATISTICS = ("nps", "proportion", "median", "rate", "difference", "none")
 # Words that join two people in one name ("A and B", "A; B"), in the languages of cxkpi's users: an
 # owner is one person. A comma is allowed ("Raman, Priya" is one person).
 SECOND_PERSON = re.compile(r"[;&/+|\n]|\s(?:and|und|et|и|و)\s", re.IGNORECASE)
+# An address someone signs in with and receives mail at: one @, something on each side, a dot after it.
+EMAIL = re.compile(r"^[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+$")
 
 
 class RegistryError(ValueError):
@@ -32,18 +35,38 @@ class RegistryError(ValueError):
 class Owner:
     name: str
     role: str
+    # How the owner signs in (their sign-in's email claim) and where their alerts and digest go; '' when
+    # metrics.toml gives none: then only admins write the KPI's notes and nothing is mailed to the owner.
+    email: str = ""
 
     def __str__(self) -> str:
         return f"{self.name}, {self.role}"  # 'Amara Okafor, Chief Customer Officer'
 
+    @property
+    def user_id(self) -> str:
+        """The owner's sign-in name as cxkpi.access compares it (an email in lower case); '' without one."""
+        return self.email.strip().lower()
+
+    def recorded(self) -> str:
+        """As the audit trail records it: 'Amara Okafor, Chief Customer Officer <amara@example.com>'."""
+        return f"{self} <{self.email}>" if self.email else str(self)
+
 
 def owner_problem(owner: Owner) -> str | None:
-    """Why this cannot be a KPI's owner (no name, no role, or two people in one name), or None."""
+    """Why this cannot be a KPI's owner (no name, no role, two people in one name, an email that is not
+    one), or None."""
     if not owner.name.strip() or not owner.role.strip():
         return "needs exactly one owner: give the new owner's name and role"
     if SECOND_PERSON.search(owner.name):
         return (f"needs exactly one owner, and {owner.name.strip()!r} names more than one person: "
                 "one person is accountable, so name just one")
+    return email_problem(owner.email, "the owner's email")
+
+
+def email_problem(email: str, what: str) -> str | None:
+    """Why `email` is not one address (e.g. two joined by a comma), or None; '' is no email, allowed."""
+    if email.strip() and not EMAIL.match(email.strip()):
+        return f"needs {what} to be one address like name@example.com, not {email.strip()!r}"
     return None
 
 
@@ -96,10 +119,31 @@ class Kpi:
     # days have passed after it in the `maturity_table`'s data; 0 = final at once.
     maturity_days: int = 0
     maturity_table: str = ""
+    # Every target the KPI has had, oldest first: (first day in force, target), the first from date.min
+    # (metrics.toml's), the later ones set on the Owners page (cxkpi.ownership.effective). Empty: `target`
+    # always. `target` is the one in force on the day this Kpi is seen as of (as_of).
+    target_history: tuple[tuple[date, float], ...] = ()
 
     @property
     def query_path(self) -> Path:
         return QUERIES_DIR / f"{self.id}.sql"
+
+    def target_on(self, day: date) -> float:
+        """The target in force on `day`: a changed target keeps the old one for the days before it."""
+        found = self.target
+        for first_day, target in self.target_history:
+            if first_day > day:
+                break
+            found = target
+        return found
+
+    def as_of(self, day: date) -> Kpi:
+        """This KPI with the target in force on `day` (a period's last day: the period is judged by it)."""
+        return self if not self.target_history else replace(self, target=self.target_on(day))
+
+    def target_changes(self, start: date, end: date) -> list[tuple[date, float]]:
+        """The targets that started after `start` and on or before `end` (the steps a trend draws)."""
+        return [(first_day, target) for first_day, target in self.target_history if start < first_day <= end]
 
 
 def load_registry(path: Path = DEFAULT_REGISTRY_PATH) -> list[Kpi]:
@@ -226,7 +270,9 @@ def _owner_problems(entry: dict[str, Any], label: str) -> list[str]:
         return [f"{label} has no owner; add owner = {{ name = \"...\", role = \"...\" }}"]
     if not str(owner.get("role", "")).strip():
         return [f"{label} owner {owner['name']!r} has no role"]
-    problem = owner_problem(Owner(str(owner["name"]), str(owner["role"])))
+    if not isinstance(owner.get("email", ""), str):
+        return [f"{label} owner {owner['name']!r} has email = {owner['email']!r}; write email = \"name@example.com\""]
+    problem = owner_problem(Owner(str(owner["name"]), str(owner["role"]), owner.get("email", "")))
     return [f"{label} {problem}"] if problem else []
 
 
@@ -241,7 +287,7 @@ def _kpi_from(entry: dict[str, Any]) -> Kpi:
         target=float(entry["target"]),
         source=entry["source"],
         description=entry["description"],
-        owner=Owner(name=owner["name"].strip(), role=owner["role"].strip()),
+        owner=Owner(name=owner["name"].strip(), role=owner["role"].strip(), email=owner.get("email", "").strip()),
         parameters=tuple((name, float(value)) for name, value in sorted(entry.get("parameters", {}).items())),
         statistic=entry.get("statistic", "proportion" if entry["unit"] == "%" else "none"),
         # Default: within 10 % of the target counts as near.

@@ -33,6 +33,7 @@ NO_MONTHLY_DATA = "No monthly data in the last 12 months"  # the slide and the c
 # Okabe-Ito blue and vermillion and a violet: told apart with every common colour-vision deficiency.
 TONE_COLOURS = {"blue": "#0072B2", "violet": "#583f84", "orange": "#D55E00"}
 PENDING = "#9ca3af"
+NOTE = "#CC79A7"  # the owner's notes, as on the KPI page's trend
 CARD_HEIGHT = 340  # the height a card is designed for; smaller cards scale their type down
 MIN_SCALE = 0.55  # type never shrinks below this share of its size: it wraps onto more lines instead
 CHART_SCALE = 2  # chart PNGs at twice their CSS size
@@ -61,6 +62,9 @@ class Card:
     note: str = ""  # why the card shows an earlier period (a KPI that needs time to mature)
     pending: Sequence[bool] = ()  # per sparkline month: still maturing
     unit: str = ""  # words after the value, smaller: 'per 1,000 orders'
+    latest_note: str = ""  # the owner's latest note with its date: 'Note 15 Jun 2026, Amara Okafor: ...'
+    actions: str = ""  # '2 open actions, 1 overdue'
+    noted: Sequence[bool] = ()  # per sparkline month: an owner's note is dated in it (a marker)
 
 
 @dataclass(frozen=True)
@@ -113,6 +117,8 @@ def overview_svg(page: OverviewPage) -> str:
         gap = 20
         width = (inner - gap * (columns - 1)) / columns
         height = (bottom - top - gap * (rows - 1)) / rows
+        # As drawn: a few cards get bigger type, not stretched boxes (and their text must fit the box drawn).
+        height = min(height, CARD_HEIGHT * 1.25)
         scale = min(_card_scale(card, width, height) for card in cards)
         for index, card in enumerate(cards):
             row, column = divmod(index, columns)
@@ -216,6 +222,10 @@ def _card_blocks(card: Card, inner: float, scale: float) -> _Layout:
     bottom = [block(card.sample, 14, MUTED, 3)]
     if not card.owner_first:
         bottom.append(owner)
+    if card.latest_note:
+        bottom.append(block(card.latest_note, 13, INK, 3))
+    if card.actions:
+        bottom.append(block(card.actions, 13, TONE_COLOURS["orange"] if "overdue" in card.actions else INK, 1))
     bottom.append(block(card.freshness, 13, MUTED, 2))
     return _Layout(top, bottom, beside)
 
@@ -247,7 +257,6 @@ def _card_scale(card: Card, width: float, height: float) -> float:
 
 
 def _card(card: Card, x: float, y: float, width: float, height: float, scale: float) -> str:
-    height = min(height, CARD_HEIGHT * 1.25)  # a few cards get bigger type, not stretched boxes
     pad = 18 * scale
     inner = width - 2 * pad
     left = x + pad
@@ -278,7 +287,8 @@ def _card(card: Card, x: float, y: float, width: float, height: float, scale: fl
         line += 6
     line += 4 * scale
     spark_height = 44 * scale
-    parts.append(_sparkline(card.sparkline, card.target_value, left, line, inner, spark_height, card.pending))
+    parts.append(_sparkline(card.sparkline, card.target_value, left, line, inner, spark_height, card.pending,
+                            card.noted))
     # The sample, owner and freshness at the bottom, so they line up across cards.
     line = y + height - pad - _height(layout.bottom)
     for lines in layout.bottom:
@@ -326,12 +336,13 @@ def _shrunk(content: str, size: float, max_width: float, bold: bool = False) -> 
 
 def _sparkline(
     values: Sequence[float | None], target: float | None, x: float, y: float, width: float, height: float,
-    pending: Sequence[bool] = (),
+    pending: Sequence[bool] = (), noted: Sequence[bool] = (),
 ) -> str:
     lines, target_y = sparkline_geometry(values, target, x, y, width, height)
     if not lines:
         return _text(x, y + height / 2, NO_MONTHLY_DATA, _shrunk(NO_MONTHLY_DATA, 13, width), MUTED)
     parts = [_pending_band(index, len(values), x, y, width, height) for index, flag in enumerate(pending) if flag]
+    parts += [_note_marker(index, len(values), x, y, width) for index, flag in enumerate(noted) if flag]
     if target_y is not None:
         parts.append(
             f'<line x1="{x:.1f}" y1="{target_y:.1f}" x2="{x + width:.1f}" y2="{target_y:.1f}" stroke="{MUTED}" '
@@ -342,6 +353,14 @@ def _sparkline(
         parts.append(f'<polyline points="{coordinates}" fill="none" stroke="{LINE}" stroke-width="2.5"/>')
     parts += [f'<circle cx="{px:.1f}" cy="{py:.1f}" r="3" fill="{LINE}"/>' for line in lines for px, py in line]
     return "\n".join(parts)
+
+
+def _note_marker(index: int, count: int, x: float, y: float, width: float, size: float = 7.0) -> str:
+    """A small triangle pointing down at the month of an owner's note (its place along the width, as the
+    sparkline's points), hanging from the top of the sparkline's box."""
+    centre = x + width * index / max(count - 1, 1)
+    corners = f"{centre - size:.1f},{y:.1f} {centre + size:.1f},{y:.1f} {centre:.1f},{y + size * 1.4:.1f}"
+    return f'<polygon points="{corners}" fill="{NOTE}"/>'
 
 
 def _pending_band(index: int, count: int, x: float, y: float, width: float, height: float) -> str:

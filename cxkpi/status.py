@@ -13,8 +13,9 @@ The five statuses:
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
@@ -69,11 +70,14 @@ def decide(kpi: Kpi, measurement: Measurement, settings: Settings) -> Standing:
     return Standing(band(kpi, measurement.value))
 
 
-def of_rows(kpi: Kpi, frame: pd.DataFrame, settings: Settings) -> list[Status]:
-    """decide() for each row of a KPI query's result (a trend's buckets or a breakdown's slices)."""
+def of_rows(kpi: Kpi, frame: pd.DataFrame, settings: Settings, days: Sequence[date] | None = None) -> list[Status]:
+    """decide() for each row of a KPI query's result (a trend's buckets or a breakdown's slices); with
+    `days` (cxkpi.kpis.judging_days), each row against the target in force on its day."""
     from cxkpi.kpis import measurement_of_row  # cxkpi.kpis imports this module
 
-    return [decide(kpi, measurement_of_row(row), settings).status for row in frame.to_dict("records")]
+    judged = [kpi] * len(frame) if days is None else [kpi.as_of(day) for day in days]
+    return [decide(each, measurement_of_row(row), settings).status
+            for each, row in zip(judged, frame.to_dict("records"), strict=True)]
 
 
 def uncertainty(kpi: Kpi, measurement: Measurement, settings: Settings) -> str | None:

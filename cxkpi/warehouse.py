@@ -91,6 +91,49 @@ BOOKKEEPING_STATEMENTS = [
         fields varchar[]
     )""",
 ]
+# Owners close the loop (cxkpi.notes, cxkpi.actions, cxkpi.alerts, cxkpi.delivery): every table is
+# append-only (nothing in the app updates or deletes a row): an action's status is its latest update, an
+# alert's state the latest one observed, a message's fate its latest delivery attempt.
+OWNER_LOOP_STATEMENTS = [
+    "create sequence if not exists kpi_notes_id_seq",
+    # A note on a KPI by a signed-in person, dated (noted_on: the day it is about, where its marker goes);
+    # a reply names the note it answers (reply_to).
+    """create table if not exists kpi_notes (
+        id bigint primary key default nextval('kpi_notes_id_seq'), kpi_id varchar not null,
+        noted_on date not null, body varchar not null, reply_to bigint,
+        written_at timestamp not null, author_id varchar not null, author_name varchar not null
+    )""",
+    "create sequence if not exists kpi_actions_id_seq",
+    """create table if not exists kpi_actions (
+        id bigint primary key default nextval('kpi_actions_id_seq'), kpi_id varchar not null,
+        what varchar not null, assignee_name varchar not null, assignee_email varchar not null, due_on date not null,
+        created_at timestamp not null, created_by varchar not null
+    )""",
+    # Every status an action has had (the first, 'open', written with it): its status is the latest.
+    """create table if not exists kpi_action_updates (
+        action_id bigint not null, status varchar not null, comment varchar not null,
+        updated_at timestamp not null, updated_by varchar not null
+    )""",
+    # What the alerts last saw of each KPI, per scope (the view they watch): an alert goes out when the
+    # state becomes one worth telling (off target; a real shift) and not again until it changes.
+    """create table if not exists alert_states (
+        observed_at timestamp not null, scope varchar not null, kpi_id varchar not null, kind varchar not null,
+        state varchar not null, period_start date not null, period_end date not null, alerted boolean not null
+    )""",
+    "create sequence if not exists outbox_id_seq",
+    # One message to one address for one event (event_key): unique, so nothing is queued twice.
+    """create table if not exists outbox_messages (
+        id bigint primary key default nextval('outbox_id_seq'), event_key varchar not null, kind varchar not null,
+        channel varchar not null, address varchar not null, recipient varchar not null, subject varchar not null,
+        body_text varchar not null, body_html varchar not null, payload varchar not null,
+        attachment_name varchar not null, attachment blob, queued_at timestamp not null,
+        unique (event_key, channel, address)
+    )""",
+    # Every attempt to deliver a message: 'sent', or 'failed' with the error. Sent once sent; else retried.
+    """create table if not exists outbox_attempts (
+        message_id bigint not null, attempted_at timestamp not null, outcome varchar not null, error varchar not null
+    )""",
+]
 # What people change in the app, rather than what the loader reads from exports: saved views
 # (cxkpi.views), owner/target changes with their audit trail (cxkpi.ownership), and who has which role
 # with the audit log of every other change and refusal (cxkpi.access). Created with the rest of the
@@ -125,6 +168,11 @@ APP_STATEMENTS = [
         recorded_at timestamp not null, actor varchar not null, actor_role varchar not null, action varchar not null,
         subject varchar not null, outcome varchar not null, detail varchar not null
     )""",
+    # Added with owners' notes and alerts: the owner's email (how they sign in, where their mail goes), and
+    # the day a changed target starts (null for a change made before: it started the day it was made).
+    "alter table kpi_overrides add column if not exists owner_email varchar",
+    "alter table kpi_changes add column if not exists applies_from date",
+    *OWNER_LOOP_STATEMENTS,
 ]
 
 

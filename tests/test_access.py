@@ -40,8 +40,8 @@ def test_the_roles_table_wins_then_the_highest_group_then_viewer():
 
 
 @pytest.mark.parametrize(("role", "allowed"), [
-    ("viewer", set()),
-    ("analyst", {Permission.UPLOAD, Permission.LOAD_INBOX, Permission.SHARE_VIEW}),
+    ("viewer", {Permission.REPLY_TO_NOTE}),
+    ("analyst", {Permission.UPLOAD, Permission.LOAD_INBOX, Permission.SHARE_VIEW, Permission.REPLY_TO_NOTE}),
     ("admin", set(Permission)),
 ])
 def test_each_role_has_the_permissions_of_the_one_below_and_more(role, allowed):
@@ -151,14 +151,16 @@ def test_the_users_command_lists_sets_and_removes_roles(tmp_path: Path):
 
 
 def test_nothing_in_the_app_or_the_package_updates_or_deletes_an_audit_record():
-    """Append-only from the app: the only statements naming the audit tables insert into them (and rebuild
-    copies them whole)."""
+    """Append-only from the app: the only statements naming the audit tables, and the owners' notes,
+    actions, alert states and outbox (where nothing is deleted), insert into them (and rebuild copies them
+    whole)."""
     statements = []
     for source in [*PROJECT_ROOT.glob("cxkpi/*.py"), *PROJECT_ROOT.glob("ui/*.py"), *PROJECT_ROOT.glob("pages/*.py")]:
         text = source.read_text(encoding="utf-8")
         statements += [(source.name, match) for match in
                        re.findall(r"(?i)\b(update|delete\s+from|truncate|drop\s+table|insert\s+or\s+replace\s+into)"
-                                  r"\s+(?:rebuilt\.)?(\{table\}|audit_log|kpi_changes)\b", text)]
+                                  r"\s+(?:rebuilt\.)?(\{table\}|audit_log|kpi_changes|kpi_notes|kpi_actions|kpi_action_updates|"
+                                  r"alert_states|outbox_messages|outbox_attempts)\b", text)]
     assert statements == []
 
 

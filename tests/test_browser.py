@@ -71,7 +71,7 @@ def test_an_owner_name_with_markdown_characters_reads_on_the_card_as_typed(
     """Names are typed on the Owners page and shown in the card's HTML: <b> must not turn bold, nor (as
     when the card was Markdown) * or _ into emphasis, :smile: into an emoji, $x$ into maths. CSAT: no
     other test reads its owner."""
-    typed = Owner("Ann [Ops] *lead* <b>", "VP_Insight_EMEA #1 :smile: $x$")
+    typed = Owner("Ann [Ops] *lead* <b>", "VP_Insight_EMEA #1 :smile: $x$", "ann@example.com")
     ownership.change(golden_file, registry["csat"], person(), owner=typed)
     page.goto(app_url)
     owner = page.locator(".st-key-card-csat .cx-owner")

@@ -101,7 +101,7 @@ def test_kpis_with_no_data_in_the_period_report_null_not_zero(golden_db):
 
 def test_kpis_refuse_a_registry_where_a_kpi_has_no_owner(golden_db, tmp_path):
     broken = (PROJECT_ROOT / "metrics.toml").read_text().replace(
-        'owner = { name = "Lukas Brenner", role = "VP Customer Service" }', "")
+        'owner = { name = "Lukas Brenner", role = "VP Customer Service", email = "lukas.brenner@example.com" }', "")
     (tmp_path / "metrics.toml").write_text(broken)
     result = cxkpi("kpis", "--db", golden_db, "--registry", tmp_path / "metrics.toml")
     assert result.returncode == 2
@@ -125,7 +125,7 @@ def test_every_command_is_documented_in_the_readme():
     readme = (PROJECT_ROOT / "README.md").read_text()
     [subcommands] = [action for action in build_parser()._actions if isinstance(action, argparse._SubParsersAction)]
     commands = list(subcommands.choices)
-    assert commands == ["ingest", "rebuild", "kpis", "parquet", "users", "sample"]
+    assert commands == ["ingest", "rebuild", "kpis", "parquet", "digest", "alerts", "users", "sample"]
     for command in commands:
         assert f"python -m cxkpi {command}" in readme, f"README.md does not document `python -m cxkpi {command}`"
     [users] = [action for action in subcommands.choices["users"]._actions

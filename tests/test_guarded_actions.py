@@ -100,9 +100,11 @@ def test_reassigning_an_owner_is_for_admins(db, monkeypatch, role):
     at.selectbox(key="change_kpi").set_value("Net Promoter Score").run()
     at.text_input(key="change_owner_name_nps").set_value("Mallory")
     at.text_input(key="change_owner_role_nps").set_value("Intern")
+    at.text_input(key="change_owner_email_nps").set_value("mallory@example.com")
     at.button(key="change_save").click().run()
     if role == "admin":
-        assert "owner Amara Okafor, Chief Customer Officer → Mallory, Intern" in at.success[0].value
+        assert ("owner Amara Okafor, Chief Customer Officer <amara.okafor@example.com> → Mallory, Intern "
+                "<mallory@example.com>") in plain(at.success[0].value)
         assert rows(db, "select changed_by, field from kpi_changes") == [("admin@example.com", "owner")]
     else:
         assert (f"Refused: only admins may reassign a KPI's owner; you ({role}@example.com) are "

@@ -141,7 +141,7 @@ def test_rebuild_keeps_what_people_made_in_the_app_and_every_saved_views_id(tmp_
     draft, _ = views.save_view(db, analyst, "Draft", "", "from=2026-04-01&to=2026-06-30")
     mine, _ = views.save_view(db, admin, "Mine", "", "from=2026-01-01&to=2026-03-31")
     views.delete_view(db, admin, mine.id)  # the last id given is now not in the table
-    ownership.change(db, registry["nps"], admin, owner=Owner("Lena Vogt", "VP Customer Insight"))
+    ownership.change(db, registry["nps"], admin, owner=Owner("Lena Vogt", "VP Customer Insight", "lena@example.com"))
     access.set_role(db, admin, "Vera@Example.com", access.Role.VIEWER)
     audit_before = rows(db, "select * from audit_log order by all")
     with duckdb.connect(str(db)) as connection:  # a table another part of the app may add: carried over too
@@ -155,7 +155,8 @@ def test_rebuild_keeps_what_people_made_in_the_app_and_every_saved_views_id(tmp_
         (draft.id, "Draft", "from=2026-04-01&to=2026-06-30", analyst.user_id, False)]
     assert rows(db, "select owner_name, owner_role from kpi_overrides") == [("Lena Vogt", "VP Customer Insight")]
     assert rows(db, "select changed_by, old_value, new_value from kpi_changes") == [
-        ("admin@example.com", "Amara Okafor, Chief Customer Officer", "Lena Vogt, VP Customer Insight")]
+        ("admin@example.com", "Amara Okafor, Chief Customer Officer <amara.okafor@example.com>",
+         "Lena Vogt, VP Customer Insight <lena@example.com>")]
     assert access.grants(db) == {"vera@example.com": access.Role.VIEWER}
     assert rows(db, "select * from audit_log order by all") == audit_before
     # A stale page holding the deleted view's id finds nothing; the next view gets an id never given before.

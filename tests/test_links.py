@@ -129,3 +129,17 @@ def test_comparing_with_last_year_moves_the_previous_period_back_a_year_without_
 def test_the_kpi_pages_offer_exactly_the_grains_and_breakdowns_a_link_can_carry() -> None:
     assert set(GRAINS) == set(kpi_page.GRAINS)
     assert set(BREAKDOWNS) == set(kpi_page.DIMENSIONS)
+
+
+def test_the_link_a_digest_or_alert_carries_is_the_link_the_app_writes_for_that_view(monkeypatch):
+    """cxkpi.links (no Streamlit, for mail) and ui.state (the app) write one format."""
+    from cxkpi import links
+    from cxkpi.kpis import Filters
+    from ui.state import FilterState, query_string
+
+    period = Period(date(2026, 7, 1), date(2026, 9, 30))
+    filters = Filters(region=("EMEA", "APAC"), channel=("web",))
+    app = FilterState(start=period.start, end=period.end, region=filters.region, channel=filters.channel)
+    assert links.view_query(period, filters) == app.query(period)
+    monkeypatch.setenv(links.PUBLIC_URL_ENV, "https://cx.example.com/")
+    assert links.view_url(period, filters) == f"https://cx.example.com/?{query_string(app.query(period))}"

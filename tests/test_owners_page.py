@@ -35,23 +35,26 @@ def test_the_owners_page_lists_every_owner_with_their_kpi_and_status(app: AppTes
     assert "No owner or target has been changed" in " ".join(caption.value for caption in app.caption)
 
 
-def reassign_nps(app: AppTest, name: str, role: str) -> None:
+def reassign_nps(app: AppTest, name: str, role: str, email: str = "new.owner@example.com") -> None:
     """Fill in and save the form for the NPS card (as the person at this computer: no sign-in configured)."""
     app.selectbox(key="change_kpi").set_value("Net Promoter Score").run()
     app.text_input(key="change_owner_name_nps").set_value(name)
     app.text_input(key="change_owner_role_nps").set_value(role)
+    app.text_input(key="change_owner_email_nps").set_value(email)
     app.button(key="change_save").click().run()
 
 
 def test_reassigning_an_owner_in_the_form_is_saved_audited_and_shown_on_the_overview(app: AppTest):
-    reassign_nps(app, "Lena Vogt", "VP Customer Insight")
+    reassign_nps(app, "Lena Vogt", "VP Customer Insight", "lena.vogt@example.com")
     assert not app.exception and not app.error, [error.value for error in app.error]
-    assert "owner Amara Okafor, Chief Customer Officer → Lena Vogt, VP Customer Insight" in app.success[0].value
+    assert fmt.markdown_literal("owner Amara Okafor, Chief Customer Officer <amara.okafor@example.com> → Lena Vogt, "
+                                "VP Customer Insight <lena.vogt@example.com>") in app.success[0].value
     owners = app.dataframe[0].value  # the table above the form shows the new owner at once
     assert owners[owners["KPI"] == "Net Promoter Score"]["Owner"].tolist() == ["Lena Vogt"]
     audit = app.dataframe[-1].value
     assert audit[["changed_by", "old_value", "new_value"]].values.tolist() == [  # who: the identity, not typed
-        [local_identity().user_id, "Amara Okafor, Chief Customer Officer", "Lena Vogt, VP Customer Insight"]]
+        [local_identity().user_id, "Amara Okafor, Chief Customer Officer <amara.okafor@example.com>",
+         "Lena Vogt, VP Customer Insight <lena.vogt@example.com>"]]
     app.switch_page("dashboard.py").run()
     card = app.get_by_key("card-nps")
     assert "Owner: Lena Vogt, VP Customer Insight" in card_text(card)

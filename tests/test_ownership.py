@@ -22,14 +22,16 @@ def test_reassigning_an_owner_replaces_the_one_owner_and_records_who_when_old_an
     """Who is the signed-in identity, never typed text."""
     nps = effective(golden_copy)["nps"]
     registry_text = DEFAULT_REGISTRY_PATH.read_text()
-    changes = ownership.change(golden_copy, nps, ADMIN, owner=Owner("Lena Vogt", "VP Customer Insight"),
-                               now=datetime(2026, 11, 2, 9, 30))
-    assert changes == [("owner", "Amara Okafor, Chief Customer Officer", "Lena Vogt, VP Customer Insight")]
-    assert effective(golden_copy)["nps"].owner == Owner("Lena Vogt", "VP Customer Insight")
+    lena = Owner("Lena Vogt", "VP Customer Insight", "lena.vogt@example.com")
+    changes = ownership.change(golden_copy, nps, ADMIN, owner=lena, now=datetime(2026, 11, 2, 9, 30))
+    assert changes == [("owner", "Amara Okafor, Chief Customer Officer <amara.okafor@example.com>",
+                        "Lena Vogt, VP Customer Insight <lena.vogt@example.com>")]
+    assert effective(golden_copy)["nps"].owner == lena
     with reading(golden_copy) as connection:
-        assert ownership.history(connection).values.tolist() == [[
+        assert ownership.history(connection).drop(columns="applies_from").values.tolist() == [[
             datetime(2026, 11, 2, 9, 30), "board.secretary@example.com", "nps", "owner",
-            "Amara Okafor, Chief Customer Officer", "Lena Vogt, VP Customer Insight",
+            "Amara Okafor, Chief Customer Officer <amara.okafor@example.com>",
+            "Lena Vogt, VP Customer Insight <lena.vogt@example.com>",
         ]]
     assert DEFAULT_REGISTRY_PATH.read_text() == registry_text  # the definition file is not rewritten
 

@@ -89,7 +89,7 @@ def test_only_a_committed_load_changes_the_data_version_that_keys_the_apps_cache
     assert loaded != 0
 
     views.save_view(db, person(), "Board review Q3 - EMEA", "dashboard.py", "from=2026-07-01&to=2026-09-30&region=EMEA")
-    ownership.change(db, registry["nps"], person(), owner=Owner("Lena Vogt", "VP Customer Insight"))
+    ownership.change(db, registry["nps"], person(), owner=Owner("Lena Vogt", "VP Customer Insight", "lena@example.com"))
     build_warehouse(db, GOLDEN_DIR / "customers.csv")  # the same bytes again: skipped as already loaded
     assert data_version(db) == loaded
 

@@ -8,9 +8,10 @@ from typing import Any
 
 import streamlit as st
 
+from cxkpi.follow_up import FollowUp
 from cxkpi.kpis import KpiReport
 from cxkpi.status import Status
-from ui import charts, data, kpi_details
+from ui import charts, data, follow_up_text, kpi_details
 from ui import formatting as fmt
 
 # Status and change use colour AND words/icons/arrows, so they read the same without colour vision;
@@ -52,7 +53,8 @@ DETAIL_LINES: dict[str, Callable[[dict[str, Any]], str]] = {
 }
 
 
-def kpi_card(report: KpiReport, details_page: str | None = None, presenting: bool = False) -> None:
+def kpi_card(report: KpiReport, details_page: str | None = None, presenting: bool = False,
+             follow_up: FollowUp | None = None) -> None:
     """Draw the card; its container key gives the DOM class st-key-card-<id> for tests and styling.
 
     One HTML element and a link, on purpose: the browser's time to draw the overview grows with the
@@ -62,18 +64,18 @@ def kpi_card(report: KpiReport, details_page: str | None = None, presenting: boo
     Markdown first, the overview opened another 0.1-0.4 s sooner in A/B runs (docs/decisions.md).
     """
     with st.container(border=True, key=f"card-{report.kpi.id}", gap="small"):
-        st.html(card_html(report, presenting))
+        st.html(card_html(report, presenting, follow_up))
         if details_page and not presenting:
             st.page_link(details_page, label="Trend and breakdown", icon=":material/arrow_forward:")
 
 
-def card_html(report: KpiReport, presenting: bool = False) -> str:
+def card_html(report: KpiReport, presenting: bool = False, follow_up: FollowUp | None = None) -> str:
     """The card's text, compact: title, status (and the owner next, when off target: whom to ask is the
     first thing an executive needs), value, its change against the previous period, the sparkline and
-    the owner; the interval, the tests, the counts, the freshness and the definition open on click
-    (an HTML <details>). Presenting (a meeting room's screen): no p-values and no details. Every text
-    that comes from data or from people (titles, owner names, reasons) is HTML-escaped, so it shows
-    as typed."""
+    the owner, and under it the owner's latest note and the open actions (`follow_up`); the interval, the
+    tests, the counts, the freshness and the definition open on click (an HTML <details>). Presenting (a
+    meeting room's screen): no p-values, no details, no notes. Every text that comes from data or from
+    people (titles, owner names, reasons, notes) is HTML-escaped, so it shows as typed."""
     kpi = report.kpi
     tone, icon_name = fmt.STATUS_BADGES[report.status]
     off_target = report.status == Status.OFF_TARGET
@@ -88,6 +90,7 @@ def card_html(report: KpiReport, presenting: bool = False) -> str:
         f"{_note_html(note)}"
         f"{charts.sparkline_html(report)}"
         f"{'' if off_target else _owner_html(report)}"
+        f"{'' if presenting else follow_up_text.card_html(follow_up)}"
         f"{'' if presenting else _details_html(report)}"
         "</div>"
     )

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import base64
 import html
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import timedelta
 
 import altair as alt
 import pandas as pd
@@ -12,16 +15,19 @@ import streamlit as st
 from cxkpi import report as page_report
 from cxkpi.assessment import ControlChart
 from cxkpi.kpis import KpiReport, sample_columns
+from cxkpi.notes import Note
 from cxkpi.registry import Kpi
 from cxkpi.stats import Interval
 from cxkpi.status import ChangeReading, Status
 from ui import exports
 from ui import formatting as fmt
+from ui.follow_up_text import note_line
 
 LINE = "#1f4e79"  # the theme's primary colour
 TARGET = "#6b7280"
 LIMIT = "#9ca3af"
 EWMA = "#56B4E9"  # Okabe-Ito sky blue
+NOTE = "#CC79A7"  # Okabe-Ito reddish purple: the owner's notes, apart from the data's blue and the signals' orange
 # Okabe-Ito vermillion: told apart from the blue line with every common colour-vision deficiency.
 SIGNAL = page_report.TONE_COLOURS["orange"]
 BUCKETS = {"week": ("Week starting", "%-d %b"), "month": ("Month", "%b %Y")}
@@ -112,12 +118,15 @@ def sparkline_svg(kpi: Kpi, months: list[tuple[str, float | None, str]], width: 
     )
 
 
-def trend(chart: ControlChart, kpi: Kpi, grain: str, pending: list[str], comparison: str | None) -> None:
+def trend(chart: ControlChart, kpi: Kpi, grain: str, pending: list[str], comparison: str | None,
+          notes: Sequence[Note] = ()) -> None:
     """The series with each bucket's 95 % interval (shaded), its control limits (dotted), the EWMA for
-    NPS, medians and differences (dashed) and the target; points that signal are orange and named
-    below, with what the limits come from, the buckets still pending, and how the verdict squares with
-    the card's test (`comparison`)."""
+    NPS, medians and differences (dashed), the target (a step where it changed: each bucket against the
+    target in force on its last day) and a marker at each owner's note (on its bucket; the note on
+    hover); points that signal are orange and named below, with what the limits come from, the buckets
+    still pending, and how the verdict squares with the card's test (`comparison`)."""
     frame = _labelled(chart.frame.drop(columns=sample_columns(chart.frame)), kpi, grain)
+    frame, unplaced = _with_notes(frame, notes, grain)
     if frame.empty:
         st.info("No data for this period and these filters." + (f" Pending: {', '.join(pending)}." if pending else ""),
                 icon=":material/info:")
@@ -155,6 +164,18 @@ def trend(chart: ControlChart, kpi: Kpi, grain: str, pending: list[str], compari
     ]
     if frame["ewma"].notna().any():
         layers.append(base.mark_line(color=EWMA, strokeDash=[6, 3], strokeWidth=1.5).encode(y="ewma:Q"))
+    targets = frame["target"] if "target" in frame else pd.Series([kpi.target] * len(frame))
+    shown_kpi = replace(kpi, target=float(targets.iloc[-1]))  # the label: the target of the last bucket
+    if targets.nunique() > 1:  # changed within the period: a step, each bucket against its own target
+        layers.append(base.mark_line(color=TARGET, strokeDash=[4, 4], strokeWidth=1.5, interpolate="step-after")
+                      .encode(y="target:Q"))
+    if frame["note_count"].gt(0).any():
+        # Same data as the series, filtered: a layer with a data set of its own made Vega-Lite merge axis titles.
+        noted = base.transform_filter("datum.note_count > 0").encode(
+            tooltip=[alt.Tooltip("bucket:N", title=title), alt.Tooltip("note_text:N", title="Owner's notes")])
+        layers.append(noted.mark_rule(color=NOTE, strokeWidth=1.5, opacity=0.7))
+        layers.append(noted.mark_point(shape="triangle-down", filled=True, size=160, color=NOTE, opacity=1)
+                      .encode(y=alt.value(6)))
     layers.append(
         base.mark_circle(size=80, opacity=1).encode(
             y="value:Q",
@@ -166,15 +187,39 @@ def trend(chart: ControlChart, kpi: Kpi, grain: str, pending: list[str], compari
     label = (
         alt.Chart()
         .mark_text(align="right", baseline="bottom", dy=-3, color=TARGET)
-        .encode(y=alt.datum(kpi.target), x=alt.value(alt.expr("width")), text=alt.datum(f"Target {fmt.target(kpi)}"))
+        .encode(y=alt.datum(shown_kpi.target), x=alt.value(alt.expr("width")),
+                text=alt.datum(f"Target {fmt.target(shown_kpi)}"))
     )
-    st.altair_chart(drawn := alt.layer(*layers, _target_line(kpi), label).properties(height=300), width="stretch")
+    rule = [] if targets.nunique() > 1 else [_target_line(shown_kpi)]
+    st.altair_chart(drawn := alt.layer(*layers, *rule, label).properties(height=300), width="stretch")
     exports.chart_downloads(drawn, f"{kpi.id}-trend-{grain}")
-    st.caption(_trend_legend(kpi, chart, frame, grain, pending, comparison))
+    st.caption(_trend_legend(kpi, chart, frame, grain, pending, comparison, unplaced))
+
+
+def _with_notes(frame: pd.DataFrame, notes: Sequence[Note], grain: str) -> tuple[pd.DataFrame, list[Note]]:
+    """The trend with, per bucket, how many of the owner's notes are dated in it and their text; and the
+    notes whose bucket is not drawn (no data, or pending), which the caption names instead."""
+    frame = frame.assign(note_count=0, note_text="")
+    if not notes or frame.empty:
+        return frame, list(notes)
+    rows = {pd.Timestamp(stamp): index for index, stamp in zip(frame.index, frame["bucket_start"], strict=True)}
+    unplaced = []
+    for note in notes:
+        start = note.noted_on - timedelta(days=note.noted_on.weekday()) if grain == "week" else \
+            note.noted_on.replace(day=1)
+        index = rows.get(pd.Timestamp(start))
+        if index is None:
+            unplaced.append(note)
+            continue
+        frame.loc[index, "note_count"] += 1
+        text = frame.loc[index, "note_text"]
+        frame.loc[index, "note_text"] = f"{text} | {note_line(note)}" if text else note_line(note)
+    return frame, unplaced
 
 
 def _trend_legend(
-    kpi: Kpi, chart: ControlChart, frame: pd.DataFrame, grain: str, pending: list[str], comparison: str | None
+    kpi: Kpi, chart: ControlChart, frame: pd.DataFrame, grain: str, pending: list[str], comparison: str | None,
+    unplaced: Sequence[Note] = (),
 ) -> str:
     kind = {
         "proportion": "dotted: p-chart limits, the usual share ± 3σ for each bucket's n",
@@ -183,7 +228,11 @@ def _trend_legend(
         "median": "dotted: EWMA control limits (λ = 0.3); dashed: the EWMA",
         "difference": "dotted: EWMA control limits (λ = 0.3); dashed: the EWMA",
     }.get(kpi.statistic)
-    parts = ["Shaded: each bucket's 95% interval"] + ([kind] if kind else []) + ["grey dashes: the target"]
+    target = "grey dashes: the target" + (", a step where it changed" if "target" in frame and
+                                          frame["target"].nunique() > 1 else "")
+    parts = ["Shaded: each bucket's 95% interval"] + ([kind] if kind else []) + [target]
+    if frame["note_count"].gt(0).any():
+        parts.append("purple markers: the owner's notes (hover for the text)")
     if kind:
         bucket_word = "weeks" if grain == "week" else "months"
         parts.append(f"limits from the {chart.baseline_buckets} {bucket_word} before the period"
@@ -196,6 +245,9 @@ def _trend_legend(
         parts.append("no point is outside the limits: the movement is within noise")
     if pending:
         parts.append(f"pending, left out: {', '.join(pending)} (their {kpi.maturity_days} days have not passed)")
+    if unplaced:
+        parts.append("notes on buckets not drawn: " + "; ".join(fmt.markdown_literal(note_line(note))
+                                                                 for note in unplaced))
     text = " · ".join(parts) + "."
     return f"{text}\n\n{comparison}" if comparison else text
 

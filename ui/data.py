@@ -25,8 +25,9 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
+from cxkpi import actions, follow_up, notes, ownership, quarantine, status
 from cxkpi import kpis as kpi_api
-from cxkpi import ownership, quarantine, status
+from cxkpi.follow_up import FollowUp
 from cxkpi.kpis import Breakdown, Filters, Grain, KpiReport
 from cxkpi.periods import Period
 from cxkpi.registry import DEFAULT_REGISTRY_PATH, Kpi, Owner, Settings, load_registry
@@ -121,16 +122,21 @@ def overview(path: Path, kpis: list[Kpi], period: Period, filters: Filters) -> l
     # Owners page must not make every viewer recompute every KPI. The owners in effect go back on after.
     reports = _overview(str(path), data_stamp(path), tuple(replace(kpi, owner=NO_OWNER) for kpi in kpis),
                         period, filters, load_settings())
-    return [replace(report, kpi=kpi) for report, kpi in zip(reports, kpis, strict=True)]
+    # Only the owner: the report's KPI carries the target of its period (kpis.report, Kpi.as_of).
+    return [replace(report, kpi=replace(report.kpi, owner=kpi.owner)) for report, kpi in zip(reports, kpis,
+                                                                                             strict=True)]
 
 
 def kpi_frame(
     path: Path, kpi: Kpi, period: Period, filters: Filters, grain: Grain = "period", breakdown: Breakdown = "none"
 ) -> pd.DataFrame:
-    """The KPI's rows (buckets or slices), each with its status (cxkpi.status) in a `status` column."""
+    """The KPI's rows (buckets or slices), each with the target in force on its last day (`target`) and its
+    status against it (cxkpi.status) in a `status` column."""
     # Without the owner, as the overview: an owner changed on the Owners page is no part of the numbers.
     frame = _kpi_frame(str(path), data_stamp(path), replace(kpi, owner=NO_OWNER), period, filters, grain, breakdown)
-    return frame.assign(status=[str(found) for found in status.of_rows(kpi, frame, load_settings())])
+    days = kpi_api.judging_days(frame, grain, period)
+    return frame.assign(target=[kpi.target_on(day) for day in days],
+                        status=[str(found) for found in status.of_rows(kpi, frame, load_settings(), days)])
 
 
 @functools.cache  # as kpi_api.query_text, whose text it is: once per process, not nine times a rerun
@@ -237,3 +243,45 @@ def _quarantined_loads(path: str, stamp_key: Stamp) -> list[quarantine.Quarantin
 @st.cache_data(show_spinner=False, max_entries=16)
 def _quarantined_rows(path: str, stamp_key: Stamp, load: quarantine.QuarantinedLoad) -> quarantine.WholeRows:
     return with_connection(path, lambda connection: quarantine.whole_rows(connection, load))
+
+
+# ---------------------------------------------------------------- notes and actions (cxkpi.follow_up)
+# What people write: cached per write of the file (stamp), so a note shows at the next rerun.
+def follow_ups(path: Path, kpis: list[Kpi], period: Period) -> dict[str, FollowUp]:
+    """Each KPI's latest note, notes in its card's 12 months and open actions, for cards of `period`."""
+    return _follow_ups(str(path), stamp(path), tuple(kpi.id for kpi in kpis), Period(period.start, period.end),
+                       date.today())
+
+
+def note_threads(path: Path, kpi_id: str) -> list[notes.Thread]:
+    return _note_threads(str(path), stamp(path), kpi_id)
+
+
+def notes_dated(path: Path, kpi_id: str, period: Period) -> list[notes.Note]:
+    return _notes_dated(str(path), stamp(path), kpi_id, period.start, period.end)
+
+
+def actions_of(path: Path, kpi_ids: list[str] | None = None) -> list[actions.Action]:
+    """Every action (of these KPIs), open or not, with its latest status."""
+    return _actions_of(str(path), stamp(path), None if kpi_ids is None else tuple(kpi_ids))
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _follow_ups(path: str, stamp_key: Stamp, kpi_ids: tuple[str, ...], period: Period,
+                today: date) -> dict[str, FollowUp]:
+    return with_connection(path, lambda connection: follow_up.gather(connection, kpi_ids, period, today))
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _note_threads(path: str, stamp_key: Stamp, kpi_id: str) -> list[notes.Thread]:
+    return with_connection(path, lambda connection: notes.threads(connection, kpi_id))
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _notes_dated(path: str, stamp_key: Stamp, kpi_id: str, start: date, end: date) -> list[notes.Note]:
+    return with_connection(path, lambda connection: notes.dated_within(connection, [kpi_id], start, end))
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _actions_of(path: str, stamp_key: Stamp, kpi_ids: tuple[str, ...] | None) -> list[actions.Action]:
+    return with_connection(path, lambda connection: actions.listing(connection, kpi_ids))

@@ -8,7 +8,7 @@ page costs nothing extra; the click does not rerun the page.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 
 import altair as alt
@@ -16,9 +16,11 @@ import pandas as pd
 import streamlit as st
 
 from cxkpi import report as page_report
+from cxkpi.follow_up import FollowUp
 from cxkpi.kpis import KpiReport
 from cxkpi.periods import Period
 from cxkpi.status import Status
+from ui import follow_up_text
 from ui import formatting as fmt
 
 PNG, SVG, PDF, CSV = "image/png", "image/svg+xml", "application/pdf", "text/csv"
@@ -53,13 +55,14 @@ def table_downloads(frame: pd.DataFrame, name: str) -> None:
 
 
 def overview_downloads(
-    reports: Sequence[KpiReport], period: Period, filters_text: str, link: str, title: str
+    reports: Sequence[KpiReport], period: Period, filters_text: str, link: str, title: str,
+    follow_ups: Mapping[str, FollowUp] | None = None,
 ) -> None:
     """The overview as a slide: one landscape PNG, and the same page as a one-page PDF."""
     stem = file_stem("overview", period_stem(period))
 
     def page() -> page_report.OverviewPage:
-        return overview_page(reports, period, filters_text, link, title)
+        return overview_page(reports, period, filters_text, link, title, follow_ups=follow_ups)
 
     with st.container(horizontal=True, gap="small", key="export-overview", width="content"):
         _button("Slide (PNG)", lambda: page_report.overview_png(page()), f"{stem}.png", PNG, "export-overview-png")
@@ -68,10 +71,12 @@ def overview_downloads(
 
 def overview_page(
     reports: Sequence[KpiReport], period: Period, filters_text: str, link: str, title: str,
-    now: datetime | None = None,
+    now: datetime | None = None, follow_ups: Mapping[str, FollowUp] | None = None,
 ) -> page_report.OverviewPage:
     """The page the slide and the PDF draw: the cards in the order given (the overview's), with the same
-    status, change and words as the app's cards."""
+    status, change and words as the app's cards, each owner's latest note and open actions, and a marker
+    on the sparkline at every month with a note (`follow_ups`, by KPI id)."""
+    follow_ups = follow_ups or {}
     now = now or datetime.now(UTC)
     through = [report.data_through for report in reports if report.data_through is not None]
     loaded = [report.last_loaded_at for report in reports if report.last_loaded_at is not None]
@@ -81,16 +86,18 @@ def overview_page(
         filters=filters_text,
         summary=fmt.attention_text(reports),
         freshness=fmt.freshness(min(through) if through else None, max(loaded) if loaded else None),
-        cards=[_card(report) for report in reports],
+        cards=[_card(report, follow_ups.get(report.kpi.id)) for report in reports],
         link=link,
         generated=f"Exported {fmt.timestamp(now.replace(tzinfo=None))} UTC",
     )
 
 
-def _card(report: KpiReport) -> page_report.Card:
+def _card(report: KpiReport, follow_up: FollowUp | None = None) -> page_report.Card:
     kpi = report.kpi
     pending = set(report.pending_months())
     monthly = report.monthly()
+    follow_up = follow_up or FollowUp()
+    latest = follow_up.latest_note
     value, unit = fmt.value_and_unit(kpi, report.current.value)
     return page_report.Card(
         title=kpi.title,
@@ -109,6 +116,9 @@ def _card(report: KpiReport) -> page_report.Card:
         sparkline=[value for _, value in monthly],
         pending=[month in pending for month, _ in monthly],
         target_value=float(kpi.target),
+        latest_note="" if latest is None else f"Note {follow_up_text.note_line(latest)}",
+        actions=follow_up_text.actions_line(follow_up),
+        noted=follow_up.noted_months(month for month, _ in monthly),
     )
 
 

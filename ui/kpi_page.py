@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pandas as pd
 import streamlit as st
 
@@ -10,7 +12,7 @@ from cxkpi.kpis import STANDARD_COLUMNS, KpiReport, pending_buckets, sample_colu
 from cxkpi.periods import Period
 from cxkpi.registry import Kpi
 from cxkpi.status import ChangeReading, Status
-from ui import cards, charts, data, drilldowns, exports, sidebar
+from ui import cards, charts, data, drilldowns, exports, follow_up, sidebar
 from ui import formatting as fmt
 
 GRAINS = {"week": "Weekly", "month": "Monthly"}
@@ -24,16 +26,17 @@ def render(kpi_id: str, page_title: str) -> None:
     st.title(kpi.title)
     st.markdown(kpi.description)
     better = "higher" if kpi.direction == "higher" else "lower"
+    report = data.overview(page.db_path, [kpi], page.period, page.filters)[0]
     st.markdown(
         f":material/person: **Owner:** {fmt.markdown_literal(str(kpi.owner))} &nbsp;·&nbsp; "
-        f":material/flag: **Target:** {fmt.target(kpi)} ({better} is better)"
+        # The target of the period shown: a changed target keeps the old one for the past.
+        f":material/flag: **Target:** {fmt.target(report.kpi)} ({better} is better){_other_targets(report.kpi)}"
     )
     st.caption(f"{fmt.period(page.period)} · {page.filters.describe()}")
 
-    report = data.overview(page.db_path, [kpi], page.period, page.filters)[0]
     card_column, trend_column = st.columns([1, 2], gap="large")
     with card_column:
-        cards.kpi_card(report)
+        cards.kpi_card(report, follow_up=data.follow_ups(page.db_path, [kpi], page.period).get(kpi.id))
     with trend_column, st.container(border=True, key=f"trend-{kpi.id}"):
         with st.container(horizontal=True, horizontal_alignment="distribute", vertical_alignment="center"):
             st.markdown("**Trend in the period**", width="content")
@@ -57,15 +60,17 @@ def render(kpi_id: str, page_title: str) -> None:
             st.caption(f"{fmt.matured_note(report)}.")
         chart_column, table_column = st.columns([1, 1], gap="large")
         with chart_column:
-            charts.breakdown(frame, kpi, dimension)
+            charts.breakdown(frame, report.kpi, dimension)  # the target of its period
         with table_column:
-            _breakdown_table(frame, kpi, dimension)
+            _breakdown_table(frame, report.kpi, dimension)
 
     with st.expander("How it is computed", icon=":material/functions:"):
         st.caption(f"From the header of `{kpi.query_path.name}`, the SQL that computes every number above.")
         st.code(data.definition_comment(kpi.id), language=None, wrap_lines=True)
 
-    drilldowns.render(kpi, page)
+    follow_up.kpi_section(page, kpi, report.status)  # the owner's notes and the actions
+
+    drilldowns.render(report.kpi, page)
 
 
 def _trend(page: sidebar.PageContext, report: KpiReport, grain: str) -> None:
@@ -90,7 +95,17 @@ def _trend(page: sidebar.PageContext, report: KpiReport, grain: str) -> None:
                                               fmt.period_name(report.period.previous()))
     elif report.change_reading == ChangeReading.TOO_UNCERTAIN:
         comparison = "The card does not judge the change: too few records stand behind the number."
-    charts.trend(chart, kpi, grain, pending_names, comparison)
+    charts.trend(chart, kpi, grain, pending_names, comparison, data.notes_dated(page.db_path, kpi.id, shown))
+
+
+def _other_targets(kpi: Kpi) -> str:
+    """' · targets over time: +35 pts → +40 pts from 1 May 2026': every target the KPI has had, when more than one."""
+    if len(kpi.target_history) < 2:
+        return ""
+    steps = [fmt.value(kpi, target, 0 if float(target).is_integer() else 1)
+             + (f" from {fmt.day(first_day)}" if first_day != date.min else "")
+             for first_day, target in kpi.target_history]
+    return " &nbsp;·&nbsp; :gray[targets over time: " + " → ".join(steps) + "]"
 
 
 def _without(frame: pd.DataFrame, dropped: list[bool]) -> pd.DataFrame:
@@ -100,7 +115,7 @@ def _without(frame: pd.DataFrame, dropped: list[bool]) -> pd.DataFrame:
 def _breakdown_table(frame: pd.DataFrame, kpi: Kpi, dimension: str) -> None:
     if frame.empty:
         return
-    hidden = {*STANDARD_COLUMNS, "status", *sample_columns(frame)}
+    hidden = {*STANDARD_COLUMNS, "status", "target", *sample_columns(frame)}
     extras = [name for name in frame.columns if name not in hidden]
     frame = frame.sort_values("value", ascending=kpi.direction != "higher", na_position="last")  # as the bars
     table = frame[["slice", "value", "n", *extras]].rename(columns={"slice": dimension.title()})

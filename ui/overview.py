@@ -30,6 +30,7 @@ def present_refresh_seconds() -> float:
 def render(page: sidebar.PageContext) -> None:
     reports = data.overview(page.db_path, page.kpis, page.period, page.filters)
     ordered = reports if page.order == "registry" else by_attention(reports)
+    follow_ups = data.follow_ups(page.db_path, page.kpis, page.period)  # owners' notes and actions
     st.title(TITLE)
     with st.container(horizontal=True, vertical_alignment="center", key="overview-controls", gap="small"):
         st.markdown(
@@ -47,7 +48,7 @@ def render(page: sidebar.PageContext) -> None:
                 help="The cards in metrics.toml's order, fixed" if not fixed else
                      "Off target first, then near target, too uncertain and on target",
             )
-            exports.overview_downloads(ordered, page.period, page.filters.describe(), page.link, TITLE)
+            exports.overview_downloads(ordered, page.period, page.filters.describe(), page.link, TITLE, follow_ups)
     st.html(attention_html(reports))
     for stale in data.stale_sources(page.db_path):  # the rule: cxkpi/health.py
         st.warning(stale.message(), icon=":material/schedule:")
@@ -55,7 +56,8 @@ def render(page: sidebar.PageContext) -> None:
     for first in range(0, len(ordered), columns):
         for column, report in zip(st.columns(columns), ordered[first : first + columns], strict=False):
             with column:
-                cards.kpi_card(report, details_page=sidebar.page_for(report.kpi.id), presenting=page.present)
+                cards.kpi_card(report, details_page=sidebar.page_for(report.kpi.id), presenting=page.present,
+                               follow_up=follow_ups.get(report.kpi.id))
 
 
 def attention_html(reports: Sequence[KpiReport]) -> str:

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pandas as pd
 import streamlit as st
 
 from cxkpi import ownership
 from cxkpi.access import Permission
+from cxkpi.follow_up import FollowUp
 from cxkpi.kpis import KpiReport
 from cxkpi.registry import Owner
 from cxkpi.status import Status
-from ui import data, identity, sidebar
+from ui import data, follow_up, follow_up_text, identity, sidebar
 from ui import formatting as fmt
 
 SAVED_KEY = "owner_change_saved"  # the confirmation of a saved change, shown once after the rerun
@@ -24,7 +27,8 @@ def render() -> None:
         f"Status for **{fmt.period(page.period)}** · {page.filters.describe()}."
     )
     reports = data.overview(page.db_path, page.kpis, page.period, page.filters)
-    _owners_table(reports)
+    _owners_table(reports, data.follow_ups(page.db_path, page.kpis, page.period))
+    follow_up.owners_section(page)
     with st.container(border=True, key="owner-change"):
         _change_form(page)
     st.subheader("Changes", anchor=False)
@@ -35,15 +39,16 @@ def render() -> None:
         titles = {kpi.id: kpi.title for kpi in page.kpis}
         shown = history.assign(kpi=[titles.get(kpi_id, kpi_id) for kpi_id in history["kpi_id"]])
         st.dataframe(
-            shown[["changed_at", "changed_by", "kpi", "field", "old_value", "new_value"]],
+            shown[["changed_at", "changed_by", "kpi", "field", "old_value", "new_value", "applies_from"]],
             hide_index=True, placeholder=fmt.EMPTY, width="stretch",
             column_config={"changed_at": st.column_config.DatetimeColumn("When", format="D MMM YYYY, HH:mm"),
                            "changed_by": "Who", "kpi": "KPI", "field": "What",
-                           "old_value": "From", "new_value": "To"},
+                           "old_value": "From", "new_value": "To",
+                           "applies_from": st.column_config.DateColumn("Target applies from", format="D MMM YYYY")},
         )
 
 
-def _owners_table(reports: list[KpiReport]) -> None:
+def _owners_table(reports: list[KpiReport], follow_ups: dict[str, FollowUp]) -> None:
     rows = []
     for report in sorted(reports, key=lambda report: (report.kpi.owner.name, report.kpi.title)):
         off_for = report.months_off_target if report.status != Status.ON_TARGET else 0
@@ -57,6 +62,7 @@ def _owners_table(reports: list[KpiReport]) -> None:
             "Target": fmt.target(report.kpi),
             "Status": fmt.status_reading(report),
             "Off target for": f"{off_for} month{'s' if off_for != 1 else ''}" if off_for else fmt.EMPTY,
+            "Actions": follow_up_text.actions_line(follow_ups.get(report.kpi.id) or FollowUp()) or fmt.EMPTY,
         })
     st.dataframe(pd.DataFrame(rows), hide_index=True, placeholder=fmt.EMPTY, width="stretch", key="owners-table")
 
@@ -72,11 +78,18 @@ def _change_form(page: sidebar.PageContext) -> None:
     # Outside the form, so the fields below follow the chosen KPI at once.
     kpi = by_title[st.selectbox("KPI", list(by_title), key="change_kpi")]
     with st.form("change-owner", clear_on_submit=False, border=False):
-        left, right = st.columns(2)
+        left, middle, right = st.columns(3)
         # Keys per KPI: each KPI's fields start from its own current owner and target.
         name = left.text_input("Owner's name", value=kpi.owner.name, key=f"change_owner_name_{kpi.id}")
-        role = right.text_input("Owner's role", value=kpi.owner.role, key=f"change_owner_role_{kpi.id}")
+        role = middle.text_input("Owner's role", value=kpi.owner.role, key=f"change_owner_role_{kpi.id}")
+        email = right.text_input("Owner's email", value=kpi.owner.email, key=f"change_owner_email_{kpi.id}",
+                                 help="How they sign in to write the KPI's notes and actions, and where its alerts "
+                                      "and weekly digest go")
         target = left.number_input(f"Target ({kpi.unit})", value=float(kpi.target), key=f"change_target_{kpi.id}")
+        # A target starts on a day: the old one stays in force before it, so the past is judged as it was.
+        starts = middle.date_input("Target applies from", value=date.today(), key=f"change_target_from_{kpi.id}",
+                                   format="YYYY-MM-DD",
+                                   help="Periods ending before this day keep the target they had")
         submitted = st.form_submit_button("Save change", icon=":material/save:", key="change_save")
     saved = st.session_state.pop(SAVED_KEY, None)
     if saved:
@@ -84,7 +97,8 @@ def _change_form(page: sidebar.PageContext) -> None:
     if not submitted:
         return
     try:
-        changes = ownership.change(page.db_path, kpi, identity.current(), owner=Owner(name, role), target=target)
+        changes = ownership.change(page.db_path, kpi, identity.current(), owner=Owner(name, role, email),
+                                   target=target, target_from=starts)
     except identity.AccessDeniedError as error:
         identity.refusal(error)
         return
@@ -93,7 +107,9 @@ def _change_form(page: sidebar.PageContext) -> None:
         return
     if changes:
         # Said on the rerun, which draws the owners table above (and the sidebar's pages) with the change.
-        st.session_state[SAVED_KEY] = "Saved: " + "; ".join(f"{field} {old} → {new}" for field, old, new in changes)
+        st.session_state[SAVED_KEY] = "Saved: " + "; ".join(
+            f"{field} {old} → {new}" + (f" from {fmt.day(starts)}" if field == "target" else "")
+            for field, old, new in changes)
         st.rerun()
     else:
         st.info("Nothing changed: the owner and target are already these.", icon=":material/info:")

@@ -29,6 +29,10 @@ CSS = """
 [class*="st-key-card-"] [data-testid="stPageLink"] p { font-size: 0.8rem; }
 .cx-details[open] { padding-bottom: 1.4rem; }
 .cx-card .cx-note { font-size: 0.8rem; }
+/* The owner's latest note, two lines at most (all of it on hover and on the KPI page), and the actions. */
+.cx-card .cx-latest-note { font-size: 0.8rem; color: rgb(49, 51, 63); display: -webkit-box; -webkit-line-clamp: 2;
+                           -webkit-box-orient: vertical; overflow: hidden; }
+.cx-card .cx-actions { font-size: 0.8rem; color: rgb(49, 51, 63); }
 .cx-card .cx-alert { color: #b3410b; }
 .cx-card .cxkpi-sparkline img { display: block; width: 100%; height: 32px; margin: 0.1rem 0 0.4rem 0; }
 .cx-icon { font-family: "Material Symbols Rounded"; font-weight: 400; font-style: normal; font-size: 1.1em;

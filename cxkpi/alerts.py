@@ -1,0 +1,218 @@
+"""Alerts that respect noise: a KPI's owner is told when it goes off target, or when a real shift appears
+(the card's test of the change says it is real, or a month of the control chart is outside its limits),
+once per event, and not again until it changes.
+
+What the alerts last saw of each KPI is kept per scope (the view they watch: a quick range such as
+"last_quarter", or fixed dates, with the filters) in `alert_states`, one row per change of state:
+- status: the KPI's status (cxkpi.status) when it is decided: on, near or off target. Too uncertain and
+  no data say nothing either way, so they change nothing: a KPI that dips below the minimum sample
+  and back is not alerted again. Off target after anything else is an event.
+- shift: 'better' or 'worse' with the period it is in, or 'none'; a real shift in a period is one
+  event, and the same shift seen again (the next run, the next load) is not another.
+The state changes and the messages they queue (cxkpi.delivery) commit in one transaction, so an event
+is never recorded without its message, nor queued twice.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from cxkpi import delivery, kpis
+from cxkpi.access import utc_now
+from cxkpi.assessment import baseline_period, control_chart
+from cxkpi.delivery import Outgoing, SmtpSettings, Webhook
+from cxkpi.kpis import Filters, KpiReport
+from cxkpi.periods import Period
+from cxkpi.registry import Kpi, Settings
+from cxkpi.status import ChangeReading, Status
+from cxkpi.warehouse import writing
+from ui import formatting as fmt
+
+DECIDED = (Status.ON_TARGET, Status.NEAR_TARGET, Status.OFF_TARGET)
+
+
+@dataclass(frozen=True)
+class Shift:
+    """A real change: 'better' or 'worse', and what says it is real: the test of the change against the
+    previous period (its phrase, as on the card), the months of the control chart outside its limits."""
+
+    direction: str
+    test: str = ""  # '-27.4 pts vs Q1 2026 · worse (p = 0.03)', or '' when the test finds no real change
+    signals: tuple[tuple[str, str], ...] = ()  # (month, 'better' or 'worse')
+
+    @property
+    def chart(self) -> str:
+        """'control chart: Sep 2026 (worse) outside the limits from the 12 months before', or ''."""
+        if not self.signals:
+            return ""
+        months = ", ".join(f"{month} ({way})" for month, way in self.signals)
+        return f"control chart: {months} outside the limits from the 12 months before"
+
+    @property
+    def evidence(self) -> tuple[str, ...]:
+        return tuple(part for part in (self.test, self.chart) if part)
+
+
+@dataclass(frozen=True)
+class Observation:
+    report: KpiReport
+    kind: str  # 'status' or 'shift'
+    state: str  # 'off target', 'near target', 'on target'; 'worse 2026-07-01..2026-09-30', 'none'
+    worth_telling: bool  # off target; a shift
+    shift: Shift | None = None
+
+
+@dataclass(frozen=True)
+class Alert:
+    observation: Observation
+    message: Outgoing
+
+
+def chart_signals(connection: duckdb.DuckDBPyConnection, report: KpiReport, filters: Filters) -> list[tuple[str, str]]:
+    """The months of the report's period whose control chart (monthly, limits from the 12 months before,
+    as on the KPI page) is outside its limits: (month as people say it, 'better' or 'worse')."""
+    kpi, period = report.kpi, report.period
+    frame = kpis.run_kpi_query(connection, kpi.id, period, filters, grain="month", settings=kpi.parameters)
+    before = baseline_period(period, "month")
+    baseline = kpis.run_kpi_query(connection, kpi.id, before, filters, grain="month", settings=kpi.parameters)
+    horizon = report.maturity_horizon
+    frame = frame[[not flag for flag in kpis.pending_buckets(kpi, frame, "month", period, horizon)]]
+    baseline = baseline[[not flag for flag in kpis.pending_buckets(kpi, baseline, "month", before, horizon)]]
+    chart = control_chart(kpi, frame, baseline)
+    found = []
+    for row in chart.frame[chart.frame["signal"]].to_dict("records"):
+        level = row["value"] if pd.isna(row["ewma"]) else row["ewma"]
+        higher = level > row["centre"]
+        found.append((f"{pd.Timestamp(row['bucket_start']):%b %Y}",
+                      "better" if higher == (kpi.direction == "higher") else "worse"))
+    return found
+
+
+def shift_of(connection: duckdb.DuckDBPyConnection, report: KpiReport, filters: Filters) -> Shift | None:
+    """The real shift in the report's period, if any: its change's test says it is real, or a month of
+    its control chart is outside the limits. A change within noise is none."""
+    if report.status in (Status.TOO_UNCERTAIN, Status.NO_DATA):
+        return None
+    tested = report.change_reading in (ChangeReading.BETTER, ChangeReading.WORSE)
+    signals = tuple(chart_signals(connection, report, filters))
+    if not tested and not signals:
+        return None
+    direction = report.change_reading.value if tested else signals[-1][1]
+    return Shift(direction, fmt.previous_phrase(report) if tested else "", signals)
+
+
+def observe(connection: duckdb.DuckDBPyConnection, kpi_list: Sequence[Kpi], period: Period, filters: Filters,
+            settings: Settings) -> list[Observation]:
+    """What each KPI's status and shift are now, in the view of `period` and `filters`."""
+    observations = []
+    for report in kpis.overview(connection, list(kpi_list), period, filters, settings, workers=1):
+        if report.status in DECIDED:
+            observations.append(Observation(report, "status", report.status.value,
+                                            report.status == Status.OFF_TARGET))
+        shift = shift_of(connection, report, filters)
+        state = "none" if shift is None else f"{shift.direction} {report.period.start}..{report.period.end}"
+        observations.append(Observation(report, "shift", state, shift is not None, shift))
+    return observations
+
+
+def last_states(connection: duckdb.DuckDBPyConnection, scope: str) -> dict[tuple[str, str], str]:
+    """(KPI id, kind) -> the state the alerts last recorded in this scope."""
+    rows = connection.execute(
+        """select kpi_id, kind, state from alert_states where scope = $scope
+           qualify row_number() over (partition by kpi_id, kind order by observed_at desc, rowid desc) = 1""",
+        {"scope": scope},
+    ).fetchall()
+    return {(kpi_id, kind): state for kpi_id, kind, state in rows}
+
+
+def changed(observations: Sequence[Observation], last: dict[tuple[str, str], str]) -> list[Observation]:
+    """The observations whose state differs from the one last recorded (the first one always does)."""
+    return [found for found in observations if last.get((found.report.kpi.id, found.kind)) != found.state]
+
+
+def news(observations: Sequence[Observation], last: dict[tuple[str, str], str]) -> list[Observation]:
+    """The events: a changed state worth telling (off target now, a shift now)."""
+    return [found for found in changed(observations, last) if found.worth_telling]
+
+
+def record(db_path: Path, scope: str, observations: Sequence[Observation], link: str,
+           smtp: SmtpSettings | None, webhooks: Sequence[Webhook]) -> list[Alert]:
+    """Record every changed state, and queue one message per event, in one transaction; returns the alerts
+    queued. States another run recorded meanwhile are read again inside it, so an event is queued once."""
+    moment = utc_now()
+    alerts = []
+    with writing(db_path) as connection:
+        connection.begin()
+        last = last_states(connection, scope)
+        for found in changed(observations, last):
+            period = found.report.period
+            connection.execute(
+                "insert into alert_states values ($at, $scope, $kpi_id, $kind, $state, $start, $end, $alerted)",
+                {"at": moment, "scope": scope, "kpi_id": found.report.kpi.id, "kind": found.kind,
+                 "state": found.state, "start": period.start, "end": period.end, "alerted": found.worth_telling},
+            )
+            if found.worth_telling:
+                key = f"alert|{scope}|{found.report.kpi.id}|{found.kind}|{found.state}|{moment.isoformat()}"
+                alerts.append(Alert(found, message(found, key, link)))
+        delivery.enqueue(connection, [alert.message for alert in alerts], smtp, webhooks)
+        connection.commit()
+    return alerts
+
+
+def message(found: Observation, event_key: str, link: str) -> Outgoing:
+    """The alert as the owner reads it: what happened, the numbers behind it, what to do, and the link."""
+    report, kpi = found.report, found.report.kpi
+    period = fmt.period(report.period)
+    if found.kind == "status":
+        subject = f"{kpi.title} is off target ({fmt.period_name(report.period)})"
+        lead = f"{kpi.title} is off target in {period}."
+    else:
+        assert found.shift is not None
+        subject = f"A real change in {kpi.title}: {found.shift.direction} ({fmt.period_name(report.period)})"
+        lead = f"{kpi.title} changed for the {found.shift.direction} in {period}, beyond noise."
+    lines = [
+        f"Value: {fmt.value(kpi, report.current.value)} ({fmt.count(kpi, report.current.n)}), "
+        f"target {fmt.target(kpi)}: {fmt.STATUS_WORDS[report.status].lower()}.",
+        f"Change: {fmt.previous_phrase(report)}.",
+    ]
+    if found.shift is not None:
+        lines += [f"Why it is real: {'; '.join(found.shift.evidence)}."]
+    if missed := missed_months(report):
+        lines.append(f"It has {missed}.")
+    closing = (f"You own this KPI ({kpi.owner}). Say what is behind it and what you are doing: add a note or an "
+               "action on its page. You are told once per event: not again until this changes.")
+    text = "\n".join([lead, "", *lines, "", closing, "", f"Open the view: {link}"]) + "\n"
+    html_lines = "".join(f"<li>{_escape(line)}</li>" for line in lines)
+    body_html = (f"<p><strong>{_escape(lead)}</strong></p><ul>{html_lines}</ul><p>{_escape(closing)}</p>"
+                 f'<p><a href="{_escape(link)}">Open the view</a></p>')
+    payload = {"text": f"{subject}\n{lead}",
+               "blocks": [{"type": "section",
+                           "text": {"type": "mrkdwn", "text": f"*{_slack(subject)}*\n{_slack(lead)}"}},
+                          {"type": "section", "text": {"type": "mrkdwn", "text": _slack("\n".join(lines))}},
+                          {"type": "context", "elements": [{"type": "mrkdwn", "text": f"<{link}|Open the view> · "
+                                                            f"owner: {_slack(kpi.owner.name)}"}]}]}
+    return Outgoing(event_key, "alert", kpi.owner.name, kpi.owner.user_id, f"cxkpi: {subject}", text, body_html,
+                    payload)
+
+
+def missed_months(report: KpiReport) -> str:
+    """'missed its target 3 months in a row' ('at least 12': the sparkline's 12), or '' when it has not."""
+    months = report.months_off_target
+    if not months or report.status == Status.ON_TARGET:
+        return ""
+    return f"missed its target {'at least ' if months >= 12 else ''}{fmt.plural(months, 'month')} in a row"
+
+
+def _escape(text: str) -> str:
+    return html.escape(text)
+
+
+def _slack(text: str) -> str:
+    """Text as Slack's mrkdwn shows it as written: &, < and > escaped (Slack's own rule)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
