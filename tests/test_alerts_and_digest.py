@@ -32,6 +32,8 @@ target_range = { min = -100, max = 100 }
 near = 5
 statistic = "nps"
 source = "survey_responses"
+reads = "survey_daily_counts"
+additive = true
 description = "Promoters minus detractors."
 owner = { name = "Amara Okafor", role = "Chief Customer Officer", email = "amara.okafor@example.com" }
 """
