@@ -355,3 +355,17 @@ def test_quick_ranges_set_the_dates_and_the_selector_names_the_range_shown(app: 
     assert (at.query_params["from"], at.query_params["to"]) == ("2026-01-01", "2026-08-01")
     at.sidebar.date_input(key="filter_start").set_value(date(2026, 2, 3)).run()
     assert at.sidebar.selectbox(key="filter_range").value == "custom"
+
+
+def test_every_table_the_app_draws_shows_an_empty_cell_as_a_dash_not_none():
+    """Streamlit writes a missing value as "None" unless told otherwise; every st.dataframe says fmt.EMPTY."""
+    import ast
+
+    assert fmt.EMPTY == "—"
+    sources = [*(PROJECT_ROOT / "ui").glob("*.py"), *(PROJECT_ROOT / "pages").glob("*.py"),
+               PROJECT_ROOT / "dashboard.py"]
+    tables = [(path.name, call.lineno, {keyword.arg for keyword in call.keywords})
+              for path in sources for call in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+              if isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and call.func.attr == "dataframe"]
+    assert len(tables) >= 10
+    assert [(name, line) for name, line, keywords in tables if "placeholder" not in keywords] == []

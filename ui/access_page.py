@@ -57,7 +57,7 @@ def _roles(db_path: Path, person: Identity) -> None:
         st.dataframe(
             pd.DataFrame([{"Person": grant.user_id, "Role": str(grant.role), "Given by": grant.granted_by,
                            "When": grant.granted_at} for grant in grants]),
-            hide_index=True, width="stretch", key="roles-table",
+            hide_index=True, placeholder=fmt.EMPTY, width="stretch", key="roles-table",
             column_config={"When": st.column_config.DatetimeColumn(format="D MMM YYYY, HH:mm")},
         )
     else:
@@ -119,7 +119,7 @@ def _audit(db_path: Path) -> None:
         st.caption("Nothing recorded yet.")
         return
     st.dataframe(
-        log, hide_index=True, width="stretch", key="audit-log",
+        log, hide_index=True, placeholder=fmt.EMPTY, width="stretch", key="audit-log",
         column_config={"recorded_at": st.column_config.DatetimeColumn("When", format="D MMM YYYY, HH:mm:ss"),
                        "actor": "Who", "actor_role": "Role", "action": "What", "subject": "On",
                        "outcome": "Outcome", "detail": "Detail"},

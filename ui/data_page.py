@@ -166,7 +166,7 @@ def _freshness(db_path) -> None:
                    for name in frame["table_name"]],
     })
     with st.container(key="data-freshness"):
-        st.dataframe(table, hide_index=True, width="stretch")
+        st.dataframe(table, hide_index=True, placeholder=fmt.EMPTY, width="stretch")
     st.caption(f"A source is stale when its latest record is more than {health.stale_after_days()} days older "
                "than the freshest source's (customers excepted).")
 
@@ -183,7 +183,7 @@ def _log(db_path) -> None:
             "rows_read": "Read", "rows_inserted": "Inserted", "rows_updated": "Updated",
             "rows_quarantined": "Quarantined", "dialect": "Encoding, delimiter",
         }),
-        hide_index=True, width="stretch",
+        hide_index=True, placeholder=fmt.EMPTY, width="stretch",
     )
 
 
@@ -213,4 +213,5 @@ def _quarantine(db_path) -> None:
             file_name=safe_name(f"{Path(load.source_file).stem}-quarantined.csv"), mime="text/csv",
             icon=":material/download:", key="quarantine_download", on_click="ignore",
         )
-    st.container(key="data-quarantine").dataframe(frame.head(1000), hide_index=True, width="stretch")
+    st.container(key="data-quarantine").dataframe(frame.head(1000), hide_index=True, placeholder=fmt.EMPTY,
+                                                 width="stretch")
