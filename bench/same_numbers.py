@@ -180,7 +180,7 @@ def plain(value: Any) -> Any:
         return int(value)
     if isinstance(value, np.bool_):
         return bool(value)
-    if value is None or value is pd.NaT:
+    if value is None or value is pd.NaT or value is pd.NA:
         return None
     if isinstance(value, (pd.Timestamp, datetime, date)):
         return value.isoformat()
