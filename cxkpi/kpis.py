@@ -233,7 +233,8 @@ def view_parameters(
     """The parameters every run of a KPI binds, besides its period and grain: its own settings
     (Kpi.parameters unless given), the filters, the breakdown and the slice it is kept within, the
     last two checked against the dimensions of the table it reads; and, for a KPI whose SQL can return
-    the distribution behind a median ($samples), whether to."""
+    the distribution behind a median ($samples), whether to; for a KPI counted in business hours, the
+    working week (cxkpi.business_hours)."""
     for name, dimension in (("broken down", breakdown), ("kept within a slice of", within.dimension)):
         if dimension != "none" and dimension not in kpi_sql.dimensions(kpi.reads):
             raise ValueError(
@@ -247,6 +248,7 @@ def view_parameters(
         "within": within.dimension,
         "within_value": within.value,
         **({"samples": samples} if "$samples" in kpi_sql.kpi_query(kpi.id, kpi.reads) else {}),
+        **(kpi.schedule.parameters() if kpi.schedule else {}),
     }
 
 

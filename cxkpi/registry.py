@@ -11,6 +11,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from cxkpi.business_hours import EXAMPLE as BUSINESS_HOURS_EXAMPLE
+from cxkpi.business_hours import Schedule, schedule_from
 from cxkpi.schema import TABLES
 from cxkpi.warehouse import FACT_TABLES, PROJECT_ROOT, QUERIES_DIR
 
@@ -123,6 +125,8 @@ class Kpi:
     # (metrics.toml's), the later ones set on the Owners page (cxkpi.ownership.effective). Empty: `target`
     # always. `target` is the one in force on the day this Kpi is seen as of (as_of).
     target_history: tuple[tuple[date, float], ...] = ()
+    # business_hours = true: its SQL counts time in the company's working week ([business_hours]).
+    schedule: Schedule | None = None
 
     @property
     def query_path(self) -> Path:
@@ -158,19 +162,24 @@ def load_registry(path: Path = DEFAULT_REGISTRY_PATH) -> list[Kpi]:
     entries = document.get("kpi", [])
     if not entries:
         raise RegistryError(f"{path}: defines no KPI; add [[kpi]] tables")
-    problems: list[str] = []
+    schedule, problems = schedule_from(document)
     kpis: list[Kpi] = []
     seen_ids: set[str] = set()
     for position, entry in enumerate(entries, start=1):
         label = f"KPI '{entry.get('id')}'" if entry.get("id") else f"KPI #{position} (no id)"
         entry_problems = _problems_with(entry, label)
+        if entry.get("business_hours", False) not in (True, False):
+            entry_problems.append(f"{label} has business_hours = {entry['business_hours']!r}; use true or false")
+        elif entry.get("business_hours") and "business_hours" not in document:
+            entry_problems.append(f"{label} counts business hours, but the registry has no working week; add\n"
+                                  f"{BUSINESS_HOURS_EXAMPLE}")
         if entry.get("id") in seen_ids:
             entry_problems.append(f"{label} is defined twice")
         seen_ids.add(entry.get("id"))
         if entry_problems:
             problems.extend(entry_problems)
             continue
-        kpis.append(_kpi_from(entry))
+        kpis.append(_kpi_from(entry, schedule if entry.get("business_hours") else None))
     if problems:
         raise RegistryError(f"{path}: " + "; ".join(problems))
     return kpis
@@ -276,7 +285,7 @@ def _owner_problems(entry: dict[str, Any], label: str) -> list[str]:
     return [f"{label} {problem}"] if problem else []
 
 
-def _kpi_from(entry: dict[str, Any]) -> Kpi:
+def _kpi_from(entry: dict[str, Any], schedule: Schedule | None = None) -> Kpi:
     parameters = entry.get("parameters", {})
     owner = entry["owner"][0] if isinstance(entry["owner"], list) else entry["owner"]
     return Kpi(
@@ -299,6 +308,7 @@ def _kpi_from(entry: dict[str, Any]) -> Kpi:
         difference_of=tuple(tuple(pair) for pair in entry.get("difference_of", ())),
         maturity_days=int(parameters[maturity["parameter"]]) if (maturity := entry.get("maturity")) else 0,
         maturity_table=maturity["table"] if maturity else "",
+        schedule=schedule,
     )
 
 

@@ -55,3 +55,24 @@ create or replace temp macro complaints_taken_at() as table
 -- outcome cannot be known: it leaves the resolution SLA's n, counted apart.
 create or replace temp macro resolved_at_unknown_time(status, resolved_at) as
     resolved_at is null and coalesce(lower(status), '') = 'resolved';
+
+-- Business hours (a KPI with business_hours = true in metrics.toml; the schedule is its
+-- [business_hours]): the working seconds from Monday 1900-01-01 to ts, so that the working time
+-- between two instants is working_seconds_before(later) − working_seconds_before(earlier), in closed
+-- form (no row per day). working_days: the working weekdays, Monday = 0 ... Sunday = 6; the day opens
+-- at opens_seconds and closes at closes_seconds after midnight; holidays: dates that fall on working
+-- days (cxkpi.registry.Schedule leaves out the others). Timestamps are read on the warehouse's clock.
+-- Whole working days before ts's date, times the working day's length, plus the part of ts's own day
+-- worked by ts.
+create or replace temp macro working_seconds_before(ts, working_days, opens_seconds, closes_seconds, holidays) as
+    (
+        (datediff('day', date '1900-01-01', ts::date) // 7) * array_length(working_days)
+        + array_length(list_filter(working_days, lambda weekday: weekday < datediff('day', date '1900-01-01', ts::date) % 7))
+        - array_length(list_filter(holidays, lambda holiday: holiday < ts::date))
+    ) * (closes_seconds - opens_seconds)
+    + case
+        when list_contains(working_days, datediff('day', date '1900-01-01', ts::date) % 7)
+            and not list_contains(holidays, ts::date)
+        then least(greatest(epoch(ts - ts::date::timestamp), opens_seconds), closes_seconds) - opens_seconds
+        else 0
+    end;

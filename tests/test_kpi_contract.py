@@ -22,9 +22,9 @@ from cxkpi.kpis import STANDARD_COLUMNS, Filters, View, run_kpi_views
 from cxkpi.periods import Period
 from cxkpi.registry import load_registry
 from cxkpi.warehouse import reading
-from tests.support import Q2, SAMPLE_DIR, build_warehouse
+from tests.support import OPTIONAL_KPIS_REGISTRY, Q2, SAMPLE_DIR, build_warehouse
 
-KPIS = load_registry()
+KPIS = [*load_registry(), *load_registry(OPTIONAL_KPIS_REGISTRY)]
 GRAINS = ("period", "week", "month")
 FILTERS = (Filters(), Filters(region=("EMEA", "APAC"), channel=("web", "store")))
 PERIODS = {"golden": (Q2,), "sample": (Period(date(2026, 7, 1), date(2026, 9, 30)),

@@ -20,7 +20,7 @@ from cxkpi.kpis import Filters, View, run_kpi_views
 from cxkpi.periods import Period
 from cxkpi.registry import load_registry
 from cxkpi.warehouse import reading
-from tests.support import GOLDEN_DIR, Q2, TESTS_DIR, build_warehouse
+from tests.support import GOLDEN_DIR, OPTIONAL_KPIS_REGISTRY, Q2, TESTS_DIR, build_warehouse
 
 WHOLE_HISTORY = Period(date(2025, 1, 1), date(2026, 12, 31))
 FILTERS = (Filters(), Filters(region=("EMEA",)), Filters(segment=("Consumer",), channel=("web", "store")))
@@ -76,7 +76,7 @@ def test_every_kpi_gives_the_same_values_and_n_on_spark_as_on_duckdb(warehouse, 
     compared = 0
     with spark.connected(copy, spark_session) as on_spark, reading(db) as on_duckdb:
         assert kpis.latest_day(on_spark) == kpis.latest_day(on_duckdb) is not None
-        for kpi in load_registry():
+        for kpi in [*load_registry(), *load_registry(OPTIONAL_KPIS_REGISTRY)]:
             views = views_of(kpi)
             expected = run_kpi_views(on_duckdb, kpi, views)
             found = run_kpi_views(on_spark, kpi, views)

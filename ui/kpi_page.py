@@ -67,6 +67,8 @@ def render(kpi_id: str, page_title: str) -> None:
     with st.expander("How it is computed", icon=":material/functions:"):
         st.caption(f"From the header of `{kpi.query_path.name}`, the SQL that computes every number above.")
         st.code(data.definition_comment(kpi.id), language=None, wrap_lines=True)
+        if kpi.schedule:
+            st.caption(f"Working week ([business_hours] in metrics.toml): {kpi.schedule.describe()}.")
 
     follow_up.kpi_section(page, kpi, report.status)  # the owner's notes and the actions
 
