@@ -29,7 +29,7 @@ from cxkpi.business_hours import Schedule, schedule_from
 from cxkpi.periods import Period
 from cxkpi.registry import RegistryError, load_registry
 from cxkpi.warehouse import reading
-from tests.support import OPTIONAL_KPIS_REGISTRY, build_warehouse
+from tests.support import OPTIONAL_KPIS_REGISTRY, PROJECT_ROOT, build_warehouse
 
 JUNE = Period(date(2026, 6, 1), date(2026, 6, 30))
 COMPLAINTS = OPTIONAL_KPIS_REGISTRY.parent / "complaints.csv"
@@ -117,3 +117,14 @@ def test_a_business_hours_kpi_without_a_working_week_is_refused(tmp_path):
                                            encoding="utf-8")
     with pytest.raises(RegistryError, match=r"business_hours = 'yes'; use true or false"):
         load_registry(tmp_path / "metrics.toml")
+
+
+def test_the_readme_example_of_business_hours_loads_as_written(tmp_path):
+    readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("### Business hours"):]
+    example = section[section.index("```toml\n") + len("```toml\n"):section.index("```\n", section.index("```toml"))]
+    owner = 'owner = { name = "Lukas Brenner", role = "VP Customer Service", email = "lukas.brenner@example.com" }'
+    (tmp_path / "metrics.toml").write_text(example.replace('owner = { name = "...", role = "...", email = "..." }',
+                                                           owner), encoding="utf-8")
+    [kpi] = load_registry(tmp_path / "metrics.toml")
+    assert kpi.schedule == Schedule((0, 1, 2, 3, 4), 9 * 3600, 17 * 3600, (date(2026, 12, 25), date(2027, 1, 1)))
