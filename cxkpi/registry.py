@@ -25,6 +25,20 @@ STATISTICS = ("nps", "proportion", "median", "rate", "difference", "none")
 SECOND_PERSON = re.compile(r"[;&/+|\n]|\s(?:and|und|et|и|و)\s", re.IGNORECASE)
 # An address someone signs in with and receives mail at: one @, something on each side, a dot after it.
 EMAIL = re.compile(r"^[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+$")
+# What a KPI's page and card show, by name (the registry says which; ui/ draws them, and a test holds ui's
+# maps to these names): its icon in the navigation, the detail lines under the card's headline (ui/kpi_details.py)
+# and the drill-downs under its page's breakdown (ui/drilldowns.py).
+ICON = re.compile(r"^:material/[a-z0-9_]+:$")
+DEFAULT_ICON = ":material/insights:"
+DEFAULT_COUNTS = ("record", "records")
+DETAIL_LINES = (
+    "nps_mix", "response_time_tail", "repeat_buyers", "trusting_answers", "satisfied_answers",
+    "complaints_raised", "sla_outcomes", "cohort_return", "recovery_groups",
+)
+DRILLDOWNS = (
+    "slice_impact", "detractor_comments", "response_by_channel_and_category", "open_backlog",
+    "time_to_resolution", "cohort_maturity", "recovery_comparison",
+)
 
 
 class RegistryError(ValueError):
@@ -123,10 +137,19 @@ class Kpi:
     # (metrics.toml's), the later ones set on the Owners page (cxkpi.ownership.effective). Empty: `target`
     # always. `target` is the one in force on the day this Kpi is seen as of (as_of).
     target_history: tuple[tuple[date, float], ...] = ()
+    # How the app shows it: the navigation's Material icon, what n counts (singular, plural), the page's
+    # browser-tab title, the card's detail lines and the page's drill-downs by name (DETAIL_LINES, DRILLDOWNS).
+    icon: str = DEFAULT_ICON
+    counts: tuple[str, str] = DEFAULT_COUNTS
+    page_title: str = ""
+    details: tuple[str, ...] = ()
+    drilldowns: tuple[str, ...] = ()
+    # Where its SQL is: queries/ beside the registry file when it holds <id>.sql, else the project's.
+    queries_dir: Path = QUERIES_DIR
 
     @property
     def query_path(self) -> Path:
-        return QUERIES_DIR / f"{self.id}.sql"
+        return self.queries_dir / f"{self.id}.sql"
 
     def target_on(self, day: date) -> float:
         """The target in force on `day`: a changed target keeps the old one for the days before it."""
@@ -163,20 +186,29 @@ def load_registry(path: Path = DEFAULT_REGISTRY_PATH) -> list[Kpi]:
     seen_ids: set[str] = set()
     for position, entry in enumerate(entries, start=1):
         label = f"KPI '{entry.get('id')}'" if entry.get("id") else f"KPI #{position} (no id)"
-        entry_problems = _problems_with(entry, label)
+        entry_problems = _problems_with(entry, label, Path(path))
         if entry.get("id") in seen_ids:
             entry_problems.append(f"{label} is defined twice")
         seen_ids.add(entry.get("id"))
         if entry_problems:
             problems.extend(entry_problems)
             continue
-        kpis.append(_kpi_from(entry))
+        kpis.append(_kpi_from(entry, Path(path)))
     if problems:
         raise RegistryError(f"{path}: " + "; ".join(problems))
     return kpis
 
 
-def _problems_with(entry: dict[str, Any], label: str) -> list[str]:
+def queries_dir_of(registry_path: Path, kpi_id: str) -> Path:
+    """Where a KPI's SQL is looked up: the queries/ folder beside the registry file when it holds
+    <id>.sql (a company's own KPIs kept with their metrics.toml), else the project's queries/."""
+    beside = Path(registry_path).resolve().parent / "queries"
+    if beside == QUERIES_DIR.resolve() or not (beside / f"{kpi_id}.sql").is_file():
+        return QUERIES_DIR
+    return beside
+
+
+def _problems_with(entry: dict[str, Any], label: str, registry_path: Path) -> list[str]:
     problems = []
     for field in ("id", "title", "unit", "description"):
         if not isinstance(entry.get(field), str) or not entry[field].strip():
@@ -205,8 +237,42 @@ def _problems_with(entry: dict[str, Any], label: str) -> list[str]:
     problems.extend(_range_problems(entry, label))
     problems.extend(_statistic_problems(entry, label))
     problems.extend(_maturity_problems(entry, label, parameters))
-    if isinstance(entry.get("id"), str) and not (QUERIES_DIR / f"{entry['id']}.sql").exists():
-        problems.append(f"{label} has no query file queries/{entry['id']}.sql")
+    problems.extend(_presentation_problems(entry, label))
+    if isinstance(entry.get("id"), str) and not (queries_dir_of(registry_path, entry["id"]) / f"{entry['id']}.sql"
+                                                 ).exists():
+        beside = Path(registry_path).resolve().parent / "queries"
+        problems.append(f"{label} has no query file queries/{entry['id']}.sql (looked in {beside} and {QUERIES_DIR})")
+    return problems
+
+
+def _presentation_problems(entry: dict[str, Any], label: str) -> list[str]:
+    """icon, counts, page_title, details and drilldowns: each named so that the entry can be fixed."""
+    problems = []
+    icon = entry.get("icon", DEFAULT_ICON)
+    if not isinstance(icon, str) or not ICON.match(icon):
+        problems.append(f"{label} has icon = {icon!r}; write a Material icon as icon = \":material/campaign:\" "
+                        "(names at https://fonts.google.com/icons)")
+    counts = entry.get("counts", list(DEFAULT_COUNTS))
+    if not (isinstance(counts, list) and len(counts) == 2
+            and all(isinstance(noun, str) and noun.strip() for noun in counts)):
+        problems.append(f"{label} has counts = {counts!r}; say what n counts, singular then plural: "
+                        'counts = ["response", "responses"]')
+    page_title = entry.get("page_title", "")
+    if "page_title" in entry and not (isinstance(page_title, str) and page_title.strip()):
+        problems.append(f"{label} has page_title = {page_title!r}; give the browser tab's title, or leave it out "
+                        "to use the title")
+    for field, known in (("details", DETAIL_LINES), ("drilldowns", DRILLDOWNS)):
+        names = entry.get(field, [])
+        if not isinstance(names, list) or not all(isinstance(name, str) for name in names):
+            problems.append(f'{label} has {field} = {names!r}; write a list of names, e.g. {field} = ["{known[0]}"]')
+            continue
+        unknown = [name for name in names if name not in known]
+        if unknown:
+            problems.append(f"{label} has unknown {field} {', '.join(map(repr, unknown))}; "
+                            f"the {field} there are: {', '.join(known)}")
+    if "slice_impact" in (entry.get("drilldowns") or []) and entry.get("additive") is not True:
+        problems.append(f'{label} has the drill-down "slice_impact", which needs additive = true (slices whose n '
+                        "add up to the total's)")
     return problems
 
 
@@ -276,7 +342,7 @@ def _owner_problems(entry: dict[str, Any], label: str) -> list[str]:
     return [f"{label} {problem}"] if problem else []
 
 
-def _kpi_from(entry: dict[str, Any]) -> Kpi:
+def _kpi_from(entry: dict[str, Any], registry_path: Path) -> Kpi:
     parameters = entry.get("parameters", {})
     owner = entry["owner"][0] if isinstance(entry["owner"], list) else entry["owner"]
     return Kpi(
@@ -299,6 +365,12 @@ def _kpi_from(entry: dict[str, Any]) -> Kpi:
         difference_of=tuple(tuple(pair) for pair in entry.get("difference_of", ())),
         maturity_days=int(parameters[maturity["parameter"]]) if (maturity := entry.get("maturity")) else 0,
         maturity_table=maturity["table"] if maturity else "",
+        icon=entry.get("icon", DEFAULT_ICON),
+        counts=tuple(noun.strip() for noun in entry.get("counts", DEFAULT_COUNTS)),  # type: ignore[arg-type]
+        page_title=entry.get("page_title", entry["title"]).strip(),
+        details=tuple(entry.get("details", ())),
+        drilldowns=tuple(entry.get("drilldowns", ())),
+        queries_dir=queries_dir_of(registry_path, entry["id"]),
     )
 
 
