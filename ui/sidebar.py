@@ -115,7 +115,7 @@ class PageContext:
             if kpi.id == kpi_id:
                 return kpi
         known = ", ".join(f"{fmt.markdown_literal(kpi.title)} (`{kpi.id}`)" for kpi in self.kpis)
-        asked = (f"There is no KPI `{fmt.markdown_literal(kpi_id)}` in the registry ({data.registry_path()})"
+        asked = (f"There is no KPI “{fmt.markdown_literal(kpi_id)}” in the registry ({data.registry_path()})"
                  if kpi_id else "This page shows the KPI its link names (`/KPI?kpi=<id>`), and this link names none")
         st.error(f"**{asked}**, so this page has nothing to show. The KPIs there are: {known}. "
                  "Open one from the navigation.", icon=":material/link_off:")
