@@ -32,6 +32,9 @@ target_range = { min = -100, max = 100 }
 near = 5
 statistic = "nps"
 source = "survey_responses"
+reads = "survey_daily_counts"
+additive = true
+counts = ["response", "responses"]
 description = "Promoters minus detractors."
 owner = { name = "Amara Okafor", role = "Chief Customer Officer", email = "amara.okafor@example.com" }
 """
