@@ -30,7 +30,7 @@ def render_named_in_link() -> None:
     """The KPI page: the KPI its link names (?kpi=<id>), any KPI in the registry; an unknown or missing
     id is said, with the KPIs there are."""
     kpi_id = st.query_params.get(state.KPI, "")
-    _render(kpi_id, route={state.KPI: [kpi_id]} if kpi_id else {})
+    _render(kpi_id, route={state.KPI: [kpi_id]} if kpi_id else {}, named_in_link=True)
 
 
 def _page_title(kpi_id: str) -> str:
@@ -42,8 +42,10 @@ def _page_title(kpi_id: str) -> str:
     return titles.get(kpi_id, "KPI")
 
 
-def _render(kpi_id: str, route: dict[str, list[str]]) -> None:
+def _render(kpi_id: str, route: dict[str, list[str]], named_in_link: bool = False) -> None:
     page = sidebar.render(_page_title(kpi_id), route)
+    if named_in_link:
+        sidebar.mark_current_kpi(page, kpi_id)
     kpi = page.kpi(kpi_id)
 
     st.title(kpi.title)

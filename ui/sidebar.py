@@ -7,6 +7,7 @@ comparison, grain) is kept in the URL by ui.state, so the address bar is always 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -38,6 +39,15 @@ OWN_PAGE_FILES = {
     "cohort_repeat_90d": "pages/8_New_customer_repeat.py",
     "recovery_effect": "pages/9_Recovery_effect.py",
 }
+# Streamlit marks every link to the page being shown as current, so on the KPI page every KPI it shows
+# would: the links to the KPI page that name another KPI (their query starts with kpi=<id>) are drawn plain.
+OTHER_KPI_LINKS_CSS = """<style>
+[data-testid="stSidebar"] a[data-testid="stPageLink-NavLink"][href*="KPI?kpi="]:not([href*="KPI?kpi={id}&"]):not(
+  [href$="KPI?kpi={id}"]):not(:hover) { background-color: transparent; }
+[data-testid="stSidebar"] a[data-testid="stPageLink-NavLink"][href*="KPI?kpi="]:not([href*="KPI?kpi={id}&"]):not(
+  [href$="KPI?kpi={id}"]) * { font-weight: 400; }
+</style>"""
+PLAIN_ID = re.compile(r"[A-Za-z0-9_]+")  # an id that needs no escaping inside the CSS above
 # Pages that are not a KPI, linked below the KPIs once their file exists.
 OTHER_PAGES = (
     ("pages/10_Owners.py", "Owners", ":material/groups:"),
@@ -192,13 +202,20 @@ def _navigation(
         st.markdown("### :material/monitoring: cxkpi")
         st.page_link(OVERVIEW_PAGE, label="Overview", icon=":material/dashboard:", query_params=query)
         for kpi in kpis:
-            page_file, route = kpi_page(kpi.id)
-            st.page_link(page_file, label=kpi.title, icon=kpi.icon, query_params={**route, **query})
+            page_file, kpi_route = kpi_page(kpi.id)
+            st.page_link(page_file, label=kpi.title, icon=kpi.icon, query_params={**kpi_route, **query})
         for page_file, label, icon in OTHER_PAGES:
             if (PROJECT_ROOT / page_file).exists():
                 st.page_link(page_file, label=label, icon=icon, query_params=query)
         identity.badge(person)
         st.divider()
+
+
+def mark_current_kpi(page: PageContext, kpi_id: str) -> None:
+    """On the KPI page: only the link of the KPI shown reads as the current page (none for an id the
+    registry lacks)."""
+    shown = kpi_id if kpi_id in {kpi.id for kpi in page.kpis} and PLAIN_ID.fullmatch(kpi_id) else ""
+    st.html(OTHER_KPI_LINKS_CSS.replace("{id}", shown))
 
 
 def _link_notes() -> None:
