@@ -34,9 +34,9 @@ statistic = "nps"
 source = "survey_responses"
 reads = "survey_daily_counts"
 additive = true
-counts = ["response", "responses"]
 description = "Promoters minus detractors."
 owner = { name = "Amara Okafor", role = "Chief Customer Officer", email = "amara.okafor@example.com" }
+counts = ["response", "responses"]
 """
 # NPS of each month, 200 answers a month: a year that moves the way 200 answers move (±5 points around
 # 40), then the months the test loads one by one.
