@@ -29,6 +29,8 @@ EMAIL = re.compile(r"^[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+$")
 # maps to these names): its icon in the navigation, the detail lines under the card's headline (ui/kpi_details.py)
 # and the drill-downs under its page's breakdown (ui/drilldowns.py).
 ICON = re.compile(r"^:material/[a-z0-9_]+:$")
+# An id names its SQL file and stands in links (/KPI?kpi=<id>), widget keys and CSS classes: kept plain.
+KPI_ID = re.compile(r"^[a-z][a-z0-9_]*$")
 DEFAULT_ICON = ":material/insights:"
 DEFAULT_COUNTS = ("record", "records")
 DETAIL_LINES = (
@@ -213,6 +215,9 @@ def _problems_with(entry: dict[str, Any], label: str, registry_path: Path) -> li
     for field in ("id", "title", "unit", "description"):
         if not isinstance(entry.get(field), str) or not entry[field].strip():
             problems.append(f"{label} has no {field}")
+    if isinstance(entry.get("id"), str) and entry["id"].strip() and not KPI_ID.match(entry["id"]):
+        problems.append(f"{label} has an id that is not lower-case letters, digits and _ (starting with a letter); "
+                        "name it like complaints_answered_within_a_day, and its SQL file after it")
     if entry.get("direction") not in DIRECTIONS:
         problems.append(f"{label} has direction {entry.get('direction')!r}; use 'higher' or 'lower'")
     target = entry.get("target")
