@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import re
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cxkpi.warehouse import DERIVED_TABLES, FACT_TABLES, sql_text
@@ -45,9 +46,10 @@ def view_rule(facts: str) -> str:
 
 
 @functools.cache
-def kpi_query(kpi_id: str, facts: str) -> str:
-    """queries/<kpi_id>.sql with the view rule over `facts` in front of it, as the CTE view_rows."""
-    measure = body(sql_text(f"{kpi_id}.sql"))
+def kpi_query(kpi_id: str, facts: str, measure_file: Path | None = None) -> str:
+    """queries/<kpi_id>.sql (or `measure_file`: Kpi.query_path, which may be beside another registry) with
+    the view rule over `facts` in front of it, as the CTE view_rows."""
+    measure = body(measure_file.read_text(encoding="utf-8") if measure_file else sql_text(f"{kpi_id}.sql"))
     view = f"{VIEW_ROWS} as (\n{view_rule(facts)}\n)"
     if _WITH.match(measure):
         return _WITH.sub(lambda _: f"with\n\n{view},\n", measure, count=1)

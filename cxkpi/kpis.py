@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from functools import cache
 from itertools import pairwise
+from pathlib import Path
 from typing import Any, Literal
 
 import duckdb
@@ -247,7 +248,7 @@ def view_parameters(
         "breakdown": breakdown,
         "within": within.dimension,
         "within_value": within.value,
-        **({"samples": samples} if "$samples" in kpi_sql.kpi_query(kpi.id, kpi.reads) else {}),
+        **({"samples": samples} if "$samples" in kpi_sql.kpi_query(kpi.id, kpi.reads, kpi.query_path) else {}),
         **(kpi.schedule.parameters() if kpi.schedule else {}),
     }
 
@@ -275,7 +276,7 @@ def run_kpi_query(
         "period_end": period.end,
         "grain": grain,
     }
-    return connection.execute(kpi_sql.kpi_query(kpi.id, kpi.reads), parameters).df()
+    return connection.execute(kpi_sql.kpi_query(kpi.id, kpi.reads, kpi.query_path), parameters).df()
 
 
 @dataclass(frozen=True)
@@ -316,7 +317,8 @@ def run_kpi_views(
         parameters.update(
             {name if name not in VIEW_PARAMETERS else f"{name}_{index}": value for name, value in own.items()}
         )
-        parts.append(f"select {index} as run, * from ({_numbered_query(kpi.id, kpi.reads, index)}) as run_{index}")
+        numbered = _numbered_query(kpi.id, kpi.reads, index, kpi.query_path)
+        parts.append(f"select {index} as run, * from ({numbered}) as run_{index}")
     # Sorted as each query sorts itself (a union keeps no order), and by run, so that each run's rows
     # are one slice of the frame: splitting by a mask and sorting each part in pandas cost 50 ms per
     # overview (9 KPIs), slicing costs 6.
@@ -339,9 +341,10 @@ def run_kpi_queries(
 
 
 @cache
-def _numbered_query(kpi_id: str, facts: str, index: int) -> str:
+def _numbered_query(kpi_id: str, facts: str, index: int, measure_file: Path | None = None) -> str:
     """The KPI's SQL with the view's parameters renamed for run `index` ($period_start_1, ...)."""
-    return PER_RUN_PARAMETER.sub(lambda match: f"{match.group(0)}_{index}", kpi_sql.kpi_query(kpi_id, facts))
+    return PER_RUN_PARAMETER.sub(lambda match: f"{match.group(0)}_{index}",
+                                 kpi_sql.kpi_query(kpi_id, facts, measure_file))
 
 
 def measure(

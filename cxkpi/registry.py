@@ -27,6 +27,22 @@ STATISTICS = ("nps", "proportion", "median", "rate", "difference", "none")
 SECOND_PERSON = re.compile(r"[;&/+|\n]|\s(?:and|und|et|и|و)\s", re.IGNORECASE)
 # An address someone signs in with and receives mail at: one @, something on each side, a dot after it.
 EMAIL = re.compile(r"^[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+$")
+# What a KPI's page and card show, by name (the registry says which; ui/ draws them, and a test holds ui's
+# maps to these names): its icon in the navigation, the detail lines under the card's headline (ui/kpi_details.py)
+# and the drill-downs under its page's breakdown (ui/drilldowns.py).
+ICON = re.compile(r"^:material/[a-z0-9_]+:$")
+# An id names its SQL file and stands in links (/KPI?kpi=<id>), widget keys and CSS classes: kept plain.
+KPI_ID = re.compile(r"^[a-z][a-z0-9_]*$")
+DEFAULT_ICON = ":material/insights:"
+DEFAULT_COUNTS = ("record", "records")
+DETAIL_LINES = (
+    "nps_mix", "response_time_tail", "repeat_buyers", "trusting_answers", "satisfied_answers",
+    "complaints_raised", "sla_outcomes", "cohort_return", "recovery_groups",
+)
+DRILLDOWNS = (
+    "slice_impact", "detractor_comments", "response_by_channel_and_category", "open_backlog",
+    "time_to_resolution", "cohort_maturity", "recovery_comparison",
+)
 
 
 class RegistryError(ValueError):
@@ -127,10 +143,19 @@ class Kpi:
     target_history: tuple[tuple[date, float], ...] = ()
     # business_hours = true: its SQL counts time in the company's working week ([business_hours]).
     schedule: Schedule | None = None
+    # How the app shows it: the navigation's Material icon, what n counts (singular, plural), the page's
+    # browser-tab title, the card's detail lines and the page's drill-downs by name (DETAIL_LINES, DRILLDOWNS).
+    icon: str = DEFAULT_ICON
+    counts: tuple[str, str] = DEFAULT_COUNTS
+    page_title: str = ""
+    details: tuple[str, ...] = ()
+    drilldowns: tuple[str, ...] = ()
+    # Where its SQL is: queries/ beside the registry file when it holds <id>.sql, else the project's.
+    queries_dir: Path = QUERIES_DIR
 
     @property
     def query_path(self) -> Path:
-        return QUERIES_DIR / f"{self.id}.sql"
+        return self.queries_dir / f"{self.id}.sql"
 
     def target_on(self, day: date) -> float:
         """The target in force on `day`: a changed target keeps the old one for the days before it."""
@@ -167,7 +192,7 @@ def load_registry(path: Path = DEFAULT_REGISTRY_PATH) -> list[Kpi]:
     seen_ids: set[str] = set()
     for position, entry in enumerate(entries, start=1):
         label = f"KPI '{entry.get('id')}'" if entry.get("id") else f"KPI #{position} (no id)"
-        entry_problems = _problems_with(entry, label)
+        entry_problems = _problems_with(entry, label, Path(path))
         if entry.get("business_hours", False) not in (True, False):
             entry_problems.append(f"{label} has business_hours = {entry['business_hours']!r}; use true or false")
         elif entry.get("business_hours") and "business_hours" not in document:
@@ -179,17 +204,29 @@ def load_registry(path: Path = DEFAULT_REGISTRY_PATH) -> list[Kpi]:
         if entry_problems:
             problems.extend(entry_problems)
             continue
-        kpis.append(_kpi_from(entry, schedule if entry.get("business_hours") else None))
+        kpis.append(_kpi_from(entry, Path(path), schedule if entry.get("business_hours") else None))
     if problems:
         raise RegistryError(f"{path}: " + "; ".join(problems))
     return kpis
 
 
-def _problems_with(entry: dict[str, Any], label: str) -> list[str]:
+def queries_dir_of(registry_path: Path, kpi_id: str) -> Path:
+    """Where a KPI's SQL is looked up: the queries/ folder beside the registry file when it holds
+    <id>.sql (a company's own KPIs kept with their metrics.toml), else the project's queries/."""
+    beside = Path(registry_path).resolve().parent / "queries"
+    if beside == QUERIES_DIR.resolve() or not (beside / f"{kpi_id}.sql").is_file():
+        return QUERIES_DIR
+    return beside
+
+
+def _problems_with(entry: dict[str, Any], label: str, registry_path: Path) -> list[str]:
     problems = []
     for field in ("id", "title", "unit", "description"):
         if not isinstance(entry.get(field), str) or not entry[field].strip():
             problems.append(f"{label} has no {field}")
+    if isinstance(entry.get("id"), str) and entry["id"].strip() and not KPI_ID.match(entry["id"]):
+        problems.append(f"{label} has an id that is not lower-case letters, digits and _ (starting with a letter); "
+                        "name it like complaints_answered_within_a_day, and its SQL file after it")
     if entry.get("direction") not in DIRECTIONS:
         problems.append(f"{label} has direction {entry.get('direction')!r}; use 'higher' or 'lower'")
     target = entry.get("target")
@@ -214,8 +251,42 @@ def _problems_with(entry: dict[str, Any], label: str) -> list[str]:
     problems.extend(_range_problems(entry, label))
     problems.extend(_statistic_problems(entry, label))
     problems.extend(_maturity_problems(entry, label, parameters))
-    if isinstance(entry.get("id"), str) and not (QUERIES_DIR / f"{entry['id']}.sql").exists():
-        problems.append(f"{label} has no query file queries/{entry['id']}.sql")
+    problems.extend(_presentation_problems(entry, label))
+    if isinstance(entry.get("id"), str) and not (queries_dir_of(registry_path, entry["id"]) / f"{entry['id']}.sql"
+                                                 ).exists():
+        beside = Path(registry_path).resolve().parent / "queries"
+        problems.append(f"{label} has no query file queries/{entry['id']}.sql (looked in {beside} and {QUERIES_DIR})")
+    return problems
+
+
+def _presentation_problems(entry: dict[str, Any], label: str) -> list[str]:
+    """icon, counts, page_title, details and drilldowns: each named so that the entry can be fixed."""
+    problems = []
+    icon = entry.get("icon", DEFAULT_ICON)
+    if not isinstance(icon, str) or not ICON.match(icon):
+        problems.append(f"{label} has icon = {icon!r}; write a Material icon as icon = \":material/campaign:\" "
+                        "(names at https://fonts.google.com/icons)")
+    counts = entry.get("counts", list(DEFAULT_COUNTS))
+    if not (isinstance(counts, list) and len(counts) == 2
+            and all(isinstance(noun, str) and noun.strip() for noun in counts)):
+        problems.append(f"{label} has counts = {counts!r}; say what n counts, singular then plural: "
+                        'counts = ["response", "responses"]')
+    page_title = entry.get("page_title", "")
+    if "page_title" in entry and not (isinstance(page_title, str) and page_title.strip()):
+        problems.append(f"{label} has page_title = {page_title!r}; give the browser tab's title, or leave it out "
+                        "to use the title")
+    for field, known in (("details", DETAIL_LINES), ("drilldowns", DRILLDOWNS)):
+        names = entry.get(field, [])
+        if not isinstance(names, list) or not all(isinstance(name, str) for name in names):
+            problems.append(f'{label} has {field} = {names!r}; write a list of names, e.g. {field} = ["{known[0]}"]')
+            continue
+        unknown = [name for name in names if name not in known]
+        if unknown:
+            problems.append(f"{label} has unknown {field} {', '.join(map(repr, unknown))}; "
+                            f"the {field} there are: {', '.join(known)}")
+    if "slice_impact" in (entry.get("drilldowns") or []) and entry.get("additive") is not True:
+        problems.append(f'{label} has the drill-down "slice_impact", which needs additive = true (slices whose n '
+                        "add up to the total's)")
     return problems
 
 
@@ -285,7 +356,7 @@ def _owner_problems(entry: dict[str, Any], label: str) -> list[str]:
     return [f"{label} {problem}"] if problem else []
 
 
-def _kpi_from(entry: dict[str, Any], schedule: Schedule | None = None) -> Kpi:
+def _kpi_from(entry: dict[str, Any], registry_path: Path, schedule: Schedule | None = None) -> Kpi:
     parameters = entry.get("parameters", {})
     owner = entry["owner"][0] if isinstance(entry["owner"], list) else entry["owner"]
     return Kpi(
@@ -308,6 +379,12 @@ def _kpi_from(entry: dict[str, Any], schedule: Schedule | None = None) -> Kpi:
         difference_of=tuple(tuple(pair) for pair in entry.get("difference_of", ())),
         maturity_days=int(parameters[maturity["parameter"]]) if (maturity := entry.get("maturity")) else 0,
         maturity_table=maturity["table"] if maturity else "",
+        icon=entry.get("icon", DEFAULT_ICON),
+        counts=tuple(noun.strip() for noun in entry.get("counts", DEFAULT_COUNTS)),  # type: ignore[arg-type]
+        page_title=entry.get("page_title", entry["title"]).strip(),
+        details=tuple(entry.get("details", ())),
+        drilldowns=tuple(entry.get("drilldowns", ())),
+        queries_dir=queries_dir_of(registry_path, entry["id"]),
         schedule=schedule,
     )
 

@@ -2,4 +2,4 @@
 
 from ui import kpi_page
 
-kpi_page.render("nps", page_title="Net Promoter Score")
+kpi_page.render("nps")

@@ -2,4 +2,4 @@
 
 from ui import kpi_page
 
-kpi_page.render("complaint_response_hours", page_title="Complaint response time")
+kpi_page.render("complaint_response_hours")

@@ -2,4 +2,4 @@
 
 from ui import kpi_page
 
-kpi_page.render("repeat_purchase_rate", page_title="Repeat-purchase rate")
+kpi_page.render("repeat_purchase_rate")

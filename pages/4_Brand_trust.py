@@ -2,4 +2,4 @@
 
 from ui import kpi_page
 
-kpi_page.render("brand_trust", page_title="Brand trust")
+kpi_page.render("brand_trust")

@@ -2,4 +2,4 @@
 
 from ui import kpi_page
 
-kpi_page.render("csat", page_title="Customer satisfaction")
+kpi_page.render("csat")

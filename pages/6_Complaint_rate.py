@@ -2,4 +2,4 @@
 
 from ui import kpi_page
 
-kpi_page.render("complaint_rate", page_title="Complaint rate")
+kpi_page.render("complaint_rate")

@@ -2,4 +2,4 @@
 
 from ui import kpi_page
 
-kpi_page.render("complaints_resolved_within_sla", page_title="Resolution within SLA")
+kpi_page.render("complaints_resolved_within_sla")

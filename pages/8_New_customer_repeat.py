@@ -2,4 +2,4 @@
 
 from ui import kpi_page
 
-kpi_page.render("cohort_repeat_90d", page_title="New-customer repeat rate")
+kpi_page.render("cohort_repeat_90d")

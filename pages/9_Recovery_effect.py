@@ -2,4 +2,4 @@
 
 from ui import kpi_page
 
-kpi_page.render("recovery_effect", page_title="Recovery effect")
+kpi_page.render("recovery_effect")

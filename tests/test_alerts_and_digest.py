@@ -36,6 +36,7 @@ reads = "survey_daily_counts"
 additive = true
 description = "Promoters minus detractors."
 owner = { name = "Amara Okafor", role = "Chief Customer Officer", email = "amara.okafor@example.com" }
+counts = ["response", "responses"]
 """
 # NPS of each month, 200 answers a month: a year that moves the way 200 answers move (±5 points around
 # 40), then the months the test loads one by one.

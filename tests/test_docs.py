@@ -56,7 +56,7 @@ def test_the_readme_kpi_table_lists_every_registry_kpi_with_its_title_direction_
 def test_every_url_parameter_the_app_reads_is_in_the_readme_table_and_no_other():
     cells = [row[0] for row in table_rows(section("Sharing a view"))]
     documented = {name for cell in cells for name in re.findall(r"`(\w+)`", cell)}
-    assert documented == {*state.VIEW_PARAMETERS, state.PRESENT}
+    assert documented == {*state.VIEW_PARAMETERS, state.PRESENT, state.KPI}
 
 
 def test_every_cxkpi_variable_the_code_reads_is_in_the_readme_settings_table_and_no_other():

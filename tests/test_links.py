@@ -14,6 +14,7 @@ from ui.formatting import period as period_text
 from ui.state import (
     BREAKDOWNS,
     GRAINS,
+    KPI,
     ORDERS,
     PRESENT,
     VIEW_PARAMETERS,
@@ -52,7 +53,7 @@ def test_the_registry_order_is_written_only_when_chosen_and_read_back() -> None:
 def test_every_link_parameter_is_documented_in_the_readme() -> None:
     """A setting a link can carry that the README's sharing table does not list is one nobody uses."""
     readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
-    for name in (*VIEW_PARAMETERS, PRESENT):
+    for name in (*VIEW_PARAMETERS, PRESENT, KPI):
         assert f"`{name}`" in readme, name
 
 
@@ -143,3 +144,11 @@ def test_the_link_a_digest_or_alert_carries_is_the_link_the_app_writes_for_that_
     assert links.view_query(period, filters) == app.query(period)
     monkeypatch.setenv(links.PUBLIC_URL_ENV, "https://cx.example.com/")
     assert links.view_url(period, filters) == f"https://cx.example.com/?{query_string(app.query(period))}"
+
+
+def test_the_kpi_a_kpi_page_link_names_is_no_setting_of_the_view_and_no_unknown_parameter() -> None:
+    link = parse_query({KPI: ["first_contact_resolution"], "from": ["2026-04-01"], "to": ["2026-06-30"]},
+                       CHOICES, DEFAULT)
+    assert link.notes == ()
+    assert link.state == FilterState(start=date(2026, 4, 1), end=date(2026, 6, 30))
+    assert KPI not in link.state.query(DEFAULT)

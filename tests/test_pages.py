@@ -290,20 +290,24 @@ def test_a_kpi_without_an_owner_stops_the_app_naming_the_kpi(
 def test_the_definition_people_read_is_the_header_down_to_its_parameters(registry: dict[str, Kpi]) -> None:
     """The card's "How is this computed" and the KPI page show the SQL file's header: what it measures,
     its formula and its parameters. Notes for developers (which table it reads, why) sit below it."""
-    for kpi_id in registry:
-        shown = definition_comment(kpi_id).splitlines()
+    for kpi_id, kpi in registry.items():
+        shown = definition_comment(kpi).splitlines()
         assert "Formula:" in "\n".join(shown), kpi_id
         assert shown[-1].lstrip().startswith("$"), (kpi_id, shown[-1])
 
 
 def test_every_page_file_is_linked_and_every_registry_kpi_has_a_page(registry: dict[str, Kpi]) -> None:
+    """The shipped KPIs keep their own page files (links people shared name them); the KPI page shows any
+    other; each page file is one of those or a page that is not a KPI."""
     from tests.test_more_pages import MORE_KPI_PAGES
-    from ui.sidebar import KPI_PAGES as LINKED_PAGES
+    from ui.sidebar import KPI_PAGE, OWN_PAGE_FILES, kpi_page
 
-    assert LINKED_PAGES == {**KPI_PAGES, **MORE_KPI_PAGES}
-    assert sorted(LINKED_PAGES) == sorted(registry)
+    assert OWN_PAGE_FILES == {**KPI_PAGES, **MORE_KPI_PAGES}
+    assert {kpi_id: kpi_page(kpi_id) for kpi_id in registry} == {
+        kpi_id: (page_file, {}) for kpi_id, page_file in OWN_PAGE_FILES.items()}
+    assert kpi_page("first_contact_resolution") == (KPI_PAGE, {"kpi": ["first_contact_resolution"]})
     other_page_files = [page_file for page_file, _, _ in OTHER_PAGES]
-    assert sorted([*LINKED_PAGES.values(), *other_page_files]) == sorted(
+    assert sorted([*OWN_PAGE_FILES.values(), KPI_PAGE, *other_page_files]) == sorted(
         str(path.relative_to(PROJECT_ROOT)) for path in (PROJECT_ROOT / "pages").glob("*.py")
     )
 

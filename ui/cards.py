@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import html
-from collections.abc import Callable
-from typing import Any
 
 import streamlit as st
 
@@ -19,41 +17,7 @@ from ui import formatting as fmt
 # (ui.formatting.STATUS_BADGES, READING_TONES).
 
 
-def _nps_details(details: dict[str, Any]) -> str:
-    return " · ".join(
-        fmt.plural(int(details[key]), noun) for key, noun in
-        (("promoters", "promoter"), ("passives", "passive"), ("detractors", "detractor"))
-    )
-
-
-def _response_details(details: dict[str, Any]) -> str:
-    p90 = details.get("p90_hours")
-    awaiting = int(details["awaiting_response"] or 0)
-    p90_text = f"p90 {p90:,.1f} h" if p90 is not None else "p90: no data"
-    awaiting_text = f"{awaiting:,} awaiting a first response"
-    # Unanswered complaints are the urgent part: make them stand out when there are any.
-    return f"{p90_text} · " + (fmt.alert(awaiting_text) if awaiting else awaiting_text)
-
-
-def _repeat_details(details: dict[str, Any]) -> str:
-    return f"{fmt.plural(int(details['repeat_customers']), 'repeat buyer')} (2+ orders)"
-
-
-def _trust_details(details: dict[str, Any]) -> str:
-    return f"{fmt.plural(int(details['trusting']), 'trusting answer')}{kpi_details.top_box(details)}"
-
-
-# The one line under the headline, from the KPI-specific columns its query returns: HTML, its text escaped.
-DETAIL_LINES: dict[str, Callable[[dict[str, Any]], str]] = {
-    "nps": _nps_details,
-    "complaint_response_hours": _response_details,
-    "repeat_purchase_rate": _repeat_details,
-    "brand_trust": _trust_details,
-    **kpi_details.DETAIL_LINES,
-}
-
-
-def kpi_card(report: KpiReport, details_page: str | None = None, presenting: bool = False,
+def kpi_card(report: KpiReport, details_page: tuple[str, dict[str, str]] | None = None, presenting: bool = False,
              follow_up: FollowUp | None = None) -> None:
     """Draw the card; its container key gives the DOM class st-key-card-<id> for tests and styling.
 
@@ -66,7 +30,9 @@ def kpi_card(report: KpiReport, details_page: str | None = None, presenting: boo
     with st.container(border=True, key=f"card-{report.kpi.id}", gap="small"):
         st.html(card_html(report, presenting, follow_up))
         if details_page and not presenting:
-            st.page_link(details_page, label="Trend and breakdown", icon=":material/arrow_forward:")
+            page_file, route = details_page  # ui.sidebar.kpi_page: a KPI's page file and the query naming it
+            st.page_link(page_file, label="Trend and breakdown", icon=":material/arrow_forward:",
+                         query_params=route or None)
 
 
 def card_html(report: KpiReport, presenting: bool = False, follow_up: FollowUp | None = None) -> str:
@@ -116,17 +82,25 @@ def _details_html(report: KpiReport) -> str:
     how the number is computed."""
     kpi = report.kpi
     lines = [*_statistics(report), html.escape(fmt.sample_line(report))]
-    detail_line = DETAIL_LINES.get(kpi.id)
-    if detail_line and report.current.details:
-        lines.append(detail_line(report.current.details))
+    if report.current.details:  # the lines its registry entry names (details in metrics.toml)
+        lines.extend(_detail_line(report, name) for name in kpi.details)
     lines.append(html.escape(f"Owner: {kpi.owner}"))
     lines.append(html.escape(fmt.freshness(report.data_through, report.last_loaded_at)))
     return (
         '<details class="cx-details"><summary>Details</summary>'
         f'<p>{"<br>".join(lines)}</p>'
         f"<p>{html.escape(kpi.description)}</p>"
-        f'<div class="cx-sql">{html.escape(data.definition_comment(kpi.id))}</div></details>'
+        f'<div class="cx-sql">{html.escape(data.definition_comment(kpi))}</div></details>'
     )
+
+
+def _detail_line(report: KpiReport, name: str) -> str:
+    """A named detail line; a column it reads that the KPI's SQL does not return is said, not a traceback."""
+    try:
+        return kpi_details.DETAIL_LINES[name](report.current.details)
+    except KeyError as missing:
+        return html.escape(f"The detail line {name} reads the column {missing}, which {report.kpi.query_path.name} "
+                           "does not return: return it, or drop the line from details in metrics.toml.")
 
 
 def _statistics(report: KpiReport) -> list[str]:

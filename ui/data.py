@@ -139,11 +139,16 @@ def kpi_frame(
                         status=[str(found) for found in status.of_rows(kpi, frame, load_settings(), days)])
 
 
-@functools.cache  # as kpi_api.query_text, whose text it is: once per process, not nine times a rerun
-def definition_comment(kpi_id: str) -> str:
-    """The comment block at the top of queries/<id>.sql: the explanation lives with the SQL it explains."""
+def definition_comment(kpi: Kpi) -> str:
+    """The comment block at the top of the KPI's SQL (queries/<id>.sql): the explanation lives with the SQL
+    it explains."""
+    return _header_of(kpi.query_path)
+
+
+@functools.cache  # as the KPI's SQL text: once per process, not nine times a rerun
+def _header_of(query_path: Path) -> str:
     lines = []
-    for line in kpi_api.query_text(kpi_id).splitlines():  # the text the numbers come from
+    for line in query_path.read_text(encoding="utf-8").splitlines():  # the text the numbers come from
         if not line.startswith("--"):
             break
         lines.append(line.removeprefix("--").removeprefix(" "))

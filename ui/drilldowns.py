@@ -1,7 +1,9 @@
 """Drill-downs under a KPI page's breakdown: from the number to what drives it.
 
-Which drill-downs a page shows depends on its KPI (DRILLDOWNS). The numbers come from cxkpi.drilldowns
-(queries/drilldown_*.sql) and the KPI queries, cached per warehouse version like ui.data.
+Which drill-downs a page shows, and in which order, its KPI's registry entry says by name (drilldowns =
+["slice_impact"] in metrics.toml; DRILLDOWNS maps the names, cxkpi.registry.DRILLDOWNS lists them and a
+test holds the two to one list). The numbers come from cxkpi.drilldowns (queries/drilldown_*.sql) and the
+KPI queries, cached per warehouse version like ui.data.
 """
 
 from __future__ import annotations
@@ -31,10 +33,10 @@ ALL_SLICES = "All"
 
 # stamp_key is part of the cache key on purpose (a load by another process changes it): see ui.data.
 @st.cache_data(show_spinner=False, max_entries=128)
-def _slice_impact(path: str, stamp_key: data.Stamp, metric: str, dimension: str, period: Period,
-                  filters: Filters, parameters: tuple[tuple[str, float], ...]) -> pd.DataFrame:
+def _slice_impact(path: str, stamp_key: data.Stamp, kpi: Kpi, dimension: str, period: Period,
+                  filters: Filters) -> pd.DataFrame:
     return data.with_connection(
-        path, lambda c: api.slice_impact(c, metric, dimension, period, filters, parameters)  # type: ignore[arg-type]
+        path, lambda c: api.slice_impact(c, kpi, dimension, period, filters, kpi.parameters)  # type: ignore[arg-type]
     )
 
 
@@ -66,7 +68,7 @@ def _key(page: sidebar.PageContext) -> tuple[str, data.Stamp]:
 
 # --- sections ----------------------------------------------------------------------------------
 
-def slice_impact(kpi: Kpi, page: sidebar.PageContext, metric: str) -> None:
+def slice_impact(kpi: Kpi, page: sidebar.PageContext) -> None:
     with st.container(border=True, key=f"drill-impact-{kpi.id}"):
         with st.container(horizontal=True, horizontal_alignment="distribute", vertical_alignment="center"):
             st.markdown("**What moves the total**", width="content")
@@ -74,7 +76,7 @@ def slice_impact(kpi: Kpi, page: sidebar.PageContext, metric: str) -> None:
                 "Slice by", list(DIMENSION_LABELS), format_func=DIMENSION_LABELS.get, default="region",
                 required=True, key=f"{kpi.id}_impact_dimension", label_visibility="collapsed",
             )
-        frame = _slice_impact(*_key(page), metric, dimension, page.period, page.filters, kpi.parameters)
+        frame = _slice_impact(*_key(page), kpi, dimension, page.period, page.filters)
         if frame.empty:
             st.info("No answers for this period and these filters.", icon=":material/info:")
             return
@@ -102,8 +104,12 @@ def slice_impact(kpi: Kpi, page: sidebar.PageContext, metric: str) -> None:
                     ),
                 },
             )
-    if metric == "nps":
-        detractor_comments(kpi, page, dimension, frame["slice"].tolist())
+
+
+def _impact_dimension(kpi: Kpi) -> str:
+    """The dimension slice_impact's control shows (drawn earlier in the run), region until it is."""
+    chosen = st.session_state.get(f"{kpi.id}_impact_dimension")
+    return chosen if chosen in DIMENSION_LABELS else "region"
 
 
 def _impact_chart(frame: pd.DataFrame, kpi: Kpi, dimension: str) -> None:
@@ -135,7 +141,17 @@ def _impact_chart(frame: pd.DataFrame, kpi: Kpi, dimension: str) -> None:
     st.caption("Blue bars pull the total up, orange bars pull it down.")
 
 
-def detractor_comments(kpi: Kpi, page: sidebar.PageContext, dimension: str, slices: list[str]) -> None:
+def detractor_comments(kpi: Kpi, page: sidebar.PageContext) -> None:
+    """The comments of detractors (recommend score 0-6), in the slices slice_impact shows when the KPI has
+    it (after it on the page: its dimension and its order), else in the data's."""
+    dimension = _impact_dimension(kpi)
+    if "slice_impact" in kpi.drilldowns:
+        impact = _slice_impact(*_key(page), kpi, dimension, page.period, page.filters)
+        if impact.empty:
+            return  # slice_impact says there are no answers
+        slices = impact["slice"].tolist()
+    else:
+        slices = data.context(page.db_path).choices[dimension]
     with st.container(border=True, key=f"drill-comments-{kpi.id}"):
         st.markdown("**What detractors wrote** (recommend score 0-6, word for word)")
         slice_column, search_column = st.columns([1, 2])
@@ -400,22 +416,21 @@ def _significance(details: dict[str, Any]) -> str:
 
 # --- which page shows what ----------------------------------------------------------------------
 
-DRILLDOWNS: dict[str, list[Callable[[Kpi, sidebar.PageContext], None]]] = {
-    "nps": [lambda kpi, page: slice_impact(kpi, page, "nps")],
-    "brand_trust": [lambda kpi, page: slice_impact(kpi, page, "brand_trust")],
-    "csat": [lambda kpi, page: slice_impact(kpi, page, "csat")],
-    "complaint_response_hours": [response_by_channel_and_category, open_backlog, time_to_resolution],
-    "complaints_resolved_within_sla": [time_to_resolution, open_backlog],
-    "cohort_repeat_90d": [cohort_maturity],
-    "recovery_effect": [recovery_comparison],
+DRILLDOWNS: dict[str, Callable[[Kpi, sidebar.PageContext], None]] = {
+    "slice_impact": slice_impact,
+    "detractor_comments": detractor_comments,
+    "response_by_channel_and_category": response_by_channel_and_category,
+    "open_backlog": open_backlog,
+    "time_to_resolution": time_to_resolution,
+    "cohort_maturity": cohort_maturity,
+    "recovery_comparison": recovery_comparison,
 }
 
 
 def render(kpi: Kpi, page: sidebar.PageContext) -> None:
-    """Draw the KPI's drill-downs (none for a KPI without any)."""
-    sections = DRILLDOWNS.get(kpi.id, [])
-    if not sections:
+    """Draw the drill-downs the KPI's registry entry names, in its order (none: nothing)."""
+    if not kpi.drilldowns:
         return
     st.subheader("Drill down", anchor=False)
-    for section in sections:
-        section(kpi, page)
+    for name in kpi.drilldowns:
+        DRILLDOWNS[name](kpi, page)

@@ -14,21 +14,6 @@ from cxkpi.registry import Kpi
 from cxkpi.stats import ChangeTest, Interval
 from cxkpi.status import ChangeReading, Status
 
-# What n counts, by the KPI's source table: the card says "n = 6 responses", not just "n = 6".
-N_NOUNS = {
-    "survey_responses": ("response", "responses"),
-    "complaints": ("answered complaint", "answered complaints"),
-    "orders": ("customer", "customers"),
-    "customers": ("customer", "customers"),
-}
-# What n counts, by KPI id, where the source table says it wrongly.
-KPI_N_NOUNS = {
-    "csat": ("response", "responses"),
-    "complaint_rate": ("order", "orders"),
-    "complaints_resolved_within_sla": ("decided complaint", "decided complaints"),
-    "cohort_repeat_90d": ("new customer", "new customers"),
-    "recovery_effect": ("complainant", "complainants"),
-}
 EN_DASH = "\N{EN DASH}"
 EMPTY = "\N{EM DASH}"  # an empty table cell, never 'None' or 'nan'
 # What Streamlit's Markdown would read as syntax: emphasis, links, :emoji: and :colour[...], $math$, #...
@@ -192,9 +177,8 @@ def plural(n: int, singular: str, plural_form: str | None = None) -> str:
 
 
 def count(kpi: Kpi, n: int) -> str:
-    """'n = 887 responses'."""
-    # What n counts is the KPI's own business; the source table is only a fallback.
-    singular, plural_form = KPI_N_NOUNS.get(kpi.id) or N_NOUNS.get(kpi.source, ("record", "records"))
+    """'n = 887 responses': what n counts is the registry's (counts in metrics.toml)."""
+    singular, plural_form = kpi.counts
     return f"n = {n:,} {singular if n == 1 else plural_form}"
 
 

@@ -1,8 +1,7 @@
-"""Card wording for the KPIs added after the first four: the detail line under the headline.
-
-ui.cards.DETAIL_LINES covers the first four KPIs and merges this one in; what n counts for these KPIs is
-ui.formatting.KPI_N_NOUNS. Each line is HTML (its marks from ui.formatting). No Streamlit here, so it is
-easy to test.
+"""The detail lines a KPI's card shows in its details, by name: a KPI's registry entry names them
+(details = ["nps_mix"] in metrics.toml; cxkpi.registry.DETAIL_LINES lists the names, a test holds this
+map to it). Each reads the KPI-specific columns its SQL returns and gives HTML (its marks from
+ui.formatting). No Streamlit here, so it is easy to test.
 """
 
 from __future__ import annotations
@@ -32,6 +31,30 @@ def top_box(details: dict[str, Any]) -> str:
     answers = [str(value) for value in range(high - points + 1, high + 1)]
     listed = answers[0] if len(answers) == 1 else f"{', '.join(answers[:-1])} or {answers[-1]}"
     return f" ({listed} out of {high})"
+
+
+def nps_details(details: dict[str, Any]) -> str:
+    return " · ".join(
+        plural(int(details[key]), noun) for key, noun in
+        (("promoters", "promoter"), ("passives", "passive"), ("detractors", "detractor"))
+    )
+
+
+def response_details(details: dict[str, Any]) -> str:
+    p90 = details.get("p90_hours")
+    awaiting = int(details["awaiting_response"] or 0)
+    p90_text = f"p90 {p90:,.1f} h" if p90 is not None else "p90: no data"
+    awaiting_text = f"{awaiting:,} awaiting a first response"
+    # Unanswered complaints are the urgent part: make them stand out when there are any.
+    return f"{p90_text} · " + (alert(awaiting_text) if awaiting else awaiting_text)
+
+
+def repeat_details(details: dict[str, Any]) -> str:
+    return f"{plural(int(details['repeat_customers']), 'repeat buyer')} (2+ orders)"
+
+
+def trust_details(details: dict[str, Any]) -> str:
+    return f"{plural(int(details['trusting']), 'trusting answer')}{top_box(details)}"
 
 
 def csat_details(details: dict[str, Any]) -> str:
@@ -80,9 +103,13 @@ def recovery_details(details: dict[str, Any]) -> str:
 
 
 DETAIL_LINES: dict[str, Callable[[dict[str, Any]], str]] = {
-    "csat": csat_details,
-    "complaint_rate": complaint_rate_details,
-    "complaints_resolved_within_sla": sla_details,
-    "cohort_repeat_90d": cohort_details,
-    "recovery_effect": recovery_details,
+    "nps_mix": nps_details,
+    "response_time_tail": response_details,
+    "repeat_buyers": repeat_details,
+    "trusting_answers": trust_details,
+    "satisfied_answers": csat_details,
+    "complaints_raised": complaint_rate_details,
+    "sla_outcomes": sla_details,
+    "cohort_return": cohort_details,
+    "recovery_groups": recovery_details,
 }

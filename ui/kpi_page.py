@@ -1,4 +1,6 @@
-"""The layout shared by the four KPI pages: headline card, trend, breakdown and the definition."""
+"""The layout every KPI page shares: headline card, trend, breakdown, the definition, notes and
+drill-downs, all from the KPI's registry entry. The page files of the KPIs shipped first call render(id);
+the KPI page (pages/13_KPI.py, /KPI?kpi=<id>) calls render_named_in_link() for any other KPI."""
 
 from __future__ import annotations
 
@@ -10,17 +12,40 @@ import streamlit as st
 from cxkpi.assessment import baseline_period, control_chart
 from cxkpi.kpis import STANDARD_COLUMNS, KpiReport, pending_buckets, sample_columns
 from cxkpi.periods import Period
-from cxkpi.registry import Kpi
+from cxkpi.registry import Kpi, RegistryError
 from cxkpi.status import ChangeReading, Status
-from ui import cards, charts, data, drilldowns, exports, follow_up, sidebar
+from ui import cards, charts, data, drilldowns, exports, follow_up, sidebar, state
 from ui import formatting as fmt
 
 GRAINS = {"week": "Weekly", "month": "Monthly"}
 DIMENSIONS = ("region", "segment", "channel")
 
 
-def render(kpi_id: str, page_title: str) -> None:
-    page = sidebar.render(page_title)
+def render(kpi_id: str) -> None:
+    """The page of `kpi_id`, for a page file of its own (pages/1_NPS.py)."""
+    _render(kpi_id, route={})
+
+
+def render_named_in_link() -> None:
+    """The KPI page: the KPI its link names (?kpi=<id>), any KPI in the registry; an unknown or missing
+    id is said, with the KPIs there are."""
+    kpi_id = st.query_params.get(state.KPI, "")
+    _render(kpi_id, route={state.KPI: [kpi_id]} if kpi_id else {}, named_in_link=True)
+
+
+def _page_title(kpi_id: str) -> str:
+    """The browser tab's title: the KPI's page_title; 'KPI' for an id the registry lacks (the page says so)."""
+    try:
+        titles = {kpi.id: kpi.page_title for kpi in data.load_kpis()}
+    except RegistryError:  # sidebar.render says what is wrong with the registry
+        return "KPI"
+    return titles.get(kpi_id, "KPI")
+
+
+def _render(kpi_id: str, route: dict[str, list[str]], named_in_link: bool = False) -> None:
+    page = sidebar.render(_page_title(kpi_id), route)
+    if named_in_link:
+        sidebar.mark_current_kpi(page, kpi_id)
     kpi = page.kpi(kpi_id)
 
     st.title(kpi.title)
@@ -66,7 +91,7 @@ def render(kpi_id: str, page_title: str) -> None:
 
     with st.expander("How it is computed", icon=":material/functions:"):
         st.caption(f"From the header of `{kpi.query_path.name}`, the SQL that computes every number above.")
-        st.code(data.definition_comment(kpi.id), language=None, wrap_lines=True)
+        st.code(data.definition_comment(kpi), language=None, wrap_lines=True)
         if kpi.schedule:
             st.caption(f"Working week ([business_hours] in metrics.toml): {kpi.schedule.describe()}.")
 

@@ -56,7 +56,7 @@ def render(page: sidebar.PageContext) -> None:
     for first in range(0, len(ordered), columns):
         for column, report in zip(st.columns(columns), ordered[first : first + columns], strict=False):
             with column:
-                cards.kpi_card(report, details_page=sidebar.page_for(report.kpi.id), presenting=page.present,
+                cards.kpi_card(report, details_page=sidebar.kpi_page(report.kpi.id), presenting=page.present,
                                follow_up=follow_ups.get(report.kpi.id))
 
 

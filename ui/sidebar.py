@@ -23,8 +23,11 @@ from ui import data, identity, share, state, theme
 from ui import formatting as fmt
 
 OVERVIEW_PAGE = "dashboard.py"
-# Page files by KPI id; the link labels come from the registry so they read like the cards.
-KPI_PAGES = {
+# Where a KPI is shown (kpi_page decides, for the navigation, the cards and shared links): the KPIs shipped
+# first keep the page files that links people have shared name (/NPS); every other KPI in the registry is
+# shown by the KPI page, which reads its id from the link: /KPI?kpi=<id> (docs/decisions.md).
+KPI_PAGE = "pages/13_KPI.py"
+OWN_PAGE_FILES = {
     "nps": "pages/1_NPS.py",
     "complaint_response_hours": "pages/2_Complaint_response.py",
     "repeat_purchase_rate": "pages/3_Repeat_purchase.py",
@@ -35,17 +38,14 @@ KPI_PAGES = {
     "cohort_repeat_90d": "pages/8_New_customer_repeat.py",
     "recovery_effect": "pages/9_Recovery_effect.py",
 }
-KPI_ICONS = {
-    "nps": ":material/campaign:",
-    "complaint_response_hours": ":material/support_agent:",
-    "repeat_purchase_rate": ":material/replay:",
-    "brand_trust": ":material/verified_user:",
-    "csat": ":material/sentiment_satisfied:",
-    "complaint_rate": ":material/report:",
-    "complaints_resolved_within_sla": ":material/task_alt:",
-    "cohort_repeat_90d": ":material/group_add:",
-    "recovery_effect": ":material/healing:",
-}
+# Streamlit marks every link to the page being shown as current, so on the KPI page every KPI it shows
+# would: the links to the KPI page that name another KPI (their query starts with kpi=<id>) are drawn plain.
+OTHER_KPI_LINKS_CSS = """<style>
+[data-testid="stSidebar"] a[data-testid="stPageLink-NavLink"][href*="KPI?kpi="]:not([href*="KPI?kpi={id}&"]):not(
+  [href$="KPI?kpi={id}"]):not(:hover) { background-color: transparent; }
+[data-testid="stSidebar"] a[data-testid="stPageLink-NavLink"][href*="KPI?kpi="]:not([href*="KPI?kpi={id}&"]):not(
+  [href$="KPI?kpi={id}"]) * { font-weight: 400; }
+</style>"""
 # Pages that are not a KPI, linked below the KPIs once their file exists.
 OTHER_PAGES = (
     ("pages/10_Owners.py", "Owners", ":material/groups:"),
@@ -106,24 +106,35 @@ class PageContext:
     query: dict[str, list[str]] = field(default_factory=dict)  # the view's query string (ui.state)
     present: bool = False  # presentation mode: no sidebar or controls, large cards
     order: str = "attention"  # the overview's card order (ui.state.ORDERS)
+    route: dict[str, list[str]] = field(default_factory=dict)  # which KPI the KPI page shows: {"kpi": [id]}
 
     @property
     def link(self) -> str:
         """The full address of this view on this page."""
-        return share.view_link(self.query)
+        return share.view_link(self.address)
+
+    @property
+    def address(self) -> dict[str, list[str]]:
+        """The query string of this view on this page: the view and, on the KPI page, which KPI."""
+        return {**self.route, **self.query}
 
     def kpi(self, kpi_id: str) -> Kpi:
         for kpi in self.kpis:
             if kpi.id == kpi_id:
                 return kpi
-        st.error(f"KPI '{kpi_id}' is not in the registry ({data.registry_path()}), so this page has nothing to show.")
+        known = ", ".join(f"{fmt.markdown_literal(kpi.title)} (`{kpi.id}`)" for kpi in self.kpis)
+        asked = (f"There is no KPI “{fmt.markdown_literal(kpi_id)}” in the registry ({data.registry_path()})"
+                 if kpi_id else "This page shows the KPI its link names (`/KPI?kpi=<id>`), and this link names none")
+        st.error(f"**{asked}**, so this page has nothing to show. The KPIs there are: {known}. "
+                 "Open one from the navigation.", icon=":material/link_off:")
         st.stop()
         raise AssertionError("st.stop() returned")  # for type checkers: st.stop() never returns
 
 
-def render(page_title: str) -> PageContext:
-    """Set up the page and sidebar; stop the script with a clear message if the app cannot show numbers."""
-    page = _render(page_title, allow_empty=False)
+def render(page_title: str, route: dict[str, list[str]] | None = None) -> PageContext:
+    """Set up the page and sidebar; stop the script with a clear message if the app cannot show numbers.
+    route: on the KPI page, the KPI its link names ({"kpi": [id]}), kept in its shared link and saved views."""
+    page = _render(page_title, allow_empty=False, route=route or {})
     assert page is not None  # an empty warehouse stopped the script
     return page
 
@@ -132,10 +143,10 @@ def render_allowing_empty(page_title: str) -> PageContext | None:
     """For the Data page: an empty warehouse is the reason to be there, so it draws the navigation and
     returns None instead of stopping. No KPI filters: they do not apply to loading files; the view
     stays in the address and the navigation links, for the way back."""
-    return _render(page_title, allow_empty=True)
+    return _render(page_title, allow_empty=True, route={})
 
 
-def _render(page_title: str, allow_empty: bool) -> PageContext | None:
+def _render(page_title: str, allow_empty: bool, route: dict[str, list[str]]) -> PageContext | None:
     st.set_page_config(
         # "auto": open on a wide screen, closed on a phone, where it would cover the page.
         page_title=f"{page_title} · cxkpi", page_icon="📊", layout="wide", initial_sidebar_state="auto",
@@ -165,15 +176,18 @@ def _render(page_title: str, allow_empty: bool) -> PageContext | None:
             return None
         st.info(EMPTY_WAREHOUSE_MESSAGE.format(path=db_path), icon=":material/database:")
         st.stop()
-    page = _filters(context, kpis, db_path, person, draw=not allow_empty)
+    page = _filters(context, kpis, db_path, person, route, draw=not allow_empty)
     _navigation(kpis, navigation, person, page.query)
     share.apply_css()
     _link_notes()
     return page
 
 
-def page_for(kpi_id: str) -> str | None:
-    return KPI_PAGES.get(kpi_id)
+def kpi_page(kpi_id: str) -> tuple[str, dict[str, list[str]]]:
+    """Where a KPI is shown: its page file and the query naming it there, ('pages/1_NPS.py', {}) or
+    ('pages/13_KPI.py', {'kpi': ['first_contact_resolution']})."""
+    own = OWN_PAGE_FILES.get(kpi_id)
+    return (own, {}) if own else (KPI_PAGE, {state.KPI: [kpi_id]})
 
 
 def _navigation(
@@ -186,13 +200,20 @@ def _navigation(
         st.markdown("### :material/monitoring: cxkpi")
         st.page_link(OVERVIEW_PAGE, label="Overview", icon=":material/dashboard:", query_params=query)
         for kpi in kpis:
-            if kpi.id in KPI_PAGES:
-                st.page_link(KPI_PAGES[kpi.id], label=kpi.title, icon=KPI_ICONS.get(kpi.id), query_params=query)
+            page_file, kpi_route = kpi_page(kpi.id)
+            st.page_link(page_file, label=kpi.title, icon=kpi.icon, query_params={**kpi_route, **query})
         for page_file, label, icon in OTHER_PAGES:
             if (PROJECT_ROOT / page_file).exists():
                 st.page_link(page_file, label=label, icon=icon, query_params=query)
         identity.badge(person)
         st.divider()
+
+
+def mark_current_kpi(page: PageContext, kpi_id: str) -> None:
+    """On the KPI page: only the link of the KPI shown reads as the current page (none for an id the
+    registry lacks)."""
+    shown = kpi_id if kpi_id in {kpi.id for kpi in page.kpis} else ""  # registry ids are plain (cxkpi.registry)
+    st.html(OTHER_KPI_LINKS_CSS.replace("{id}", shown))
 
 
 def _link_notes() -> None:
@@ -207,7 +228,8 @@ def _link_notes() -> None:
 
 
 def _filters(
-    context: data.Context, kpis: list[Kpi], db_path: Path, person: Identity, draw: bool = True
+    context: data.Context, kpis: list[Kpi], db_path: Path, person: Identity, route: dict[str, list[str]],
+    draw: bool = True,
 ) -> PageContext:
     default = context.default_period
     assert default is not None  # render() stops on an empty warehouse before calling this
@@ -229,7 +251,7 @@ def _filters(
     st.session_state[RANGE_KEY] = next((name for name, span in ranges.items() if span == period), "custom")
     page = PageContext(
         kpis=kpis, identity=person, period=period, filters=chosen.filters(), db_path=db_path, query=query,
-        present=state.presenting(), order=chosen.order,
+        present=state.presenting(), order=chosen.order, route=route,
     )
     if not draw:
         return page
@@ -265,8 +287,8 @@ def _filters(
         )
         if not state.presenting():
             st.divider()
-            share.share_section(query)
-            share.saved_views_section(db_path, query, person)
+            share.share_section(page.address)
+            share.saved_views_section(db_path, page.address, person)
     if state.presenting():
         share.exit_presentation()
     return page

@@ -11,6 +11,10 @@ the URL path (pages/1_NPS.py is served at /NPS), so `<page>?<query>` reproduces 
 
     /NPS?from=2026-04-01&to=2026-06-30&compare=previous&grain=month&by=region&region=EMEA
 
+A KPI without a page file of its own is shown by the KPI page, whose link names it: /KPI?kpi=<id>&from=...
+(ui.sidebar.kpi_page decides which). `kpi` says which page, not which view: it stays in the URL as
+given and is no part of the view state.
+
 Parameters the app cannot use (not a date, a region the data lacks, an unknown name) fall back to
 their defaults and leave a note for the page to show; parsing never raises.
 """
@@ -51,6 +55,9 @@ FROM, TO, COMPARE, GRAIN, BY, ORDER, PRESENT = "from", "to", "compare", "grain",
 VIEW_PARAMETERS = (FROM, TO, COMPARE, GRAIN, BY, ORDER, *FILTER_DIMENSIONS)
 # Streamlit's own query parameters (embedding options): left alone, never reported as unknown.
 STREAMLIT_PARAMETERS = ("embed", "embed_options")
+# The KPI the KPI page (pages/13_KPI.py) shows: part of the page's address, kept as given like Streamlit's.
+KPI = "kpi"
+KEPT_PARAMETERS = (*STREAMLIT_PARAMETERS, KPI)
 # The date inputs' bounds: wide enough for any export while staying valid dates.
 EARLIEST, LATEST = date(2000, 1, 1), date(2100, 12, 31)
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -159,7 +166,7 @@ def parse_query(
         name: _choices(name, query.get(name) or [], choices.get(name, []), notes) for name in FILTER_DIMENSIONS
     }
     present = _switch(PRESENT, single(PRESENT), notes)
-    known = {*VIEW_PARAMETERS, PRESENT, *STREAMLIT_PARAMETERS}
+    known = {*VIEW_PARAMETERS, PRESENT, *KEPT_PARAMETERS}
     for name in query:
         if name not in known:
             notes.append(f"{code(name)} is not a setting of this dashboard and was ignored.")
@@ -271,7 +278,7 @@ def sync_with_url(choices: dict[str, list[str]], default: Period) -> FilterState
     A page switch without a query string (a card's link) keeps the session's view; a query string
     that equals the one last written is the app's own echo and changes nothing.
     """
-    url = {name: st.query_params.get_all(name) for name in st.query_params if name not in STREAMLIT_PARAMETERS}
+    url = {name: st.query_params.get_all(name) for name in st.query_params if name not in KEPT_PARAMETERS}
     if url and url != st.session_state.get(WRITTEN_KEY):
         link = parse_query(url, choices, default)
         st.session_state[STATE_KEY] = link.state
@@ -280,7 +287,7 @@ def sync_with_url(choices: dict[str, list[str]], default: Period) -> FilterState
     view = current().limited_to(choices)
     wanted = view.query(default, present=presenting())
     if url != wanted:
-        kept = {name: st.query_params.get_all(name) for name in STREAMLIT_PARAMETERS if name in st.query_params}
+        kept = {name: st.query_params.get_all(name) for name in KEPT_PARAMETERS if name in st.query_params}
         st.query_params.from_dict({**wanted, **kept})
     st.session_state[WRITTEN_KEY] = wanted
     return view
