@@ -29,7 +29,7 @@ from cxkpi.business_hours import Schedule, schedule_from
 from cxkpi.periods import Period
 from cxkpi.registry import RegistryError, load_registry
 from cxkpi.warehouse import reading
-from tests.support import OPTIONAL_KPIS_REGISTRY, PROJECT_ROOT, build_warehouse
+from tests.support import OPTIONAL_KPIS_REGISTRY, PROJECT_ROOT, app_test, build_warehouse
 
 JUNE = Period(date(2026, 6, 1), date(2026, 6, 30))
 COMPLAINTS = OPTIONAL_KPIS_REGISTRY.parent / "complaints.csv"
@@ -128,3 +128,15 @@ def test_the_readme_example_of_business_hours_loads_as_written(tmp_path):
                                                            owner), encoding="utf-8")
     [kpi] = load_registry(tmp_path / "metrics.toml")
     assert kpi.schedule == Schedule((0, 1, 2, 3, 4), 9 * 3600, 17 * 3600, (date(2026, 12, 25), date(2027, 1, 1)))
+
+
+def test_the_variants_page_names_the_working_week_it_counts_in(june_db, monkeypatch):
+    """The KPI page (/KPI?kpi=..., any registry KPI) shows the variant, and under "How it is computed"
+    the working week in force."""
+    at = app_test(monkeypatch, june_db, OPTIONAL_KPIS_REGISTRY, timeout=60)
+    at.query_params.update({"kpi": "complaint_response_business_hours", "from": "2026-06-01", "to": "2026-06-30"})
+    at.switch_page("pages/13_KPI.py").run()
+    assert not at.exception
+    assert at.title[0].value == "Complaint response time (business hours)"
+    assert "Working week ([business_hours] in metrics.toml): Mon-Fri 09:00-17:00, 1 holiday." in [
+        caption.value for caption in at.caption]
