@@ -88,10 +88,12 @@ def choose(page: Page, widget_key: str, option: str) -> None:
     """Pick an option in a sidebar selectbox or multiselect, as a person would."""
     settled(page)
     wanted = page.get_by_role("option", name=option).first
-    for _ in range(3):  # a click landing while the frontend redraws the widget leaves the list closed
+    # A click landing while the frontend redraws the widget leaves the list closed; on a loaded 2-core
+    # machine a redraw can take several seconds, so try for up to half a minute.
+    for _ in range(6):
         sidebar(page).locator(f".st-key-{widget_key}").click()
         try:
-            wanted.wait_for(state="visible", timeout=3000)
+            wanted.wait_for(state="visible", timeout=5000)
             break
         except PlaywrightTimeoutError:
             continue
