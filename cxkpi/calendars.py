@@ -51,6 +51,13 @@ class Calendar:
             return jalali.year * 12 + jalali.month - 1
         return day.year * 12 + day.month - 1
 
+    def date_parts(self, day: date) -> tuple[int, int, int]:
+        """(year, month 1-12, day of the month) of `day` in this calendar: (1405, 1, 1) for 21 March 2026."""
+        if self.system == PERSIAN:
+            jalali = jdatetime.date.fromgregorian(date=day)
+            return jalali.year, jalali.month, jalali.day
+        return day.year, day.month, day.day
+
     def month_start(self, number: int) -> date:
         """The Gregorian date of the first day of month `number` (see month_number)."""
         year, month = divmod(number, 12)

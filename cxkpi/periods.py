@@ -66,6 +66,36 @@ class Period:
         return f"{self.start.isoformat()} to {self.end.isoformat()}"
 
 
+@dataclass(frozen=True)
+class PeriodName:
+    """What people call a period of whole months, in parts a translation can word in its own language:
+    kind 'quarter' (Q`number` `year`), 'year', 'month' (month `number` of `year`) or 'months' (from
+    month `number` of `year` to month `last_month` of `last_year`). Years and months are the period's
+    calendar's: Q1 1405, month 1 = Farvardin."""
+
+    kind: str
+    year: int
+    number: int = 0
+    last_year: int = 0
+    last_month: int = 0
+
+
+def name_of(period: Period) -> PeriodName | None:
+    """The period's name in its calendar; None for a period that is not whole months (say it by its days)."""
+    months = period.whole_months
+    if months is None:
+        return None
+    year, month, _ = period.calendar.date_parts(period.start)
+    if is_calendar_quarter(period):
+        return PeriodName("quarter", year, (month - 1) // 3 + 1)
+    if is_calendar_year(period):
+        return PeriodName("year", year)
+    if months == 1:
+        return PeriodName("month", year, month)
+    last_year, last_month, _ = period.calendar.date_parts(period.end)
+    return PeriodName("months", year, month, last_year, last_month)
+
+
 def quarter_of(day: date, calendar: Calendar = GREGORIAN_CALENDAR) -> Period:
     number = calendar.month_number(day)
     return _months(number - number % 3, 3, calendar)

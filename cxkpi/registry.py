@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 import re
 import tomllib
 from dataclasses import dataclass, replace
@@ -17,6 +18,7 @@ from cxkpi.schema import TABLES
 from cxkpi.warehouse import FACT_TABLES, PROJECT_ROOT, QUERIES_DIR
 
 DEFAULT_REGISTRY_PATH = PROJECT_ROOT / "metrics.toml"
+REGISTRY_ENV = "CXKPI_REGISTRY"
 DIRECTIONS = ("higher", "lower")
 # How a KPI's uncertainty is measured: an NPS (adjusted Wald), a share in % (Wilson), a median
 # (order statistics), a rate of events per `rate_per` units of n (Poisson), a difference of two shares
@@ -319,6 +321,16 @@ class Settings:
         """The calendar and first day of the week a person reading in `language` ('fa', 'ru', 'en' or
         None for not known) sees: these settings where set, else their language's custom."""
         return calendar_for(self.calendar, self.week_start, language)
+
+
+def registry_path() -> Path:
+    """The metrics.toml in use: $CXKPI_REGISTRY (tests and trials point the app at another), else the project's."""
+    return Path(os.environ.get(REGISTRY_ENV) or DEFAULT_REGISTRY_PATH)
+
+
+def configured_timezone() -> str:
+    """The business's time zone as the metrics.toml in use sets it (RegistryError when it is not valid)."""
+    return load_settings(registry_path()).timezone
 
 
 def load_settings(path: Path = DEFAULT_REGISTRY_PATH) -> Settings:

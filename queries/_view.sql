@@ -9,13 +9,18 @@
 --   $regions, $segments         the customer's region / segment (empty list = all)
 --   $channels                   the record's own channel (empty list = all); a record whose value is
 --                               unknown (null) drops out once that filter is set
---   $grain                      'period' (one bucket) | 'week' (ISO weeks, Monday first) | 'month'
+--   $grain                      'period' (one bucket) | 'week' | 'month'
+--   $week_start                 the weeks' first day, 0 (Monday) to 6 (Sunday): 5 (Saturday) in Iran
+--   $month_starts               the first day of each month of the period's calendar (Gregorian or
+--                               Solar Hijri) that the period touches, in order: the calendar is
+--                               decided in Python (cxkpi.calendars), a month here is a list lookup
 --   $breakdown                  'none' | a dimension of the table: 'region', 'segment', 'channel', ...
 --   $within, $within_value      'none', or a dimension of the table and the one slice of it to keep
 --                               (as a breakdown names it: '(unknown)' for records without a value):
 --                               the KPI within one slice, e.g. by category within channel 'web'
 -- Columns: every column of {facts}, and
 --   bucket_start  the first day of the record's week or month, clipped to the period's start (a date)
+--                 (weeks and months of the period's calendar)
 --   bucket_end    when that bucket ends, exclusive: the next week or month, or the day after the
 --                 period, whichever comes first (a timestamp)
 --   slice         the record's value of the breakdown's dimension, '(unknown)' when it has none;
@@ -23,14 +28,24 @@
 
 select
     case $grain::varchar
-        when 'week' then greatest(date_trunc('week', {time})::date, $period_start::date)
-        when 'month' then greatest(date_trunc('month', {time})::date, $period_start::date)
+        when 'week' then greatest(
+            (date_trunc('week', {time} - to_days($week_start::integer)) + to_days($week_start::integer))::date,
+            $period_start::date
+        )
+        when 'month' then greatest(
+            list_max(list_filter($month_starts::date[], lambda month_start: month_start <= {time}::date)),
+            $period_start::date
+        )
         else $period_start::date
     end as bucket_start,
     least(
         case $grain::varchar
-            when 'week' then date_trunc('week', {time})::timestamp + interval 7 day
-            when 'month' then date_trunc('month', {time})::timestamp + interval 1 month
+            when 'week' then date_trunc('week', {time} - to_days($week_start::integer))::timestamp
+                + to_days($week_start::integer + 7)
+            when 'month' then coalesce(
+                list_min(list_filter($month_starts::date[], lambda month_start: month_start > {time}::date))::timestamp,
+                $period_end::date::timestamp + interval 1 day
+            )
             else $period_end::date::timestamp + interval 1 day
         end,
         $period_end::date::timestamp + interval 1 day

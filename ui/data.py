@@ -14,7 +14,6 @@ its write lock between reruns.
 from __future__ import annotations
 
 import functools
-import os
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date
@@ -25,16 +24,16 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from cxkpi import actions, follow_up, notes, ownership, quarantine, status
+from cxkpi import actions, follow_up, notes, ownership, quarantine, registry, status
 from cxkpi import kpis as kpi_api
 from cxkpi.follow_up import FollowUp
 from cxkpi.kpis import Breakdown, Filters, Grain, KpiReport
 from cxkpi.periods import Period
-from cxkpi.registry import DEFAULT_REGISTRY_PATH, Kpi, Owner, Settings, load_registry
+from cxkpi.registry import Kpi, Owner, Settings, load_registry
 from cxkpi.registry import load_settings as read_settings
 from cxkpi.warehouse import data_version, reading, resolve_db_path
 
-REGISTRY_ENV = "CXKPI_REGISTRY"
+REGISTRY_ENV = registry.REGISTRY_ENV
 NO_OWNER = Owner("", "")
 
 Stamp = tuple[int, ...]
@@ -53,7 +52,7 @@ class Context:
 
 def registry_path() -> Path:
     """$CXKPI_REGISTRY lets tests and trials point the app at another metrics.toml."""
-    return Path(os.environ.get(REGISTRY_ENV) or DEFAULT_REGISTRY_PATH)
+    return registry.registry_path()
 
 
 def load_kpis() -> list[Kpi]:
