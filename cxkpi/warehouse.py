@@ -280,7 +280,11 @@ def business_timezone(connection: duckdb.DuckDBPyConnection) -> str | None:
 
 def clock_problem(connection: duckdb.DuckDBPyConnection, timezone: str) -> str | None:
     """Why the warehouse cannot be read in `timezone` (metrics.toml's), with the fix; None when it can."""
-    stored = business_timezone(connection)
+    return clock_mismatch(business_timezone(connection), timezone)
+
+
+def clock_mismatch(stored: str | None, timezone: str) -> str | None:
+    """clock_problem for a warehouse whose business_timezone is `stored`."""
     if stored is None or stored == timezone:
         return None
     return (f"the warehouse holds times in {stored} local time, but metrics.toml's timezone is {timezone}: "

@@ -22,6 +22,7 @@ R1 falls on 20 March (Q4 1404) and R4 on 21 June (Q1), and R5, R6 are taken as U
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime
 from pathlib import Path
 
@@ -32,6 +33,7 @@ from cxkpi.calendars import Calendar
 from cxkpi.ingest import ingest_paths
 from cxkpi.periods import Period, quarter_of
 from cxkpi.warehouse import reading
+from tests.support import PROJECT_ROOT, cxkpi
 
 IRAN = Calendar("persian", week_start=5)  # weeks from Saturday
 SURVEY = """response_id,customer_id,responded_at,recommend_score,trust_score,csat_score,comment,channel
@@ -116,3 +118,37 @@ def test_a_load_in_another_zone_than_the_warehouses_is_refused_with_the_fix(tehr
     assert not results
     assert ("the warehouse holds times in Asia/Tehran local time, but metrics.toml's timezone is Europe/Moscow: "
             "run `python -m cxkpi rebuild`") in str(refusals[0])
+
+
+def _metrics_toml(folder: Path, settings: str) -> Path:
+    """The project's metrics.toml with other [settings]."""
+    text = (PROJECT_ROOT / "metrics.toml").read_text(encoding="utf-8")
+    path = folder / "metrics.toml"
+    path.write_text(text.replace("[settings]\n", f"[settings]\n{settings}\n", 1), encoding="utf-8")
+    return path
+
+
+def test_the_cli_loads_in_the_settings_zone_and_labels_periods_in_the_settings_calendar(tmp_path):
+    registry = _metrics_toml(tmp_path, 'calendar = "persian"\ntimezone = "Asia/Tehran"')
+    db = tmp_path / "w.duckdb"
+    loaded = cxkpi("ingest", _export(tmp_path / "export"), "--db", db, env={"CXKPI_REGISTRY": str(registry)})
+    assert loaded.returncode == 0, loaded.stderr
+    result = cxkpi("kpis", "--db", db, "--registry", registry, "--json", "--start", "2026-03-21", "--end", "2026-06-21")
+    assert result.returncode == 0, result.stderr
+    document = json.loads(result.stdout)
+    assert document["period"] == {"start": "2026-03-21", "end": "2026-06-21", "label": "Q1 1405"}
+    assert document["previous_period"] == {"start": "2025-12-22", "end": "2026-03-20", "label": "Q4 1404"}
+    nps = next(kpi for kpi in document["kpis"] if kpi["id"] == "nps")
+    assert (nps["value"], nps["n"], nps["previous_value"], nps["previous_n"]) == (50.0, 4, -100.0, 1)
+    # the project's metrics.toml reads in UTC: the warehouse's Tehran times are not read as UTC ones
+    refused = cxkpi("kpis", "--db", db, "--json")
+    assert refused.returncode == 2
+    assert "the warehouse holds times in Asia/Tehran local time, but metrics.toml's timezone is UTC" in refused.stderr
+
+
+def test_a_load_with_an_unknown_zone_in_the_settings_is_refused_with_the_fix(tmp_path):
+    registry = _metrics_toml(tmp_path, 'timezone = "Tehran"')
+    result = cxkpi("ingest", _export(tmp_path / "export"), "--db", tmp_path / "w.duckdb",
+                   env={"CXKPI_REGISTRY": str(registry)})
+    assert result.returncode != 0
+    assert "timezone = 'Tehran' is not a time zone name; use an IANA name such as 'Asia/Tehran'" in result.stderr

@@ -206,6 +206,15 @@ def day(moment: date | datetime | None, calendar: Calendar = GREGORIAN_CALENDAR)
     return f"{day_of_month} {calendar.month_name(month)} {year}"
 
 
+def bucket(start: date | datetime, grain: str, calendar: Calendar = GREGORIAN_CALENDAR) -> str:
+    """A trend's bucket by its first day: a week as its day ('21 Farvardin 1405'), a month by name and
+    year in the calendar ('Aug 2026', 'Farvardin 1405')."""
+    if grain == "week":
+        return day(start, calendar)
+    year, month, _ = calendar.date_parts(start if type(start) is date else start.date())
+    return f"{calendar.month_name(month)} {year}"
+
+
 def timestamp(moment: datetime | None) -> str:
     if moment is None:
         return "unknown"
