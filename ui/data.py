@@ -189,7 +189,7 @@ def _context(path: str, stamp_key: Stamp, calendar: Calendar) -> Context:
 def _overview(
     path: str, stamp_key: Stamp, kpis: tuple[Kpi, ...], period: Period, filters: Filters, settings: Settings
 ) -> list[KpiReport]:
-    fresh = _context(path, stamp_key).freshness  # the sidebar's cached context of this same data version
+    fresh = _context(path, stamp_key, period.calendar).freshness  # the sidebar's cached context of this data version
     reports = with_connection(
         path, lambda connection: kpi_api.overview(connection, list(kpis), period, filters, settings, fresh=fresh)
     )
