@@ -34,19 +34,19 @@ def main() -> int:
         for calendar in (Calendar("gregorian", 0), Calendar("persian", 5)):
             latest = kpis.latest_day(connection)
             period = kpis.default_period(connection, latest, calendar)
-            overview = _median(args.repeat, lambda: kpis.overview(connection, all_kpis, period, Filters(), settings))
+            overview = _median(args.repeat, kpis.overview, connection, all_kpis, period, Filters(), settings)
             months = trailing_months(period.end, 12, calendar)
-            trend = _median(args.repeat, lambda: kpis.run_kpi_query(connection, all_kpis[0], months, Filters(), "month"))
+            trend = _median(args.repeat, kpis.run_kpi_query, connection, all_kpis[0], months, Filters(), "month")
             print(f"{calendar.system:>9}: overview {overview * 1000:6.1f} ms, NPS 12-month trend {trend * 1000:5.1f} ms"
                   f"  ({period.start} to {period.end})")
     return 0
 
 
-def _median(repeat: int, run) -> float:
+def _median(repeat: int, run, *arguments) -> float:
     times = []
     for _ in range(repeat):
         started = time.perf_counter()
-        run()
+        run(*arguments)
         times.append(time.perf_counter() - started)
     return statistics.median(times)
 

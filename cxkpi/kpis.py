@@ -22,7 +22,16 @@ import pandas as pd
 from cxkpi import assessment, kpi_sql, status, warehouse
 from cxkpi.assessment import Assessment
 from cxkpi.calendars import GREGORIAN_CALENDAR, Calendar
-from cxkpi.periods import Period, has_matured, last_full_quarter, matured, month_of, month_starts, trailing_months
+from cxkpi.periods import (
+    Period,
+    buckets,
+    has_matured,
+    last_full_quarter,
+    matured,
+    month_of,
+    month_starts,
+    trailing_months,
+)
 from cxkpi.registry import Kpi, Settings, load_registry
 from cxkpi.stats import ChangeTest
 from cxkpi.status import ChangeReading, Standing, Status, months_off_target, read_change
@@ -35,7 +44,7 @@ FILTER_DIMENSIONS = ("region", "segment", "channel")
 STANDARD_COLUMNS = ("bucket_start", "slice", "value", "n")
 DEFAULT_SETTINGS = Settings()
 # The view rule's parameters (queries/_view.sql): each run of run_kpi_views binds its own.
-VIEW_PARAMETERS = ("period_start", "period_end", "grain", "week_start", "month_starts", "breakdown", "regions",
+VIEW_PARAMETERS = ("period_start", "period_end", "grain", "bucket_starts", "bucket_ends", "breakdown", "regions",
                    "segments", "channels", "within_value", "within", "samples")
 PER_RUN_PARAMETER = re.compile(r"\$(" + "|".join(VIEW_PARAMETERS) + r")\b")
 # Measured on 2 cores: 2 workers took the 9-KPI overview from 0.45 s to 0.28 s on the sample data.
@@ -255,15 +264,15 @@ def view_parameters(
 
 
 def period_parameters(period: Period, grain: Grain) -> dict[str, object]:
-    """The view rule's period, grain and calendar: its bounds, and the weeks' first day and the months'
-    first days of the period's calendar (cxkpi.calendars), so the rule buckets by the calendar without
-    knowing it."""
+    """The view rule's period and grain, and for a trend each day's bucket in the period's calendar
+    (cxkpi.periods.buckets), so the rule buckets by the calendar without knowing it."""
+    starts, ends = ([], []) if grain == "period" else buckets(period, grain)
     return {
         "period_start": period.start,
         "period_end": period.end,
         "grain": grain,
-        "week_start": period.calendar.week_start,
-        "month_starts": month_starts(period) if grain == "month" else [],
+        "bucket_starts": starts,
+        "bucket_ends": ends,
     }
 
 

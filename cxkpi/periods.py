@@ -7,6 +7,8 @@ its trend follow that calendar. Its dates are Gregorian whatever the calendar.""
 
 from __future__ import annotations
 
+import functools
+import itertools
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
@@ -179,6 +181,34 @@ def matured(period: Period, days: int, horizon: date) -> Period:
 def trailing_months(end: date, months: int = 12, calendar: Calendar = GREGORIAN_CALENDAR) -> Period:
     """The `months` months of the calendar up to and including the month of `end`, ending on `end`."""
     return Period(calendar.month_start(calendar.month_number(end) - (months - 1)), end, calendar)
+
+
+def buckets(period: Period, grain: str) -> tuple[list[date], list[date]]:
+    """For each day of the period, in order: the first day of its bucket ('week': the week from the
+    calendar's first day; 'month': the calendar's month), clipped to the period's start, and the day
+    after the bucket, clipped to the day after the period. What the view rule (queries/_view.sql)
+    looks a record's day up in."""
+    return _buckets(period.start, period.end, period.calendar, grain)
+
+
+@functools.lru_cache(maxsize=512)  # a card asks for the same 12 months on every run
+def _buckets(start: date, end: date, calendar: Calendar, grain: str) -> tuple[list[date], list[date]]:
+    if grain == "week":
+        first = calendar.week_start_of(start)
+        bounds = [first + timedelta(weeks=week) for week in range((end - first).days // 7 + 2)]
+    elif grain == "month":
+        bounds = month_starts(Period(start, end, calendar))
+        bounds.append(add_months(bounds[-1], 1, calendar))
+    else:
+        raise ValueError(f"unknown grain {grain!r}; use 'week' or 'month'")
+    starts: list[date] = []
+    ends: list[date] = []
+    day_after = end + timedelta(days=1)
+    for bucket_start, bucket_end in itertools.pairwise(bounds):
+        days = (min(bucket_end, day_after) - max(bucket_start, start)).days
+        starts += [max(bucket_start, start)] * max(days, 0)
+        ends += [min(bucket_end, day_after)] * max(days, 0)
+    return starts, ends
 
 
 def month_starts(period: Period) -> list[date]:

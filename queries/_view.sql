@@ -10,10 +10,11 @@
 --   $channels                   the record's own channel (empty list = all); a record whose value is
 --                               unknown (null) drops out once that filter is set
 --   $grain                      'period' (one bucket) | 'week' | 'month'
---   $week_start                 the weeks' first day, 0 (Monday) to 6 (Sunday): 5 (Saturday) in Iran
---   $month_starts               the first day of each month of the period's calendar (Gregorian or
---                               Solar Hijri) that the period touches, in order: the calendar is
---                               decided in Python (cxkpi.calendars), a month here is a list lookup
+--   $bucket_starts, $bucket_ends for 'week' and 'month', one date per day of the period, in order:
+--                               the first day of that day's bucket and the day after it (both within
+--                               the period). The calendar (Gregorian or Solar Hijri months, the
+--                               weeks' first day) is decided in Python (cxkpi.periods.buckets); here
+--                               a record's bucket is the entry of its day, an O(1) list index
 --   $breakdown                  'none' | a dimension of the table: 'region', 'segment', 'channel', ...
 --   $within, $within_value      'none', or a dimension of the table and the one slice of it to keep
 --                               (as a breakdown names it: '(unknown)' for records without a value):
@@ -28,28 +29,13 @@
 
 select
     case $grain::varchar
-        when 'week' then greatest(
-            (date_trunc('week', {time} - to_days($week_start::integer)) + to_days($week_start::integer))::date,
-            $period_start::date
-        )
-        when 'month' then greatest(
-            list_max(list_filter($month_starts::date[], lambda month_start: month_start <= {time}::date)),
-            $period_start::date
-        )
-        else $period_start::date
+        when 'period' then $period_start::date
+        else ($bucket_starts::date[])[date_diff('day', $period_start::date, {time}::date) + 1]
     end as bucket_start,
-    least(
-        case $grain::varchar
-            when 'week' then date_trunc('week', {time} - to_days($week_start::integer))::timestamp
-                + to_days($week_start::integer + 7)
-            when 'month' then coalesce(
-                list_min(list_filter($month_starts::date[], lambda month_start: month_start > {time}::date))::timestamp,
-                $period_end::date::timestamp + interval 1 day
-            )
-            else $period_end::date::timestamp + interval 1 day
-        end,
-        $period_end::date::timestamp + interval 1 day
-    ) as bucket_end,
+    case $grain::varchar
+        when 'period' then $period_end::date::timestamp + interval 1 day
+        else ($bucket_ends::date[])[date_diff('day', $period_start::date, {time}::date) + 1]::timestamp
+    end as bucket_end,
     case $breakdown::varchar
         {slices}
     end as slice,

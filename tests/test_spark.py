@@ -31,7 +31,8 @@ FILTERS = (Filters(), Filters(region=("EMEA",)), Filters(segment=("Consumer",), 
 
 def views_of(kpi) -> list[View]:
     """Q2 by each grain and by each breakdown the KPI offers, the whole history by month and region
-    under each filter, and by Jalali month and Saturday week: every part of the view rule and of the KPI's own SQL, in a few Spark queries."""
+    under each filter, and by Jalali month and Saturday week: every part of the view rule and of the
+    KPI's own SQL, in a few Spark queries."""
     return [
         *(View(Q2, grain) for grain in ("period", "week", "month")),
         *(View(Q2, "period", Filters(), breakdown) for breakdown in kpi_sql.dimensions(kpi.reads)),
