@@ -109,6 +109,16 @@ def test_nps_trend_by_jalali_month_and_by_week_from_saturday(tehran_db):
     ]
 
 
+def test_the_cards_twelve_months_are_jalali_months(tehran_db):
+    q1_1405 = quarter_of(date(2026, 4, 1), IRAN)
+    with reading(tehran_db) as connection:
+        card = kpis.report(connection, kpis.kpi_named("nps"), q1_1405)
+    monthly = card.monthly()
+    assert len(monthly) == 12 and monthly[0][0] == date(2025, 6, 22)  # 1 Tir 1404: Tir 1404 to Khordad 1405
+    assert monthly[-3:] == [(date(2026, 3, 21), 100.0), (date(2026, 4, 21), -100.0), (date(2026, 5, 22), None)]
+    assert (card.current.value, card.current.n, card.previous.value) == (50.0, 4, -100.0)
+
+
 def test_a_load_in_another_zone_than_the_warehouses_is_refused_with_the_fix(tehran_db, tmp_path):
     more = tmp_path / "more"
     more.mkdir()
