@@ -71,8 +71,8 @@ class LastYearComparison(Period):
     cxkpi.kpis compares every KPI with `period.previous()`, so handing it this period makes the cards,
     captions and statistics compare with last year without another API. `compare` is a field (not
     just the class) because st.cache_data keys dataclasses by their fields: a cached overview for
-    the plain period is never served for this one. Equal to a plain Period with the same dates, so
-    formatting recognises calendar quarters ("Q2 2026").
+    the plain period is never served for this one. Equal to a plain Period with the same dates and
+    calendar, so formatting recognises calendar quarters ("Q2 2026", "Q1 1405").
     """
 
     compare: str = "last_year"
