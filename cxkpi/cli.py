@@ -568,8 +568,9 @@ def _statistics_as_dict(report: kpis.KpiReport) -> dict[str, Any]:
 
 def format_table(document: dict[str, Any]) -> str:
     period = document["period"]
-    lines = [f"{period['start']} to {period['end']} (previous: {document['previous_period']['start']} "
-             f"to {document['previous_period']['end']})"]
+    previous = document["previous_period"]
+    lines = [f"{period['label']}: {period['start']} to {period['end']} (previous: {previous['label']}, "
+             f"{previous['start']} to {previous['end']})"]
     for row in document["kpis"]:
         value = "no data" if row["value"] is None else f"{row['value']:.1f} {row['unit']}"
         previous = "no data" if row["previous_value"] is None else f"{row['previous_value']:.1f}"
