@@ -277,7 +277,7 @@ def test_a_year_typo_is_quarantined_and_the_default_period_stays_on_the_data(tmp
     repeat = document["repeat_purchase_rate"]
     assert (repeat["value"], repeat["n"]) == (50.0, 30)
     summary = cxkpi("kpis", "--db", db)
-    assert summary.stdout.startswith("2026-07-01 to 2026-09-30")
+    assert summary.stdout.startswith("Q3 2026: 2026-07-01 to 2026-09-30")
 
 
 def test_a_stray_record_after_a_long_gap_does_not_move_the_default_period(tmp_path):
