@@ -291,4 +291,4 @@ def test_a_stray_record_after_a_long_gap_does_not_move_the_default_period(tmp_pa
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     db = tmp_path / "w.duckdb"
     assert ingest(db, path).returncode == EXIT_LOADED
-    assert cxkpi("kpis", "--db", db).stdout.startswith("2025-10-01 to 2025-12-31")
+    assert cxkpi("kpis", "--db", db).stdout.startswith("Q4 2025: 2025-10-01 to 2025-12-31")
