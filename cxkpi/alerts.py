@@ -89,7 +89,7 @@ def chart_signals(connection: duckdb.DuckDBPyConnection, report: KpiReport, filt
     for row in chart.frame[chart.frame["signal"]].to_dict("records"):
         level = row["value"] if pd.isna(row["ewma"]) else row["ewma"]
         higher = level > row["centre"]
-        found.append((f"{pd.Timestamp(row['bucket_start']):%b %Y}",
+        found.append((fmt.bucket(pd.Timestamp(row["bucket_start"]), "month", period.calendar),
                       "better" if higher == (kpi.direction == "higher") else "worse"))
     return found
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from cxkpi import stats
-from cxkpi.periods import Period, add_months
+from cxkpi.periods import Period, add_months, month_of
 from cxkpi.registry import Kpi
 
 if TYPE_CHECKING:
@@ -118,11 +118,13 @@ class ControlChart:
 
 
 def baseline_period(period: Period, grain: str, buckets: int = BASELINE_BUCKETS) -> Period:
-    """The `buckets` months or weeks just before the period: what a trend's control limits come from."""
+    """The `buckets` months or weeks (of the period's calendar) just before the period: what a trend's
+    control limits come from."""
     end = period.start - timedelta(days=1)
     if grain == "week":
-        return Period(period.start - timedelta(weeks=buckets), end)
-    return Period(add_months(period.start.replace(day=1), -buckets), end)
+        return Period(period.start - timedelta(weeks=buckets), end, period.calendar)
+    first = month_of(period.start, period.calendar).start
+    return Period(add_months(first, -buckets, period.calendar), end, period.calendar)
 
 
 def control_chart(kpi: Kpi, trend: pd.DataFrame, baseline: pd.DataFrame | None = None) -> ControlChart:

@@ -27,6 +27,7 @@ from cxkpi import (
     warehouse,
 )
 from cxkpi.periods import QUICK_RANGES, Period, quick_range
+from ui import formatting as fmt
 
 SAMPLE_DATA_DIR = warehouse.PROJECT_ROOT / "sample_data"
 ENGINES = ("duckdb", "spark")
@@ -252,21 +253,24 @@ def _run_kpis_on_spark(args: argparse.Namespace) -> int:
         if args.range and (args.start or args.end):
             raise ValueError("give --range or --start/--end, not both")
         kpi_list = registry.load_registry(args.registry)
+        settings = registry.load_settings(args.registry)
         filters = parse_filters(args.filter)
         if db_path.exists():
             with warehouse.reading(db_path) as connection:
+                if (problem := warehouse.clock_problem(connection, settings.timezone)) is not None:
+                    raise ValueError(problem)
                 kpi_list = ownership.effective(connection, kpi_list)
         tables = spark.tables_location(db_path if db_path.exists() else None)
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     with spark.connected(tables) as connection:
-        period = _period_from(args, connection)
+        period = _period_from(args, connection, settings)
         if period is None:
             print(f"error: {tables} holds no data; load some with: python -m cxkpi ingest PATH", file=sys.stderr)
             return 1
         # One worker: Spark runs each query on all its cores itself.
-        reports = kpis.overview(connection, kpi_list, period, filters, registry.load_settings(args.registry), 1)
+        reports = kpis.overview(connection, kpi_list, period, filters, settings, 1)
     return _print_reports(args, period, filters, reports)
 
 
@@ -350,16 +354,19 @@ def parse_filters(specs: list[str]) -> kpis.Filters:
     return kpis.Filters(**{name: tuple(chosen) for name, chosen in values.items()})
 
 
-def _period_from(args: argparse.Namespace, connection: Any) -> Period | None:
+def _period_from(args: argparse.Namespace, connection: Any, settings: registry.Settings) -> Period | None:
+    """The period the options ask for, in the calendar of metrics.toml's settings (quick ranges and the
+    default quarter are Jalali with calendar = "persian"); --start and --end are ISO Gregorian dates."""
+    calendar = settings.calendar_for(None)
     if args.range:
         latest = kpis.latest_day(connection)
-        return None if latest is None else quick_range(args.range, latest)
+        return None if latest is None else quick_range(args.range, latest, calendar)
     if args.start and args.end:
-        return Period(args.start, args.end)
-    default = kpis.default_period(connection)
+        return Period(args.start, args.end, calendar)
+    default = kpis.default_period(connection, calendar=calendar)
     if default is None:
         return None
-    return Period(args.start or default.start, args.end or default.end)
+    return Period(args.start or default.start, args.end or default.end, calendar)
 
 
 def _scope(args: argparse.Namespace, filters: kpis.Filters) -> str:
@@ -377,12 +384,15 @@ def _view(args: argparse.Namespace) -> tuple[Path, list[registry.Kpi], kpis.Filt
     if args.range and (args.start or args.end):
         raise ValueError("give --range or --start/--end, not both")
     kpi_list = registry.load_registry(args.registry)
+    settings = registry.load_settings(args.registry)
     filters = parse_filters(args.filter)
     db_path = warehouse.resolve_db_path(args.db)
     with warehouse.reading(db_path) as connection:
+        if (problem := warehouse.clock_problem(connection, settings.timezone)) is not None:
+            raise ValueError(problem)
         kpi_list = ownership.effective(connection, kpi_list)
-        period = _period_from(args, connection)
-    return db_path, kpi_list, filters, period, registry.load_settings(args.registry)
+        period = _period_from(args, connection, settings)
+    return db_path, kpi_list, filters, period, settings
 
 
 @dataclass(frozen=True)
@@ -528,8 +538,9 @@ def report_as_dict(report: kpis.KpiReport) -> dict[str, Any]:
     }
 
 
-def _period_dict(period: Period) -> dict[str, date]:
-    return {"start": period.start, "end": period.end}
+def _period_dict(period: Period) -> dict[str, date | str]:
+    """ISO Gregorian dates, and what people call the period in its calendar ('Q3 2026', 'Q1 1405')."""
+    return {"start": period.start, "end": period.end, "label": fmt.period_name(period)}
 
 
 def _statistics_as_dict(report: kpis.KpiReport) -> dict[str, Any]:
@@ -557,8 +568,9 @@ def _statistics_as_dict(report: kpis.KpiReport) -> dict[str, Any]:
 
 def format_table(document: dict[str, Any]) -> str:
     period = document["period"]
-    lines = [f"{period['start']} to {period['end']} (previous: {document['previous_period']['start']} "
-             f"to {document['previous_period']['end']})"]
+    previous = document["previous_period"]
+    lines = [f"{period['label']}: {period['start']} to {period['end']} (previous: {previous['label']}, "
+             f"{previous['start']} to {previous['end']})"]
     for row in document["kpis"]:
         value = "no data" if row["value"] is None else f"{row['value']:.1f} {row['unit']}"
         previous = "no data" if row["previous_value"] is None else f"{row['previous_value']:.1f}"

@@ -42,7 +42,7 @@ def gather(connection: duckdb.DuckDBPyConnection, kpi_ids: Iterable[str], period
            today: date | None = None) -> dict[str, FollowUp]:
     """Each KPI's follow-up for a card of `period` (its sparkline runs over the 12 months to its end)."""
     ids = list(kpi_ids)
-    window = trailing_months(period.end)
+    window = trailing_months(period.end, calendar=period.calendar)
     dated: dict[str, list[Note]] = {}
     for note in notes.dated_within(connection, ids, window.start, window.end):
         dated.setdefault(note.kpi_id, []).append(note)

@@ -25,9 +25,10 @@ import re
 import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import cached_property
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import duckdb
 
@@ -53,9 +54,10 @@ from cxkpi.export_formats import (
     mapping_text,
     recognise,
 )
+from cxkpi.registry import RegistryError, configured_timezone
 from cxkpi.schema import SQL_TYPES, TIME_ORDER_RULES, Column, Table
 from cxkpi.verdict import Verdict
-from cxkpi.warehouse import mark_loaded, refresh_derived, writing
+from cxkpi.warehouse import clock_problem, mark_loaded, refresh_derived, writing
 
 ROWS_NAMED_IN_SUMMARY = 10
 # The column the Data page adds to quarantined rows downloaded to be mended (cxkpi.quarantine): when
@@ -65,6 +67,8 @@ FILE_SUFFIXES = (".csv", ".tsv", ".txt")
 EASTERN_DIGITS = "٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹٫٬"
 WESTERN_DIGITS = "01234567890123456789.,"
 ISO_DATE = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}")
+# What an IANA time zone name is made of ('Asia/Tehran', 'America/Port-au-Prince', 'Etc/GMT+3')
+ZONE_NAME = re.compile(r"[A-Za-z0-9_+\-]+(/[A-Za-z0-9_+\-]+)*")
 NUMERIC_DATE = re.compile(r"^\d{1,2}[./-]\d{1,2}[./-]\d{2,4}\b")
 COMMA_DECIMAL = re.compile(r"^\D*-?\d{1,3}(\.\d{3})*,\d+\D*$|^\D*-?\d+,\d{1,2}\D*$")
 DOT_DECIMAL = re.compile(r"\d\.\d{1,2}\D*$|,\d{3}\.")
@@ -194,9 +198,16 @@ class Prepared:
     sha256: str
     workdir: tempfile.TemporaryDirectory[str] | None = None
     loaded_at: datetime | None = None  # a rebuild replays each load at its first time; else now
+    # The business's time zone (metrics.toml's timezone): timestamps without an offset are its local
+    # time, those with one are converted to it, and all are stored as its local time, naive.
+    timezone: str = "UTC"
     # Dates after this are typos (2031 for 2021): the load's time plus a day, for time zones.
-    not_after: datetime = field(default_factory=lambda: datetime.now(UTC).replace(tzinfo=None, microsecond=0)
-                                + timedelta(days=1))
+    not_after: datetime | None = None
+
+    def __post_init__(self) -> None:
+        if self.not_after is None:
+            now = datetime.now(ZoneInfo(self.timezone)).replace(tzinfo=None, microsecond=0)
+            self.not_after = now + timedelta(days=1)
 
     @property
     def header(self) -> list[str]:
@@ -236,21 +247,26 @@ def csv_files(paths: Iterable[Path]) -> list[Path]:
 
 def ingest_paths(
     db_path: Path, paths: Iterable[Path], *, mapping: Path | None = None, archive: Path | None = None,
-    quarantine_limit: float | None = None,
+    quarantine_limit: float | None = None, timezone: str | None = None,
 ) -> tuple[list[IngestResult], list[IngestError]]:
     """Load every CSV file under paths; refusals are collected, not raised, so one bad file stops nothing.
     A full disk stops the run: DiskFullError, carrying what was loaded and refused before it.
-    quarantine_limit: percent of a file's rows that may be quarantined (None: verdict.quarantine_limit())."""
+    quarantine_limit: percent of a file's rows that may be quarantined (None: verdict.quarantine_limit()).
+    timezone: the business's time zone (None: metrics.toml's timezone, registry.configured_timezone())."""
     results: list[IngestResult] = []
     refusals: list[IngestError] = []
     try:
         formats = load_formats(mapping)
+        timezone = timezone or configured_timezone()
     except MappingError as error:
         return [], [IngestError(f"mapping: {error}")]
+    except RegistryError as error:
+        return [], [IngestError(f"settings: {error}")]
     archive_dir = archive or archive_store.default_archive_dir(db_path)
     for path in csv_files(paths):
         try:
-            results.append(ingest_one(db_path, path, formats, archive_dir, quarantine_limit=quarantine_limit))
+            results.append(ingest_one(db_path, path, formats, archive_dir, quarantine_limit=quarantine_limit,
+                                      timezone=timezone))
         except IngestError as refusal:
             refusals.append(refusal)
         except DiskFullError as error:
@@ -262,12 +278,13 @@ def ingest_paths(
 def ingest_one(
     db_path: Path, path: Path, formats: list[ExportFormat], archive_dir: Path | None, name: str | None = None,
     *, snapshot: archive_store.Snapshot | None = None, loaded_at: datetime | None = None,
-    quarantine_limit: float | None = None,
+    quarantine_limit: float | None = None, timezone: str | None = None,
 ) -> IngestResult:
     """Copy the file once (or use the caller's snapshot of it), prepare that copy outside any lock,
     then under one short write connection archive it and load it; list it in the manifest after the
     commit. With archive_dir None (a rebuild, reading the archive itself) the file is read as it is.
-    quarantine_limit: as in ingest_paths; rebuild passes 100 (a file loaded once loads again)."""
+    quarantine_limit: as in ingest_paths; rebuild passes 100 (a file loaded once loads again).
+    timezone: as in ingest_paths."""
     limit = verdicts.quarantine_limit(quarantine_limit)
     name = name or path.name
     taken = None
@@ -278,7 +295,7 @@ def ingest_one(
             fault_points.reached("snapshot-taken")
         try:
             prepared = prepare(snapshot.path if snapshot else path, formats, name=name,
-                               sha256=snapshot.sha256 if snapshot else None)
+                               sha256=snapshot.sha256 if snapshot else None, timezone=timezone)
         except OSError as error:  # the UTF-8 copy of a file in a code page, in the temporary folder
             if archive_store.is_disk_full(error):
                 raise DiskFullError(f"no space left on device for a copy in {tempfile.gettempdir()}") from error
@@ -356,11 +373,11 @@ def _forget_unlisted(connection: duckdb.DuckDBPyConnection, archive_dir: Path, s
 
 def ingest_file(
     connection: duckdb.DuckDBPyConnection, path: Path, formats: list[ExportFormat] | None = None,
-    quarantine_limit: float | None = None,
+    quarantine_limit: float | None = None, timezone: str | None = None,
 ) -> IngestResult:
     """Load one file in one transaction on an open write connection; on any failure the warehouse is unchanged."""
     limit = verdicts.quarantine_limit(quarantine_limit)
-    prepared = prepare(path, formats if formats is not None else load_formats())
+    prepared = prepare(path, formats if formats is not None else load_formats(), timezone=timezone)
     try:
         return load_prepared(connection, prepared, limit)
     finally:
@@ -368,8 +385,13 @@ def ingest_file(
 
 
 # ------------------------------------------------------------------------------------------ prepare
-def prepare(path: Path, formats: list[ExportFormat], name: str | None = None, sha256: str | None = None) -> Prepared:
+def prepare(
+    path: Path, formats: list[ExportFormat], name: str | None = None, sha256: str | None = None,
+    timezone: str | None = None,
+) -> Prepared:
+    """Read enough of the file to know how to load it. timezone: the business's (None: metrics.toml's)."""
     name = name or path.name
+    timezone = timezone or configured_timezone()
     if not path.is_file():
         raise IngestError(f"{name}: no such file")
     dialect = _sniff(path, name)
@@ -389,6 +411,7 @@ def prepare(path: Path, formats: list[ExportFormat], name: str | None = None, sh
         prepared = Prepared(
             path=path, name=name, read_path=read_path, dialect=dialect, recognised=recognised, width=width,
             plans=plans, eastern_digits=eastern, sha256=sha256 or archive_store.file_sha256(path), workdir=workdir,
+            timezone=timezone,
         )
         _decide_date_order_or_refuse(prepared)
         return prepared
@@ -636,6 +659,11 @@ def load_prepared(
                 f"the same bytes were loaded as {source_file} into {table_name} on {loaded_at:%Y-%m-%d %H:%M}"
             ),
         )
+    if (problem := clock_problem(connection, prepared.timezone)) is not None:
+        raise IngestError(f"{prepared.name}: not loaded: {problem}")
+    # Only a name the IANA database knows reaches here (registry.timezone_problem); SET takes no parameter.
+    assert ZONE_NAME.fullmatch(prepared.timezone), prepared.timezone
+    connection.execute(f"set TimeZone = '{prepared.timezone}'")
     connection.begin()
     try:
         result = _load(connection, prepared, quarantine_limit)
@@ -653,6 +681,8 @@ def load_prepared(
         _roll_back(connection)
         raise
     finally:
+        with contextlib.suppress(duckdb.Error):  # a connection a failed write has broken is closed, not reused
+            connection.execute("set TimeZone = 'UTC'")
         for name in ("accepted", "deduplicated", "problems", "typed", "tickets"):
             try:
                 connection.execute(f"drop table if exists {name}")
@@ -1002,7 +1032,8 @@ def _log(
         """insert into ingest_log by name select
             $loaded_at as loaded_at, $file as source_file, $table as table_name, $read as rows_read,
             $inserted as rows_inserted, $updated as rows_updated, $quarantined as rows_quarantined,
-            $format as export_format, $dialect as dialect, $sha as file_sha256""",
+            $format as export_format, $dialect as dialect, $sha as file_sha256,
+            $timezone as business_timezone""",
         {
             "loaded_at": loaded_at,
             "file": prepared.name,
@@ -1014,6 +1045,7 @@ def _log(
             "format": fmt.name,
             "dialect": result.dialect,
             "sha": prepared.sha256,
+            "timezone": prepared.timezone,
         },
     )
     return result
@@ -1150,16 +1182,19 @@ def _timestamp_expression(value: str, plan: ColumnPlan, params: dict[str, object
     if plan.date_format:  # the mapping says how its dates are written: that, and nothing else
         params[f"date_format_{plan.column.name}"] = plan.date_format
         parsed = f"try_strptime({value}, ${'date_format_' + plan.column.name})"
-        return f"timezone('UTC', {parsed}::timestamptz)" if "%z" in plan.date_format else parsed
+        return f"{parsed}::timestamptz::timestamp" if "%z" in plan.date_format else parsed
     if plan.epoch:  # the mapping says: seconds (or milliseconds) since 1970-01-01 UTC
         per_second = 1_000_000 if plan.epoch == "seconds" else 1_000
-        return f"make_timestamp(cast(round(try_cast({value} as double) * {per_second}) as bigint))"
-    # A value with an offset (+02:00, Z) goes through timestamptz so it is stored in UTC; a cast
-    # straight to timestamp would silently drop the offset. 'YYYY-MM-DD HH:MM:SS' (19 characters
+        utc = f"make_timestamp(cast(round(try_cast({value} as double) * {per_second}) as bigint))"
+        return f"timezone('UTC', {utc})::timestamp"  # an instant, as the business's local time
+    # A value with an offset (+02:00, Z) goes through timestamptz so it is converted to the business's
+    # local time (the load's connection is set to its zone, load_prepared: a value without an offset
+    # is read as that zone's local time, and a timestamptz cast to timestamp is its local time); a
+    # cast straight to timestamp would silently drop the offset. 'YYYY-MM-DD HH:MM:SS' (19 characters
     # or fewer) has none, and takes the much faster direct cast.
     iso = (
         f"case when length({value}) <= 19 then try_cast({value} as timestamp) "
-        f"else timezone('UTC', try_cast({value} as timestamptz)) end"
+        f"else try_cast({value} as timestamptz)::timestamp end"
     )
     gmt_formats = GMT_FORMATS
     if plan.date_order in ("day-first", "month-first"):
@@ -1214,13 +1249,14 @@ def date_formats(order: str, sample: list[str]) -> list[str]:
 
 
 def _strptime(value: str, formats: list[str]) -> str:
-    """try_strptime over formats, those with an offset (%z, converted to UTC) apart from those without:
+    """try_strptime over formats, those with an offset (%z, converted to the business's local time, as
+    _timestamp_expression says) apart from those without:
     DuckDB 2.0 given both kinds in one list rolls an impossible date over (31/02 became 3 March)."""
     naive = ", ".join(f"'{f}'" for f in formats if "%z" not in f)
     zoned = ", ".join(f"'{f}'" for f in formats if "%z" in f)
     parts = [f"try_strptime({value}, [{naive}])"] if naive else []
     if zoned:
-        parts.append(f"timezone('UTC', try_strptime({value}, [{zoned}]))")
+        parts.append(f"try_strptime({value}, [{zoned}])::timestamp")
     return f"coalesce({', '.join(parts)})" if len(parts) > 1 else parts[0]
 
 
@@ -1279,7 +1315,7 @@ def _row_checks(prepared: Prepared) -> list[RowCheck]:
             ))
             checks.append(RowCheck(
                 typed, raw, f"in the future: after the load ({prepared.not_after - timedelta(days=1):%Y-%m-%d %H:%M} "
-                "UTC) by more than a day (a typo in the year?)", f"{typed} > {not_after}",
+                f"{prepared.timezone}) by more than a day (a typo in the year?)", f"{typed} > {not_after}",
             ))
         if column.kind == "score" and plan.scale:
             low, high = plan.scale

@@ -22,7 +22,17 @@ import pandas as pd
 
 from cxkpi import assessment, kpi_sql, status, warehouse
 from cxkpi.assessment import Assessment
-from cxkpi.periods import Period, has_matured, last_full_quarter, matured, month_of, month_starts, trailing_months
+from cxkpi.calendars import GREGORIAN_CALENDAR, Calendar
+from cxkpi.periods import (
+    Period,
+    buckets,
+    has_matured,
+    last_full_quarter,
+    matured,
+    month_of,
+    month_starts,
+    trailing_months,
+)
 from cxkpi.registry import Kpi, Settings, load_registry
 from cxkpi.stats import ChangeTest
 from cxkpi.status import ChangeReading, Standing, Status, months_off_target, read_change
@@ -35,8 +45,8 @@ FILTER_DIMENSIONS = ("region", "segment", "channel")
 STANDARD_COLUMNS = ("bucket_start", "slice", "value", "n")
 DEFAULT_SETTINGS = Settings()
 # The view rule's parameters (queries/_view.sql): each run of run_kpi_views binds its own.
-VIEW_PARAMETERS = ("period_start", "period_end", "grain", "breakdown", "regions", "segments", "channels",
-                   "within_value", "within", "samples")
+VIEW_PARAMETERS = ("period_start", "period_end", "grain", "bucket_starts", "bucket_ends", "breakdown", "regions",
+                   "segments", "channels", "within_value", "within", "samples")
 PER_RUN_PARAMETER = re.compile(r"\$(" + "|".join(VIEW_PARAMETERS) + r")\b")
 # Measured on 2 cores: 2 workers took the 9-KPI overview from 0.45 s to 0.28 s on the sample data.
 OVERVIEW_WORKERS = 2
@@ -126,31 +136,32 @@ class KpiReport:
     @property
     def months_off_target(self) -> int:
         """Consecutive months, up to the latest matured one, whose own status is near or off target."""
-        statuses = {(stamp.year, stamp.month): Status(found)
+        statuses = {pd.Timestamp(stamp).date(): Status(found)
                     for stamp, found in zip(self.sparkline["bucket_start"], self.sparkline["status"], strict=True)}
         pending = set(self.pending_months())
-        return months_off_target(None if month in pending else statuses.get((month.year, month.month), Status.NO_DATA)
+        return months_off_target(None if month in pending else statuses.get(month, Status.NO_DATA)
                                  for month in self._sparkline_months())
 
     def monthly(self) -> list[tuple[date, float | None]]:
         """The sparkline as the trailing 12 months, oldest first: (the month's first day, its value),
         None where a month has no data or is pending, so that every drawing of it keeps a gap a gap."""
         values = {
-            (stamp.year, stamp.month): None if pd.isna(value) else float(value)
+            pd.Timestamp(stamp).date(): None if pd.isna(value) else float(value)
             for stamp, value in zip(self.sparkline["bucket_start"], self.sparkline["value"], strict=True)
         }
         pending = set(self.pending_months())
-        return [(month, None if month in pending else values.get((month.year, month.month)))
+        return [(month, None if month in pending else values.get(month))
                 for month in self._sparkline_months()]
 
     def pending_months(self) -> list[date]:
         """The months of the sparkline whose records have not all had the KPI's maturity_days yet."""
         end = (self.moved_from or self.period).end
         return [month for month in self._sparkline_months()
-                if is_pending(self.kpi, min(month_of(month).end, end), self.maturity_horizon)]
+                if is_pending(self.kpi, min(month_of(month, self.period.calendar).end, end), self.maturity_horizon)]
 
     def _sparkline_months(self) -> list[date]:
-        return month_starts(trailing_months((self.moved_from or self.period).end))
+        shown = self.moved_from or self.period
+        return month_starts(trailing_months(shown.end, calendar=shown.calendar))
 
 
 def is_pending(kpi: Kpi, last_day: date, horizon: date | None) -> bool:
@@ -163,7 +174,7 @@ def pending_buckets(kpi: Kpi, frame: pd.DataFrame, grain: Grain, period: Period,
     """For each row of a trend (bucket_start at `grain`, clipped to `period`): is its bucket pending?"""
     if not kpi.maturity_days or frame.empty:
         return [False] * len(frame)
-    return [is_pending(kpi, min(_bucket_end(pd.Timestamp(stamp).date(), grain), period.end), horizon)
+    return [is_pending(kpi, min(_bucket_end(pd.Timestamp(stamp).date(), grain, period.calendar), period.end), horizon)
             for stamp in frame["bucket_start"]]
 
 
@@ -172,13 +183,15 @@ def judging_days(frame: pd.DataFrame, grain: Grain, period: Period) -> list[date
     bucket's last day within the period (the period's last day for a whole period or a breakdown)."""
     if grain == "period":
         return [period.end] * len(frame)
-    return [min(_bucket_end(pd.Timestamp(stamp).date(), grain), period.end) for stamp in frame["bucket_start"]]
+    return [min(_bucket_end(pd.Timestamp(stamp).date(), grain, period.calendar), period.end)
+            for stamp in frame["bucket_start"]]
 
 
-def _bucket_end(start: date, grain: Grain) -> date:
+def _bucket_end(start: date, grain: Grain, calendar: Calendar) -> date:
+    """The last day of the calendar's week or month that starts (or, clipped to a period, contains) `start`."""
     if grain == "week":
-        return start + timedelta(days=6 - start.weekday())  # weeks end on Sunday
-    return month_of(start).end
+        return calendar.week_start_of(start) + timedelta(days=6)
+    return month_of(start, calendar).end
 
 
 def maturity_horizon(kpi: Kpi, fresh: pd.DataFrame) -> date | None:
@@ -253,6 +266,19 @@ def view_parameters(
     }
 
 
+def period_parameters(period: Period, grain: Grain) -> dict[str, object]:
+    """The view rule's period and grain, and for a trend each day's bucket in the period's calendar
+    (cxkpi.periods.buckets), so the rule buckets by the calendar without knowing it."""
+    starts, ends = ([], []) if grain == "period" else buckets(period, grain)
+    return {
+        "period_start": period.start,
+        "period_end": period.end,
+        "grain": grain,
+        "bucket_starts": starts,
+        "bucket_ends": ends,
+    }
+
+
 def run_kpi_query(
     connection: duckdb.DuckDBPyConnection,
     kpi: Kpi | str,
@@ -270,12 +296,7 @@ def run_kpi_query(
     (Kpi.parameters).
     """
     kpi = kpi_named(kpi)
-    parameters = {
-        **view_parameters(kpi, filters, breakdown, settings, within),
-        "period_start": period.start,
-        "period_end": period.end,
-        "grain": grain,
-    }
+    parameters = {**view_parameters(kpi, filters, breakdown, settings, within), **period_parameters(period, grain)}
     return connection.execute(kpi_sql.kpi_query(kpi.id, kpi.reads, kpi.query_path), parameters).df()
 
 
@@ -312,7 +333,7 @@ def run_kpi_views(
     for index, view in enumerate(views):
         own = {
             **view_parameters(kpi, view.filters, view.breakdown, settings, view.within, view.samples),
-            "period_start": view.period.start, "period_end": view.period.end, "grain": view.grain,
+            **period_parameters(view.period, view.grain),
         }
         parameters.update(
             {name if name not in VIEW_PARAMETERS else f"{name}_{index}": value for name, value in own.items()}
@@ -402,11 +423,13 @@ def latest_day(connection: duckdb.DuckDBPyConnection) -> date | None:
     return None if pd.isna(latest) else pd.Timestamp(latest).date()
 
 
-def default_period(connection: duckdb.DuckDBPyConnection, latest: date | None = None) -> Period | None:
-    """The last full quarter of the data's real body, or None for an empty warehouse; `latest` when
-    latest_day() was already asked."""
+def default_period(
+    connection: duckdb.DuckDBPyConnection, latest: date | None = None, calendar: Calendar = GREGORIAN_CALENDAR
+) -> Period | None:
+    """The last full quarter of the calendar in the data's real body, or None for an empty warehouse;
+    `latest` when latest_day() was already asked."""
     latest = latest or latest_day(connection)
-    return None if latest is None else last_full_quarter(latest)
+    return None if latest is None else last_full_quarter(latest, calendar)
 
 
 def report(
@@ -428,12 +451,12 @@ def report(
     shown = period if horizon is None else matured(period, kpi.maturity_days, horizon)
     kpi = kpi.as_of(shown.end)  # judged by the target in force then (cxkpi.registry.Kpi.target_history)
     views = [View(shown, "period", filters), View(shown.previous(), "period", filters),
-             View(trailing_months(period.end), "month", filters, samples=False)]
+             View(trailing_months(period.end, calendar=period.calendar), "month", filters, samples=False)]
     if settings is not None:
         views.append(View(shown.a_year_earlier(), "period", filters))
     frames = run_kpi_views(connection, kpi, views)
     current, previous = measurement(frames[0]), measurement(frames[1])
-    months = judging_days(frames[2], "month", trailing_months(period.end))
+    months = judging_days(frames[2], "month", trailing_months(period.end, calendar=period.calendar))
     sparkline = frames[2].assign(status=[str(found) for found in status.of_rows(kpi, frames[2], used, months)])
     source = fresh.set_index("table_name").loc[kpi.source]
     statistics = last_year = None

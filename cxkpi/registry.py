@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 import re
 import tomllib
 from dataclasses import dataclass, replace
@@ -10,13 +11,16 @@ from dataclasses import field as dataclass_field
 from datetime import date
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from cxkpi.business_hours import EXAMPLE as BUSINESS_HOURS_EXAMPLE
 from cxkpi.business_hours import Schedule, schedule_from
+from cxkpi.calendars import CALENDARS, WEEKDAYS, Calendar, calendar_for
 from cxkpi.schema import TABLES
 from cxkpi.warehouse import FACT_TABLES, PROJECT_ROOT, QUERIES_DIR
 
 DEFAULT_REGISTRY_PATH = PROJECT_ROOT / "metrics.toml"
+REGISTRY_ENV = "CXKPI_REGISTRY"
 DIRECTIONS = ("higher", "lower")
 # How a KPI's uncertainty is measured: an NPS (adjusted Wald), a share in % (Wilson), a median
 # (order statistics), a rate of events per `rate_per` units of n (Poisson), a difference of two shares
@@ -391,17 +395,66 @@ def _kpi_from(entry: dict[str, Any], registry_path: Path, schedule: Schedule | N
 
 @dataclass(frozen=True)
 class Settings:
-    """When a number is too uncertain to act on ([settings] in metrics.toml)."""
+    """[settings] in metrics.toml: when a number is too uncertain to act on, and the company's calendar
+    and clock (README, "Calendar and time zone")."""
 
     min_sample: int = 30
     max_half_width: float = 15.0  # points (NPS) or percentage points (shares)
+    calendar: str | None = None  # 'gregorian' | 'persian'; None = from the person's language (calendar_for)
+    week_start: str | None = None  # 'monday' ... 'sunday'; None = from the language (Saturday for Persian)
+    timezone: str = "UTC"  # IANA name: the zone whose days, weeks and months the KPIs count in
+
+    def calendar_for(self, language: str | None = None) -> Calendar:
+        """The calendar and first day of the week a person reading in `language` ('fa', 'ru', 'en' or
+        None for not known) sees: these settings where set, else their language's custom."""
+        return calendar_for(self.calendar, self.week_start, language)
+
+
+def registry_path() -> Path:
+    """The metrics.toml in use: $CXKPI_REGISTRY (tests and trials point the app at another), else the project's."""
+    return Path(os.environ.get(REGISTRY_ENV) or DEFAULT_REGISTRY_PATH)
+
+
+def configured_timezone() -> str:
+    """The business's time zone as the metrics.toml in use sets it (RegistryError when it is not valid)."""
+    return load_settings(registry_path()).timezone
 
 
 def load_settings(path: Path = DEFAULT_REGISTRY_PATH) -> Settings:
     document = tomllib.loads(Path(path).read_text(encoding="utf-8"))
     values = document.get("settings", {})
     defaults = Settings()
+    problems = settings_problems(values)
+    if problems:
+        raise RegistryError(f"{path}: [settings] " + "; ".join(problems))
     return Settings(
         min_sample=int(values.get("min_sample", defaults.min_sample)),
         max_half_width=float(values.get("max_half_width", defaults.max_half_width)),
+        calendar=values.get("calendar") or None,
+        week_start=values.get("week_start") or None,
+        timezone=values.get("timezone", defaults.timezone),
     )
+
+
+def settings_problems(values: dict[str, Any]) -> list[str]:
+    """What is wrong with the calendar, week_start and timezone of [settings], each with its fix."""
+    problems = []
+    for name, allowed in (("calendar", CALENDARS), ("week_start", WEEKDAYS)):
+        if name in values and values[name] not in allowed:
+            problems.append(f"{name} = {values[name]!r} is not one of {', '.join(map(repr, allowed))}; "
+                            f"use one of them, or leave {name} out to follow each person's language")
+    if "timezone" in values and (zone_problem := timezone_problem(values["timezone"])):
+        problems.append(zone_problem)
+    return problems
+
+
+def timezone_problem(name: Any) -> str | None:
+    """Why `name` is not an IANA time zone name, with the fix; None when it is one."""
+    if isinstance(name, str) and name and name == name.strip() and not name.startswith(("/", ".")):
+        try:
+            ZoneInfo(name)
+            return None
+        except (ZoneInfoNotFoundError, ValueError):
+            pass
+    return (f"timezone = {name!r} is not a time zone name; use an IANA name such as 'Asia/Tehran', "
+            "'Europe/Moscow' or 'UTC' (the list: https://en.wikipedia.org/wiki/List_of_tz_database_time_zones)")

@@ -70,6 +70,9 @@ BOOKKEEPING_STATEMENTS = [
     "alter table ingest_log add column if not exists export_format varchar",  # e.g. 'Zendesk tickets'
     "alter table ingest_log add column if not exists dialect varchar",  # e.g. 'cp1252, semicolon-separated'
     "alter table ingest_log add column if not exists file_sha256 varchar",  # the same bytes never load twice
+    # The time zone the load read its timestamps in (metrics.toml's timezone): every timestamp is stored
+    # as that zone's local time. Null for loads made before the setting existed: UTC.
+    "alter table ingest_log add column if not exists business_timezone varchar",
     """create table if not exists quarantine (
         loaded_at timestamp,
         source_file varchar,
@@ -260,9 +263,33 @@ def _open(db_path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
 
 
 def prepare(connection: duckdb.DuckDBPyConnection) -> None:
-    # Timestamps with an offset are stored in UTC; naive ones are taken as written.
+    # Timestamps are stored naive, as the business's local time (ingest_log.business_timezone); a load
+    # sets its own connection to that zone while it reads a file (cxkpi.ingest.load_prepared).
     connection.execute("set TimeZone = 'UTC'")
     connection.execute(sql_text("_macros.sql"))
+
+
+def business_timezone(connection: duckdb.DuckDBPyConnection) -> str | None:
+    """The time zone whose local time the warehouse's timestamps are in: the zone its loads read them
+    in ('UTC' for loads made before the setting existed), or None when nothing is loaded yet."""
+    row = connection.execute(
+        "select coalesce(business_timezone, 'UTC') from ingest_log order by loaded_at desc limit 1"
+    ).fetchone()
+    return None if row is None else row[0]
+
+
+def clock_problem(connection: duckdb.DuckDBPyConnection, timezone: str) -> str | None:
+    """Why the warehouse cannot be read in `timezone` (metrics.toml's), with the fix; None when it can."""
+    return clock_mismatch(business_timezone(connection), timezone)
+
+
+def clock_mismatch(stored: str | None, timezone: str) -> str | None:
+    """clock_problem for a warehouse whose business_timezone is `stored`."""
+    if stored is None or stored == timezone:
+        return None
+    return (f"the warehouse holds times in {stored} local time, but metrics.toml's timezone is {timezone}: "
+            f"run `python -m cxkpi rebuild` to read every archived file again in {timezone} "
+            f"(or set timezone = \"{stored}\" back)")
 
 
 def _create_schema(connection: duckdb.DuckDBPyConnection) -> bool:

@@ -9,13 +9,19 @@
 --   $regions, $segments         the customer's region / segment (empty list = all)
 --   $channels                   the record's own channel (empty list = all); a record whose value is
 --                               unknown (null) drops out once that filter is set
---   $grain                      'period' (one bucket) | 'week' (ISO weeks, Monday first) | 'month'
+--   $grain                      'period' (one bucket) | 'week' | 'month'
+--   $bucket_starts, $bucket_ends for 'week' and 'month', one date per day of the period, in order:
+--                               the first day of that day's bucket and the day after it (both within
+--                               the period). The calendar (Gregorian or Solar Hijri months, the
+--                               weeks' first day) is decided in Python (cxkpi.periods.buckets); here
+--                               a record's bucket is the entry of its day, an O(1) list index
 --   $breakdown                  'none' | a dimension of the table: 'region', 'segment', 'channel', ...
 --   $within, $within_value      'none', or a dimension of the table and the one slice of it to keep
 --                               (as a breakdown names it: '(unknown)' for records without a value):
 --                               the KPI within one slice, e.g. by category within channel 'web'
 -- Columns: every column of {facts}, and
 --   bucket_start  the first day of the record's week or month, clipped to the period's start (a date)
+--                 (weeks and months of the period's calendar)
 --   bucket_end    when that bucket ends, exclusive: the next week or month, or the day after the
 --                 period, whichever comes first (a timestamp)
 --   slice         the record's value of the breakdown's dimension, '(unknown)' when it has none;
@@ -23,18 +29,13 @@
 
 select
     case $grain::varchar
-        when 'week' then greatest(date_trunc('week', {time})::date, $period_start::date)
-        when 'month' then greatest(date_trunc('month', {time})::date, $period_start::date)
-        else $period_start::date
+        when 'period' then $period_start::date
+        else ($bucket_starts::date[])[date_diff('day', $period_start::date, {time}::date) + 1]
     end as bucket_start,
-    least(
-        case $grain::varchar
-            when 'week' then date_trunc('week', {time})::timestamp + interval 7 day
-            when 'month' then date_trunc('month', {time})::timestamp + interval 1 month
-            else $period_end::date::timestamp + interval 1 day
-        end,
-        $period_end::date::timestamp + interval 1 day
-    ) as bucket_end,
+    case $grain::varchar
+        when 'period' then $period_end::date::timestamp + interval 1 day
+        else ($bucket_ends::date[])[date_diff('day', $period_start::date, {time}::date) + 1]::timestamp
+    end as bucket_end,
     case $breakdown::varchar
         {slices}
     end as slice,

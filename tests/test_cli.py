@@ -37,7 +37,7 @@ def test_kpis_json_gives_value_n_owner_target_one_status_and_the_change_from_the
     """Golden values for Q2 2026, worked out in tests/test_kpis.py; the previous period is Q1 2026."""
     result = cxkpi("kpis", "--db", golden_db, "--json", "--start", "2026-04-01", "--end", "2026-06-30")
     document = json.loads(result.stdout)
-    assert document["previous_period"] == {"start": "2026-01-01", "end": "2026-03-31"}
+    assert document["previous_period"] == {"start": "2026-01-01", "end": "2026-03-31", "label": "Q1 2026"}
     rows = {row["id"]: row for row in document["kpis"]}
     nps = rows["nps"]
     assert (round(nps["value"], 2), nps["n"], nps["previous_value"]) == (16.67, 6, 100.0)
@@ -61,7 +61,7 @@ def test_kpis_json_compares_q3_with_q2_and_gives_each_kpis_status(golden_db):
     golden NPS in Q3: R6 (10) alone -> +100 against Q2's +16.7; on one response, too uncertain to judge."""
     q3 = json.loads(cxkpi("kpis", "--db", golden_db, "--json", "--start", "2026-07-01", "--end", "2026-09-30").stdout)
     q2 = kpis_json(golden_db, "--start", "2026-04-01", "--end", "2026-06-30")
-    assert q3["previous_period"] == {"start": "2026-04-01", "end": "2026-06-30"}
+    assert q3["previous_period"] == {"start": "2026-04-01", "end": "2026-06-30", "label": "Q2 2026"}
     nps = next(row for row in q3["kpis"] if row["id"] == "nps")
     assert (nps["value"], nps["previous_value"]) == (100.0, q2["nps"]["value"])
     assert nps["change"] == pytest.approx(100.0 - q2["nps"]["value"])
@@ -73,15 +73,15 @@ def test_kpis_json_says_which_period_a_slow_kpi_is_shown_for(golden_db):
     + 90 = 28 September), so the 90-day repeat rate is shown for Q1 2026: C1 (first order 20 January)
     came back on 5 May, after 105 days -> 0 of 1 = 0%."""
     row = kpis_json(golden_db, "--start", "2026-04-01", "--end", "2026-06-30")["cohort_repeat_90d"]
-    assert row["period"] == {"start": "2026-01-01", "end": "2026-03-31"}
+    assert row["period"] == {"start": "2026-01-01", "end": "2026-03-31", "label": "Q1 2026"}
     assert (row["value"], row["n"], row["status"]) == (0.0, 1, "too uncertain")
-    assert row["previous_period"] == {"start": "2025-10-01", "end": "2025-12-31"}
+    assert row["previous_period"] == {"start": "2025-10-01", "end": "2025-12-31", "label": "Q4 2025"}
 
 
 def test_kpis_default_to_the_last_full_quarter_of_data(golden_db):
     """The golden data runs to 2026-08-01, so the last full quarter is Q2 2026."""
     result = cxkpi("kpis", "--db", golden_db, "--json")
-    assert json.loads(result.stdout)["period"] == {"start": "2026-04-01", "end": "2026-06-30"}
+    assert json.loads(result.stdout)["period"] == {"start": "2026-04-01", "end": "2026-06-30", "label": "Q2 2026"}
 
 
 def test_kpis_filters_repeat_and_combine(golden_db):

@@ -65,3 +65,28 @@ def test_a_mapping_date_format_is_the_only_layout_tried(tmp_path):
             "(value: '2026-04-30 10:00')") in result.stdout
     assert rows(db, "select min(ordered_at), max(ordered_at), count(*) from orders") == [
         (datetime(2026, 4, 1, 14, 5), datetime(2026, 4, 20, 14, 5), 20)]
+
+
+def test_in_tehran_time_epochs_and_offsets_are_converted_and_times_without_one_are_local(tmp_path):
+    """timezone = "Asia/Tehran" (UTC+03:30): an epoch is an instant, 1,775,001,600 s = 1 April 2026
+    00:00 UTC = 03:30 in Tehran; a mapping's %z layout and a day-first value with an offset are
+    converted (12:00 +00:00 = 15:30; 09:00 +03:00 = 09:30); a day-first value without an offset
+    is Tehran's own time, kept as written; 'GMT+3' (Google Forms) as +03:00."""
+    epochs = tmp_path / "epochs.csv"
+    epochs.write_text("id,customer,ts\nE1,C1,1775001600\n", encoding="utf-8")
+    zoned = tmp_path / "zoned.csv"
+    zoned.write_text("id,customer,when\nZ1,C1,2026-04-01 12:00 +0000\n", encoding="utf-8")
+    day_first = tmp_path / "day_first.csv"
+    day_first.write_text("order_id,customer_id,ordered_at,amount\nD1,C1,25/04/2026 09:00 +03:00,5.00\n"
+                         "D2,C1,25/04/2026 23:30,5.00\nD3,C2,13/04/2026 08:00 GMT+3,5.00\n", encoding="utf-8")
+    db = tmp_path / "w.duckdb"
+    for path, mapping in (
+        (epochs, orders_mapping(tmp_path / "epoch.toml", '{ aliases = ["ts"], epoch = "seconds" }')),
+        (zoned, orders_mapping(tmp_path / "zoned.toml", '["when"]', 'date_format = "%Y-%m-%d %H:%M %z"\n')),
+        (day_first, None),
+    ):
+        assert not ingest_paths(db, [path], mapping=mapping, timezone="Asia/Tehran")[1]
+    assert rows(db, "select order_id, ordered_at from orders order by 1") == [
+        ("D1", datetime(2026, 4, 25, 9, 30)), ("D2", datetime(2026, 4, 25, 23, 30)),
+        ("D3", datetime(2026, 4, 13, 8, 30)), ("E1", datetime(2026, 4, 1, 3, 30)), ("Z1", datetime(2026, 4, 1, 15, 30)),
+    ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from cxkpi.calendars import CALENDARS
 from cxkpi.registry import load_registry
 from tests.support import PROJECT_ROOT
 from ui import state
@@ -65,3 +66,11 @@ def test_every_cxkpi_variable_the_code_reads_is_in_the_readme_settings_table_and
     ingest_doc = (PROJECT_ROOT / "docs" / "ingest.md").read_text(encoding="utf-8")
     for name in TEST_ONLY_VARIABLES:
         assert name in ingest_doc, f"docs/ingest.md should say what {name} is for (the fault tests)"
+
+
+def test_the_calendar_and_clock_settings_are_in_the_readme_with_their_values():
+    text = section("Calendar and time zone")
+    for name in ("calendar", "timezone", "week_start"):  # registry.Settings' calendar and clock fields
+        assert re.search(rf"^{name} = ", text, re.MULTILINE), name
+    for value in (*CALENDARS, "rebuild", "cal=persian"):
+        assert value in text, value

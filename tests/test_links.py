@@ -3,10 +3,12 @@ falling back to defaults (with a note) for whatever it cannot use. Pure function
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import pytest
 
+from cxkpi.calendars import Calendar
 from cxkpi.periods import Period
 from tests.support import PROJECT_ROOT
 from ui import kpi_page
@@ -125,6 +127,25 @@ def test_comparing_with_last_year_moves_the_previous_period_back_a_year_without_
     assert FilterState().period(DEFAULT).previous() == Period(date(2026, 1, 1), date(2026, 3, 31))  # Q1
     leap = LastYearComparison(date(2024, 2, 1), date(2024, 2, 29))
     assert leap.previous() == Period(date(2023, 2, 1), date(2023, 2, 28))
+
+
+def test_a_links_calendar_is_kept_with_the_view_and_its_dates_stay_iso_gregorian() -> None:
+    iran = Calendar("persian", week_start=5)
+    q1_1405 = Period(date(2026, 3, 21), date(2026, 6, 21), iran)  # the default a Persian reader gets
+    link = parse_query({"from": ["2026-03-21"], "to": ["2026-06-21"], "cal": ["persian"]}, CHOICES, q1_1405)
+    assert link.state.calendar == "persian" and link.notes == ()
+    assert link.state.query(q1_1405) == {"from": ["2026-03-21"], "to": ["2026-06-21"], "compare": ["previous"],
+                                         "grain": ["month"], "by": ["region"], "cal": ["persian"]}
+    period = link.state.period(q1_1405)
+    assert period.calendar == iran and period_text(period) == (
+        "Q1 1405 (1 Farvardin 1405 \N{EN DASH} 31 Khordad 1405)")
+    assert (period.previous().start, period.previous().end) == (date(2025, 12, 22), date(2026, 3, 20))  # Q4 1404
+    last_year = replace(link.state, compare="last_year").period(q1_1405)
+    assert (last_year.previous().start, last_year.previous().end) == (date(2025, 3, 21), date(2025, 6, 21))
+    assert "cal" not in FilterState().query(DEFAULT)  # without a link's choice: each reader's own calendar
+    wrong = parse_query({"cal": ["jalali"]}, CHOICES, DEFAULT)
+    assert wrong.state.calendar is None
+    assert wrong.notes == ("`cal=jalali` is not one of gregorian, persian; using your own calendar.",)
 
 
 def test_the_kpi_pages_offer_exactly_the_grains_and_breakdowns_a_link_can_carry() -> None:

@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 
 from cxkpi import cli, kpi_sql, kpis, spark
+from cxkpi.calendars import Calendar
 from cxkpi.ingest import ingest_paths
 from cxkpi.kpis import Filters, View, run_kpi_views
 from cxkpi.periods import Period
@@ -23,16 +24,20 @@ from cxkpi.warehouse import reading
 from tests.support import GOLDEN_DIR, OPTIONAL_KPIS_REGISTRY, Q2, TESTS_DIR, build_warehouse
 
 WHOLE_HISTORY = Period(date(2025, 1, 1), date(2026, 12, 31))
+# Solar Hijri months (the view rule's $month_starts) and weeks from Saturday ($week_start)
+WHOLE_HISTORY_IN_IRAN = Period(WHOLE_HISTORY.start, WHOLE_HISTORY.end, Calendar("persian", week_start=5))
 FILTERS = (Filters(), Filters(region=("EMEA",)), Filters(segment=("Consumer",), channel=("web", "store")))
 
 
 def views_of(kpi) -> list[View]:
-    """Q2 by each grain and by each breakdown the KPI offers, and the whole history by month and region
-    under each filter: every part of the view rule and of the KPI's own SQL, in a few Spark queries."""
+    """Q2 by each grain and by each breakdown the KPI offers, the whole history by month and region
+    under each filter, and by Jalali month and Saturday week: every part of the view rule and of the
+    KPI's own SQL, in a few Spark queries."""
     return [
         *(View(Q2, grain) for grain in ("period", "week", "month")),
         *(View(Q2, "period", Filters(), breakdown) for breakdown in kpi_sql.dimensions(kpi.reads)),
         *(View(WHOLE_HISTORY, "month", filters, "region") for filters in FILTERS),
+        *(View(WHOLE_HISTORY_IN_IRAN, grain) for grain in ("week", "month")),
     ]
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import base64
 import html
+import json
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import timedelta
 
 import altair as alt
 import pandas as pd
@@ -14,8 +14,10 @@ import streamlit as st
 
 from cxkpi import report as page_report
 from cxkpi.assessment import ControlChart
+from cxkpi.calendars import GREGORIAN_CALENDAR, Calendar
 from cxkpi.kpis import KpiReport, sample_columns
 from cxkpi.notes import Note
+from cxkpi.periods import month_of
 from cxkpi.registry import Kpi
 from cxkpi.stats import Interval
 from cxkpi.status import ChangeReading, Status
@@ -33,7 +35,8 @@ SIGNAL = page_report.TONE_COLOURS["orange"]
 BUCKETS = {"week": ("Week starting", "%-d %b"), "month": ("Month", "%b %Y")}
 
 
-def _labelled(frame: pd.DataFrame, kpi: Kpi, grain: str = "month") -> pd.DataFrame:
+def _labelled(frame: pd.DataFrame, kpi: Kpi, grain: str = "month",
+              calendar: Calendar = GREGORIAN_CALENDAR) -> pd.DataFrame:
     """Keep rows with a value and add text columns for tooltips (Altair cannot call our formatters)."""
     frame = frame.dropna(subset=["value"]).copy()
     frame["shown"] = [fmt.value(kpi, number) for number in frame["value"]]
@@ -41,8 +44,7 @@ def _labelled(frame: pd.DataFrame, kpi: Kpi, grain: str = "month") -> pd.DataFra
     frame["count"] = [f"{int(n):,}" for n in frame["n"]]
     if "bucket_start" in frame:
         frame["bucket_start"] = pd.to_datetime(frame["bucket_start"])
-        show = fmt.day if grain == "week" else (lambda stamp: f"{stamp:%b %Y}")
-        frame["bucket"] = [show(stamp) for stamp in frame["bucket_start"]]
+        frame["bucket"] = [fmt.bucket(stamp, grain, calendar) for stamp in frame["bucket_start"]]
     return frame
 
 
@@ -69,7 +71,8 @@ def sparkline_html(report: KpiReport) -> str:
     """
     kpi = report.kpi
     pending = set(report.pending_months())
-    months = [(f"{month:%b %Y}", value,
+    calendar = (report.moved_from or report.period).calendar
+    months = [(fmt.bucket(month, "month", calendar), value,
                "pending" if month in pending else "no data" if value is None else fmt.value(kpi, value))
               for month, value in report.monthly()]
     if all(value is None for _, value, _ in months):
@@ -119,14 +122,14 @@ def sparkline_svg(kpi: Kpi, months: list[tuple[str, float | None, str]], width: 
 
 
 def trend(chart: ControlChart, kpi: Kpi, grain: str, pending: list[str], comparison: str | None,
-          notes: Sequence[Note] = ()) -> None:
+          notes: Sequence[Note] = (), calendar: Calendar = GREGORIAN_CALENDAR) -> None:
     """The series with each bucket's 95 % interval (shaded), its control limits (dotted), the EWMA for
     NPS, medians and differences (dashed), the target (a step where it changed: each bucket against the
     target in force on its last day) and a marker at each owner's note (on its bucket; the note on
     hover); points that signal are orange and named below, with what the limits come from, the buckets
     still pending, and how the verdict squares with the card's test (`comparison`)."""
-    frame = _labelled(chart.frame.drop(columns=sample_columns(chart.frame)), kpi, grain)
-    frame, unplaced = _with_notes(frame, notes, grain)
+    frame = _labelled(chart.frame.drop(columns=sample_columns(chart.frame)), kpi, grain, calendar)
+    frame, unplaced = _with_notes(frame, notes, grain, calendar)
     if frame.empty:
         st.info("No data for this period and these filters." + (f" Pending: {', '.join(pending)}." if pending else ""),
                 icon=":material/info:")
@@ -138,12 +141,14 @@ def trend(chart: ControlChart, kpi: Kpi, grain: str, pending: list[str], compari
     frame["reading"] = ["outside the control limits: a real shift" if flag else "within the limits: noise"
                         for flag in frame["signal"]]
     title, date_format = BUCKETS.get(grain, (grain, "%-d %b %Y"))
+    # Ticks exactly on the buckets: Vega's own week ticks fall on Sundays, our weeks start on the
+    # calendar's first day. Vega knows only Gregorian months: other calendars' ticks are labelled
+    # with our own bucket names.
+    axis = alt.Axis(format=date_format, values=[_datetime(stamp) for stamp in frame["bucket_start"]])
+    if calendar.system != GREGORIAN_CALENDAR.system:
+        axis = alt.Axis(values=[_datetime(stamp) for stamp in frame["bucket_start"]], labelExpr=_label_lookup(frame))
     base = alt.Chart(frame).encode(
-        x=alt.X(
-            "bucket_start:T", title=title,
-            # Ticks exactly on the buckets: Vega's own week ticks fall on Sundays, our weeks start on Mondays.
-            axis=alt.Axis(format=date_format, values=[_datetime(stamp) for stamp in frame["bucket_start"]]),
-        ),
+        x=alt.X("bucket_start:T", title=title, axis=axis),
         tooltip=[
             alt.Tooltip("bucket:N", title=title),
             alt.Tooltip("shown:N", title=kpi.title),
@@ -196,7 +201,15 @@ def trend(chart: ControlChart, kpi: Kpi, grain: str, pending: list[str], compari
     st.caption(_trend_legend(kpi, chart, frame, grain, pending, comparison, unplaced))
 
 
-def _with_notes(frame: pd.DataFrame, notes: Sequence[Note], grain: str) -> tuple[pd.DataFrame, list[Note]]:
+def _label_lookup(frame: pd.DataFrame) -> str:
+    """A Vega expression naming each tick (a bucket's first day) by the frame's `bucket` text."""
+    names = {f"{stamp:%Y-%m-%d}": name for stamp, name in zip(frame["bucket_start"], frame["bucket"], strict=True)}
+    return f"{json.dumps(names)}[timeFormat(datum.value, '%Y-%m-%d')]"
+
+
+def _with_notes(
+    frame: pd.DataFrame, notes: Sequence[Note], grain: str, calendar: Calendar = GREGORIAN_CALENDAR
+) -> tuple[pd.DataFrame, list[Note]]:
     """The trend with, per bucket, how many of the owner's notes are dated in it and their text; and the
     notes whose bucket is not drawn (no data, or pending), which the caption names instead."""
     frame = frame.assign(note_count=0, note_text="")
@@ -205,8 +218,8 @@ def _with_notes(frame: pd.DataFrame, notes: Sequence[Note], grain: str) -> tuple
     rows = {pd.Timestamp(stamp): index for index, stamp in zip(frame.index, frame["bucket_start"], strict=True)}
     unplaced = []
     for note in notes:
-        start = note.noted_on - timedelta(days=note.noted_on.weekday()) if grain == "week" else \
-            note.noted_on.replace(day=1)
+        start = calendar.week_start_of(note.noted_on) if grain == "week" else \
+            month_of(note.noted_on, calendar).start
         index = rows.get(pd.Timestamp(start))
         if index is None:
             unplaced.append(note)

@@ -14,7 +14,6 @@ its write lock between reruns.
 from __future__ import annotations
 
 import functools
-import os
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date
@@ -25,16 +24,17 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from cxkpi import actions, follow_up, notes, ownership, quarantine, status
+from cxkpi import actions, follow_up, notes, ownership, quarantine, registry, status, warehouse
 from cxkpi import kpis as kpi_api
+from cxkpi.calendars import GREGORIAN_CALENDAR, Calendar
 from cxkpi.follow_up import FollowUp
 from cxkpi.kpis import Breakdown, Filters, Grain, KpiReport
 from cxkpi.periods import Period
-from cxkpi.registry import DEFAULT_REGISTRY_PATH, Kpi, Owner, Settings, load_registry
+from cxkpi.registry import Kpi, Owner, Settings, load_registry
 from cxkpi.registry import load_settings as read_settings
 from cxkpi.warehouse import data_version, reading, resolve_db_path
 
-REGISTRY_ENV = "CXKPI_REGISTRY"
+REGISTRY_ENV = registry.REGISTRY_ENV
 NO_OWNER = Owner("", "")
 
 Stamp = tuple[int, ...]
@@ -49,11 +49,12 @@ class Context:
     latest_day: date | None  # where the data's real body ends: the quick ranges end there
     choices: dict[str, list[str]]
     freshness: pd.DataFrame  # each table's row count, latest record and last load
+    timezone: str | None = None  # whose local time the warehouse's timestamps are (warehouse.business_timezone)
 
 
 def registry_path() -> Path:
     """$CXKPI_REGISTRY lets tests and trials point the app at another metrics.toml."""
-    return Path(os.environ.get(REGISTRY_ENV) or DEFAULT_REGISTRY_PATH)
+    return registry.registry_path()
 
 
 def load_kpis() -> list[Kpi]:
@@ -113,8 +114,9 @@ def stamp(path: Path) -> Stamp:
     return tuple(parts)
 
 
-def context(path: Path) -> Context:
-    return _context(str(path), data_stamp(path))
+def context(path: Path, calendar: Calendar = GREGORIAN_CALENDAR) -> Context:
+    """The default period is the last full quarter of `calendar` (the view's, ui.state.view_calendar)."""
+    return _context(str(path), data_stamp(path), calendar)
 
 
 def overview(path: Path, kpis: list[Kpi], period: Period, filters: Filters) -> list[KpiReport]:
@@ -174,11 +176,13 @@ def _ownership_history(path: str, stamp_key: Stamp) -> pd.DataFrame:
 # stamp_key is unused in the bodies on purpose: it is part of the cache key (so no leading underscore,
 # which would make st.cache_data leave it out of the key).
 @st.cache_data(show_spinner=False, max_entries=64)
-def _context(path: str, stamp_key: Stamp) -> Context:
+def _context(path: str, stamp_key: Stamp, calendar: Calendar) -> Context:
     def compute(connection: duckdb.DuckDBPyConnection) -> Context:
         fresh = kpi_api.freshness(connection)
         latest = kpi_api.latest_day(connection)
-        return Context(kpi_api.default_period(connection, latest), latest, kpi_api.distinct_values(connection), fresh)
+        default = kpi_api.default_period(connection, latest, calendar)
+        return Context(default, latest, kpi_api.distinct_values(connection), fresh,
+                       warehouse.business_timezone(connection))
 
     return with_connection(path, compute)
 
@@ -190,7 +194,7 @@ def _context(path: str, stamp_key: Stamp) -> Context:
 def _overview(
     path: str, stamp_key: Stamp, kpis: tuple[Kpi, ...], period: Period, filters: Filters, settings: Settings
 ) -> list[KpiReport]:
-    fresh = _context(path, stamp_key).freshness  # the sidebar's cached context of this same data version
+    fresh = _context(path, stamp_key, period.calendar).freshness  # the sidebar's cached context of this data version
     reports = with_connection(
         path, lambda connection: kpi_api.overview(connection, list(kpis), period, filters, settings, fresh=fresh)
     )
@@ -254,8 +258,8 @@ def _quarantined_rows(path: str, stamp_key: Stamp, load: quarantine.QuarantinedL
 # What people write: cached per write of the file (stamp), so a note shows at the next rerun.
 def follow_ups(path: Path, kpis: list[Kpi], period: Period) -> dict[str, FollowUp]:
     """Each KPI's latest note, notes in its card's 12 months and open actions, for cards of `period`."""
-    return _follow_ups(str(path), stamp(path), tuple(kpi.id for kpi in kpis), Period(period.start, period.end),
-                       date.today())
+    plain = Period(period.start, period.end, period.calendar)  # not a LastYearComparison: one cache entry
+    return _follow_ups(str(path), stamp(path), tuple(kpi.id for kpi in kpis), plain, date.today())
 
 
 def note_threads(path: Path, kpi_id: str) -> list[notes.Thread]:

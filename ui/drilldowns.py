@@ -319,12 +319,14 @@ def _survival_chart(curve: pd.DataFrame) -> None:
 def cohort_maturity(kpi: Kpi, page: sidebar.PageContext) -> None:
     with st.container(border=True, key=f"drill-cohorts-{kpi.id}"):
         st.markdown("**Monthly cohorts of new customers**, last 12 months")
-        frame = data.kpi_frame(page.db_path, kpi, trailing_months(page.period.end), page.filters, grain="month")
+        months = trailing_months(page.period.end, calendar=page.period.calendar)
+        frame = data.kpi_frame(page.db_path, kpi, months, page.filters, grain="month")
         if frame.empty:
             st.info("No new customers in these months.", icon=":material/info:")
             return
         frame = frame.copy()
-        frame["month"] = [f"{stamp:%b %Y}" for stamp in pd.to_datetime(frame["bucket_start"])]
+        frame["month"] = [fmt.bucket(stamp, "month", months.calendar)
+                          for stamp in pd.to_datetime(frame["bucket_start"])]
         frame["state"] = [_cohort_state(int(n), int(immature)) for n, immature in
                           zip(frame["n"], frame["immature_customers"], strict=True)]
         st.dataframe(

@@ -8,8 +8,9 @@ import re
 from collections.abc import Sequence
 from datetime import date, datetime
 
+from cxkpi.calendars import GREGORIAN_CALENDAR, Calendar
 from cxkpi.kpis import KpiReport
-from cxkpi.periods import Period, is_calendar_quarter, is_calendar_year
+from cxkpi.periods import Period, name_of
 from cxkpi.registry import Kpi
 from cxkpi.stats import ChangeTest, Interval
 from cxkpi.status import ChangeReading, Status
@@ -36,7 +37,6 @@ STATUS_BADGES = {
 }
 # A change's tone: only a real change (its test says so) is coloured; the words always say it.
 READING_TONES = {ChangeReading.BETTER: "blue", ChangeReading.WORSE: "orange"}  # any other: gray
-MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 def value(kpi: Kpi, number: float | None, decimals: int = 1) -> str:
@@ -182,11 +182,21 @@ def count(kpi: Kpi, n: int) -> str:
     return f"n = {n:,} {singular if n == 1 else plural_form}"
 
 
-def day(moment: date | datetime | None) -> str:
-    """'1 Jul 2026' (built by hand: %-d is not portable)."""
+def day(moment: date | datetime | None, calendar: Calendar = GREGORIAN_CALENDAR) -> str:
+    """'1 Jul 2026', or in the Solar Hijri calendar '1 Farvardin 1405' (built by hand: %-d is not portable)."""
     if moment is None:
         return "unknown"
-    return f"{moment.day} {moment:%b %Y}"
+    year, month, day_of_month = calendar.date_parts(moment if type(moment) is date else moment.date())
+    return f"{day_of_month} {calendar.month_name(month)} {year}"
+
+
+def bucket(start: date | datetime, grain: str, calendar: Calendar = GREGORIAN_CALENDAR) -> str:
+    """A trend's bucket by its first day: a week as its day ('21 Farvardin 1405'), a month by name and
+    year in the calendar ('Aug 2026', 'Farvardin 1405')."""
+    if grain == "week":
+        return day(start, calendar)
+    year, month, _ = calendar.date_parts(start if type(start) is date else start.date())
+    return f"{calendar.month_name(month)} {year}"
 
 
 def timestamp(moment: datetime | None) -> str:
@@ -196,27 +206,28 @@ def timestamp(moment: datetime | None) -> str:
 
 
 def period(span: Period) -> str:
-    """'Q2 2026 (1 Apr 2026 - 30 Jun 2026)' for a named period (period_name), else '3 Feb 2026 - 15 May 2026'."""
-    text = f"{day(span.start)} {EN_DASH} {day(span.end)}"
+    """'Q2 2026 (1 Apr 2026 - 30 Jun 2026)' for a named period (period_name), else '3 Feb 2026 - 15 May 2026';
+    days in the period's calendar ('Q1 1405 (1 Farvardin 1405 - 31 Khordad 1405)')."""
+    text = f"{day(span.start, span.calendar)} {EN_DASH} {day(span.end, span.calendar)}"
     name = period_name(span)
     return text if name == text else f"{name} ({text})"
 
 
 def period_name(span: Period) -> str:
-    """What people call the period: 'Q2 2026', 'Aug 2026', '2025', 'Jul 2025 - Jun 2026' (whole months),
-    else its days, '3 Feb 2026 - 15 May 2026' (en dashes)."""
-    months = span.whole_months
-    if months is None:
-        return f"{day(span.start)} {EN_DASH} {day(span.end)}"
-    if is_calendar_quarter(span):
-        return f"Q{(span.start.month - 1) // 3 + 1} {span.start.year}"
-    if is_calendar_year(span):
-        return str(span.start.year)
-    first = f"{MONTHS[span.start.month - 1]} {span.start.year}"
-    if months == 1:
+    """What people call the period, in its calendar: 'Q2 2026', 'Aug 2026', '2025', 'Jul 2025 - Jun 2026'
+    (whole months), 'Q1 1405', 'Farvardin 1405' (Solar Hijri), else its days, '3 Feb 2026 - 15 May 2026'
+    (en dashes)."""
+    name = name_of(span)
+    if name is None:
+        return f"{day(span.start, span.calendar)} {EN_DASH} {day(span.end, span.calendar)}"
+    if name.kind == "quarter":
+        return f"Q{name.number} {name.year}"
+    if name.kind == "year":
+        return str(name.year)
+    first = f"{span.calendar.month_name(name.number)} {name.year}"
+    if name.kind == "month":
         return first
-    last = f"{MONTHS[span.end.month - 1]} {span.end.year}"
-    return f"{first} {EN_DASH} {last}"
+    return f"{first} {EN_DASH} {span.calendar.month_name(name.last_month)} {name.last_year}"
 
 
 def freshness(data_through: datetime | None, last_loaded_at: datetime | None) -> str:

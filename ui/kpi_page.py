@@ -105,7 +105,8 @@ def _trend(page: sidebar.PageContext, report: KpiReport, grain: str) -> None:
     buckets still maturing left out and named. For a slow KPI shown for an earlier period (its card
     says so), from that period's start, so its matured months are on the chart too."""
     kpi = report.kpi
-    shown = page.period if report.moved_from is None else Period(report.period.start, page.period.end)
+    shown = page.period if report.moved_from is None else Period(report.period.start, page.period.end,
+                                                                 page.period.calendar)
     before = baseline_period(shown, grain)
     frame = data.kpi_frame(page.db_path, kpi, shown, page.filters, grain=grain)
     baseline = data.kpi_frame(page.db_path, kpi, before, page.filters, grain=grain)
@@ -113,16 +114,16 @@ def _trend(page: sidebar.PageContext, report: KpiReport, grain: str) -> None:
     pending = pending_buckets(kpi, frame, grain, shown, horizon)
     history_pending = pending_buckets(kpi, baseline, grain, before, horizon)
     chart = control_chart(kpi, _without(frame, pending), _without(baseline, history_pending))
-    show = fmt.day if grain == "week" else (lambda stamp: f"{stamp:%b %Y}")
-    pending_names = [show(pd.Timestamp(stamp)) for stamp, flag in zip(frame["bucket_start"], pending, strict=True)
-                     if flag]
+    pending_names = [fmt.bucket(pd.Timestamp(stamp), grain, shown.calendar)
+                     for stamp, flag in zip(frame["bucket_start"], pending, strict=True) if flag]
     comparison = None
     if report.moved_from is None and report.status != Status.TOO_UNCERTAIN:
         comparison = charts.verdicts_compared(bool(chart.signals), report.change_reading,
                                               fmt.period_name(report.period.previous()))
     elif report.change_reading == ChangeReading.TOO_UNCERTAIN:
         comparison = "The card does not judge the change: too few records stand behind the number."
-    charts.trend(chart, kpi, grain, pending_names, comparison, data.notes_dated(page.db_path, kpi.id, shown))
+    charts.trend(chart, kpi, grain, pending_names, comparison, data.notes_dated(page.db_path, kpi.id, shown),
+                 shown.calendar)
 
 
 def _other_targets(kpi: Kpi) -> str:

@@ -18,7 +18,7 @@ from cxkpi.access import Identity
 from cxkpi.kpis import FILTER_DIMENSIONS, Filters
 from cxkpi.periods import QUICK_RANGES, Period, quick_range
 from cxkpi.registry import Kpi, RegistryError
-from cxkpi.warehouse import PROJECT_ROOT, WarehouseBusyError
+from cxkpi.warehouse import PROJECT_ROOT, WarehouseBusyError, clock_mismatch
 from ui import data, identity, share, state, theme
 from ui import formatting as fmt
 
@@ -165,10 +165,15 @@ def _render(page_title: str, allow_empty: bool, route: dict[str, list[str]]) -> 
 
     db_path = data.db_path()
     try:
-        context = data.context(db_path)
+        context = data.context(db_path, state.view_calendar(data.load_settings()))
     except WarehouseBusyError:
         _navigation(kpis, navigation, person)
         st.warning("The warehouse is being loaded right now. Reload the page in a moment.", icon=":material/hourglass:")
+        st.stop()
+    if not allow_empty and (problem := clock_mismatch(context.timezone, data.load_settings().timezone)):
+        # Tehran times read as UTC ones would put records in other days and quarters: no number is shown.
+        _navigation(kpis, navigation, person)
+        st.error(f"**The KPIs cannot be shown:** {problem}.", icon=":material/schedule:")
         st.stop()
     if context.default_period is None:
         _navigation(kpis, navigation, person)
@@ -247,7 +252,7 @@ def _filters(
         st.session_state[key] = list(getattr(chosen, name))
     st.session_state[COMPARE_KEY] = chosen.compare
     latest = context.latest_day
-    ranges = {name: quick_range(name, latest) for name in QUICK_RANGES} if latest else {}
+    ranges = {name: quick_range(name, latest, default.calendar) for name in QUICK_RANGES} if latest else {}
     st.session_state[RANGE_KEY] = next((name for name, span in ranges.items() if span == period), "custom")
     page = PageContext(
         kpis=kpis, identity=person, period=period, filters=chosen.filters(), db_path=db_path, query=query,

@@ -15,6 +15,10 @@ A KPI without a page file of its own is shown by the KPI page, whose link names 
 (ui.sidebar.kpi_page decides which). `kpi` says which page, not which view: it stays in the URL as
 given and is no part of the view state.
 
+Dates in the URL are ISO Gregorian whatever the calendar: `cal=persian` (or gregorian), written when a
+link carried it, shows the view in that calendar (its quarters, months and labels) for whoever opens
+it; without it each person sees their own calendar (metrics.toml's setting, else their language's).
+
 Parameters the app cannot use (not a date, a region the data lacks, an unknown name) fall back to
 their defaults and leave a note for the page to show; parsing never raises.
 """
@@ -30,8 +34,10 @@ from urllib.parse import urlencode
 
 import streamlit as st
 
+from cxkpi.calendars import CALENDARS, Calendar, calendar_for
 from cxkpi.kpis import FILTER_DIMENSIONS, Filters
 from cxkpi.periods import Period
+from cxkpi.registry import Settings
 from ui.formatting import markdown_code as code
 
 STATE_KEY = "cxkpi_filter_state"
@@ -52,7 +58,8 @@ PAGE_CONTROL_KEYS = {"grain": "{kpi_id}_grain", "breakdown": "{kpi_id}_breakdown
 
 # Query parameter names, in the order they are written.
 FROM, TO, COMPARE, GRAIN, BY, ORDER, PRESENT = "from", "to", "compare", "grain", "by", "order", "present"
-VIEW_PARAMETERS = (FROM, TO, COMPARE, GRAIN, BY, ORDER, *FILTER_DIMENSIONS)
+CAL = "cal"
+VIEW_PARAMETERS = (FROM, TO, COMPARE, GRAIN, BY, ORDER, CAL, *FILTER_DIMENSIONS)
 # Streamlit's own query parameters (embedding options): left alone, never reported as unknown.
 STREAMLIT_PARAMETERS = ("embed", "embed_options")
 # The KPI the KPI page (pages/13_KPI.py) shows: part of the page's address, kept as given like Streamlit's.
@@ -71,22 +78,22 @@ class LastYearComparison(Period):
     cxkpi.kpis compares every KPI with `period.previous()`, so handing it this period makes the cards,
     captions and statistics compare with last year without another API. `compare` is a field (not
     just the class) because st.cache_data keys dataclasses by their fields: a cached overview for
-    the plain period is never served for this one. Equal to a plain Period with the same dates, so
-    formatting recognises calendar quarters ("Q2 2026").
+    the plain period is never served for this one. Equal to a plain Period with the same dates and
+    calendar, so formatting recognises calendar quarters ("Q2 2026", "Q1 1405").
     """
 
     compare: str = "last_year"
 
     def previous(self) -> Period:
-        return Period(self.start, self.end).a_year_earlier()
+        return Period(self.start, self.end, self.calendar).a_year_earlier()
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Period):
             return NotImplemented
-        return (self.start, self.end) == (other.start, other.end)
+        return (self.start, self.end, self.calendar) == (other.start, other.end, other.calendar)
 
     def __hash__(self) -> int:
-        return hash((self.start, self.end))
+        return hash((self.start, self.end, self.calendar))
 
 
 @dataclass(frozen=True)
@@ -102,13 +109,15 @@ class FilterState:
     grain: str = "month"
     breakdown: str = "region"
     order: str = "attention"
+    calendar: str | None = None  # a link's cal=; None: the person's own (view_calendar)
 
     def period(self, default: Period) -> Period:
-        """The period to show; a LastYearComparison when comparing with last year."""
+        """The period to show, in the calendar of `default` (the view's, view_calendar); a
+        LastYearComparison when comparing with last year."""
         start, end = (default.start, default.end) if self.start is None or self.end is None else (self.start, self.end)
         if self.compare == "last_year":
-            return LastYearComparison(start, end)
-        return Period(start, end)
+            return LastYearComparison(start, end, default.calendar)
+        return Period(start, end, default.calendar)
 
     def filters(self) -> Filters:
         return Filters(region=self.region, segment=self.segment, channel=self.channel)
@@ -128,6 +137,8 @@ class FilterState:
         query.update({name: list(getattr(self, name)) for name in FILTER_DIMENSIONS if getattr(self, name)})
         if self.order != ORDERS[0]:  # written only when it is not the default, as the filters
             query[ORDER] = [self.order]
+        if self.calendar is not None:  # written when a link chose it: else each reader's own calendar
+            query[CAL] = [self.calendar]
         if present:
             query[PRESENT] = ["1"]
         return query
@@ -162,6 +173,10 @@ def parse_query(
     grain = _one_of(GRAIN, single(GRAIN), GRAINS, notes)
     breakdown = _one_of(BY, single(BY), BREAKDOWNS, notes)
     order = _one_of(ORDER, single(ORDER), ORDERS, notes)
+    calendar = single(CAL)
+    if calendar is not None and calendar not in CALENDARS:
+        notes.append(f"{code(f'{CAL}={calendar}')} is not one of {', '.join(CALENDARS)}; using your own calendar.")
+        calendar = None
     dimensions = {
         name: _choices(name, query.get(name) or [], choices.get(name, []), notes) for name in FILTER_DIMENSIONS
     }
@@ -171,7 +186,7 @@ def parse_query(
         if name not in known:
             notes.append(f"{code(name)} is not a setting of this dashboard and was ignored.")
     state = FilterState(start=start, end=end, compare=compare, grain=grain, breakdown=breakdown, order=order,
-                        **dimensions)
+                        calendar=calendar, **dimensions)
     return ParsedLink(state=state, present=present, notes=tuple(notes))
 
 
@@ -260,7 +275,7 @@ def reset() -> None:
     """Back to the default period and all customers; view settings (comparison, grain) stay as chosen."""
     view = current()
     st.session_state[STATE_KEY] = FilterState(compare=view.compare, grain=view.grain, breakdown=view.breakdown,
-                                              order=view.order)
+                                              order=view.order, calendar=view.calendar)
     st.session_state[NOTES_KEY] = ()
 
 
@@ -270,6 +285,15 @@ def notes() -> tuple[str, ...]:
 
 def presenting() -> bool:
     return bool(st.session_state.get(PRESENT_KEY, False))
+
+
+def view_calendar(settings: Settings, language: str | None = None) -> Calendar:
+    """The calendar this session's view is in: the cal= of the link being opened or of the view kept in
+    the session, else metrics.toml's `calendar`, else the language's (cxkpi.calendars.calendar_for).
+    Read before the default period is worked out, which is a quarter of this calendar."""
+    linked = st.query_params.get(CAL)
+    chosen = linked if linked in CALENDARS else current().calendar
+    return calendar_for(chosen or settings.calendar, settings.week_start, language)
 
 
 def sync_with_url(choices: dict[str, list[str]], default: Period) -> FilterState:
