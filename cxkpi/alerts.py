@@ -206,7 +206,8 @@ def missed_months(report: KpiReport) -> str:
     months = report.months_off_target
     if not months or report.status == Status.ON_TARGET:
         return ""
-    return f"missed its target {'at least ' if months >= 12 else ''}{fmt.plural(months, 'month')} in a row"
+    months_text = fmt.plural(months, "{n} month", "{n} months")
+    return f"missed its target {'at least ' if months >= 12 else ''}{months_text} in a row"
 
 
 def _escape(text: str) -> str:

@@ -11,6 +11,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from cxkpi.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from cxkpi.schema import TABLES
 from cxkpi.warehouse import FACT_TABLES, PROJECT_ROOT, QUERIES_DIR
 
@@ -20,6 +21,8 @@ DIRECTIONS = ("higher", "lower")
 # (order statistics), a rate of events per `rate_per` units of n (Poisson), a difference of two shares
 # (`difference_of` names their columns) or none. Default: "proportion" for unit "%".
 STATISTICS = ("nps", "proportion", "median", "rate", "difference", "none")
+# What [kpi.i18n.<lang>] may translate: what people read of a KPI.
+TRANSLATED_FIELDS = ("title", "description", "unit")
 # Words that join two people in one name ("A and B", "A; B"), in the languages of cxkpi's users: an
 # owner is one person. A comma is allowed ("Raman, Priya" is one person).
 SECOND_PERSON = re.compile(r"[;&/+|\n]|\s(?:and|und|et|и|و)\s", re.IGNORECASE)
@@ -123,6 +126,21 @@ class Kpi:
     # (metrics.toml's), the later ones set on the Owners page (cxkpi.ownership.effective). Empty: `target`
     # always. `target` is the one in force on the day this Kpi is seen as of (as_of).
     target_history: tuple[tuple[date, float], ...] = ()
+    # A free-text unit ("per 1,000 orders") as shown; `unit` itself stays the registry's, which the code
+    # reads ("points", "%", "hours" are shown through the message catalog instead).
+    unit_words: str = ""
+    # The KPI's words in other languages ([kpi.i18n.<lang>] in metrics.toml): ((lang, ((field, text), ...)), ...),
+    # fields among TRANSLATED_FIELDS; a tuple so Kpi stays hashable. in_language() applies them.
+    translations: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()
+
+    def in_language(self, language: str) -> Kpi:
+        """This KPI with its title, description and unit words in `language` (unchanged where metrics.toml
+        gives none: the registry's own words are the fallback)."""
+        words = dict(dict(self.translations).get(language, ()))
+        if not words:
+            return self
+        return replace(self, title=words.get("title", self.title), description=words.get("description",
+                       self.description), unit_words=words.get("unit", self.unit_words))
 
     @property
     def query_path(self) -> Path:
@@ -205,8 +223,27 @@ def _problems_with(entry: dict[str, Any], label: str) -> list[str]:
     problems.extend(_range_problems(entry, label))
     problems.extend(_statistic_problems(entry, label))
     problems.extend(_maturity_problems(entry, label, parameters))
+    problems.extend(_translation_problems(entry, label))
     if isinstance(entry.get("id"), str) and not (QUERIES_DIR / f"{entry['id']}.sql").exists():
         problems.append(f"{label} has no query file queries/{entry['id']}.sql")
+    return problems
+
+
+def _translation_problems(entry: dict[str, Any], label: str) -> list[str]:
+    """[kpi.i18n.<lang>]: a language cxkpi speaks, fields it knows, each a non-empty text."""
+    translations = entry.get("i18n", {})
+    if not isinstance(translations, dict):
+        return [f"{label} has i18n = {translations!r}; write [kpi.i18n.fa] tables with title = \"...\""]
+    problems = []
+    for language, words in translations.items():
+        if language not in LANGUAGES or language == DEFAULT_LANGUAGE:
+            others = ", ".join(sorted(set(LANGUAGES) - {DEFAULT_LANGUAGE}))
+            problems.append(f"{label} has [kpi.i18n.{language}]; languages: {others}")
+        elif not isinstance(words, dict) or not all(isinstance(text, str) and text.strip() for text in words.values()):
+            problems.append(f"{label} has [kpi.i18n.{language}] with an empty or non-text value")
+        elif unknown := sorted(set(words) - set(TRANSLATED_FIELDS)):
+            problems.append(f"{label} has [kpi.i18n.{language}] {', '.join(unknown)}; "
+                            f"translatable: {', '.join(TRANSLATED_FIELDS)}")
     return problems
 
 
@@ -299,6 +336,8 @@ def _kpi_from(entry: dict[str, Any]) -> Kpi:
         difference_of=tuple(tuple(pair) for pair in entry.get("difference_of", ())),
         maturity_days=int(parameters[maturity["parameter"]]) if (maturity := entry.get("maturity")) else 0,
         maturity_table=maturity["table"] if maturity else "",
+        translations=tuple(sorted((language, tuple(sorted(words.items())))
+                                  for language, words in entry.get("i18n", {}).items())),
     )
 
 
@@ -308,6 +347,7 @@ class Settings:
 
     min_sample: int = 30
     max_half_width: float = 15.0  # points (NPS) or percentage points (shares)
+    language: str = ""  # the app's language when a link names none ("" = the browser's, else English)
 
 
 def load_settings(path: Path = DEFAULT_REGISTRY_PATH) -> Settings:
@@ -317,4 +357,5 @@ def load_settings(path: Path = DEFAULT_REGISTRY_PATH) -> Settings:
     return Settings(
         min_sample=int(values.get("min_sample", defaults.min_sample)),
         max_half_width=float(values.get("max_half_width", defaults.max_half_width)),
+        language=str(values.get("language", defaults.language)),
     )

@@ -9,6 +9,7 @@ from typing import Any
 import streamlit as st
 
 from cxkpi.follow_up import FollowUp
+from cxkpi.i18n import N_plural, active, gettext, ngettext
 from cxkpi.kpis import KpiReport
 from cxkpi.status import Status
 from ui import charts, data, follow_up_text, kpi_details
@@ -19,28 +20,41 @@ from ui import formatting as fmt
 # (ui.formatting.STATUS_BADGES, READING_TONES).
 
 
+def OWNER() -> str:  # noqa: N802 (a message, as a constant would be, in the session's language)
+    return gettext("Owner:")
+
+
+def DETAILS() -> str:  # noqa: N802
+    return gettext("Details")
+
+
 def _nps_details(details: dict[str, Any]) -> str:
     return " · ".join(
-        fmt.plural(int(details[key]), noun) for key, noun in
-        (("promoters", "promoter"), ("passives", "passive"), ("detractors", "detractor"))
+        fmt.plural(int(details[key]), singular, plural) for key, singular, plural in
+        (("promoters", *N_plural("{n} promoter", "{n} promoters")),
+         ("passives", *N_plural("{n} passive", "{n} passives")),
+         ("detractors", *N_plural("{n} detractor", "{n} detractors")))
     )
 
 
 def _response_details(details: dict[str, Any]) -> str:
     p90 = details.get("p90_hours")
     awaiting = int(details["awaiting_response"] or 0)
-    p90_text = f"p90 {p90:,.1f} h" if p90 is not None else "p90: no data"
-    awaiting_text = f"{awaiting:,} awaiting a first response"
+    tr = active()
+    hours, colon, no_data = tr.gettext("h"), tr.gettext(": "), tr.gettext("no data")
+    p90_text = f"p90 {tr.number(p90)} {hours}" if p90 is not None else f"p90{colon}{no_data}"
+    awaiting_text = ngettext("{n} awaiting a first response", "{n} awaiting a first response", awaiting)
     # Unanswered complaints are the urgent part: make them stand out when there are any.
     return f"{p90_text} · " + (fmt.alert(awaiting_text) if awaiting else awaiting_text)
 
 
 def _repeat_details(details: dict[str, Any]) -> str:
-    return f"{fmt.plural(int(details['repeat_customers']), 'repeat buyer')} (2+ orders)"
+    return ngettext("{n} repeat buyer (2+ orders)", "{n} repeat buyers (2+ orders)", int(details["repeat_customers"]))
 
 
 def _trust_details(details: dict[str, Any]) -> str:
-    return f"{fmt.plural(int(details['trusting']), 'trusting answer')}{kpi_details.top_box(details)}"
+    trusting = fmt.plural(int(details["trusting"]), "{n} trusting answer", "{n} trusting answers")
+    return f"{trusting}{kpi_details.top_box(details)}"
 
 
 # The one line under the headline, from the KPI-specific columns its query returns: HTML, its text escaped.
@@ -66,7 +80,7 @@ def kpi_card(report: KpiReport, details_page: str | None = None, presenting: boo
     with st.container(border=True, key=f"card-{report.kpi.id}", gap="small"):
         st.html(card_html(report, presenting, follow_up))
         if details_page and not presenting:
-            st.page_link(details_page, label="Trend and breakdown", icon=":material/arrow_forward:")
+            st.page_link(details_page, label=gettext("Trend and breakdown"), icon=":material/arrow_forward:")
 
 
 def card_html(report: KpiReport, presenting: bool = False, follow_up: FollowUp | None = None) -> str:
@@ -84,7 +98,8 @@ def card_html(report: KpiReport, presenting: bool = False, follow_up: FollowUp |
         f'<div class="cx-card cx-status-{tone}">'
         f'<h5 class="cx-title">{html.escape(kpi.title)}</h5>'
         f'<p class="cx-status"><span class="cx-badge cx-{tone}">{fmt.icon(icon_name)} '
-        f"{fmt.STATUS_WORDS[report.status]}</span> target {html.escape(fmt.target(kpi))}</p>"
+        f"{html.escape(fmt.status_words(report.status))}</span> "
+        f"{html.escape(fmt.target_phrase(kpi))}</p>"
         f"{_owner_html(report) if off_target else ''}"
         f"{headline_html(report, p_values=not presenting)}"
         f"{_note_html(note)}"
@@ -107,8 +122,8 @@ def _owner_html(report: KpiReport) -> str:
     name, role = html.escape(report.kpi.owner.name), html.escape(report.kpi.owner.role)
     if report.status == Status.OFF_TARGET:
         return (f'<p class="cx-owner cx-alert" title="{role}">{fmt.icon("person_alert")} '
-                f"<strong>Owner: {name}</strong></p>")
-    return f'<p class="cx-owner" title="{role}"><strong>Owner:</strong> {name}</p>'
+                f"<strong>{html.escape(OWNER())} {name}</strong></p>")
+    return f'<p class="cx-owner" title="{role}"><strong>{html.escape(OWNER())}</strong> {name}</p>'
 
 
 def _details_html(report: KpiReport) -> str:
@@ -119,10 +134,10 @@ def _details_html(report: KpiReport) -> str:
     detail_line = DETAIL_LINES.get(kpi.id)
     if detail_line and report.current.details:
         lines.append(detail_line(report.current.details))
-    lines.append(html.escape(f"Owner: {kpi.owner}"))
+    lines.append(html.escape(f"{OWNER()} {kpi.owner}"))
     lines.append(html.escape(fmt.freshness(report.data_through, report.last_loaded_at)))
     return (
-        '<details class="cx-details"><summary>Details</summary>'
+        f'<details class="cx-details"><summary>{html.escape(DETAILS())}</summary>'
         f'<p>{"<br>".join(lines)}</p>'
         f"<p>{html.escape(kpi.description)}</p>"
         f'<div class="cx-sql">{html.escape(data.definition_comment(kpi.id))}</div></details>'
@@ -137,17 +152,17 @@ def _statistics(report: KpiReport) -> list[str]:
         return []
     lines = []
     if report.standing.reason:
-        lines.append(f"{fmt.icon('help')} {html.escape(f'{fmt.UNCERTAIN}: {report.standing.reason}.')}")
+        lines.append(f"{fmt.icon('help')} {html.escape(f'{gettext(fmt.UNCERTAIN)}: {report.standing.reason}.')}")
     if found is not None and found.interval:
-        lines.append(html.escape(f"95% interval {fmt.interval(kpi, found.interval)}"))
+        lines.append(html.escape(gettext("95% interval {interval}", interval=fmt.interval(kpi, found.interval))))
     if found is not None:
         lines.append(html.escape(fmt.previous_phrase(report)))
         if not fmt.compares_with_last_year(report):
             lines.append(html.escape(fmt.last_year_phrase(report)))
     months = report.months_off_target
     if months and report.status != Status.ON_TARGET:
-        lines.append(f"Missed target {months} month{'s' if months != 1 else ''} in a row"
-                     + (" (all 12 shown)" if months >= 12 else ""))  # no text from outside
+        lines.append(ngettext("Missed target {n} month in a row", "Missed target {n} months in a row", months)
+                     + (gettext(" (all 12 shown)") if months >= 12 else ""))  # no text from outside
     return lines
 
 

@@ -14,6 +14,7 @@ import streamlit as st
 
 from cxkpi import report as page_report
 from cxkpi.assessment import ControlChart
+from cxkpi.i18n import N_, active, gettext
 from cxkpi.kpis import KpiReport, sample_columns
 from cxkpi.notes import Note
 from cxkpi.registry import Kpi
@@ -30,18 +31,19 @@ EWMA = "#56B4E9"  # Okabe-Ito sky blue
 NOTE = "#CC79A7"  # Okabe-Ito reddish purple: the owner's notes, apart from the data's blue and the signals' orange
 # Okabe-Ito vermillion: told apart from the blue line with every common colour-vision deficiency.
 SIGNAL = page_report.TONE_COLOURS["orange"]
-BUCKETS = {"week": ("Week starting", "%-d %b"), "month": ("Month", "%b %Y")}
+BUCKETS = {"week": (N_("Week starting"), "%-d %b"), "month": (N_("Month"), "%b %Y")}
+PENDING = "\N{HOURGLASS}"  # a month still maturing, in the sparkline's description (its words are the card's note)
 
 
 def _labelled(frame: pd.DataFrame, kpi: Kpi, grain: str = "month") -> pd.DataFrame:
     """Keep rows with a value and add text columns for tooltips (Altair cannot call our formatters)."""
     frame = frame.dropna(subset=["value"]).copy()
     frame["shown"] = [fmt.value(kpi, number) for number in frame["value"]]
-    frame["status_words"] = [fmt.STATUS_WORDS[Status(status)] for status in frame["status"]]
-    frame["count"] = [f"{int(n):,}" for n in frame["n"]]
+    frame["status_words"] = [fmt.status_words(Status(status)) for status in frame["status"]]
+    frame["count"] = [active().integer(int(n)) for n in frame["n"]]
     if "bucket_start" in frame:
         frame["bucket_start"] = pd.to_datetime(frame["bucket_start"])
-        show = fmt.day if grain == "week" else (lambda stamp: f"{stamp:%b %Y}")
+        show = fmt.day if grain == "week" else (lambda stamp: active().month(stamp.month, stamp.year))
         frame["bucket"] = [show(stamp) for stamp in frame["bucket_start"]]
     return frame
 
@@ -69,11 +71,12 @@ def sparkline_html(report: KpiReport) -> str:
     """
     kpi = report.kpi
     pending = set(report.pending_months())
-    months = [(f"{month:%b %Y}", value,
-               "pending" if month in pending else "no data" if value is None else fmt.value(kpi, value))
+    tr = active()
+    months = [(tr.month(month.month, month.year), value,
+               PENDING if month in pending else tr.gettext("no data") if value is None else fmt.value(kpi, value))
               for month, value in report.monthly()]
     if all(value is None for _, value, _ in months):
-        return f"<p>{page_report.NO_MONTHLY_DATA}</p>"
+        return f"<p>{html.escape(tr.gettext(page_report.NO_MONTHLY_DATA))}</p>"
     return sparkline_image(kpi, months)
 
 
@@ -81,7 +84,8 @@ def sparkline_image(kpi: Kpi, months: list[tuple[str, float | None, str]]) -> st
     """The sparkline as an <img> of sparkline_svg, its months in its alt text and title."""
     picture = base64.b64encode(sparkline_svg(kpi, months).encode("utf-8")).decode("ascii")
     described = "; ".join(f"{month}: {shown}" for month, _, shown in months)
-    described = html.escape(f"{kpi.title}, monthly: {described}. Target {fmt.target(kpi)}.")
+    described = html.escape(gettext("{title}, monthly: {months}. Target {target}.", title=kpi.title,
+                                    months=described, target=fmt.target(kpi)))
     return (
         '<div class="cxkpi-sparkline">'
         f'<img src="data:image/svg+xml;base64,{picture}" alt="{described}" title="{described}"></div>'
@@ -101,7 +105,7 @@ def sparkline_svg(kpi: Kpi, months: list[tuple[str, float | None, str]], width: 
     bands = "".join(
         f'<rect x="{max(0.0, pad + step * (index - 0.5)):.1f}" y="0" width="{step:.1f}" height="{height}" '
         f'fill="{LIMIT}" fill-opacity="0.25"/>'
-        for index, (_, _, shown) in enumerate(months) if shown == "pending"
+        for index, (_, _, shown) in enumerate(months) if shown == PENDING
     )
     polylines = "".join(
         f'<polyline points="{" ".join(f"{px:.1f},{py:.1f}" for px, py in line)}" fill="none" stroke="{LINE}" '
@@ -128,11 +132,12 @@ def trend(chart: ControlChart, kpi: Kpi, grain: str, pending: list[str], compari
     frame = _labelled(chart.frame.drop(columns=sample_columns(chart.frame)), kpi, grain)
     frame, unplaced = _with_notes(frame, notes, grain)
     if frame.empty:
-        st.info("No data for this period and these filters." + (f" Pending: {', '.join(pending)}." if pending else ""),
+        st.info(gettext("No data for this period and these filters.")
+                + (gettext(" Pending: {months}.", months=", ".join(pending)) if pending else ""),
                 icon=":material/info:")
         return
     frame["interval"] = [
-        "not enough data" if pd.isna(low) else fmt.interval(kpi, Interval(low, high))
+        gettext("not enough data") if pd.isna(low) else fmt.interval(kpi, Interval(low, high))
         for low, high in zip(frame["interval_low"], frame["interval_high"], strict=True)
     ]
     frame["reading"] = ["outside the control limits: a real shift" if flag else "within the limits: noise"
@@ -147,10 +152,10 @@ def trend(chart: ControlChart, kpi: Kpi, grain: str, pending: list[str], compari
         tooltip=[
             alt.Tooltip("bucket:N", title=title),
             alt.Tooltip("shown:N", title=kpi.title),
-            alt.Tooltip("status_words:N", title="Status"),
+            alt.Tooltip("status_words:N", title=gettext("Status")),
             alt.Tooltip("count:N", title="n"),
-            alt.Tooltip("interval:N", title="95% interval"),
-            alt.Tooltip("reading:N", title="Control chart"),
+            alt.Tooltip("interval:N", title=gettext("95% interval")),
+            alt.Tooltip("reading:N", title=gettext("Control chart")),
         ],
     )
     y_title = f"{kpi.title} ({fmt.unit_symbol(kpi)})"
@@ -188,7 +193,7 @@ def trend(chart: ControlChart, kpi: Kpi, grain: str, pending: list[str], compari
         alt.Chart()
         .mark_text(align="right", baseline="bottom", dy=-3, color=TARGET)
         .encode(y=alt.datum(shown_kpi.target), x=alt.value(alt.expr("width")),
-                text=alt.datum(f"Target {fmt.target(shown_kpi)}"))
+                text=alt.datum(gettext("Target {target}", target=fmt.target(shown_kpi))))
     )
     rule = [] if targets.nunique() > 1 else [_target_line(shown_kpi)]
     st.altair_chart(drawn := alt.layer(*layers, *rule, label).properties(height=300), width="stretch")
@@ -275,7 +280,7 @@ def breakdown(frame: pd.DataFrame, kpi: Kpi, dimension: str) -> None:
     too uncertain, grey), best first."""
     frame = _labelled(frame, kpi)
     if frame.empty:
-        st.info("No data for this period and these filters.", icon=":material/info:")
+        st.info(gettext("No data for this period and these filters."), icon=":material/info:")
         return
     # An explicit order: a sort by field was dropped once the chart had layers.
     best_first = frame.sort_values("value", ascending=kpi.direction != "higher")["slice"].tolist()
@@ -283,15 +288,15 @@ def breakdown(frame: pd.DataFrame, kpi: Kpi, dimension: str) -> None:
         y=alt.Y("slice:N", title=None, sort=best_first),
         x=alt.X("value:Q", title=f"{kpi.title} ({fmt.unit_symbol(kpi)})"),
         tooltip=[
-            alt.Tooltip("slice:N", title=dimension.title()),
+            alt.Tooltip("slice:N", title=gettext(fmt.DIMENSION_WORDS[dimension])),
             alt.Tooltip("shown:N", title=kpi.title),
             alt.Tooltip("count:N", title="n"),
-            alt.Tooltip("status_words:N", title="Status"),
+            alt.Tooltip("status_words:N", title=gettext("Status")),
         ],
     )
     # No legend: in Streamlit 1.67 a colour legend squeezed the bars into a fraction of the height
     # (and a top/bottom one collapsed them). The caption and the table's Status column say it in words.
-    statuses = list(fmt.STATUS_WORDS.values())
+    statuses = [fmt.status_words(status) for status in fmt.STATUS_WORDS]
     bars = base.mark_bar().encode(
         color=alt.Color("status_words:N", legend=None, scale=alt.Scale(
             domain=statuses, range=[page_report.TONE_COLOURS.get(fmt.STATUS_BADGES[status][0], page_report.MUTED)

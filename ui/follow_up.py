@@ -58,7 +58,8 @@ def owners_section(page: sidebar.PageContext) -> None:
     st.dataframe(pd.DataFrame(rows), hide_index=True, placeholder=fmt.EMPTY, width="stretch", key="open-actions",
                  column_config={"Due": st.column_config.DateColumn("Due", format="D MMM YYYY")})
     overdue = sum(action.overdue(today) for action in open_actions)
-    st.caption(f"{fmt.plural(len(open_actions), 'open action')}, {overdue:,} overdue (past their due date, not done).")
+    shown = fmt.plural(len(open_actions), "{n} open action", "{n} open actions")
+    st.caption(f"{shown}, {overdue:,} overdue (past their due date, not done).")
     _status_form(page, [action for action in open_actions if action.kpi_id in titles], titles, "owners")
 
 

@@ -7,6 +7,7 @@ import html
 
 from cxkpi.actions import Action
 from cxkpi.follow_up import FollowUp
+from cxkpi.i18n import active, gettext
 from cxkpi.notes import Note
 from ui import formatting as fmt
 
@@ -23,7 +24,8 @@ def actions_line(follow_up: FollowUp) -> str:
     if not follow_up.open_actions:
         return ""
     overdue = len(follow_up.overdue)
-    return fmt.plural(len(follow_up.open_actions), "open action") + (f", {overdue:,} overdue" if overdue else "")
+    return fmt.plural(len(follow_up.open_actions), "{n} open action", "{n} open actions") + (
+        gettext(", {n} overdue", n=active().integer(overdue)) if overdue else "")
 
 
 def action_line(action: Action, today_overdue: bool) -> str:
@@ -49,7 +51,7 @@ def card_html(follow_up: FollowUp | None) -> str:
     if follow_up.open_actions:
         overdue = len(follow_up.overdue)
         titles = "; ".join(action_line(action, action.overdue(follow_up.today)) for action in follow_up.open_actions)
-        line = html.escape(fmt.plural(len(follow_up.open_actions), "open action"))
+        line = html.escape(fmt.plural(len(follow_up.open_actions), "{n} open action", "{n} open actions"))
         if overdue:
             line += " · " + fmt.alert(f"{overdue:,} overdue")
         parts.append(f'<p class="cx-actions" title="{html.escape(titles)}">{fmt.icon("task_alt")} {line}</p>')

@@ -8,6 +8,7 @@ import re
 from collections.abc import Sequence
 from datetime import date, datetime
 
+from cxkpi.i18n import N_, N_plural, active, gettext, ngettext
 from cxkpi.kpis import KpiReport
 from cxkpi.periods import Period, is_calendar_quarter, is_calendar_year
 from cxkpi.registry import Kpi
@@ -15,31 +16,46 @@ from cxkpi.stats import ChangeTest, Interval
 from cxkpi.status import ChangeReading, Status
 
 # What n counts, by the KPI's source table: the card says "n = 6 responses", not just "n = 6".
+# Each pair is a message of the catalog ('{n} response' / '{n} responses'), so every language gets its
+# plural forms (Russian: 1 ответ, 2 ответа, 5 ответов).
 N_NOUNS = {
-    "survey_responses": ("response", "responses"),
-    "complaints": ("answered complaint", "answered complaints"),
-    "orders": ("customer", "customers"),
-    "customers": ("customer", "customers"),
+    "survey_responses": N_plural("{n} response", "{n} responses"),
+    "complaints": N_plural("{n} answered complaint", "{n} answered complaints"),
+    "orders": N_plural("{n} customer", "{n} customers"),
+    "customers": N_plural("{n} customer", "{n} customers"),
 }
 # What n counts, by KPI id, where the source table says it wrongly.
 KPI_N_NOUNS = {
-    "csat": ("response", "responses"),
-    "complaint_rate": ("order", "orders"),
-    "complaints_resolved_within_sla": ("decided complaint", "decided complaints"),
-    "cohort_repeat_90d": ("new customer", "new customers"),
-    "recovery_effect": ("complainant", "complainants"),
+    "csat": N_plural("{n} response", "{n} responses"),
+    "complaint_rate": N_plural("{n} order", "{n} orders"),
+    "complaints_resolved_within_sla": N_plural("{n} decided complaint", "{n} decided complaints"),
+    "cohort_repeat_90d": N_plural("{n} new customer", "{n} new customers"),
+    "recovery_effect": N_plural("{n} complainant", "{n} complainants"),
 }
+# The filters' dimensions, as labels.
+DIMENSION_WORDS = {"region": N_("Region"), "segment": N_("Segment"), "channel": N_("Channel")}
 EN_DASH = "\N{EN DASH}"
+LEFT_TO_RIGHT_ISOLATE, POP_ISOLATE = "\N{LEFT-TO-RIGHT ISOLATE}", "\N{POP DIRECTIONAL ISOLATE}"
 EMPTY = "\N{EM DASH}"  # an empty table cell, never 'None' or 'nan'
 # What Streamlit's Markdown would read as syntax: emphasis, links, :emoji: and :colour[...], $math$, #...
 MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_{}\[\]()#+\-.!|~:$])")
-UNIT_SYMBOLS = {"points": "pts", "hours": "h", "%": "%"}
-UNCERTAIN = "Too uncertain to act on"
+UNIT_SYMBOLS = {"points": N_("pts"), "hours": N_("h"), "%": "%"}
+# A change is in points for NPS and in percentage points for shares.
+CHANGE_UNITS = {"hours": N_("h"), "points": N_("pts"), "%": N_("pts")}
+UNCERTAIN = N_("Too uncertain to act on")
 # A KPI's status (cxkpi.status) in the words of its card, the KPI page's tables and charts, the slide,
-# the PDF and the Owners page.
+# the PDF and the Owners page: English here, in the session's language through status_words().
 STATUS_WORDS = {
-    Status.ON_TARGET: "On target", Status.NEAR_TARGET: "Near target", Status.OFF_TARGET: "Off target",
-    Status.TOO_UNCERTAIN: UNCERTAIN, Status.NO_DATA: "No data",
+    Status.ON_TARGET: N_("On target"), Status.NEAR_TARGET: N_("Near target"), Status.OFF_TARGET: N_("Off target"),
+    Status.TOO_UNCERTAIN: UNCERTAIN, Status.NO_DATA: N_("No data"),
+}
+# The status words in lower case, where they follow a count in a sentence ('2 near target').
+STATUS_COUNTS = {
+    Status.ON_TARGET: N_plural("{n} on target", "{n} on target"),
+    Status.NEAR_TARGET: N_plural("{n} near target", "{n} near target"),
+    Status.OFF_TARGET: N_plural("{n} off target", "{n} off target"),
+    Status.TOO_UNCERTAIN: N_plural("{n} too uncertain to act on", "{n} too uncertain to act on"),
+    Status.NO_DATA: N_plural("{n} no data", "{n} no data"),
 }
 # The status badge on the card, by status: (tone, Material Symbols icon); the slide and charts take its tone.
 STATUS_BADGES = {
@@ -51,22 +67,22 @@ STATUS_BADGES = {
 }
 # A change's tone: only a real change (its test says so) is coloured; the words always say it.
 READING_TONES = {ChangeReading.BETTER: "blue", ChangeReading.WORSE: "orange"}  # any other: gray
-MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 def value(kpi: Kpi, number: float | None, decimals: int = 1) -> str:
-    """The number in the KPI's unit: '+16.7 pts', '7.0 h', '50.0%'; 'No data' for None (never 0)."""
+    """The number in the KPI's unit: '+16.7 pts', '7.0 h', '50.0%'; 'No data' for None (never 0). In
+    the session's language: '+۱۶٫۷ امتیاز', '7,0 ч', '۵۰٫۰٪'."""
+    tr = active()
     if number is None:
-        return "No data"
+        return tr.gettext("No data")
     if kpi.unit == "points":
         # NPS runs -100..+100, so the sign carries meaning even when positive.
-        sign = "+" if round(number, decimals) > 0 else ""
-        return f"{sign}{number:,.{decimals}f} pts"
+        return tr.number(number, decimals, signed=True) + " " + tr.gettext("pts")
     if kpi.unit == "hours":
-        return f"{number:,.{decimals}f} h"
+        return tr.number(number, decimals) + " " + tr.gettext("h")
     if kpi.unit == "%":
-        return f"{number:,.{decimals}f}%"
-    return f"{number:,.{decimals}f} {kpi.unit}"
+        return tr.percent(number, decimals)
+    return f"{tr.number(number, decimals)} {kpi.unit_words or kpi.unit}"
 
 
 def value_and_unit(kpi: Kpi, number: float | None) -> tuple[str, str]:
@@ -80,15 +96,16 @@ def value_and_unit(kpi: Kpi, number: float | None) -> tuple[str, str]:
 
 
 def unit_symbol(kpi: Kpi) -> str:
-    return UNIT_SYMBOLS.get(kpi.unit, kpi.unit)
+    return gettext(UNIT_SYMBOLS[kpi.unit]) if kpi.unit in UNIT_SYMBOLS else kpi.unit_words or kpi.unit
 
 
 def change(kpi: Kpi, difference: float) -> str:
     """A change between periods, always signed; % KPIs change by percentage points ('pts')."""
-    unit = {"hours": "h", "points": "pts", "%": "pts"}.get(kpi.unit, kpi.unit)
+    tr = active()
+    unit = tr.gettext(CHANGE_UNITS[kpi.unit]) if kpi.unit in CHANGE_UNITS else kpi.unit_words or kpi.unit
     if shows_as_zero(difference):
-        difference = 0.0  # '+0.0', never '-0.0'
-    return f"{difference:+,.1f} {unit}"
+        return f"{tr._symbol('plusSign', '+')}{tr.number(0.0)} {unit}"  # '+0.0', never '-0.0'
+    return f"{tr.number(difference, 1, signed=True)} {unit}"
 
 
 def shows_as_zero(difference: float) -> bool:
@@ -99,7 +116,12 @@ def shows_as_zero(difference: float) -> bool:
 def status_reading(report: KpiReport) -> str:
     """The status in the same words on the card, the slide, the PDF and the Owners page: 'On target',
     'Near target', 'Off target', 'Too uncertain to act on' or 'No data'."""
-    return STATUS_WORDS[report.status]
+    return status_words(report.status)
+
+
+def status_words(status: Status) -> str:
+    """A status in the session's language: 'Off target', 'خارج از هدف', 'Не в цели'."""
+    return gettext(STATUS_WORDS[status])
 
 
 def change_phrase(kpi: Kpi, difference: float | None, reading: ChangeReading, against: Period,
@@ -108,18 +130,30 @@ def change_phrase(kpi: Kpi, difference: float | None, reading: ChangeReading, ag
     '+5.2 pts vs Q2 2026 · better (p = 0.003)', 'no data to compare with Q2 2026'. The number is the
     change shown everywhere (value − the value compared with); p is the test of that same change."""
     if difference is None:
-        return f"no data to compare with {period_name(against)}"
+        return gettext("no data to compare with {period}", period=period_name(against))
     return f"{change(kpi, difference)} {reading_words(reading, against, test, p_values)}"
 
 
 def reading_words(reading: ChangeReading, against: Period, test: ChangeTest | None = None,
                   p_values: bool = True) -> str:
     """What a change compares with and how it reads, after its number: 'vs Q2 2026 · better (p = 0.003)'."""
-    text = f"vs {period_name(against)} · {reading.value}"
+    text = gettext("vs {period}", period=period_name(against)) + f" · {reading_word(reading)}"
     if p_values and test is not None and reading in (ChangeReading.BETTER, ChangeReading.WORSE,
                                                       ChangeReading.NO_REAL_CHANGE):
         text += f" ({p_value(test.p_value)})"
     return text
+
+
+# How a change reads (cxkpi.status.ChangeReading's values), as messages of the catalog.
+READING_WORDS = {
+    ChangeReading.BETTER: N_("better"), ChangeReading.WORSE: N_("worse"),
+    ChangeReading.NO_REAL_CHANGE: N_("no real change"), ChangeReading.TOO_UNCERTAIN: N_("too uncertain to judge"),
+    ChangeReading.NOT_TESTED: N_("not tested"), ChangeReading.NO_DATA: N_("no data to compare"),
+}
+
+
+def reading_word(reading: ChangeReading) -> str:
+    return gettext(READING_WORDS[reading])
 
 
 def previous_phrase(report: KpiReport, p_values: bool = True) -> str:
@@ -137,19 +171,22 @@ def attention(reports: Sequence[KpiReport]) -> tuple[str, list[tuple[str, str]],
     """The overview's headline in three parts: '4 of 9 off target' (or 'None of 9 off target'), each
     off-target KPI with its owner's name [(title, owner)], and how the others stand ('2 near target ·
     3 on target · 1 too uncertain to act on · 1 no data'). The slide and the page say it alike."""
+    tr = active()
     off = [(report.kpi.title, report.kpi.owner.name) for report in reports if report.status == Status.OFF_TARGET]
-    lead = f"{len(off) or 'None'} of {len(reports)} off target"
+    lead = tr.gettext("{off} of {total} off target", off=tr.integer(len(off)), total=tr.integer(len(reports))) \
+        if off else tr.gettext("None of {total} off target", total=tr.integer(len(reports)))
     counts = [(sum(report.status == status for report in reports), status) for status in
               (Status.NEAR_TARGET, Status.ON_TARGET, Status.TOO_UNCERTAIN, Status.NO_DATA)]
-    rest = " · ".join(f"{count} {STATUS_WORDS[status].lower()}" for count, status in counts if count)
+    rest = " · ".join(tr.ngettext(*STATUS_COUNTS[status], count) for count, status in counts if count)
     return lead, off, rest
 
 
 def attention_text(reports: Sequence[KpiReport]) -> str:
     """The headline as one line of text: '4 of 9 off target: CSAT, Priya Raman; ... · 2 near target ...'."""
     lead, off, rest = attention(reports)
-    named = "; ".join(f"{title}, {owner}" for title, owner in off)
-    return f"{lead}{': ' + named if named else ''}{' · ' + rest if rest else ''}"
+    comma, colon = gettext(", "), gettext(": ")
+    named = gettext("; ").join(f"{title}{comma}{owner}" for title, owner in off)
+    return f"{lead}{colon + named if named else ''}{' · ' + rest if rest else ''}"
 
 
 def target(kpi: Kpi) -> str:
@@ -157,6 +194,11 @@ def target(kpi: Kpi) -> str:
     decimals = 0 if float(kpi.target).is_integer() else 1
     comparison = "≥" if kpi.direction == "higher" else "≤"
     return f"{comparison} {value(kpi, kpi.target, decimals)}"
+
+
+def target_phrase(kpi: Kpi) -> str:
+    """'target ≥ +35 pts', as the card says it."""
+    return gettext("target {target}", target=target(kpi))
 
 
 def markdown_literal(text: str) -> str:
@@ -186,29 +228,34 @@ def alert(text: str) -> str:
     return f'<strong class="cx-alert">{html.escape(text)}</strong>'
 
 
-def plural(n: int, singular: str, plural_form: str | None = None) -> str:
-    """'1 promoter', '1,234 promoters'."""
-    return f"{n:,} {singular if n == 1 else (plural_form or singular + 's')}"
+def plural(n: int, singular: str, plural_form: str) -> str:
+    """'1 promoter', '1,234 promoters' (messages '{n} promoter' / '{n} promoters' of the catalog)."""
+    return ngettext(singular, plural_form, n)
 
 
 def count(kpi: Kpi, n: int) -> str:
-    """'n = 887 responses'."""
+    """'n = 887 responses' ('n = 5 ответов')."""
     # What n counts is the KPI's own business; the source table is only a fallback.
-    singular, plural_form = KPI_N_NOUNS.get(kpi.id) or N_NOUNS.get(kpi.source, ("record", "records"))
-    return f"n = {n:,} {singular if n == 1 else plural_form}"
+    singular, plural_form = KPI_N_NOUNS.get(kpi.id) or N_NOUNS.get(kpi.source, N_plural("{n} record", "{n} records"))
+    return f"{sample_size_sign()}{ngettext(singular, plural_form, n)}"
+
+
+def sample_size_sign() -> str:
+    """'n = ', a left-to-right island inside right-to-left text (else it reads '= n')."""
+    return f"{LEFT_TO_RIGHT_ISOLATE}n ={POP_ISOLATE} " if active().right_to_left else "n = "
 
 
 def day(moment: date | datetime | None) -> str:
-    """'1 Jul 2026' (built by hand: %-d is not portable)."""
+    """'1 Jul 2026', '۱ ژوئیه ۲۰۲۶', '1 июл. 2026'."""
     if moment is None:
-        return "unknown"
-    return f"{moment.day} {moment:%b %Y}"
+        return gettext("unknown")
+    return active().day(moment)
 
 
 def timestamp(moment: datetime | None) -> str:
     if moment is None:
-        return "unknown"
-    return f"{day(moment)} {moment:%H:%M}"
+        return gettext("unknown")
+    return f"{day(moment)} {active().time(moment)}"
 
 
 def period(span: Period) -> str:
@@ -221,37 +268,42 @@ def period(span: Period) -> str:
 def period_name(span: Period) -> str:
     """What people call the period: 'Q2 2026', 'Aug 2026', '2025', 'Jul 2025 - Jun 2026' (whole months),
     else its days, '3 Feb 2026 - 15 May 2026' (en dashes)."""
+    tr = active()
     months = span.whole_months
     if months is None:
         return f"{day(span.start)} {EN_DASH} {day(span.end)}"
     if is_calendar_quarter(span):
-        return f"Q{(span.start.month - 1) // 3 + 1} {span.start.year}"
+        return tr.gettext("Q{quarter} {year}", quarter=tr.integer((span.start.month - 1) // 3 + 1),
+                          year=tr.digits(str(span.start.year)))
     if is_calendar_year(span):
-        return str(span.start.year)
-    first = f"{MONTHS[span.start.month - 1]} {span.start.year}"
+        return tr.digits(str(span.start.year))
+    first = tr.month(span.start.month, span.start.year)
     if months == 1:
         return first
-    last = f"{MONTHS[span.end.month - 1]} {span.end.year}"
-    return f"{first} {EN_DASH} {last}"
+    return f"{first} {EN_DASH} {tr.month(span.end.month, span.end.year)}"
 
 
 def freshness(data_through: datetime | None, last_loaded_at: datetime | None) -> str:
-    text = f"Data through {day(data_through)}"
+    text = gettext("Data through {day}", day=day(data_through))
     if last_loaded_at is not None:
-        text += f" · loaded {timestamp(last_loaded_at)}"
+        text += " · " + gettext("loaded {moment}", moment=timestamp(last_loaded_at))
     return text
 
 
 def interval(kpi: Kpi, span: Interval) -> str:
     """'27.1 to 36.7 pts' / '3.7 to 5.2 h' / '60.8% to 66.2%'."""
     if kpi.unit == "%":
-        return f"{value(kpi, span.low)} to {value(kpi, span.high)}"
+        return gettext("{low} to {high}", low=value(kpi, span.low), high=value(kpi, span.high))
     low = value(kpi, span.low).rsplit(" ", 1)[0]
-    return f"{low} to {value(kpi, span.high)}"
+    return gettext("{low} to {high}", low=low, high=value(kpi, span.high))
 
 
 def p_value(p: float) -> str:
-    return "p < 0.001" if p < 0.001 else f"p = {p:.3f}" if p < 0.01 else f"p = {p:.2f}"
+    tr = active()
+    text = f"p < {tr.number(0.001, 3)}" if p < 0.001 else f"p = {tr.number(p, 3)}" if p < 0.01 \
+        else f"p = {tr.number(p, 2)}"
+    # Inside right-to-left text, "p = 0.49" is a left-to-right island (else its "=" and "(" are reordered).
+    return f"{LEFT_TO_RIGHT_ISOLATE}{text}{POP_ISOLATE}" if tr.right_to_left else text
 
 
 def compares_with_last_year(report: KpiReport) -> bool:
@@ -263,8 +315,9 @@ def sample_line(report: KpiReport) -> str:
     """'n = 887 responses · Q2 2026: +31.8 pts (n = 860)', as the card's details and the slide say it."""
     previous = report.previous
     name = period_name(report.period.previous())
-    compared = f"{name}: no data" if previous.value is None else \
-        f"{name}: {value(report.kpi, previous.value)} ({count(report.kpi, previous.n)})"
+    colon, no_data = gettext(": "), gettext("no data")
+    compared = f"{name}{colon}{no_data}" if previous.value is None else \
+        f"{name}{colon}{value(report.kpi, previous.value)} ({count(report.kpi, previous.n)})"
     return f"{count(report.kpi, report.current.n)} · {compared}"
 
 
@@ -272,5 +325,6 @@ def matured_note(report: KpiReport) -> str | None:
     """Why a slow KPI shows an earlier period: 'Q2 2026 shown: Q3 2026 is still maturing (90 days)'."""
     if report.moved_from is None:
         return None
-    return (f"{period_name(report.period)} shown: {period_name(report.moved_from)} is still maturing "
-            f"({report.kpi.maturity_days} days)")
+    return ngettext("{shown} shown: {maturing} is still maturing ({n} day)",
+                    "{shown} shown: {maturing} is still maturing ({n} days)", report.kpi.maturity_days,
+                    shown=period_name(report.period), maturing=period_name(report.moved_from))

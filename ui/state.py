@@ -26,6 +26,7 @@ from urllib.parse import urlencode
 
 import streamlit as st
 
+from cxkpi.i18n import LANGUAGES
 from cxkpi.kpis import FILTER_DIMENSIONS, Filters
 from cxkpi.periods import Period
 from ui.formatting import markdown_code as code
@@ -48,7 +49,8 @@ PAGE_CONTROL_KEYS = {"grain": "{kpi_id}_grain", "breakdown": "{kpi_id}_breakdown
 
 # Query parameter names, in the order they are written.
 FROM, TO, COMPARE, GRAIN, BY, ORDER, PRESENT = "from", "to", "compare", "grain", "by", "order", "present"
-VIEW_PARAMETERS = (FROM, TO, COMPARE, GRAIN, BY, ORDER, *FILTER_DIMENSIONS)
+LANG = "lang"
+VIEW_PARAMETERS = (FROM, TO, COMPARE, GRAIN, BY, ORDER, *FILTER_DIMENSIONS, LANG)
 # Streamlit's own query parameters (embedding options): left alone, never reported as unknown.
 STREAMLIT_PARAMETERS = ("embed", "embed_options")
 # The date inputs' bounds: wide enough for any export while staying valid dates.
@@ -95,6 +97,9 @@ class FilterState:
     grain: str = "month"
     breakdown: str = "region"
     order: str = "attention"
+    # The language chosen by a link or the sidebar's switcher (cxkpi.i18n.LANGUAGES); "" = the reader's
+    # default (metrics.toml's language, else the browser's): a link without lang= reads in each reader's.
+    language: str = ""
 
     def period(self, default: Period) -> Period:
         """The period to show; a LastYearComparison when comparing with last year."""
@@ -121,6 +126,8 @@ class FilterState:
         query.update({name: list(getattr(self, name)) for name in FILTER_DIMENSIONS if getattr(self, name)})
         if self.order != ORDERS[0]:  # written only when it is not the default, as the filters
             query[ORDER] = [self.order]
+        if self.language:
+            query[LANG] = [self.language]
         if present:
             query[PRESENT] = ["1"]
         return query
@@ -158,13 +165,14 @@ def parse_query(
     dimensions = {
         name: _choices(name, query.get(name) or [], choices.get(name, []), notes) for name in FILTER_DIMENSIONS
     }
+    language = _language(single(LANG), notes)
     present = _switch(PRESENT, single(PRESENT), notes)
     known = {*VIEW_PARAMETERS, PRESENT, *STREAMLIT_PARAMETERS}
     for name in query:
         if name not in known:
             notes.append(f"{code(name)} is not a setting of this dashboard and was ignored.")
     state = FilterState(start=start, end=end, compare=compare, grain=grain, breakdown=breakdown, order=order,
-                        **dimensions)
+                        language=language, **dimensions)
     return ParsedLink(state=state, present=present, notes=tuple(notes))
 
 
@@ -227,6 +235,13 @@ def _choices(name: str, values: list[str], offered: list[str], notes: list[str])
     return tuple(chosen)
 
 
+def _language(text: str | None, notes: list[str]) -> str:
+    if text is None or text in LANGUAGES:
+        return text or ""
+    notes.append(f"{code(f'{LANG}={text}')} is not one of {', '.join(LANGUAGES)}; using the default language.")
+    return ""
+
+
 def _switch(name: str, text: str | None, notes: list[str]) -> bool:
     if text is None:
         return False
@@ -253,7 +268,7 @@ def reset() -> None:
     """Back to the default period and all customers; view settings (comparison, grain) stay as chosen."""
     view = current()
     st.session_state[STATE_KEY] = FilterState(compare=view.compare, grain=view.grain, breakdown=view.breakdown,
-                                              order=view.order)
+                                              order=view.order, language=view.language)
     st.session_state[NOTES_KEY] = ()
 
 
@@ -263,6 +278,16 @@ def notes() -> tuple[str, ...]:
 
 def presenting() -> bool:
     return bool(st.session_state.get(PRESENT_KEY, False))
+
+
+def language_of_view() -> str:
+    """The language the view asks for before the URL is synced: a newly opened link's lang= (when it is
+    one cxkpi speaks), else the session's choice; "" for the reader's default."""
+    url = {name: st.query_params.get_all(name) for name in st.query_params if name not in STREAMLIT_PARAMETERS}
+    if url and url != st.session_state.get(WRITTEN_KEY):
+        asked = (url.get(LANG) or [""])[0]
+        return asked if asked in LANGUAGES else ""
+    return current().language
 
 
 def sync_with_url(choices: dict[str, list[str]], default: Period) -> FilterState:
