@@ -176,7 +176,8 @@ def outgoing(digest: Digest, now: datetime) -> Outgoing:
 
 def _intro(digest: Digest) -> list[str]:
     count, off, shifts = len(digest.items), digest.off_target, digest.shifts
-    scope = (f"Your {fmt.plural(count, '{n} KPI', '{n} KPIs')} for {fmt.period(digest.period)}, compared with "
+    kpis = fmt.plural(count, "{n} KPI", "{n} KPIs")
+    scope = (f"Your {kpis} for {fmt.period(digest.period)}, compared with "
              f"{fmt.period_name(digest.period.previous())} · {digest.filters.describe()} · "
              f"data through {fmt.day(digest.data_through)}.")
     if off:

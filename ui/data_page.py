@@ -18,6 +18,7 @@ from cxkpi import report as page_report
 from cxkpi.access import Identity, Permission
 from cxkpi.archive import DiskFullError, default_archive_dir
 from cxkpi.export_formats import MappingError
+from cxkpi.i18n import gettext
 from cxkpi.inbox import (
     Outcome,
     accept_upload,
@@ -46,10 +47,10 @@ def render() -> None:
     page = sidebar.render_allowing_empty("Data")
     db_path = page.db_path if page else data.db_path()
     if page is None:
-        st.info("**No data yet.** Upload your first exports below, or copy them into the inbox folder.",
+        st.info(gettext("**No data yet.** Upload your first exports below, or copy them into the inbox folder."),
                 icon=":material/database:")
     inbox = default_inbox(db_path)
-    st.title("Data")
+    st.title(gettext("Data"))
     st.caption(f"Warehouse `{db_path}` · inbox `{inbox}` · archive `{default_archive_dir(db_path)}`")
 
     _upload(db_path, inbox)
@@ -62,10 +63,10 @@ def render() -> None:
 
 def _upload(db_path, inbox) -> None:
     limit = upload_limit_bytes()
-    st.subheader("Add exports")
+    st.subheader(gettext("Add exports"))
     may_upload = identity.current().can(Permission.UPLOAD)
     if not may_upload:  # the uploader stays usable: loading refuses a viewer, and audits the attempt
-        st.caption("Analysts and admins add exports; you are a viewer.")
+        st.caption(gettext("Analysts and admins add exports; you are a viewer."))
     generation = st.session_state.setdefault("upload_generation", 0)
     files = st.file_uploader(
         "CSV exports (Shopify, HubSpot, Salesforce, Zendesk, Freshdesk, Qualtrics, SurveyMonkey, Typeform, "
@@ -74,7 +75,7 @@ def _upload(db_path, inbox) -> None:
         max_upload_size=max(1, int(limit / 1_000_000)),  # the uploader says the limit that applies
         help=f"Up to {limit / 1e6:.0f} MB per file; copy larger files into the inbox folder ({inbox}).",
     )
-    if files and st.button("Load these files", icon=":material/upload:", key="load_uploads", type="primary"):
+    if files and st.button(gettext("Load these files"), icon=":material/upload:", key="load_uploads", type="primary"):
         try:
             person = identity.require(Permission.UPLOAD, subject=", ".join(file.name for file in files))
         except identity.AccessDeniedError as error:
@@ -115,7 +116,7 @@ def _inbox(db_path, inbox) -> None:
         if waiting:
             st.caption(", ".join(fmt.markdown_literal(path.name) for path in waiting))
             may_load = identity.current().can(Permission.LOAD_INBOX)
-            if st.button("Load the inbox now", icon=":material/move_to_inbox:", key="load_inbox",
+            if st.button(gettext("Load the inbox now"), icon=":material/move_to_inbox:", key="load_inbox",
                          help=None if may_load else "Analysts and admins load the inbox."):
                 try:
                     person = identity.require(Permission.LOAD_INBOX, subject=str(inbox))
@@ -154,7 +155,7 @@ def _last_outcomes() -> None:
 
 
 def _freshness(db_path) -> None:
-    st.subheader("Tables")
+    st.subheader(gettext("Tables"))
     frame = data.freshness(db_path)
     stale = {item.table: item for item in health.stale_sources(frame)}
     table = pd.DataFrame({
@@ -172,10 +173,10 @@ def _freshness(db_path) -> None:
 
 
 def _log(db_path) -> None:
-    st.subheader("Ingest log")
+    st.subheader(gettext("Ingest log"))
     log = data.ingest_log(db_path)
     if log.empty:
-        st.caption("No file loaded yet.")
+        st.caption(gettext("No file loaded yet."))
         return
     st.container(key="data-log").dataframe(
         log.rename(columns={
@@ -188,15 +189,15 @@ def _log(db_path) -> None:
 
 
 def _quarantine(db_path) -> None:
-    st.subheader("Quarantined rows")
+    st.subheader(gettext("Quarantined rows"))
     loads = data.quarantined_loads(db_path)
     if not loads:
-        st.caption("No row has been set aside.")
+        st.caption(gettext("No row has been set aside."))
         return
-    st.caption("Rows that could not be trusted, whole, with why. Download a load's rows in its file's own "
+    st.caption(gettext("Rows that could not be trusted, whole, with why. Download a load's rows in its file's own "
                "columns, fix the values in a spreadsheet and drop the file into the inbox (or upload it): it "
-               "loads as the export it came from, and the reason column is left out.")
-    load = st.selectbox("Load", loads, format_func=quarantine.QuarantinedLoad.label, key="quarantine_load")
+               "loads as the export it came from, and the reason column is left out."))
+    load = st.selectbox(gettext("Load"), loads, format_func=quarantine.QuarantinedLoad.label, key="quarantine_load")
     found = data.quarantined_rows(db_path, load)
     frame = quarantine.table(found)
     if found.whole:
@@ -207,7 +208,7 @@ def _quarantine(db_path) -> None:
             icon=":material/download:", key="quarantine_download", on_click="ignore",
         )
     else:
-        st.caption("Loaded before cxkpi kept whole rows: only the cells at fault are known.")
+        st.caption(gettext("Loaded before cxkpi kept whole rows: only the cells at fault are known."))
         st.download_button(
             "Download these cells (CSV)", lambda: page_report.safe_csv(frame).encode("utf-8"),
             file_name=safe_name(f"{Path(load.source_file).stem}-quarantined.csv"), mime="text/csv",

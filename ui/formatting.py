@@ -36,6 +36,7 @@ KPI_N_NOUNS = {
 DIMENSION_WORDS = {"region": N_("Region"), "segment": N_("Segment"), "channel": N_("Channel")}
 EN_DASH = "\N{EN DASH}"
 LEFT_TO_RIGHT_ISOLATE, POP_ISOLATE = "\N{LEFT-TO-RIGHT ISOLATE}", "\N{POP DIRECTIONAL ISOLATE}"
+NO_BREAK_SPACE = "\N{NO-BREAK SPACE}"
 EMPTY = "\N{EM DASH}"  # an empty table cell, never 'None' or 'nan'
 # What Streamlit's Markdown would read as syntax: emphasis, links, :emoji: and :colour[...], $math$, #...
 MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_{}\[\]()#+\-.!|~:$])")
@@ -242,7 +243,8 @@ def count(kpi: Kpi, n: int) -> str:
 
 def sample_size_sign() -> str:
     """'n = ', a left-to-right island inside right-to-left text (else it reads '= n')."""
-    return f"{LEFT_TO_RIGHT_ISOLATE}n ={POP_ISOLATE} " if active().right_to_left else "n = "
+    return f"{LEFT_TO_RIGHT_ISOLATE}n{NO_BREAK_SPACE}={POP_ISOLATE}{NO_BREAK_SPACE}" if active().right_to_left \
+        else "n = "
 
 
 def day(moment: date | datetime | None) -> str:
@@ -302,8 +304,9 @@ def p_value(p: float) -> str:
     tr = active()
     text = f"p < {tr.number(0.001, 3)}" if p < 0.001 else f"p = {tr.number(p, 3)}" if p < 0.01 \
         else f"p = {tr.number(p, 2)}"
-    # Inside right-to-left text, "p = 0.49" is a left-to-right island (else its "=" and "(" are reordered).
-    return f"{LEFT_TO_RIGHT_ISOLATE}{text}{POP_ISOLATE}" if tr.right_to_left else text
+    # Inside right-to-left text, "p = 0.49" is a left-to-right island that never breaks across lines (else
+    # its "=" and "(" are reordered).
+    return f"{LEFT_TO_RIGHT_ISOLATE}{text.replace(' ', NO_BREAK_SPACE)}{POP_ISOLATE}" if tr.right_to_left else text
 
 
 def compares_with_last_year(report: KpiReport) -> bool:

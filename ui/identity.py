@@ -19,6 +19,7 @@ import streamlit as st
 
 from cxkpi import access
 from cxkpi.access import AccessDeniedError, Identity, Permission
+from cxkpi.i18n import gettext
 from cxkpi.warehouse import WarehouseBusyError
 from ui import data, signin
 from ui import formatting as fmt
@@ -66,7 +67,7 @@ def badge(identity: Identity) -> None:
     if identity.source in ("sign-in", "proxy"):
         st.caption(fmt.markdown_code(identity.user_id))
     if identity.source == "sign-in":
-        st.button("Sign out", icon=":material/logout:", key="sign-out", on_click=st.logout, type="tertiary")
+        st.button(gettext("Sign out"), icon=":material/logout:", key="sign-out", on_click=st.logout, type="tertiary")
 
 
 def demo_warning(identity: Identity) -> None:
@@ -91,8 +92,8 @@ def _without_sign_in() -> Identity:
 
 def _sign_in_screen() -> None:
     st.title("cxkpi")
-    st.markdown("Customer-experience KPIs, each with one named owner. **Sign in with your company account** "
-                "to see them.")
+    st.markdown(gettext("Customer-experience KPIs, each with one named owner. **Sign in with your company account** "
+                "to see them."))
     for provider in signin.providers():
         label = "Sign in" if provider == "default" else f"Sign in with {provider.title()}"
         if st.button(label, icon=":material/login:", type="primary", key=f"sign-in-{provider}"):

@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from cxkpi.assessment import baseline_period, control_chart
+from cxkpi.i18n import DEFAULT_LANGUAGE, N_, active, gettext
 from cxkpi.kpis import STANDARD_COLUMNS, KpiReport, pending_buckets, sample_columns
 from cxkpi.periods import Period
 from cxkpi.registry import Kpi
@@ -15,7 +16,7 @@ from cxkpi.status import ChangeReading, Status
 from ui import cards, charts, data, drilldowns, exports, follow_up, sidebar
 from ui import formatting as fmt
 
-GRAINS = {"week": "Weekly", "month": "Monthly"}
+GRAINS = {"week": N_("Weekly"), "month": N_("Monthly")}
 DIMENSIONS = ("region", "segment", "channel")
 
 
@@ -25,12 +26,13 @@ def render(kpi_id: str, page_title: str) -> None:
 
     st.title(kpi.title)
     st.markdown(kpi.description)
-    better = "higher" if kpi.direction == "higher" else "lower"
+    better = gettext("higher is better") if kpi.direction == "higher" else gettext("lower is better")
     report = data.overview(page.db_path, [kpi], page.period, page.filters)[0]
+    owner, target = gettext("Owner:"), gettext("Target:")
     st.markdown(
-        f":material/person: **Owner:** {fmt.markdown_literal(str(kpi.owner))} &nbsp;·&nbsp; "
+        f":material/person: **{owner}** {fmt.markdown_literal(str(kpi.owner))} &nbsp;·&nbsp; "
         # The target of the period shown: a changed target keeps the old one for the past.
-        f":material/flag: **Target:** {fmt.target(report.kpi)} ({better} is better){_other_targets(report.kpi)}"
+        f":material/flag: **{target}** {fmt.target(report.kpi)} ({better}){_other_targets(report.kpi)}"
     )
     st.caption(f"{fmt.period(page.period)} · {page.filters.describe()}")
 
@@ -39,19 +41,20 @@ def render(kpi_id: str, page_title: str) -> None:
         cards.kpi_card(report, follow_up=data.follow_ups(page.db_path, [kpi], page.period).get(kpi.id))
     with trend_column, st.container(border=True, key=f"trend-{kpi.id}"):
         with st.container(horizontal=True, horizontal_alignment="distribute", vertical_alignment="center"):
-            st.markdown("**Trend in the period**", width="content")
+            st.markdown("**" + gettext("Trend in the period") + "**", width="content")
             # No default=: ui.state seeds these controls from the view (URL), before the page draws them.
             grain = st.segmented_control(
-                "Grain", list(GRAINS), format_func=GRAINS.get, required=True,
+                gettext("Grain"), list(GRAINS), format_func=lambda name: gettext(GRAINS[name]), required=True,
                 key=f"{kpi.id}_grain", label_visibility="collapsed",
             )
         _trend(page, report, grain)
 
     with st.container(border=True, key=f"breakdown-{kpi.id}"):
         with st.container(horizontal=True, horizontal_alignment="distribute", vertical_alignment="center"):
-            st.markdown("**Breakdown**", width="content")
+            st.markdown("**" + gettext("Breakdown") + "**", width="content")
             dimension = st.segmented_control(
-                "Break down by", list(DIMENSIONS), format_func=str.title, required=True,
+                gettext("Break down by"), list(DIMENSIONS), format_func=lambda name: gettext(fmt.DIMENSION_WORDS[name]),
+                required=True,
                 key=f"{kpi.id}_breakdown", label_visibility="collapsed",
             )
         # For the card's period: a slow KPI's latest matured one (its card says so).
@@ -64,8 +67,9 @@ def render(kpi_id: str, page_title: str) -> None:
         with table_column:
             _breakdown_table(frame, report.kpi, dimension)
 
-    with st.expander("How it is computed", icon=":material/functions:"):
-        st.caption(f"From the header of `{kpi.query_path.name}`, the SQL that computes every number above.")
+    with st.expander(gettext("How it is computed"), icon=":material/functions:"):
+        st.caption(gettext("From the header of `{file}`, the SQL that computes every number above.",
+                           file=kpi.query_path.name))
         st.code(data.definition_comment(kpi.id), language=None, wrap_lines=True)
 
     follow_up.kpi_section(page, kpi, report.status)  # the owner's notes and the actions
@@ -86,7 +90,7 @@ def _trend(page: sidebar.PageContext, report: KpiReport, grain: str) -> None:
     pending = pending_buckets(kpi, frame, grain, shown, horizon)
     history_pending = pending_buckets(kpi, baseline, grain, before, horizon)
     chart = control_chart(kpi, _without(frame, pending), _without(baseline, history_pending))
-    show = fmt.day if grain == "week" else (lambda stamp: f"{stamp:%b %Y}")
+    show = fmt.day if grain == "week" else (lambda stamp: active().month(stamp.month, stamp.year))
     pending_names = [show(pd.Timestamp(stamp)) for stamp, flag in zip(frame["bucket_start"], pending, strict=True)
                      if flag]
     comparison = None
@@ -94,7 +98,7 @@ def _trend(page: sidebar.PageContext, report: KpiReport, grain: str) -> None:
         comparison = charts.verdicts_compared(bool(chart.signals), report.change_reading,
                                               fmt.period_name(report.period.previous()))
     elif report.change_reading == ChangeReading.TOO_UNCERTAIN:
-        comparison = "The card does not judge the change: too few records stand behind the number."
+        comparison = gettext("The card does not judge the change: too few records stand behind the number.")
     charts.trend(chart, kpi, grain, pending_names, comparison, data.notes_dated(page.db_path, kpi.id, shown))
 
 
@@ -103,9 +107,9 @@ def _other_targets(kpi: Kpi) -> str:
     if len(kpi.target_history) < 2:
         return ""
     steps = [fmt.value(kpi, target, 0 if float(target).is_integer() else 1)
-             + (f" from {fmt.day(first_day)}" if first_day != date.min else "")
+             + (" " + gettext("from {day}", day=fmt.day(first_day)) if first_day != date.min else "")
              for first_day, target in kpi.target_history]
-    return " &nbsp;·&nbsp; :gray[targets over time: " + " → ".join(steps) + "]"
+    return " &nbsp;·&nbsp; :gray[" + gettext("targets over time: {steps}", steps=" → ".join(steps)) + "]"
 
 
 def _without(frame: pd.DataFrame, dropped: list[bool]) -> pd.DataFrame:
@@ -118,14 +122,24 @@ def _breakdown_table(frame: pd.DataFrame, kpi: Kpi, dimension: str) -> None:
     hidden = {*STANDARD_COLUMNS, "status", "target", *sample_columns(frame)}
     extras = [name for name in frame.columns if name not in hidden]
     frame = frame.sort_values("value", ascending=kpi.direction != "higher", na_position="last")  # as the bars
-    table = frame[["slice", "value", "n", *extras]].rename(columns={"slice": dimension.title()})
+    table = frame[["slice", "value", "n", *extras]].rename(columns={"slice": gettext(fmt.DIMENSION_WORDS[dimension])})
     # Each slice's status as cxkpi.status decided it: a slice of 2 records is too uncertain, never off target.
-    table.insert(2, "status", [fmt.STATUS_WORDS[Status(found)] for found in frame["status"]])
+    table.insert(2, "status", [fmt.status_words(Status(found)) for found in frame["status"]])
     formats = {"points": "%+.1f pts", "hours": "%.1f h", "%": "%.1f%%"}
+    english = active().language == DEFAULT_LANGUAGE
+    if english:
+        value_column = st.column_config.NumberColumn(gettext("Value"), format=formats.get(kpi.unit, "%.1f"),
+                                                     help=kpi.title)
+        n_column = st.column_config.NumberColumn("n", format="%d")
+    else:  # the table's number formats are English ones: the values as the cards write them, already sorted
+        table["value"] = [fmt.value(kpi, None if pd.isna(number) else float(number)) for number in table["value"]]
+        table["n"] = [active().integer(int(number)) for number in table["n"]]
+        value_column = st.column_config.TextColumn(gettext("Value"), help=kpi.title)
+        n_column = st.column_config.TextColumn("n")
     config = {
-        "value": st.column_config.NumberColumn("Value", format=formats.get(kpi.unit, "%.1f"), help=kpi.title),
-        "status": "Status",
-        "n": st.column_config.NumberColumn("n", format="%d"),
+        "value": value_column,
+        "status": gettext("Status"),
+        "n": n_column,
         # KPI-specific detail columns (p90_hours, promoters, ...) keep the query's names, made readable.
         **{name: _detail_column(name, table[name]) for name in extras},
     }

@@ -10,6 +10,7 @@ import streamlit as st
 from cxkpi import ownership
 from cxkpi.access import Permission
 from cxkpi.follow_up import FollowUp
+from cxkpi.i18n import gettext
 from cxkpi.kpis import KpiReport
 from cxkpi.registry import Owner
 from cxkpi.status import Status
@@ -21,7 +22,7 @@ SAVED_KEY = "owner_change_saved"  # the confirmation of a saved change, shown on
 
 def render() -> None:
     page = sidebar.render("Owners")
-    st.title("Owners")
+    st.title(gettext("Owners"))
     st.markdown(
         "Every KPI has exactly one accountable owner. "
         f"Status for **{fmt.period(page.period)}** · {page.filters.describe()}."
@@ -31,10 +32,10 @@ def render() -> None:
     follow_up.owners_section(page)
     with st.container(border=True, key="owner-change"):
         _change_form(page)
-    st.subheader("Changes", anchor=False)
+    st.subheader(gettext("Changes"), anchor=False)
     history = data.ownership_history(page.db_path)
     if history.empty:
-        st.caption("No owner or target has been changed in the app yet; metrics.toml defines them all.")
+        st.caption(gettext("No owner or target has been changed in the app yet; metrics.toml defines them all."))
     else:
         titles = {kpi.id: kpi.title for kpi in page.kpis}
         shown = history.assign(kpi=[titles.get(kpi_id, kpi_id) for kpi_id in history["kpi_id"]])
@@ -68,7 +69,7 @@ def _owners_table(reports: list[KpiReport], follow_ups: dict[str, FollowUp]) -> 
 
 
 def _change_form(page: sidebar.PageContext) -> None:
-    st.markdown("**Reassign an owner or change a target**")
+    st.markdown(gettext("**Reassign an owner or change a target**"))
     may_change = page.identity.can(Permission.CHANGE_OWNER) and page.identity.can(Permission.CHANGE_TARGET)
     if may_change:
         st.caption(f"Recorded in the audit trail as {fmt.markdown_code(page.identity.user_id)}.")
@@ -76,21 +77,21 @@ def _change_form(page: sidebar.PageContext) -> None:
         st.caption(f"Only admins reassign owners and change targets; you are {page.identity.role_with_article}.")
     by_title = {kpi.title: kpi for kpi in page.kpis}
     # Outside the form, so the fields below follow the chosen KPI at once.
-    kpi = by_title[st.selectbox("KPI", list(by_title), key="change_kpi")]
+    kpi = by_title[st.selectbox(gettext("KPI"), list(by_title), key="change_kpi")]
     with st.form("change-owner", clear_on_submit=False, border=False):
         left, middle, right = st.columns(3)
         # Keys per KPI: each KPI's fields start from its own current owner and target.
         name = left.text_input("Owner's name", value=kpi.owner.name, key=f"change_owner_name_{kpi.id}")
         role = middle.text_input("Owner's role", value=kpi.owner.role, key=f"change_owner_role_{kpi.id}")
         email = right.text_input("Owner's email", value=kpi.owner.email, key=f"change_owner_email_{kpi.id}",
-                                 help="How they sign in to write the KPI's notes and actions, and where its alerts "
-                                      "and weekly digest go")
+                                 help=gettext("How they sign in to write the KPI's notes and actions, and where "
+                                              "its alerts and weekly digest go"))
         target = left.number_input(f"Target ({kpi.unit})", value=float(kpi.target), key=f"change_target_{kpi.id}")
         # A target starts on a day: the old one stays in force before it, so the past is judged as it was.
         starts = middle.date_input("Target applies from", value=date.today(), key=f"change_target_from_{kpi.id}",
                                    format="YYYY-MM-DD",
-                                   help="Periods ending before this day keep the target they had")
-        submitted = st.form_submit_button("Save change", icon=":material/save:", key="change_save")
+                                   help=gettext("Periods ending before this day keep the target they had"))
+        submitted = st.form_submit_button(gettext("Save change"), icon=":material/save:", key="change_save")
     saved = st.session_state.pop(SAVED_KEY, None)
     if saved:
         st.success(fmt.markdown_literal(saved), icon=":material/check:")  # names as typed
@@ -112,4 +113,4 @@ def _change_form(page: sidebar.PageContext) -> None:
             for field, old, new in changes)
         st.rerun()
     else:
-        st.info("Nothing changed: the owner and target are already these.", icon=":material/info:")
+        st.info(gettext("Nothing changed: the owner and target are already these."), icon=":material/info:")

@@ -20,6 +20,7 @@ import streamlit as st
 
 from cxkpi import views
 from cxkpi.access import Identity, Permission
+from cxkpi.i18n import gettext
 from cxkpi.warehouse import PROJECT_ROOT, WarehouseBusyError
 from ui import data, identity, state
 from ui import formatting as fmt
@@ -128,17 +129,17 @@ def apply_css() -> None:
 def share_section(query: dict[str, list[str]]) -> None:
     """Sidebar: copy the link, see it, or open it in presentation mode."""
     link = view_link(query)
-    st.markdown("**Share this view**")
+    st.markdown(gettext("**Share this view**"))
     with st.container(horizontal=True, gap="small", vertical_alignment="center"):
         COPY_BUTTON(key="copy-link", data={"url": link}, width="content")
         st.link_button(
             "Present", view_link({**query, state.PRESENT: ["1"]}), icon=":material/slideshow:",
-            help="Open this view full screen for a meeting room: no sidebar, large cards",
+            help=gettext("Open this view full screen for a meeting room: no sidebar, large cards"),
         )
     # Plain text, not st.code: a code block loads Streamlit's syntax highlighter, the single largest
     # cost of drawing the page in bench/browser_timings.py. One click selects the whole link.
     st.html(f'<div class="cx-link">{html.escape(link)}</div>')
-    st.caption("Anyone with the link sees these numbers: the dates are fixed in it.")
+    st.caption(gettext("Anyone with the link sees these numbers: the dates are fixed in it."))
 
 
 def exit_presentation() -> None:
@@ -151,7 +152,7 @@ def exit_presentation() -> None:
 def saved_views_section(db_path: Path, query: dict[str, list[str]], person: Identity) -> None:
     """Sidebar: the shared views and the person's own (one click opens one), save the current one,
     and rename, share or delete the ones they may manage."""
-    st.markdown("**Saved views**")
+    st.markdown(gettext("**Saved views**"))
     message = st.session_state.pop(MESSAGE_KEY, None)
     if message:
         kind, text = message
@@ -160,10 +161,10 @@ def saved_views_section(db_path: Path, query: dict[str, list[str]], person: Iden
     try:
         saved = _saved_views(db_path, person.user_id)
     except WarehouseBusyError:
-        st.caption("The warehouse is busy; saved views show on the next interaction.")
+        st.caption(gettext("The warehouse is busy; saved views show on the next interaction."))
         return
     if not saved:
-        st.caption("None yet: set the filters, then save the view under a name.")
+        st.caption(gettext("None yet: set the filters, then save the view under a name."))
     for view in saved:
         # A button's label is Markdown: the name shows as typed.
         shared_help = "shared with everyone" if view.shared else "only you see it"
@@ -174,20 +175,21 @@ def saved_views_section(db_path: Path, query: dict[str, list[str]], person: Iden
 
     page = current_page_path()
     may_share = person.can(Permission.SHARE_VIEW)
-    with st.popover("Save this view", icon=":material/bookmark_add:", width="stretch"):
+    with st.popover(gettext("Save this view"), icon=":material/bookmark_add:", width="stretch"):
         with st.form("view-save", border=False, enter_to_submit=True):
-            st.text_input("Name", key=NAME_KEY, max_chars=views.MAX_NAME, placeholder="Board review Q3 - EMEA")
+            st.text_input(gettext("Name"), key=NAME_KEY, max_chars=views.MAX_NAME,
+                          placeholder=gettext("Board review Q3 - EMEA"))
             # Offered to everyone: views.save_view refuses a viewer's shared view, and audits the attempt.
-            st.checkbox("Share with everyone", key=SHARE_KEY,
+            st.checkbox(gettext("Share with everyone"), key=SHARE_KEY,
                         help=None if may_share else "Analysts and admins share views; yours stay personal.")
             st.form_submit_button(
                 "Save", icon=":material/save:", type="primary",
                 on_click=_save, args=(db_path, page, state.query_string(query)),
             )
-        st.caption("Saving under the name of one of your views replaces it.")
+        st.caption(gettext("Saving under the name of one of your views replaces it."))
     manageable = {view.id: view for view in saved if views.may_manage(person, view)}
     if manageable:
-        with st.popover("Rename, share or delete", icon=":material/edit:", width="stretch"):
+        with st.popover(gettext("Rename, share or delete"), icon=":material/edit:", width="stretch"):
             _manage(db_path, manageable, person)
         _confirm_delete(db_path, manageable)
 
@@ -196,18 +198,19 @@ def _manage(db_path: Path, manageable: dict[int, views.SavedView], person: Ident
     # Keyed on the list itself: after a rename or delete the choice starts afresh instead of pointing
     # at a label that no longer exists.
     key = f"{MANAGED_KEY}-{zlib.crc32(repr(sorted((i, v.name, v.shared) for i, v in manageable.items())).encode()):08x}"
-    view_id = st.selectbox("View", list(manageable), format_func=lambda i: manageable[i].name, key=key)
+    view_id = st.selectbox(gettext("View"), list(manageable), format_func=lambda i: manageable[i].name, key=key)
     view = manageable.get(view_id) if view_id is not None else None
-    st.text_input("New name", key=NEW_NAME_KEY, max_chars=views.MAX_NAME)
+    st.text_input(gettext("New name"), key=NEW_NAME_KEY, max_chars=views.MAX_NAME)
     with st.container(horizontal=True, gap="small"):
-        st.button("Rename", icon=":material/edit:", key="view-rename", on_click=_rename, args=(db_path, key))
+        st.button(gettext("Rename"), icon=":material/edit:", key="view-rename", on_click=_rename, args=(db_path, key))
         if view is not None and view.shared:
-            st.button("Make personal", icon=":material/person:", key="view-unshare", on_click=_share,
+            st.button(gettext("Make personal"), icon=":material/person:", key="view-unshare", on_click=_share,
                       args=(db_path, key, False))
         elif view is not None:
-            st.button("Share", icon=":material/group:", key="view-share", on_click=_share, args=(db_path, key, True),
+            st.button(gettext("Share"), icon=":material/group:", key="view-share", on_click=_share,
+                      args=(db_path, key, True),
                       help=None if person.can(Permission.SHARE_VIEW) else "Analysts and admins share views.")
-        st.button("Delete", icon=":material/delete:", key="view-delete", on_click=_ask_delete, args=(key,))
+        st.button(gettext("Delete"), icon=":material/delete:", key="view-delete", on_click=_ask_delete, args=(key,))
 
 
 def _confirm_delete(db_path: Path, manageable: dict[int, views.SavedView]) -> None:
@@ -219,8 +222,9 @@ def _confirm_delete(db_path: Path, manageable: dict[int, views.SavedView]) -> No
     st.warning(f"Delete “{fmt.markdown_literal(doomed.name)}”{' for everyone' if doomed.shared else ''}? "
                "This cannot be undone.", icon=":material/delete:")
     with st.container(horizontal=True, gap="small"):
-        st.button("Yes, delete", type="primary", key="view-delete-confirm", on_click=_delete, args=(db_path, pending))
-        st.button("Cancel", key="view-delete-cancel", on_click=st.session_state.pop, args=(CONFIRM_KEY, None))
+        st.button(gettext("Yes, delete"), type="primary", key="view-delete-confirm", on_click=_delete,
+                  args=(db_path, pending))
+        st.button(gettext("Cancel"), key="view-delete-cancel", on_click=st.session_state.pop, args=(CONFIRM_KEY, None))
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
