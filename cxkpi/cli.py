@@ -17,6 +17,7 @@ from cxkpi import (
     delivery,
     digest,
     export_formats,
+    i18n,
     inbox,
     ingest,
     kpis,
@@ -74,6 +75,9 @@ def build_parser() -> argparse.ArgumentParser:
     compute = commands.add_parser("kpis", help="compute every KPI for a period, with owners and targets")
     _add_view_options(compute)
     compute.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    compute.add_argument("--lang", choices=i18n.LANGUAGES,
+                         help="the table's language: en, fa (Persian) or ru (default: metrics.toml's language, else "
+                              "en); --json is the same in every language")
     compute.add_argument(
         "--engine", choices=ENGINES, default="duckdb",
         help="duckdb (default): the warehouse file; spark: Apache Spark over the tables as Parquet "
@@ -281,8 +285,10 @@ def _print_reports(
     }
     if args.json:
         print(json.dumps(document, default=_json_default, indent=2))
-    else:
-        print(format_table(document))
+        return 0
+    language = i18n.choose(args.lang, registry.load_settings(args.registry).language)
+    with i18n.use(language):
+        print(format_table(period, filters, [report.kpi.in_language(language) for report in reports], reports))
     return 0
 
 
@@ -555,18 +561,24 @@ def _statistics_as_dict(report: kpis.KpiReport) -> dict[str, Any]:
     }
 
 
-def format_table(document: dict[str, Any]) -> str:
-    period = document["period"]
-    lines = [f"{period['start']} to {period['end']} (previous: {document['previous_period']['start']} "
-             f"to {document['previous_period']['end']})"]
-    for row in document["kpis"]:
-        value = "no data" if row["value"] is None else f"{row['value']:.1f} {row['unit']}"
-        previous = "no data" if row["previous_value"] is None else f"{row['previous_value']:.1f}"
-        moved = "" if row["period"] == period else f" (for {row['period']['start']} to {row['period']['end']})"
+def format_table(period: Period, filters: kpis.Filters, titled: list[registry.Kpi],
+                 reports: list[kpis.KpiReport]) -> str:
+    """The people's table, in the bound language (cxkpi.i18n.use), in the words and numbers of the app's
+    cards (ui.formatting): the period and filters, then per KPI its title, value, n, the change against the
+    previous period, target, status and owner. `titled`: each report's KPI with its words in that language."""
+    from ui import formatting as fmt  # no Streamlit in it; the digest and alerts share it too
+
+    lines = [i18n.gettext("{period}, compared with {previous}", period=fmt.period(period),
+                          previous=fmt.period(period.previous())) + f" · {filters.describe()}"]
+    width = max(len(kpi.title) for kpi in titled) if titled else 0
+    for kpi, report in zip(titled, reports, strict=True):
+        value = fmt.value(kpi, report.current.value)
+        change = fmt.previous_phrase(report) if report.current.value is not None else ""
+        moved = f" · {fmt.matured_note(report)}" if report.moved_from else ""
         lines.append(
-            f"{row['title']:<34} {value:>22}  n={row['n']:<6} previous {previous:>8}  "
-            f"target {row['target']:g} ({row['direction']} is better): {row['status']:<13}  "
-            f"owner {row['owner']}, {row['owner_role']}{moved}"
+            f"{kpi.title:<{width}}  {value:>14}  {fmt.count(kpi, report.current.n)}  {change}  "
+            f"{fmt.target_phrase(kpi)}: {fmt.status_reading(report)}  "
+            f"{i18n.gettext('Owner: {owner}', owner=f'{kpi.owner.name}, {kpi.owner.role}')}{moved}"
         )
     return "\n".join(lines)
 

@@ -17,7 +17,7 @@ from cxkpi import i18n, links, report
 from cxkpi.kpis import Filters
 from cxkpi.periods import Period
 from cxkpi.registry import RegistryError, load_registry
-from tests.support import PROJECT_ROOT
+from tests.support import PROJECT_ROOT, cxkpi
 from ui import formatting as fmt
 from ui.state import LANG, FilterState, parse_query
 
@@ -191,3 +191,19 @@ def test_a_persian_slide_is_drawn_right_to_left_in_vazirmatn() -> None:
     assert png.startswith(b"\x89PNG")
     with i18n.use("en"):
         assert 'font-family="Liberation Sans' in report.overview_svg(page)
+
+
+def test_the_kpis_table_speaks_the_language_asked_for_and_json_stays_the_same(golden_db: Path) -> None:
+    """Golden Q2 2026: NPS has 6 responses (tests/test_kpis.py), CSAT too."""
+    window = ("--db", golden_db, "--start", "2026-04-01", "--end", "2026-06-30")
+    russian = cxkpi("kpis", *window, "--lang", "ru")
+    assert russian.returncode == 0, russian.stderr
+    assert "2 кв. 2026 (1 апр. 2026 – 30 июн. 2026)" in russian.stdout
+    assert "Индекс потребительской лояльности (NPS)" in russian.stdout and "n = 6 ответов" in russian.stdout
+    persian = cxkpi("kpis", *window, "--lang", "fa")
+    assert "فصل ۲ ۲۰۲۶" in persian.stdout and "۶ پاسخ" in persian.stdout
+    assert not re.search(r"[0-9]", persian.stdout.replace("n =", "").split("مالک")[0]), "ASCII digits in Persian"
+    english = cxkpi("kpis", *window)
+    assert "Net Promoter Score" in english.stdout and "n = 6 responses" in english.stdout
+    as_json = [cxkpi("kpis", *window, "--json", *lang).stdout for lang in ((), ("--lang", "fa"))]
+    assert as_json[0] == as_json[1]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import html
+import json
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import timedelta
@@ -14,7 +15,7 @@ import streamlit as st
 
 from cxkpi import report as page_report
 from cxkpi.assessment import ControlChart
-from cxkpi.i18n import N_, active, gettext
+from cxkpi.i18n import DEFAULT_LANGUAGE, N_, active, gettext, ngettext
 from cxkpi.kpis import KpiReport, sample_columns
 from cxkpi.notes import Note
 from cxkpi.registry import Kpi
@@ -32,6 +33,8 @@ NOTE = "#CC79A7"  # Okabe-Ito reddish purple: the owner's notes, apart from the 
 # Okabe-Ito vermillion: told apart from the blue line with every common colour-vision deficiency.
 SIGNAL = page_report.TONE_COLOURS["orange"]
 BUCKETS = {"week": (N_("Week starting"), "%-d %b"), "month": (N_("Month"), "%b %Y")}
+# A bucket's point on the control chart, in its tooltip.
+NOISE, SHIFT = N_("within the limits: noise"), N_("outside the control limits: a real shift")
 PENDING = "\N{HOURGLASS}"  # a month still maturing, in the sparkline's description (its words are the card's note)
 
 
@@ -46,6 +49,20 @@ def _labelled(frame: pd.DataFrame, kpi: Kpi, grain: str = "month") -> pd.DataFra
         show = fmt.day if grain == "week" else (lambda stamp: active().month(stamp.month, stamp.year))
         frame["bucket"] = [show(stamp) for stamp in frame["bucket_start"]]
     return frame
+
+
+def _bucket_labels(frame: pd.DataFrame) -> dict[str, str]:
+    """Outside English, the axis says each bucket as the tooltips do (Vega's own date format writes English
+    month names and ASCII digits): a label looked up by the tick's date."""
+    if active().language == DEFAULT_LANGUAGE:
+        return {}
+    labels = {f"{stamp:%Y-%m-%d}": shown for stamp, shown in zip(frame["bucket_start"], frame["bucket"], strict=True)}
+    return {"labelExpr": f"{json.dumps(labels, ensure_ascii=False)}[timeFormat(datum.value, '%Y-%m-%d')] || ''"}
+
+
+def localized(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
+    """A chart drawn in the session's script: Vazirmatn for a right-to-left language (the page serves it)."""
+    return chart.configure(font=page_report.RTL_FONT) if active().right_to_left else chart
 
 
 def _datetime(stamp: pd.Timestamp) -> alt.DateTime:
@@ -140,14 +157,16 @@ def trend(chart: ControlChart, kpi: Kpi, grain: str, pending: list[str], compari
         gettext("not enough data") if pd.isna(low) else fmt.interval(kpi, Interval(low, high))
         for low, high in zip(frame["interval_low"], frame["interval_high"], strict=True)
     ]
-    frame["reading"] = ["outside the control limits: a real shift" if flag else "within the limits: noise"
+    frame["reading"] = [gettext(SHIFT) if flag else gettext(NOISE)
                         for flag in frame["signal"]]
     title, date_format = BUCKETS.get(grain, (grain, "%-d %b %Y"))
+    title = gettext(title)
     base = alt.Chart(frame).encode(
         x=alt.X(
             "bucket_start:T", title=title,
             # Ticks exactly on the buckets: Vega's own week ticks fall on Sundays, our weeks start on Mondays.
-            axis=alt.Axis(format=date_format, values=[_datetime(stamp) for stamp in frame["bucket_start"]]),
+            axis=alt.Axis(format=date_format, values=[_datetime(stamp) for stamp in frame["bucket_start"]],
+                          **_bucket_labels(frame)),
         ),
         tooltip=[
             alt.Tooltip("bucket:N", title=title),
@@ -177,7 +196,7 @@ def trend(chart: ControlChart, kpi: Kpi, grain: str, pending: list[str], compari
     if frame["note_count"].gt(0).any():
         # Same data as the series, filtered: a layer with a data set of its own made Vega-Lite merge axis titles.
         noted = base.transform_filter("datum.note_count > 0").encode(
-            tooltip=[alt.Tooltip("bucket:N", title=title), alt.Tooltip("note_text:N", title="Owner's notes")])
+            tooltip=[alt.Tooltip("bucket:N", title=title), alt.Tooltip("note_text:N", title=gettext("Owner's notes"))])
         layers.append(noted.mark_rule(color=NOTE, strokeWidth=1.5, opacity=0.7))
         layers.append(noted.mark_point(shape="triangle-down", filled=True, size=160, color=NOTE, opacity=1)
                       .encode(y=alt.value(6)))
@@ -185,7 +204,7 @@ def trend(chart: ControlChart, kpi: Kpi, grain: str, pending: list[str], compari
         base.mark_circle(size=80, opacity=1).encode(
             y="value:Q",
             color=alt.Color("reading:N", legend=None, scale=alt.Scale(
-                domain=["within the limits: noise", "outside the control limits: a real shift"],
+                domain=[gettext(NOISE), gettext(SHIFT)],
                 range=[LINE, SIGNAL])),
         )
     )
@@ -196,7 +215,7 @@ def trend(chart: ControlChart, kpi: Kpi, grain: str, pending: list[str], compari
                 text=alt.datum(gettext("Target {target}", target=fmt.target(shown_kpi))))
     )
     rule = [] if targets.nunique() > 1 else [_target_line(shown_kpi)]
-    st.altair_chart(drawn := alt.layer(*layers, *rule, label).properties(height=300), width="stretch")
+    st.altair_chart(drawn := localized(alt.layer(*layers, *rule, label).properties(height=300)), width="stretch")
     exports.chart_downloads(drawn, f"{kpi.id}-trend-{grain}")
     st.caption(_trend_legend(kpi, chart, frame, grain, pending, comparison, unplaced))
 
@@ -226,33 +245,43 @@ def _trend_legend(
     kpi: Kpi, chart: ControlChart, frame: pd.DataFrame, grain: str, pending: list[str], comparison: str | None,
     unplaced: Sequence[Note] = (),
 ) -> str:
+    ewma = N_("dotted: EWMA control limits (λ = 0.3); dashed: the EWMA")
     kind = {
-        "proportion": "dotted: p-chart limits, the usual share ± 3σ for each bucket's n",
-        "rate": "dotted: u-chart limits, the usual rate ± 3σ for each bucket's n",
-        "nps": "dotted: EWMA control limits (λ = 0.3); dashed: the EWMA",
-        "median": "dotted: EWMA control limits (λ = 0.3); dashed: the EWMA",
-        "difference": "dotted: EWMA control limits (λ = 0.3); dashed: the EWMA",
+        "proportion": N_("dotted: p-chart limits, the usual share ± 3σ for each bucket's n"),
+        "rate": N_("dotted: u-chart limits, the usual rate ± 3σ for each bucket's n"),
+        "nps": ewma, "median": ewma, "difference": ewma,
     }.get(kpi.statistic)
-    target = "grey dashes: the target" + (", a step where it changed" if "target" in frame and
-                                          frame["target"].nunique() > 1 else "")
-    parts = ["Shaded: each bucket's 95% interval"] + ([kind] if kind else []) + [target]
+    kind = gettext(kind) if kind else None
+    stepped = "target" in frame and frame["target"].nunique() > 1
+    target = gettext("grey dashes: the target, a step where it changed") if stepped else \
+        gettext("grey dashes: the target")
+    parts = [gettext("Shaded: each bucket's 95% interval")] + ([kind] if kind else []) + [target]
     if frame["note_count"].gt(0).any():
-        parts.append("purple markers: the owner's notes (hover for the text)")
+        parts.append(gettext("purple markers: the owner's notes (hover for the text)"))
     if kind:
-        bucket_word = "weeks" if grain == "week" else "months"
-        parts.append(f"limits from the {chart.baseline_buckets} {bucket_word} before the period"
-                     if chart.baseline_buckets else
-                     f"limits from the {bucket_word} shown: the data has no earlier history")
+        weekly = grain == "week"
+        if chart.baseline_buckets:
+            parts.append(ngettext("limits from the {n} week before the period",
+                                  "limits from the {n} weeks before the period", chart.baseline_buckets) if weekly
+                         else ngettext("limits from the {n} month before the period",
+                                       "limits from the {n} months before the period", chart.baseline_buckets))
+        else:
+            parts.append(gettext("limits from the weeks shown: the data has no earlier history") if weekly else
+                         gettext("limits from the months shown: the data has no earlier history"))
     signals = [bucket for bucket, flag in zip(frame["bucket"], frame["signal"], strict=True) if flag]
+    comma = gettext(", ")
     if signals:
-        parts.append(f"**orange: outside the limits, a real shift, not noise ({', '.join(signals)})**")
+        parts.append("**" + gettext("orange: outside the limits, a real shift, not noise ({buckets})",
+                                    buckets=comma.join(signals)) + "**")
     elif kind:
-        parts.append("no point is outside the limits: the movement is within noise")
+        parts.append(gettext("no point is outside the limits: the movement is within noise"))
     if pending:
-        parts.append(f"pending, left out: {', '.join(pending)} (their {kpi.maturity_days} days have not passed)")
+        parts.append(ngettext("pending, left out: {months} (their {n} day has not passed)",
+                              "pending, left out: {months} (their {n} days have not passed)", kpi.maturity_days,
+                              months=comma.join(pending)))
     if unplaced:
-        parts.append("notes on buckets not drawn: " + "; ".join(fmt.markdown_literal(note_line(note))
-                                                                 for note in unplaced))
+        parts.append(gettext("notes on buckets not drawn: {notes}", notes=gettext("; ").join(
+            fmt.markdown_literal(note_line(note)) for note in unplaced)))
     text = " · ".join(parts) + "."
     return f"{text}\n\n{comparison}" if comparison else text
 
@@ -264,15 +293,15 @@ def verdicts_compared(signals: bool, reading: ChangeReading, against: str) -> st
     if reading not in (ChangeReading.BETTER, ChangeReading.WORSE, ChangeReading.NO_REAL_CHANGE):
         return None
     if real and signals:
-        return f"The card's test agrees: the change against {against} is real."
+        return gettext("The card's test agrees: the change against {period} is real.", period=against)
     if not real and not signals:
-        return f"The card's test agrees: the change against {against} is within noise."
+        return gettext("The card's test agrees: the change against {period} is within noise.", period=against)
     if real:
-        return (f"The card's test finds a real change against {against}, while no bucket leaves the limits: "
-                "the test pools every record of both periods, so it sees a smaller shift than one bucket can "
-                "show against the usual month-to-month spread.")
-    return (f"A bucket leaves the limits, while the card's test finds no real change against {against}: the "
-            "shift is in that bucket, or the previous period had it too.")
+        return gettext("The card's test finds a real change against {period}, while no bucket leaves the limits: "
+                       "the test pools every record of both periods, so it sees a smaller shift than one bucket can "
+                       "show against the usual month-to-month spread.", period=against)
+    return gettext("A bucket leaves the limits, while the card's test finds no real change against {period}: the "
+                   "shift is in that bucket, or the previous period had it too.", period=against)
 
 
 def breakdown(frame: pd.DataFrame, kpi: Kpi, dimension: str) -> None:
@@ -305,7 +334,8 @@ def breakdown(frame: pd.DataFrame, kpi: Kpi, dimension: str) -> None:
     labels = base.mark_text(align="left", dx=4, color="#1f2937").encode(text="shown:N")
     # Streamlit sizes the whole chart (axes included) to this height, so leave room for the x axis.
     height = 90 + 36 * len(frame)
-    st.altair_chart(chart := (bars + labels + _target_line(kpi, "x")).properties(height=height), width="stretch")
+    st.altair_chart(chart := localized((bars + labels + _target_line(kpi, "x")).properties(height=height)),
+                    width="stretch")
     exports.chart_downloads(chart, f"{kpi.id}-by-{dimension}")
-    st.caption(f"Bars by status against the target ({fmt.target(kpi)}, dashed line): blue on target, violet near "
-               "it, orange off it, grey too uncertain to act on (too few records).")
+    st.caption(gettext("Bars by status against the target ({target}, dashed line): blue on target, violet near it, "
+                       "orange off it, grey too uncertain to act on (too few records).", target=fmt.target(kpi)))

@@ -15,6 +15,7 @@ import streamlit as st
 
 from cxkpi import drilldowns as api
 from cxkpi import stats
+from cxkpi.i18n import gettext
 from cxkpi.kpis import Filters
 from cxkpi.periods import Period, trailing_months
 from cxkpi.registry import Kpi
@@ -416,6 +417,6 @@ def render(kpi: Kpi, page: sidebar.PageContext) -> None:
     sections = DRILLDOWNS.get(kpi.id, [])
     if not sections:
         return
-    st.subheader("Drill down", anchor=False)
+    st.subheader(gettext("Drill down"), anchor=False)
     for section in sections:
         section(kpi, page)

@@ -17,12 +17,12 @@ import streamlit as st
 from cxkpi import actions, notes
 from cxkpi.access import Identity
 from cxkpi.actions import Action
-from cxkpi.i18n import gettext
+from cxkpi.i18n import active, gettext
 from cxkpi.registry import Kpi
 from cxkpi.status import Status
 from ui import data, identity, sidebar
 from ui import formatting as fmt
-from ui.follow_up_text import action_line
+from ui.follow_up_text import action_line, action_status
 
 DONE_KEY = "follow_up_done"  # what was just written, said once after the rerun that shows it
 
@@ -52,15 +52,16 @@ def owners_section(page: sidebar.PageContext) -> None:
         return
     rows = [{
         "KPI": titles[action.kpi_id].title if action.kpi_id in titles else action.kpi_id,
-        "Owner": titles[action.kpi_id].owner.name if action.kpi_id in titles else fmt.EMPTY,
-        "What": action.what, "Who": action.assignee_name, "Due": action.due_on, "Status": action.status,
-        "Overdue": "overdue" if action.overdue(today) else "",
+        gettext("Owner"): titles[action.kpi_id].owner.name if action.kpi_id in titles else fmt.EMPTY,
+        gettext("What"): action.what, gettext("Who"): action.assignee_name, gettext("Due"): fmt.day(action.due_on),
+        gettext("Status"): action_status(action.status),
+        gettext("Overdue"): gettext("overdue") if action.overdue(today) else "",
     } for action in open_actions]
-    st.dataframe(pd.DataFrame(rows), hide_index=True, placeholder=fmt.EMPTY, width="stretch", key="open-actions",
-                 column_config={"Due": st.column_config.DateColumn("Due", format="D MMM YYYY")})
+    st.dataframe(pd.DataFrame(rows), hide_index=True, placeholder=fmt.EMPTY, width="stretch", key="open-actions")
     overdue = sum(action.overdue(today) for action in open_actions)
     shown = fmt.plural(len(open_actions), "{n} open action", "{n} open actions")
-    st.caption(f"{shown}, {overdue:,} overdue (past their due date, not done).")
+    st.caption(gettext("{actions}, {overdue} overdue (past their due date, not done).", actions=shown,
+                       overdue=active().integer(overdue)))
     _status_form(page, [action for action in open_actions if action.kpi_id in titles], titles, "owners")
 
 
@@ -73,8 +74,8 @@ def _said() -> None:
 def _notes(page: sidebar.PageContext, kpi: Kpi) -> None:
     st.markdown(gettext("**Owner's notes**"))
     owner = kpi.owner
-    st.caption(f"{fmt.markdown_literal(owner.name)} (the owner) and admins write notes; anyone signed in may reply. "
-               "Nothing is deleted.")
+    st.caption(gettext("{owner} (the owner) and admins write notes; anyone signed in may reply. Nothing is deleted.",
+                       owner=fmt.markdown_literal(owner.name)))
     today = date.today()
     with st.form(f"note-{kpi.id}", clear_on_submit=True, border=False):
         body = st.text_area(gettext("Note"),
@@ -85,7 +86,7 @@ def _notes(page: sidebar.PageContext, kpi: Kpi) -> None:
                               key=f"note_day_{kpi.id}", format="YYYY-MM-DD")
         if st.form_submit_button(gettext("Add note"), icon=":material/sticky_note_2:", key=f"note_save_{kpi.id}"):
             _attempt(lambda person: notes.write(page.db_path, person, kpi, body, about),
-                     f"Note added, dated {fmt.day(about)}.")
+                     gettext("Note added, dated {day}.", day=fmt.day(about)))
     threads = data.note_threads(page.db_path, kpi.id)
     if not threads:
         st.caption(gettext("No notes yet."))
@@ -97,7 +98,8 @@ def _thread(page: sidebar.PageContext, kpi: Kpi, thread: notes.Thread) -> None:
     note = thread.note
     with st.container(key=f"note-{note.id}"):
         st.markdown(f":material/sticky_note_2: **{fmt.day(note.noted_on)}** · {fmt.markdown_literal(note.author_name)}"
-                    f" :gray[(written {fmt.timestamp(note.written_at)} UTC)]  \n{fmt.markdown_literal(note.body)}")
+                    " :gray[(" + gettext("written {moment} UTC", moment=fmt.timestamp(note.written_at)) + ")]  \n"
+                    + fmt.markdown_literal(note.body))
         for answer in thread.replies:
             st.markdown(f"> :material/reply: **{fmt.markdown_literal(answer.author_name)}** "
                         f":gray[{fmt.timestamp(answer.written_at)} UTC]: {fmt.markdown_literal(answer.body)}")
@@ -106,7 +108,7 @@ def _thread(page: sidebar.PageContext, kpi: Kpi, thread: notes.Thread) -> None:
                                  label_visibility="collapsed", max_chars=notes.MAX_LENGTH)
             if st.form_submit_button(gettext("Reply"), icon=":material/reply:", key=f"reply_save_{note.id}",
                                      type="tertiary"):
-                _attempt(lambda person: notes.reply(page.db_path, person, kpi, note.id, text), "Reply added.")
+                _attempt(lambda person: notes.reply(page.db_path, person, kpi, note.id, text), gettext("Reply added."))
 
 
 def _actions(page: sidebar.PageContext, kpi: Kpi, status: Status) -> None:
@@ -124,20 +126,22 @@ def _actions(page: sidebar.PageContext, kpi: Kpi, status: Status) -> None:
     needed = status in (Status.OFF_TARGET, Status.NEAR_TARGET)
     with st.expander(gettext("Add an action"), expanded=needed and not any(action.is_open for action in every),
                      icon=":material/add_task:"):
-        st.caption(f"{fmt.markdown_literal(kpi.owner.name)} (the owner) and admins add actions: what will be done, "
-                   "by one person, by when.")
+        st.caption(gettext("{owner} (the owner) and admins add actions: what will be done, by one person, by when.",
+                           owner=fmt.markdown_literal(kpi.owner.name)))
         with st.form(f"action-{kpi.id}", clear_on_submit=True, border=False):
             what = st.text_input(gettext("What will be done"), key=f"action_what_{kpi.id}",
                                  max_chars=actions.MAX_LENGTH)
             left, right = st.columns(2)
-            name = left.text_input("Who (one person)", key=f"action_who_{kpi.id}")
-            email = right.text_input("Their email", key=f"action_email_{kpi.id}",
+            name = left.text_input(gettext("Who (one person)"), key=f"action_who_{kpi.id}")
+            email = right.text_input(gettext("Their email"), key=f"action_email_{kpi.id}",
                                      help=gettext("How they sign in to update the action"))
-            due = left.date_input("Due", value=today + timedelta(days=30), min_value=today, key=f"action_due_{kpi.id}",
+            due = left.date_input(gettext("Due"), value=today + timedelta(days=30), min_value=today,
+                                  key=f"action_due_{kpi.id}",
                                   format="YYYY-MM-DD")
             if st.form_submit_button(gettext("Add action"), icon=":material/add_task:", key=f"action_save_{kpi.id}"):
                 _attempt(lambda person: actions.add(page.db_path, person, kpi, what, name, email, due),
-                         f"Action added: {what.strip()} ({name.strip()}, due {fmt.day(due)}).")
+                         gettext("Action added: {what} ({who}, due {day}).", what=what.strip(), who=name.strip(),
+                                 day=fmt.day(due)))
     open_actions = [action for action in shown if action.is_open]
     if open_actions:
         _status_form(page, open_actions, {kpi.id: kpi}, kpi.id)
@@ -151,8 +155,9 @@ def _status_form(page: sidebar.PageContext, open_actions: list[Action], kpis: di
                               format_func=lambda action_id: f"{kpis[by_id[action_id].kpi_id].title}: "
                                                             f"{by_id[action_id].what}")
         left, right = st.columns(2)
-        status = left.selectbox("New status", actions.STATUSES, index=1, key=f"action_status_{where}")
-        comment = right.text_input("Comment (optional)", key=f"action_comment_{where}")
+        status = left.selectbox(gettext("New status"), actions.STATUSES, index=1, key=f"action_status_{where}",
+                                format_func=action_status)
+        comment = right.text_input(gettext("Comment (optional)"), key=f"action_comment_{where}")
         st.caption(gettext("The KPI's owner, the person doing it and admins change an action's status."))
         if st.form_submit_button(gettext("Save status"), icon=":material/save:", key=f"action_status_save_{where}"):
             action = by_id[chosen]

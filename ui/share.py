@@ -133,7 +133,7 @@ def share_section(query: dict[str, list[str]]) -> None:
     with st.container(horizontal=True, gap="small", vertical_alignment="center"):
         COPY_BUTTON(key="copy-link", data={"url": link}, width="content")
         st.link_button(
-            "Present", view_link({**query, state.PRESENT: ["1"]}), icon=":material/slideshow:",
+            gettext("Present"), view_link({**query, state.PRESENT: ["1"]}), icon=":material/slideshow:",
             help=gettext("Open this view full screen for a meeting room: no sidebar, large cards"),
         )
     # Plain text, not st.code: a code block loads Streamlit's syntax highlighter, the single largest
@@ -167,7 +167,7 @@ def saved_views_section(db_path: Path, query: dict[str, list[str]], person: Iden
         st.caption(gettext("None yet: set the filters, then save the view under a name."))
     for view in saved:
         # A button's label is Markdown: the name shows as typed.
-        shared_help = "shared with everyone" if view.shared else "only you see it"
+        shared_help = gettext("shared with everyone") if view.shared else gettext("only you see it")
         if st.button(fmt.markdown_literal(view.name), key=f"view-open-{view.id}",
                      icon=":material/group:" if view.shared else ":material/bookmark:",
                      type="tertiary", help=f"/{view.link} · {shared_help}", width="stretch"):
@@ -209,7 +209,7 @@ def _manage(db_path: Path, manageable: dict[int, views.SavedView], person: Ident
         elif view is not None:
             st.button(gettext("Share"), icon=":material/group:", key="view-share", on_click=_share,
                       args=(db_path, key, True),
-                      help=None if person.can(Permission.SHARE_VIEW) else "Analysts and admins share views.")
+                      help=None if person.can(Permission.SHARE_VIEW) else gettext("Analysts and admins share views."))
         st.button(gettext("Delete"), icon=":material/delete:", key="view-delete", on_click=_ask_delete, args=(key,))
 
 
@@ -219,8 +219,9 @@ def _confirm_delete(db_path: Path, manageable: dict[int, views.SavedView]) -> No
     if pending is None or pending not in manageable:
         return
     doomed = manageable[pending]
-    st.warning(f"Delete “{fmt.markdown_literal(doomed.name)}”{' for everyone' if doomed.shared else ''}? "
-               "This cannot be undone.", icon=":material/delete:")
+    question = gettext("Delete “{name}” for everyone? This cannot be undone.") if doomed.shared else \
+        gettext("Delete “{name}”? This cannot be undone.")
+    st.warning(question.format(name=fmt.markdown_literal(doomed.name)), icon=":material/delete:")
     with st.container(horizontal=True, gap="small"):
         st.button(gettext("Yes, delete"), type="primary", key="view-delete-confirm", on_click=_delete,
                   args=(db_path, pending))
@@ -249,8 +250,9 @@ def _save(db_path: Path, page: str, query: str) -> None:
     shared = bool(st.session_state.get(SHARE_KEY))
     if _attempt(lambda: views.save_view(db_path, identity.current(), st.session_state.get(NAME_KEY, ""), page,
                                          query, shared=shared), lambda result: (
-            f"{'Saved' if result[1] else 'Updated'} “{result[0].name}”"
-            f"{' for everyone' if result[0].shared else ''}.")):
+            {(True, True): gettext("Saved “{name}” for everyone."), (True, False): gettext("Saved “{name}”."),
+             (False, True): gettext("Updated “{name}” for everyone."), (False, False): gettext("Updated “{name}”.")}[
+                (bool(result[1]), bool(result[0].shared))].format(name=result[0].name))):
         st.session_state[NAME_KEY] = ""
         st.session_state[SHARE_KEY] = False
 
@@ -263,10 +265,10 @@ def _chosen(key: str) -> int | None:
 def _rename(db_path: Path, key: str) -> None:
     view_id = _chosen(key)
     if view_id is None:
-        st.session_state[MESSAGE_KEY] = ("warning", "Pick the view to rename.")
+        st.session_state[MESSAGE_KEY] = ("warning", gettext("Pick the view to rename."))
         return
     if _attempt(lambda: views.rename_view(db_path, identity.current(), view_id, st.session_state.get(NEW_NAME_KEY, "")),
-                lambda view: f"Renamed to “{view.name}”."):
+                lambda view: gettext("Renamed to “{name}”.", name=view.name)):
         st.session_state[NEW_NAME_KEY] = ""
 
 
@@ -274,13 +276,14 @@ def _share(db_path: Path, key: str, shared: bool) -> None:
     view_id = _chosen(key)
     if view_id is not None:
         _attempt(lambda: views.set_shared(db_path, identity.current(), view_id, shared),
-                 lambda view: f"“{view.name}” is {'shared with everyone' if view.shared else 'personal now'}.")
+                 lambda view: (gettext("“{name}” is shared with everyone.") if view.shared else
+                               gettext("“{name}” is personal now.")).format(name=view.name))
 
 
 def _ask_delete(key: str) -> None:
     view_id = _chosen(key)
     if view_id is None:
-        st.session_state[MESSAGE_KEY] = ("warning", "Pick the view to delete.")
+        st.session_state[MESSAGE_KEY] = ("warning", gettext("Pick the view to delete."))
         return
     st.session_state[CONFIRM_KEY] = view_id
 
@@ -289,7 +292,7 @@ def _delete(db_path: Path, view_id: int) -> None:
     """Deletes the view the confirmation named, by its id (never reused), whatever is selected meanwhile."""
     st.session_state.pop(CONFIRM_KEY, None)
     _attempt(lambda: views.delete_view(db_path, identity.current(), view_id),
-             lambda view: f"Deleted “{view.name}”.")
+             lambda view: gettext("Deleted “{name}”.", name=view.name))
 
 
 def _attempt(action: Callable[[], T], said: Callable[[T], str]) -> bool:
