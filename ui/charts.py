@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import html
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import timedelta
@@ -13,6 +14,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from cxkpi import i18n
 from cxkpi import report as page_report
 from cxkpi.assessment import ControlChart
 from cxkpi.i18n import DEFAULT_LANGUAGE, N_, active, gettext, ngettext
@@ -57,7 +59,21 @@ def _bucket_labels(frame: pd.DataFrame) -> dict[str, str]:
     if active().language == DEFAULT_LANGUAGE:
         return {}
     labels = {f"{stamp:%Y-%m-%d}": shown for stamp, shown in zip(frame["bucket_start"], frame["bucket"], strict=True)}
-    return {"labelExpr": f"{json.dumps(labels, ensure_ascii=False)}[timeFormat(datum.value, '%Y-%m-%d')] || ''"}
+    return {"labelExpr": f"{json.dumps(labels, ensure_ascii=False)}[timeFormat(datum.value, '%Y-%m-%d')] || ''",
+            "labelFlush": True}
+
+
+def _number_axis() -> alt.Axis | alt.UndefinedType:
+    """A value axis whose numbers are in the session's digits and decimal sign (Vega writes ASCII ones)."""
+    translator = active()
+    native = i18n.NATIVE_DIGITS.get(translator.locale.default_numbering_system)
+    if not native:
+        return alt.Undefined
+    expression = "format(datum.value, ',')"
+    for ascii_character, local in (*zip("0123456789", native, strict=True), (".", translator.number(0.5)[1]),
+                                   (",", translator.number(1000, 0)[1])):
+        expression = f"replace({expression}, /{re.escape(ascii_character)}/g, '{local}')"
+    return alt.Axis(labelExpr=expression)
 
 
 def localized(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
@@ -180,7 +196,8 @@ def trend(chart: ControlChart, kpi: Kpi, grain: str, pending: list[str], compari
     y_title = f"{kpi.title} ({fmt.unit_symbol(kpi)})"
     layers = [
         base.mark_area(color=LINE, opacity=0.12).encode(
-            y=alt.Y("interval_low:Q", title=y_title, scale=alt.Scale(zero=False)), y2="interval_high:Q"
+            y=alt.Y("interval_low:Q", title=y_title, scale=alt.Scale(zero=False), axis=_number_axis()),
+            y2="interval_high:Q"
         ),
         base.mark_line(color=LIMIT, strokeDash=[2, 3], interpolate="step-after").encode(y="limit_low:Q"),
         base.mark_line(color=LIMIT, strokeDash=[2, 3], interpolate="step-after").encode(y="limit_high:Q"),
@@ -315,7 +332,7 @@ def breakdown(frame: pd.DataFrame, kpi: Kpi, dimension: str) -> None:
     best_first = frame.sort_values("value", ascending=kpi.direction != "higher")["slice"].tolist()
     base = alt.Chart(frame).encode(
         y=alt.Y("slice:N", title=None, sort=best_first),
-        x=alt.X("value:Q", title=f"{kpi.title} ({fmt.unit_symbol(kpi)})"),
+        x=alt.X("value:Q", title=f"{kpi.title} ({fmt.unit_symbol(kpi)})", axis=_number_axis()),
         tooltip=[
             alt.Tooltip("slice:N", title=gettext(fmt.DIMENSION_WORDS[dimension])),
             alt.Tooltip("shown:N", title=kpi.title),

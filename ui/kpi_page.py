@@ -18,6 +18,17 @@ from ui import formatting as fmt
 
 GRAINS = {"week": N_("Weekly"), "month": N_("Monthly")}
 DIMENSIONS = ("region", "segment", "channel")
+# The KPI-specific columns the queries return, as the breakdown table's headings (others: the name, readable).
+DETAIL_COLUMNS = {
+    "promoters": N_("Promoters"), "passives": N_("Passives"), "detractors": N_("Detractors"),
+    "p90_hours": N_("P90 hours"), "awaiting_response": N_("Awaiting response"),
+    "repeat_customers": N_("Repeat customers"), "trusting": N_("Trusting"), "satisfied": N_("Satisfied"),
+    "complaints": N_("Complaints"), "orders": N_("Orders"), "within_sla": N_("Within SLA"), "breached": N_("Breached"),
+    "pending": N_("Pending"), "resolved_time_unknown": N_("Resolved, time unknown"),
+    "immature_customers": N_("Not yet 90 days old"), "fast_repeat_rate": N_("Fast repeat rate"),
+    "late_repeat_rate": N_("Late repeat rate"), "fast_customers": N_("Fast customers"),
+    "late_customers": N_("Late customers"), "top_points": N_("Top points"), "scales": N_("Scales"),
+}
 
 
 def render(kpi_id: str, page_title: str) -> None:
@@ -134,6 +145,10 @@ def _breakdown_table(frame: pd.DataFrame, kpi: Kpi, dimension: str) -> None:
     else:  # the table's number formats are English ones: the values as the cards write them, already sorted
         table["value"] = [fmt.value(kpi, None if pd.isna(number) else float(number)) for number in table["value"]]
         table["n"] = [active().integer(int(number)) for number in table["n"]]
+        for name in extras:  # the detail columns too: their digits in this language, as text
+            if pd.api.types.is_numeric_dtype(table[name]):
+                table[name] = [fmt.EMPTY if pd.isna(number) else active().number(
+                    float(number), 0 if float(number).is_integer() else 1) for number in table[name]]
         value_column = st.column_config.TextColumn(gettext("Value"), help=kpi.title)
         n_column = st.column_config.TextColumn("n")
     config = {
@@ -148,7 +163,7 @@ def _breakdown_table(frame: pd.DataFrame, kpi: Kpi, dimension: str) -> None:
 
 
 def _detail_column(name: str, values: pd.Series) -> st.column_config.NumberColumn | str:
-    label = name.replace("_", " ").capitalize()
+    label = gettext(DETAIL_COLUMNS[name]) if name in DETAIL_COLUMNS else name.replace("_", " ").capitalize()
     if pd.api.types.is_float_dtype(values):
         return st.column_config.NumberColumn(label, format="%.1f")
     if pd.api.types.is_integer_dtype(values):

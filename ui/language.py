@@ -54,6 +54,8 @@ html, body, .stApp, [data-testid="stAppViewContainer"], [data-testid="stSidebar"
 [data-testid="stDateInputField"] input, .cx-link, .cx-sql, code {
   direction: ltr; text-align: left; unicode-bidi: isolate; }
 .cx-change, .cx-value { unicode-bidi: isolate; }
+/* Charts lay themselves out: their SVG text anchors would flip under an inherited right-to-left direction. */
+[data-testid="stVegaLiteChart"] { direction: ltr; }
 </style>
 """.replace("FONT_STACK", RTL_FONT_STACK)
 
