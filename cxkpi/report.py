@@ -329,7 +329,10 @@ def _card(card: Card, x: float, y: float, width: float, height: float, scale: fl
 def _wrap(content: str, size: float, max_width: float, bold: bool = False) -> list[str]:
     """Greedy word wrap onto as many lines as it takes; a word wider than a line (a link) is split."""
     lines: list[str] = []
-    for word in content.split():
+    # Split at ordinary spaces only: a no-break space (Persian 'n = 6', 'p = 0.49') holds its words together.
+    for word in content.replace("\n", " ").split(" "):
+        if not word:
+            continue
         while len(word) > 1 and _text_width(word, size, bold) > max_width:
             cut = 1
             while cut < len(word) - 1 and _text_width(word[:cut + 1], size, bold) <= max_width:
