@@ -75,9 +75,6 @@ def build_parser() -> argparse.ArgumentParser:
     compute = commands.add_parser("kpis", help="compute every KPI for a period, with owners and targets")
     _add_view_options(compute)
     compute.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    compute.add_argument("--lang", choices=i18n.LANGUAGES,
-                         help="the table's language: en, fa (Persian) or ru (default: metrics.toml's language, else "
-                              "en); --json is the same in every language")
     compute.add_argument(
         "--engine", choices=ENGINES, default="duckdb",
         help="duckdb (default): the warehouse file; spark: Apache Spark over the tables as Parquet "
@@ -148,6 +145,14 @@ def _add_view_options(parser: argparse.ArgumentParser) -> None:
         help="region=..., segment=... or channel=...; repeat to allow several values",
     )
     parser.add_argument("--registry", type=Path, default=registry.DEFAULT_REGISTRY_PATH, help="metrics.toml to use")
+    parser.add_argument("--lang", choices=i18n.LANGUAGES,
+                        help="the language people read: en, fa (Persian) or ru (default: metrics.toml's language, "
+                             "else en); JSON is the same in every language")
+
+
+def _language(args: argparse.Namespace) -> str:
+    """--lang, else metrics.toml's [settings] language, else English."""
+    return i18n.choose(args.lang, registry.load_settings(args.registry).language)
 
 
 def _add_load_options(parser: argparse.ArgumentParser) -> None:
@@ -286,7 +291,7 @@ def _print_reports(
     if args.json:
         print(json.dumps(document, default=_json_default, indent=2))
         return 0
-    language = i18n.choose(args.lang, registry.load_settings(args.registry).language)
+    language = _language(args)
     with i18n.use(language):
         print(format_table(period, filters, [report.kpi.in_language(language) for report in reports], reports))
     return 0
@@ -432,11 +437,15 @@ def run_digest(args: argparse.Namespace) -> int:
     sending = _sending(args)
     if isinstance(sending, int):
         return sending
-    now, link = access.utc_now(), links.view_url(sending.period, sending.filters)
-    with warehouse.reading(sending.db_path) as connection:
-        built = digest.build(connection, sending.kpis, sending.period, sending.filters, sending.settings, link, now,
+    language = _language(args)
+    now = access.utc_now()
+    # The link opens the view in the digest's language when one was chosen (the reader's default otherwise).
+    link = links.view_url(sending.period, sending.filters, "" if language == i18n.DEFAULT_LANGUAGE else language)
+    with warehouse.reading(sending.db_path) as connection, i18n.use(language):
+        kpi_list = [kpi.in_language(language) for kpi in sending.kpis]
+        built = digest.build(connection, kpi_list, sending.period, sending.filters, sending.settings, link, now,
                              date.today())
-    messages = [digest.outgoing(found, now) for found in built]
+        messages = [digest.outgoing(found, now) for found in built]
     if not args.send:
         for message in messages:
             print(_preview(message, sending))
@@ -457,19 +466,24 @@ def run_alerts(args: argparse.Namespace) -> int:
     sending = _sending(args)
     if isinstance(sending, int):
         return sending
-    scope, link = _scope(args, sending.filters), links.view_url(sending.period, sending.filters)
-    with warehouse.reading(sending.db_path) as connection:
-        observations = alerts.observe(connection, sending.kpis, sending.period, sending.filters, sending.settings)
+    language = _language(args)
+    scope = _scope(args, sending.filters)
+    link = links.view_url(sending.period, sending.filters, "" if language == i18n.DEFAULT_LANGUAGE else language)
+    with warehouse.reading(sending.db_path) as connection, i18n.use(language):
+        kpi_list = [kpi.in_language(language) for kpi in sending.kpis]
+        observations = alerts.observe(connection, kpi_list, sending.period, sending.filters, sending.settings)
         fresh = alerts.news(observations, alerts.last_states(connection, scope))
     if not args.send:
-        for found in fresh:
-            print(_preview(alerts.message(found, "", link), sending))
+        with i18n.use(language):
+            for found in fresh:
+                print(_preview(alerts.message(found, "", link), sending))
         if not fresh:
             print(f"no new event since the last alerts ({_scope_text(scope)}): nothing to send")
         return 0
-    if _refused([alerts.message(found, "", link) for found in fresh], sending):
-        return 2
-    sent = alerts.record(sending.db_path, scope, observations, link, sending.smtp, sending.webhooks)
+    with i18n.use(language):
+        if _refused([alerts.message(found, "", link) for found in fresh], sending):
+            return 2
+        sent = alerts.record(sending.db_path, scope, observations, link, sending.smtp, sending.webhooks)
     print(f"{len(sent)} new event(s) in {_scope_text(scope)}" + "".join(
         f"\n  {alert.message.subject} → {alert.message.owner_name}" for alert in sent))
     return _deliver(sending)
@@ -569,7 +583,7 @@ def format_table(period: Period, filters: kpis.Filters, titled: list[registry.Kp
     from ui import formatting as fmt  # no Streamlit in it; the digest and alerts share it too
 
     lines = [i18n.gettext("{period}, compared with {previous}", period=fmt.period(period),
-                          previous=fmt.period(period.previous())) + f" · {filters.describe()}"]
+                          previous=fmt.period(period.previous())) + f" · {fmt.filters(filters)}"]
     width = max(len(kpi.title) for kpi in titled) if titled else 0
     for kpi, report in zip(titled, reports, strict=True):
         value = fmt.value(kpi, report.current.value)

@@ -21,7 +21,6 @@ import pandas as pd
 
 from cxkpi import assessment, kpi_sql, status, warehouse
 from cxkpi.assessment import Assessment
-from cxkpi.i18n import N_, gettext
 from cxkpi.periods import Period, has_matured, last_full_quarter, matured, month_of, month_starts, trailing_months
 from cxkpi.registry import Kpi, Settings, load_registry
 from cxkpi.stats import ChangeTest
@@ -31,8 +30,6 @@ Grain = Literal["period", "week", "month"]
 # "none", or a dimension of the KPI's fact table: region, segment, channel, and category for complaints.
 Breakdown = str
 FILTER_DIMENSIONS = ("region", "segment", "channel")
-# Their names in a sentence ("region: EMEA"), as messages of the catalog.
-FILTER_NAMES = {"region": N_("region"), "segment": N_("segment"), "channel": N_("channel")}
 # Columns every KPI query returns; anything more is KPI-specific detail (e.g. p90_hours).
 STANDARD_COLUMNS = ("bucket_start", "slice", "value", "n")
 DEFAULT_SETTINGS = Settings()
@@ -53,10 +50,8 @@ class Filters:
     channel: tuple[str, ...] = ()
 
     def describe(self) -> str:
-        colon, comma = gettext(": "), gettext(", ")
-        parts = [f"{gettext(FILTER_NAMES[name])}{colon}{comma.join(values)}"
-                 for name, values in self.as_dict().items() if values]
-        return gettext("; ").join(parts) or gettext("all customers and channels")
+        parts = [f"{name}: {', '.join(values)}" for name, values in self.as_dict().items() if values]
+        return "; ".join(parts) or "all customers and channels"
 
     def as_dict(self) -> dict[str, tuple[str, ...]]:
         return {name: getattr(self, name) for name in FILTER_DIMENSIONS}

@@ -7,7 +7,7 @@ from __future__ import annotations
 import ast
 import re
 import threading
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
@@ -16,7 +16,7 @@ from babel.messages.pofile import read_po
 from cxkpi import i18n, links, report
 from cxkpi.kpis import Filters
 from cxkpi.periods import Period
-from cxkpi.registry import RegistryError, load_registry
+from cxkpi.registry import RegistryError, Settings, load_registry
 from tests.support import PROJECT_ROOT, cxkpi
 from ui import formatting as fmt
 from ui.state import LANG, FilterState, parse_query
@@ -29,6 +29,7 @@ SOURCES = [*sorted((PROJECT_ROOT / "ui").glob("*.py")), *sorted((PROJECT_ROOT / 
            *sorted((PROJECT_ROOT / "pages").glob("*.py")), PROJECT_ROOT / "dashboard.py"]
 FIELD = re.compile(r"\{(\w*)[^}]*\}")
 Q3 = Period(date(2026, 7, 1), date(2026, 9, 30))
+NOW = datetime(2026, 7, 6, 8, 0)
 
 
 def catalog(language: str):
@@ -207,3 +208,28 @@ def test_the_kpis_table_speaks_the_language_asked_for_and_json_stays_the_same(go
     assert "Net Promoter Score" in english.stdout and "n = 6 responses" in english.stdout
     as_json = [cxkpi("kpis", *window, "--json", *lang).stdout for lang in ((), ("--lang", "fa"))]
     assert as_json[0] == as_json[1]
+
+
+def test_the_digest_speaks_the_language_asked_for_and_keeps_a_language_free_key(golden_db: Path) -> None:
+    """A digest sent in English and asked again in Russian the same week is the same event: its key holds
+    no words of either language; the text the owner reads is Russian."""
+    from cxkpi import digest
+    from cxkpi.warehouse import reading
+
+    q2 = Period(date(2026, 4, 1), date(2026, 6, 30))
+    built = {}
+    for language in ("en", "ru"):
+        with reading(golden_db) as connection, i18n.use(language):
+            kpis = [kpi.in_language(language) for kpi in load_registry()]
+            built[language] = digest.build(connection, kpis, q2, Filters(), Settings(), "http://x/", NOW)
+    assert [found.event_key for found in built["en"]] == [found.event_key for found in built["ru"]]
+    with i18n.use("ru"):
+        russian = digest.text(built["ru"][0])
+        subject = built["ru"][0].subject
+    assert subject.startswith("cxkpi за неделю, 2 кв. 2026: ")
+    assert russian.startswith(f"Здравствуйте, {built['ru'][0].owner.name}!") and "n = 6 ответов" in russian
+    printed = cxkpi("digest", "--db", golden_db, "--start", "2026-04-01", "--end", "2026-06-30", "--lang", "ru")
+    assert printed.returncode == 0, printed.stderr
+    assert "Subject: cxkpi за неделю, 2 кв. 2026" in printed.stdout
+    assert "Открыть представление: " in printed.stdout
+    assert "&lang=ru\n" in printed.stdout  # the link opens the view in the language the digest is written in

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 
 from cxkpi.i18n import N_, N_plural, active, gettext, ngettext
-from cxkpi.kpis import KpiReport
+from cxkpi.kpis import Filters, KpiReport
 from cxkpi.periods import Period, is_calendar_quarter, is_calendar_year
 from cxkpi.registry import Kpi
 from cxkpi.stats import ChangeTest, Interval
@@ -289,6 +289,18 @@ def period_name(span: Period) -> str:
     if months == 1:
         return first
     return f"{first} {EN_DASH} {tr.month(span.end.month, span.end.year)}"
+
+
+# The filters' dimensions in a sentence ("region: EMEA").
+FILTER_NAMES = {"region": N_("region"), "segment": N_("segment"), "channel": N_("channel")}
+
+
+def filters(chosen: Filters) -> str:
+    """Filters.describe() in the session's language: 'region: EMEA; channel: web', 'all customers and channels'."""
+    colon, comma = gettext(": "), gettext(", ")
+    parts = [f"{gettext(FILTER_NAMES[name])}{colon}{comma.join(values)}" for name, values in chosen.as_dict().items()
+             if values]
+    return gettext("; ").join(parts) or gettext("all customers and channels")
 
 
 def freshness(data_through: datetime | None, last_loaded_at: datetime | None) -> str:

@@ -45,7 +45,7 @@ def render(kpi_id: str, page_title: str) -> None:
         # The target of the period shown: a changed target keeps the old one for the past.
         f":material/flag: **{target}** {fmt.target(report.kpi)} ({better}){_other_targets(report.kpi)}"
     )
-    st.caption(f"{fmt.period(page.period)} · {page.filters.describe()}")
+    st.caption(f"{fmt.period(page.period)} · {fmt.filters(page.filters)}")
 
     card_column, trend_column = st.columns([1, 2], gap="large")
     with card_column:

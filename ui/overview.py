@@ -35,7 +35,7 @@ def render(page: sidebar.PageContext) -> None:
     st.title(gettext(TITLE))
     with st.container(horizontal=True, vertical_alignment="center", key="overview-controls", gap="small"):
         st.markdown(
-            f"**{fmt.period(page.period)}** · {fmt.markdown_literal(page.filters.describe())} · "
+            f"**{fmt.period(page.period)}** · {fmt.markdown_literal(fmt.filters(page.filters))} · "
             + gettext("compared with {period}", period=fmt.period_name(page.period.previous())), width="content",
         )
         if not page.present:  # presentation mode shows the numbers only
@@ -49,7 +49,7 @@ def render(page: sidebar.PageContext) -> None:
                 help=gettext("The cards in metrics.toml's order, fixed") if not fixed else
                      gettext("Off target first, then near target, too uncertain and on target"),
             )
-            exports.overview_downloads(ordered, page.period, page.filters.describe(), page.link, gettext(TITLE),
+            exports.overview_downloads(ordered, page.period, fmt.filters(page.filters), page.link, gettext(TITLE),
                                        follow_ups)
     st.html(attention_html(reports))
     for stale in data.stale_sources(page.db_path):  # the rule: cxkpi/health.py

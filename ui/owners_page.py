@@ -25,7 +25,7 @@ def render() -> None:
     page = sidebar.render("Owners")
     st.title(gettext("Owners"))
     st.markdown(gettext("Every KPI has exactly one accountable owner. Status for **{period}** · {filters}.",
-                        period=fmt.period(page.period), filters=page.filters.describe()))
+                        period=fmt.period(page.period), filters=fmt.filters(page.filters)))
     reports = data.overview(page.db_path, page.kpis, page.period, page.filters)
     _owners_table(reports, data.follow_ups(page.db_path, page.kpis, page.period))
     follow_up.owners_section(page)
