@@ -35,7 +35,7 @@ bench: $(VENV)/.installed-dev
 messages: $(VENV)/.installed-app
 	$(BIN)/pybabel extract -F babel.cfg -k plural:2,3 -k N_ -k N_plural:1,2 --no-location --sort-output \
 		--omit-header -o locale/cxkpi.pot .
-	$(BIN)/pybabel update -i locale/cxkpi.pot -d locale -D cxkpi --no-location --ignore-obsolete --width 116
+	$(BIN)/pybabel update -i locale/cxkpi.pot -d locale -D cxkpi --ignore-obsolete --width 116
 
 sample: $(VENV)/.installed-app
 	$(BIN)/python -m cxkpi sample
