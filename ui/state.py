@@ -26,9 +26,10 @@ from urllib.parse import urlencode
 
 import streamlit as st
 
-from cxkpi.i18n import LANGUAGES
+from cxkpi.i18n import DEFAULT_LANGUAGE, LANGUAGES, active, gettext, ngettext
 from cxkpi.kpis import FILTER_DIMENSIONS, Filters
 from cxkpi.periods import Period
+from ui.formatting import DIMENSION_WORDS
 from ui.formatting import markdown_code as code
 
 STATE_KEY = "cxkpi_filter_state"
@@ -154,7 +155,9 @@ def parse_query(
     def single(name: str) -> str | None:
         values = query.get(name) or []
         if len(values) > 1:
-            notes.append(f"{code(name)} was given {len(values)} times; the first value was used.")
+            notes.append(ngettext("{name} was given {n} time; the first value was used.",
+                                  "{name} was given {n} times; the first value was used.", len(values),
+                                  name=code(name)))
         return values[0] if values else None
 
     start, end = _dates(single(FROM), single(TO), default, notes)
@@ -170,7 +173,7 @@ def parse_query(
     known = {*VIEW_PARAMETERS, PRESENT, *STREAMLIT_PARAMETERS}
     for name in query:
         if name not in known:
-            notes.append(f"{code(name)} is not a setting of this dashboard and was ignored.")
+            notes.append(gettext("{name} is not a setting of this dashboard and was ignored.", name=code(name)))
     state = FilterState(start=start, end=end, compare=compare, grain=grain, breakdown=breakdown, order=order,
                         language=language, **dimensions)
     return ParsedLink(state=state, present=present, notes=tuple(notes))
@@ -185,20 +188,23 @@ def _dates(
     parsed: dict[str, date] = {}
     for name, text in ((FROM, start_text), (TO, end_text)):
         if text is None:
-            notes.append(f"{code(name)} is missing.")
+            notes.append(gettext("{name} is missing.", name=code(name)))
             continue
         day = _iso_date(text)
         if day is None:
-            notes.append(f"{code(f'{name}={text}')} is not a date (YYYY-MM-DD).")
+            notes.append(gettext("{given} is not a date (YYYY-MM-DD).", given=code(f"{name}={text}")))
         elif not EARLIEST <= day <= LATEST:
-            notes.append(f"{code(f'{name}={text}')} is outside {EARLIEST.year}-{LATEST.year}.")
+            notes.append(gettext("{given} is outside {first}-{last}.", given=code(f"{name}={text}"),
+                                 first=EARLIEST.year, last=LATEST.year))
         else:
             parsed[name] = day
     if len(parsed) == 2 and parsed[FROM] > parsed[TO]:
-        notes.append(f"{code(f'from={parsed[FROM]}')} is after {code(f'to={parsed[TO]}')}.")
+        notes.append(gettext("{start} is after {end}.", start=code(f"from={parsed[FROM]}"),
+                             end=code(f"to={parsed[TO]}")))
         parsed.clear()
     if len(parsed) < 2:
-        notes.append(f"Showing the default period, {default.start.isoformat()} to {default.end.isoformat()}.")
+        notes.append(gettext("Showing the default period, {start} to {end}.", start=default.start.isoformat(),
+                             end=default.end.isoformat()))
         return None, None
     return parsed[FROM], parsed[TO]
 
@@ -217,7 +223,8 @@ def _one_of(name: str, text: str | None, allowed: tuple[str, ...], notes: list[s
         return allowed[0]
     if text in allowed:
         return text
-    notes.append(f"{code(f'{name}={text}')} is not one of {', '.join(allowed)}; using {allowed[0]}.")
+    notes.append(gettext("{given} is not one of {allowed}; using {default}.", given=code(f"{name}={text}"),
+                         allowed=", ".join(allowed), default=allowed[0]))
     return allowed[0]
 
 
@@ -231,14 +238,17 @@ def _choices(name: str, values: list[str], offered: list[str], notes: list[str])
                 if part not in chosen:
                     chosen.append(part)
             elif part:
-                notes.append(f"{name.title()} {code(part)} is not in the data and was left out.")
+                notes.append(gettext("{dimension} {value} is not in the data and was left out.",
+                                     dimension=name.title() if active().language == DEFAULT_LANGUAGE
+                                     else gettext(DIMENSION_WORDS[name]), value=code(part)))
     return tuple(chosen)
 
 
 def _language(text: str | None, notes: list[str]) -> str:
     if text is None or text in LANGUAGES:
         return text or ""
-    notes.append(f"{code(f'{LANG}={text}')} is not one of {', '.join(LANGUAGES)}; using the default language.")
+    notes.append(gettext("{given} is not one of {allowed}; using the default language.", given=code(f"{LANG}={text}"),
+                         allowed=", ".join(LANGUAGES)))
     return ""
 
 
@@ -248,7 +258,7 @@ def _switch(name: str, text: str | None, notes: list[str]) -> bool:
     if text.lower() in TRUE_WORDS:
         return True
     if text.lower() not in FALSE_WORDS:
-        notes.append(f"{code(f'{name}={text}')} is not 1 or 0; presentation mode stays off.")
+        notes.append(gettext("{given} is not 1 or 0; presentation mode stays off.", given=code(f"{name}={text}")))
     return False
 
 
