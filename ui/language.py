@@ -56,6 +56,8 @@ html, body, .stApp, [data-testid="stAppViewContainer"], [data-testid="stSidebar"
 .cx-change, .cx-value { unicode-bidi: isolate; }
 /* Charts lay themselves out: their SVG text anchors would flip under an inherited right-to-left direction. */
 [data-testid="stVegaLiteChart"] { direction: ltr; }
+/* Presentation mode's way out sits at the top left, away from the title (which starts on the right). */
+.st-key-exit-present { right: auto !important; left: 1rem; }
 </style>
 """.replace("FONT_STACK", RTL_FONT_STACK)
 

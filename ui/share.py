@@ -144,7 +144,7 @@ def share_section(query: dict[str, list[str]]) -> None:
 
 def exit_presentation() -> None:
     st.button(
-        "Exit presentation", icon=":material/close_fullscreen:", type="tertiary", key="exit-present",
+        gettext("Exit presentation"), icon=":material/close_fullscreen:", type="tertiary", key="exit-present",
         on_click=lambda: st.session_state.update({state.PRESENT_KEY: False}),
     )
 
@@ -183,7 +183,7 @@ def saved_views_section(db_path: Path, query: dict[str, list[str]], person: Iden
             st.checkbox(gettext("Share with everyone"), key=SHARE_KEY,
                         help=None if may_share else "Analysts and admins share views; yours stay personal.")
             st.form_submit_button(
-                "Save", icon=":material/save:", type="primary",
+                gettext("Save"), icon=":material/save:", type="primary",
                 on_click=_save, args=(db_path, page, state.query_string(query)),
             )
         st.caption(gettext("Saving under the name of one of your views replaces it."))
