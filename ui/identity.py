@@ -77,8 +77,16 @@ def badge(identity: Identity) -> None:
 ROLE_WORDS = {"viewer": N_("viewer"), "analyst": N_("analyst"), "admin": N_("admin")}
 
 
+ROLES_WITH_ARTICLE = {"viewer": N_("a viewer"), "analyst": N_("an analyst"), "admin": N_("an admin")}
+
+
 def role_words(role: str) -> str:
     return gettext(ROLE_WORDS[str(role)]) if str(role) in ROLE_WORDS else str(role)
+
+
+def role_with_article(role: str) -> str:
+    """'a viewer', 'an admin' (Identity.role_with_article), in the session's language."""
+    return gettext(ROLES_WITH_ARTICLE[str(role)]) if str(role) in ROLES_WITH_ARTICLE else str(role)
 
 
 def demo_warning(identity: Identity) -> None:

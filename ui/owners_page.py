@@ -16,7 +16,7 @@ from cxkpi.registry import Owner
 from cxkpi.status import Status
 from ui import data, follow_up, follow_up_text, identity, sidebar
 from ui import formatting as fmt
-from ui.identity import role_words
+from ui.identity import role_with_article
 
 SAVED_KEY = "owner_change_saved"  # the confirmation of a saved change, shown once after the rerun
 
@@ -74,8 +74,8 @@ def _change_form(page: sidebar.PageContext) -> None:
     if may_change:
         st.caption(gettext("Recorded in the audit trail as {user}.", user=fmt.markdown_code(page.identity.user_id)))
     else:  # the form stays usable: ownership.change refuses a change by a non-admin, and audits the attempt
-        st.caption(gettext("Only admins reassign owners and change targets; your role is {role}.",
-                           role=role_words(page.identity.role)))
+        st.caption(gettext("Only admins reassign owners and change targets; you are {role}.",
+                           role=role_with_article(page.identity.role)))
     by_title = {kpi.title: kpi for kpi in page.kpis}
     # Outside the form, so the fields below follow the chosen KPI at once.
     kpi = by_title[st.selectbox(gettext("KPI"), list(by_title), key="change_kpi")]
