@@ -185,7 +185,7 @@ def message(found: Observation, event_key: str, link: str) -> Outgoing:
     lines = [
         gettext("Value: {value} ({count}), {target}: {status}.", value=fmt.value(kpi, report.current.value),
                 count=fmt.count(kpi, report.current.n), target=fmt.target_phrase(kpi),
-                status=fmt.status_reading(report)),
+                status=fmt.status_reading(report).lower()),
         gettext("Change: {change}.", change=fmt.previous_phrase(report)),
     ]
     if found.shift is not None:

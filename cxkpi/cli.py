@@ -582,8 +582,11 @@ def format_table(period: Period, filters: kpis.Filters, titled: list[registry.Kp
     previous period, target, status and owner. `titled`: each report's KPI with its words in that language."""
     from ui import formatting as fmt  # no Streamlit in it; the digest and alerts share it too
 
-    lines = [i18n.gettext("{period}, compared with {previous}", period=fmt.period(period),
-                          previous=fmt.period(period.previous())) + f" · {fmt.filters(filters)}"]
+    translator = i18n.active()
+    lines = [translator.gettext("{start} to {end} ({name}), compared with {previous}",
+                                start=translator.digits(period.start.isoformat()),
+                                end=translator.digits(period.end.isoformat()), name=fmt.period_name(period),
+                                previous=fmt.period(period.previous())) + f" · {fmt.filters(filters)}"]
     width = max(len(kpi.title) for kpi in titled) if titled else 0
     for kpi, report in zip(titled, reports, strict=True):
         value = fmt.value(kpi, report.current.value)

@@ -70,7 +70,8 @@ class Digest:
         off = len(self.off_target)
         tr = active()
         lead = (tr.gettext("{off} of your {count} KPIs off target", off=tr.integer(off), count=tr.integer(count))
-                if count > 1 else tr.gettext("your KPI: {status}", status=fmt.status_reading(self.items[0].report)))
+                if count > 1 else
+                tr.gettext("your KPI is {status}", status=fmt.status_reading(self.items[0].report).lower()))
         if count > 1 and not off:
             lead = tr.gettext("none of your {count} KPIs off target", count=tr.integer(count))
         return tr.gettext("cxkpi weekly, {period}: {lead}", period=fmt.period_name(self.period), lead=lead)

@@ -78,7 +78,8 @@ class Translator:
     def _numbering(self) -> str:
         return self.locale.default_numbering_system
 
-    def _symbol(self, name: str, fallback: str) -> str:
+    def symbol(self, name: str, fallback: str) -> str:
+        """A CLDR number symbol of this language ('plusSign', 'percentSign', ...)."""
         return self.locale.number_symbols.get(self._numbering, {}).get(name, fallback)
 
     def digits(self, text: str) -> str:
@@ -92,9 +93,9 @@ class Translator:
         text = self.digits(format_decimal(abs(value), format=pattern, locale=self.locale,
                                           numbering_system="default", decimal_quantization=True))
         if round(value, decimals) < 0:
-            return self._symbol("minusSign", "-") + text
+            return self.symbol("minusSign", "-") + text
         if signed and round(value, decimals) > 0:
-            return self._symbol("plusSign", "+") + text
+            return self.symbol("plusSign", "+") + text
         return text
 
     def integer(self, value: int) -> str:
@@ -106,7 +107,7 @@ class Translator:
         number = self.number(value, decimals)
         before, _, after = pattern.partition("#,##0")
         after = after.lstrip("0.#")  # the locale's pattern without its digits: '%' or '\xa0%'
-        percent_sign = self._symbol("percentSign", "%")
+        percent_sign = self.symbol("percentSign", "%")
         return before.replace("%", percent_sign) + number + after.replace("%", percent_sign)
 
     # --- dates ---------------------------------------------------------------------------------------------
@@ -122,10 +123,6 @@ class Translator:
 
     def time(self, moment: datetime) -> str:
         return self.digits(f"{moment:%H:%M}")
-
-
-def available(language: str | None) -> bool:
-    return language in LANGUAGES
 
 
 def choose(*candidates: str | None) -> str:

@@ -111,7 +111,7 @@ def change(kpi: Kpi, difference: float) -> str:
     tr = active()
     unit = tr.gettext(CHANGE_UNITS[kpi.unit]) if kpi.unit in CHANGE_UNITS else kpi.unit_words or kpi.unit
     if shows_as_zero(difference):
-        return f"{tr._symbol('plusSign', '+')}{tr.number(0.0)} {unit}"  # '+0.0', never '-0.0'
+        return f"{tr.symbol('plusSign', '+')}{tr.number(0.0)} {unit}"  # '+0.0', never '-0.0'
     return f"{tr.number(difference, 1, signed=True)} {unit}"
 
 
@@ -127,7 +127,7 @@ def status_reading(report: KpiReport) -> str:
 
 
 def status_words(status: Status) -> str:
-    """A status in the session's language: 'Off target', 'خارج از هدف', 'Не в цели'."""
+    """A status in the session's language: 'Off target', 'دور از هدف', 'Вне цели'."""
     return gettext(STATUS_WORDS[status])
 
 
