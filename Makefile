@@ -14,7 +14,7 @@ CHROMIUM := /usr/bin/chromium
 JAVA := /usr/lib/jvm/java-17-openjdk-$(shell dpkg --print-architecture 2>/dev/null || echo amd64)/bin/java
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test lint bench sample clean
+.PHONY: run test lint bench sample clean messages
 
 run: $(VENV)/.installed-app
 	$(BIN)/python -m cxkpi ingest sample_data --if-empty
@@ -29,6 +29,13 @@ lint: $(VENV)/.installed-dev
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/run.py
+
+# The messages of the app, the CLI and the slide into locale/cxkpi.pot, and each catalog updated from it
+# (README: Languages). The catalogs are compiled when the app first uses a language: no build step.
+messages: $(VENV)/.installed-app
+	$(BIN)/pybabel extract -F babel.cfg -k plural:2,3 -k N_ -k N_plural:1,2 --no-location --sort-output \
+		--omit-header -o locale/cxkpi.pot .
+	$(BIN)/pybabel update -i locale/cxkpi.pot -d locale -D cxkpi --ignore-obsolete --width 116
 
 sample: $(VENV)/.installed-app
 	$(BIN)/python -m cxkpi sample

@@ -27,6 +27,7 @@ from cxkpi import delivery, kpis
 from cxkpi.access import utc_now
 from cxkpi.assessment import baseline_period, control_chart
 from cxkpi.delivery import Outgoing, SmtpSettings, Webhook
+from cxkpi.i18n import gettext, ngettext
 from cxkpi.kpis import Filters, KpiReport
 from cxkpi.periods import Period
 from cxkpi.registry import Kpi, Settings
@@ -51,8 +52,8 @@ class Shift:
         """'control chart: Sep 2026 (worse) outside the limits from the 12 months before', or ''."""
         if not self.signals:
             return ""
-        months = ", ".join(f"{month} ({way})" for month, way in self.signals)
-        return f"control chart: {months} outside the limits from the 12 months before"
+        months = gettext(", ").join(f"{month} ({fmt.reading_word(ChangeReading(way))})" for month, way in self.signals)
+        return gettext("control chart: {months} outside the limits from the 12 months before", months=months)
 
     @property
     def evidence(self) -> tuple[str, ...]:
@@ -169,34 +170,42 @@ def message(found: Observation, event_key: str, link: str) -> Outgoing:
     """The alert as the owner reads it: what happened, the numbers behind it, what to do, and the link."""
     report, kpi = found.report, found.report.kpi
     period = fmt.period(report.period)
+    period_name = fmt.period_name(report.period)
     if found.kind == "status":
-        subject = f"{kpi.title} is off target ({fmt.period_name(report.period)})"
-        lead = f"{kpi.title} is off target in {period}."
+        subject = gettext("{kpi} is off target ({period})", kpi=kpi.title, period=period_name)
+        lead = gettext("{kpi} is off target in {period}.", kpi=kpi.title, period=period)
     else:
         assert found.shift is not None
-        subject = f"A real change in {kpi.title}: {found.shift.direction} ({fmt.period_name(report.period)})"
-        lead = f"{kpi.title} changed for the {found.shift.direction} in {period}, beyond noise."
+        way = fmt.reading_word(ChangeReading(found.shift.direction))
+        subject = gettext("A real change in {kpi}: {direction} ({period})", kpi=kpi.title, direction=way,
+                          period=period_name)
+        lead = gettext("{kpi} changed for the {direction} in {period}, beyond noise.", kpi=kpi.title, direction=way,
+                       period=period)
     lines = [
-        f"Value: {fmt.value(kpi, report.current.value)} ({fmt.count(kpi, report.current.n)}), "
-        f"target {fmt.target(kpi)}: {fmt.STATUS_WORDS[report.status].lower()}.",
-        f"Change: {fmt.previous_phrase(report)}.",
+        gettext("Value: {value} ({count}), {target}: {status}.", value=fmt.value(kpi, report.current.value),
+                count=fmt.count(kpi, report.current.n), target=fmt.target_phrase(kpi),
+                status=fmt.status_reading(report).lower()),
+        gettext("Change: {change}.", change=fmt.previous_phrase(report)),
     ]
     if found.shift is not None:
-        lines += [f"Why it is real: {'; '.join(found.shift.evidence)}."]
+        lines += [gettext("Why it is real: {evidence}.", evidence=gettext("; ").join(found.shift.evidence))]
     if missed := missed_months(report):
-        lines.append(f"It has {missed}.")
-    closing = (f"You own this KPI ({kpi.owner}). Say what is behind it and what you are doing: add a note or an "
-               "action on its page. You are told once per event: not again until this changes.")
-    text = "\n".join([lead, "", *lines, "", closing, "", f"Open the view: {link}"]) + "\n"
+        lines.append(gettext("It has {missed}.", missed=missed))
+    closing = gettext("You own this KPI ({owner}). Say what is behind it and what you are doing: add a note or an "
+                      "action on its page. You are told once per event: not again until this changes.",
+                      owner=kpi.owner)
+    open_view = gettext("Open the view")
+    text = "\n".join([lead, "", *lines, "", closing, "", f"{open_view}{gettext(': ')}{link}"]) + "\n"
     html_lines = "".join(f"<li>{_escape(line)}</li>" for line in lines)
     body_html = (f"<p><strong>{_escape(lead)}</strong></p><ul>{html_lines}</ul><p>{_escape(closing)}</p>"
-                 f'<p><a href="{_escape(link)}">Open the view</a></p>')
+                 f'<p><a href="{_escape(link)}">{_escape(open_view)}</a></p>')
+    owner = gettext("owner: {name}", name=kpi.owner.name)
     payload = {"text": f"{subject}\n{lead}",
                "blocks": [{"type": "section",
                            "text": {"type": "mrkdwn", "text": f"*{_slack(subject)}*\n{_slack(lead)}"}},
                           {"type": "section", "text": {"type": "mrkdwn", "text": _slack("\n".join(lines))}},
-                          {"type": "context", "elements": [{"type": "mrkdwn", "text": f"<{link}|Open the view> · "
-                                                            f"owner: {_slack(kpi.owner.name)}"}]}]}
+                          {"type": "context", "elements": [{"type": "mrkdwn", "text": f"<{link}|{_slack(open_view)}> · "
+                                                            f"{_slack(owner)}"}]}]}
     return Outgoing(event_key, "alert", kpi.owner.name, kpi.owner.user_id, f"cxkpi: {subject}", text, body_html,
                     payload)
 
@@ -206,7 +215,10 @@ def missed_months(report: KpiReport) -> str:
     months = report.months_off_target
     if not months or report.status == Status.ON_TARGET:
         return ""
-    return f"missed its target {'at least ' if months >= 12 else ''}{fmt.plural(months, 'month')} in a row"
+    if months >= 12:
+        return ngettext("missed its target at least {n} month in a row",
+                        "missed its target at least {n} months in a row", months)
+    return ngettext("missed its target {n} month in a row", "missed its target {n} months in a row", months)
 
 
 def _escape(text: str) -> str:

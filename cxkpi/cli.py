@@ -17,6 +17,7 @@ from cxkpi import (
     delivery,
     digest,
     export_formats,
+    i18n,
     inbox,
     ingest,
     kpis,
@@ -145,6 +146,14 @@ def _add_view_options(parser: argparse.ArgumentParser) -> None:
         help="region=..., segment=... or channel=...; repeat to allow several values",
     )
     parser.add_argument("--registry", type=Path, default=registry.DEFAULT_REGISTRY_PATH, help="metrics.toml to use")
+    parser.add_argument("--lang", choices=i18n.LANGUAGES,
+                        help="the language people read: en, fa (Persian) or ru (default: metrics.toml's language, "
+                             "else en); JSON is the same in every language")
+
+
+def _language(args: argparse.Namespace) -> str:
+    """--lang, else metrics.toml's [settings] language, else English."""
+    return i18n.choose(args.lang, registry.load_settings(args.registry).language)
 
 
 def _add_load_options(parser: argparse.ArgumentParser) -> None:
@@ -285,8 +294,10 @@ def _print_reports(
     }
     if args.json:
         print(json.dumps(document, default=_json_default, indent=2))
-    else:
-        print(format_table(document))
+        return 0
+    language = _language(args)
+    with i18n.use(language):
+        print(format_table(period, filters, [report.kpi.in_language(language) for report in reports], reports))
     return 0
 
 
@@ -436,11 +447,15 @@ def run_digest(args: argparse.Namespace) -> int:
     sending = _sending(args)
     if isinstance(sending, int):
         return sending
-    now, link = access.utc_now(), links.view_url(sending.period, sending.filters)
-    with warehouse.reading(sending.db_path) as connection:
-        built = digest.build(connection, sending.kpis, sending.period, sending.filters, sending.settings, link, now,
+    language = _language(args)
+    now = access.utc_now()
+    # The link opens the view in the digest's language when one was chosen (the reader's default otherwise).
+    link = links.view_url(sending.period, sending.filters, "" if language == i18n.DEFAULT_LANGUAGE else language)
+    with warehouse.reading(sending.db_path) as connection, i18n.use(language):
+        kpi_list = [kpi.in_language(language) for kpi in sending.kpis]
+        built = digest.build(connection, kpi_list, sending.period, sending.filters, sending.settings, link, now,
                              date.today())
-    messages = [digest.outgoing(found, now) for found in built]
+        messages = [digest.outgoing(found, now) for found in built]
     if not args.send:
         for message in messages:
             print(_preview(message, sending))
@@ -461,19 +476,24 @@ def run_alerts(args: argparse.Namespace) -> int:
     sending = _sending(args)
     if isinstance(sending, int):
         return sending
-    scope, link = _scope(args, sending.filters), links.view_url(sending.period, sending.filters)
-    with warehouse.reading(sending.db_path) as connection:
-        observations = alerts.observe(connection, sending.kpis, sending.period, sending.filters, sending.settings)
+    language = _language(args)
+    scope = _scope(args, sending.filters)
+    link = links.view_url(sending.period, sending.filters, "" if language == i18n.DEFAULT_LANGUAGE else language)
+    with warehouse.reading(sending.db_path) as connection, i18n.use(language):
+        kpi_list = [kpi.in_language(language) for kpi in sending.kpis]
+        observations = alerts.observe(connection, kpi_list, sending.period, sending.filters, sending.settings)
         fresh = alerts.news(observations, alerts.last_states(connection, scope))
     if not args.send:
-        for found in fresh:
-            print(_preview(alerts.message(found, "", link), sending))
+        with i18n.use(language):
+            for found in fresh:
+                print(_preview(alerts.message(found, "", link), sending))
         if not fresh:
             print(f"no new event since the last alerts ({_scope_text(scope)}): nothing to send")
         return 0
-    if _refused([alerts.message(found, "", link) for found in fresh], sending):
-        return 2
-    sent = alerts.record(sending.db_path, scope, observations, link, sending.smtp, sending.webhooks)
+    with i18n.use(language):
+        if _refused([alerts.message(found, "", link) for found in fresh], sending):
+            return 2
+        sent = alerts.record(sending.db_path, scope, observations, link, sending.smtp, sending.webhooks)
     print(f"{len(sent)} new event(s) in {_scope_text(scope)}" + "".join(
         f"\n  {alert.message.subject} → {alert.message.owner_name}" for alert in sent))
     return _deliver(sending)
@@ -566,19 +586,27 @@ def _statistics_as_dict(report: kpis.KpiReport) -> dict[str, Any]:
     }
 
 
-def format_table(document: dict[str, Any]) -> str:
-    period = document["period"]
-    previous = document["previous_period"]
-    lines = [f"{period['label']}: {period['start']} to {period['end']} (previous: {previous['label']}, "
-             f"{previous['start']} to {previous['end']})"]
-    for row in document["kpis"]:
-        value = "no data" if row["value"] is None else f"{row['value']:.1f} {row['unit']}"
-        previous = "no data" if row["previous_value"] is None else f"{row['previous_value']:.1f}"
-        moved = "" if row["period"] == period else f" (for {row['period']['start']} to {row['period']['end']})"
+def format_table(period: Period, filters: kpis.Filters, titled: list[registry.Kpi],
+                 reports: list[kpis.KpiReport]) -> str:
+    """The people's table, in the bound language (cxkpi.i18n.use), in the words and numbers of the app's
+    cards (ui.formatting): the period and filters, then per KPI its title, value, n, the change against the
+    previous period, target, status and owner. `titled`: each report's KPI with its words in that language."""
+    from ui import formatting as fmt  # no Streamlit in it; the digest and alerts share it too
+
+    translator = i18n.active()
+    lines = [translator.gettext("{start} to {end} ({name}), compared with {previous}",
+                                start=translator.digits(period.start.isoformat()),
+                                end=translator.digits(period.end.isoformat()), name=fmt.period_name(period),
+                                previous=fmt.period(period.previous())) + f" · {fmt.filters(filters)}"]
+    width = max(len(kpi.title) for kpi in titled) if titled else 0
+    for kpi, report in zip(titled, reports, strict=True):
+        value = fmt.value(kpi, report.current.value)
+        change = fmt.previous_phrase(report) if report.current.value is not None else ""
+        moved = f" · {fmt.matured_note(report)}" if report.moved_from else ""
         lines.append(
-            f"{row['title']:<34} {value:>22}  n={row['n']:<6} previous {previous:>8}  "
-            f"target {row['target']:g} ({row['direction']} is better): {row['status']:<13}  "
-            f"owner {row['owner']}, {row['owner_role']}{moved}"
+            f"{kpi.title:<{width}}  {value:>14}  {fmt.count(kpi, report.current.n)}  {change}  "
+            f"{fmt.target_phrase(kpi)}: {fmt.status_reading(report)}  "
+            f"{i18n.gettext('Owner: {owner}', owner=f'{kpi.owner.name}, {kpi.owner.role}')}{moved}"
         )
     return "\n".join(lines)
 

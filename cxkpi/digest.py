@@ -20,10 +20,11 @@ from cxkpi import follow_up, kpis, notes
 from cxkpi.alerts import Shift, missed_months, shift_of
 from cxkpi.delivery import Outgoing
 from cxkpi.follow_up import FollowUp
+from cxkpi.i18n import N_, active, gettext
 from cxkpi.kpis import Filters, KpiReport
 from cxkpi.periods import Period
 from cxkpi.registry import Kpi, Owner, Settings
-from cxkpi.status import Status
+from cxkpi.status import ChangeReading, Status
 from ui import formatting as fmt
 from ui.follow_up_text import action_line, note_line
 
@@ -31,6 +32,8 @@ from ui.follow_up_text import action_line, note_line
 TONES = {"blue": "#0054a3", "violet": "#583f84", "orange": "#b3410b", "gray": "#4b5563"}
 MUTED = "#6b7280"
 WEEK = timedelta(days=7)
+SENT_BY = N_("Sent by cxkpi every week to each KPI's owner. Numbers as on the overview; a change is called better "
+             "or worse only when its test says it is real (p < 0.05).")
 
 
 @dataclass(frozen=True)
@@ -65,11 +68,13 @@ class Digest:
     def subject(self) -> str:
         count = len(self.items)
         off = len(self.off_target)
-        lead = (f"{off} of your {count} KPIs off target" if count > 1 else
-                f"your KPI is {fmt.STATUS_WORDS[self.items[0].report.status].lower()}")
+        tr = active()
+        lead = (tr.gettext("{off} of your {count} KPIs off target", off=tr.integer(off), count=tr.integer(count))
+                if count > 1 else
+                tr.gettext("your KPI is {status}", status=fmt.status_reading(self.items[0].report).lower()))
         if count > 1 and not off:
-            lead = f"none of your {count} KPIs off target"
-        return f"cxkpi weekly, {fmt.period_name(self.period)}: {lead}"
+            lead = tr.gettext("none of your {count} KPIs off target", count=tr.integer(count))
+        return tr.gettext("cxkpi weekly, {period}: {lead}", period=fmt.period_name(self.period), lead=lead)
 
     @property
     def event_key(self) -> str:
@@ -109,17 +114,16 @@ def build(connection: duckdb.DuckDBPyConnection, kpi_list: Sequence[Kpi], period
 
 def text(digest: Digest) -> str:
     """The plain-text part."""
-    lines = [f"Hello {digest.owner.name},", "", *_intro(digest), ""]
+    lines = [gettext("Hello {name},", name=digest.owner.name), "", *_intro(digest), ""]
     for item in digest.items:
         lines += [_heading(item), *(f"  {line}" for line in _item_lines(item)), ""]
     if digest.recent_notes:
-        lines.append("Written this week on your KPIs:")
+        lines.append(gettext("Written this week on your KPIs:"))
         lines += [f"  {_titled(digest, note)}" for note in digest.recent_notes]
         lines.append("")
-    lines += [f"Open the view: {digest.link}",
-              f"Attached: the slide of your KPIs ({digest.slide_name}).",
-              "", "Sent by cxkpi every week to each KPI's owner. Numbers as on the overview; a change is called "
-              "better or worse only when its test says it is real (p < 0.05)."]
+    lines += [gettext("Open the view: {link}", link=digest.link),
+              gettext("Attached: the slide of your KPIs ({file}).", file=digest.slide_name),
+              "", gettext(SENT_BY)]
     return "\n".join(lines) + "\n"
 
 
@@ -135,20 +139,25 @@ def html_body(digest: Digest) -> str:
             f'<div style="border:1px solid #d1d5db;border-left:4px solid {tone};border-radius:8px;'
             f'padding:10px 14px;margin:0 0 12px 0">'
             f'<div style="font-size:16px;font-weight:600;color:#1f2937">{html.escape(report.kpi.title)} '
-            f'<span style="color:{tone};font-size:14px">· {html.escape(fmt.STATUS_WORDS[report.status])}</span></div>'
+            f'<span style="color:{tone};font-size:14px">· {html.escape(fmt.status_reading(report))}</span></div>'
             f'<ul style="margin:6px 0 0 0;padding-left:18px;color:#1f2937;font-size:14px">{details}</ul></div>'
         )
     recent = ""
     if digest.recent_notes:
         rows = "".join(f"<li>{html.escape(_titled(digest, note))}</li>" for note in digest.recent_notes)
-        recent = f'<p style="margin:12px 0 4px 0"><strong>Written this week on your KPIs</strong></p><ul>{rows}</ul>'
+        written = html.escape(gettext("Written this week on your KPIs"))
+        recent = f'<p style="margin:12px 0 4px 0"><strong>{written}</strong></p><ul>{rows}</ul>'
+    tr = active()
+    hello = html.escape(tr.gettext("Hello {name},", name=digest.owner.name))
+    open_view = html.escape(tr.gettext("Open the view in cxkpi"))
+    attached = html.escape(tr.gettext("the slide of your KPIs is attached ({file}).", file=digest.slide_name))
     return (
-        '<!doctype html><html><body style="font-family:Arial,Helvetica,sans-serif;color:#1f2937;max-width:720px">'
-        f"<p>Hello {html.escape(digest.owner.name)},</p>{intro}{''.join(blocks)}{recent}"
-        f'<p><a href="{html.escape(digest.link)}" style="color:#1f4e79;font-weight:600">Open the view in cxkpi</a>'
-        f" · the slide of your KPIs is attached ({html.escape(digest.slide_name)}).</p>"
-        f'<p style="color:{MUTED};font-size:12px">Sent by cxkpi every week to each KPI\'s owner. Numbers as on the '
-        "overview; a change is called better or worse only when its test says it is real (p &lt; 0.05).</p>"
+        f'<!doctype html><html lang="{tr.language}" dir="{tr.direction}"><body style="font-family:'
+        f'{"Vazirmatn,Tahoma," if tr.right_to_left else ""}Arial,Helvetica,sans-serif;color:#1f2937;max-width:720px">'
+        f"<p>{hello}</p>{intro}{''.join(blocks)}{recent}"
+        f'<p><a href="{html.escape(digest.link)}" style="color:#1f4e79;font-weight:600">{open_view}</a>'
+        f" · {attached}</p>"
+        f'<p style="color:{MUTED};font-size:12px">{html.escape(tr.gettext(SENT_BY))}</p>'
         "</body></html>"
     )
 
@@ -159,8 +168,8 @@ def slide(digest: Digest, now: datetime) -> bytes:
     from cxkpi import report as page_report
     from ui.exports import overview_page
 
-    page = overview_page([item.report for item in digest.items], digest.period, digest.filters.describe(),
-                         digest.link, f"{digest.owner.name}: your KPIs", now=now,
+    page = overview_page([item.report for item in digest.items], digest.period, fmt.filters(digest.filters),
+                         digest.link, gettext("{name}: your KPIs", name=digest.owner.name), now=now,
                          follow_ups={item.report.kpi.id: item.follow_up for item in digest.items})
     return page_report.overview_pdf(page)
 
@@ -176,53 +185,63 @@ def outgoing(digest: Digest, now: datetime) -> Outgoing:
 
 def _intro(digest: Digest) -> list[str]:
     count, off, shifts = len(digest.items), digest.off_target, digest.shifts
-    scope = (f"Your {fmt.plural(count, 'KPI')} for {fmt.period(digest.period)}, compared with "
-             f"{fmt.period_name(digest.period.previous())} · {digest.filters.describe()} · "
-             f"data through {fmt.day(digest.data_through)}.")
+    tr = active()
+    comma = tr.gettext(", ")
+    scope = tr.ngettext("Your {n} KPI for {period}, compared with {previous} · {filters} · data through {day}.",
+                        "Your {n} KPIs for {period}, compared with {previous} · {filters} · data through {day}.",
+                        count, period=fmt.period(digest.period), previous=fmt.period_name(digest.period.previous()),
+                        filters=fmt.filters(digest.filters), day=fmt.day(digest.data_through))
     if off:
-        attention = (f"Off target: {', '.join(item.report.kpi.title for item in off)} "
-                     f"({len(off)} of {count}).")
+        attention = tr.gettext("Off target: {kpis} ({off} of {count}).", kpis=comma.join(
+            item.report.kpi.title for item in off), off=tr.integer(len(off)), count=tr.integer(count))
     else:
-        attention = "None is off target."
+        attention = tr.gettext("None is off target.")
     if shifts:
-        real = "Real changes: " + ", ".join(f"{item.report.kpi.title} ({item.shift.direction})" for item in shifts
-                                            if item.shift) + "."
+        real = tr.gettext("Real changes: {kpis}.", kpis=comma.join(
+            f"{item.report.kpi.title} ({fmt.reading_word(ChangeReading(item.shift.direction))})"
+            for item in shifts if item.shift))
     else:
-        real = "No real change: every movement is within noise."
+        real = tr.gettext("No real change: every movement is within noise.")
     overdue = sum(len(item.follow_up.overdue) for item in digest.items)
     open_count = sum(len(item.follow_up.open_actions) for item in digest.items)
-    actions = (f"Actions: {open_count:,} open, {overdue:,} overdue." if open_count else
-               "No open actions." + (" Add one on an off-target KPI's page." if off else ""))
+    actions = (tr.gettext("Actions: {open} open, {overdue} overdue.", open=tr.integer(open_count),
+                          overdue=tr.integer(overdue)) if open_count else
+               tr.gettext("No open actions.")
+               + (" " + tr.gettext("Add one on an off-target KPI's page.") if off else ""))
     return [scope, f"{attention} {real} {actions}"]
 
 
 def _heading(item: Item) -> str:
-    return f"{item.report.kpi.title.upper()}: {fmt.STATUS_WORDS[item.report.status]}"
+    return f"{item.report.kpi.title.upper()}{gettext(': ')}{fmt.status_reading(item.report)}"
 
 
 def _item_lines(item: Item) -> list[str]:
     report, kpi = item.report, item.report.kpi
-    value = f"{fmt.value(kpi, report.current.value)} ({fmt.count(kpi, report.current.n)}), target {fmt.target(kpi)}"
-    lines = [value + (f"; {fmt.matured_note(report)}" if report.moved_from else "")]
+    value = gettext("{value} ({count}), {target}", value=fmt.value(kpi, report.current.value),
+                    count=fmt.count(kpi, report.current.n), target=fmt.target_phrase(kpi))
+    lines = [value + (gettext("; ") + (fmt.matured_note(report) or "") if report.moved_from else "")]
     if report.standing.reason:
-        lines.append(f"Too uncertain to act on: {report.standing.reason}.")
+        lines.append(gettext("Too uncertain to act on: {reason}.", reason=report.standing.reason))
     if report.current.value is not None:
-        lines.append(fmt.previous_phrase(report) + (": a real change" if item.shift and item.shift.test else ""))
+        lines.append(fmt.previous_phrase(report) + (gettext(": a real change") if item.shift and item.shift.test
+                                                    else ""))
     if item.shift is not None and item.shift.chart:
-        lines.append(f"A real shift ({item.shift.direction}), not noise: {item.shift.chart}.")
+        lines.append(gettext("A real shift ({direction}), not noise: {months}.", months=item.shift.chart,
+                             direction=fmt.reading_word(ChangeReading(item.shift.direction))))
     if missed := missed_months(report):
-        lines.append(f"It has {missed}.")
+        lines.append(gettext("It has {missed}.", missed=missed))
     note = item.follow_up.latest_note
-    lines.append(f"Latest note: {note_line(note)}" if note else "No note yet.")
+    lines.append(gettext("Latest note: {note}", note=note_line(note)) if note else gettext("No note yet."))
     for action in item.follow_up.open_actions:
-        lines.append(f"Action: {action_line(action, action.overdue(item.follow_up.today))}")
+        lines.append(gettext("Action: {action}", action=action_line(action, action.overdue(item.follow_up.today))))
     return lines
 
 
 def _titled(digest: Digest, note: notes.Note) -> str:
     title = next(item.report.kpi.title for item in digest.items if item.report.kpi.id == note.kpi_id)
-    kind = "reply" if note.reply_to else "note"
-    return f"{title}, {kind} by {note.author_name} ({fmt.timestamp(note.written_at)} UTC): {note.body}"
+    said = gettext("{title}, reply by {author} ({moment} UTC): {body}") if note.reply_to else \
+        gettext("{title}, note by {author} ({moment} UTC): {body}")
+    return said.format(title=title, author=note.author_name, moment=fmt.timestamp(note.written_at), body=note.body)
 
 
 def _slack(text_: str) -> str:

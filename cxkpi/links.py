@@ -19,15 +19,18 @@ def public_url() -> str:
     return (os.environ.get(PUBLIC_URL_ENV) or DEFAULT_PUBLIC_URL).rstrip("/")
 
 
-def view_query(period: Period, filters: Filters) -> dict[str, list[str]]:
-    """The query of the overview's view of `period` and `filters`, compared with the previous period."""
+def view_query(period: Period, filters: Filters, language: str = "") -> dict[str, list[str]]:
+    """The query of the overview's view of `period` and `filters`, compared with the previous period; with
+    `language`, in that language (lang=, as the app writes it)."""
     query = {"from": [period.start.isoformat()], "to": [period.end.isoformat()], "compare": ["previous"],
              "grain": ["month"], "by": ["region"]}
     query.update({name: list(getattr(filters, name)) for name in FILTER_DIMENSIONS if getattr(filters, name)})
+    if language:
+        query["lang"] = [language]
     return query
 
 
-def view_url(period: Period, filters: Filters) -> str:
+def view_url(period: Period, filters: Filters, language: str = "") -> str:
     """'https://cx.example.com/?from=2026-07-01&to=2026-09-30&compare=previous&grain=month&by=region'."""
-    query = view_query(period, filters)
+    query = view_query(period, filters, language)
     return f"{public_url()}/?{urlencode([(name, value) for name, values in query.items() for value in values])}"

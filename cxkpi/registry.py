@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from cxkpi.business_hours import EXAMPLE as BUSINESS_HOURS_EXAMPLE
 from cxkpi.business_hours import Schedule, schedule_from
 from cxkpi.calendars import CALENDARS, WEEKDAYS, Calendar, calendar_for
+from cxkpi.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from cxkpi.schema import TABLES
 from cxkpi.warehouse import FACT_TABLES, PROJECT_ROOT, QUERIES_DIR
 
@@ -26,6 +27,8 @@ DIRECTIONS = ("higher", "lower")
 # (order statistics), a rate of events per `rate_per` units of n (Poisson), a difference of two shares
 # (`difference_of` names their columns) or none. Default: "proportion" for unit "%".
 STATISTICS = ("nps", "proportion", "median", "rate", "difference", "none")
+# What [kpi.i18n.<lang>] may translate: what people read of a KPI.
+TRANSLATED_FIELDS = ("title", "description", "unit")
 # Words that join two people in one name ("A and B", "A; B"), in the languages of cxkpi's users: an
 # owner is one person. A comma is allowed ("Raman, Priya" is one person).
 SECOND_PERSON = re.compile(r"[;&/+|\n]|\s(?:and|und|et|и|و)\s", re.IGNORECASE)
@@ -156,6 +159,21 @@ class Kpi:
     drilldowns: tuple[str, ...] = ()
     # Where its SQL is: queries/ beside the registry file when it holds <id>.sql, else the project's.
     queries_dir: Path = QUERIES_DIR
+    # A free-text unit ("per 1,000 orders") as shown; `unit` itself stays the registry's, which the code
+    # reads ("points", "%", "hours" are shown through the message catalog instead).
+    unit_words: str = ""
+    # The KPI's words in other languages ([kpi.i18n.<lang>] in metrics.toml): ((lang, ((field, text), ...)), ...),
+    # fields among TRANSLATED_FIELDS; a tuple so Kpi stays hashable. in_language() applies them.
+    translations: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()
+
+    def in_language(self, language: str) -> Kpi:
+        """This KPI with its title, description and unit words in `language` (unchanged where metrics.toml
+        gives none: the registry's own words are the fallback)."""
+        words = dict(dict(self.translations).get(language, ()))
+        if not words:
+            return self
+        return replace(self, title=words.get("title", self.title), description=words.get("description",
+                       self.description), unit_words=words.get("unit", self.unit_words))
 
     @property
     def query_path(self) -> Path:
@@ -256,6 +274,7 @@ def _problems_with(entry: dict[str, Any], label: str, registry_path: Path) -> li
     problems.extend(_statistic_problems(entry, label))
     problems.extend(_maturity_problems(entry, label, parameters))
     problems.extend(_presentation_problems(entry, label))
+    problems.extend(_translation_problems(entry, label))
     if isinstance(entry.get("id"), str) and not (queries_dir_of(registry_path, entry["id"]) / f"{entry['id']}.sql"
                                                  ).exists():
         beside = Path(registry_path).resolve().parent / "queries"
@@ -291,6 +310,24 @@ def _presentation_problems(entry: dict[str, Any], label: str) -> list[str]:
     if "slice_impact" in (entry.get("drilldowns") or []) and entry.get("additive") is not True:
         problems.append(f'{label} has the drill-down "slice_impact", which needs additive = true (slices whose n '
                         "add up to the total's)")
+    return problems
+
+
+def _translation_problems(entry: dict[str, Any], label: str) -> list[str]:
+    """[kpi.i18n.<lang>]: a language cxkpi speaks, fields it knows, each a non-empty text."""
+    translations = entry.get("i18n", {})
+    if not isinstance(translations, dict):
+        return [f"{label} has i18n = {translations!r}; write [kpi.i18n.fa] tables with title = \"...\""]
+    problems = []
+    for language, words in translations.items():
+        if language not in LANGUAGES or language == DEFAULT_LANGUAGE:
+            others = ", ".join(sorted(set(LANGUAGES) - {DEFAULT_LANGUAGE}))
+            problems.append(f"{label} has [kpi.i18n.{language}]; languages: {others}")
+        elif not isinstance(words, dict) or not all(isinstance(text, str) and text.strip() for text in words.values()):
+            problems.append(f"{label} has [kpi.i18n.{language}] with an empty or non-text value")
+        elif unknown := sorted(set(words) - set(TRANSLATED_FIELDS)):
+            problems.append(f"{label} has [kpi.i18n.{language}] {', '.join(unknown)}; "
+                            f"translatable: {', '.join(TRANSLATED_FIELDS)}")
     return problems
 
 
@@ -390,6 +427,8 @@ def _kpi_from(entry: dict[str, Any], registry_path: Path, schedule: Schedule | N
         drilldowns=tuple(entry.get("drilldowns", ())),
         queries_dir=queries_dir_of(registry_path, entry["id"]),
         schedule=schedule,
+        translations=tuple(sorted((language, tuple(sorted(words.items())))
+                                  for language, words in entry.get("i18n", {}).items())),
     )
 
 
@@ -403,6 +442,7 @@ class Settings:
     calendar: str | None = None  # 'gregorian' | 'persian'; None = from the person's language (calendar_for)
     week_start: str | None = None  # 'monday' ... 'sunday'; None = from the language (Saturday for Persian)
     timezone: str = "UTC"  # IANA name: the zone whose days, weeks and months the KPIs count in
+    language: str = ""  # the app's language when a link names none ("" = the browser's, else English)
 
     def calendar_for(self, language: str | None = None) -> Calendar:
         """The calendar and first day of the week a person reading in `language` ('fa', 'ru', 'en' or
@@ -433,6 +473,7 @@ def load_settings(path: Path = DEFAULT_REGISTRY_PATH) -> Settings:
         calendar=values.get("calendar") or None,
         week_start=values.get("week_start") or None,
         timezone=values.get("timezone", defaults.timezone),
+        language=str(values.get("language", defaults.language)),
     )
 
 

@@ -13,6 +13,7 @@ import io
 import math
 import unicodedata
 from collections.abc import Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from html import escape
 from typing import Any
@@ -20,16 +21,28 @@ from typing import Any
 import pandas as pd
 import vl_convert
 
+from cxkpi.i18n import N_, active, gettext
+from cxkpi.warehouse import PROJECT_ROOT
+
 # The page: 16:9, 960 x 540 pt (a widescreen slide); drawn on a 1600 x 900 grid.
 PAGE_WIDTH, PAGE_HEIGHT = 1600, 900
 PAGE_SIZE_PT = (960, 540)
 PNG_SCALE = 1.5  # 2400 x 1350 px: sharp on a projector, small enough to mail
 MARGIN = 48
 FONT = "Liberation Sans, Arial, Helvetica, sans-serif"
+# Persian (and any right-to-left language): Vazirmatn, bundled under static/fonts (SIL Open Font License),
+# which vl-convert's renderer (resvg, shaping with rustybuzz) joins and orders correctly.
+RTL_FONT = "Vazirmatn, Liberation Sans, sans-serif"
+FONTS_DIR = PROJECT_ROOT / "static" / "fonts"
+vl_convert.register_font_directory(str(FONTS_DIR))
+# Right-to-left text inside the SVG: resvg orders each text as a left-to-right paragraph, so it is wrapped
+# in RIGHT-TO-LEFT ISOLATE ... POP DIRECTIONAL ISOLATE, and the page is drawn mirrored (_MIRRORED).
+RIGHT_TO_LEFT_ISOLATE, POP_ISOLATE = "\N{RIGHT-TO-LEFT ISOLATE}", "\N{POP DIRECTIONAL ISOLATE}"
+_MIRRORED: ContextVar[bool] = ContextVar("cxkpi_slide_mirrored", default=False)
 INK, MUTED, RULE, LINE = "#1f2937", "#6b7280", "#d1d5db", "#1f4e79"
 # As the app's cards: blue/orange (not green/red), always with words. By the tone of the card's
 # status badge and change (ui.formatting.STATUS_BADGES, READING_TONES); any other (gray): MUTED.
-NO_MONTHLY_DATA = "No monthly data in the last 12 months"  # the slide and the card say it alike
+NO_MONTHLY_DATA = N_("No monthly data in the last 12 months")  # the slide and the card say it alike
 # Okabe-Ito blue and vermillion and a violet: told apart with every common colour-vision deficiency.
 TONE_COLOURS = {"blue": "#0072B2", "violet": "#583f84", "orange": "#D55E00"}
 PENDING = "#9ca3af"
@@ -64,6 +77,7 @@ class Card:
     unit: str = ""  # words after the value, smaller: 'per 1,000 orders'
     latest_note: str = ""  # the owner's latest note with its date: 'Note 15 Jun 2026, Amara Okafor: ...'
     actions: str = ""  # '2 open actions, 1 overdue'
+    actions_overdue: bool = False  # one of them is past its due date: the line in orange
     noted: Sequence[bool] = ()  # per sparkline month: an owner's note is dated in it (a marker)
 
 
@@ -83,18 +97,28 @@ def overview_svg(page: OverviewPage) -> str:
     """The page as SVG. Nothing is cut: every text is wrapped onto the lines it is allowed and its type
     shrunk until it fits (never below MIN_SCALE of its size, where it wraps onto more lines), and the
     cards all take the scale at which the fullest of them fits its box."""
+    right_to_left = active().right_to_left
+    token = _MIRRORED.set(right_to_left)
+    try:
+        return _overview_svg(page, RTL_FONT if right_to_left else FONT)
+    finally:
+        _MIRRORED.reset(token)
+
+
+def _overview_svg(page: OverviewPage, font: str) -> str:
     inner = PAGE_WIDTH - 2 * MARGIN
     freshness_size = _shrunk(page.freshness, 16, inner * 0.4)
     freshness_width = _text_width(page.freshness, freshness_size)
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{PAGE_SIZE_PT[0]}" height="{PAGE_SIZE_PT[1]}" '
-        f'viewBox="0 0 {PAGE_WIDTH} {PAGE_HEIGHT}" font-family="{FONT}">',
+        f'viewBox="0 0 {PAGE_WIDTH} {PAGE_HEIGHT}" font-family="{font}">',
         f'<rect width="{PAGE_WIDTH}" height="{PAGE_HEIGHT}" fill="white"/>',
         _text(PAGE_WIDTH - MARGIN, 66, page.freshness, freshness_size, MUTED, anchor="end"),
     ]
     line = 30.0
     header = [(page.title, 38, INK, "bold", 1, inner - freshness_width - 40),
-              (page.period, 20, INK, "normal", 2, inner), (f"Filters: {page.filters}", 20, INK, "bold", 2, inner),
+              (page.period, 20, INK, "normal", 2, inner),
+              (gettext("Filters: {filters}", filters=page.filters), 20, INK, "bold", 2, inner),
               (page.summary, 20, INK, "normal", 2, inner)]
     for content, size, colour, weight, max_lines, width in header:
         if not content:
@@ -106,7 +130,7 @@ def overview_svg(page: OverviewPage) -> str:
     line += 14
     parts.append(f'<line x1="{MARGIN}" y1="{line:.1f}" x2="{PAGE_WIDTH - MARGIN}" y2="{line:.1f}" stroke="{RULE}" '
                  'stroke-width="2"/>')
-    footer = " · ".join(part for part in (page.generated, "Every KPI has one accountable owner") if part)
+    footer = " · ".join(part for part in (page.generated, gettext("Every KPI has one accountable owner")) if part)
     link_lines, link_size = _block(page.link, 13, inner, 2) if page.link else ([], 13.0)
     bottom = PAGE_HEIGHT - 20 - link_size * 1.3 * len(link_lines) - 24
     top = line + 20
@@ -196,13 +220,14 @@ def _card_blocks(card: Card, inner: float, scale: float) -> _Layout:
 
     status_colour = TONE_COLOURS.get(card.status_tone, MUTED)
     badge = _Line(card.status, _shrunk(card.status, 14 * scale, inner - 16 * scale, bold=True), status_colour, "bold")
-    target = f"target {card.target}"
+    target = gettext("target {target}", target=card.target)
     badge_width = _text_width(card.status, badge.size, bold=True) + 26 * scale
     beside = _Line(target, 14 * scale, MUTED) if badge_width + _text_width(target, 14 * scale) <= inner else None
     top = [block(card.title, 21, INK, 2, "bold"), [badge]]
     if beside is None:
         top.append(block(target, 14, MUTED, 2))
-    owner = block(f"Owner: {card.owner}", 15, TONE_COLOURS["orange"] if card.owner_first else INK, 2,
+    owner = block(gettext("Owner: {owner}", owner=card.owner), 15,
+                  TONE_COLOURS["orange"] if card.owner_first else INK, 2,
                   "bold" if card.owner_first else "normal")
     if card.owner_first:
         top.append(owner)
@@ -225,7 +250,7 @@ def _card_blocks(card: Card, inner: float, scale: float) -> _Layout:
     if card.latest_note:
         bottom.append(block(card.latest_note, 13, INK, 3))
     if card.actions:
-        bottom.append(block(card.actions, 13, TONE_COLOURS["orange"] if "overdue" in card.actions else INK, 1))
+        bottom.append(block(card.actions, 13, TONE_COLOURS["orange"] if card.actions_overdue else INK, 1))
     bottom.append(block(card.freshness, 13, MUTED, 2))
     return _Layout(top, bottom, beside)
 
@@ -262,7 +287,7 @@ def _card(card: Card, x: float, y: float, width: float, height: float, scale: fl
     left = x + pad
     layout = _card_blocks(card, inner, scale)
     parts = [
-        f'<rect x="{x:.1f}" y="{y:.1f}" width="{width:.1f}" height="{height:.1f}" rx="10" fill="white" '
+        f'<rect x="{_x(x, width):.1f}" y="{y:.1f}" width="{width:.1f}" height="{height:.1f}" rx="10" fill="white" '
         f'stroke="{RULE}" stroke-width="1.5"/>',
     ]
     line = y + pad
@@ -272,7 +297,7 @@ def _card(card: Card, x: float, y: float, width: float, height: float, scale: fl
             line += badge.size * 1.3
             badge_width = _text_width(badge.text, badge.size, bold=True) + 16 * scale
             parts.append(
-                f'<rect x="{left:.1f}" y="{line - badge.size * 1.1:.1f}" width="{badge_width:.1f}" '
+                f'<rect x="{_x(left, badge_width):.1f}" y="{line - badge.size * 1.1:.1f}" width="{badge_width:.1f}" '
                 f'height="{badge.size * 1.55:.1f}" rx="4" fill="{badge.colour}" fill-opacity="0.14"/>'
             )
             parts.append(_text(left + 8 * scale, line, badge.text, badge.size, badge.colour, weight="bold"))
@@ -287,7 +312,9 @@ def _card(card: Card, x: float, y: float, width: float, height: float, scale: fl
         line += 6
     line += 4 * scale
     spark_height = 44 * scale
-    parts.append(_sparkline(card.sparkline, card.target_value, left, line, inner, spark_height, card.pending,
+    # Time runs left to right in both directions; a mirrored page moves the whole sparkline to its card.
+    spark_left = _x(left, inner)
+    parts.append(_sparkline(card.sparkline, card.target_value, spark_left, line, inner, spark_height, card.pending,
                             card.noted))
     # The sample, owner and freshness at the bottom, so they line up across cards.
     line = y + height - pad - _height(layout.bottom)
@@ -302,7 +329,10 @@ def _card(card: Card, x: float, y: float, width: float, height: float, scale: fl
 def _wrap(content: str, size: float, max_width: float, bold: bool = False) -> list[str]:
     """Greedy word wrap onto as many lines as it takes; a word wider than a line (a link) is split."""
     lines: list[str] = []
-    for word in content.split():
+    # Split at ordinary spaces only: a no-break space (Persian 'n = 6', 'p = 0.49') holds its words together.
+    for word in content.replace("\n", " ").split(" "):
+        if not word:
+            continue
         while len(word) > 1 and _text_width(word, size, bold) > max_width:
             cut = 1
             while cut < len(word) - 1 and _text_width(word[:cut + 1], size, bold) <= max_width:
@@ -340,7 +370,8 @@ def _sparkline(
 ) -> str:
     lines, target_y = sparkline_geometry(values, target, x, y, width, height)
     if not lines:
-        return _text(x, y + height / 2, NO_MONTHLY_DATA, _shrunk(NO_MONTHLY_DATA, 13, width), MUTED)
+        words = gettext(NO_MONTHLY_DATA)
+        return _text(_x(x, width), y + height / 2, words, _shrunk(words, 13, width), MUTED)
     parts = [_pending_band(index, len(values), x, y, width, height) for index, flag in enumerate(pending) if flag]
     parts += [_note_marker(index, len(values), x, y, width) for index, flag in enumerate(noted) if flag]
     if target_y is not None:
@@ -397,9 +428,20 @@ def sparkline_geometry(
     return [line for line in lines if line], None if target is None else height_of(target)
 
 
+def _x(x: float, width: float = 0.0) -> float:
+    """Where a box that starts at x (in reading order) and is `width` wide starts on the page: mirrored on
+    a right-to-left page."""
+    return PAGE_WIDTH - x - width if _MIRRORED.get() else x
+
+
 def _text(
     x: float, y: float, content: str, size: float, colour: str, *, weight: str = "normal", anchor: str = "start",
 ) -> str:
+    """A line of text whose start (in reading order) is at x: on a right-to-left page its right end,
+    mirrored, and the text isolated as right to left."""
+    if _MIRRORED.get():
+        x, anchor = PAGE_WIDTH - x, {"start": "end", "end": "start"}.get(anchor, anchor)
+        content = f"{RIGHT_TO_LEFT_ISOLATE}{content}{POP_ISOLATE}"
     return (
         f'<text x="{x:.1f}" y="{y:.1f}" font-size="{size}" fill="{colour}" font-weight="{weight}" '
         f'text-anchor="{anchor}">{escape(content)}</text>'

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from cxkpi import assessment
+from cxkpi.i18n import active
 from cxkpi.registry import Kpi, Settings
 from cxkpi.stats import ChangeTest
 
@@ -83,11 +84,17 @@ def of_rows(kpi: Kpi, frame: pd.DataFrame, settings: Settings, days: Sequence[da
 def uncertainty(kpi: Kpi, measurement: Measurement, settings: Settings) -> str | None:
     """Why the number is too uncertain to act on, or None when it is not."""
     if measurement.n < settings.min_sample:
-        return f"n = {measurement.n} is below the minimum of {settings.min_sample}"
+        tr = active()
+        return tr.gettext("n = {n} is below the minimum of {minimum}", n=tr.integer(measurement.n),
+                          minimum=tr.integer(settings.min_sample))
     if kpi.statistic in ("nps", "proportion"):
         found = assessment.interval(kpi, measurement)
         if found is not None and found.half_width > settings.max_half_width:
-            return f"its 95% interval is ±{found.half_width:.1f} points, wider than ±{settings.max_half_width:g}"
+            tr = active()
+            return tr.gettext("its 95% interval is ±{half_width} points, wider than ±{limit}",
+                              half_width=tr.number(found.half_width),
+                              limit=tr.number(settings.max_half_width,
+                                              0 if float(settings.max_half_width).is_integer() else 1))
     return None
 
 

@@ -117,7 +117,7 @@ def test_a_malformed_filter_says_how_to_write_it(golden_db):
 def test_the_database_can_come_from_the_environment(golden_db):
     result = cxkpi("kpis", "--start", "2026-04-01", "--end", "2026-06-30", env_db=golden_db)
     assert result.returncode == 0, result.stderr
-    assert re.search(r"Net Promoter Score\s+16\.7 points\s+n=6", result.stdout)
+    assert re.search(r"Net Promoter Score\s+\+16\.7 pts\s+n = 6 responses", result.stdout)
 
 
 def test_every_command_is_documented_in_the_readme():

@@ -277,7 +277,7 @@ def test_a_year_typo_is_quarantined_and_the_default_period_stays_on_the_data(tmp
     repeat = document["repeat_purchase_rate"]
     assert (repeat["value"], repeat["n"]) == (50.0, 30)
     summary = cxkpi("kpis", "--db", db)
-    assert summary.stdout.startswith("Q3 2026: 2026-07-01 to 2026-09-30")
+    assert summary.stdout.startswith("2026-07-01 to 2026-09-30 (Q3 2026)")
 
 
 def test_a_stray_record_after_a_long_gap_does_not_move_the_default_period(tmp_path):
@@ -291,4 +291,4 @@ def test_a_stray_record_after_a_long_gap_does_not_move_the_default_period(tmp_pa
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     db = tmp_path / "w.duckdb"
     assert ingest(db, path).returncode == EXIT_LOADED
-    assert cxkpi("kpis", "--db", db).stdout.startswith("Q4 2025: 2025-10-01 to 2025-12-31")
+    assert cxkpi("kpis", "--db", db).stdout.startswith("2025-10-01 to 2025-12-31 (Q4 2025)")

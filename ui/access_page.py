@@ -10,6 +10,7 @@ import streamlit as st
 
 from cxkpi import access
 from cxkpi.access import Identity, Permission, Role
+from cxkpi.i18n import gettext
 from cxkpi.warehouse import WarehouseBusyError
 from ui import data, identity, sidebar, signin
 from ui import formatting as fmt
@@ -22,11 +23,11 @@ def render() -> None:
     page = sidebar.render_allowing_empty("Access")
     person = page.identity if page else identity.current()
     db_path = page.db_path if page else data.db_path()
-    st.title("Access")
+    st.title(gettext("Access"))
     _you(person)
-    st.subheader("Roles", anchor=False)
+    st.subheader(gettext("Roles"), anchor=False)
     _roles(db_path, person)
-    st.subheader("Audit log", anchor=False)
+    st.subheader(gettext("Audit log"), anchor=False)
     _audit(db_path)
 
 
@@ -48,7 +49,7 @@ def _roles(db_path: Path, person: Identity) -> None:
     try:
         grants = access.list_grants(db_path)
     except WarehouseBusyError:
-        st.caption("The warehouse is busy; the roles show on the next interaction.")
+        st.caption(gettext("The warehouse is busy; the roles show on the next interaction."))
         return
     settings = access.load_settings()
     st.caption("A person's role is the one given here, else the highest role their sign-in groups give "
@@ -61,25 +62,25 @@ def _roles(db_path: Path, person: Identity) -> None:
             column_config={"When": st.column_config.DatetimeColumn(format="D MMM YYYY, HH:mm")},
         )
     else:
-        st.caption("Nobody is in the roles table yet.")
+        st.caption(gettext("Nobody is in the roles table yet."))
     if settings.group_roles:
         st.markdown("\n".join(f"- group `{group}` → {role}" for group, role in sorted(settings.group_roles.items()))
                     + f"\n\n(from the `{settings.groups_claim}` claim)")
     may_manage = person.can(Permission.MANAGE_ROLES)
     with st.container(border=True, key="role-change"):
-        st.markdown("**Give a person a role**")
+        st.markdown(gettext("**Give a person a role**"))
         if not may_manage:  # the form stays usable: access.set_role refuses a non-admin, and audits the attempt
             st.caption(f"Only admins change roles; you are {person.role_with_article}.")
         with st.form("role-set", border=False):
             left, right = st.columns([3, 1])
             left.text_input("Their sign-in email", key=USER_KEY, placeholder="alice@example.com")
             right.selectbox("Role", list(Role), key=ROLE_KEY)
-            st.form_submit_button("Give role", icon=":material/how_to_reg:", key="role-save",
+            st.form_submit_button(gettext("Give role"), icon=":material/how_to_reg:", key="role-save",
                                   on_click=_set_role, args=(db_path,))
         if grants:
             with st.container(horizontal=True, vertical_alignment="bottom"):
-                st.selectbox("Take out of the table", [grant.user_id for grant in grants], key=REMOVE_KEY)
-                st.button("Remove", icon=":material/person_remove:", key="role-remove",
+                st.selectbox(gettext("Take out of the table"), [grant.user_id for grant in grants], key=REMOVE_KEY)
+                st.button(gettext("Remove"), icon=":material/person_remove:", key="role-remove",
                           on_click=_remove_role, args=(db_path,))
 
 
@@ -108,15 +109,15 @@ def _attempt(action, said) -> bool:
 
 
 def _audit(db_path: Path) -> None:
-    st.caption("Every change to roles, loads and shared views, and every refusal, newest first. Owner and target "
-               "changes are on the Owners page. Nothing here can be edited or deleted from the app.")
+    st.caption(gettext("Every change to roles, loads and shared views, and every refusal, newest first. Owner and "
+                       "target changes are on the Owners page. Nothing here can be edited or deleted from the app."))
     try:
         log = access.audit_log(db_path)
     except WarehouseBusyError:
-        st.caption("The warehouse is busy; the log shows on the next interaction.")
+        st.caption(gettext("The warehouse is busy; the log shows on the next interaction."))
         return
     if log.empty:
-        st.caption("Nothing recorded yet.")
+        st.caption(gettext("Nothing recorded yet."))
         return
     st.dataframe(
         log, hide_index=True, placeholder=fmt.EMPTY, width="stretch", key="audit-log",

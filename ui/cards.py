@@ -7,6 +7,7 @@ import html
 import streamlit as st
 
 from cxkpi.follow_up import FollowUp
+from cxkpi.i18n import gettext, ngettext
 from cxkpi.kpis import KpiReport
 from cxkpi.status import Status
 from ui import charts, data, follow_up_text, kpi_details
@@ -15,6 +16,14 @@ from ui import formatting as fmt
 # Status and change use colour AND words/icons/arrows, so they read the same without colour vision;
 # blue/orange rather than green/red because red-green is the common colour-vision deficiency
 # (ui.formatting.STATUS_BADGES, READING_TONES).
+
+
+def OWNER() -> str:  # noqa: N802 (a message, as a constant would be, in the session's language)
+    return gettext("Owner:")
+
+
+def DETAILS() -> str:  # noqa: N802
+    return gettext("Details")
 
 
 def kpi_card(report: KpiReport, details_page: tuple[str, dict[str, str]] | None = None, presenting: bool = False,
@@ -31,7 +40,7 @@ def kpi_card(report: KpiReport, details_page: tuple[str, dict[str, str]] | None 
         st.html(card_html(report, presenting, follow_up))
         if details_page and not presenting:
             page_file, route = details_page  # ui.sidebar.kpi_page: a KPI's page file and the query naming it
-            st.page_link(page_file, label="Trend and breakdown", icon=":material/arrow_forward:",
+            st.page_link(page_file, label=gettext("Trend and breakdown"), icon=":material/arrow_forward:",
                          query_params=route or None)
 
 
@@ -50,7 +59,8 @@ def card_html(report: KpiReport, presenting: bool = False, follow_up: FollowUp |
         f'<div class="cx-card cx-status-{tone}">'
         f'<h5 class="cx-title">{html.escape(kpi.title)}</h5>'
         f'<p class="cx-status"><span class="cx-badge cx-{tone}">{fmt.icon(icon_name)} '
-        f"{fmt.STATUS_WORDS[report.status]}</span> target {html.escape(fmt.target(kpi))}</p>"
+        f"{html.escape(fmt.status_words(report.status))}</span> "
+        f"{html.escape(fmt.target_phrase(kpi))}</p>"
         f"{_owner_html(report) if off_target else ''}"
         f"{headline_html(report, p_values=not presenting)}"
         f"{_note_html(note)}"
@@ -73,8 +83,8 @@ def _owner_html(report: KpiReport) -> str:
     name, role = html.escape(report.kpi.owner.name), html.escape(report.kpi.owner.role)
     if report.status == Status.OFF_TARGET:
         return (f'<p class="cx-owner cx-alert" title="{role}">{fmt.icon("person_alert")} '
-                f"<strong>Owner: {name}</strong></p>")
-    return f'<p class="cx-owner" title="{role}"><strong>Owner:</strong> {name}</p>'
+                f"<strong>{html.escape(OWNER())} {name}</strong></p>")
+    return f'<p class="cx-owner" title="{role}"><strong>{html.escape(OWNER())}</strong> {name}</p>'
 
 
 def _details_html(report: KpiReport) -> str:
@@ -84,10 +94,10 @@ def _details_html(report: KpiReport) -> str:
     lines = [*_statistics(report), html.escape(fmt.sample_line(report))]
     if report.current.details:  # the lines its registry entry names (details in metrics.toml)
         lines.extend(_detail_line(report, name) for name in kpi.details)
-    lines.append(html.escape(f"Owner: {kpi.owner}"))
+    lines.append(html.escape(f"{OWNER()} {kpi.owner}"))
     lines.append(html.escape(fmt.freshness(report.data_through, report.last_loaded_at)))
     return (
-        '<details class="cx-details"><summary>Details</summary>'
+        f'<details class="cx-details"><summary>{html.escape(DETAILS())}</summary>'
         f'<p>{"<br>".join(lines)}</p>'
         f"<p>{html.escape(kpi.description)}</p>"
         f'<div class="cx-sql">{html.escape(data.definition_comment(kpi))}</div></details>'
@@ -111,17 +121,17 @@ def _statistics(report: KpiReport) -> list[str]:
         return []
     lines = []
     if report.standing.reason:
-        lines.append(f"{fmt.icon('help')} {html.escape(f'{fmt.UNCERTAIN}: {report.standing.reason}.')}")
+        lines.append(f"{fmt.icon('help')} {html.escape(f'{gettext(fmt.UNCERTAIN)}: {report.standing.reason}.')}")
     if found is not None and found.interval:
-        lines.append(html.escape(f"95% interval {fmt.interval(kpi, found.interval)}"))
+        lines.append(html.escape(gettext("95% interval {interval}", interval=fmt.interval(kpi, found.interval))))
     if found is not None:
         lines.append(html.escape(fmt.previous_phrase(report)))
         if not fmt.compares_with_last_year(report):
             lines.append(html.escape(fmt.last_year_phrase(report)))
     months = report.months_off_target
     if months and report.status != Status.ON_TARGET:
-        lines.append(f"Missed target {months} month{'s' if months != 1 else ''} in a row"
-                     + (" (all 12 shown)" if months >= 12 else ""))  # no text from outside
+        lines.append(ngettext("Missed target {n} month in a row", "Missed target {n} months in a row", months)
+                     + (gettext(" (all 12 shown)") if months >= 12 else ""))  # no text from outside
     return lines
 
 

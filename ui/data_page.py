@@ -18,6 +18,7 @@ from cxkpi import report as page_report
 from cxkpi.access import Identity, Permission
 from cxkpi.archive import DiskFullError, default_archive_dir
 from cxkpi.export_formats import MappingError
+from cxkpi.i18n import active, gettext, ngettext
 from cxkpi.inbox import (
     Outcome,
     accept_upload,
@@ -46,11 +47,12 @@ def render() -> None:
     page = sidebar.render_allowing_empty("Data")
     db_path = page.db_path if page else data.db_path()
     if page is None:
-        st.info("**No data yet.** Upload your first exports below, or copy them into the inbox folder.",
+        st.info(gettext("**No data yet.** Upload your first exports below, or copy them into the inbox folder."),
                 icon=":material/database:")
     inbox = default_inbox(db_path)
-    st.title("Data")
-    st.caption(f"Warehouse `{db_path}` · inbox `{inbox}` · archive `{default_archive_dir(db_path)}`")
+    st.title(gettext("Data"))
+    st.caption(gettext("Warehouse `{warehouse}` · inbox `{inbox}` · archive `{archive}`", warehouse=db_path,
+                       inbox=inbox, archive=default_archive_dir(db_path)))
 
     _upload(db_path, inbox)
     _inbox(db_path, inbox)
@@ -62,19 +64,20 @@ def render() -> None:
 
 def _upload(db_path, inbox) -> None:
     limit = upload_limit_bytes()
-    st.subheader("Add exports")
+    st.subheader(gettext("Add exports"))
     may_upload = identity.current().can(Permission.UPLOAD)
     if not may_upload:  # the uploader stays usable: loading refuses a viewer, and audits the attempt
-        st.caption("Analysts and admins add exports; you are a viewer.")
+        st.caption(gettext("Analysts and admins add exports; you are a viewer."))
     generation = st.session_state.setdefault("upload_generation", 0)
     files = st.file_uploader(
-        "CSV exports (Shopify, HubSpot, Salesforce, Zendesk, Freshdesk, Qualtrics, SurveyMonkey, Typeform, "
-        "Google Forms, spreadsheets)",
+        gettext("CSV exports (Shopify, HubSpot, Salesforce, Zendesk, Freshdesk, Qualtrics, SurveyMonkey, Typeform, "
+                "Google Forms, spreadsheets)"),
         type=["csv", "tsv", "txt"], accept_multiple_files=True, key=f"upload_{generation}",
         max_upload_size=max(1, int(limit / 1_000_000)),  # the uploader says the limit that applies
-        help=f"Up to {limit / 1e6:.0f} MB per file; copy larger files into the inbox folder ({inbox}).",
+        help=gettext("Up to {megabytes} MB per file; copy larger files into the inbox folder ({inbox}).",
+                     megabytes=active().integer(round(limit / 1e6)), inbox=inbox),
     )
-    if files and st.button("Load these files", icon=":material/upload:", key="load_uploads", type="primary"):
+    if files and st.button(gettext("Load these files"), icon=":material/upload:", key="load_uploads", type="primary"):
         try:
             person = identity.require(Permission.UPLOAD, subject=", ".join(file.name for file in files))
         except identity.AccessDeniedError as error:
@@ -97,10 +100,10 @@ def _upload(db_path, inbox) -> None:
 
 def _load(run) -> list[Outcome]:
     try:
-        with st.spinner("Loading…"):
+        with st.spinner(gettext("Loading…")):
             return run()
     except MappingError as error:
-        st.error(f"The mapping file cannot be used: {fmt.markdown_literal(str(error))}")
+        st.error(gettext("The mapping file cannot be used: {error}", error=fmt.markdown_literal(str(error))))
         return []
     except ValueError as error:  # $CXKPI_QUARANTINE_LIMIT is not a percentage
         st.error(fmt.markdown_literal(str(error)))
@@ -111,12 +114,13 @@ def _inbox(db_path, inbox) -> None:
     waiting = waiting_files(inbox, settle_seconds=0)
     refused = refused_files(inbox)
     with st.container(border=True):
-        st.markdown(f"**Inbox** · {len(waiting)} file(s) waiting · {len(refused)} refused")
+        st.markdown("**" + gettext("Inbox") + "** · " + ngettext("{n} file waiting", "{n} files waiting", len(waiting))
+                    + " · " + ngettext("{n} refused", "{n} refused", len(refused)))
         if waiting:
             st.caption(", ".join(fmt.markdown_literal(path.name) for path in waiting))
             may_load = identity.current().can(Permission.LOAD_INBOX)
-            if st.button("Load the inbox now", icon=":material/move_to_inbox:", key="load_inbox",
-                         help=None if may_load else "Analysts and admins load the inbox."):
+            if st.button(gettext("Load the inbox now"), icon=":material/move_to_inbox:", key="load_inbox",
+                         help=None if may_load else gettext("Analysts and admins load the inbox.")):
                 try:
                     person = identity.require(Permission.LOAD_INBOX, subject=str(inbox))
                 except identity.AccessDeniedError as error:
@@ -154,62 +158,65 @@ def _last_outcomes() -> None:
 
 
 def _freshness(db_path) -> None:
-    st.subheader("Tables")
+    st.subheader(gettext("Tables"))
     frame = data.freshness(db_path)
     stale = {item.table: item for item in health.stale_sources(frame)}
     table = pd.DataFrame({
-        "Table": [health.LABELS.get(name, name) for name in frame["table_name"]],
-        "Rows": frame["row_count"],
-        "Data through": frame["data_through"],
-        "Last loaded": frame["last_loaded_at"],
-        "Health": [f"stale: {stale[name].days_behind} days behind" if name in stale else "ok"
-                   for name in frame["table_name"]],
+        gettext("Table"): [health.LABELS.get(name, name) for name in frame["table_name"]],
+        gettext("Rows"): frame["row_count"],
+        gettext("Data through"): frame["data_through"],
+        gettext("Last loaded"): frame["last_loaded_at"],
+        gettext("Health"): [ngettext("stale: {n} day behind", "stale: {n} days behind", stale[name].days_behind)
+                            if name in stale else gettext("ok") for name in frame["table_name"]],
     })
     with st.container(key="data-freshness"):
         st.dataframe(table, hide_index=True, placeholder=fmt.EMPTY, width="stretch")
-    st.caption(f"A source is stale when its latest record is more than {health.stale_after_days()} days older "
-               "than the freshest source's (customers excepted).")
+    st.caption(ngettext("A source is stale when its latest record is more than {n} day older than the freshest "
+                        "source's (customers excepted).",
+                        "A source is stale when its latest record is more than {n} days older than the freshest "
+                        "source's (customers excepted).", health.stale_after_days()))
 
 
 def _log(db_path) -> None:
-    st.subheader("Ingest log")
+    st.subheader(gettext("Ingest log"))
     log = data.ingest_log(db_path)
     if log.empty:
-        st.caption("No file loaded yet.")
+        st.caption(gettext("No file loaded yet."))
         return
     st.container(key="data-log").dataframe(
         log.rename(columns={
-            "loaded_at": "Loaded at", "source_file": "File", "export_format": "Recognised as", "table_name": "Table",
-            "rows_read": "Read", "rows_inserted": "Inserted", "rows_updated": "Updated",
-            "rows_quarantined": "Quarantined", "dialect": "Encoding, delimiter",
+            "loaded_at": gettext("Loaded at"), "source_file": gettext("File"),
+            "export_format": gettext("Recognised as"), "table_name": gettext("Table"),
+            "rows_read": gettext("Read"), "rows_inserted": gettext("Inserted"), "rows_updated": gettext("Updated"),
+            "rows_quarantined": gettext("Quarantined"), "dialect": gettext("Encoding, delimiter"),
         }),
         hide_index=True, placeholder=fmt.EMPTY, width="stretch",
     )
 
 
 def _quarantine(db_path) -> None:
-    st.subheader("Quarantined rows")
+    st.subheader(gettext("Quarantined rows"))
     loads = data.quarantined_loads(db_path)
     if not loads:
-        st.caption("No row has been set aside.")
+        st.caption(gettext("No row has been set aside."))
         return
-    st.caption("Rows that could not be trusted, whole, with why. Download a load's rows in its file's own "
+    st.caption(gettext("Rows that could not be trusted, whole, with why. Download a load's rows in its file's own "
                "columns, fix the values in a spreadsheet and drop the file into the inbox (or upload it): it "
-               "loads as the export it came from, and the reason column is left out.")
-    load = st.selectbox("Load", loads, format_func=quarantine.QuarantinedLoad.label, key="quarantine_load")
+               "loads as the export it came from, and the reason column is left out."))
+    load = st.selectbox(gettext("Load"), loads, format_func=quarantine.QuarantinedLoad.label, key="quarantine_load")
     found = data.quarantined_rows(db_path, load)
     frame = quarantine.table(found)
     if found.whole:
         # The values are raw text from uploaded files: a formula-safe CSV, made only on a click.
         st.download_button(
-            "Download these rows to mend (CSV)", lambda: quarantine.mend_csv(found),
+            gettext("Download these rows to mend (CSV)"), lambda: quarantine.mend_csv(found),
             file_name=safe_name(f"{Path(load.source_file).stem}-to-mend.csv"), mime="text/csv",
             icon=":material/download:", key="quarantine_download", on_click="ignore",
         )
     else:
-        st.caption("Loaded before cxkpi kept whole rows: only the cells at fault are known.")
+        st.caption(gettext("Loaded before cxkpi kept whole rows: only the cells at fault are known."))
         st.download_button(
-            "Download these cells (CSV)", lambda: page_report.safe_csv(frame).encode("utf-8"),
+            gettext("Download these cells (CSV)"), lambda: page_report.safe_csv(frame).encode("utf-8"),
             file_name=safe_name(f"{Path(load.source_file).stem}-quarantined.csv"), mime="text/csv",
             icon=":material/download:", key="quarantine_download", on_click="ignore",
         )

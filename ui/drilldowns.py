@@ -17,6 +17,7 @@ import streamlit as st
 
 from cxkpi import drilldowns as api
 from cxkpi import stats
+from cxkpi.i18n import gettext
 from cxkpi.kpis import Filters
 from cxkpi.periods import Period, trailing_months
 from cxkpi.registry import Kpi
@@ -433,6 +434,6 @@ def render(kpi: Kpi, page: sidebar.PageContext) -> None:
     """Draw the drill-downs the KPI's registry entry names, in its order (none: nothing)."""
     if not kpi.drilldowns:
         return
-    st.subheader("Drill down", anchor=False)
+    st.subheader(gettext("Drill down"), anchor=False)
     for name in kpi.drilldowns:
         DRILLDOWNS[name](kpi, page)

@@ -15,6 +15,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from cxkpi import i18n
 from cxkpi import report as page_report
 from cxkpi.follow_up import FollowUp
 from cxkpi.kpis import KpiReport
@@ -60,13 +61,22 @@ def overview_downloads(
 ) -> None:
     """The overview as a slide: one landscape PNG, and the same page as a one-page PDF."""
     stem = file_stem("overview", period_stem(period))
+    # The files are made when downloaded, outside this script run: in this session's language, bound here.
+    translator = i18n.active()
 
-    def page() -> page_report.OverviewPage:
-        return overview_page(reports, period, filters_text, link, title, follow_ups=follow_ups)
+    def png() -> bytes:
+        with i18n.use(translator):
+            return page_report.overview_png(overview_page(reports, period, filters_text, link, title,
+                                                          follow_ups=follow_ups))
+
+    def pdf() -> bytes:
+        with i18n.use(translator):
+            return page_report.overview_pdf(overview_page(reports, period, filters_text, link, title,
+                                                          follow_ups=follow_ups))
 
     with st.container(horizontal=True, gap="small", key="export-overview", width="content"):
-        _button("Slide (PNG)", lambda: page_report.overview_png(page()), f"{stem}.png", PNG, "export-overview-png")
-        _button("Page (PDF)", lambda: page_report.overview_pdf(page()), f"{stem}.pdf", PDF, "export-overview-pdf")
+        _button(i18n.gettext("Slide (PNG)"), png, f"{stem}.png", PNG, "export-overview-png")
+        _button(i18n.gettext("Page (PDF)"), pdf, f"{stem}.pdf", PDF, "export-overview-pdf")
 
 
 def overview_page(
@@ -82,13 +92,14 @@ def overview_page(
     loaded = [report.last_loaded_at for report in reports if report.last_loaded_at is not None]
     return page_report.OverviewPage(
         title=title,
-        period=f"{fmt.period(period)}, compared with {fmt.period(period.previous())}",
+        period=i18n.gettext("{period}, compared with {previous}", period=fmt.period(period),
+                            previous=fmt.period(period.previous())),
         filters=filters_text,
         summary=fmt.attention_text(reports),
         freshness=fmt.freshness(min(through) if through else None, max(loaded) if loaded else None),
         cards=[_card(report, follow_ups.get(report.kpi.id)) for report in reports],
         link=link,
-        generated=f"Exported {fmt.timestamp(now.replace(tzinfo=None))} UTC",
+        generated=i18n.gettext("Exported {moment} UTC", moment=fmt.timestamp(now.replace(tzinfo=None))),
     )
 
 
@@ -103,7 +114,7 @@ def _card(report: KpiReport, follow_up: FollowUp | None = None) -> page_report.C
         title=kpi.title,
         value=value,
         unit=unit,
-        status=fmt.STATUS_WORDS[report.status],
+        status=fmt.status_words(report.status),
         status_tone=fmt.STATUS_BADGES[report.status][0],
         target=fmt.target(kpi),
         change="" if report.current.value is None else fmt.previous_phrase(report),
@@ -116,8 +127,9 @@ def _card(report: KpiReport, follow_up: FollowUp | None = None) -> page_report.C
         sparkline=[value for _, value in monthly],
         pending=[month in pending for month, _ in monthly],
         target_value=float(kpi.target),
-        latest_note="" if latest is None else f"Note {follow_up_text.note_line(latest)}",
+        latest_note="" if latest is None else i18n.gettext("Note {note}", note=follow_up_text.note_line(latest)),
         actions=follow_up_text.actions_line(follow_up),
+        actions_overdue=bool(follow_up.overdue),
         noted=follow_up.noted_months(month for month, _ in monthly),
     )
 
@@ -125,5 +137,5 @@ def _card(report: KpiReport, follow_up: FollowUp | None = None) -> page_report.C
 def _button(label: str, make: Callable[[], bytes | str], file_name: str, mime: str, key: str) -> None:
     st.download_button(
         label, data=make, file_name=file_name, mime=mime, key=key, on_click="ignore", type="tertiary",
-        icon=":material/download:", help=f"Download {file_name}",
+        icon=":material/download:", help=i18n.gettext("Download {file}", file=file_name),
     )

@@ -17,11 +17,12 @@ import streamlit as st
 from cxkpi import actions, notes
 from cxkpi.access import Identity
 from cxkpi.actions import Action
+from cxkpi.i18n import active, gettext
 from cxkpi.registry import Kpi
 from cxkpi.status import Status
 from ui import data, identity, sidebar
 from ui import formatting as fmt
-from ui.follow_up_text import action_line
+from ui.follow_up_text import action_line, action_status
 
 DONE_KEY = "follow_up_done"  # what was just written, said once after the rerun that shows it
 
@@ -39,7 +40,7 @@ def kpi_section(page: sidebar.PageContext, kpi: Kpi, status: Status) -> None:
 
 def owners_section(page: sidebar.PageContext) -> None:
     """The Owners page: every open action, overdue first, and the form to change an action's status."""
-    st.subheader("Open actions", anchor=False)
+    st.subheader(gettext("Open actions"), anchor=False)
     _said()
     titles = {kpi.id: kpi for kpi in page.kpis}
     every = data.actions_of(page.db_path)
@@ -47,18 +48,20 @@ def owners_section(page: sidebar.PageContext) -> None:
     open_actions = sorted((action for action in every if action.is_open),
                           key=lambda action: (not action.overdue(today), action.due_on, action.id))
     if not open_actions:
-        st.caption("No open actions. Add one on a KPI's page (an off-target KPI offers it first).")
+        st.caption(gettext("No open actions. Add one on a KPI's page (an off-target KPI offers it first)."))
         return
     rows = [{
         "KPI": titles[action.kpi_id].title if action.kpi_id in titles else action.kpi_id,
-        "Owner": titles[action.kpi_id].owner.name if action.kpi_id in titles else fmt.EMPTY,
-        "What": action.what, "Who": action.assignee_name, "Due": action.due_on, "Status": action.status,
-        "Overdue": "overdue" if action.overdue(today) else "",
+        gettext("Owner"): titles[action.kpi_id].owner.name if action.kpi_id in titles else fmt.EMPTY,
+        gettext("What"): action.what, gettext("Who"): action.assignee_name, gettext("Due"): fmt.day(action.due_on),
+        gettext("Status"): action_status(action.status),
+        gettext("Overdue"): gettext("overdue") if action.overdue(today) else "",
     } for action in open_actions]
-    st.dataframe(pd.DataFrame(rows), hide_index=True, placeholder=fmt.EMPTY, width="stretch", key="open-actions",
-                 column_config={"Due": st.column_config.DateColumn("Due", format="D MMM YYYY")})
+    st.dataframe(pd.DataFrame(rows), hide_index=True, placeholder=fmt.EMPTY, width="stretch", key="open-actions")
     overdue = sum(action.overdue(today) for action in open_actions)
-    st.caption(f"{fmt.plural(len(open_actions), 'open action')}, {overdue:,} overdue (past their due date, not done).")
+    shown = fmt.plural(len(open_actions), "{n} open action", "{n} open actions")
+    st.caption(gettext("{actions}, {overdue} overdue (past their due date, not done).", actions=shown,
+                       overdue=active().integer(overdue)))
     _status_form(page, [action for action in open_actions if action.kpi_id in titles], titles, "owners")
 
 
@@ -69,23 +72,24 @@ def _said() -> None:
 
 
 def _notes(page: sidebar.PageContext, kpi: Kpi) -> None:
-    st.markdown("**Owner's notes**")
+    st.markdown(gettext("**Owner's notes**"))
     owner = kpi.owner
-    st.caption(f"{fmt.markdown_literal(owner.name)} (the owner) and admins write notes; anyone signed in may reply. "
-               "Nothing is deleted.")
+    st.caption(gettext("{owner} (the owner) and admins write notes; anyone signed in may reply. Nothing is deleted.",
+                       owner=fmt.markdown_literal(owner.name)))
     today = date.today()
     with st.form(f"note-{kpi.id}", clear_on_submit=True, border=False):
-        body = st.text_area("Note", placeholder="Q4 dip: ticketing migration; backlog cleared by 15 Jan",
+        body = st.text_area(gettext("Note"),
+                            placeholder=gettext("Q4 dip: ticketing migration; backlog cleared by 15 Jan"),
                             key=f"note_body_{kpi.id}", max_chars=notes.MAX_LENGTH, height=80)
         # The day the note is about: where its marker goes. By default the end of the period in view.
-        about = st.date_input("About the day", value=min(today, page.period.end), max_value=today,
+        about = st.date_input(gettext("About the day"), value=min(today, page.period.end), max_value=today,
                               key=f"note_day_{kpi.id}", format="YYYY-MM-DD")
-        if st.form_submit_button("Add note", icon=":material/sticky_note_2:", key=f"note_save_{kpi.id}"):
+        if st.form_submit_button(gettext("Add note"), icon=":material/sticky_note_2:", key=f"note_save_{kpi.id}"):
             _attempt(lambda person: notes.write(page.db_path, person, kpi, body, about),
-                     f"Note added, dated {fmt.day(about)}.")
+                     gettext("Note added, dated {day}.", day=fmt.day(about)))
     threads = data.note_threads(page.db_path, kpi.id)
     if not threads:
-        st.caption("No notes yet.")
+        st.caption(gettext("No notes yet."))
     for thread in threads:
         _thread(page, kpi, thread)
 
@@ -94,19 +98,21 @@ def _thread(page: sidebar.PageContext, kpi: Kpi, thread: notes.Thread) -> None:
     note = thread.note
     with st.container(key=f"note-{note.id}"):
         st.markdown(f":material/sticky_note_2: **{fmt.day(note.noted_on)}** · {fmt.markdown_literal(note.author_name)}"
-                    f" :gray[(written {fmt.timestamp(note.written_at)} UTC)]  \n{fmt.markdown_literal(note.body)}")
+                    " :gray[(" + gettext("written {moment} UTC", moment=fmt.timestamp(note.written_at)) + ")]  \n"
+                    + fmt.markdown_literal(note.body))
         for answer in thread.replies:
             st.markdown(f"> :material/reply: **{fmt.markdown_literal(answer.author_name)}** "
                         f":gray[{fmt.timestamp(answer.written_at)} UTC]: {fmt.markdown_literal(answer.body)}")
         with st.form(f"reply-{note.id}", clear_on_submit=True, border=False, enter_to_submit=True):
-            text = st.text_input("Reply", key=f"reply_body_{note.id}", placeholder="Reply",
+            text = st.text_input(gettext("Reply"), key=f"reply_body_{note.id}", placeholder=gettext("Reply"),
                                  label_visibility="collapsed", max_chars=notes.MAX_LENGTH)
-            if st.form_submit_button("Reply", icon=":material/reply:", key=f"reply_save_{note.id}", type="tertiary"):
-                _attempt(lambda person: notes.reply(page.db_path, person, kpi, note.id, text), "Reply added.")
+            if st.form_submit_button(gettext("Reply"), icon=":material/reply:", key=f"reply_save_{note.id}",
+                                     type="tertiary"):
+                _attempt(lambda person: notes.reply(page.db_path, person, kpi, note.id, text), gettext("Reply added."))
 
 
 def _actions(page: sidebar.PageContext, kpi: Kpi, status: Status) -> None:
-    st.markdown("**Actions**")
+    st.markdown(gettext("**Actions**"))
     today = date.today()
     every = data.actions_of(page.db_path, [kpi.id])
     shown = sorted(every, key=lambda action: (not action.is_open, action.due_on, action.id))
@@ -115,24 +121,27 @@ def _actions(page: sidebar.PageContext, kpi: Kpi, status: Status) -> None:
         st.markdown(f":orange[:material/alarm: {text}]" if action.overdue(today) else
                     f":material/{'task_alt' if not action.is_open else 'pending_actions'}: {text}")
     if not every:
-        st.caption("No actions yet.")
+        st.caption(gettext("No actions yet."))
     # Offered first where it is needed: open on a KPI off or near its target, closed on the others.
     needed = status in (Status.OFF_TARGET, Status.NEAR_TARGET)
-    with st.expander("Add an action", expanded=needed and not any(action.is_open for action in every),
+    with st.expander(gettext("Add an action"), expanded=needed and not any(action.is_open for action in every),
                      icon=":material/add_task:"):
-        st.caption(f"{fmt.markdown_literal(kpi.owner.name)} (the owner) and admins add actions: what will be done, "
-                   "by one person, by when.")
+        st.caption(gettext("{owner} (the owner) and admins add actions: what will be done, by one person, by when.",
+                           owner=fmt.markdown_literal(kpi.owner.name)))
         with st.form(f"action-{kpi.id}", clear_on_submit=True, border=False):
-            what = st.text_input("What will be done", key=f"action_what_{kpi.id}", max_chars=actions.MAX_LENGTH)
+            what = st.text_input(gettext("What will be done"), key=f"action_what_{kpi.id}",
+                                 max_chars=actions.MAX_LENGTH)
             left, right = st.columns(2)
-            name = left.text_input("Who (one person)", key=f"action_who_{kpi.id}")
-            email = right.text_input("Their email", key=f"action_email_{kpi.id}",
-                                     help="How they sign in to update the action")
-            due = left.date_input("Due", value=today + timedelta(days=30), min_value=today, key=f"action_due_{kpi.id}",
+            name = left.text_input(gettext("Who (one person)"), key=f"action_who_{kpi.id}")
+            email = right.text_input(gettext("Their email"), key=f"action_email_{kpi.id}",
+                                     help=gettext("How they sign in to update the action"))
+            due = left.date_input(gettext("Due"), value=today + timedelta(days=30), min_value=today,
+                                  key=f"action_due_{kpi.id}",
                                   format="YYYY-MM-DD")
-            if st.form_submit_button("Add action", icon=":material/add_task:", key=f"action_save_{kpi.id}"):
+            if st.form_submit_button(gettext("Add action"), icon=":material/add_task:", key=f"action_save_{kpi.id}"):
                 _attempt(lambda person: actions.add(page.db_path, person, kpi, what, name, email, due),
-                         f"Action added: {what.strip()} ({name.strip()}, due {fmt.day(due)}).")
+                         gettext("Action added: {what} ({who}, due {day}).", what=what.strip(), who=name.strip(),
+                                 day=fmt.day(due)))
     open_actions = [action for action in shown if action.is_open]
     if open_actions:
         _status_form(page, open_actions, {kpi.id: kpi}, kpi.id)
@@ -140,16 +149,17 @@ def _actions(page: sidebar.PageContext, kpi: Kpi, status: Status) -> None:
 
 def _status_form(page: sidebar.PageContext, open_actions: list[Action], kpis: dict[str, Kpi], where: str) -> None:
     with st.form(f"action-status-{where}", border=False):
-        st.markdown("**Change an action's status**")
+        st.markdown(gettext("**Change an action's status**"))
         by_id = {action.id: action for action in open_actions}
-        chosen = st.selectbox("Action", list(by_id), key=f"action_pick_{where}",
+        chosen = st.selectbox(gettext("Action"), list(by_id), key=f"action_pick_{where}",
                               format_func=lambda action_id: f"{kpis[by_id[action_id].kpi_id].title}: "
                                                             f"{by_id[action_id].what}")
         left, right = st.columns(2)
-        status = left.selectbox("New status", actions.STATUSES, index=1, key=f"action_status_{where}")
-        comment = right.text_input("Comment (optional)", key=f"action_comment_{where}")
-        st.caption("The KPI's owner, the person doing it and admins change an action's status.")
-        if st.form_submit_button("Save status", icon=":material/save:", key=f"action_status_save_{where}"):
+        status = left.selectbox(gettext("New status"), actions.STATUSES, index=1, key=f"action_status_{where}",
+                                format_func=action_status)
+        comment = right.text_input(gettext("Comment (optional)"), key=f"action_comment_{where}")
+        st.caption(gettext("The KPI's owner, the person doing it and admins change an action's status."))
+        if st.form_submit_button(gettext("Save status"), icon=":material/save:", key=f"action_status_save_{where}"):
             action = by_id[chosen]
             _attempt(lambda person: actions.update(page.db_path, person, kpis[action.kpi_id], action.id, status,
                                                    comment), f"{action.what}: {status}.")

@@ -7,6 +7,7 @@ import html
 
 from cxkpi.actions import Action
 from cxkpi.follow_up import FollowUp
+from cxkpi.i18n import N_, active, gettext
 from cxkpi.notes import Note
 from ui import formatting as fmt
 
@@ -15,7 +16,7 @@ CARD_NOTE_CHARACTERS = 160  # of the latest note on the card (CSS cuts it to two
 
 def note_line(note: Note) -> str:
     """'15 Jun 2026, Amara Okafor: Q2 dip: survey vendor change'."""
-    return f"{fmt.day(note.noted_on)}, {note.author_name}: {note.body}"
+    return f"{fmt.day(note.noted_on)}{gettext(', ')}{note.author_name}{gettext(': ')}{note.body}"
 
 
 def actions_line(follow_up: FollowUp) -> str:
@@ -23,13 +24,24 @@ def actions_line(follow_up: FollowUp) -> str:
     if not follow_up.open_actions:
         return ""
     overdue = len(follow_up.overdue)
-    return fmt.plural(len(follow_up.open_actions), "open action") + (f", {overdue:,} overdue" if overdue else "")
+    return fmt.plural(len(follow_up.open_actions), "{n} open action", "{n} open actions") + (
+        gettext(", {n} overdue", n=active().integer(overdue)) if overdue else "")
 
 
 def action_line(action: Action, today_overdue: bool) -> str:
     """'Retrain the night shift on triage: Lukas Brenner, due 15 Jan 2027 (in progress, OVERDUE)'."""
-    state = action.status + (", overdue" if today_overdue else "")
-    return f"{action.what}: {action.assignee_name}, due {fmt.day(action.due_on)} ({state})"
+    state = action_status(action.status) + (gettext(", overdue") if today_overdue else "")
+    return gettext("{what}: {who}, due {day} ({state})", what=action.what, who=action.assignee_name,
+                   day=fmt.day(action.due_on), state=state)
+
+
+# An action's status (cxkpi.actions.STATUSES) in words.
+ACTION_STATUSES = {"open": N_("open"), "in progress": N_("in progress"), "done": N_("done"),
+                   "dropped": N_("dropped")}
+
+
+def action_status(status: str) -> str:
+    return gettext(ACTION_STATUSES[status]) if status in ACTION_STATUSES else status
 
 
 def card_html(follow_up: FollowUp | None) -> str:
@@ -49,8 +61,8 @@ def card_html(follow_up: FollowUp | None) -> str:
     if follow_up.open_actions:
         overdue = len(follow_up.overdue)
         titles = "; ".join(action_line(action, action.overdue(follow_up.today)) for action in follow_up.open_actions)
-        line = html.escape(fmt.plural(len(follow_up.open_actions), "open action"))
+        line = html.escape(fmt.plural(len(follow_up.open_actions), "{n} open action", "{n} open actions"))
         if overdue:
-            line += " · " + fmt.alert(f"{overdue:,} overdue")
+            line += " · " + fmt.alert(gettext("{n} overdue", n=active().integer(overdue)))
         parts.append(f'<p class="cx-actions" title="{html.escape(titles)}">{fmt.icon("task_alt")} {line}</p>')
     return "".join(parts)

@@ -8,24 +8,56 @@ import re
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from cxkpi.calendars import GREGORIAN_CALENDAR, Calendar
-from cxkpi.kpis import KpiReport
+from cxkpi.calendars import GREGORIAN, GREGORIAN_CALENDAR, Calendar
+from cxkpi.i18n import N_, N_plural, active, gettext, ngettext
+from cxkpi.kpis import Filters, KpiReport
 from cxkpi.periods import Period, name_of
 from cxkpi.registry import Kpi
 from cxkpi.stats import ChangeTest, Interval
 from cxkpi.status import ChangeReading, Status
 
+# What n counts is each KPI's (`counts` in metrics.toml, singular and plural); the card says
+# "n = 6 responses" through the catalog's '{n} response' / '{n} responses', so every language gets its
+# plural forms (Russian: 1 ответ, 2 ответа, 5 ответов). The shipped KPIs' nouns, for extraction:
+SHIPPED_COUNTS = (
+    N_plural("{n} response", "{n} responses"),
+    N_plural("{n} answered complaint", "{n} answered complaints"),
+    N_plural("{n} customer", "{n} customers"),
+    N_plural("{n} order", "{n} orders"),
+    N_plural("{n} decided complaint", "{n} decided complaints"),
+    N_plural("{n} new customer", "{n} new customers"),
+    N_plural("{n} complainant", "{n} complainants"),
+    N_plural("{n} record", "{n} records"),
+)
+# The Solar Hijri months, for extraction (cxkpi.calendars names them in English; their words come from here).
+PERSIAN_MONTHS = (N_("Farvardin"), N_("Ordibehesht"), N_("Khordad"), N_("Tir"), N_("Mordad"), N_("Shahrivar"),
+                  N_("Mehr"), N_("Aban"), N_("Azar"), N_("Dey"), N_("Bahman"), N_("Esfand"))
+# The filters' dimensions, as labels.
+DIMENSION_WORDS = {"region": N_("Region"), "segment": N_("Segment"), "channel": N_("Channel")}
 EN_DASH = "\N{EN DASH}"
+LEFT_TO_RIGHT_ISOLATE, POP_ISOLATE = "\N{LEFT-TO-RIGHT ISOLATE}", "\N{POP DIRECTIONAL ISOLATE}"
+NO_BREAK_SPACE = "\N{NO-BREAK SPACE}"
 EMPTY = "\N{EM DASH}"  # an empty table cell, never 'None' or 'nan'
 # What Streamlit's Markdown would read as syntax: emphasis, links, :emoji: and :colour[...], $math$, #...
 MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_{}\[\]()#+\-.!|~:$])")
-UNIT_SYMBOLS = {"points": "pts", "hours": "h", "%": "%"}
-UNCERTAIN = "Too uncertain to act on"
+UNIT_SYMBOLS = {"points": N_("pts"), "hours": N_("h"), "%": "%"}
+UNIT_NAMES = {"points": N_("points"), "hours": N_("hours"), "%": "%"}
+# A change is in points for NPS and in percentage points for shares.
+CHANGE_UNITS = {"hours": N_("h"), "points": N_("pts"), "%": N_("pts")}
+UNCERTAIN = N_("Too uncertain to act on")
 # A KPI's status (cxkpi.status) in the words of its card, the KPI page's tables and charts, the slide,
-# the PDF and the Owners page.
+# the PDF and the Owners page: English here, in the session's language through status_words().
 STATUS_WORDS = {
-    Status.ON_TARGET: "On target", Status.NEAR_TARGET: "Near target", Status.OFF_TARGET: "Off target",
-    Status.TOO_UNCERTAIN: UNCERTAIN, Status.NO_DATA: "No data",
+    Status.ON_TARGET: N_("On target"), Status.NEAR_TARGET: N_("Near target"), Status.OFF_TARGET: N_("Off target"),
+    Status.TOO_UNCERTAIN: UNCERTAIN, Status.NO_DATA: N_("No data"),
+}
+# The status words in lower case, where they follow a count in a sentence ('2 near target').
+STATUS_COUNTS = {
+    Status.ON_TARGET: N_plural("{n} on target", "{n} on target"),
+    Status.NEAR_TARGET: N_plural("{n} near target", "{n} near target"),
+    Status.OFF_TARGET: N_plural("{n} off target", "{n} off target"),
+    Status.TOO_UNCERTAIN: N_plural("{n} too uncertain to act on", "{n} too uncertain to act on"),
+    Status.NO_DATA: N_plural("{n} no data", "{n} no data"),
 }
 # The status badge on the card, by status: (tone, Material Symbols icon); the slide and charts take its tone.
 STATUS_BADGES = {
@@ -40,18 +72,19 @@ READING_TONES = {ChangeReading.BETTER: "blue", ChangeReading.WORSE: "orange"}  #
 
 
 def value(kpi: Kpi, number: float | None, decimals: int = 1) -> str:
-    """The number in the KPI's unit: '+16.7 pts', '7.0 h', '50.0%'; 'No data' for None (never 0)."""
+    """The number in the KPI's unit: '+16.7 pts', '7.0 h', '50.0%'; 'No data' for None (never 0). In
+    the session's language: '+۱۶٫۷ امتیاز', '7,0 ч', '۵۰٫۰٪'."""
+    tr = active()
     if number is None:
-        return "No data"
+        return tr.gettext("No data")
     if kpi.unit == "points":
         # NPS runs -100..+100, so the sign carries meaning even when positive.
-        sign = "+" if round(number, decimals) > 0 else ""
-        return f"{sign}{number:,.{decimals}f} pts"
+        return tr.number(number, decimals, signed=True) + " " + tr.gettext("pts")
     if kpi.unit == "hours":
-        return f"{number:,.{decimals}f} h"
+        return tr.number(number, decimals) + " " + tr.gettext("h")
     if kpi.unit == "%":
-        return f"{number:,.{decimals}f}%"
-    return f"{number:,.{decimals}f} {kpi.unit}"
+        return tr.percent(number, decimals)
+    return f"{tr.number(number, decimals)} {kpi.unit_words or kpi.unit}"
 
 
 def value_and_unit(kpi: Kpi, number: float | None) -> tuple[str, str]:
@@ -64,16 +97,22 @@ def value_and_unit(kpi: Kpi, number: float | None) -> tuple[str, str]:
     return number_text, unit
 
 
+def unit_name(kpi: Kpi) -> str:
+    """The unit in words: 'points', 'hours', '%', 'per 1,000 orders'."""
+    return gettext(UNIT_NAMES[kpi.unit]) if kpi.unit in UNIT_NAMES else kpi.unit_words or kpi.unit
+
+
 def unit_symbol(kpi: Kpi) -> str:
-    return UNIT_SYMBOLS.get(kpi.unit, kpi.unit)
+    return gettext(UNIT_SYMBOLS[kpi.unit]) if kpi.unit in UNIT_SYMBOLS else kpi.unit_words or kpi.unit
 
 
 def change(kpi: Kpi, difference: float) -> str:
     """A change between periods, always signed; % KPIs change by percentage points ('pts')."""
-    unit = {"hours": "h", "points": "pts", "%": "pts"}.get(kpi.unit, kpi.unit)
+    tr = active()
+    unit = tr.gettext(CHANGE_UNITS[kpi.unit]) if kpi.unit in CHANGE_UNITS else kpi.unit_words or kpi.unit
     if shows_as_zero(difference):
-        difference = 0.0  # '+0.0', never '-0.0'
-    return f"{difference:+,.1f} {unit}"
+        return f"{tr.symbol('plusSign', '+')}{tr.number(0.0)} {unit}"  # '+0.0', never '-0.0'
+    return f"{tr.number(difference, 1, signed=True)} {unit}"
 
 
 def shows_as_zero(difference: float) -> bool:
@@ -84,7 +123,12 @@ def shows_as_zero(difference: float) -> bool:
 def status_reading(report: KpiReport) -> str:
     """The status in the same words on the card, the slide, the PDF and the Owners page: 'On target',
     'Near target', 'Off target', 'Too uncertain to act on' or 'No data'."""
-    return STATUS_WORDS[report.status]
+    return status_words(report.status)
+
+
+def status_words(status: Status) -> str:
+    """A status in the session's language: 'Off target', 'دور از هدف', 'Вне цели'."""
+    return gettext(STATUS_WORDS[status])
 
 
 def change_phrase(kpi: Kpi, difference: float | None, reading: ChangeReading, against: Period,
@@ -93,18 +137,30 @@ def change_phrase(kpi: Kpi, difference: float | None, reading: ChangeReading, ag
     '+5.2 pts vs Q2 2026 · better (p = 0.003)', 'no data to compare with Q2 2026'. The number is the
     change shown everywhere (value − the value compared with); p is the test of that same change."""
     if difference is None:
-        return f"no data to compare with {period_name(against)}"
+        return gettext("no data to compare with {period}", period=period_name(against))
     return f"{change(kpi, difference)} {reading_words(reading, against, test, p_values)}"
 
 
 def reading_words(reading: ChangeReading, against: Period, test: ChangeTest | None = None,
                   p_values: bool = True) -> str:
     """What a change compares with and how it reads, after its number: 'vs Q2 2026 · better (p = 0.003)'."""
-    text = f"vs {period_name(against)} · {reading.value}"
+    text = gettext("vs {period}", period=period_name(against)) + f" · {reading_word(reading)}"
     if p_values and test is not None and reading in (ChangeReading.BETTER, ChangeReading.WORSE,
                                                       ChangeReading.NO_REAL_CHANGE):
         text += f" ({p_value(test.p_value)})"
     return text
+
+
+# How a change reads (cxkpi.status.ChangeReading's values), as messages of the catalog.
+READING_WORDS = {
+    ChangeReading.BETTER: N_("better"), ChangeReading.WORSE: N_("worse"),
+    ChangeReading.NO_REAL_CHANGE: N_("no real change"), ChangeReading.TOO_UNCERTAIN: N_("too uncertain to judge"),
+    ChangeReading.NOT_TESTED: N_("not tested"), ChangeReading.NO_DATA: N_("no data to compare"),
+}
+
+
+def reading_word(reading: ChangeReading) -> str:
+    return gettext(READING_WORDS[reading])
 
 
 def previous_phrase(report: KpiReport, p_values: bool = True) -> str:
@@ -122,19 +178,22 @@ def attention(reports: Sequence[KpiReport]) -> tuple[str, list[tuple[str, str]],
     """The overview's headline in three parts: '4 of 9 off target' (or 'None of 9 off target'), each
     off-target KPI with its owner's name [(title, owner)], and how the others stand ('2 near target ·
     3 on target · 1 too uncertain to act on · 1 no data'). The slide and the page say it alike."""
+    tr = active()
     off = [(report.kpi.title, report.kpi.owner.name) for report in reports if report.status == Status.OFF_TARGET]
-    lead = f"{len(off) or 'None'} of {len(reports)} off target"
+    lead = tr.gettext("{off} of {total} off target", off=tr.integer(len(off)), total=tr.integer(len(reports))) \
+        if off else tr.gettext("None of {total} off target", total=tr.integer(len(reports)))
     counts = [(sum(report.status == status for report in reports), status) for status in
               (Status.NEAR_TARGET, Status.ON_TARGET, Status.TOO_UNCERTAIN, Status.NO_DATA)]
-    rest = " · ".join(f"{count} {STATUS_WORDS[status].lower()}" for count, status in counts if count)
+    rest = " · ".join(tr.ngettext(*STATUS_COUNTS[status], count) for count, status in counts if count)
     return lead, off, rest
 
 
 def attention_text(reports: Sequence[KpiReport]) -> str:
     """The headline as one line of text: '4 of 9 off target: CSAT, Priya Raman; ... · 2 near target ...'."""
     lead, off, rest = attention(reports)
-    named = "; ".join(f"{title}, {owner}" for title, owner in off)
-    return f"{lead}{': ' + named if named else ''}{' · ' + rest if rest else ''}"
+    comma, colon = gettext(", "), gettext(": ")
+    named = gettext("; ").join(f"{title}{comma}{owner}" for title, owner in off)
+    return f"{lead}{colon + named if named else ''}{' · ' + rest if rest else ''}"
 
 
 def target(kpi: Kpi) -> str:
@@ -142,6 +201,11 @@ def target(kpi: Kpi) -> str:
     decimals = 0 if float(kpi.target).is_integer() else 1
     comparison = "≥" if kpi.direction == "higher" else "≤"
     return f"{comparison} {value(kpi, kpi.target, decimals)}"
+
+
+def target_phrase(kpi: Kpi) -> str:
+    """'target ≥ +35 pts', as the card says it."""
+    return gettext("target {target}", target=target(kpi))
 
 
 def markdown_literal(text: str) -> str:
@@ -171,23 +235,40 @@ def alert(text: str) -> str:
     return f'<strong class="cx-alert">{html.escape(text)}</strong>'
 
 
-def plural(n: int, singular: str, plural_form: str | None = None) -> str:
-    """'1 promoter', '1,234 promoters'."""
-    return f"{n:,} {singular if n == 1 else (plural_form or singular + 's')}"
+def plural(n: int, singular: str, plural_form: str) -> str:
+    """'1 promoter', '1,234 promoters' (messages '{n} promoter' / '{n} promoters' of the catalog)."""
+    return ngettext(singular, plural_form, n)
 
 
 def count(kpi: Kpi, n: int) -> str:
-    """'n = 887 responses': what n counts is the registry's (counts in metrics.toml)."""
+    """'n = 887 responses' ('n = 5 ответов'): what n counts is the registry's (counts in metrics.toml)."""
     singular, plural_form = kpi.counts
-    return f"n = {n:,} {singular if n == 1 else plural_form}"
+    return f"{sample_size_sign()}{ngettext(f'{{n}} {singular}', f'{{n}} {plural_form}', n)}"
+
+
+def sample_size_sign() -> str:
+    """'n = ', a left-to-right island inside right-to-left text (else it reads '= n')."""
+    return f"{LEFT_TO_RIGHT_ISOLATE}n{NO_BREAK_SPACE}={POP_ISOLATE}{NO_BREAK_SPACE}" if active().right_to_left \
+        else "n = "
+
+
+def month(number: int, year: int, calendar: Calendar = GREGORIAN_CALENDAR) -> str:
+    """Month 1-12 of a year in the calendar, in the session's language: 'Jul 2026', 'ژوئیه ۲۰۲۶',
+    'Farvardin 1405', 'فروردین ۱۴۰۵' (CLDR's names for Gregorian months, the catalog's for Jalali ones)."""
+    translator = active()
+    if calendar.system == GREGORIAN:
+        return translator.month(number, year)
+    return translator.digits(f"{gettext(calendar.month_name(number))} {year}")
 
 
 def day(moment: date | datetime | None, calendar: Calendar = GREGORIAN_CALENDAR) -> str:
-    """'1 Jul 2026', or in the Solar Hijri calendar '1 Farvardin 1405' (built by hand: %-d is not portable)."""
+    """'1 Jul 2026', '۱ ژوئیه ۲۰۲۶', '1 июл. 2026', or in the Solar Hijri calendar '1 Farvardin 1405'."""
     if moment is None:
-        return "unknown"
-    year, month, day_of_month = calendar.date_parts(moment if type(moment) is date else moment.date())
-    return f"{day_of_month} {calendar.month_name(month)} {year}"
+        return gettext("unknown")
+    if calendar.system == GREGORIAN:
+        return active().day(moment)
+    year, number, day_of_month = calendar.date_parts(moment if type(moment) is date else moment.date())
+    return active().digits(f"{day_of_month} {gettext(calendar.month_name(number))} {year}")
 
 
 def bucket(start: date | datetime, grain: str, calendar: Calendar = GREGORIAN_CALENDAR) -> str:
@@ -195,14 +276,14 @@ def bucket(start: date | datetime, grain: str, calendar: Calendar = GREGORIAN_CA
     year in the calendar ('Aug 2026', 'Farvardin 1405')."""
     if grain == "week":
         return day(start, calendar)
-    year, month, _ = calendar.date_parts(start if type(start) is date else start.date())
-    return f"{calendar.month_name(month)} {year}"
+    year, number, _ = calendar.date_parts(start if type(start) is date else start.date())
+    return month(number, year, calendar)
 
 
 def timestamp(moment: datetime | None) -> str:
     if moment is None:
-        return "unknown"
-    return f"{day(moment)} {moment:%H:%M}"
+        return gettext("unknown")
+    return f"{day(moment)} {active().time(moment)}"
 
 
 def period(span: Period) -> str:
@@ -214,39 +295,58 @@ def period(span: Period) -> str:
 
 
 def period_name(span: Period) -> str:
-    """What people call the period, in its calendar: 'Q2 2026', 'Aug 2026', '2025', 'Jul 2025 - Jun 2026'
-    (whole months), 'Q1 1405', 'Farvardin 1405' (Solar Hijri), else its days, '3 Feb 2026 - 15 May 2026'
-    (en dashes)."""
+    """What people call the period, in its calendar and the session's language: 'Q2 2026', 'Aug 2026',
+    '2025', 'Jul 2025 - Jun 2026' (whole months), 'Q1 1405', 'Farvardin 1405' (Solar Hijri), else its
+    days, '3 Feb 2026 - 15 May 2026' (en dashes)."""
+    translator = active()
     name = name_of(span)
     if name is None:
         return f"{day(span.start, span.calendar)} {EN_DASH} {day(span.end, span.calendar)}"
     if name.kind == "quarter":
-        return f"Q{name.number} {name.year}"
+        return translator.gettext("Q{quarter} {year}", quarter=translator.integer(name.number),
+                                  year=translator.digits(str(name.year)))
     if name.kind == "year":
-        return str(name.year)
-    first = f"{span.calendar.month_name(name.number)} {name.year}"
+        return translator.digits(str(name.year))
+    first = month(name.number, name.year, span.calendar)
     if name.kind == "month":
         return first
-    return f"{first} {EN_DASH} {span.calendar.month_name(name.last_month)} {name.last_year}"
+    return f"{first} {EN_DASH} {month(name.last_month, name.last_year, span.calendar)}"
+
+
+# The filters' dimensions in a sentence ("region: EMEA").
+FILTER_NAMES = {"region": N_("region"), "segment": N_("segment"), "channel": N_("channel")}
+
+
+def filters(chosen: Filters) -> str:
+    """Filters.describe() in the session's language: 'region: EMEA; channel: web', 'all customers and channels'."""
+    colon, comma = gettext(": "), gettext(", ")
+    parts = [f"{gettext(FILTER_NAMES[name])}{colon}{comma.join(values)}" for name, values in chosen.as_dict().items()
+             if values]
+    return gettext("; ").join(parts) or gettext("all customers and channels")
 
 
 def freshness(data_through: datetime | None, last_loaded_at: datetime | None) -> str:
-    text = f"Data through {day(data_through)}"
+    text = gettext("Data through {day}", day=day(data_through))
     if last_loaded_at is not None:
-        text += f" · loaded {timestamp(last_loaded_at)}"
+        text += " · " + gettext("loaded {moment}", moment=timestamp(last_loaded_at))
     return text
 
 
 def interval(kpi: Kpi, span: Interval) -> str:
     """'27.1 to 36.7 pts' / '3.7 to 5.2 h' / '60.8% to 66.2%'."""
     if kpi.unit == "%":
-        return f"{value(kpi, span.low)} to {value(kpi, span.high)}"
+        return gettext("{low} to {high}", low=value(kpi, span.low), high=value(kpi, span.high))
     low = value(kpi, span.low).rsplit(" ", 1)[0]
-    return f"{low} to {value(kpi, span.high)}"
+    return gettext("{low} to {high}", low=low, high=value(kpi, span.high))
 
 
 def p_value(p: float) -> str:
-    return "p < 0.001" if p < 0.001 else f"p = {p:.3f}" if p < 0.01 else f"p = {p:.2f}"
+    tr = active()
+    text = f"p < {tr.number(0.001, 3)}" if p < 0.001 else f"p = {tr.number(p, 3)}" if p < 0.01 \
+        else f"p = {tr.number(p, 2)}"
+    # Inside right-to-left text, "p = 0.49" is a left-to-right island that never breaks across lines (else
+    # its "=" and "(" are reordered).
+    return f"{LEFT_TO_RIGHT_ISOLATE}{text.replace(' ', NO_BREAK_SPACE)}{POP_ISOLATE}" if tr.right_to_left else text
 
 
 def compares_with_last_year(report: KpiReport) -> bool:
@@ -258,8 +358,9 @@ def sample_line(report: KpiReport) -> str:
     """'n = 887 responses · Q2 2026: +31.8 pts (n = 860)', as the card's details and the slide say it."""
     previous = report.previous
     name = period_name(report.period.previous())
-    compared = f"{name}: no data" if previous.value is None else \
-        f"{name}: {value(report.kpi, previous.value)} ({count(report.kpi, previous.n)})"
+    colon, no_data = gettext(": "), gettext("no data")
+    compared = f"{name}{colon}{no_data}" if previous.value is None else \
+        f"{name}{colon}{value(report.kpi, previous.value)} ({count(report.kpi, previous.n)})"
     return f"{count(report.kpi, report.current.n)} · {compared}"
 
 
@@ -267,5 +368,6 @@ def matured_note(report: KpiReport) -> str | None:
     """Why a slow KPI shows an earlier period: 'Q2 2026 shown: Q3 2026 is still maturing (90 days)'."""
     if report.moved_from is None:
         return None
-    return (f"{period_name(report.period)} shown: {period_name(report.moved_from)} is still maturing "
-            f"({report.kpi.maturity_days} days)")
+    return ngettext("{shown} shown: {maturing} is still maturing ({n} day)",
+                    "{shown} shown: {maturing} is still maturing ({n} days)", report.kpi.maturity_days,
+                    shown=period_name(report.period), maturing=period_name(report.moved_from))

@@ -19,6 +19,7 @@ import streamlit as st
 
 from cxkpi import access
 from cxkpi.access import AccessDeniedError, Identity, Permission
+from cxkpi.i18n import N_, gettext
 from cxkpi.warehouse import WarehouseBusyError
 from ui import data, signin
 from ui import formatting as fmt
@@ -62,11 +63,30 @@ def refusal(error: AccessDeniedError) -> None:
 def badge(identity: Identity) -> None:
     """Who is signed in, with which role, and the way out (drawn in the sidebar's navigation)."""
     st.divider()
-    st.markdown(f":material/account_circle: **{fmt.markdown_literal(identity.name)}** · {identity.role}")
+    name = identity.name
+    if identity.source == "this computer":  # '<user> (this computer)', as cxkpi.access names them
+        name = gettext("{user} (this computer)", user=name.removesuffix(" (this computer)"))
+    st.markdown(f":material/account_circle: **{fmt.markdown_literal(name)}** · {role_words(identity.role)}")
     if identity.source in ("sign-in", "proxy"):
         st.caption(fmt.markdown_code(identity.user_id))
     if identity.source == "sign-in":
-        st.button("Sign out", icon=":material/logout:", key="sign-out", on_click=st.logout, type="tertiary")
+        st.button(gettext("Sign out"), icon=":material/logout:", key="sign-out", on_click=st.logout, type="tertiary")
+
+
+# The roles (cxkpi.access.Role) in words.
+ROLE_WORDS = {"viewer": N_("viewer"), "analyst": N_("analyst"), "admin": N_("admin")}
+
+
+ROLES_WITH_ARTICLE = {"viewer": N_("a viewer"), "analyst": N_("an analyst"), "admin": N_("an admin")}
+
+
+def role_words(role: str) -> str:
+    return gettext(ROLE_WORDS[str(role)]) if str(role) in ROLE_WORDS else str(role)
+
+
+def role_with_article(role: str) -> str:
+    """'a viewer', 'an admin' (Identity.role_with_article), in the session's language."""
+    return gettext(ROLES_WITH_ARTICLE[str(role)]) if str(role) in ROLES_WITH_ARTICLE else str(role)
 
 
 def demo_warning(identity: Identity) -> None:
@@ -91,10 +111,11 @@ def _without_sign_in() -> Identity:
 
 def _sign_in_screen() -> None:
     st.title("cxkpi")
-    st.markdown("Customer-experience KPIs, each with one named owner. **Sign in with your company account** "
-                "to see them.")
+    st.markdown(gettext("Customer-experience KPIs, each with one named owner. **Sign in with your company account** "
+                "to see them."))
     for provider in signin.providers():
-        label = "Sign in" if provider == "default" else f"Sign in with {provider.title()}"
+        label = gettext("Sign in") if provider == "default" else gettext("Sign in with {provider}",
+                                                                        provider=provider.title())
         if st.button(label, icon=":material/login:", type="primary", key=f"sign-in-{provider}"):
             st.login(None if provider == "default" else provider)
     st.stop()

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from cxkpi.i18n import N_plural, active, gettext, ngettext
 from ui.formatting import alert, plural
 
 OUTSIDE_RECOVERY_SHARE = 70.0  # "about 7 of 10 complaining customers buy again if helped quickly" (weakly sourced)
@@ -25,80 +26,95 @@ def top_box(details: dict[str, Any]) -> str:
     points, scales = int(details.get("top_points") or 0), str(details.get("scales") or "")
     if not points or not scales:
         return ""
+    tr = active()
     if "," in scales:
-        return f" (the top {points} points of each scale: {scales})"
+        return " " + tr.ngettext("(the top {n} point of each scale: {scales})",
+                                 "(the top {n} points of each scale: {scales})", points, scales=tr.digits(scales))
     high = int(scales.split("-")[1])
-    answers = [str(value) for value in range(high - points + 1, high + 1)]
-    listed = answers[0] if len(answers) == 1 else f"{', '.join(answers[:-1])} or {answers[-1]}"
-    return f" ({listed} out of {high})"
+    answers = [tr.integer(value) for value in range(high - points + 1, high + 1)]
+    listed = answers[0] if len(answers) == 1 else tr.gettext("{first} or {last}", first=tr.gettext(", ").join(
+        answers[:-1]), last=answers[-1])
+    return " " + tr.gettext("({answers} out of {high})", answers=listed, high=tr.integer(high))
 
 
 def nps_details(details: dict[str, Any]) -> str:
     return " · ".join(
-        plural(int(details[key]), noun) for key, noun in
-        (("promoters", "promoter"), ("passives", "passive"), ("detractors", "detractor"))
+        plural(int(details[key]), singular, plural_form) for key, singular, plural_form in
+        (("promoters", *N_plural("{n} promoter", "{n} promoters")),
+         ("passives", *N_plural("{n} passive", "{n} passives")),
+         ("detractors", *N_plural("{n} detractor", "{n} detractors")))
     )
 
 
 def response_details(details: dict[str, Any]) -> str:
     p90 = details.get("p90_hours")
     awaiting = int(details["awaiting_response"] or 0)
-    p90_text = f"p90 {p90:,.1f} h" if p90 is not None else "p90: no data"
-    awaiting_text = f"{awaiting:,} awaiting a first response"
+    tr = active()
+    hours, colon, no_data = tr.gettext("h"), tr.gettext(": "), tr.gettext("no data")
+    p90_text = f"p90 {tr.number(p90)} {hours}" if p90 is not None else f"p90{colon}{no_data}"
+    awaiting_text = ngettext("{n} awaiting a first response", "{n} awaiting a first response", awaiting)
     # Unanswered complaints are the urgent part: make them stand out when there are any.
     return f"{p90_text} · " + (alert(awaiting_text) if awaiting else awaiting_text)
 
 
 def repeat_details(details: dict[str, Any]) -> str:
-    return f"{plural(int(details['repeat_customers']), 'repeat buyer')} (2+ orders)"
+    return ngettext("{n} repeat buyer (2+ orders)", "{n} repeat buyers (2+ orders)", int(details["repeat_customers"]))
 
 
 def trust_details(details: dict[str, Any]) -> str:
-    return f"{plural(int(details['trusting']), 'trusting answer')}{top_box(details)}"
+    trusting = plural(int(details["trusting"]), "{n} trusting answer", "{n} trusting answers")
+    return f"{trusting}{top_box(details)}"
 
 
 def csat_details(details: dict[str, Any]) -> str:
-    return f"{plural(_count(details, 'satisfied'), 'satisfied answer')}{top_box(details)}"
+    return plural(_count(details, "satisfied"), "{n} satisfied answer", "{n} satisfied answers") + top_box(details)
 
 
 def complaint_rate_details(details: dict[str, Any]) -> str:
-    return f"{plural(_count(details, 'complaints'), 'complaint')} raised in the period"
+    return plural(_count(details, "complaints"), "{n} complaint raised in the period",
+                  "{n} complaints raised in the period")
 
 
 def sla_details(details: dict[str, Any]) -> str:
-    text = f"{plural(_count(details, 'within_sla'), 'resolved in time', 'resolved in time')} · "
+    text = plural(_count(details, "within_sla"), "{n} resolved in time", "{n} resolved in time") + " · "
     breached = _count(details, "breached")
-    text += alert(f"{breached:,} breached") if breached else "0 breached"
+    breaches = ngettext("{n} breached", "{n} breached", breached)
+    text += alert(breaches) if breached else breaches
     pending = _count(details, "pending")
     if pending:
-        text += f" · {pending:,} open but still inside the SLA (not counted yet)"
+        text += " · " + ngettext("{n} open but still inside the SLA (not counted yet)",
+                                 "{n} open but still inside the SLA (not counted yet)", pending)
     unknown = _count(details, "resolved_time_unknown")
     if unknown:
-        text += f" · {unknown:,} resolved, time unknown (not counted: the export gives no resolution time)"
+        text += " · " + ngettext(
+            "{n} resolved, time unknown (not counted: the export gives no resolution time)",
+            "{n} resolved, time unknown (not counted: the export gives no resolution time)", unknown)
     return text
 
 
 def cohort_details(details: dict[str, Any]) -> str:
-    text = f"{plural(_count(details, 'repeat_customers'), 'came back', 'came back')} within 90 days"
+    text = plural(_count(details, "repeat_customers"), "{n} came back within 90 days", "{n} came back within 90 days")
     immature = _count(details, "immature_customers")
     if immature:
         # The number is not final while part of the cohort can still come back: say so where it is read.
-        not_final = f"not final: {plural(immature, 'new customer')} not yet 90 days old"
-        text += f" · {alert(not_final)} (left out until they are)"
+        not_final = plural(immature, "not final: {n} new customer not yet 90 days old",
+                           "not final: {n} new customers not yet 90 days old")
+        text += " · " + alert(not_final) + " " + gettext("(left out until they are)")
     return text
 
 
 def recovery_details(details: dict[str, Any]) -> str:
     fast, late = details.get("fast_repeat_rate"), details.get("late_repeat_rate")
-    fast_text = f"{fast:.1f}%" if fast is not None else "no data"
-    late_text = f"{late:.1f}%" if late is not None else "no data"
-    text = (
-        f"bought again: {fast_text} answered in time (n = {_count(details, 'fast_customers'):,}) "
-        f"vs {late_text} answered late (n = {_count(details, 'late_customers'):,})"
-    )
+    tr = active()
+    fast_text = tr.percent(fast) if fast is not None else tr.gettext("no data")
+    late_text = tr.percent(late) if late is not None else tr.gettext("no data")
+    text = tr.gettext(
+        "bought again: {fast} answered in time (n = {fast_n}) vs {late} answered late (n = {late_n})",
+        fast=fast_text, fast_n=tr.integer(_count(details, "fast_customers")), late=late_text,
+        late_n=tr.integer(_count(details, "late_customers")))
     immature = _count(details, "immature_customers")
     if immature:
-        text += f" · {plural(immature, 'complainant')} too recent to count"
+        text += " · " + plural(immature, "{n} complainant too recent to count", "{n} complainants too recent to count")
     return text
 
 

@@ -10,6 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from cxkpi.assessment import baseline_period, control_chart
+from cxkpi.i18n import DEFAULT_LANGUAGE, N_, active, gettext
 from cxkpi.kpis import STANDARD_COLUMNS, KpiReport, pending_buckets, sample_columns
 from cxkpi.periods import Period
 from cxkpi.registry import Kpi, RegistryError
@@ -17,8 +18,19 @@ from cxkpi.status import ChangeReading, Status
 from ui import cards, charts, data, drilldowns, exports, follow_up, sidebar, state
 from ui import formatting as fmt
 
-GRAINS = {"week": "Weekly", "month": "Monthly"}
+GRAINS = {"week": N_("Weekly"), "month": N_("Monthly")}
 DIMENSIONS = ("region", "segment", "channel")
+# The KPI-specific columns the queries return, as the breakdown table's headings (others: the name, readable).
+DETAIL_COLUMNS = {
+    "promoters": N_("Promoters"), "passives": N_("Passives"), "detractors": N_("Detractors"),
+    "p90_hours": N_("P90 hours"), "awaiting_response": N_("Awaiting response"),
+    "repeat_customers": N_("Repeat customers"), "trusting": N_("Trusting"), "satisfied": N_("Satisfied"),
+    "complaints": N_("Complaints"), "orders": N_("Orders"), "within_sla": N_("Within SLA"), "breached": N_("Breached"),
+    "pending": N_("Pending"), "resolved_time_unknown": N_("Resolved, time unknown"),
+    "immature_customers": N_("Not yet 90 days old"), "fast_repeat_rate": N_("Fast repeat rate"),
+    "late_repeat_rate": N_("Late repeat rate"), "fast_customers": N_("Fast customers"),
+    "late_customers": N_("Late customers"), "top_points": N_("Top points"), "scales": N_("Scales"),
+}
 
 
 def render(kpi_id: str) -> None:
@@ -50,33 +62,35 @@ def _render(kpi_id: str, route: dict[str, list[str]], named_in_link: bool = Fals
 
     st.title(kpi.title)
     st.markdown(kpi.description)
-    better = "higher" if kpi.direction == "higher" else "lower"
+    better = gettext("higher is better") if kpi.direction == "higher" else gettext("lower is better")
     report = data.overview(page.db_path, [kpi], page.period, page.filters)[0]
+    owner, target = gettext("Owner:"), gettext("Target:")
     st.markdown(
-        f":material/person: **Owner:** {fmt.markdown_literal(str(kpi.owner))} &nbsp;·&nbsp; "
+        f":material/person: **{owner}** {fmt.markdown_literal(str(kpi.owner))} &nbsp;·&nbsp; "
         # The target of the period shown: a changed target keeps the old one for the past.
-        f":material/flag: **Target:** {fmt.target(report.kpi)} ({better} is better){_other_targets(report.kpi)}"
+        f":material/flag: **{target}** {fmt.target(report.kpi)} ({better}){_other_targets(report.kpi)}"
     )
-    st.caption(f"{fmt.period(page.period)} · {page.filters.describe()}")
+    st.caption(f"{fmt.period(page.period)} · {fmt.filters(page.filters)}")
 
     card_column, trend_column = st.columns([1, 2], gap="large")
     with card_column:
         cards.kpi_card(report, follow_up=data.follow_ups(page.db_path, [kpi], page.period).get(kpi.id))
     with trend_column, st.container(border=True, key=f"trend-{kpi.id}"):
         with st.container(horizontal=True, horizontal_alignment="distribute", vertical_alignment="center"):
-            st.markdown("**Trend in the period**", width="content")
+            st.markdown("**" + gettext("Trend in the period") + "**", width="content")
             # No default=: ui.state seeds these controls from the view (URL), before the page draws them.
             grain = st.segmented_control(
-                "Grain", list(GRAINS), format_func=GRAINS.get, required=True,
+                gettext("Grain"), list(GRAINS), format_func=lambda name: gettext(GRAINS[name]), required=True,
                 key=f"{kpi.id}_grain", label_visibility="collapsed",
             )
         _trend(page, report, grain)
 
     with st.container(border=True, key=f"breakdown-{kpi.id}"):
         with st.container(horizontal=True, horizontal_alignment="distribute", vertical_alignment="center"):
-            st.markdown("**Breakdown**", width="content")
+            st.markdown("**" + gettext("Breakdown") + "**", width="content")
             dimension = st.segmented_control(
-                "Break down by", list(DIMENSIONS), format_func=str.title, required=True,
+                gettext("Break down by"), list(DIMENSIONS), format_func=lambda name: gettext(fmt.DIMENSION_WORDS[name]),
+                required=True,
                 key=f"{kpi.id}_breakdown", label_visibility="collapsed",
             )
         # For the card's period: a slow KPI's latest matured one (its card says so).
@@ -89,11 +103,13 @@ def _render(kpi_id: str, route: dict[str, list[str]], named_in_link: bool = Fals
         with table_column:
             _breakdown_table(frame, report.kpi, dimension)
 
-    with st.expander("How it is computed", icon=":material/functions:"):
-        st.caption(f"From the header of `{kpi.query_path.name}`, the SQL that computes every number above.")
+    with st.expander(gettext("How it is computed"), icon=":material/functions:"):
+        st.caption(gettext("From the header of `{file}`, the SQL that computes every number above.",
+                           file=kpi.query_path.name))
         st.code(data.definition_comment(kpi), language=None, wrap_lines=True)
         if kpi.schedule:
-            st.caption(f"Working week ([business_hours] in metrics.toml): {kpi.schedule.describe()}.")
+            st.caption(gettext("Working week ([business_hours] in metrics.toml): {schedule}.",
+                               schedule=kpi.schedule.describe()))
 
     follow_up.kpi_section(page, kpi, report.status)  # the owner's notes and the actions
 
@@ -121,7 +137,7 @@ def _trend(page: sidebar.PageContext, report: KpiReport, grain: str) -> None:
         comparison = charts.verdicts_compared(bool(chart.signals), report.change_reading,
                                               fmt.period_name(report.period.previous()))
     elif report.change_reading == ChangeReading.TOO_UNCERTAIN:
-        comparison = "The card does not judge the change: too few records stand behind the number."
+        comparison = gettext("The card does not judge the change: too few records stand behind the number.")
     charts.trend(chart, kpi, grain, pending_names, comparison, data.notes_dated(page.db_path, kpi.id, shown),
                  shown.calendar)
 
@@ -131,9 +147,9 @@ def _other_targets(kpi: Kpi) -> str:
     if len(kpi.target_history) < 2:
         return ""
     steps = [fmt.value(kpi, target, 0 if float(target).is_integer() else 1)
-             + (f" from {fmt.day(first_day)}" if first_day != date.min else "")
+             + (" " + gettext("from {day}", day=fmt.day(first_day)) if first_day != date.min else "")
              for first_day, target in kpi.target_history]
-    return " &nbsp;·&nbsp; :gray[targets over time: " + " → ".join(steps) + "]"
+    return " &nbsp;·&nbsp; :gray[" + gettext("targets over time: {steps}", steps=" → ".join(steps)) + "]"
 
 
 def _without(frame: pd.DataFrame, dropped: list[bool]) -> pd.DataFrame:
@@ -146,14 +162,28 @@ def _breakdown_table(frame: pd.DataFrame, kpi: Kpi, dimension: str) -> None:
     hidden = {*STANDARD_COLUMNS, "status", "target", *sample_columns(frame)}
     extras = [name for name in frame.columns if name not in hidden]
     frame = frame.sort_values("value", ascending=kpi.direction != "higher", na_position="last")  # as the bars
-    table = frame[["slice", "value", "n", *extras]].rename(columns={"slice": dimension.title()})
+    table = frame[["slice", "value", "n", *extras]].rename(columns={"slice": gettext(fmt.DIMENSION_WORDS[dimension])})
     # Each slice's status as cxkpi.status decided it: a slice of 2 records is too uncertain, never off target.
-    table.insert(2, "status", [fmt.STATUS_WORDS[Status(found)] for found in frame["status"]])
+    table.insert(2, "status", [fmt.status_words(Status(found)) for found in frame["status"]])
     formats = {"points": "%+.1f pts", "hours": "%.1f h", "%": "%.1f%%"}
+    english = active().language == DEFAULT_LANGUAGE
+    if english:
+        value_column = st.column_config.NumberColumn(gettext("Value"), format=formats.get(kpi.unit, "%.1f"),
+                                                     help=kpi.title)
+        n_column = st.column_config.NumberColumn("n", format="%d")
+    else:  # the table's number formats are English ones: the values as the cards write them, already sorted
+        table["value"] = [fmt.value(kpi, None if pd.isna(number) else float(number)) for number in table["value"]]
+        table["n"] = [active().integer(int(number)) for number in table["n"]]
+        for name in extras:  # the detail columns too: their digits in this language, as text
+            if pd.api.types.is_numeric_dtype(table[name]):
+                table[name] = [fmt.EMPTY if pd.isna(number) else active().number(
+                    float(number), 0 if float(number).is_integer() else 1) for number in table[name]]
+        value_column = st.column_config.TextColumn(gettext("Value"), help=kpi.title)
+        n_column = st.column_config.TextColumn("n")
     config = {
-        "value": st.column_config.NumberColumn("Value", format=formats.get(kpi.unit, "%.1f"), help=kpi.title),
-        "status": "Status",
-        "n": st.column_config.NumberColumn("n", format="%d"),
+        "value": value_column,
+        "status": gettext("Status"),
+        "n": n_column,
         # KPI-specific detail columns (p90_hours, promoters, ...) keep the query's names, made readable.
         **{name: _detail_column(name, table[name]) for name in extras},
     }
@@ -162,7 +192,7 @@ def _breakdown_table(frame: pd.DataFrame, kpi: Kpi, dimension: str) -> None:
 
 
 def _detail_column(name: str, values: pd.Series) -> st.column_config.NumberColumn | str:
-    label = name.replace("_", " ").capitalize()
+    label = gettext(DETAIL_COLUMNS[name]) if name in DETAIL_COLUMNS else name.replace("_", " ").capitalize()
     if pd.api.types.is_float_dtype(values):
         return st.column_config.NumberColumn(label, format="%.1f")
     if pd.api.types.is_integer_dtype(values):

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 import streamlit as st
 
+from cxkpi.i18n import N_, gettext
 from cxkpi.kpis import KpiReport, by_attention
 from ui import cards, data, exports, sidebar, state
 from ui import formatting as fmt
@@ -18,7 +19,7 @@ PRESENT_COLUMNS = 5  # presentation mode: nine cards in two rows fill one 16:9 s
 ORDER_KEY = "overview_order"
 REFRESH_ENV = "CXKPI_PRESENT_REFRESH_SECONDS"
 DEFAULT_REFRESH_SECONDS = 300
-TITLE = "Customer experience KPIs"
+TITLE = N_("Customer experience KPIs")
 
 
 def present_refresh_seconds() -> float:
@@ -31,11 +32,11 @@ def render(page: sidebar.PageContext) -> None:
     reports = data.overview(page.db_path, page.kpis, page.period, page.filters)
     ordered = reports if page.order == "registry" else by_attention(reports)
     follow_ups = data.follow_ups(page.db_path, page.kpis, page.period)  # owners' notes and actions
-    st.title(TITLE)
+    st.title(gettext(TITLE))
     with st.container(horizontal=True, vertical_alignment="center", key="overview-controls", gap="small"):
         st.markdown(
-            f"**{fmt.period(page.period)}** · {fmt.markdown_literal(page.filters.describe())} · "
-            f"compared with {fmt.period_name(page.period.previous())}", width="content",
+            f"**{fmt.period(page.period)}** · {fmt.markdown_literal(fmt.filters(page.filters))} · "
+            + gettext("compared with {period}", period=fmt.period_name(page.period.previous())), width="content",
         )
         if not page.present:  # presentation mode shows the numbers only
             st.space("stretch")
@@ -43,12 +44,13 @@ def render(page: sidebar.PageContext) -> None:
             # on a first visit than a new kind (docs/decisions.md).
             fixed = page.order == "registry"
             st.button(
-                "Order by attention" if fixed else "Registry order", key=ORDER_KEY, type="tertiary",
+                gettext("Order by attention") if fixed else gettext("Registry order"), key=ORDER_KEY, type="tertiary",
                 icon=":material/sort:", on_click=state.update, kwargs={"order": "attention" if fixed else "registry"},
-                help="The cards in metrics.toml's order, fixed" if not fixed else
-                     "Off target first, then near target, too uncertain and on target",
+                help=gettext("The cards in metrics.toml's order, fixed") if not fixed else
+                     gettext("Off target first, then near target, too uncertain and on target"),
             )
-            exports.overview_downloads(ordered, page.period, page.filters.describe(), page.link, TITLE, follow_ups)
+            exports.overview_downloads(ordered, page.period, fmt.filters(page.filters), page.link, gettext(TITLE),
+                                       follow_ups)
     st.html(attention_html(reports))
     for stale in data.stale_sources(page.db_path):  # the rule: cxkpi/health.py
         st.warning(stale.message(), icon=":material/schedule:")
@@ -65,9 +67,12 @@ def attention_html(reports: Sequence[KpiReport]) -> str:
     the count in orange when any KPI is off target; names escaped."""
     lead, off, rest = fmt.attention(reports)
     tone = "cx-orange" if off else "cx-blue"
-    named = "; ".join(f"<strong>{html.escape(title)}</strong>, {html.escape(owner)}" for title, owner in off)
+    comma = html.escape(gettext(", "))
+    named = html.escape(gettext("; ")).join(
+        f"<strong>{html.escape(title)}</strong>{comma}{html.escape(owner)}" for title, owner in off)
+    colon = html.escape(gettext(":")) if named else ""
     return (
-        f'<p class="cx-attention"><span class="cx-attention-lead {tone}">{lead}{":" if named else ""}</span>'
+        f'<p class="cx-attention"><span class="cx-attention-lead {tone}">{html.escape(lead)}{colon}</span>'
         f"{' ' + named if named else ''}"
         f"{_rest_html(rest)}</p>"
     )

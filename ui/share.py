@@ -20,6 +20,7 @@ import streamlit as st
 
 from cxkpi import views
 from cxkpi.access import Identity, Permission
+from cxkpi.i18n import gettext
 from cxkpi.warehouse import PROJECT_ROOT, WarehouseBusyError
 from ui import data, identity, state
 from ui import formatting as fmt
@@ -128,22 +129,22 @@ def apply_css() -> None:
 def share_section(query: dict[str, list[str]]) -> None:
     """Sidebar: copy the link, see it, or open it in presentation mode."""
     link = view_link(query)
-    st.markdown("**Share this view**")
+    st.markdown(gettext("**Share this view**"))
     with st.container(horizontal=True, gap="small", vertical_alignment="center"):
         COPY_BUTTON(key="copy-link", data={"url": link}, width="content")
         st.link_button(
-            "Present", view_link({**query, state.PRESENT: ["1"]}), icon=":material/slideshow:",
-            help="Open this view full screen for a meeting room: no sidebar, large cards",
+            gettext("Present"), view_link({**query, state.PRESENT: ["1"]}), icon=":material/slideshow:",
+            help=gettext("Open this view full screen for a meeting room: no sidebar, large cards"),
         )
     # Plain text, not st.code: a code block loads Streamlit's syntax highlighter, the single largest
     # cost of drawing the page in bench/browser_timings.py. One click selects the whole link.
     st.html(f'<div class="cx-link">{html.escape(link)}</div>')
-    st.caption("Anyone with the link sees these numbers: the dates are fixed in it.")
+    st.caption(gettext("Anyone with the link sees these numbers: the dates are fixed in it."))
 
 
 def exit_presentation() -> None:
     st.button(
-        "Exit presentation", icon=":material/close_fullscreen:", type="tertiary", key="exit-present",
+        gettext("Exit presentation"), icon=":material/close_fullscreen:", type="tertiary", key="exit-present",
         on_click=lambda: st.session_state.update({state.PRESENT_KEY: False}),
     )
 
@@ -151,7 +152,7 @@ def exit_presentation() -> None:
 def saved_views_section(db_path: Path, query: dict[str, list[str]], person: Identity) -> None:
     """Sidebar: the shared views and the person's own (one click opens one), save the current one,
     and rename, share or delete the ones they may manage."""
-    st.markdown("**Saved views**")
+    st.markdown(gettext("**Saved views**"))
     message = st.session_state.pop(MESSAGE_KEY, None)
     if message:
         kind, text = message
@@ -160,13 +161,13 @@ def saved_views_section(db_path: Path, query: dict[str, list[str]], person: Iden
     try:
         saved = _saved_views(db_path, person.user_id)
     except WarehouseBusyError:
-        st.caption("The warehouse is busy; saved views show on the next interaction.")
+        st.caption(gettext("The warehouse is busy; saved views show on the next interaction."))
         return
     if not saved:
-        st.caption("None yet: set the filters, then save the view under a name.")
+        st.caption(gettext("None yet: set the filters, then save the view under a name."))
     for view in saved:
         # A button's label is Markdown: the name shows as typed.
-        shared_help = "shared with everyone" if view.shared else "only you see it"
+        shared_help = gettext("shared with everyone") if view.shared else gettext("only you see it")
         if st.button(fmt.markdown_literal(view.name), key=f"view-open-{view.id}",
                      icon=":material/group:" if view.shared else ":material/bookmark:",
                      type="tertiary", help=f"/{view.link} · {shared_help}", width="stretch"):
@@ -174,20 +175,21 @@ def saved_views_section(db_path: Path, query: dict[str, list[str]], person: Iden
 
     page = current_page_path()
     may_share = person.can(Permission.SHARE_VIEW)
-    with st.popover("Save this view", icon=":material/bookmark_add:", width="stretch"):
+    with st.popover(gettext("Save this view"), icon=":material/bookmark_add:", width="stretch"):
         with st.form("view-save", border=False, enter_to_submit=True):
-            st.text_input("Name", key=NAME_KEY, max_chars=views.MAX_NAME, placeholder="Board review Q3 - EMEA")
+            st.text_input(gettext("Name"), key=NAME_KEY, max_chars=views.MAX_NAME,
+                          placeholder=gettext("Board review Q3 - EMEA"))
             # Offered to everyone: views.save_view refuses a viewer's shared view, and audits the attempt.
-            st.checkbox("Share with everyone", key=SHARE_KEY,
+            st.checkbox(gettext("Share with everyone"), key=SHARE_KEY,
                         help=None if may_share else "Analysts and admins share views; yours stay personal.")
             st.form_submit_button(
-                "Save", icon=":material/save:", type="primary",
+                gettext("Save"), icon=":material/save:", type="primary",
                 on_click=_save, args=(db_path, page, state.query_string(query)),
             )
-        st.caption("Saving under the name of one of your views replaces it.")
+        st.caption(gettext("Saving under the name of one of your views replaces it."))
     manageable = {view.id: view for view in saved if views.may_manage(person, view)}
     if manageable:
-        with st.popover("Rename, share or delete", icon=":material/edit:", width="stretch"):
+        with st.popover(gettext("Rename, share or delete"), icon=":material/edit:", width="stretch"):
             _manage(db_path, manageable, person)
         _confirm_delete(db_path, manageable)
 
@@ -196,18 +198,19 @@ def _manage(db_path: Path, manageable: dict[int, views.SavedView], person: Ident
     # Keyed on the list itself: after a rename or delete the choice starts afresh instead of pointing
     # at a label that no longer exists.
     key = f"{MANAGED_KEY}-{zlib.crc32(repr(sorted((i, v.name, v.shared) for i, v in manageable.items())).encode()):08x}"
-    view_id = st.selectbox("View", list(manageable), format_func=lambda i: manageable[i].name, key=key)
+    view_id = st.selectbox(gettext("View"), list(manageable), format_func=lambda i: manageable[i].name, key=key)
     view = manageable.get(view_id) if view_id is not None else None
-    st.text_input("New name", key=NEW_NAME_KEY, max_chars=views.MAX_NAME)
+    st.text_input(gettext("New name"), key=NEW_NAME_KEY, max_chars=views.MAX_NAME)
     with st.container(horizontal=True, gap="small"):
-        st.button("Rename", icon=":material/edit:", key="view-rename", on_click=_rename, args=(db_path, key))
+        st.button(gettext("Rename"), icon=":material/edit:", key="view-rename", on_click=_rename, args=(db_path, key))
         if view is not None and view.shared:
-            st.button("Make personal", icon=":material/person:", key="view-unshare", on_click=_share,
+            st.button(gettext("Make personal"), icon=":material/person:", key="view-unshare", on_click=_share,
                       args=(db_path, key, False))
         elif view is not None:
-            st.button("Share", icon=":material/group:", key="view-share", on_click=_share, args=(db_path, key, True),
-                      help=None if person.can(Permission.SHARE_VIEW) else "Analysts and admins share views.")
-        st.button("Delete", icon=":material/delete:", key="view-delete", on_click=_ask_delete, args=(key,))
+            st.button(gettext("Share"), icon=":material/group:", key="view-share", on_click=_share,
+                      args=(db_path, key, True),
+                      help=None if person.can(Permission.SHARE_VIEW) else gettext("Analysts and admins share views."))
+        st.button(gettext("Delete"), icon=":material/delete:", key="view-delete", on_click=_ask_delete, args=(key,))
 
 
 def _confirm_delete(db_path: Path, manageable: dict[int, views.SavedView]) -> None:
@@ -216,11 +219,13 @@ def _confirm_delete(db_path: Path, manageable: dict[int, views.SavedView]) -> No
     if pending is None or pending not in manageable:
         return
     doomed = manageable[pending]
-    st.warning(f"Delete “{fmt.markdown_literal(doomed.name)}”{' for everyone' if doomed.shared else ''}? "
-               "This cannot be undone.", icon=":material/delete:")
+    question = gettext("Delete “{name}” for everyone? This cannot be undone.") if doomed.shared else \
+        gettext("Delete “{name}”? This cannot be undone.")
+    st.warning(question.format(name=fmt.markdown_literal(doomed.name)), icon=":material/delete:")
     with st.container(horizontal=True, gap="small"):
-        st.button("Yes, delete", type="primary", key="view-delete-confirm", on_click=_delete, args=(db_path, pending))
-        st.button("Cancel", key="view-delete-cancel", on_click=st.session_state.pop, args=(CONFIRM_KEY, None))
+        st.button(gettext("Yes, delete"), type="primary", key="view-delete-confirm", on_click=_delete,
+                  args=(db_path, pending))
+        st.button(gettext("Cancel"), key="view-delete-cancel", on_click=st.session_state.pop, args=(CONFIRM_KEY, None))
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -245,8 +250,9 @@ def _save(db_path: Path, page: str, query: str) -> None:
     shared = bool(st.session_state.get(SHARE_KEY))
     if _attempt(lambda: views.save_view(db_path, identity.current(), st.session_state.get(NAME_KEY, ""), page,
                                          query, shared=shared), lambda result: (
-            f"{'Saved' if result[1] else 'Updated'} “{result[0].name}”"
-            f"{' for everyone' if result[0].shared else ''}.")):
+            {(True, True): gettext("Saved “{name}” for everyone."), (True, False): gettext("Saved “{name}”."),
+             (False, True): gettext("Updated “{name}” for everyone."), (False, False): gettext("Updated “{name}”.")}[
+                (bool(result[1]), bool(result[0].shared))].format(name=result[0].name))):
         st.session_state[NAME_KEY] = ""
         st.session_state[SHARE_KEY] = False
 
@@ -259,10 +265,10 @@ def _chosen(key: str) -> int | None:
 def _rename(db_path: Path, key: str) -> None:
     view_id = _chosen(key)
     if view_id is None:
-        st.session_state[MESSAGE_KEY] = ("warning", "Pick the view to rename.")
+        st.session_state[MESSAGE_KEY] = ("warning", gettext("Pick the view to rename."))
         return
     if _attempt(lambda: views.rename_view(db_path, identity.current(), view_id, st.session_state.get(NEW_NAME_KEY, "")),
-                lambda view: f"Renamed to “{view.name}”."):
+                lambda view: gettext("Renamed to “{name}”.", name=view.name)):
         st.session_state[NEW_NAME_KEY] = ""
 
 
@@ -270,13 +276,14 @@ def _share(db_path: Path, key: str, shared: bool) -> None:
     view_id = _chosen(key)
     if view_id is not None:
         _attempt(lambda: views.set_shared(db_path, identity.current(), view_id, shared),
-                 lambda view: f"“{view.name}” is {'shared with everyone' if view.shared else 'personal now'}.")
+                 lambda view: (gettext("“{name}” is shared with everyone.") if view.shared else
+                               gettext("“{name}” is personal now.")).format(name=view.name))
 
 
 def _ask_delete(key: str) -> None:
     view_id = _chosen(key)
     if view_id is None:
-        st.session_state[MESSAGE_KEY] = ("warning", "Pick the view to delete.")
+        st.session_state[MESSAGE_KEY] = ("warning", gettext("Pick the view to delete."))
         return
     st.session_state[CONFIRM_KEY] = view_id
 
@@ -285,7 +292,7 @@ def _delete(db_path: Path, view_id: int) -> None:
     """Deletes the view the confirmation named, by its id (never reused), whatever is selected meanwhile."""
     st.session_state.pop(CONFIRM_KEY, None)
     _attempt(lambda: views.delete_view(db_path, identity.current(), view_id),
-             lambda view: f"Deleted “{view.name}”.")
+             lambda view: gettext("Deleted “{name}”.", name=view.name))
 
 
 def _attempt(action: Callable[[], T], said: Callable[[T], str]) -> bool:

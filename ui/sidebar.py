@@ -15,11 +15,12 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from cxkpi.access import Identity
+from cxkpi.i18n import N_, gettext
 from cxkpi.kpis import FILTER_DIMENSIONS, Filters
 from cxkpi.periods import QUICK_RANGES, Period, quick_range
 from cxkpi.registry import Kpi, RegistryError
 from cxkpi.warehouse import PROJECT_ROOT, WarehouseBusyError, clock_mismatch
-from ui import data, identity, share, state, theme
+from ui import data, identity, language, share, state, theme
 from ui import formatting as fmt
 
 OVERVIEW_PAGE = "dashboard.py"
@@ -48,21 +49,23 @@ OTHER_KPI_LINKS_CSS = """<style>
 </style>"""
 # Pages that are not a KPI, linked below the KPIs once their file exists.
 OTHER_PAGES = (
-    ("pages/10_Owners.py", "Owners", ":material/groups:"),
-    ("pages/11_Data.py", "Data", ":material/database:"),
-    ("pages/12_Access.py", "Access", ":material/admin_panel_settings:"),
+    ("pages/10_Owners.py", N_("Owners"), ":material/groups:"),
+    ("pages/11_Data.py", N_("Data"), ":material/database:"),
+    ("pages/12_Access.py", N_("Access"), ":material/admin_panel_settings:"),
 )
 # Widget keys; the values they show live in ui.state, these only hold the widgets' own copies.
 DATE_KEYS = {"start": "filter_start", "end": "filter_end"}
 CHOICE_KEYS = {name: f"filter_{name}" for name in FILTER_DIMENSIONS}
 COMPARE_KEY = "filter_compare"
-COMPARE_LABELS = {"previous": "Previous period", "last_year": "Same dates last year"}
+COMPARE_LABELS = {"previous": N_("Previous period"), "last_year": N_("Same dates last year")}
 RANGE_KEY = "filter_range"
-RANGE_LABELS = {"last_month": "Last month", "last_quarter": "Last quarter", "year_to_date": "Year to date",
-                "last_12_months": "Last 12 months", "custom": "Custom"}
+RANGE_LABELS = {"last_month": N_("Last month"), "last_quarter": N_("Last quarter"), "year_to_date": N_("Year to date"),
+                "last_12_months": N_("Last 12 months"), "custom": N_("Custom")}
+# "All regions" in the filters' empty boxes.
+ALL_VALUES = {"region": N_("All regions"), "segment": N_("All segments"), "channel": N_("All channels")}
 # The date inputs need bounds; these are wide enough for any export while staying valid dates.
 EARLIEST, LATEST = state.EARLIEST, state.LATEST
-EMPTY_WAREHOUSE_MESSAGE = (
+EMPTY_WAREHOUSE_MESSAGE = N_(
     "**No data yet.** The warehouse at `{path}` holds no rows. Upload your exports on the **Data** page, "
     "or load the sample data with `python -m cxkpi ingest sample_data` (`make run` does it for you), "
     "then reload this page."
@@ -122,11 +125,13 @@ class PageContext:
         for kpi in self.kpis:
             if kpi.id == kpi_id:
                 return kpi
-        known = ", ".join(f"{fmt.markdown_literal(kpi.title)} (`{kpi.id}`)" for kpi in self.kpis)
-        asked = (f"There is no KPI “{fmt.markdown_literal(kpi_id)}” in the registry ({data.registry_path()})"
-                 if kpi_id else "This page shows the KPI its link names (`/KPI?kpi=<id>`), and this link names none")
-        st.error(f"**{asked}**, so this page has nothing to show. The KPIs there are: {known}. "
-                 "Open one from the navigation.", icon=":material/link_off:")
+        known = gettext(", ").join(f"{fmt.markdown_literal(kpi.title)} (`{kpi.id}`)" for kpi in self.kpis)
+        asked = (gettext("There is no KPI “{kpi_id}” in the registry ({path})", kpi_id=fmt.markdown_literal(kpi_id),
+                         path=data.registry_path())
+                 if kpi_id else gettext("This page shows the KPI its link names (`/KPI?kpi=<id>`), and this link "
+                                        "names none"))
+        st.error(gettext("**{asked}**, so this page has nothing to show. The KPIs there are: {known}. Open one from "
+                         "the navigation.", asked=asked, known=known), icon=":material/link_off:")
         st.stop()
         raise AssertionError("st.stop() returned")  # for type checkers: st.stop() never returns
 
@@ -147,19 +152,24 @@ def render_allowing_empty(page_title: str) -> PageContext | None:
 
 
 def _render(page_title: str, allow_empty: bool, route: dict[str, list[str]]) -> PageContext | None:
+    translator = language.bind()  # first: everything below is written in the session's language
     st.set_page_config(
         # "auto": open on a wide screen, closed on a phone, where it would cover the page.
-        page_title=f"{page_title} · cxkpi", page_icon="📊", layout="wide", initial_sidebar_state="auto",
+        page_title=f"{gettext(page_title)} · cxkpi", page_icon="📊", layout="wide", initial_sidebar_state="auto",
     )
     theme.apply()
+    language.apply(translator)
     person = identity.current()  # nothing is drawn for a browser that has not signed in
     identity.demo_warning(person)
     try:
         kpis = data.load_kpis()
     except RegistryError as error:
         # The app refuses to start on a bad registry: a KPI without one accountable owner is not shown.
-        st.error(f"**The KPI registry cannot be used, so cxkpi will not start.**\n\n{error}", icon=":material/error:")
+        refusal = gettext("The KPI registry cannot be used, so cxkpi will not start.")
+        st.error(f"**{refusal}**\n\n{error}",
+                 icon=":material/error:")
         st.stop()
+    kpis = [kpi.in_language(translator.language) for kpi in kpis]
     # Drawn once the view is known, so its links carry the view's query string (open in a new tab keeps it).
     navigation = st.sidebar.container()
 
@@ -168,18 +178,19 @@ def _render(page_title: str, allow_empty: bool, route: dict[str, list[str]]) -> 
         context = data.context(db_path, state.view_calendar(data.load_settings()))
     except WarehouseBusyError:
         _navigation(kpis, navigation, person)
-        st.warning("The warehouse is being loaded right now. Reload the page in a moment.", icon=":material/hourglass:")
+        st.warning(gettext("The warehouse is being loaded right now. Reload the page in a moment."),
+                   icon=":material/hourglass:")
         st.stop()
     if not allow_empty and (problem := clock_mismatch(context.timezone, data.load_settings().timezone)):
         # Tehran times read as UTC ones would put records in other days and quarters: no number is shown.
         _navigation(kpis, navigation, person)
-        st.error(f"**The KPIs cannot be shown:** {problem}.", icon=":material/schedule:")
+        st.error(gettext("**The KPIs cannot be shown:** {problem}.", problem=problem), icon=":material/schedule:")
         st.stop()
     if context.default_period is None:
         _navigation(kpis, navigation, person)
         if allow_empty:
             return None
-        st.info(EMPTY_WAREHOUSE_MESSAGE.format(path=db_path), icon=":material/database:")
+        st.info(gettext(EMPTY_WAREHOUSE_MESSAGE, path=db_path), icon=":material/database:")
         st.stop()
     page = _filters(context, kpis, db_path, person, route, draw=not allow_empty)
     _navigation(kpis, navigation, person, page.query)
@@ -203,14 +214,15 @@ def _navigation(
     query = {name: values for name, values in (query or {}).items() if name != state.PRESENT}
     with container:
         st.markdown("### :material/monitoring: cxkpi")
-        st.page_link(OVERVIEW_PAGE, label="Overview", icon=":material/dashboard:", query_params=query)
+        st.page_link(OVERVIEW_PAGE, label=gettext("Overview"), icon=":material/dashboard:", query_params=query)
         for kpi in kpis:
             page_file, kpi_route = kpi_page(kpi.id)
             st.page_link(page_file, label=kpi.title, icon=kpi.icon, query_params={**kpi_route, **query})
         for page_file, label, icon in OTHER_PAGES:
             if (PROJECT_ROOT / page_file).exists():
-                st.page_link(page_file, label=label, icon=icon, query_params=query)
+                st.page_link(page_file, label=gettext(label), icon=icon, query_params=query)
         identity.badge(person)
+        language.switcher()
         st.divider()
 
 
@@ -226,7 +238,7 @@ def _link_notes() -> None:
     notes = state.notes()
     if notes:
         st.warning(
-            "**Part of this link could not be used**, so defaults are shown for it:\n\n"
+            gettext("**Part of this link could not be used**, so defaults are shown for it:") + "\n\n"
             + "\n".join(f"- {note}" for note in notes),
             icon=":material/link_off:",
         )
@@ -262,33 +274,37 @@ def _filters(
         return page
 
     with st.sidebar:
-        st.markdown("**Filters**")
+        st.markdown("**" + gettext("Filters") + "**")
         st.selectbox(
-            "Period", [*ranges, "custom"], format_func=RANGE_LABELS.get, key=RANGE_KEY, on_change=_copy_range,
-            args=(ranges,), help="Relative to the latest data; Custom: pick the dates below.",
+            gettext("Period"), [*ranges, "custom"], format_func=lambda name: gettext(RANGE_LABELS[name]),
+            key=RANGE_KEY, on_change=_copy_range, args=(ranges,),
+            help=gettext("Relative to the latest data; Custom: pick the dates below."),
         )
-        for which, label in (("start", "From"), ("end", "To (inclusive)")):
+        for which, label in (("start", N_("From")), ("end", N_("To (inclusive)"))):
             st.date_input(
-                label, key=DATE_KEYS[which], min_value=EARLIEST, max_value=LATEST, format="YYYY-MM-DD",
+                gettext(label), key=DATE_KEYS[which], min_value=EARLIEST, max_value=LATEST, format="YYYY-MM-DD",
                 on_change=_copy_date, args=(which,),
             )
         ENTER_APPLIES_DATES(key="enter-applies-dates", width="content")
         st.selectbox(
-            "Compare with", list(state.COMPARISONS), format_func=COMPARE_LABELS.get, key=COMPARE_KEY,
-            on_change=_copy_compare,
+            gettext("Compare with"), list(state.COMPARISONS), format_func=lambda name: gettext(COMPARE_LABELS[name]),
+            key=COMPARE_KEY, on_change=_copy_compare,
         )
-        st.caption(f"Compared with {fmt.period(period.previous())}")  # the previous month, quarter or year
+        # the previous month, quarter or year
+        st.caption(gettext("Compared with {period}", period=fmt.period(period.previous())))
         for name, key in CHOICE_KEYS.items():
             st.multiselect(
-                name.title(), context.choices[name], key=key, on_change=_copy_choice, args=(name,),
-                placeholder=f"All {name}s",
+                gettext(fmt.DIMENSION_WORDS[name]), context.choices[name], key=key, on_change=_copy_choice,
+                args=(name,), placeholder=gettext(ALL_VALUES[name]),
             )
         st.button(
-            "Reset filters", icon=":material/restart_alt:", on_click=state.reset, key="filter_reset",
+            gettext("Reset filters"), icon=":material/restart_alt:", on_click=state.reset, key="filter_reset",
             disabled=state.current() == state.FilterState(
-                compare=chosen.compare, grain=chosen.grain, breakdown=chosen.breakdown, order=chosen.order
+                compare=chosen.compare, grain=chosen.grain, breakdown=chosen.breakdown, order=chosen.order,
+                language=chosen.language,
             ),
-            help=f"Back to the last full quarter of data ({fmt.period(default)}) and all customers",
+            help=gettext("Back to the last full quarter of data ({period}) and all customers",
+                         period=fmt.period(default)),
         )
         if not state.presenting():
             st.divider()

@@ -35,9 +35,11 @@ from urllib.parse import urlencode
 import streamlit as st
 
 from cxkpi.calendars import CALENDARS, Calendar, calendar_for
+from cxkpi.i18n import DEFAULT_LANGUAGE, LANGUAGES, active, gettext, ngettext
 from cxkpi.kpis import FILTER_DIMENSIONS, Filters
 from cxkpi.periods import Period
 from cxkpi.registry import Settings
+from ui.formatting import DIMENSION_WORDS
 from ui.formatting import markdown_code as code
 
 STATE_KEY = "cxkpi_filter_state"
@@ -59,7 +61,8 @@ PAGE_CONTROL_KEYS = {"grain": "{kpi_id}_grain", "breakdown": "{kpi_id}_breakdown
 # Query parameter names, in the order they are written.
 FROM, TO, COMPARE, GRAIN, BY, ORDER, PRESENT = "from", "to", "compare", "grain", "by", "order", "present"
 CAL = "cal"
-VIEW_PARAMETERS = (FROM, TO, COMPARE, GRAIN, BY, ORDER, CAL, *FILTER_DIMENSIONS)
+LANG = "lang"
+VIEW_PARAMETERS = (FROM, TO, COMPARE, GRAIN, BY, ORDER, CAL, *FILTER_DIMENSIONS, LANG)
 # Streamlit's own query parameters (embedding options): left alone, never reported as unknown.
 STREAMLIT_PARAMETERS = ("embed", "embed_options")
 # The KPI the KPI page (pages/13_KPI.py) shows: part of the page's address, kept as given like Streamlit's.
@@ -110,6 +113,9 @@ class FilterState:
     breakdown: str = "region"
     order: str = "attention"
     calendar: str | None = None  # a link's cal=; None: the person's own (view_calendar)
+    # The language chosen by a link or the sidebar's switcher (cxkpi.i18n.LANGUAGES); "" = the reader's
+    # default (metrics.toml's language, else the browser's): a link without lang= reads in each reader's.
+    language: str = ""
 
     def period(self, default: Period) -> Period:
         """The period to show, in the calendar of `default` (the view's, view_calendar); a
@@ -139,6 +145,8 @@ class FilterState:
             query[ORDER] = [self.order]
         if self.calendar is not None:  # written when a link chose it: else each reader's own calendar
             query[CAL] = [self.calendar]
+        if self.language:
+            query[LANG] = [self.language]
         if present:
             query[PRESENT] = ["1"]
         return query
@@ -165,7 +173,9 @@ def parse_query(
     def single(name: str) -> str | None:
         values = query.get(name) or []
         if len(values) > 1:
-            notes.append(f"{code(name)} was given {len(values)} times; the first value was used.")
+            notes.append(ngettext("{name} was given {n} time; the first value was used.",
+                                  "{name} was given {n} times; the first value was used.", len(values),
+                                  name=code(name)))
         return values[0] if values else None
 
     start, end = _dates(single(FROM), single(TO), default, notes)
@@ -180,13 +190,14 @@ def parse_query(
     dimensions = {
         name: _choices(name, query.get(name) or [], choices.get(name, []), notes) for name in FILTER_DIMENSIONS
     }
+    language = _language(single(LANG), notes)
     present = _switch(PRESENT, single(PRESENT), notes)
     known = {*VIEW_PARAMETERS, PRESENT, *KEPT_PARAMETERS}
     for name in query:
         if name not in known:
-            notes.append(f"{code(name)} is not a setting of this dashboard and was ignored.")
+            notes.append(gettext("{name} is not a setting of this dashboard and was ignored.", name=code(name)))
     state = FilterState(start=start, end=end, compare=compare, grain=grain, breakdown=breakdown, order=order,
-                        calendar=calendar, **dimensions)
+                        calendar=calendar, language=language, **dimensions)
     return ParsedLink(state=state, present=present, notes=tuple(notes))
 
 
@@ -199,20 +210,23 @@ def _dates(
     parsed: dict[str, date] = {}
     for name, text in ((FROM, start_text), (TO, end_text)):
         if text is None:
-            notes.append(f"{code(name)} is missing.")
+            notes.append(gettext("{name} is missing.", name=code(name)))
             continue
         day = _iso_date(text)
         if day is None:
-            notes.append(f"{code(f'{name}={text}')} is not a date (YYYY-MM-DD).")
+            notes.append(gettext("{given} is not a date (YYYY-MM-DD).", given=code(f"{name}={text}")))
         elif not EARLIEST <= day <= LATEST:
-            notes.append(f"{code(f'{name}={text}')} is outside {EARLIEST.year}-{LATEST.year}.")
+            notes.append(gettext("{given} is outside {first}-{last}.", given=code(f"{name}={text}"),
+                                 first=EARLIEST.year, last=LATEST.year))
         else:
             parsed[name] = day
     if len(parsed) == 2 and parsed[FROM] > parsed[TO]:
-        notes.append(f"{code(f'from={parsed[FROM]}')} is after {code(f'to={parsed[TO]}')}.")
+        notes.append(gettext("{start} is after {end}.", start=code(f"from={parsed[FROM]}"),
+                             end=code(f"to={parsed[TO]}")))
         parsed.clear()
     if len(parsed) < 2:
-        notes.append(f"Showing the default period, {default.start.isoformat()} to {default.end.isoformat()}.")
+        notes.append(gettext("Showing the default period, {start} to {end}.", start=default.start.isoformat(),
+                             end=default.end.isoformat()))
         return None, None
     return parsed[FROM], parsed[TO]
 
@@ -231,7 +245,8 @@ def _one_of(name: str, text: str | None, allowed: tuple[str, ...], notes: list[s
         return allowed[0]
     if text in allowed:
         return text
-    notes.append(f"{code(f'{name}={text}')} is not one of {', '.join(allowed)}; using {allowed[0]}.")
+    notes.append(gettext("{given} is not one of {allowed}; using {default}.", given=code(f"{name}={text}"),
+                         allowed=", ".join(allowed), default=allowed[0]))
     return allowed[0]
 
 
@@ -245,8 +260,18 @@ def _choices(name: str, values: list[str], offered: list[str], notes: list[str])
                 if part not in chosen:
                     chosen.append(part)
             elif part:
-                notes.append(f"{name.title()} {code(part)} is not in the data and was left out.")
+                notes.append(gettext("{dimension} {value} is not in the data and was left out.",
+                                     dimension=name.title() if active().language == DEFAULT_LANGUAGE
+                                     else gettext(DIMENSION_WORDS[name]), value=code(part)))
     return tuple(chosen)
+
+
+def _language(text: str | None, notes: list[str]) -> str:
+    if text is None or text in LANGUAGES:
+        return text or ""
+    notes.append(gettext("{given} is not one of {allowed}; using the default language.", given=code(f"{LANG}={text}"),
+                         allowed=", ".join(LANGUAGES)))
+    return ""
 
 
 def _switch(name: str, text: str | None, notes: list[str]) -> bool:
@@ -255,7 +280,7 @@ def _switch(name: str, text: str | None, notes: list[str]) -> bool:
     if text.lower() in TRUE_WORDS:
         return True
     if text.lower() not in FALSE_WORDS:
-        notes.append(f"{code(f'{name}={text}')} is not 1 or 0; presentation mode stays off.")
+        notes.append(gettext("{given} is not 1 or 0; presentation mode stays off.", given=code(f"{name}={text}")))
     return False
 
 
@@ -275,7 +300,7 @@ def reset() -> None:
     """Back to the default period and all customers; view settings (comparison, grain) stay as chosen."""
     view = current()
     st.session_state[STATE_KEY] = FilterState(compare=view.compare, grain=view.grain, breakdown=view.breakdown,
-                                              order=view.order, calendar=view.calendar)
+                                              order=view.order, calendar=view.calendar, language=view.language)
     st.session_state[NOTES_KEY] = ()
 
 
@@ -289,11 +314,23 @@ def presenting() -> bool:
 
 def view_calendar(settings: Settings, language: str | None = None) -> Calendar:
     """The calendar this session's view is in: the cal= of the link being opened or of the view kept in
-    the session, else metrics.toml's `calendar`, else the language's (cxkpi.calendars.calendar_for).
-    Read before the default period is worked out, which is a quarter of this calendar."""
+    the session, else metrics.toml's `calendar`, else the language's (cxkpi.calendars.calendar_for; by
+    default the session's, cxkpi.i18n.active). Read before the default period is worked out, which is a
+    quarter of this calendar."""
     linked = st.query_params.get(CAL)
     chosen = linked if linked in CALENDARS else current().calendar
-    return calendar_for(chosen or settings.calendar, settings.week_start, language)
+    return calendar_for(chosen or settings.calendar, settings.week_start,
+                        active().language if language is None else language)
+
+
+def language_of_view() -> str:
+    """The language the view asks for before the URL is synced: a newly opened link's lang= (when it is
+    one cxkpi speaks), else the session's choice; "" for the reader's default."""
+    url = {name: st.query_params.get_all(name) for name in st.query_params if name not in STREAMLIT_PARAMETERS}
+    if url and url != st.session_state.get(WRITTEN_KEY):
+        asked = (url.get(LANG) or [""])[0]
+        return asked if asked in LANGUAGES else ""
+    return current().language
 
 
 def sync_with_url(choices: dict[str, list[str]], default: Period) -> FilterState:
