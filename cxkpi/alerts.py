@@ -79,9 +79,9 @@ def chart_signals(connection: duckdb.DuckDBPyConnection, report: KpiReport, filt
     """The months of the report's period whose control chart (monthly, limits from the 12 months before,
     as on the KPI page) is outside its limits: (month as people say it, 'better' or 'worse')."""
     kpi, period = report.kpi, report.period
-    frame = kpis.run_kpi_query(connection, kpi, period, filters, grain="month", settings=kpi.parameters)
     before = baseline_period(period, "month")
-    baseline = kpis.run_kpi_query(connection, kpi, before, filters, grain="month", settings=kpi.parameters)
+    frame, baseline = kpis.run_kpi_views(connection, kpi, [kpis.View(period, "month", filters),
+                                                           kpis.View(before, "month", filters)])
     horizon = report.maturity_horizon
     frame = frame[[not flag for flag in kpis.pending_buckets(kpi, frame, "month", period, horizon)]]
     baseline = baseline[[not flag for flag in kpis.pending_buckets(kpi, baseline, "month", before, horizon)]]

@@ -450,13 +450,14 @@ def report(
     horizon = maturity_horizon(kpi, fresh)
     shown = period if horizon is None else matured(period, kpi.maturity_days, horizon)
     kpi = kpi.as_of(shown.end)  # judged by the target in force then (cxkpi.registry.Kpi.target_history)
+    trailing = trailing_months(period.end, calendar=period.calendar)
     views = [View(shown, "period", filters), View(shown.previous(), "period", filters),
-             View(trailing_months(period.end, calendar=period.calendar), "month", filters, samples=False)]
+             View(trailing, "month", filters, samples=False)]
     if settings is not None:
         views.append(View(shown.a_year_earlier(), "period", filters))
     frames = run_kpi_views(connection, kpi, views)
     current, previous = measurement(frames[0]), measurement(frames[1])
-    months = judging_days(frames[2], "month", trailing_months(period.end, calendar=period.calendar))
+    months = judging_days(frames[2], "month", trailing)
     sparkline = frames[2].assign(status=[str(found) for found in status.of_rows(kpi, frames[2], used, months)])
     source = fresh.set_index("table_name").loc[kpi.source]
     statistics = last_year = None

@@ -40,6 +40,8 @@ class Status(StrEnum):
 
 # The overview's order: what needs attention first. No data last: there is nothing to read on it.
 ATTENTION_ORDER = (Status.OFF_TARGET, Status.NEAR_TARGET, Status.TOO_UNCERTAIN, Status.ON_TARGET, Status.NO_DATA)
+# The statuses an owner is expected to act on: off target, and near it (on the wrong side).
+NEEDS_ACTION = (Status.OFF_TARGET, Status.NEAR_TARGET)
 
 
 @dataclass(frozen=True)

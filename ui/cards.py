@@ -26,7 +26,7 @@ def DETAILS() -> str:  # noqa: N802
     return gettext("Details")
 
 
-def kpi_card(report: KpiReport, details_page: tuple[str, dict[str, str]] | None = None, presenting: bool = False,
+def kpi_card(report: KpiReport, details_page: tuple[str, dict[str, list[str]]] | None = None, presenting: bool = False,
              follow_up: FollowUp | None = None) -> None:
     """Draw the card; its container key gives the DOM class st-key-card-<id> for tests and styling.
 

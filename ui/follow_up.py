@@ -19,7 +19,7 @@ from cxkpi.access import Identity
 from cxkpi.actions import Action
 from cxkpi.i18n import active, gettext
 from cxkpi.registry import Kpi
-from cxkpi.status import Status
+from cxkpi.status import NEEDS_ACTION, Status
 from ui import data, identity, sidebar
 from ui import formatting as fmt
 from ui.follow_up_text import action_line, action_status
@@ -123,7 +123,7 @@ def _actions(page: sidebar.PageContext, kpi: Kpi, status: Status) -> None:
     if not every:
         st.caption(gettext("No actions yet."))
     # Offered first where it is needed: open on a KPI off or near its target, closed on the others.
-    needed = status in (Status.OFF_TARGET, Status.NEAR_TARGET)
+    needed = status in NEEDS_ACTION
     with st.expander(gettext("Add an action"), expanded=needed and not any(action.is_open for action in every),
                      icon=":material/add_task:"):
         st.caption(gettext("{owner} (the owner) and admins add actions: what will be done, by one person, by when.",

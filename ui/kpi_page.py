@@ -48,10 +48,9 @@ def render_named_in_link() -> None:
 def _page_title(kpi_id: str) -> str:
     """The browser tab's title: the KPI's page_title; 'KPI' for an id the registry lacks (the page says so)."""
     try:
-        titles = {kpi.id: kpi.page_title for kpi in data.load_kpis()}
+        return next((kpi.page_title for kpi in data.load_kpis() if kpi.id == kpi_id), "KPI")
     except RegistryError:  # sidebar.render says what is wrong with the registry
         return "KPI"
-    return titles.get(kpi_id, "KPI")
 
 
 def _render(kpi_id: str, route: dict[str, list[str]], named_in_link: bool = False) -> None:

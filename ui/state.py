@@ -326,7 +326,7 @@ def view_calendar(settings: Settings, language: str | None = None) -> Calendar:
 def language_of_view() -> str:
     """The language the view asks for before the URL is synced: a newly opened link's lang= (when it is
     one cxkpi speaks), else the session's choice; "" for the reader's default."""
-    url = {name: st.query_params.get_all(name) for name in st.query_params if name not in STREAMLIT_PARAMETERS}
+    url = {name: st.query_params.get_all(name) for name in st.query_params if name not in KEPT_PARAMETERS}
     if url and url != st.session_state.get(WRITTEN_KEY):
         asked = (url.get(LANG) or [""])[0]
         return asked if asked in LANGUAGES else ""
