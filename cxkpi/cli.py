@@ -259,8 +259,7 @@ def _run_kpis_on_spark(args: argparse.Namespace) -> int:
 
     db_path = warehouse.resolve_db_path(args.db)
     try:
-        if args.range and (args.start or args.end):
-            raise ValueError("give --range or --start/--end, not both")
+        _check_period_options(args)
         kpi_list = registry.load_registry(args.registry)
         settings = registry.load_settings(args.registry)
         filters = parse_filters(args.filter)
@@ -365,6 +364,15 @@ def parse_filters(specs: list[str]) -> kpis.Filters:
     return kpis.Filters(**{name: tuple(chosen) for name, chosen in values.items()})
 
 
+def _check_period_options(args: argparse.Namespace) -> None:
+    """A period is --range, or --start with --end, or neither (the last full quarter); never half of one,
+    which would be completed from the default quarter into a view nobody asked for."""
+    if args.range and (args.start or args.end):
+        raise ValueError("give --range or --start/--end, not both")
+    if bool(args.start) != bool(args.end):
+        raise ValueError("give both --start and --end (or --range, or neither for the last full quarter)")
+
+
 def _period_from(args: argparse.Namespace, connection: Any, settings: registry.Settings) -> Period | None:
     """The period the options ask for, in the calendar of metrics.toml's settings (quick ranges and the
     default quarter are Jalali with calendar = "persian"); --start and --end are ISO Gregorian dates."""
@@ -374,26 +382,19 @@ def _period_from(args: argparse.Namespace, connection: Any, settings: registry.S
         return None if latest is None else quick_range(args.range, latest, calendar)
     if args.start and args.end:
         return Period(args.start, args.end, calendar)
-    default = kpis.default_period(connection, calendar=calendar)
-    if default is None:
-        return None
-    return Period(args.start or default.start, args.end or default.end, calendar)
+    return kpis.default_period(connection, calendar=calendar)
 
 
 def _scope(args: argparse.Namespace, filters: kpis.Filters) -> str:
     """What the alerts watch: a quick range follows the data ('last_quarter', the default), dates stay."""
-    if args.range or not (args.start or args.end):
-        when = args.range or "last_quarter"
-    else:
-        when = f"{args.start or ''}..{args.end or ''}"
+    when = f"{args.start}..{args.end}" if args.start else args.range or "last_quarter"
     return f"{when}|{filters.describe()}"
 
 
 def _view(args: argparse.Namespace) -> tuple[Path, list[registry.Kpi], kpis.Filters, Period | None, registry.Settings]:
     """The warehouse, the registry in effect (the app's owner and target changes applied), the filters and
     the period the command's options ask for (None when the warehouse holds no data)."""
-    if args.range and (args.start or args.end):
-        raise ValueError("give --range or --start/--end, not both")
+    _check_period_options(args)
     kpi_list = registry.load_registry(args.registry)
     settings = registry.load_settings(args.registry)
     filters = parse_filters(args.filter)

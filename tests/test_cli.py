@@ -84,6 +84,14 @@ def test_kpis_default_to_the_last_full_quarter_of_data(golden_db):
     assert json.loads(result.stdout)["period"] == {"start": "2026-04-01", "end": "2026-06-30", "label": "Q2 2026"}
 
 
+@pytest.mark.parametrize("half", [["--start", "2026-04-01"], ["--end", "2026-06-30"]])
+def test_kpis_refuse_half_a_period_rather_than_complete_it_from_the_default_quarter(golden_db, half):
+    """--start alone used to end at the default quarter's end: a view nobody asked for."""
+    result = cxkpi("kpis", "--db", golden_db, "--json", *half)
+    assert (result.returncode, result.stdout) == (2, "")
+    assert "give both --start and --end" in result.stderr
+
+
 def test_kpis_filters_repeat_and_combine(golden_db):
     rows = kpis_json(golden_db, "--start", "2026-04-01", "--end", "2026-06-30", "--filter", "region=EMEA")
     assert (round(rows["nps"]["value"], 2), rows["nps"]["n"]) == (33.33, 3)
