@@ -191,7 +191,8 @@ def test_overview_compares_with_the_previous_period(golden, registry):
     """Previous period Q1 2026 (1 January - 31 March): R0 (9, trust 4) -> NPS 100, trust 100%;
     K7 answered in 3 h; C1's O1 is its only order by 31 March -> repeat 0%."""
     reports = {report.kpi.id: report for report in kpis.overview(golden, list(registry.values()), Q2)}
-    first_four = ("nps", "complaint_response_hours", "repeat_purchase_rate", "brand_trust")  # more: test_more_kpis
+    # the other KPIs: tests/test_service_and_loyalty_kpis.py
+    first_four = ("nps", "complaint_response_hours", "repeat_purchase_rate", "brand_trust")
     assert {kpi_id: reports[kpi_id].previous.value for kpi_id in first_four} == {
         "nps": 100.0, "complaint_response_hours": 3.0, "repeat_purchase_rate": 0.0, "brand_trust": 100.0,
     }

@@ -299,10 +299,10 @@ def test_the_definition_people_read_is_the_header_down_to_its_parameters(registr
 def test_every_page_file_is_linked_and_every_registry_kpi_has_a_page(registry: dict[str, Kpi]) -> None:
     """The shipped KPIs keep their own page files (links people shared name them); the KPI page shows any
     other; each page file is one of those or a page that is not a KPI."""
-    from tests.test_more_pages import MORE_KPI_PAGES
+    from tests.test_service_and_loyalty_pages import SERVICE_AND_LOYALTY_PAGES
     from ui.sidebar import KPI_PAGE, OWN_PAGE_FILES, kpi_page
 
-    assert OWN_PAGE_FILES == {**KPI_PAGES, **MORE_KPI_PAGES}
+    assert OWN_PAGE_FILES == {**KPI_PAGES, **SERVICE_AND_LOYALTY_PAGES}
     assert {kpi_id: kpi_page(kpi_id) for kpi_id in registry} == {
         kpi_id: (page_file, {}) for kpi_id, page_file in OWN_PAGE_FILES.items()}
     assert kpi_page("first_contact_resolution") == (KPI_PAGE, {"kpi": ["first_contact_resolution"]})

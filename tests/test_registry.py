@@ -25,7 +25,7 @@ def registry_file(tmp_path, text):
 
 def test_the_shipped_registry_gives_each_of_the_four_kpis_one_owner_and_a_target():
     kpis = load_registry()
-    # The KPIs added for issue 4 follow these four (tests/test_more_kpis.py checks them).
+    # The KPIs added for issue 4 follow these four (tests/test_service_and_loyalty_kpis.py checks them).
     assert [kpi.id for kpi in kpis][:4] == ["nps", "complaint_response_hours", "repeat_purchase_rate", "brand_trust"]
     assert all(kpi.owner.name and kpi.owner.role for kpi in kpis)
     assert {kpi.id: kpi.direction for kpi in kpis}["complaint_response_hours"] == "lower"

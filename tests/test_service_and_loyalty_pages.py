@@ -1,7 +1,7 @@
 """The pages of the KPIs added for issue 4 and the drill-downs on KPI pages, run headless by
 streamlit.testing against the hand-checked golden warehouse (default period Q2 2026).
 
-Golden values (worked out in tests/test_more_kpis.py and tests/test_drilldowns.py):
+Golden values (worked out in tests/test_service_and_loyalty_kpis.py and tests/test_drilldowns.py):
     CSAT 66.7% (n 6), complaint rate 1,000 per 1,000 orders (n 5), resolved within SLA 60.0% (n 5),
     new-customer 90-day repeat and recovery effect shown for Q1 2026, the latest quarter whose 90 days have
     passed by the latest order (1 August 2026): 0.0% (n 1: C1 came back after 105 days) and no data (K7 was
@@ -20,7 +20,7 @@ from cxkpi.registry import Kpi
 from tests.support import app_test, card_text, headline
 from ui import kpi_details
 
-MORE_KPI_PAGES = {
+SERVICE_AND_LOYALTY_PAGES = {
     "csat": "pages/5_CSAT.py",
     "complaint_rate": "pages/6_Complaint_rate.py",
     "complaints_resolved_within_sla": "pages/7_Resolution_SLA.py",
@@ -50,7 +50,7 @@ SECTIONS = {
     "recovery_effect": ["drill-recovery-recovery_effect", "drill-outside-recovery_effect"],
 }
 PAGES = {
-    **MORE_KPI_PAGES, "nps": "pages/1_NPS.py", "brand_trust": "pages/4_Brand_trust.py",
+    **SERVICE_AND_LOYALTY_PAGES, "nps": "pages/1_NPS.py", "brand_trust": "pages/4_Brand_trust.py",
     "complaint_response_hours": "pages/2_Complaint_response.py",
 }
 
@@ -72,7 +72,7 @@ def text_of(block) -> str:
     return "\n".join(element.value for element in [*block.markdown, *block.caption])
 
 
-def test_the_overview_has_a_card_for_every_new_kpi(app: AppTest, registry: dict[str, Kpi]) -> None:
+def test_the_overview_has_a_card_for_every_service_and_loyalty_kpi(app: AppTest, registry: dict[str, Kpi]) -> None:
     at = app.run()
     assert not at.exception
     for kpi_id, shown in SHOWN.items():
@@ -81,8 +81,8 @@ def test_the_overview_has_a_card_for_every_new_kpi(app: AppTest, registry: dict[
         assert f"Owner: {registry[kpi_id].owner.name}, {registry[kpi_id].owner.role}" in card_text(card)
 
 
-@pytest.mark.parametrize("kpi_id", list(MORE_KPI_PAGES))
-def test_every_new_kpi_page_renders_its_number_definition_and_drilldowns(
+@pytest.mark.parametrize("kpi_id", list(SERVICE_AND_LOYALTY_PAGES))
+def test_every_service_and_loyalty_kpi_page_renders_its_number_definition_and_drilldowns(
     app: AppTest, registry: dict[str, Kpi], kpi_id: str
 ) -> None:
     at = open_page(app, kpi_id)
@@ -174,7 +174,7 @@ def test_recovery_page_shows_our_data_beside_a_labelled_editable_outside_estimat
     assert "**Assumption: 50%**" in text_of(at.get_by_key("drill-outside-recovery_effect"))
 
 
-def test_card_detail_lines_for_the_new_kpis() -> None:
+def test_card_detail_lines_for_the_service_and_loyalty_kpis() -> None:
     assert kpi_details.csat_details({"satisfied": 4, "top_points": 2, "scales": "1-5"}) == (
         "4 satisfied answers (4 or 5 out of 5)"
     )

@@ -23,7 +23,8 @@ from cxkpi.warehouse import reading
 from tests.support import Q2, SHIPPED_PARAMETERS, build_warehouse
 
 MARCH = Period(date(2026, 3, 1), date(2026, 3, 31))
-NEW_KPIS = ("csat", "complaint_rate", "complaints_resolved_within_sla", "cohort_repeat_90d", "recovery_effect")
+SERVICE_AND_LOYALTY_KPIS = (
+    "csat", "complaint_rate", "complaints_resolved_within_sla", "cohort_repeat_90d", "recovery_effect")
 
 
 def measure(connection, kpi_id, period=Q2, settings=None, **filters):
@@ -36,8 +37,8 @@ def measure(connection, kpi_id, period=Q2, settings=None, **filters):
 
 # --- the registry --------------------------------------------------------------------------------
 
-def test_every_new_kpi_has_one_owner_a_target_and_the_documented_parameters(registry):
-    for kpi_id in NEW_KPIS:
+def test_every_service_and_loyalty_kpi_has_one_owner_a_target_and_the_documented_parameters(registry):
+    for kpi_id in SERVICE_AND_LOYALTY_KPIS:
         kpi = registry[kpi_id]
         assert kpi.owner.name and kpi.owner.role and kpi.target is not None
     assert registry["complaint_rate"].direction == "lower"
@@ -261,14 +262,14 @@ def test_recovery_effect_leaves_out_an_unanswered_complaint_still_inside_the_sla
 
 # --- the overview -------------------------------------------------------------------------------
 
-def test_the_overview_reports_every_new_kpi_with_owner_and_status(golden):
+def test_the_overview_reports_every_service_and_loyalty_kpi_with_owner_and_status(golden):
     """The registry's own parameters, Q2: CSAT 66.7%, complaint rate 1000, SLA 60%, each on 5-6 records:
     too uncertain to act on. The two 90-day KPIs are shown for Q1 2026, the latest quarter whose 90
     days have passed by the latest order (1 August; Q2 needs 28 September): the cohort is C1 alone
     (first order 20 January, back after 105 days) -> 0% on 1, too uncertain; the recovery effect's only
     Q1 complainant (K7) was answered in time: no late group, no data."""
     reports = {report.kpi.id: report for report in kpis.overview(golden, load_registry(), Q2)}
-    got = {kpi_id: (reports[kpi_id].current.value, reports[kpi_id].status) for kpi_id in NEW_KPIS}
+    got = {kpi_id: (reports[kpi_id].current.value, reports[kpi_id].status) for kpi_id in SERVICE_AND_LOYALTY_KPIS}
     assert got == {
         "csat": (pytest.approx(400 / 6), "too uncertain"),
         "complaint_rate": (1000.0, "too uncertain"),
