@@ -267,7 +267,7 @@ def _run_kpis_on_spark(args: argparse.Namespace) -> int:
             with warehouse.reading(db_path) as connection:
                 if (problem := warehouse.clock_problem(connection, settings.timezone)) is not None:
                     raise ValueError(problem)
-                kpi_list = ownership.effective(connection, kpi_list)
+                kpi_list = ownership.effective(connection, kpi_list, settings.today())
         tables = spark.tables_location(db_path if db_path.exists() else None)
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
@@ -402,7 +402,7 @@ def _view(args: argparse.Namespace) -> tuple[Path, list[registry.Kpi], kpis.Filt
     with warehouse.reading(db_path) as connection:
         if (problem := warehouse.clock_problem(connection, settings.timezone)) is not None:
             raise ValueError(problem)
-        kpi_list = ownership.effective(connection, kpi_list)
+        kpi_list = ownership.effective(connection, kpi_list, settings.today())
         period = _period_from(args, connection, settings)
     return db_path, kpi_list, filters, period, settings
 
@@ -454,8 +454,7 @@ def run_digest(args: argparse.Namespace) -> int:
     link = links.view_url(sending.period, sending.filters, "" if language == i18n.DEFAULT_LANGUAGE else language)
     with warehouse.reading(sending.db_path) as connection, i18n.use(language):
         kpi_list = [kpi.in_language(language) for kpi in sending.kpis]
-        built = digest.build(connection, kpi_list, sending.period, sending.filters, sending.settings, link, now,
-                             date.today())
+        built = digest.build(connection, kpi_list, sending.period, sending.filters, sending.settings, link, now)
         messages = [digest.outgoing(found, now) for found in built]
     if not args.send:
         for message in messages:

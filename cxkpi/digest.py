@@ -12,7 +12,7 @@ from __future__ import annotations
 import html
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 import duckdb
 
@@ -89,9 +89,10 @@ class Digest:
 
 
 def build(connection: duckdb.DuckDBPyConnection, kpi_list: Sequence[Kpi], period: Period, filters: Filters,
-          settings: Settings, link: str, now: datetime, today: date | None = None) -> list[Digest]:
-    """One digest per owner, in the registry's order of their first KPI."""
-    today = today or now.date()
+          settings: Settings, link: str, now: datetime) -> list[Digest]:
+    """One digest per owner, in the registry's order of their first KPI; its week, and what is overdue,
+    by the company's date at `now`."""
+    today = settings.today(now)
     reports = kpis.overview(connection, list(kpi_list), period, filters, settings, workers=1)
     follow_ups = follow_up.gather(connection, [kpi.id for kpi in kpi_list], period, today)
     recent = notes.written_since(connection, [kpi.id for kpi in kpi_list], now - WEEK)

@@ -50,10 +50,9 @@ def problems(kpi: Kpi, owner: Owner | None = None, target: float | None = None) 
     return found
 
 
-def effective(connection: duckdb.DuckDBPyConnection, kpis: list[Kpi], today: date | None = None) -> list[Kpi]:
+def effective(connection: duckdb.DuckDBPyConnection, kpis: list[Kpi], today: date) -> list[Kpi]:
     """The registry with the app's changes applied: the owner in effect, every target the KPI has had
     (Kpi.target_history) and, as `target`, the one in force `today` (default: the real today)."""
-    today = today or date.today()
     owners = {
         kpi_id: Owner(name, role, email or "")
         for kpi_id, name, role, email in connection.execute(

@@ -8,7 +8,7 @@ import re
 import tomllib
 from dataclasses import dataclass, replace
 from dataclasses import field as dataclass_field
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -448,6 +448,11 @@ class Settings:
         """The calendar and first day of the week a person reading in `language` ('fa', 'ru', 'en' or
         None for not known) sees: these settings where set, else their language's custom."""
         return calendar_for(self.calendar, self.week_start, language)
+
+    def today(self, now: datetime | None = None) -> date:
+        """The company's date at `now` (default: this instant) on its clock: what is due or overdue, the
+        target in force and a digest's week turn over at the company's midnight, not the server's."""
+        return (now or datetime.now(UTC)).astimezone(ZoneInfo(self.timezone)).date()
 
 
 def registry_path() -> Path:

@@ -162,3 +162,28 @@ def test_a_load_with_an_unknown_zone_in_the_settings_is_refused_with_the_fix(tmp
                    env={"CXKPI_REGISTRY": str(registry)})
     assert result.returncode != 0
     assert "timezone = 'Tehran' is not a time zone name; use an IANA name such as 'Asia/Tehran'" in result.stderr
+
+
+def test_the_digest_counts_its_week_and_overdue_actions_by_the_companys_date(golden_copy: Path) -> None:
+    """21:00 UTC on Sunday 6 December 2026 is 00:30 on Monday 7 December in Tehran (UTC+03:30): ISO week 50
+    there, and an action due on Sunday 6 December is overdue there, though the server's UTC date is still
+    the 6th, week 49, and the action due that day."""
+    from datetime import UTC
+
+    from cxkpi import actions, digest, ownership
+    from cxkpi.kpis import Filters
+    from cxkpi.registry import Settings, load_registry
+    from tests.support import person
+
+    sunday_night = datetime(2026, 12, 6, 21, 0, tzinfo=UTC)
+    tehran, utc = Settings(timezone="Asia/Tehran"), Settings(timezone="UTC")
+    assert (tehran.today(sunday_night), utc.today(sunday_night)) == (date(2026, 12, 7), date(2026, 12, 6))
+    with reading(golden_copy) as connection:
+        nps = {kpi.id: kpi for kpi in ownership.effective(connection, load_registry(), date(2026, 12, 6))}["nps"]
+    actions.add(golden_copy, person("admin"), nps, "Call detractors back", "Amara Okafor",
+                "amara.okafor@example.com", date(2026, 12, 6), now=datetime(2026, 12, 1, 9, 0, tzinfo=UTC))
+    q2 = Period(date(2026, 4, 1), date(2026, 6, 30))
+    for settings, week, overdue in ((tehran, "2026-W50", 1), (utc, "2026-W49", 0)):
+        with reading(golden_copy) as connection:
+            amara = digest.build(connection, [nps], q2, Filters(), settings, "http://x/", sunday_night)[0]
+        assert (amara.week, len(amara.items[0].follow_up.overdue)) == (week, overdue), settings.timezone

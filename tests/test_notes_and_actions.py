@@ -25,7 +25,7 @@ WRITTEN = datetime(2026, 7, 2, 9, 0)
 
 def kpis_of(db: Path) -> dict:
     with reading(db) as connection:
-        return {kpi.id: kpi for kpi in ownership.effective(connection, load_registry())}
+        return {kpi.id: kpi for kpi in ownership.effective(connection, load_registry(), date.today())}
 
 
 def test_the_owner_and_admins_write_notes_anyone_signed_in_replies(golden_copy):

@@ -1,6 +1,6 @@
 """Owners and targets changed from the app: exactly one owner, every change audited, metrics.toml untouched."""
 
-from datetime import datetime
+from datetime import date, datetime
 
 import pytest
 
@@ -15,7 +15,7 @@ ADMIN = person("admin", "board.secretary@example.com")
 
 def effective(db):
     with reading(db) as connection:
-        return {kpi.id: kpi for kpi in ownership.effective(connection, load_registry())}
+        return {kpi.id: kpi for kpi in ownership.effective(connection, load_registry(), date.today())}
 
 
 def test_reassigning_an_owner_replaces_the_one_owner_and_records_who_when_old_and_new(golden_copy):

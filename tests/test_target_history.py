@@ -39,7 +39,7 @@ CHANGED = datetime(2026, 11, 2, 9, 30)
 def lowered(golden_copy):
     """The golden warehouse after NPS's target was lowered to 0 from 1 June 2026."""
     with reading(golden_copy) as connection:
-        nps = {kpi.id: kpi for kpi in ownership.effective(connection, load_registry())}["nps"]
+        nps = {kpi.id: kpi for kpi in ownership.effective(connection, load_registry(), date.today())}["nps"]
     changes = ownership.change(golden_copy, nps, person("admin"), target=0, now=CHANGED, target_from=date(2026, 6, 1))
     assert changes == [("target", "35", "0")]
     return golden_copy

@@ -64,7 +64,7 @@ def load_kpis() -> list[Kpi]:
     path = db_path()
     if not path.exists():
         return kpis
-    return list(_effective_kpis(str(path), stamp(path), tuple(kpis)))
+    return list(_effective_kpis(str(path), stamp(path), tuple(kpis), load_settings().today()))
 
 
 def ownership_history(path: Path) -> pd.DataFrame:
@@ -164,8 +164,8 @@ def with_connection(path: str, compute: Callable[[duckdb.DuckDBPyConnection], T]
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def _effective_kpis(path: str, stamp_key: Stamp, kpis: tuple[Kpi, ...]) -> tuple[Kpi, ...]:
-    return tuple(with_connection(path, lambda connection: ownership.effective(connection, list(kpis))))
+def _effective_kpis(path: str, stamp_key: Stamp, kpis: tuple[Kpi, ...], today: date) -> tuple[Kpi, ...]:
+    return tuple(with_connection(path, lambda connection: ownership.effective(connection, list(kpis), today)))
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -259,7 +259,7 @@ def _quarantined_rows(path: str, stamp_key: Stamp, load: quarantine.QuarantinedL
 def follow_ups(path: Path, kpis: list[Kpi], period: Period) -> dict[str, FollowUp]:
     """Each KPI's latest note, notes in its card's 12 months and open actions, for cards of `period`."""
     plain = Period(period.start, period.end, period.calendar)  # not a LastYearComparison: one cache entry
-    return _follow_ups(str(path), stamp(path), tuple(kpi.id for kpi in kpis), plain, date.today())
+    return _follow_ups(str(path), stamp(path), tuple(kpi.id for kpi in kpis), plain, load_settings().today())
 
 
 def note_threads(path: Path, kpi_id: str) -> list[notes.Thread]:

@@ -9,7 +9,7 @@ refuse the rest with a message that says who may, and audit the refusal.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pandas as pd
 import streamlit as st
@@ -44,7 +44,7 @@ def owners_section(page: sidebar.PageContext) -> None:
     _said()
     titles = {kpi.id: kpi for kpi in page.kpis}
     every = data.actions_of(page.db_path)
-    today = date.today()
+    today = data.load_settings().today()
     open_actions = sorted((action for action in every if action.is_open),
                           key=lambda action: (not action.overdue(today), action.due_on, action.id))
     if not open_actions:
@@ -76,7 +76,7 @@ def _notes(page: sidebar.PageContext, kpi: Kpi) -> None:
     owner = kpi.owner
     st.caption(gettext("{owner} (the owner) and admins write notes; anyone signed in may reply. Nothing is deleted.",
                        owner=fmt.markdown_literal(owner.name)))
-    today = date.today()
+    today = data.load_settings().today()
     with st.form(f"note-{kpi.id}", clear_on_submit=True, border=False):
         body = st.text_area(gettext("Note"),
                             placeholder=gettext("Q4 dip: ticketing migration; backlog cleared by 15 Jan"),
@@ -113,7 +113,7 @@ def _thread(page: sidebar.PageContext, kpi: Kpi, thread: notes.Thread) -> None:
 
 def _actions(page: sidebar.PageContext, kpi: Kpi, status: Status) -> None:
     st.markdown(gettext("**Actions**"))
-    today = date.today()
+    today = data.load_settings().today()
     every = data.actions_of(page.db_path, [kpi.id])
     shown = sorted(every, key=lambda action: (not action.is_open, action.due_on, action.id))
     for action in shown:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import pandas as pd
 import streamlit as st
 
@@ -90,7 +88,7 @@ def _change_form(page: sidebar.PageContext) -> None:
         target = left.number_input(gettext("Target ({unit})", unit=fmt.unit_name(kpi)), value=float(kpi.target),
                                    key=f"change_target_{kpi.id}")
         # A target starts on a day: the old one stays in force before it, so the past is judged as it was.
-        starts = middle.date_input(gettext("Target applies from"), value=date.today(),
+        starts = middle.date_input(gettext("Target applies from"), value=data.load_settings().today(),
                                    key=f"change_target_from_{kpi.id}",
                                    format="YYYY-MM-DD",
                                    help=gettext("Periods ending before this day keep the target they had"))
