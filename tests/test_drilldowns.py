@@ -16,9 +16,12 @@ from datetime import date
 import pytest
 
 from cxkpi import drilldowns
-from cxkpi.kpis import Filters
+from cxkpi.kpis import Filters, kpi_named
 from cxkpi.periods import Period
+from cxkpi.registry import Settings
+from cxkpi.status import Status
 from tests.support import Q2, SHIPPED_PARAMETERS
+from ui.drilldowns import cell_statuses
 
 MARCH = Period(date(2026, 3, 1), date(2026, 3, 31))
 
@@ -118,6 +121,24 @@ def test_response_time_by_channel_and_category_with_totals(golden):
     assert rows[("(all)", "(all)")] == (7.0, 4, 1)
     assert len(rows) == 4 + 3 + 4 + 1  # cells, channel totals, category totals, grand total
     assert list(frame[["channel", "category"]].iloc[-1]) == ["(all)", "(all)"]
+
+
+def test_the_response_grids_cells_take_their_status_from_cxkpi_status(golden):
+    """Target 6 h, lower is better, near target within 2 h (metrics.toml). With min_sample 1: phone/delivery
+    2 h on target; web (all) and the total, 7 h, near target; web/product quality 10 h and app/returns
+    24 h off target. With the shipped min_sample of 30 every cell (n 1 to 4) is too uncertain, not off
+    target; a cell whose complaints are all unanswered has no data."""
+    kpi = kpi_named("complaint_response_hours")
+    frame = drilldowns.response_by_channel_and_category(golden, Q2)
+    cells = list(zip(frame["channel"], frame["category"], strict=True))
+    found = dict(zip(cells, cell_statuses(kpi, frame, Settings(min_sample=1), Q2), strict=True))
+    assert found[("phone", "delivery")] == Status.ON_TARGET
+    assert found[("web", "(all)")] == found[("(all)", "(all)")] == Status.NEAR_TARGET
+    assert found[("web", "product quality")] == found[("app", "returns")] == Status.OFF_TARGET
+    assert set(cell_statuses(kpi, frame, Settings(), Q2)) == {Status.TOO_UNCERTAIN}
+    june_20 = Period(date(2026, 6, 20), date(2026, 6, 20))
+    unanswered = drilldowns.response_by_channel_and_category(golden, june_20)
+    assert set(cell_statuses(kpi, unanswered, Settings(min_sample=1), june_20)) == {Status.NO_DATA}
 
 
 def test_a_cell_whose_complaints_are_all_unanswered_has_no_median(golden):

@@ -16,11 +16,12 @@ import pandas as pd
 import streamlit as st
 
 from cxkpi import drilldowns as api
-from cxkpi import stats
+from cxkpi import stats, status
 from cxkpi.i18n import gettext
-from cxkpi.kpis import Filters
+from cxkpi.kpis import Filters, judging_days
 from cxkpi.periods import Period, trailing_months
-from cxkpi.registry import Kpi
+from cxkpi.registry import Kpi, Settings
+from cxkpi.status import Status
 from ui import data, sidebar
 from ui import formatting as fmt
 from ui.kpi_details import OUTSIDE_RECOVERY_SHARE
@@ -28,6 +29,9 @@ from ui.kpi_details import OUTSIDE_RECOVERY_SHARE
 UP, DOWN, NEUTRAL = "#0072B2", "#D55E00", "#6b7280"  # Okabe-Ito blue / vermillion, as ui.charts
 DIMENSION_LABELS = {"region": "Region", "segment": "Segment", "channel": "Channel"}
 ALL_SLICES = "All"
+# The response grid's cells by status (cxkpi.status), light enough for the number on them to read.
+GRID_FILLS = {Status.ON_TARGET: "#cfe3f3", Status.NEAR_TARGET: "#e2daf0", Status.OFF_TARGET: "#f6d0b8",
+              Status.TOO_UNCERTAIN: "#eeeeee", Status.NO_DATA: "#eeeeee"}
 
 
 # --- cached data -----------------------------------------------------------------------------
@@ -196,9 +200,8 @@ def response_by_channel_and_category(kpi: Kpi, page: sidebar.PageContext) -> Non
         frame = frame.copy()
         frame["shown"] = [fmt.value(kpi, None if pd.isna(v) else float(v)) for v in frame["value"]]
         frame["p90"] = [fmt.value(kpi, None if pd.isna(v) else float(v)) for v in frame["p90_hours"]]
-        frame["meets"] = [
-            "no data" if pd.isna(v) else ("on target" if v <= kpi.target else "off target") for v in frame["value"]
-        ]
+        frame["status"] = [fmt.status_words(found) for found in cell_statuses(kpi, frame, data.load_settings(),
+                                                                               page.period)]
         channels = [name for name in dict.fromkeys(frame["channel"]) if name != "(all)"] + ["(all)"]
         categories = [name for name in dict.fromkeys(frame["category"]) if name != "(all)"] + ["(all)"]
         base = alt.Chart(frame).encode(
@@ -208,20 +211,26 @@ def response_by_channel_and_category(kpi: Kpi, page: sidebar.PageContext) -> Non
                 alt.Tooltip("channel:N", title="Channel"), alt.Tooltip("category:N", title="Category"),
                 alt.Tooltip("shown:N", title="Median"), alt.Tooltip("p90:N", title="p90"),
                 alt.Tooltip("n:Q", title="Answered"), alt.Tooltip("awaiting_response:Q", title="Awaiting reply"),
+                alt.Tooltip("status:N", title=gettext("Status")),
             ],
         )
         cells = base.mark_rect(stroke="white").encode(
-            color=alt.Color(
-                "meets:N", legend=None,
-                scale=alt.Scale(domain=["on target", "off target", "no data"], range=["#cfe3f3", "#f6d0b8", "#eeeeee"]),
-            )
+            color=alt.Color("status:N", legend=None, scale=alt.Scale(
+                domain=[fmt.status_words(found) for found in GRID_FILLS], range=list(GRID_FILLS.values()))),
         )
         labels = base.mark_text(color="#1f2937").encode(text="shown:N")
         st.altair_chart((cells + labels).properties(height=60 + 40 * len(channels)), width="stretch")
         st.caption(
-            f"Blue cells meet the {fmt.target(kpi)} target, orange ones miss it; '(all)' is the row's or column's "
-            "total. Hover a cell for n, p90 and complaints still awaiting a reply."
+            f"Cells by status against the {fmt.target(kpi)} target: blue on target, violet near it, orange off it, "
+            "grey too uncertain to act on (too few complaints) or no data; '(all)' is the row's or column's total. "
+            "Hover a cell for n, p90 and complaints still awaiting a reply."
         )
+
+
+def cell_statuses(kpi: Kpi, frame: pd.DataFrame, settings: Settings, period: Period) -> list[Status]:
+    """Each cell's status as cxkpi.status decides a slice's: against the target in force on the period's
+    last day, near target within the KPI's margin, too uncertain on too few complaints."""
+    return status.of_rows(kpi, frame, settings, judging_days(frame, "period", period))
 
 
 def open_backlog(kpi: Kpi, page: sidebar.PageContext) -> None:
