@@ -15,7 +15,7 @@ from datetime import date
 
 import pytest
 
-from cxkpi import drilldowns
+from cxkpi import drilldowns, kpi_sql
 from cxkpi.kpis import Filters, kpi_named
 from cxkpi.periods import Period
 from cxkpi.registry import Settings
@@ -66,6 +66,16 @@ def test_slice_impact_follows_the_filters_and_is_empty_without_answers(golden):
     frame = drilldowns.slice_impact(golden, "nps", "channel", Q2, Filters(region=("EMEA",))).set_index("slice")
     assert frame["impact"].to_dict() == pytest.approx({"app": 200 / 9, "web": -200 / 9})
     assert drilldowns.slice_impact(golden, "nps", "region", Period(date(2030, 1, 1), date(2030, 1, 31))).empty
+
+
+def test_a_kpi_is_sliced_by_the_dimensions_of_the_fact_table_it_reads(golden):
+    """NPS reads survey_daily_counts: region, segment and channel (cxkpi.kpi_sql.dimensions, what the
+    page offers too), not the complaints' category."""
+    assert kpi_sql.dimensions(kpi_named("nps").reads) == ("region", "segment", "channel")
+    for dimension in ("region", "segment", "channel"):
+        assert not drilldowns.slice_impact(golden, "nps", dimension, Q2).empty
+    with pytest.raises(ValueError, match="one of region, segment, channel, not 'category'"):
+        drilldowns.slice_impact(golden, "nps", "category", Q2)
 
 
 def test_slice_impact_refuses_a_kpi_whose_slices_do_not_add_up_to_its_total(golden):

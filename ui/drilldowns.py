@@ -16,7 +16,7 @@ import pandas as pd
 import streamlit as st
 
 from cxkpi import drilldowns as api
-from cxkpi import stats, status
+from cxkpi import kpi_sql, stats, status
 from cxkpi.i18n import gettext
 from cxkpi.kpis import Filters, judging_days
 from cxkpi.periods import Period, trailing_months
@@ -27,7 +27,6 @@ from ui import formatting as fmt
 from ui.kpi_details import OUTSIDE_RECOVERY_SHARE
 
 UP, DOWN, NEUTRAL = "#0072B2", "#D55E00", "#6b7280"  # Okabe-Ito blue / vermillion, as ui.charts
-DIMENSION_LABELS = {"region": "Region", "segment": "Segment", "channel": "Channel"}
 ALL_SLICES = "All"
 # The response grid's cells by status (cxkpi.status), light enough for the number on them to read.
 GRID_FILLS = {Status.ON_TARGET: "#cfe3f3", Status.NEAR_TARGET: "#e2daf0", Status.OFF_TARGET: "#f6d0b8",
@@ -67,6 +66,11 @@ def _survival(path: str, stamp_key: data.Stamp, period: Period, filters: Filters
     return data.with_connection(path, lambda c: api.resolution_survival(c, period, filters, group_by))  # type: ignore[arg-type]
 
 
+def _dimension_words(dimension: str) -> str:
+    """'Region': a dimension of the KPI's fact table (cxkpi.kpi_sql.dimensions) in the session's language."""
+    return gettext(fmt.DIMENSION_WORDS[dimension]) if dimension in fmt.DIMENSION_WORDS else dimension.capitalize()
+
+
 def _key(page: sidebar.PageContext) -> tuple[str, data.Stamp]:
     return str(page.db_path), data.data_stamp(page.db_path)
 
@@ -78,7 +82,7 @@ def slice_impact(kpi: Kpi, page: sidebar.PageContext) -> None:
         with st.container(horizontal=True, horizontal_alignment="distribute", vertical_alignment="center"):
             st.markdown("**What moves the total**", width="content")
             dimension = st.segmented_control(
-                "Slice by", list(DIMENSION_LABELS), format_func=DIMENSION_LABELS.get, default="region",
+                "Slice by", list(kpi_sql.dimensions(kpi.reads)), format_func=_dimension_words, default="region",
                 required=True, key=f"{kpi.id}_impact_dimension", label_visibility="collapsed",
             )
         frame = _slice_impact(*_key(page), kpi, dimension, page.period, page.filters)
@@ -95,7 +99,7 @@ def slice_impact(kpi: Kpi, page: sidebar.PageContext) -> None:
             _impact_chart(frame, kpi, dimension)
         with table_column:
             table = frame[["slice", "value", "n", "impact", "rest_value"]].rename(
-                columns={"slice": DIMENSION_LABELS[dimension]}
+                columns={"slice": _dimension_words(dimension)}
             )
             number = "%+.1f pts" if kpi.unit == "points" else "%.1f%%"
             st.dataframe(
@@ -114,7 +118,7 @@ def slice_impact(kpi: Kpi, page: sidebar.PageContext) -> None:
 def _impact_dimension(kpi: Kpi) -> str:
     """The dimension slice_impact's control shows (drawn earlier in the run), region until it is."""
     chosen = st.session_state.get(f"{kpi.id}_impact_dimension")
-    return chosen if chosen in DIMENSION_LABELS else "region"
+    return chosen if chosen in kpi_sql.dimensions(kpi.reads) else "region"
 
 
 def _impact_chart(frame: pd.DataFrame, kpi: Kpi, dimension: str) -> None:
@@ -128,7 +132,7 @@ def _impact_chart(frame: pd.DataFrame, kpi: Kpi, dimension: str) -> None:
         y=alt.Y("slice:N", title=None, sort=order),
         x=alt.X("impact:Q", title="Impact on the total (pts)"),
         tooltip=[
-            alt.Tooltip("slice:N", title=DIMENSION_LABELS[dimension]),
+            alt.Tooltip("slice:N", title=_dimension_words(dimension)),
             alt.Tooltip("slice_value:N", title=kpi.title),
             alt.Tooltip("n:Q", title="n", format=","),
             alt.Tooltip("shown:N", title="Impact"),
@@ -162,7 +166,7 @@ def detractor_comments(kpi: Kpi, page: sidebar.PageContext) -> None:
         slice_column, search_column = st.columns([1, 2])
         with slice_column:
             chosen = st.selectbox(
-                DIMENSION_LABELS[dimension], [ALL_SLICES, *slices], key=f"{kpi.id}_comments_slice_{dimension}",
+                _dimension_words(dimension), [ALL_SLICES, *slices], key=f"{kpi.id}_comments_slice_{dimension}",
             )
         with search_column:
             search = st.text_input(
