@@ -17,6 +17,7 @@ from cxkpi import i18n
 from cxkpi import report as page_report
 from cxkpi.assessment import ControlChart
 from cxkpi.calendars import GREGORIAN_CALENDAR, Calendar
+from cxkpi.follow_up import note_line
 from cxkpi.i18n import DEFAULT_LANGUAGE, N_, active, gettext, ngettext
 from cxkpi.kpis import KpiReport, sample_columns
 from cxkpi.notes import Note
@@ -26,7 +27,6 @@ from cxkpi.stats import Interval
 from cxkpi.status import ChangeReading, Status
 from ui import exports
 from ui import formatting as fmt
-from ui.follow_up_text import note_line
 
 LINE = "#1f4e79"  # the theme's primary colour
 TARGET = "#6b7280"
