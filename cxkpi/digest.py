@@ -19,14 +19,13 @@ import duckdb
 from cxkpi import follow_up, kpis, notes
 from cxkpi.alerts import Shift, missed_months, shift_of
 from cxkpi.delivery import Outgoing
-from cxkpi.follow_up import FollowUp
+from cxkpi.follow_up import FollowUp, action_line, note_line
 from cxkpi.i18n import N_, active, gettext
 from cxkpi.kpis import Filters, KpiReport
 from cxkpi.periods import Period
 from cxkpi.registry import Kpi, Owner, Settings
 from cxkpi.status import ChangeReading, Status
 from ui import formatting as fmt
-from ui.follow_up_text import action_line, note_line
 
 # Inline styles: mail clients drop <style>. The status colours are the app's (blue/violet/orange, with words).
 TONES = {"blue": "#0054a3", "violet": "#583f84", "orange": "#b3410b", "gray": "#4b5563"}

@@ -13,12 +13,13 @@ import duckdb
 import pandas as pd
 
 from cxkpi import survival
+from cxkpi.kpi_sql import dimensions
 from cxkpi.kpis import Filters, View, Within, kpi_named, query_text, run_kpi_queries, run_kpi_query, run_kpi_views
 from cxkpi.periods import Period
 from cxkpi.registry import Kpi
 
 Dimension = Literal["region", "segment", "channel"]
-DIMENSIONS = ("region", "segment", "channel")
+DIMENSIONS = dimensions("survey_daily_counts")  # a survey answer's, which detractor comments slice by
 AGE_BUCKETS = ("< 1 day", "1-3 days", "3-7 days", "7-30 days", "> 30 days")
 DEFAULT_MAX_COMMENTS = 200
 ALL = "(all)"
@@ -54,8 +55,8 @@ def slice_impact(
     kpi = kpi_named(metric)
     if not kpi.additive:
         raise ValueError(f"slice impact needs a KPI whose slices add up to its total (additive), not {kpi.id!r}")
-    if dimension not in DIMENSIONS:
-        raise ValueError(f"slices are one of {', '.join(DIMENSIONS)}, not {dimension!r}")
+    if dimension not in dimensions(kpi.reads):
+        raise ValueError(f"slices are one of {', '.join(dimensions(kpi.reads))}, not {dimension!r}")
     [total], slices = (
         run_kpi_queries(connection, kpi, [(period, "period")], filters, parameters),
         run_kpi_query(connection, kpi, period, filters, breakdown=dimension, settings=parameters),

@@ -2,6 +2,10 @@
 latest note (with its date), the notes dated in the card's 12 months (markers on the sparkline of the
 slide and PDF), and the open and overdue actions. Read in one go for a set of KPIs and a period, apart
 from the numbers (cxkpi.kpis), so that writing a note never recomputes a KPI.
+
+And how notes and actions read, in the words every surface uses (the card, the KPI page, the Owners
+page, the slide and PDF, the digest), in the bound language (cxkpi.i18n); the card's HTML is
+ui.follow_up_text's.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import duckdb
 
 from cxkpi import actions, notes
 from cxkpi.actions import Action
+from cxkpi.i18n import N_, active, gettext, ngettext
 from cxkpi.notes import Note
 from cxkpi.periods import Period, trailing_months
 
@@ -51,3 +56,41 @@ def gather(connection: duckdb.DuckDBPyConnection, kpi_ids: Iterable[str], period
         planned.setdefault(action.kpi_id, []).append(action)
     today = today or date.today()
     return {kpi_id: FollowUp(tuple(dated.get(kpi_id, ())), tuple(planned.get(kpi_id, ())), today) for kpi_id in ids}
+
+
+# --- in words ------------------------------------------------------------------------------------------
+
+# An action's status (cxkpi.actions.STATUSES) in words.
+ACTION_STATUSES = {"open": N_("open"), "in progress": N_("in progress"), "done": N_("done"),
+                   "dropped": N_("dropped")}
+
+
+def action_status(status: str) -> str:
+    return gettext(ACTION_STATUSES[status]) if status in ACTION_STATUSES else status
+
+
+def note_line(note: Note) -> str:
+    """'15 Jun 2026, Amara Okafor: Q2 dip: survey vendor change'."""
+    return f"{active().day(note.noted_on)}{gettext(', ')}{note.author_name}{gettext(': ')}{note.body}"
+
+
+def action_line(action: Action, today_overdue: bool) -> str:
+    """'Retrain the night shift on triage: Lukas Brenner, due 15 Jan 2027 (in progress, overdue)'."""
+    state = action_status(action.status) + (gettext(", overdue") if today_overdue else "")
+    return gettext("{what}: {who}, due {day} ({state})", what=action.what, who=action.assignee_name,
+                   day=active().day(action.due_on), state=state)
+
+
+def action_counts(follow_up: FollowUp) -> tuple[str, str]:
+    """('2 open actions', '1 overdue'): the open actions and how many of them are overdue, '' for none."""
+    if not follow_up.open_actions:
+        return "", ""
+    overdue = len(follow_up.overdue)
+    return (ngettext("{n} open action", "{n} open actions", len(follow_up.open_actions)),
+            gettext("{n} overdue", n=active().integer(overdue)) if overdue else "")
+
+
+def actions_line(follow_up: FollowUp) -> str:
+    """'2 open actions, 1 overdue' or '' when none is open."""
+    open_actions, overdue = action_counts(follow_up)
+    return open_actions + (gettext(", ") + overdue if overdue else "")

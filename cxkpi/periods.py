@@ -211,6 +211,18 @@ def _buckets(start: date, end: date, calendar: Calendar, grain: str) -> tuple[li
     return starts, ends
 
 
+def bucket_of(day: date, period: Period, grain: str) -> date | None:
+    """The first day of the bucket of `period`'s trend at `grain` ('week', 'month', or 'period': one
+    bucket) that `day` falls in: its week or month, clipped to the period's start, as buckets() gives
+    the day's records; None for a day outside the period. A note dated that day is marked on it."""
+    if not period.start <= day <= period.end:
+        return None
+    if grain == "period":
+        return period.start
+    starts, _ = buckets(period, grain)
+    return starts[(day - period.start).days]
+
+
 def month_starts(period: Period) -> list[date]:
     """The first day of each month of the period's calendar that the period touches, in order."""
     first = period.calendar.month_number(period.start)

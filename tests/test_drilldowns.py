@@ -15,10 +15,13 @@ from datetime import date
 
 import pytest
 
-from cxkpi import drilldowns
-from cxkpi.kpis import Filters
+from cxkpi import drilldowns, kpi_sql
+from cxkpi.kpis import Filters, kpi_named
 from cxkpi.periods import Period
+from cxkpi.registry import Settings
+from cxkpi.status import Status
 from tests.support import Q2, SHIPPED_PARAMETERS
+from ui.drilldowns import cell_statuses
 
 MARCH = Period(date(2026, 3, 1), date(2026, 3, 31))
 
@@ -63,6 +66,16 @@ def test_slice_impact_follows_the_filters_and_is_empty_without_answers(golden):
     frame = drilldowns.slice_impact(golden, "nps", "channel", Q2, Filters(region=("EMEA",))).set_index("slice")
     assert frame["impact"].to_dict() == pytest.approx({"app": 200 / 9, "web": -200 / 9})
     assert drilldowns.slice_impact(golden, "nps", "region", Period(date(2030, 1, 1), date(2030, 1, 31))).empty
+
+
+def test_a_kpi_is_sliced_by_the_dimensions_of_the_fact_table_it_reads(golden):
+    """NPS reads survey_daily_counts: region, segment and channel (cxkpi.kpi_sql.dimensions, what the
+    page offers too), not the complaints' category."""
+    assert kpi_sql.dimensions(kpi_named("nps").reads) == ("region", "segment", "channel")
+    for dimension in ("region", "segment", "channel"):
+        assert not drilldowns.slice_impact(golden, "nps", dimension, Q2).empty
+    with pytest.raises(ValueError, match="one of region, segment, channel, not 'category'"):
+        drilldowns.slice_impact(golden, "nps", "category", Q2)
 
 
 def test_slice_impact_refuses_a_kpi_whose_slices_do_not_add_up_to_its_total(golden):
@@ -118,6 +131,24 @@ def test_response_time_by_channel_and_category_with_totals(golden):
     assert rows[("(all)", "(all)")] == (7.0, 4, 1)
     assert len(rows) == 4 + 3 + 4 + 1  # cells, channel totals, category totals, grand total
     assert list(frame[["channel", "category"]].iloc[-1]) == ["(all)", "(all)"]
+
+
+def test_the_response_grids_cells_take_their_status_from_cxkpi_status(golden):
+    """Target 6 h, lower is better, near target within 2 h (metrics.toml). With min_sample 1: phone/delivery
+    2 h on target; web (all) and the total, 7 h, near target; web/product quality 10 h and app/returns
+    24 h off target. With the shipped min_sample of 30 every cell (n 1 to 4) is too uncertain, not off
+    target; a cell whose complaints are all unanswered has no data."""
+    kpi = kpi_named("complaint_response_hours")
+    frame = drilldowns.response_by_channel_and_category(golden, Q2)
+    cells = list(zip(frame["channel"], frame["category"], strict=True))
+    found = dict(zip(cells, cell_statuses(kpi, frame, Settings(min_sample=1), Q2), strict=True))
+    assert found[("phone", "delivery")] == Status.ON_TARGET
+    assert found[("web", "(all)")] == found[("(all)", "(all)")] == Status.NEAR_TARGET
+    assert found[("web", "product quality")] == found[("app", "returns")] == Status.OFF_TARGET
+    assert set(cell_statuses(kpi, frame, Settings(), Q2)) == {Status.TOO_UNCERTAIN}
+    june_20 = Period(date(2026, 6, 20), date(2026, 6, 20))
+    unanswered = drilldowns.response_by_channel_and_category(golden, june_20)
+    assert set(cell_statuses(kpi, unanswered, Settings(min_sample=1), june_20)) == {Status.NO_DATA}
 
 
 def test_a_cell_whose_complaints_are_all_unanswered_has_no_median(golden):

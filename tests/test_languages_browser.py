@@ -102,6 +102,8 @@ def test_russian_overview_counts_with_russian_plurals_and_the_switcher_goes_back
         page.get_by_role("option", name="English").click()
         expect(page.locator("h1")).to_have_text("Customer experience KPIs")
         expect(page).to_have_url(re.compile(r"[?&]lang=en(&|$)"))
+        # An English page leaves the document as Streamlit starts it, but one that was Russian is set back.
+        page.wait_for_function("document.documentElement.lang === 'en' && document.documentElement.dir === 'ltr'")
 
 
 def test_the_persian_slide_downloaded_from_the_app_is_in_persian(

@@ -3,6 +3,8 @@ say, that nothing is deleted, and that `rebuild` keeps them with their ids."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import date, datetime
 from pathlib import Path
 
@@ -15,7 +17,8 @@ from cxkpi.inbox import rebuild
 from cxkpi.periods import Period
 from cxkpi.registry import load_registry
 from cxkpi.warehouse import reading
-from tests.support import GOLDEN_DIR, Q2, app_test, build_warehouse, card_text, person, rows
+from tests.support import GOLDEN_DIR, PROJECT_ROOT, Q2, app_test, build_warehouse, card_text, person, rows
+from ui import follow_up_text
 
 AMARA = Identity("amara.okafor@example.com", "amara.okafor@example.com", Role.VIEWER, "proxy")  # NPS's owner
 LUKAS = Identity("lukas.brenner@example.com", "Lukas Brenner", Role.VIEWER, "sign-in")  # owns other KPIs
@@ -162,3 +165,32 @@ def test_the_period_of_a_note_on_the_card_is_the_cards_twelve_months(golden_copy
         assert follow_up.gather(connection, ["nps"], Q2)["nps"].latest_note is None
         later = follow_up.gather(connection, ["nps"], Period(date(2025, 4, 1), date(2025, 6, 30)))["nps"]
     assert later.latest_note.body == "Old news"
+
+
+def _action(what: str, due_on: date, status: str = "open") -> actions.Action:
+    return actions.Action(1, "nps", what, "Mira Holt", "mira.holt@example.com", due_on, WRITTEN, "amara", status,
+                          WRITTEN, "amara", "")
+
+
+def test_open_and_overdue_actions_are_counted_once_and_read_alike_on_the_card_and_elsewhere():
+    """Two open actions, one due before today: '2 open actions, 1 overdue' on the Owners page, the slide
+    and the digest; the card says the same counts, the overdue one in orange. A done action is not open."""
+    today = date(2026, 8, 1)
+    found = follow_up.FollowUp(open_actions=(_action("Call back", date(2026, 7, 20)),
+                                             _action("Retrain", date(2099, 1, 1), "in progress")), today=today)
+    assert follow_up.action_counts(found) == ("2 open actions", "1 overdue")
+    assert follow_up.actions_line(found) == "2 open actions, 1 overdue"
+    assert '2 open actions · <strong class="cx-alert">1 overdue</strong>' in follow_up_text.card_html(found)
+    assert follow_up.action_line(found.open_actions[0], True) == \
+        "Call back: Mira Holt, due 20 Jul 2026 (open, overdue)"
+    assert follow_up.actions_line(follow_up.FollowUp(today=today)) == ""
+    assert follow_up_text.card_html(follow_up.FollowUp(today=today)) == ""
+
+
+def test_the_digest_writes_notes_and_actions_without_the_apps_ui_modules():
+    """cxkpi/ holds the words of notes and actions; the digest (run by cron, no browser) needs no ui/follow_up_text."""
+    loaded = subprocess.run(
+        [sys.executable, "-c", "import sys, cxkpi.digest; print('ui.follow_up_text' in sys.modules)"],
+        cwd=PROJECT_ROOT, capture_output=True, text=True, check=True,
+    )
+    assert loaded.stdout.strip() == "False"

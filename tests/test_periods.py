@@ -2,7 +2,17 @@ from datetime import date
 
 import pytest
 
-from cxkpi.periods import Period, last_full_quarter, matured, month_starts, quarter_of, quick_range, trailing_months
+from cxkpi.calendars import Calendar
+from cxkpi.periods import (
+    Period,
+    bucket_of,
+    last_full_quarter,
+    matured,
+    month_starts,
+    quarter_of,
+    quick_range,
+    trailing_months,
+)
 
 
 def days(start: str, end: str) -> Period:
@@ -116,3 +126,37 @@ def test_a_period_cannot_end_before_it_starts():
 def test_month_starts_lists_each_month_a_period_touches_across_a_year_end():
     assert month_starts(Period(date(2025, 11, 15), date(2026, 2, 3))) == [
         date(2025, 11, 1), date(2025, 12, 1), date(2026, 1, 1), date(2026, 2, 1)]
+
+
+def test_a_day_falls_in_its_month_of_the_trend_and_the_first_month_starts_where_the_period_does():
+    """A trend of 15 April - 30 June 2026 by month has the buckets 15 Apr (the month cut to the period's
+    start, as the view rule cuts it), 1 May and 1 June; a day outside the period falls in none."""
+    period = days("2026-04-15", "2026-06-30")
+    assert bucket_of(date(2026, 4, 20), period, "month") == date(2026, 4, 15)
+    assert bucket_of(date(2026, 4, 15), period, "month") == date(2026, 4, 15)
+    assert bucket_of(date(2026, 5, 31), period, "month") == date(2026, 5, 1)
+    assert bucket_of(date(2026, 6, 30), period, "month") == date(2026, 6, 1)
+    assert bucket_of(date(2026, 4, 14), period, "month") is None
+    assert bucket_of(date(2026, 7, 1), period, "month") is None
+
+
+def test_a_day_falls_in_the_week_that_starts_on_the_calendars_first_weekday():
+    """Wednesday 6 May 2026: the week from Monday 4 May; with weeks from Saturday (Persian custom), from
+    Saturday 2 May."""
+    period = days("2026-04-01", "2026-06-30")
+    assert bucket_of(date(2026, 5, 6), period, "week") == date(2026, 5, 4)
+    saturday_weeks = Period(period.start, period.end, Calendar("gregorian", week_start=5))
+    assert bucket_of(date(2026, 5, 6), saturday_weeks, "week") == date(2026, 5, 2)
+    assert bucket_of(date(2026, 4, 2), period, "week") == date(2026, 4, 1)  # its week started in March
+
+
+def test_in_the_solar_hijri_calendar_a_day_falls_in_its_jalali_month():
+    """1 Ordibehesht 1405 is 21 April 2026 (Farvardin has 31 days from 21 March): 30 April is in it."""
+    period = Period(date(2026, 3, 21), date(2026, 6, 21), Calendar("persian", week_start=5))
+    assert bucket_of(date(2026, 4, 30), period, "month") == date(2026, 4, 21)
+    assert bucket_of(date(2026, 4, 20), period, "month") == date(2026, 3, 21)
+
+
+def test_a_trend_of_one_bucket_puts_every_day_of_the_period_in_it():
+    period = days("2026-07-01", "2026-09-30")
+    assert bucket_of(date(2026, 8, 15), period, "period") == date(2026, 7, 1)

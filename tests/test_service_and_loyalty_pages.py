@@ -144,7 +144,7 @@ def test_response_page_shows_km_median_backlog_and_the_channel_by_category_grid(
     ]
     assert "2 complaints still open then" in text_of(backlog) and "1 Jul 2026 00:00" in text_of(backlog)
     grid = at.get_by_key("drill-response-grid-complaint_response_hours")
-    assert "Blue cells meet the ≤ 6 h target" in text_of(grid)  # under the channel × category heat map
+    assert "Cells by status against the ≤ 6 h target" in text_of(grid)  # under the channel × category heat map
 
 
 def test_cohort_page_marks_cohorts_that_are_not_final(app: AppTest) -> None:

@@ -36,8 +36,15 @@ def kpi_card(report: KpiReport, details_page: tuple[str, dict[str, list[str]]] |
     block each they took a fraction of it; as HTML (st.html), which the browser does not parse as
     Markdown first, the overview opened another 0.1-0.4 s sooner in A/B runs (docs/decisions.md).
     """
-    with st.container(border=True, key=f"card-{report.kpi.id}", gap="small"):
-        st.html(card_html(report, presenting, follow_up))
+    draw(report.kpi.id, card_html(report, presenting, follow_up), details_page, presenting)
+
+
+def draw(kpi_id: str, text: str, details_page: tuple[str, dict[str, list[str]]] | None = None,
+         presenting: bool = False) -> None:
+    """Draw a card whose HTML (card_html) is already written: the overview writes all nine before it
+    draws anything, so the browser gets the cards at once instead of redrawing the page as each arrives."""
+    with st.container(border=True, key=f"card-{kpi_id}", gap="small"):
+        st.html(text)
         if details_page and not presenting:
             page_file, route = details_page  # ui.sidebar.kpi_page: a KPI's page file and the query naming it
             st.page_link(page_file, label=gettext("Trend and breakdown"), icon=":material/arrow_forward:",

@@ -17,16 +17,16 @@ from cxkpi import i18n
 from cxkpi import report as page_report
 from cxkpi.assessment import ControlChart
 from cxkpi.calendars import GREGORIAN_CALENDAR, Calendar
+from cxkpi.follow_up import note_line
 from cxkpi.i18n import DEFAULT_LANGUAGE, N_, active, gettext, ngettext
 from cxkpi.kpis import KpiReport, sample_columns
 from cxkpi.notes import Note
-from cxkpi.periods import month_of
+from cxkpi.periods import Period, bucket_of
 from cxkpi.registry import Kpi
 from cxkpi.stats import Interval
 from cxkpi.status import ChangeReading, Status
 from ui import exports
 from ui import formatting as fmt
-from ui.follow_up_text import note_line
 
 LINE = "#1f4e79"  # the theme's primary colour
 TARGET = "#6b7280"
@@ -158,14 +158,15 @@ def sparkline_svg(kpi: Kpi, months: list[tuple[str, float | None, str]], width: 
 
 
 def trend(chart: ControlChart, kpi: Kpi, grain: str, pending: list[str], comparison: str | None,
-          notes: Sequence[Note] = (), calendar: Calendar = GREGORIAN_CALENDAR) -> None:
+          notes: Sequence[Note], period: Period) -> None:
     """The series with each bucket's 95 % interval (shaded), its control limits (dotted), the EWMA for
     NPS, medians and differences (dashed), the target (a step where it changed: each bucket against the
     target in force on its last day) and a marker at each owner's note (on its bucket; the note on
     hover); points that signal are orange and named below, with what the limits come from, the buckets
     still pending, and how the verdict squares with the card's test (`comparison`)."""
+    calendar = period.calendar
     frame = _labelled(chart.frame.drop(columns=sample_columns(chart.frame)), kpi, grain, calendar)
-    frame, unplaced = _with_notes(frame, notes, grain, calendar)
+    frame, unplaced = _with_notes(frame, notes, grain, period)
     if frame.empty:
         st.info(gettext("No data for this period and these filters.")
                 + (gettext(" Pending: {months}.", months=", ".join(pending)) if pending else ""),
@@ -241,19 +242,19 @@ def trend(chart: ControlChart, kpi: Kpi, grain: str, pending: list[str], compari
 
 
 def _with_notes(
-    frame: pd.DataFrame, notes: Sequence[Note], grain: str, calendar: Calendar = GREGORIAN_CALENDAR
+    frame: pd.DataFrame, notes: Sequence[Note], grain: str, period: Period
 ) -> tuple[pd.DataFrame, list[Note]]:
-    """The trend with, per bucket, how many of the owner's notes are dated in it and their text; and the
-    notes whose bucket is not drawn (no data, or pending), which the caption names instead."""
+    """The trend with, per bucket, how many of the owner's notes are dated in it (cxkpi.periods.bucket_of)
+    and their text; and the notes whose bucket is not drawn (no data, or pending), which the caption
+    names instead."""
     frame = frame.assign(note_count=0, note_text="")
     if not notes or frame.empty:
         return frame, list(notes)
     rows = {pd.Timestamp(stamp): index for index, stamp in zip(frame.index, frame["bucket_start"], strict=True)}
     unplaced = []
     for note in notes:
-        start = calendar.week_start_of(note.noted_on) if grain == "week" else \
-            month_of(note.noted_on, calendar).start
-        index = rows.get(pd.Timestamp(start))
+        start = bucket_of(note.noted_on, period, grain)
+        index = None if start is None else rows.get(pd.Timestamp(start))
         if index is None:
             unplaced.append(note)
             continue

@@ -38,6 +38,10 @@ REGISTRY_ENV = registry.REGISTRY_ENV
 NO_OWNER = Owner("", "")
 
 Stamp = tuple[int, ...]
+# How the caches below key a KPI: by its repr, which spells out every field (a frozen dataclass of
+# strings, numbers, dates and tuples), so equal keys mean equal KPIs. Streamlit's own hashing walks the
+# dataclass field by field: about 12 ms for the nine KPIs, twice a script run (docs/decisions.md).
+KPI_KEY = {Kpi: repr}
 T = TypeVar("T")
 
 
@@ -163,7 +167,7 @@ def with_connection(path: str, compute: Callable[[duckdb.DuckDBPyConnection], T]
         return compute(connection)
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
+@st.cache_data(show_spinner=False, max_entries=16, hash_funcs=KPI_KEY)
 def _effective_kpis(path: str, stamp_key: Stamp, kpis: tuple[Kpi, ...], today: date) -> tuple[Kpi, ...]:
     return tuple(with_connection(path, lambda connection: ownership.effective(connection, list(kpis), today)))
 
@@ -190,7 +194,7 @@ def _context(path: str, stamp_key: Stamp, calendar: Calendar) -> Context:
 # No spinner: while the numbers are computed Streamlit already fades the cards and shows "Running" in
 # the header, and the spinner's animation, drawn in software, cost the browser bench a fifth of a
 # filter change at 1M orders (about 0.4 s of 2.4 s; bench/browser_timings.py).
-@st.cache_data(show_spinner=False, max_entries=256)
+@st.cache_data(show_spinner=False, max_entries=256, hash_funcs=KPI_KEY)
 def _overview(
     path: str, stamp_key: Stamp, kpis: tuple[Kpi, ...], period: Period, filters: Filters, settings: Settings
 ) -> list[KpiReport]:
@@ -203,7 +207,7 @@ def _overview(
     return [kpi_api.without_samples(report) for report in reports]
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
+@st.cache_data(show_spinner=False, max_entries=256, hash_funcs=KPI_KEY)
 def _kpi_frame(
     path: str, stamp_key: Stamp, kpi: Kpi, period: Period, filters: Filters, grain: Grain, breakdown: Breakdown,
 ) -> pd.DataFrame:

@@ -16,18 +16,21 @@ import pandas as pd
 import streamlit as st
 
 from cxkpi import drilldowns as api
-from cxkpi import stats
+from cxkpi import kpi_sql, stats, status
 from cxkpi.i18n import gettext
-from cxkpi.kpis import Filters
+from cxkpi.kpis import Filters, judging_days
 from cxkpi.periods import Period, trailing_months
-from cxkpi.registry import Kpi
+from cxkpi.registry import Kpi, Settings
+from cxkpi.status import Status
 from ui import data, sidebar
 from ui import formatting as fmt
 from ui.kpi_details import OUTSIDE_RECOVERY_SHARE
 
 UP, DOWN, NEUTRAL = "#0072B2", "#D55E00", "#6b7280"  # Okabe-Ito blue / vermillion, as ui.charts
-DIMENSION_LABELS = {"region": "Region", "segment": "Segment", "channel": "Channel"}
 ALL_SLICES = "All"
+# The response grid's cells by status (cxkpi.status), light enough for the number on them to read.
+GRID_FILLS = {Status.ON_TARGET: "#cfe3f3", Status.NEAR_TARGET: "#e2daf0", Status.OFF_TARGET: "#f6d0b8",
+              Status.TOO_UNCERTAIN: "#eeeeee", Status.NO_DATA: "#eeeeee"}
 
 
 # --- cached data -----------------------------------------------------------------------------
@@ -63,6 +66,11 @@ def _survival(path: str, stamp_key: data.Stamp, period: Period, filters: Filters
     return data.with_connection(path, lambda c: api.resolution_survival(c, period, filters, group_by))  # type: ignore[arg-type]
 
 
+def _dimension_words(dimension: str) -> str:
+    """'Region': a dimension of the KPI's fact table (cxkpi.kpi_sql.dimensions) in the session's language."""
+    return gettext(fmt.DIMENSION_WORDS[dimension]) if dimension in fmt.DIMENSION_WORDS else dimension.capitalize()
+
+
 def _key(page: sidebar.PageContext) -> tuple[str, data.Stamp]:
     return str(page.db_path), data.data_stamp(page.db_path)
 
@@ -74,7 +82,7 @@ def slice_impact(kpi: Kpi, page: sidebar.PageContext) -> None:
         with st.container(horizontal=True, horizontal_alignment="distribute", vertical_alignment="center"):
             st.markdown("**What moves the total**", width="content")
             dimension = st.segmented_control(
-                "Slice by", list(DIMENSION_LABELS), format_func=DIMENSION_LABELS.get, default="region",
+                "Slice by", list(kpi_sql.dimensions(kpi.reads)), format_func=_dimension_words, default="region",
                 required=True, key=f"{kpi.id}_impact_dimension", label_visibility="collapsed",
             )
         frame = _slice_impact(*_key(page), kpi, dimension, page.period, page.filters)
@@ -91,7 +99,7 @@ def slice_impact(kpi: Kpi, page: sidebar.PageContext) -> None:
             _impact_chart(frame, kpi, dimension)
         with table_column:
             table = frame[["slice", "value", "n", "impact", "rest_value"]].rename(
-                columns={"slice": DIMENSION_LABELS[dimension]}
+                columns={"slice": _dimension_words(dimension)}
             )
             number = "%+.1f pts" if kpi.unit == "points" else "%.1f%%"
             st.dataframe(
@@ -110,7 +118,7 @@ def slice_impact(kpi: Kpi, page: sidebar.PageContext) -> None:
 def _impact_dimension(kpi: Kpi) -> str:
     """The dimension slice_impact's control shows (drawn earlier in the run), region until it is."""
     chosen = st.session_state.get(f"{kpi.id}_impact_dimension")
-    return chosen if chosen in DIMENSION_LABELS else "region"
+    return chosen if chosen in kpi_sql.dimensions(kpi.reads) else "region"
 
 
 def _impact_chart(frame: pd.DataFrame, kpi: Kpi, dimension: str) -> None:
@@ -124,7 +132,7 @@ def _impact_chart(frame: pd.DataFrame, kpi: Kpi, dimension: str) -> None:
         y=alt.Y("slice:N", title=None, sort=order),
         x=alt.X("impact:Q", title="Impact on the total (pts)"),
         tooltip=[
-            alt.Tooltip("slice:N", title=DIMENSION_LABELS[dimension]),
+            alt.Tooltip("slice:N", title=_dimension_words(dimension)),
             alt.Tooltip("slice_value:N", title=kpi.title),
             alt.Tooltip("n:Q", title="n", format=","),
             alt.Tooltip("shown:N", title="Impact"),
@@ -158,7 +166,7 @@ def detractor_comments(kpi: Kpi, page: sidebar.PageContext) -> None:
         slice_column, search_column = st.columns([1, 2])
         with slice_column:
             chosen = st.selectbox(
-                DIMENSION_LABELS[dimension], [ALL_SLICES, *slices], key=f"{kpi.id}_comments_slice_{dimension}",
+                _dimension_words(dimension), [ALL_SLICES, *slices], key=f"{kpi.id}_comments_slice_{dimension}",
             )
         with search_column:
             search = st.text_input(
@@ -196,9 +204,8 @@ def response_by_channel_and_category(kpi: Kpi, page: sidebar.PageContext) -> Non
         frame = frame.copy()
         frame["shown"] = [fmt.value(kpi, None if pd.isna(v) else float(v)) for v in frame["value"]]
         frame["p90"] = [fmt.value(kpi, None if pd.isna(v) else float(v)) for v in frame["p90_hours"]]
-        frame["meets"] = [
-            "no data" if pd.isna(v) else ("on target" if v <= kpi.target else "off target") for v in frame["value"]
-        ]
+        frame["status"] = [fmt.status_words(found) for found in cell_statuses(kpi, frame, data.load_settings(),
+                                                                               page.period)]
         channels = [name for name in dict.fromkeys(frame["channel"]) if name != "(all)"] + ["(all)"]
         categories = [name for name in dict.fromkeys(frame["category"]) if name != "(all)"] + ["(all)"]
         base = alt.Chart(frame).encode(
@@ -208,20 +215,26 @@ def response_by_channel_and_category(kpi: Kpi, page: sidebar.PageContext) -> Non
                 alt.Tooltip("channel:N", title="Channel"), alt.Tooltip("category:N", title="Category"),
                 alt.Tooltip("shown:N", title="Median"), alt.Tooltip("p90:N", title="p90"),
                 alt.Tooltip("n:Q", title="Answered"), alt.Tooltip("awaiting_response:Q", title="Awaiting reply"),
+                alt.Tooltip("status:N", title=gettext("Status")),
             ],
         )
         cells = base.mark_rect(stroke="white").encode(
-            color=alt.Color(
-                "meets:N", legend=None,
-                scale=alt.Scale(domain=["on target", "off target", "no data"], range=["#cfe3f3", "#f6d0b8", "#eeeeee"]),
-            )
+            color=alt.Color("status:N", legend=None, scale=alt.Scale(
+                domain=[fmt.status_words(found) for found in GRID_FILLS], range=list(GRID_FILLS.values()))),
         )
         labels = base.mark_text(color="#1f2937").encode(text="shown:N")
         st.altair_chart((cells + labels).properties(height=60 + 40 * len(channels)), width="stretch")
         st.caption(
-            f"Blue cells meet the {fmt.target(kpi)} target, orange ones miss it; '(all)' is the row's or column's "
-            "total. Hover a cell for n, p90 and complaints still awaiting a reply."
+            f"Cells by status against the {fmt.target(kpi)} target: blue on target, violet near it, orange off it, "
+            "grey too uncertain to act on (too few complaints) or no data; '(all)' is the row's or column's total. "
+            "Hover a cell for n, p90 and complaints still awaiting a reply."
         )
+
+
+def cell_statuses(kpi: Kpi, frame: pd.DataFrame, settings: Settings, period: Period) -> list[Status]:
+    """Each cell's status as cxkpi.status decides a slice's: against the target in force on the period's
+    last day, near target within the KPI's margin, too uncertain on too few complaints."""
+    return status.of_rows(kpi, frame, settings, judging_days(frame, "period", period))
 
 
 def open_backlog(kpi: Kpi, page: sidebar.PageContext) -> None:

@@ -17,11 +17,10 @@ import streamlit as st
 
 from cxkpi import i18n
 from cxkpi import report as page_report
-from cxkpi.follow_up import FollowUp
+from cxkpi.follow_up import FollowUp, actions_line, note_line
 from cxkpi.kpis import KpiReport
 from cxkpi.periods import Period
 from cxkpi.status import Status
-from ui import follow_up_text
 from ui import formatting as fmt
 
 PNG, SVG, PDF, CSV = "image/png", "image/svg+xml", "application/pdf", "text/csv"
@@ -127,8 +126,8 @@ def _card(report: KpiReport, follow_up: FollowUp | None = None) -> page_report.C
         sparkline=[value for _, value in monthly],
         pending=[month in pending for month, _ in monthly],
         target_value=float(kpi.target),
-        latest_note="" if latest is None else i18n.gettext("Note {note}", note=follow_up_text.note_line(latest)),
-        actions=follow_up_text.actions_line(follow_up),
+        latest_note="" if latest is None else i18n.gettext("Note {note}", note=note_line(latest)),
+        actions=actions_line(follow_up),
         actions_overdue=bool(follow_up.overdue),
         noted=follow_up.noted_months(month for month, _ in monthly),
     )

@@ -17,12 +17,12 @@ import streamlit as st
 from cxkpi import actions, notes
 from cxkpi.access import Identity
 from cxkpi.actions import Action
+from cxkpi.follow_up import action_line, action_status
 from cxkpi.i18n import active, gettext
 from cxkpi.registry import Kpi
 from cxkpi.status import NEEDS_ACTION, Status
 from ui import data, identity, sidebar
 from ui import formatting as fmt
-from ui.follow_up_text import action_line, action_status
 
 DONE_KEY = "follow_up_done"  # what was just written, said once after the rerun that shows it
 

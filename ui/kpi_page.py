@@ -137,8 +137,7 @@ def _trend(page: sidebar.PageContext, report: KpiReport, grain: str) -> None:
                                               fmt.period_name(report.period.previous()))
     elif report.change_reading == ChangeReading.TOO_UNCERTAIN:
         comparison = gettext("The card does not judge the change: too few records stand behind the number.")
-    charts.trend(chart, kpi, grain, pending_names, comparison, data.notes_dated(page.db_path, kpi.id, shown),
-                 shown.calendar)
+    charts.trend(chart, kpi, grain, pending_names, comparison, data.notes_dated(page.db_path, kpi.id, shown), shown)
 
 
 def _other_targets(kpi: Kpi) -> str:

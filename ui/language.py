@@ -21,6 +21,9 @@ from cxkpi import i18n
 from ui import state
 
 SWITCH_KEY = "ui_language"
+DOCUMENT_LANGUAGE_SET = "ui_document_language_set"
+# The document's language and direction as Streamlit's index.html starts: <html lang="en">, left to right.
+DOCUMENT_DEFAULT = ("en", "ltr")
 FONT_FAMILY = "Vazirmatn"
 # Vazirmatn for Persian text, Streamlit's Source Sans for Latin letters inside it (names, ids).
 RTL_FONT_STACK = f'"{FONT_FAMILY}", "Source Sans", sans-serif'
@@ -84,10 +87,20 @@ def bind() -> i18n.Translator:
 
 def apply(translator: i18n.Translator) -> None:
     """The document's language and direction, and the right-to-left layout and font where they apply."""
-    DOCUMENT_LANGUAGE(key="document-language", data={"lang": translator.language, "dir": translator.direction},
-                      width="content")
+    if needs_document_language(translator.language, translator.direction):
+        st.session_state[DOCUMENT_LANGUAGE_SET] = True
+        DOCUMENT_LANGUAGE(key="document-language", data={"lang": translator.language, "dir": translator.direction},
+                          width="content")
     if translator.right_to_left:
         st.html(RTL_CSS)
+
+
+def needs_document_language(language: str, direction: str) -> bool:
+    """Whether the page must set the document's lang and dir: not while they are still what Streamlit's
+    page starts with (English, left to right), which spares every English page a component to mount (its
+    script fetched and run each time; docs/decisions.md); always once this session has set them, so
+    switching back to English sets them back."""
+    return (language, direction) != DOCUMENT_DEFAULT or bool(st.session_state.get(DOCUMENT_LANGUAGE_SET))
 
 
 def switcher() -> None:

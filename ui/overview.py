@@ -32,6 +32,11 @@ def render(page: sidebar.PageContext) -> None:
     reports = data.overview(page.db_path, page.kpis, page.period, page.filters)
     ordered = reports if page.order == "registry" else by_attention(reports)
     follow_ups = data.follow_ups(page.db_path, page.kpis, page.period)  # owners' notes and actions
+    # Everything written before the first element is drawn: the browser redraws the page for each batch
+    # of elements that reaches it, so a pause between the title and the cards costs a redraw.
+    card_texts = [cards.card_html(report, page.present, follow_ups.get(report.kpi.id)) for report in ordered]
+    headline = attention_html(reports)
+    stale = data.stale_sources(page.db_path)  # the rule: cxkpi/health.py
     st.title(gettext(TITLE))
     with st.container(horizontal=True, vertical_alignment="center", key="overview-controls", gap="small"):
         st.markdown(
@@ -51,15 +56,16 @@ def render(page: sidebar.PageContext) -> None:
             )
             exports.overview_downloads(ordered, page.period, fmt.filters(page.filters), page.link, gettext(TITLE),
                                        follow_ups)
-    st.html(attention_html(reports))
-    for stale in data.stale_sources(page.db_path):  # the rule: cxkpi/health.py
-        st.warning(stale.message(), icon=":material/schedule:")
+    st.html(headline)
+    for source in stale:
+        st.warning(source.message(), icon=":material/schedule:")
     columns = PRESENT_COLUMNS if page.present else COLUMNS
     for first in range(0, len(ordered), columns):
-        for column, report in zip(st.columns(columns), ordered[first : first + columns], strict=False):
+        row = zip(st.columns(columns), ordered[first : first + columns], card_texts[first : first + columns],
+                  strict=False)
+        for column, report, text in row:
             with column:
-                cards.kpi_card(report, details_page=sidebar.kpi_page(report.kpi.id), presenting=page.present,
-                               follow_up=follow_ups.get(report.kpi.id))
+                cards.draw(report.kpi.id, text, details_page=sidebar.kpi_page(report.kpi.id), presenting=page.present)
 
 
 def attention_html(reports: Sequence[KpiReport]) -> str:

@@ -7,12 +7,12 @@ import streamlit as st
 
 from cxkpi import ownership
 from cxkpi.access import Permission
-from cxkpi.follow_up import FollowUp
+from cxkpi.follow_up import FollowUp, actions_line
 from cxkpi.i18n import gettext, ngettext
 from cxkpi.kpis import KpiReport
 from cxkpi.registry import Owner
 from cxkpi.status import Status
-from ui import data, follow_up, follow_up_text, identity, sidebar
+from ui import data, follow_up, identity, sidebar
 from ui import formatting as fmt
 from ui.identity import role_with_article
 
@@ -61,7 +61,7 @@ def _owners_table(reports: list[KpiReport], follow_ups: dict[str, FollowUp]) -> 
             gettext("Target"): fmt.target(report.kpi),
             gettext("Status"): fmt.status_reading(report),
             gettext("Off target for"): ngettext("{n} month", "{n} months", off_for) if off_for else fmt.EMPTY,
-            gettext("Actions"): follow_up_text.actions_line(follow_ups.get(report.kpi.id) or FollowUp()) or fmt.EMPTY,
+            gettext("Actions"): actions_line(follow_ups.get(report.kpi.id) or FollowUp()) or fmt.EMPTY,
         })
     st.dataframe(pd.DataFrame(rows), hide_index=True, placeholder=fmt.EMPTY, width="stretch", key="owners-table")
 
