@@ -449,13 +449,15 @@ def run_digest(args: argparse.Namespace) -> int:
         return sending
     language = _language(args)
     now = access.utc_now()
-    # The link opens the view in the digest's language when one was chosen (the reader's default otherwise).
-    link = links.view_url(sending.period, sending.filters, "" if language == i18n.DEFAULT_LANGUAGE else language)
-    with warehouse.reading(sending.db_path) as connection, i18n.use(language):
-        kpi_list = [kpi.in_language(language) for kpi in sending.kpis]
-        built = digest.build(connection, kpi_list, sending.period, sending.filters, sending.settings, link, now,
-                             date.today())
-        messages = [digest.outgoing(found, now) for found in built]
+
+    def link_for(reader: str) -> str:
+        # The link opens the view in the reader's language (English: the reader's default, as before).
+        return links.view_url(sending.period, sending.filters, "" if reader == i18n.DEFAULT_LANGUAGE else reader)
+
+    with warehouse.reading(sending.db_path) as connection:
+        # Each owner in their language ([settings.owner_languages]), else the run's.
+        messages = digest.per_recipient(connection, sending.kpis, sending.period, sending.filters, sending.settings,
+                                        language, link_for, now, date.today())
     if not args.send:
         for message in messages:
             print(_preview(message, sending))
@@ -467,7 +469,8 @@ def run_digest(args: argparse.Namespace) -> int:
         queued = delivery.enqueue(connection, messages, sending.smtp, sending.webhooks)
         connection.commit()
     if not queued:
-        print(f"this week's digests ({built[0].week if built else ''}) were queued before: nothing new to send")
+        year, week, _ = date.today().isocalendar()
+        print(f"this week's digests ({year}-W{week:02d}) were queued before: nothing new to send")
     return _deliver(sending)
 
 

@@ -10,17 +10,17 @@ period and the filters, so running `digest --send` twice in a week sends nothing
 from __future__ import annotations
 
 import html
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import duckdb
 
-from cxkpi import follow_up, kpis, notes
+from cxkpi import calendars, follow_up, kpis, notes
 from cxkpi.alerts import Shift, missed_months, shift_of
 from cxkpi.delivery import Outgoing
 from cxkpi.follow_up import FollowUp
-from cxkpi.i18n import N_, active, gettext
+from cxkpi.i18n import N_, active, gettext, use
 from cxkpi.kpis import Filters, KpiReport
 from cxkpi.periods import Period
 from cxkpi.registry import Kpi, Owner, Settings
@@ -55,6 +55,7 @@ class Digest:
     link: str
     data_through: datetime | None
     week: str  # '2026-W49'
+    timezone: str = "UTC"  # the company's ([settings] timezone): the slide says when it was made on its clock
 
     @property
     def off_target(self) -> list[Item]:
@@ -107,7 +108,7 @@ def build(connection: duckdb.DuckDBPyConnection, kpi_list: Sequence[Kpi], period
     return [
         Digest(owners[key], tuple(items),
                tuple(note for note in recent if note.kpi_id in {item.report.kpi.id for item in items}),
-               period, filters, link, min(through) if through else None, f"{year}-W{week:02d}")
+               period, filters, link, min(through) if through else None, f"{year}-W{week:02d}", settings.timezone)
         for key, items in by_owner.items()
     ]
 
@@ -170,7 +171,8 @@ def slide(digest: Digest, now: datetime) -> bytes:
 
     page = overview_page([item.report for item in digest.items], digest.period, fmt.filters(digest.filters),
                          digest.link, gettext("{name}: your KPIs", name=digest.owner.name), now=now,
-                         follow_ups={item.report.kpi.id: item.follow_up for item in digest.items})
+                         follow_ups={item.report.kpi.id: item.follow_up for item in digest.items},
+                         timezone=digest.timezone)
     return page_report.overview_pdf(page)
 
 
@@ -246,3 +248,29 @@ def _titled(digest: Digest, note: notes.Note) -> str:
 
 def _slack(text_: str) -> str:
     return text_.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def per_recipient(connection: duckdb.DuckDBPyConnection, kpi_list: Sequence[Kpi], period: Period,
+                  filters: Filters, settings: Settings, run_language: str, link_for: Callable[[str], str],
+                  now: datetime, today: date | None = None) -> list[Outgoing]:
+    """Each owner's digest as a message in their own language and calendar: [settings.owner_languages]
+    names it by their email, else the run's (`run_language`: --lang, else [settings] language). The
+    period and filters are the run's for everyone; the words, numbers, dates ("data through", a note's
+    day, an action's due date) and the link (`link_for(language)`) are the reader's. In the registry's
+    order of each owner's first KPI, as build() gives them."""
+    wanted = {(kpi.owner.user_id or kpi.owner.name): settings.owner_language(kpi.owner) or run_language
+              for kpi in kpi_list}
+    messages: dict[str, Outgoing] = {}
+    order: list[str] = []
+    for language in dict.fromkeys([run_language, *wanted.values()]):
+        if language not in wanted.values():
+            continue
+        with use(language), calendars.use(settings.calendar_for(language)):
+            built = build(connection, [kpi.in_language(language) for kpi in kpi_list], period, filters, settings,
+                          link_for(language), now, today)
+            order = order or [found.owner.user_id or found.owner.name for found in built]
+            for found in built:
+                key = found.owner.user_id or found.owner.name
+                if wanted[key] == language:
+                    messages[key] = outgoing(found, now)
+    return [messages[key] for key in order if key in messages]
