@@ -4,12 +4,16 @@
 from __future__ import annotations
 
 import html
+import itertools
 import re
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
+from babel.dates import get_day_names
+
 from cxkpi import calendars
+from cxkpi.business_hours import Schedule
 from cxkpi.calendars import GREGORIAN, GREGORIAN_CALENDAR, Calendar
 from cxkpi.i18n import N_, N_plural, active, gettext, ngettext
 from cxkpi.kpis import Filters, KpiReport
@@ -289,6 +293,29 @@ def timestamp(moment: datetime | None) -> str:
     if moment is None:
         return gettext("unknown")
     return f"{day(moment)} {active().time(moment)}"
+
+
+def schedule(working_week: Schedule) -> str:
+    """Schedule.describe() in the session's language: 'Mon–Fri 09:00–17:00, 2 holidays',
+    'دوشنبه–جمعه ۰۹:۰۰–۱۷:۰۰، ۲ روز تعطیل', 'пн–пт 09:00–17:00, 2 праздничных дня'."""
+    tr = active()
+    names = get_day_names("abbreviated", context="stand-alone", locale=tr.locale)
+    days = list(working_week.working_days)
+    # Saturday to Wednesday is a run too (a Tehran week), across the end of date.weekday()'s numbering:
+    # the days from the one after the week's gap.
+    runs = [days[start:] + days[:start] for start in range(len(days))]
+    run = next((run for run in runs if all((after - before) % 7 == 1 for before, after in itertools.pairwise(run))),
+               None)
+    contiguous = len(days) > 2 and run is not None
+    days = run if contiguous and run else days
+    named = (f"{names[days[0]]}{EN_DASH}{names[days[-1]]}" if contiguous
+             else gettext(", ").join(names[day] for day in days))
+    opens, closes = (f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}"
+                     for seconds in (working_week.opens_seconds, working_week.closes_seconds))
+    text = f"{named} {tr.digits(opens)}{EN_DASH}{tr.digits(closes)}"
+    if working_week.holidays:
+        text += gettext(", ") + ngettext("{n} holiday", "{n} holidays", len(working_week.holidays))
+    return text
 
 
 def company_time(moment: datetime, timezone: str) -> str:

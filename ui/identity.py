@@ -91,10 +91,10 @@ def role_with_article(role: str) -> str:
 
 def demo_warning(identity: Identity) -> None:
     if identity.source == "demo visitor" or (identity.source == "this computer" and access.unsafe_override()):
-        st.warning(
-            f"**Demo without sign-in** ({access.UNSAFE_NO_SIGN_IN_ENV} is set): anyone who can reach this "
-            "address sees the data. Visitors from other computers are viewers.", icon=":material/warning:",
-        )
+        st.warning(gettext(
+            "**Demo without sign-in** ({setting} is set): anyone who can reach this address sees the data. "
+            "Visitors from other computers are viewers.", setting=access.UNSAFE_NO_SIGN_IN_ENV,
+        ), icon=":material/warning:")
 
 
 def _without_sign_in() -> Identity:

@@ -111,7 +111,7 @@ def _render(kpi_id: str, route: dict[str, list[str]], named_in_link: bool = Fals
         st.code(data.definition_comment(kpi), language=None, wrap_lines=True)
         if kpi.schedule:
             st.caption(gettext("Working week ([business_hours] in metrics.toml): {schedule}.",
-                               schedule=kpi.schedule.describe()))
+                               schedule=fmt.schedule(kpi.schedule)))
 
     follow_up.kpi_section(page, kpi, report.status)  # the owner's notes and the actions
 
