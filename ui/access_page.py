@@ -34,10 +34,11 @@ def render() -> None:
 # How the person signed in, by sign-in method (ui.signin).
 SIGNED_IN_HOW = {signin.OIDC: N_("You are **{name}** ({user_id}), signed in with OpenID Connect."),
                  signin.PROXY: N_("You are **{name}** ({user_id}), signed in through the sign-in proxy.")}
+NOT_SIGNED_IN = N_("You are **{name}** ({user_id}).")
 
 
 def _you(person: Identity) -> None:
-    you = gettext(SIGNED_IN_HOW.get(signin.method(), N_("You are **{name}** ({user_id}).")),
+    you = gettext(SIGNED_IN_HOW.get(signin.method(), NOT_SIGNED_IN),
                   name=fmt.markdown_literal(person.name), user_id=fmt.markdown_code(person.user_id))
     role = gettext("Your role: **{role}** ({reason}).", role=identity.role_words(person.role),
                    reason=fmt.markdown_literal(reason_words(person.role_reason)))

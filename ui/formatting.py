@@ -296,8 +296,8 @@ def timestamp(moment: datetime | None) -> str:
 
 
 def schedule(working_week: Schedule) -> str:
-    """Schedule.describe() in the session's language: 'Mon–Fri 09:00–17:00, 2 holidays',
-    'دوشنبه–جمعه ۰۹:۰۰–۱۷:۰۰، ۲ روز تعطیل', 'пн–пт 09:00–17:00, 2 праздничных дня'."""
+    """Schedule.describe() in the session's language: 'Mon-Fri 09:00-17:00, 2 holidays',
+    'دوشنبه-جمعه ۰۹:۰۰-۱۷:۰۰، ۲ روز تعطیل', 'пн-пт 09:00-17:00, 2 праздничных дня'."""
     tr = active()
     names = get_day_names("abbreviated", context="stand-alone", locale=tr.locale)
     days = list(working_week.working_days)
@@ -308,11 +308,11 @@ def schedule(working_week: Schedule) -> str:
                None)
     contiguous = len(days) > 2 and run is not None
     days = run if contiguous and run else days
-    named = (f"{names[days[0]]}{EN_DASH}{names[days[-1]]}" if contiguous
+    named = (f"{names[days[0]]}-{names[days[-1]]}" if contiguous
              else gettext(", ").join(names[day] for day in days))
     opens, closes = (f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}"
                      for seconds in (working_week.opens_seconds, working_week.closes_seconds))
-    text = f"{named} {tr.digits(opens)}{EN_DASH}{tr.digits(closes)}"
+    text = f"{named} {tr.digits(opens)}-{tr.digits(closes)}"
     if working_week.holidays:
         text += gettext(", ") + ngettext("{n} holiday", "{n} holidays", len(working_week.holidays))
     return text
