@@ -14,6 +14,7 @@ from cxkpi import periods
 from cxkpi.calendars import GREGORIAN_CALENDAR, Calendar, calendar_for
 from cxkpi.periods import Period, month_of, quarter_of, quick_range, year_of
 from cxkpi.registry import RegistryError, Settings, load_settings
+from ui.formatting import EN_DASH
 
 PERSIAN = Calendar("persian", week_start=5)
 
@@ -261,3 +262,28 @@ def test_the_working_week_reads_in_the_readers_language_and_from_saturday():
     tehran = Schedule((0, 1, 2, 5, 6), 8 * 3600, 16 * 3600, ())  # Saturday to Wednesday
     with i18n.use("fa"):
         assert fmt.schedule(tehran) == "شنبه-چهارشنبه ۰۸:۰۰-۱۶:۰۰"
+
+
+def test_the_calendar_switcher_puts_cal_in_the_link_and_names_the_view_in_it(golden_db, monkeypatch):
+    """An English reader switches to the Solar Hijri calendar beside the language: the link carries
+    cal=persian (so whoever opens it sees the same calendar), the dates stay, and the days are named in
+    Jalali months; switching back writes cal=gregorian."""
+    from tests.support import app_test
+    from ui.language import CALENDAR_SWITCH_KEY
+
+    at = app_test(monkeypatch, golden_db, timeout=60)
+    at.query_params.update({"from": "2026-04-01", "to": "2026-06-30"})
+    at.run()
+    assert at.selectbox(key=CALENDAR_SWITCH_KEY).value == "gregorian"
+    assert "cal" not in at.query_params
+    at.selectbox(key=CALENDAR_SWITCH_KEY).select("persian").run()
+    assert not at.exception
+    assert at.query_params["cal"] == "persian"
+    assert (at.query_params["from"], at.query_params["to"]) == ("2026-04-01", "2026-06-30")
+    captions = "\n".join(caption.value for caption in at.caption)
+    # Q2 2026 is no Jalali quarter: the period before it is its 91 days, named in Jalali days.
+    assert f"Compared with 10 Dey 1404 {EN_DASH} 11 Farvardin 1405" in captions
+    at.selectbox(key=CALENDAR_SWITCH_KEY).select("gregorian").run()
+    assert at.query_params["cal"] == "gregorian"
+    assert f"Compared with Q1 2026 (1 Jan 2026 {EN_DASH} 31 Mar 2026)" in "\n".join(
+        caption.value for caption in at.caption)

@@ -16,7 +16,7 @@ from babel.messages.pofile import read_po
 from cxkpi import i18n, links, report
 from cxkpi.kpis import Filters
 from cxkpi.periods import Period
-from cxkpi.registry import RegistryError, Settings, load_registry
+from cxkpi.registry import Owner, RegistryError, Settings, load_registry, load_settings
 from tests.support import PROJECT_ROOT, cxkpi
 from ui import formatting as fmt
 from ui.state import LANG, FilterState, parse_query
@@ -349,13 +349,9 @@ def test_each_owner_reads_the_digest_in_their_own_language_and_calendar(golden_d
 def test_an_owner_language_that_cxkpi_does_not_speak_is_refused(tmp_path: Path) -> None:
     registry = tmp_path / "metrics.toml"
     registry.write_text('[settings]\n[settings.owner_languages]\n"amara@example.com" = "de"\n', encoding="utf-8")
-    with pytest.raises(RegistryError, match="owner_languages: amara@example.com = 'de' is not one of"):
-        from cxkpi.registry import load_settings
-
+    with pytest.raises(RegistryError, match=re.escape("owner_languages: amara@example.com = 'de' is not one of")):
         load_settings(registry)
     registry.write_text('[settings.owner_languages]\n"Amara@Example.com" = "fa"\n', encoding="utf-8")
-    from cxkpi.registry import Owner, load_settings
-
     assert load_settings(registry).owner_language(Owner("Amara", "CCO", "amara@example.com")) == "fa"
 
 
@@ -370,7 +366,8 @@ SHOWN_CALLS = {
 CHART_CHANNELS = {"Tooltip", "X", "Y"}  # their first argument names a column: only title= is shown
 SHOWN_KEYWORDS = ("label", "help", "placeholder", "title")
 # Text that is the same in every language: the product's name, Markdown and icons, units of statistics.
-NOT_WORDS = re.compile(r"\S+@\S+|:material/\w+:|:\w+\[|cxkpi|\bn\b|\bp90\b|\bPNG\b|\bSVG\b|\bCSV\b|\bUTC\b|&nbsp;|[^A-Za-z]")
+NOT_WORDS = re.compile(r"\S+@\S+|:material/\w+:|:\w+\[|cxkpi|\bn\b|\bp90\b|\bPNG\b|\bSVG\b|\bCSV\b|\bUTC\b|&nbsp;"
+                       r"|[^A-Za-z]")
 
 
 def literal_words(node: ast.expr) -> str:
