@@ -230,7 +230,7 @@ def test_the_digest_speaks_the_language_asked_for_and_keeps_a_language_free_key(
     assert russian.startswith(f"Здравствуйте, {built['ru'][0].owner.name}!") and "n = 6 ответов" in russian
     printed = cxkpi("digest", "--db", golden_db, "--start", "2026-04-01", "--end", "2026-06-30", "--lang", "ru")
     assert printed.returncode == 0, printed.stderr
-    assert "Subject: cxkpi за неделю, 2 кв. 2026" in printed.stdout
+    assert "Тема: cxkpi за неделю, 2 кв. 2026" in printed.stdout  # the command's own lines in --lang's too
     assert "Открыть представление: " in printed.stdout
     assert "&lang=ru\n" in printed.stdout  # the link opens the view in the language the digest is written in
 
