@@ -39,7 +39,7 @@ NOT_SIGNED_IN = N_("You are **{name}** ({user_id}).")
 
 def _you(person: Identity) -> None:
     you = gettext(SIGNED_IN_HOW.get(signin.method(), NOT_SIGNED_IN),
-                  name=fmt.markdown_literal(person.name), user_id=fmt.markdown_code(person.user_id))
+                  name=fmt.markdown_literal(identity.shown_name(person)), user_id=fmt.markdown_code(person.user_id))
     role = gettext("Your role: **{role}** ({reason}).", role=identity.role_words(person.role),
                    reason=fmt.markdown_literal(reason_words(person.role_reason)))
     st.markdown(f"{you} {role}")

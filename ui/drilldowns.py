@@ -32,6 +32,9 @@ ALL_SLICES = "All"  # the slice picker's value for every slice (shown through th
 EFFECTS = (N_("pulls up"), N_("pulls down"), N_("no effect"))
 MEETS = (N_("on target"), N_("off target"), N_("no data"))
 GROUPS = {"category": N_("Category"), "channel": N_("Channel")}
+# The backlog's age buckets (cxkpi.drilldowns.AGE_BUCKETS, the SQL's labels) in words.
+AGE_WORDS = {"< 1 day": N_("< 1 day"), "1-3 days": N_("1-3 days"), "3-7 days": N_("3-7 days"),
+             "7-30 days": N_("7-30 days"), "> 30 days": N_("> 30 days")}
 
 
 # --- cached data -----------------------------------------------------------------------------
@@ -245,8 +248,9 @@ def response_by_channel_and_category(kpi: Kpi, page: sidebar.PageContext) -> Non
 
 def open_backlog(kpi: Kpi, page: sidebar.PageContext) -> None:
     with st.container(border=True, key=f"drill-backlog-{kpi.id}"):
-        frame = _backlog(*_key(page), page.period, page.filters)
+        frame = _backlog(*_key(page), page.period, page.filters).copy()
         as_of = pd.Timestamp(frame["as_of"].iloc[0]).to_pydatetime() if not frame.empty else None
+        frame["age_bucket"] = [gettext(AGE_WORDS.get(bucket, bucket)) for bucket in frame["age_bucket"]]
         total, awaiting = int(frame["open_complaints"].sum()), int(frame["awaiting_response"].sum())
         st.markdown(gettext("**Open backlog by age** at {moment}", moment=fmt.timestamp(as_of)))
         st.caption(
@@ -258,8 +262,8 @@ def open_backlog(kpi: Kpi, page: sidebar.PageContext) -> None:
         chart_column, table_column = st.columns([1, 1], gap="large")
         with chart_column:
             chart = alt.Chart(frame).mark_bar(color=DOWN).encode(
-                x=alt.X("age_bucket:N", title=gettext("Age"), sort=list(api.AGE_BUCKETS),
-                        axis=alt.Axis(labelAngle=0)),
+                x=alt.X("age_bucket:N", title=gettext("Age"), axis=alt.Axis(labelAngle=0),
+                        sort=[gettext(AGE_WORDS[bucket]) for bucket in api.AGE_BUCKETS]),
                 y=alt.Y("open_complaints:Q", title=gettext("Open complaints")),
                 tooltip=[
                     alt.Tooltip("age_bucket:N", title=gettext("Age")),

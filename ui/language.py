@@ -47,9 +47,10 @@ RTL_CSS = """
 html, body, .stApp, [data-testid="stAppViewContainer"], [data-testid="stSidebar"], [data-testid="stMain"] {
   direction: rtl; }
 .stApp :is(p, span, div, h1, h2, h3, h4, h5, h6, label, input, button, textarea, li, td, th, summary, a, strong)
-  :not([data-testid="stIconMaterial"]):not(.cx-icon) { font-family: FONT_STACK; }
+  :not([data-testid="stIconMaterial"]):not([data-testid="stExpanderIcon"]):not(.cx-icon) { font-family: FONT_STACK; }
 .stApp :is(h1, h2, h3, h4, h5, h6, p, li, summary, label) { text-align: right; }
-.stApp .cx-icon, .stApp [data-testid="stIconMaterial"] { font-family: "Material Symbols Rounded"; }
+.stApp .cx-icon, .stApp [data-testid="stIconMaterial"], .stApp [data-testid="stExpanderIcon"] {
+  font-family: "Material Symbols Rounded"; }
 /* Arrows and chevrons that point "forward" point left in a right-to-left page. */
 [class*="st-key-card-"] [data-testid="stPageLink"] [data-testid="stIconMaterial"] { transform: scaleX(-1); }
 /* Dates typed as YYYY-MM-DD, links and code read left to right inside the page. */
