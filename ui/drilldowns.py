@@ -188,7 +188,7 @@ def detractor_comments(kpi: Kpi, page: sidebar.PageContext) -> None:
             parts.append(gettext("in {dimension} {value}", dimension=gettext(fmt.FILTER_NAMES[dimension]),
                                  value=fmt.markdown_literal(chosen)))
         if search.strip():
-            parts.append(gettext("containing “{words}”", words=fmt.markdown_literal(search.strip())))
+            parts.append(gettext("containing \"{words}\"", words=fmt.markdown_literal(search.strip())))
         if matching > len(frame):
             parts.append(gettext("(showing the newest {n})", n=active().integer(len(frame))))
         st.caption(" ".join(parts))
