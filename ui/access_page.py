@@ -70,13 +70,13 @@ def _roles(db_path: Path, person: Identity) -> None:
         return
     settings = access.load_settings()
     st.caption(gettext("A person's role is the one given here, else the highest role their sign-in groups give "
-                       "({path}), else viewer.", path=fmt.markdown_literal(str(access.access_path()))))
+                       "({path}), else viewer.", path=fmt.markdown_code(str(access.access_path()))))
     if grants:
         st.dataframe(
             pd.DataFrame([{"person": grant.user_id, "role": identity.role_words(grant.role),
                            "given_by": grant.granted_by, "when": grant.granted_at} for grant in grants]),
             hide_index=True, placeholder=fmt.EMPTY, width="stretch", key="roles-table",
-            column_config={"person": gettext("Person"), "role": gettext("Role"), "given_by": gettext("Given by"),
+            column_config={"person": gettext("Person"), "role": gettext("Access role"), "given_by": gettext("Given by"),
                            "when": st.column_config.DatetimeColumn(gettext("When"), format="YYYY-MM-DD HH:mm")},
         )
     else:
@@ -95,7 +95,7 @@ def _roles(db_path: Path, person: Identity) -> None:
         with st.form("role-set", border=False):
             left, right = st.columns([3, 1])
             left.text_input(gettext("Their sign-in email"), key=USER_KEY, placeholder="alice@example.com")
-            right.selectbox(gettext("Role"), list(Role), format_func=identity.role_words, key=ROLE_KEY)
+            right.selectbox(gettext("Access role"), list(Role), format_func=identity.role_words, key=ROLE_KEY)
             st.form_submit_button(gettext("Give role"), icon=":material/how_to_reg:", key="role-save",
                                   on_click=_set_role, args=(db_path,))
         if grants:
@@ -147,6 +147,6 @@ def _audit(db_path: Path) -> None:
         log, hide_index=True, placeholder=fmt.EMPTY, width="stretch", key="audit-log",
         column_config={"recorded_at": st.column_config.DatetimeColumn(gettext("When (UTC)"),
                                                                       format="YYYY-MM-DD HH:mm:ss"),
-                       "actor": gettext("Who"), "actor_role": gettext("Role"), "action": gettext("What"),
+                       "actor": gettext("Who"), "actor_role": gettext("Access role"), "action": gettext("What"),
                        "subject": gettext("On"), "outcome": gettext("Outcome"), "detail": gettext("Detail")},
     )
