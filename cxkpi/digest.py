@@ -241,9 +241,11 @@ def _item_lines(item: Item) -> list[str]:
 
 def _titled(digest: Digest, note: notes.Note) -> str:
     title = next(item.report.kpi.title for item in digest.items if item.report.kpi.id == note.kpi_id)
-    said = gettext("{title}, reply by {author} ({moment} UTC): {body}") if note.reply_to else \
-        gettext("{title}, note by {author} ({moment} UTC): {body}")
-    return said.format(title=title, author=note.author_name, moment=fmt.timestamp(note.written_at), body=note.body)
+    said = gettext("{title}, reply by {author} ({moment}): {body}") if note.reply_to else \
+        gettext("{title}, note by {author} ({moment}): {body}")
+    # When it was written, on the company's clock, naming it (notes keep UTC).
+    return said.format(title=title, author=note.author_name, moment=fmt.company_time(note.written_at, digest.timezone),
+                       body=note.body)
 
 
 def _slack(text_: str) -> str:
