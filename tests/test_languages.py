@@ -261,6 +261,12 @@ def test_persian_kpi_page_shows_drilldown_in_persian(golden_db: Path, monkeypatc
     assert "چه چیزی کل را جابه‌جا می‌کند" in text and "آنچه منتقدان نوشتند" in text
     assert "میله‌های آبی کل را بالا می‌برند" in text
     assert at.text_input(key="nps_comments_search").label == "جست‌وجو در نظرها"
+    # The slice table's numbers as the cards write them (Streamlit's number formats are English).
+    [impact] = [frame.value for frame in at.dataframe if "impact" in frame.value.columns]
+    assert impact.columns[0] == "منطقه"
+    assert all(re.fullmatch("[۰-۹]+", count) for count in impact["n"]), list(impact["n"])
+    assert all(re.fullmatch("[-+−\u200e]*[۰-۹]+٫[۰-۹]{2} امتیاز", shown) for shown in impact["impact"]), \
+        list(impact["impact"])
     for english in ("What moves the total", "What detractors wrote", "Blue bars", "detractor comment", "Impact ="):
         assert english not in text, english
 

@@ -17,7 +17,7 @@ import streamlit as st
 
 from cxkpi import drilldowns as api
 from cxkpi import stats
-from cxkpi.i18n import N_, active, gettext, ngettext
+from cxkpi.i18n import DEFAULT_LANGUAGE, N_, active, gettext, ngettext
 from cxkpi.kpis import Filters
 from cxkpi.periods import Period, trailing_months
 from cxkpi.registry import Kpi
@@ -74,6 +74,21 @@ def _key(page: sidebar.PageContext) -> tuple[str, data.Stamp]:
     return str(page.db_path), data.data_stamp(page.db_path)
 
 
+def _number_column(table: pd.DataFrame, name: str, label: str, number_format: str, write: Callable[[float], str],
+                   **options: Any) -> Any:
+    """A table's number column: Streamlit's number format in English; in another language (Streamlit's
+    formats write ASCII digits and English separators) its numbers as the cards write them, as text.
+    Rewrites the column of `table` in place for that."""
+    if active().language == DEFAULT_LANGUAGE:
+        return st.column_config.NumberColumn(label, format=number_format, **options)
+    table[name] = [fmt.EMPTY if pd.isna(number) else write(float(number)) for number in table[name]]
+    return st.column_config.TextColumn(label, **options)
+
+
+def _count(number: float) -> str:
+    return active().integer(int(number))
+
+
 # --- sections ----------------------------------------------------------------------------------
 
 def slice_impact(kpi: Kpi, page: sidebar.PageContext) -> None:
@@ -101,19 +116,19 @@ def slice_impact(kpi: Kpi, page: sidebar.PageContext) -> None:
         with table_column:
             table = frame[["slice", "value", "n", "impact", "rest_value"]].rename(
                 columns={"slice": gettext(DIMENSION_LABELS[dimension])}
-            )
+            ).copy()
             points = gettext("pts")
             number = f"%+.1f {points}" if kpi.unit == "points" else "%.1f%%"
+            value = lambda number: fmt.value(kpi, number)  # noqa: E731
             st.dataframe(
                 table, hide_index=True, placeholder=fmt.EMPTY, width="stretch", key=f"{kpi.id}_impact_table",
                 column_config={
-                    "value": st.column_config.NumberColumn(kpi.title, format=number),
-                    "n": st.column_config.NumberColumn("n", format="%d"),
-                    "impact": st.column_config.NumberColumn(gettext("Impact on total"), format=f"%+.2f {points}"),
-                    "rest_value": st.column_config.NumberColumn(
-                        gettext("Total without it"), format=number,
-                        help=gettext("The total if this slice were left out"),
-                    ),
+                    "value": _number_column(table, "value", kpi.title, number, value),
+                    "n": _number_column(table, "n", "n", "%d", _count),
+                    "impact": _number_column(table, "impact", gettext("Impact on total"), f"%+.2f {points}",
+                                             lambda number: f"{active().number(number, 2, signed=True)} {points}"),
+                    "rest_value": _number_column(table, "rest_value", gettext("Total without it"), number, value,
+                                                 help=gettext("The total if this slice were left out")),
                 },
             )
 
@@ -194,12 +209,16 @@ def detractor_comments(kpi: Kpi, page: sidebar.PageContext) -> None:
         st.caption(" ".join(parts))
         if frame.empty:
             return
+        table = frame[["responded_at", "recommend_score", "comment", "region", "segment", "channel"]].copy()
+        answered = st.column_config.DatetimeColumn(gettext("Answered"), format="YYYY-MM-DD")
+        if active().language != DEFAULT_LANGUAGE:  # the day in the reader's words and calendar
+            table["responded_at"] = [fmt.day(pd.Timestamp(stamp).to_pydatetime()) for stamp in table["responded_at"]]
+            answered = st.column_config.TextColumn(gettext("Answered"))
         st.dataframe(
-            frame[["responded_at", "recommend_score", "comment", "region", "segment", "channel"]],
-            hide_index=True, placeholder=fmt.EMPTY, width="stretch", key=f"{kpi.id}_comments_table",
+            table, hide_index=True, placeholder=fmt.EMPTY, width="stretch", key=f"{kpi.id}_comments_table",
             column_config={
-                "responded_at": st.column_config.DatetimeColumn(gettext("Answered"), format="YYYY-MM-DD"),
-                "recommend_score": st.column_config.NumberColumn(gettext("Score"), format="%d"),
+                "responded_at": answered,
+                "recommend_score": _number_column(table, "recommend_score", gettext("Score"), "%d", _count),
                 "comment": st.column_config.TextColumn(gettext("Comment"), width="large"),
                 **{name: gettext(label) for name, label in DIMENSION_LABELS.items()},
             },
@@ -273,14 +292,16 @@ def open_backlog(kpi: Kpi, page: sidebar.PageContext) -> None:
             )
             st.altair_chart(chart.properties(height=240), width="stretch")
         with table_column:
+            table = frame[["age_bucket", "open_complaints", "awaiting_response"]].copy()
             st.dataframe(
-                frame[["age_bucket", "open_complaints", "awaiting_response"]], hide_index=True, width="stretch",
+                table, hide_index=True, width="stretch",
                 placeholder=fmt.EMPTY,
                 key=f"{kpi.id}_backlog_table",
                 column_config={
                     "age_bucket": gettext("Age"),
-                    "open_complaints": st.column_config.NumberColumn(gettext("Open"), format="%d"),
-                    "awaiting_response": st.column_config.NumberColumn(gettext("Without a reply"), format="%d"),
+                    "open_complaints": _number_column(table, "open_complaints", gettext("Open"), "%d", _count),
+                    "awaiting_response": _number_column(table, "awaiting_response", gettext("Without a reply"), "%d",
+                                                        _count),
                 },
             )
 
@@ -317,17 +338,19 @@ def time_to_resolution(kpi: Kpi, page: sidebar.PageContext) -> None:
         with curve_column:
             _survival_chart(result.curve)
         with table_column:
+            table = result.by_group.copy()  # cached: never rewritten in place
+            in_hours = f"%.1f {gettext('h')}"
             st.dataframe(
-                result.by_group, hide_index=True, placeholder=fmt.EMPTY, width="stretch",
+                table, hide_index=True, placeholder=fmt.EMPTY, width="stretch",
                 key=f"{kpi.id}_resolution_table",
                 column_config={
                     group_by: gettext(GROUPS[group_by]),
-                    "km_median_hours": st.column_config.NumberColumn(gettext("Median (KM)"),
-                                                                     format=f"%.1f {gettext('h')}"),
-                    "naive_median_hours": st.column_config.NumberColumn(gettext("Resolved only"),
-                                                                        format=f"%.1f {gettext('h')}"),
-                    "n": st.column_config.NumberColumn("n", format="%d"),
-                    "still_open": st.column_config.NumberColumn(gettext("Open"), format="%d"),
+                    "km_median_hours": _number_column(table, "km_median_hours", gettext("Median (KM)"), in_hours,
+                                                      hours),
+                    "naive_median_hours": _number_column(table, "naive_median_hours", gettext("Resolved only"),
+                                                         in_hours, hours),
+                    "n": _number_column(table, "n", "n", "%d", _count),
+                    "still_open": _number_column(table, "still_open", gettext("Open"), "%d", _count),
                 },
             )
         st.caption(gettext(
@@ -365,16 +388,18 @@ def cohort_maturity(kpi: Kpi, page: sidebar.PageContext) -> None:
                           for stamp in pd.to_datetime(frame["bucket_start"])]
         frame["state"] = [_cohort_state(int(n), int(immature)) for n, immature in
                           zip(frame["n"], frame["immature_customers"], strict=True)]
+        table = frame[["month", "value", "n", "repeat_customers", "immature_customers", "state"]].copy()
         st.dataframe(
-            frame[["month", "value", "n", "repeat_customers", "immature_customers", "state"]],
-            hide_index=True, placeholder=fmt.EMPTY, width="stretch", key=f"{kpi.id}_cohort_table",
+            table, hide_index=True, placeholder=fmt.EMPTY, width="stretch", key=f"{kpi.id}_cohort_table",
             height=38 + 35 * len(frame),
             column_config={
                 "month": gettext("First order in"),
-                "value": st.column_config.NumberColumn(gettext("Came back within 90 days"), format="%.1f%%"),
-                "n": st.column_config.NumberColumn(gettext("Customers counted"), format="%d"),
-                "repeat_customers": st.column_config.NumberColumn(gettext("Came back"), format="%d"),
-                "immature_customers": st.column_config.NumberColumn(gettext("Not yet 90 days old"), format="%d"),
+                "value": _number_column(table, "value", gettext("Came back within 90 days"), "%.1f%%",
+                                        active().percent),
+                "n": _number_column(table, "n", gettext("Customers counted"), "%d", _count),
+                "repeat_customers": _number_column(table, "repeat_customers", gettext("Came back"), "%d", _count),
+                "immature_customers": _number_column(table, "immature_customers", gettext("Not yet 90 days old"),
+                                                     "%d", _count),
                 "state": gettext("Final?"),
             },
         )
