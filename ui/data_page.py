@@ -205,11 +205,18 @@ def _freshness(db_path) -> None:
     st.subheader(gettext("Tables"))
     frame = data.freshness(db_path)
     stale = {item.table: item for item in health.stale_sources(frame)}
+    english = active().language == DEFAULT_LANGUAGE
+    # In another language, counts and days as the cards write them (the days in the view's calendar).
+    rows = frame["row_count"] if english else [active().integer(int(count)) for count in frame["row_count"]]
+    through, loaded = ((frame["data_through"], frame["last_loaded_at"]) if english else (
+        [fmt.EMPTY if pd.isna(day) else fmt.day(pd.Timestamp(day).to_pydatetime()) for day in frame["data_through"]],
+        [fmt.EMPTY if pd.isna(moment) else fmt.timestamp(pd.Timestamp(moment).to_pydatetime())
+         for moment in frame["last_loaded_at"]]))
     table = pd.DataFrame({
         gettext("Table"): [gettext(health.LABELS.get(name, name)) for name in frame["table_name"]],
-        gettext("Rows"): frame["row_count"],
-        gettext("Data through"): frame["data_through"],
-        gettext("Last loaded"): frame["last_loaded_at"],
+        gettext("Rows"): rows,
+        gettext("Data through"): through,
+        gettext("Last loaded"): loaded,
         gettext("Health"): [ngettext("stale: {n} day behind", "stale: {n} days behind", stale[name].days_behind)
                             if name in stale else gettext("ok") for name in frame["table_name"]],
     })
