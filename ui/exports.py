@@ -21,7 +21,7 @@ from cxkpi.follow_up import FollowUp
 from cxkpi.kpis import KpiReport
 from cxkpi.periods import Period
 from cxkpi.status import Status
-from ui import data, follow_up_text
+from ui import follow_up_text
 from ui import formatting as fmt
 
 PNG, SVG, PDF, CSV = "image/png", "image/svg+xml", "application/pdf", "text/csv"
@@ -63,6 +63,8 @@ def overview_downloads(
     stem = file_stem("overview", period_stem(period))
     # The files are made when downloaded, outside this script run: in this session's language and
     # calendar, bound here, and on the company's clock.
+    from ui import data  # the app's cached settings; imported here so the digest (CLI) loads no st.cache_data
+
     translator, calendar = i18n.active(), calendars.reader()
     timezone = data.load_settings().timezone
 
