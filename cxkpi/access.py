@@ -30,6 +30,7 @@ from urllib.parse import urlsplit
 import duckdb
 import pandas as pd
 
+from cxkpi.i18n import N_
 from cxkpi.warehouse import PROJECT_ROOT, reading, writing
 
 ACCESS_ENV = "CXKPI_ACCESS"
@@ -40,6 +41,12 @@ UNSAFE_NO_SIGN_IN_ENV = "CXKPI_UNSAFE_NO_SIGN_IN"
 FORWARDING_HEADERS = ("x-forwarded-for", "forwarded", "x-real-ip")
 # The st.user keys that can name a person, most trusted first (an email is what admins type).
 USER_ID_CLAIMS = ("email", "preferred_username", "upn", "user", "sub")
+
+
+# How a role was decided, as the Access page says it (through the catalog: ui/access_page.py reads a
+# reason back into its template to translate it).
+GROUP_REASON = N_("from the group '{group}'")
+DEMO_REASON = N_("no sign-in is configured ({env} is set): visitors are viewers")
 
 
 class Role(StrEnum):
@@ -55,19 +62,19 @@ class Role(StrEnum):
 class Permission(Enum):
     """What a guarded action needs: its wording for messages and the least role that may do it."""
 
-    UPLOAD = ("upload exports", Role.ANALYST)
-    LOAD_INBOX = ("load the inbox", Role.ANALYST)
-    SHARE_VIEW = ("share a view with everyone", Role.ANALYST)
-    CHANGE_OWNER = ("reassign a KPI's owner", Role.ADMIN)
-    CHANGE_TARGET = ("change a KPI's target", Role.ADMIN)
-    MANAGE_ROLES = ("change who has which role", Role.ADMIN)
-    MANAGE_ANY_VIEW = ("rename, unshare or delete another person's view", Role.ADMIN)
+    UPLOAD = (N_("upload exports"), Role.ANALYST)
+    LOAD_INBOX = (N_("load the inbox"), Role.ANALYST)
+    SHARE_VIEW = (N_("share a view with everyone"), Role.ANALYST)
+    CHANGE_OWNER = (N_("reassign a KPI's owner"), Role.ADMIN)
+    CHANGE_TARGET = (N_("change a KPI's target"), Role.ADMIN)
+    MANAGE_ROLES = (N_("change who has which role"), Role.ADMIN)
+    MANAGE_ANY_VIEW = (N_("rename, unshare or delete another person's view"), Role.ADMIN)
     # What owners write (cxkpi.notes, cxkpi.actions): the KPI's owner (by their email in metrics.toml, or
     # the one given on the Owners page) may, beside the least role; replies are open to everyone signed in.
-    WRITE_NOTE = ("write a note on a KPI", Role.ADMIN)
-    REPLY_TO_NOTE = ("reply to a note", Role.VIEWER)
-    PLAN_ACTION = ("add an action to a KPI", Role.ADMIN)
-    UPDATE_ACTION = ("update an action's status", Role.ADMIN)
+    WRITE_NOTE = (N_("write a note on a KPI"), Role.ADMIN)
+    REPLY_TO_NOTE = (N_("reply to a note"), Role.VIEWER)
+    PLAN_ACTION = (N_("add an action to a KPI"), Role.ADMIN)
+    UPDATE_ACTION = (N_("update an action's status"), Role.ADMIN)
 
     def __init__(self, doing: str, role: Role) -> None:
         self.doing = doing
@@ -201,12 +208,12 @@ def resolve_role(
 ) -> tuple[Role, str]:
     """(role, how it was decided): the roles table first, then the highest group role, else viewer."""
     if user_id in grants:
-        return grants[user_id], "given in the roles table"
+        return grants[user_id], N_("given in the roles table")
     mapped = [(settings.group_roles[group], group) for group in groups if group in settings.group_roles]
     if mapped:
         role, group = max(mapped, key=lambda pair: pair[0].rank)
-        return role, f"from the group '{group}'"
-    return Role.VIEWER, "everyone else is a viewer"
+        return role, GROUP_REASON.format(group=group)
+    return Role.VIEWER, N_("everyone else is a viewer")
 
 
 def signed_in_identity(
@@ -227,21 +234,21 @@ def local_identity() -> Identity:
     """The one person at this computer when no sign-in is configured: the admin."""
     user = _os_user()
     return Identity(f"local:{user}", f"{user} (this computer)", Role.ADMIN, "this computer",
-                    role_reason="no sign-in is configured, so the person at this computer is the admin")
+                    role_reason=N_("no sign-in is configured, so the person at this computer is the admin"))
 
 
 def demo_visitor_identity(address: str | None) -> Identity:
     """A visitor from another computer under the demo override: a viewer, never more."""
     where = address or "unknown address"
     return Identity(f"visitor@{where}", f"Visitor from {where}", Role.VIEWER, "demo visitor",
-                    role_reason=f"no sign-in is configured ({UNSAFE_NO_SIGN_IN_ENV} is set): visitors are viewers")
+                    role_reason=DEMO_REASON.format(env=UNSAFE_NO_SIGN_IN_ENV))
 
 
 def command_line_identity() -> Identity:
     """Whoever runs `python -m cxkpi` on the server can read and write the warehouse file anyway."""
     user = _os_user()
     return Identity(f"cli:{user}", f"{user} (command line)", Role.ADMIN, "command line",
-                    role_reason="the command line runs with the server's own access")
+                    role_reason=N_("the command line runs with the server's own access"))
 
 
 def _os_user() -> str:

@@ -13,13 +13,20 @@ against ICU's Persian calendar (DuckDB with SET Calendar='persian'), an independ
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date
 
 import jdatetime
 
+from cxkpi.i18n import N_
+
 GREGORIAN, PERSIAN = "gregorian", "persian"
 CALENDARS = (GREGORIAN, PERSIAN)
+# The calendars by name, for the switcher and the CLI (English here; the catalog translates them).
+CALENDAR_NAMES = {GREGORIAN: N_("Gregorian"), PERSIAN: N_("Solar Hijri")}
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")  # date.weekday() order
 # English month names; a translation looks them up by the month's number (1-12) in its calendar.
 MONTH_NAMES = {
@@ -86,3 +93,29 @@ def calendar_for(calendar: str | None, week_start: str | None, language: str | N
     system = calendar or (PERSIAN if persian_language else GREGORIAN)
     first = week_start or ("saturday" if persian_language or system == PERSIAN else "monday")
     return Calendar(system, WEEKDAYS.index(first))
+
+
+# The calendar the reader's dates are written in (a note's day, an action's due date, "data through"):
+# bound per person like the translator (cxkpi.i18n), never per process. The app binds the view's calendar
+# at the start of each script run; the digest binds each recipient's. Unbound, dates are Gregorian.
+_READER: ContextVar[Calendar | None] = ContextVar("cxkpi_reader_calendar", default=None)
+
+
+def reader() -> Calendar:
+    """The calendar bound to the running context (use()), the Gregorian one when none is."""
+    return _READER.get() or GREGORIAN_CALENDAR
+
+
+def activate(calendar: Calendar) -> None:
+    """Bind a calendar to the rest of this context: the app calls it at the start of each script run."""
+    _READER.set(calendar)
+
+
+@contextlib.contextmanager
+def use(calendar: Calendar) -> Iterator[Calendar]:
+    """Write dates in this calendar within the block: `with calendars.use(Calendar(PERSIAN)): ...`."""
+    token = _READER.set(calendar)
+    try:
+        yield calendar
+    finally:
+        _READER.reset(token)

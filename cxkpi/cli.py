@@ -450,25 +450,30 @@ def run_digest(args: argparse.Namespace) -> int:
         return sending
     language = _language(args)
     now = access.utc_now()
-    # The link opens the view in the digest's language when one was chosen (the reader's default otherwise).
-    link = links.view_url(sending.period, sending.filters, "" if language == i18n.DEFAULT_LANGUAGE else language)
-    with warehouse.reading(sending.db_path) as connection, i18n.use(language):
-        kpi_list = [kpi.in_language(language) for kpi in sending.kpis]
-        built = digest.build(connection, kpi_list, sending.period, sending.filters, sending.settings, link, now)
-        messages = [digest.outgoing(found, now) for found in built]
-    if not args.send:
-        for message in messages:
-            print(_preview(message, sending))
-        return 0
-    if _refused(messages, sending):
-        return 2
-    with warehouse.writing(sending.db_path) as connection:
-        connection.begin()
-        queued = delivery.enqueue(connection, messages, sending.smtp, sending.webhooks)
-        connection.commit()
-    if not queued:
-        print(f"this week's digests ({built[0].week if built else ''}) were queued before: nothing new to send")
-    return _deliver(sending)
+
+    def link_for(reader: str) -> str:
+        # The link opens the view in the reader's language (English: the reader's default, as before).
+        return links.view_url(sending.period, sending.filters, "" if reader == i18n.DEFAULT_LANGUAGE else reader)
+
+    with warehouse.reading(sending.db_path) as connection:
+        # Each owner in their language ([settings.owner_languages]), else the run's.
+        messages = digest.per_recipient(connection, sending.kpis, sending.period, sending.filters, sending.settings,
+                                        language, link_for, now)
+    with i18n.use(language):  # the command's own lines in the run's language
+        if not args.send:
+            for message in messages:
+                print(_preview(message, sending))
+            return 0
+        if _refused(messages, sending):
+            return 2
+        with warehouse.writing(sending.db_path) as connection:
+            connection.begin()
+            queued = delivery.enqueue(connection, messages, sending.smtp, sending.webhooks)
+            connection.commit()
+        if not queued:
+            print(i18n.gettext("this week's digests ({week}) were queued before: nothing new to send",
+                               week=digest.iso_week(sending.settings.today(now))))
+        return _deliver(sending)
 
 
 def run_alerts(args: argparse.Namespace) -> int:
@@ -487,16 +492,18 @@ def run_alerts(args: argparse.Namespace) -> int:
         with i18n.use(language):
             for found in fresh:
                 print(_preview(alerts.message(found, "", link), sending))
-        if not fresh:
-            print(f"no new event since the last alerts ({_scope_text(scope)}): nothing to send")
+            if not fresh:
+                print(i18n.gettext("no new event since the last alerts ({scope}): nothing to send",
+                                   scope=_scope_text(scope)))
         return 0
     with i18n.use(language):
         if _refused([alerts.message(found, "", link) for found in fresh], sending):
             return 2
         sent = alerts.record(sending.db_path, scope, observations, link, sending.smtp, sending.webhooks)
-    print(f"{len(sent)} new event(s) in {_scope_text(scope)}" + "".join(
-        f"\n  {alert.message.subject} → {alert.message.owner_name}" for alert in sent))
-    return _deliver(sending)
+        print(i18n.ngettext("{n} new event in {scope}", "{n} new events in {scope}", len(sent),
+                            scope=_scope_text(scope)) + "".join(
+            f"\n  {alert.message.subject} → {alert.message.owner_name}" for alert in sent))
+        return _deliver(sending)
 
 
 def _scope_text(scope: str) -> str:
@@ -510,24 +517,29 @@ def _deliver(sending: _Sending) -> int:
     outcomes = delivery.deliver(sending.db_path, sending.smtp)
     for outcome in outcomes:
         where = f"{outcome.message.channel} {outcome.message.shown_address}"
+        said = {"subject": outcome.message.subject, "recipient": outcome.message.recipient, "where": where}
         if outcome.sent:
-            print(f"sent: {outcome.message.subject} → {outcome.message.recipient} ({where})")
+            print(i18n.gettext("sent: {subject} → {recipient} ({where})", **said))
         else:
-            print(f"NOT SENT (kept, retried on the next run): {outcome.message.subject} → "
-                  f"{outcome.message.recipient} ({where}): {outcome.error}", file=sys.stderr)
+            print(i18n.gettext("NOT SENT (kept, retried on the next run): {subject} → {recipient} ({where}): {error}",
+                               error=outcome.error, **said), file=sys.stderr)
     return 1 if any(not outcome.sent for outcome in outcomes) else 0
 
 
 def _preview(message: delivery.Outgoing, sending: _Sending) -> str:
     """A message as `--send` would send it: to whom, how, its subject, attachment and plain text."""
-    ways = [f"email {address}" if channel == "email" else f"webhook {delivery.Webhook(address).shown}"
+    ways = [i18n.gettext("email {address}", address=address) if channel == "email" else
+            i18n.gettext("webhook {address}", address=delivery.Webhook(address).shown)
             for channel, address in delivery.addressed(message, sending.smtp, sending.webhooks)]
     if not ways:
-        ways = ["nowhere yet: " + " ".join(delivery.unreachable([message], sending.smtp, sending.webhooks))]
-    lines = [f"To: {message.owner_name}" + (f" <{message.owner_email}>" if message.owner_email else ""),
-             f"Via: {'; '.join(ways)}", f"Subject: {message.subject}"]
+        ways = [i18n.gettext("nowhere yet: {why}",
+                             why=" ".join(delivery.unreachable([message], sending.smtp, sending.webhooks)))]
+    to = message.owner_name + (f" <{message.owner_email}>" if message.owner_email else "")
+    lines = [i18n.gettext("To: {to}", to=to), i18n.gettext("Via: {ways}", ways="; ".join(ways)),
+             i18n.gettext("Subject: {subject}", subject=message.subject)]
     if message.attachment:
-        lines.append(f"Attachment: {message.attachment_name} ({len(message.attachment) / 1024:,.0f} KB)")
+        lines.append(i18n.gettext("Attachment: {file} ({size} KB)", file=message.attachment_name,
+                                  size=i18n.active().integer(round(len(message.attachment) / 1024))))
     return "\n".join(["=" * 100, *lines, "", message.text.rstrip()]) + "\n"
 
 

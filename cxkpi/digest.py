@@ -10,17 +10,17 @@ period and the filters, so running `digest --send` twice in a week sends nothing
 from __future__ import annotations
 
 import html
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import duckdb
 
-from cxkpi import follow_up, kpis, notes
+from cxkpi import calendars, follow_up, kpis, notes
 from cxkpi.alerts import Shift, missed_months, shift_of
 from cxkpi.delivery import Outgoing
 from cxkpi.follow_up import FollowUp, action_line, note_line
-from cxkpi.i18n import N_, active, gettext
+from cxkpi.i18n import N_, active, gettext, use
 from cxkpi.kpis import Filters, KpiReport
 from cxkpi.periods import Period
 from cxkpi.registry import Kpi, Owner, Settings
@@ -54,6 +54,7 @@ class Digest:
     link: str
     data_through: datetime | None
     week: str  # '2026-W49'
+    timezone: str = "UTC"  # the company's ([settings] timezone): the slide says when it was made on its clock
 
     @property
     def off_target(self) -> list[Item]:
@@ -87,6 +88,12 @@ class Digest:
         return f"{file_stem(self.owner.name, period_stem(self.period))}.pdf"
 
 
+def iso_week(day: date) -> str:
+    """The week a digest is sent once in: '2026-W49'."""
+    year, week, _ = day.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
 def build(connection: duckdb.DuckDBPyConnection, kpi_list: Sequence[Kpi], period: Period, filters: Filters,
           settings: Settings, link: str, now: datetime) -> list[Digest]:
     """One digest per owner, in the registry's order of their first KPI; its week, and what is overdue,
@@ -102,12 +109,11 @@ def build(connection: duckdb.DuckDBPyConnection, kpi_list: Sequence[Kpi], period
         owners.setdefault(key, report.kpi.owner)
         by_owner.setdefault(key, []).append(Item(report, shift_of(connection, report, filters),
                                                  follow_ups[report.kpi.id]))
-    year, week, _ = today.isocalendar()
     through = [report.data_through for report in reports if report.data_through is not None]
     return [
         Digest(owners[key], tuple(items),
                tuple(note for note in recent if note.kpi_id in {item.report.kpi.id for item in items}),
-               period, filters, link, min(through) if through else None, f"{year}-W{week:02d}")
+               period, filters, link, min(through) if through else None, iso_week(today), settings.timezone)
         for key, items in by_owner.items()
     ]
 
@@ -170,7 +176,8 @@ def slide(digest: Digest, now: datetime) -> bytes:
 
     page = overview_page([item.report for item in digest.items], digest.period, fmt.filters(digest.filters),
                          digest.link, gettext("{name}: your KPIs", name=digest.owner.name), now=now,
-                         follow_ups={item.report.kpi.id: item.follow_up for item in digest.items})
+                         follow_ups={item.report.kpi.id: item.follow_up for item in digest.items},
+                         timezone=digest.timezone)
     return page_report.overview_pdf(page)
 
 
@@ -239,10 +246,38 @@ def _item_lines(item: Item) -> list[str]:
 
 def _titled(digest: Digest, note: notes.Note) -> str:
     title = next(item.report.kpi.title for item in digest.items if item.report.kpi.id == note.kpi_id)
-    said = gettext("{title}, reply by {author} ({moment} UTC): {body}") if note.reply_to else \
-        gettext("{title}, note by {author} ({moment} UTC): {body}")
-    return said.format(title=title, author=note.author_name, moment=fmt.timestamp(note.written_at), body=note.body)
+    said = gettext("{title}, reply by {author} ({moment}): {body}") if note.reply_to else \
+        gettext("{title}, note by {author} ({moment}): {body}")
+    # When it was written, on the company's clock, naming it (notes keep UTC).
+    return said.format(title=title, author=note.author_name, moment=fmt.company_time(note.written_at, digest.timezone),
+                       body=note.body)
 
 
 def _slack(text_: str) -> str:
     return text_.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def per_recipient(connection: duckdb.DuckDBPyConnection, kpi_list: Sequence[Kpi], period: Period,
+                  filters: Filters, settings: Settings, run_language: str, link_for: Callable[[str], str],
+                  now: datetime) -> list[Outgoing]:
+    """Each owner's digest as a message in their own language and calendar: [settings.owner_languages]
+    names it by their email, else the run's (`run_language`: --lang, else [settings] language). The
+    period and filters are the run's for everyone; the words, numbers, dates ("data through", a note's
+    day, an action's due date) and the link (`link_for(language)`) are the reader's. In the registry's
+    order of each owner's first KPI, as build() gives them."""
+    wanted = {(kpi.owner.user_id or kpi.owner.name): settings.owner_language(kpi.owner) or run_language
+              for kpi in kpi_list}
+    messages: dict[str, Outgoing] = {}
+    order: list[str] = []
+    for language in dict.fromkeys([run_language, *wanted.values()]):
+        if language not in wanted.values():
+            continue
+        with use(language), calendars.use(settings.calendar_for(language)):
+            built = build(connection, [kpi.in_language(language) for kpi in kpi_list], period, filters, settings,
+                          link_for(language), now)
+            order = order or [found.owner.user_id or found.owner.name for found in built]
+            for found in built:
+                key = found.owner.user_id or found.owner.name
+                if wanted[key] == language:
+                    messages[key] = outgoing(found, now)
+    return [messages[key] for key in order if key in messages]

@@ -15,11 +15,13 @@ from datetime import datetime
 
 import pandas as pd
 
+from cxkpi.i18n import N_
+
 STALE_ENV = "CXKPI_STALE_DAYS"
 DEFAULT_STALE_DAYS = 45
 ACTIVITY_TABLES = ("orders", "survey_responses", "complaints")
-LABELS = {"orders": "Orders", "survey_responses": "Survey responses", "complaints": "Complaints",
-          "customers": "Customers"}
+LABELS = {"orders": N_("Orders"), "survey_responses": N_("Survey responses"), "complaints": N_("Complaints"),
+          "customers": N_("Customers")}  # English; the Data page shows them through the catalog
 
 
 @dataclass(frozen=True)

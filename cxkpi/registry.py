@@ -28,7 +28,7 @@ DIRECTIONS = ("higher", "lower")
 # (`difference_of` names their columns) or none. Default: "proportion" for unit "%".
 STATISTICS = ("nps", "proportion", "median", "rate", "difference", "none")
 # What [kpi.i18n.<lang>] may translate: what people read of a KPI.
-TRANSLATED_FIELDS = ("title", "description", "unit")
+TRANSLATED_FIELDS = ("title", "description", "unit", "page_title")
 # Words that join two people in one name ("A and B", "A; B"), in the languages of cxkpi's users: an
 # owner is one person. A comma is allowed ("Raman, Priya" is one person).
 SECOND_PERSON = re.compile(r"[;&/+|\n]|\s(?:and|und|et|и|و)\s", re.IGNORECASE)
@@ -172,8 +172,11 @@ class Kpi:
         words = dict(dict(self.translations).get(language, ()))
         if not words:
             return self
+        # The browser tab's title: its own translation, else the translated title (an English short name
+        # in a Persian or Russian tab would be the one English word there).
+        page_title = words.get("page_title") or words.get("title") or self.page_title
         return replace(self, title=words.get("title", self.title), description=words.get("description",
-                       self.description), unit_words=words.get("unit", self.unit_words))
+                       self.description), unit_words=words.get("unit", self.unit_words), page_title=page_title)
 
     @property
     def query_path(self) -> Path:
@@ -443,6 +446,13 @@ class Settings:
     week_start: str | None = None  # 'monday' ... 'sunday'; None = from the language (Saturday for Persian)
     timezone: str = "UTC"  # IANA name: the zone whose days, weeks and months the KPIs count in
     language: str = ""  # the app's language when a link names none ("" = the browser's, else English)
+    # [settings.owner_languages]: the language each owner reads their digest in, by their email (lower
+    # case), as (email, language) pairs; an owner not listed gets the run's language (--lang, else language).
+    owner_languages: tuple[tuple[str, str], ...] = ()
+
+    def owner_language(self, owner: Owner) -> str:
+        """The language `owner` reads in by [settings.owner_languages], '' when it names none for them."""
+        return dict(self.owner_languages).get(owner.user_id, "")
 
     def calendar_for(self, language: str | None = None) -> Calendar:
         """The calendar and first day of the week a person reading in `language` ('fa', 'ru', 'en' or
@@ -479,6 +489,8 @@ def load_settings(path: Path = DEFAULT_REGISTRY_PATH) -> Settings:
         week_start=values.get("week_start") or None,
         timezone=values.get("timezone", defaults.timezone),
         language=str(values.get("language", defaults.language)),
+        owner_languages=tuple(sorted((email.strip().lower(), language)
+                                     for email, language in values.get("owner_languages", {}).items())),
     )
 
 
@@ -491,6 +503,17 @@ def settings_problems(values: dict[str, Any]) -> list[str]:
                             f"use one of them, or leave {name} out to follow each person's language")
     if "timezone" in values and (zone_problem := timezone_problem(values["timezone"])):
         problems.append(zone_problem)
+    owner_languages = values.get("owner_languages", {})
+    if not isinstance(owner_languages, dict):
+        problems.append('owner_languages is a table of owners\' emails and languages: [settings.owner_languages] '
+                        'then a line like "amara@example.com" = "fa"')
+        owner_languages = {}
+    for email, language in owner_languages.items():
+        if language not in LANGUAGES:
+            problems.append(f"owner_languages: {email} = {language!r} is not one of {', '.join(map(repr, LANGUAGES))}; "
+                            "use one of them, or leave the line out for the run's language")
+        if problem := email_problem(email, "owner_languages' key"):
+            problems.append(f"owner_languages: {problem}")
     return problems
 
 

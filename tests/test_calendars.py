@@ -14,6 +14,7 @@ from cxkpi import periods
 from cxkpi.calendars import GREGORIAN_CALENDAR, Calendar, calendar_for
 from cxkpi.periods import Period, month_of, quarter_of, quick_range, year_of
 from cxkpi.registry import RegistryError, Settings, load_settings
+from ui.formatting import EN_DASH
 
 PERSIAN = Calendar("persian", week_start=5)
 
@@ -177,3 +178,112 @@ def test_settings_refuse_an_unknown_calendar_weekday_or_zone_saying_how_to_fix(t
     with pytest.raises(RegistryError, match=r"metrics.toml: \[settings\] ") as refused:
         load_settings(path)
     assert says in str(refused.value)
+
+
+# --- dates shown to a reader, in the reader's calendar (cxkpi.calendars.reader) ---------------------------
+
+
+def test_a_day_is_written_in_the_calendar_bound_to_the_reader():
+    """2026-07-01 is 10 Tir 1405; unbound, dates are Gregorian as before."""
+    from cxkpi import calendars, i18n
+    from ui import formatting as fmt
+
+    day = date(2026, 7, 1)
+    assert fmt.day(day) == "1 Jul 2026"
+    with calendars.use(PERSIAN):
+        assert fmt.day(day) == "10 Tir 1405"
+        with i18n.use("fa"):
+            assert fmt.day(day) == "۱۰ تیر ۱۴۰۵"
+            assert fmt.freshness(datetime(2026, 7, 1, 12), None) == "داده‌ها تا ۱۰ تیر ۱۴۰۵"
+        assert fmt.day(day, GREGORIAN_CALENDAR) == "1 Jul 2026"  # a calendar given wins over the reader's
+    assert fmt.day(day) == "1 Jul 2026"
+
+
+def test_action_due_date_shown_in_jalali_when_calendar_is_solar_hijri():
+    from cxkpi import calendars, i18n
+    from cxkpi.actions import Action
+    from ui.follow_up_text import action_line
+
+    action = Action(id=1, kpi_id="nps", what="Call detractors back", assignee_name="Amara Okafor",
+                    assignee_email="amara.okafor@example.com", due_on=date(2026, 11, 23),
+                    created_at=datetime(2026, 7, 2), created_by="amara.okafor@example.com", status="open",
+                    updated_at=datetime(2026, 7, 2), updated_by="amara.okafor@example.com", comment="")
+    assert action_line(action, False) == "Call detractors back: Amara Okafor, due 23 Nov 2026 (open)"
+    with calendars.use(PERSIAN):
+        assert action_line(action, False) == "Call detractors back: Amara Okafor, due 2 Azar 1405 (open)"
+        with i18n.use("fa"):
+            assert "۲ آذر ۱۴۰۵" in action_line(action, True)
+
+
+def test_note_date_shown_in_jalali_when_calendar_is_solar_hijri():
+    from cxkpi import calendars
+    from cxkpi.notes import Note
+    from ui.follow_up_text import note_line
+
+    note = Note(id=1, kpi_id="nps", noted_on=date(2026, 3, 21), body="Nowruz sale", reply_to=None,
+                written_at=datetime(2026, 3, 21, 9), author_id="amara.okafor@example.com", author_name="Amara Okafor")
+    with calendars.use(PERSIAN):
+        assert note_line(note) == "1 Farvardin 1405, Amara Okafor: Nowruz sale"
+
+
+def test_slide_exported_at_is_in_company_timezone(golden_db):
+    """21:40 UTC on 22 Nov 2026 is 01:10 on 23 Nov in Tehran (UTC+3:30): the slide says Tehran's time and
+    names the zone; in Persian, in the Solar Hijri calendar, 2 Azar 1405."""
+    from cxkpi import calendars, i18n
+    from cxkpi import kpis as kpi_api
+    from cxkpi.kpis import Filters
+    from cxkpi.registry import load_registry
+    from cxkpi.warehouse import reading
+    from ui import exports
+
+    q2 = Period(date(2026, 4, 1), date(2026, 6, 30))
+    with reading(golden_db) as connection:
+        reports = kpi_api.overview(connection, load_registry()[:1], q2, Filters())
+    now = datetime(2026, 11, 22, 21, 40, tzinfo=UTC)
+    page = exports.overview_page(reports, q2, "all", "http://x/", "KPIs", now=now, timezone="Asia/Tehran")
+    assert page.generated == "Exported 23 Nov 2026 01:10 (Asia/Tehran)"
+    assert exports.overview_page(reports, q2, "all", "http://x/", "KPIs", now=now).generated == \
+        "Exported 22 Nov 2026 21:40 (UTC)"
+    with i18n.use("fa"), calendars.use(PERSIAN):
+        persian = exports.overview_page(reports, q2, "all", "http://x/", "KPIs", now=now, timezone="Asia/Tehran")
+    assert "۲ آذر ۱۴۰۵ ۰۱:۱۰" in persian.generated and "Asia/Tehran" in persian.generated
+    assert persian.freshness.startswith("داده‌ها تا ۱۰ تیر ۱۴۰۵")  # golden data through 1 Jul 2026
+
+
+def test_the_working_week_reads_in_the_readers_language_and_from_saturday():
+    from cxkpi import i18n
+    from cxkpi.business_hours import Schedule
+    from ui import formatting as fmt
+
+    week = Schedule((0, 1, 2, 3, 4), 9 * 3600, 17 * 3600, (date(2026, 12, 25), date(2027, 1, 1)))
+    assert fmt.schedule(week) == week.describe() == "Mon-Fri 09:00-17:00, 2 holidays"
+    with i18n.use("ru"):
+        assert fmt.schedule(week) == "пн-пт 09:00-17:00, 2 праздничных дня"
+    tehran = Schedule((0, 1, 2, 5, 6), 8 * 3600, 16 * 3600, ())  # Saturday to Wednesday
+    with i18n.use("fa"):
+        assert fmt.schedule(tehran) == "شنبه-چهارشنبه ۰۸:۰۰-۱۶:۰۰"
+
+
+def test_the_calendar_switcher_puts_cal_in_the_link_and_names_the_view_in_it(golden_db, monkeypatch):
+    """An English reader switches to the Solar Hijri calendar beside the language: the link carries
+    cal=persian (so whoever opens it sees the same calendar), the dates stay, and the days are named in
+    Jalali months; switching back writes cal=gregorian."""
+    from tests.support import app_test
+    from ui.language import CALENDAR_SWITCH_KEY
+
+    at = app_test(monkeypatch, golden_db, timeout=60)
+    at.query_params.update({"from": "2026-04-01", "to": "2026-06-30"})
+    at.run()
+    assert at.selectbox(key=CALENDAR_SWITCH_KEY).value == "gregorian"
+    assert "cal" not in at.query_params
+    at.selectbox(key=CALENDAR_SWITCH_KEY).select("persian").run()
+    assert not at.exception
+    assert at.query_params["cal"] == "persian"
+    assert (at.query_params["from"], at.query_params["to"]) == ("2026-04-01", "2026-06-30")
+    captions = "\n".join(caption.value for caption in at.caption)
+    # Q2 2026 is no Jalali quarter: the period before it is its 91 days, named in Jalali days.
+    assert f"Compared with 10 Dey 1404 {EN_DASH} 11 Farvardin 1405" in captions
+    at.selectbox(key=CALENDAR_SWITCH_KEY).select("gregorian").run()
+    assert at.query_params["cal"] == "gregorian"
+    assert f"Compared with Q1 2026 (1 Jan 2026 {EN_DASH} 31 Mar 2026)" in "\n".join(
+        caption.value for caption in at.caption)

@@ -63,7 +63,7 @@ def test_the_overview_pdf_is_one_landscape_page_naming_filters_period_freshness_
     text = " ".join(pdf.pages[0].extract_text().split())
     assert "Filters: region: EMEA" in text
     assert "Q2 2026 (1 Apr 2026 – 30 Jun 2026), compared with Q1 2026 (1 Jan 2026 – 31 Mar 2026)" in text
-    assert "Data through" in text and "Exported 22 Nov 2026 17:40 UTC" in text
+    assert "Data through" in text and "Exported 22 Nov 2026 17:40 (UTC)" in text
     assert "+33.3 pts" in text
     for kpi in load_registry():
         assert kpi.owner.name in text

@@ -16,7 +16,7 @@ from babel.messages.pofile import read_po
 from cxkpi import i18n, links, report
 from cxkpi.kpis import Filters
 from cxkpi.periods import Period
-from cxkpi.registry import RegistryError, Settings, load_registry
+from cxkpi.registry import Owner, RegistryError, Settings, load_registry, load_settings
 from tests.support import PROJECT_ROOT, cxkpi
 from ui import formatting as fmt
 from ui.state import LANG, FilterState, parse_query
@@ -230,6 +230,175 @@ def test_the_digest_speaks_the_language_asked_for_and_keeps_a_language_free_key(
     assert russian.startswith(f"Здравствуйте, {built['ru'][0].owner.name}!") and "n = 6 ответов" in russian
     printed = cxkpi("digest", "--db", golden_db, "--start", "2026-04-01", "--end", "2026-06-30", "--lang", "ru")
     assert printed.returncode == 0, printed.stderr
-    assert "Subject: cxkpi за неделю, 2 кв. 2026" in printed.stdout
+    assert "Тема: cxkpi за неделю, 2 кв. 2026" in printed.stdout  # the command's own lines in --lang's too
     assert "Открыть представление: " in printed.stdout
     assert "&lang=ru\n" in printed.stdout  # the link opens the view in the language the digest is written in
+
+
+# --- the surfaces issue 17's closing note found still English or Gregorian ---------------------------------
+
+
+def persian_kpi_page(monkeypatch: pytest.MonkeyPatch, db: Path, page: str, **query: str):
+    from tests.support import app_test
+
+    at = app_test(monkeypatch, db, timeout=60)
+    at.query_params.update({"from": "2026-04-01", "to": "2026-06-30", LANG: "fa", **query})
+    at.switch_page(page).run()
+    assert not at.exception, [exception.value for exception in at.exception]
+    return at
+
+
+def shown_text(at) -> str:
+    elements = [*at.title, *at.markdown, *at.caption, *at.info, *at.warning, *at.error, *at.metric]
+    return "\n".join(str(getattr(element, "label", "")) + " " + str(element.value) for element in elements)
+
+
+def test_persian_kpi_page_shows_drilldown_in_persian(golden_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """NPS's drill-downs (what moves the total, what detractors wrote) and the KPI page's controls, in
+    Persian; none of their English words is left."""
+    at = persian_kpi_page(monkeypatch, golden_db, "pages/1_NPS.py")
+    text = shown_text(at)
+    assert "چه چیزی کل را جابه‌جا می‌کند" in text and "آنچه منتقدان نوشتند" in text
+    assert "میله‌های آبی کل را بالا می‌برند" in text
+    assert at.text_input(key="nps_comments_search").label == "جست‌وجو در نظرها"
+    # The slice table's numbers as the cards write them (Streamlit's number formats are English).
+    [impact] = [frame.value for frame in at.dataframe if "impact" in frame.value.columns]
+    assert impact.columns[0] == "منطقه"
+    assert all(re.fullmatch("[۰-۹]+", count) for count in impact["n"]), list(impact["n"])
+    assert all(re.fullmatch("[-+−\u200e]*[۰-۹]+٫[۰-۹]{2} امتیاز", shown) for shown in impact["impact"]), \
+        list(impact["impact"])
+    for english in ("What moves the total", "What detractors wrote", "Blue bars", "detractor comment", "Impact ="):
+        assert english not in text, english
+
+
+def test_persian_complaint_drilldowns_count_and_label_in_persian(golden_db: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    at = persian_kpi_page(monkeypatch, golden_db, "pages/2_Complaint_response.py")
+    text = shown_text(at)
+    assert "زمان نخستین پاسخ بر پایهٔ کانال و دسته" in text
+    assert "شکایت‌های باز بر پایهٔ سن" in text
+    for english in ("First-response time by channel", "Open backlog by age", "complaints still open then"):
+        assert english not in text, english
+
+
+def test_the_kpi_pages_dates_are_jalali_in_persian(golden_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The view's calendar is Solar Hijri for a Persian reader: the freshness line says 10 Tir 1405
+    (1 Jul 2026), not a Gregorian day in Persian words."""
+    from tests.support import card_text
+
+    at = persian_kpi_page(monkeypatch, golden_db, "pages/1_NPS.py")
+    card = card_text(at.get_by_key("card-nps"))
+    assert "داده‌ها تا ۱۰ تیر ۱۴۰۵" in card
+    assert "ژوئیه" not in card  # the Gregorian July, in Persian
+
+
+def test_a_kpis_tab_title_is_its_translated_title(registry) -> None:
+    nps = registry["nps"]
+    assert nps.in_language("ru").page_title == "Индекс потребительской лояльности (NPS)"
+    assert nps.in_language("fa").page_title == "خالص امتیاز مروجان (NPS)"
+    assert nps.in_language("en").page_title == nps.page_title
+
+
+def test_the_access_page_explains_roles_in_persian(golden_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    at = persian_kpi_page(monkeypatch, golden_db, "pages/12_Access.py")
+    text = shown_text(at)
+    assert "نقش شما: **مدیر**" in text  # the person at this computer, without sign-in, is the admin
+    assert "ورود پیکربندی نشده است، پس کسی که پشت این رایانه است مدیر است" in text
+    assert "بارگذاری فایل‌های خروجی" in text  # what the role allows: upload exports
+    for english in ("You are", "Your role", "Everyone sees every page", "upload exports"):
+        assert english not in text, english
+
+
+def test_the_data_page_says_a_loads_outcome_in_the_readers_language(tmp_path: Path) -> None:
+    """The verdict and its counts in Persian or Russian from the loader's fields; the loader's own reason
+    (it quotes the file) kept as it wrote it, under a translated label; English as the CLI prints it."""
+    from cxkpi.inbox import Outcome
+    from cxkpi.ingest import ingest_paths
+    from tests.support import GOLDEN_DIR
+    from ui.data_page import outcome_text
+
+    [result], _ = ingest_paths(tmp_path / "w.duckdb", [GOLDEN_DIR / "orders.csv"])
+    loaded = Outcome("orders.csv", result=result)
+    refused = Outcome("bad.csv", refusal="no column holds order ids")
+    assert outcome_text(loaded) == loaded.summary()
+    with i18n.use("ru"):
+        assert outcome_text(loaded).startswith(
+            f"orders.csv: Заказы: прочитано строк: {result.rows_read}, добавлено: {result.rows_inserted}")
+        assert outcome_text(refused) == ("bad.csv: отклонён, ничего не загружено. Загрузчик сообщает: "
+                                         "no column holds order ids")
+    with i18n.use("fa"):
+        assert outcome_text(refused).startswith("bad.csv: رد شد، چیزی بارگذاری نشد.")
+
+
+def test_each_owner_reads_the_digest_in_their_own_language_and_calendar(golden_db: Path) -> None:
+    """[settings.owner_languages] names Amara (NPS's owner) Persian: her digest is Persian, its dates Jalali
+    and its link opens the view in Persian; the others' stay in the run's language (English)."""
+    from cxkpi import digest
+    from cxkpi.warehouse import reading
+
+    q2 = Period(date(2026, 4, 1), date(2026, 6, 30))
+    settings = Settings(owner_languages=(("amara.okafor@example.com", "fa"),))
+    kpis = load_registry()
+    with reading(golden_db) as connection:
+        messages = digest.per_recipient(connection, kpis, q2, Filters(), settings, "en",
+                                        lambda language: f"http://x/?lang={language}", NOW, NOW.date())
+    by_owner = {message.owner_name: message for message in messages}
+    assert [message.owner_name for message in messages] == list(dict.fromkeys(kpi.owner.name for kpi in kpis))
+    amara, lukas = by_owner["Amara Okafor"], by_owner["Lukas Brenner"]
+    assert amara.subject.startswith("گزارش هفتگی cxkpi، فصل ۲ ۲۰۲۶") and amara.text.startswith("Amara Okafor گرامی،")
+    assert "داده‌ها تا ۱۰ تیر ۱۴۰۵" in amara.text  # 1 Jul 2026, the day the data runs through
+    assert "http://x/?lang=fa" in amara.text
+    assert lukas.text.startswith("Hello Lukas Brenner,") and "data through 1 Jul 2026" in lukas.text
+    assert "http://x/?lang=en" in lukas.text
+
+
+def test_an_owner_language_that_cxkpi_does_not_speak_is_refused(tmp_path: Path) -> None:
+    registry = tmp_path / "metrics.toml"
+    registry.write_text('[settings]\n[settings.owner_languages]\n"amara@example.com" = "de"\n', encoding="utf-8")
+    with pytest.raises(RegistryError, match=re.escape("owner_languages: amara@example.com = 'de' is not one of")):
+        load_settings(registry)
+    registry.write_text('[settings.owner_languages]\n"Amara@Example.com" = "fa"\n', encoding="utf-8")
+    assert load_settings(registry).owner_language(Owner("Amara", "CCO", "amara@example.com")) == "fa"
+
+
+# Streamlit calls whose first argument (or label=/help=/placeholder=) a person reads.
+SHOWN_CALLS = {
+    "markdown", "caption", "info", "warning", "error", "success", "title", "header", "subheader", "text", "write",
+    "button", "download_button", "form_submit_button", "link_button", "page_link", "selectbox", "multiselect",
+    "radio", "segmented_control", "pills", "text_input", "text_area", "number_input", "date_input", "checkbox",
+    "toggle", "file_uploader", "expander", "metric", "spinner", "popover", "NumberColumn", "TextColumn",
+    "DatetimeColumn", "DateColumn", "LinkColumn", "Tooltip", "X", "Y",
+}
+CHART_CHANNELS = {"Tooltip", "X", "Y"}  # their first argument names a column: only title= is shown
+SHOWN_KEYWORDS = ("label", "help", "placeholder", "title")
+# Text that is the same in every language: the product's name, Markdown and icons, units of statistics.
+NOT_WORDS = re.compile(r"\S+@\S+|:material/\w+:|:\w+\[|cxkpi|\bn\b|\bp90\b|\bPNG\b|\bSVG\b|\bCSV\b|\bUTC\b|&nbsp;"
+                       r"|[^A-Za-z]")
+
+
+def literal_words(node: ast.expr) -> str:
+    """The letters a literal (or an f-string's literal parts) hands to a person; '' for a translated call."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return NOT_WORDS.sub("", node.value)
+    if isinstance(node, ast.JoinedStr):
+        return "".join(literal_words(part) for part in node.values if isinstance(part, ast.Constant))
+    if isinstance(node, ast.BinOp):
+        return literal_words(node.left) + literal_words(node.right)
+    return ""
+
+
+def test_every_string_a_page_shows_goes_through_the_catalog() -> None:
+    """A Streamlit label, caption, message or column title written as an English literal in pages/ or ui/
+    would stay English for every reader: each must be a gettext() call (or a catalog word: N_)."""
+    untranslated = []
+    for path in [*sorted((PROJECT_ROOT / "ui").glob("*.py")), *sorted((PROJECT_ROOT / "pages").glob("*.py")),
+                 PROJECT_ROOT / "dashboard.py"]:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                    and node.func.attr in SHOWN_CALLS) or "log" in ast.unparse(node.func.value).lower():
+                continue  # a logger's warning() is for the server's log, not a person
+            first = [] if node.func.attr in CHART_CHANNELS else node.args[:1]
+            shown = [*first, *(keyword.value for keyword in node.keywords if keyword.arg in SHOWN_KEYWORDS)]
+            untranslated += [f"{path.relative_to(PROJECT_ROOT)}:{node.lineno}: {ast.unparse(text)[:80]}"
+                             for text in shown if literal_words(text)]
+    assert not untranslated, "wrap in gettext() and run `make messages`:\n" + "\n".join(untranslated)

@@ -1,6 +1,7 @@
 """The overview in Persian and Russian as a person reads it, in Chromium on the sample data: `?lang=fa` right
 to left in Vazirmatn with Persian words and digits and no English left in the page's own text; `?lang=ru`
-with Russian plurals; the sidebar's switcher; the slide downloaded in the session's language.
+with Russian plurals; the sidebar's switcher; the slide downloaded in the session's language; a KPI page's
+drill-downs in Persian, its dates in the Solar Hijri calendar until the calendar switcher says Gregorian.
 
 One `streamlit run` for the module against a warehouse of sample_data/ (default period Q3 2026).
 """
@@ -25,8 +26,8 @@ DESKTOP = {"width": 1440, "height": 900}
 PERSIAN_DIGIT = re.compile("[۰-۹]")
 # Hidden while reading a page's own words: icons (their ligature names are words), the link box, code, and
 # Streamlit's own "Skip to main content" link (shown to keyboards only; Streamlit has no way to translate it).
-NOT_WORDS = ("[data-testid=stIconMaterial], span[role=img][translate=no], .cx-icon, .cx-link, code, .cx-sql, "
-             "[data-testid=stSkipToContent]")
+NOT_WORDS = ("[data-testid=stIconMaterial], [data-testid=stExpanderIcon], span[role=img][translate=no], .cx-icon, "
+             ".cx-link, code, .cx-sql, [data-testid=stSkipToContent]")
 # What stays in Latin letters in a Persian page: names people typed, acronyms in the KPIs' own names,
 # file formats and the product's name.
 LATIN_KEPT = {"NPS", "CSAT", "SLA", "PNG", "PDF", "cxkpi"}
@@ -116,3 +117,34 @@ def test_the_persian_slide_downloaded_from_the_app_is_in_persian(
             page.locator(".st-key-export-overview").get_by_role("button", name="صفحه (PDF)").click()
         text = PdfReader(io.BytesIO(Path(info.value.path()).read_bytes())).pages[0].extract_text()
         assert PERSIAN_DIGIT.search(text) and "Net Promoter Score" not in text and "Filters" not in text
+
+
+# Words the sample data puts on a KPI page (regions, segments, channels, complaint categories): data, not text.
+SAMPLE_VALUES = {"EMEA", "APAC", "LATAM", "North", "America", "EWMA"}
+
+
+def test_a_persian_kpi_page_reads_in_persian_down_to_its_drilldowns_and_its_calendar_switches(
+    app_url: str, browser: Browser, registry: dict[str, Kpi]
+) -> None:
+    """NPS's page in Persian: its drill-downs' titles, controls and captions in Persian and no English word
+    left in the page's own text; its card's "data through" in the Solar Hijri calendar (1405); the
+    calendar switcher beside the language's turns the view Gregorian (2026) and writes cal=gregorian."""
+    with fresh_page(browser, viewport=DESKTOP) as page:
+        page.goto(f"{app_url}/NPS?lang=fa")
+        impact = page.locator(".st-key-drill-impact-nps")
+        expect(impact).to_contain_text("چه چیزی کل را جابه‌جا می‌کند")
+        expect(page.locator(".st-key-drill-comments-nps")).to_contain_text("آنچه منتقدان نوشتند")
+        expect(page.locator("[data-testid='stApp']")).to_have_attribute("data-test-script-state", "notRunning")
+        expect_no_error(page)
+        details = page.locator(".st-key-card-nps .cx-details")  # the card's details hold "data through"
+        expect(details).to_contain_text(re.compile("داده‌ها تا [۰-۹]+ [^ ]+ ۱۴۰۵"))
+        names = {word for kpi in registry.values() for word in re.findall(r"[A-Za-z]+", str(kpi.owner))}
+        left = set(own_words(page)) - LATIN_KEPT - names - SAMPLE_VALUES - {getpass.getuser()}
+        assert not left, f"English left on the Persian NPS page: {sorted(left)}"
+        page.reload()
+        expect(page.locator("[data-testid='stApp']")).to_have_attribute("data-test-script-state", "notRunning")
+        page.locator("[data-testid='stSidebar']").get_by_label("تقویم").click()
+        page.get_by_role("option", name="میلادی").click()
+        expect(page).to_have_url(re.compile(r"[?&]cal=gregorian(&|$)"))
+        expect(details).to_contain_text(re.compile("داده‌ها تا [۰-۹]+ [^ ]+ ۲۰۲۶"))
+        expect(details).not_to_contain_text("۱۴۰۵")

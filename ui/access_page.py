@@ -10,7 +10,7 @@ import streamlit as st
 
 from cxkpi import access
 from cxkpi.access import Identity, Permission, Role
-from cxkpi.i18n import gettext
+from cxkpi.i18n import N_, gettext
 from cxkpi.warehouse import WarehouseBusyError
 from ui import data, identity, sidebar, signin
 from ui import formatting as fmt
@@ -31,14 +31,31 @@ def render() -> None:
     _audit(db_path)
 
 
+# How the person signed in, by sign-in method (ui.signin).
+SIGNED_IN_HOW = {signin.OIDC: N_("You are **{name}** ({user_id}), signed in with OpenID Connect."),
+                 signin.PROXY: N_("You are **{name}** ({user_id}), signed in through the sign-in proxy.")}
+NOT_SIGNED_IN = N_("You are **{name}** ({user_id}).")
+
+
 def _you(person: Identity) -> None:
-    how = {signin.OIDC: ", signed in with OpenID Connect", signin.PROXY: ", signed in through the sign-in proxy"}.get(
-        signin.method(), "")
-    st.markdown(f"You are **{fmt.markdown_literal(person.name)}** (`{person.user_id}`){how}. Your role: "
-                f"**{person.role}** ({fmt.markdown_literal(person.role_reason)}).")
-    allowed = [f"- {'✓' if person.can(permission) else '✗'} {permission.doing}" for permission in Permission]
-    st.markdown("Everyone sees every page, keeps personal saved views and downloads exports. What more your "
-                "role allows:\n\n" + "\n".join(allowed))
+    you = gettext(SIGNED_IN_HOW.get(signin.method(), NOT_SIGNED_IN),
+                  name=fmt.markdown_literal(identity.shown_name(person)), user_id=fmt.markdown_code(person.user_id))
+    role = gettext("Your role: **{role}** ({reason}).", role=identity.role_words(person.role),
+                   reason=fmt.markdown_literal(reason_words(person.role_reason)))
+    st.markdown(f"{you} {role}")
+    allowed = [f"- {'✓' if person.can(permission) else '✗'} {gettext(permission.doing)}" for permission in Permission]
+    st.markdown(gettext("Everyone sees every page, keeps personal saved views and downloads exports. What more your "
+                        "role allows:") + "\n\n" + "\n".join(allowed))
+
+
+def reason_words(reason: str) -> str:
+    """How a role was decided (cxkpi.access's Identity.role_reason) in the session's language: the
+    reasons with a field are read back into their template (the group's name, the setting's)."""
+    for template, field in ((access.GROUP_REASON, "group"), (access.DEMO_REASON, "env")):
+        before, _, after = template.partition("{" + field + "}")
+        if reason.startswith(before) and reason.endswith(after) and len(reason) >= len(before) + len(after):
+            return gettext(template, **{field: reason[len(before):len(reason) - len(after)]})
+    return gettext(reason)
 
 
 def _roles(db_path: Path, person: Identity) -> None:
@@ -52,29 +69,33 @@ def _roles(db_path: Path, person: Identity) -> None:
         st.caption(gettext("The warehouse is busy; the roles show on the next interaction."))
         return
     settings = access.load_settings()
-    st.caption("A person's role is the one given here, else the highest role their sign-in groups give "
-               f"({fmt.markdown_literal(str(access.access_path()))}), else viewer.")
+    st.caption(gettext("A person's role is the one given here, else the highest role their sign-in groups give "
+                       "({path}), else viewer.", path=fmt.markdown_code(str(access.access_path()))))
     if grants:
         st.dataframe(
-            pd.DataFrame([{"Person": grant.user_id, "Role": str(grant.role), "Given by": grant.granted_by,
-                           "When": grant.granted_at} for grant in grants]),
+            pd.DataFrame([{"person": grant.user_id, "role": identity.role_words(grant.role),
+                           "given_by": grant.granted_by, "when": grant.granted_at} for grant in grants]),
             hide_index=True, placeholder=fmt.EMPTY, width="stretch", key="roles-table",
-            column_config={"When": st.column_config.DatetimeColumn(format="D MMM YYYY, HH:mm")},
+            column_config={"person": gettext("Person"), "role": gettext("Access role"), "given_by": gettext("Given by"),
+                           "when": st.column_config.DatetimeColumn(gettext("When"), format="YYYY-MM-DD HH:mm")},
         )
     else:
         st.caption(gettext("Nobody is in the roles table yet."))
     if settings.group_roles:
-        st.markdown("\n".join(f"- group `{group}` → {role}" for group, role in sorted(settings.group_roles.items()))
-                    + f"\n\n(from the `{settings.groups_claim}` claim)")
+        st.markdown("\n".join(gettext("- group {group} → {role}", group=fmt.markdown_code(group),
+                                       role=identity.role_words(role))
+                               for group, role in sorted(settings.group_roles.items()))
+                    + "\n\n" + gettext("(from the {claim} claim)", claim=fmt.markdown_code(settings.groups_claim)))
     may_manage = person.can(Permission.MANAGE_ROLES)
     with st.container(border=True, key="role-change"):
         st.markdown(gettext("**Give a person a role**"))
         if not may_manage:  # the form stays usable: access.set_role refuses a non-admin, and audits the attempt
-            st.caption(f"Only admins change roles; you are {person.role_with_article}.")
+            st.caption(gettext("Only admins change roles; you are {role}.",
+                               role=identity.role_with_article(person.role)))
         with st.form("role-set", border=False):
             left, right = st.columns([3, 1])
-            left.text_input("Their sign-in email", key=USER_KEY, placeholder="alice@example.com")
-            right.selectbox("Role", list(Role), key=ROLE_KEY)
+            left.text_input(gettext("Their sign-in email"), key=USER_KEY, placeholder="alice@example.com")
+            right.selectbox(gettext("Access role"), list(Role), format_func=identity.role_words, key=ROLE_KEY)
             st.form_submit_button(gettext("Give role"), icon=":material/how_to_reg:", key="role-save",
                                   on_click=_set_role, args=(db_path,))
         if grants:
@@ -88,14 +109,17 @@ def _set_role(db_path: Path) -> None:
     user = st.session_state.get(USER_KEY) or ""
     role = Role(st.session_state.get(ROLE_KEY) or Role.VIEWER)
     if _attempt(lambda: access.set_role(db_path, identity.current(), user, role),
-                lambda old: f"{access.normalise_user_id(user)}: {old or 'not in the table'} → {role}."):
+                lambda old: gettext("{user}: {old} → {role}.", user=access.normalise_user_id(user),
+                                    old=identity.role_words(old) if old else gettext("not in the table"),
+                                    role=identity.role_words(role))):
         st.session_state[USER_KEY] = ""
 
 
 def _remove_role(db_path: Path) -> None:
     user = st.session_state.get(REMOVE_KEY) or ""
     _attempt(lambda: access.remove_role(db_path, identity.current(), user),
-             lambda old: f"{user}: {old} → decided by their groups.")
+             lambda old: gettext("{user}: {old} → decided by their groups.", user=user,
+                                 old=identity.role_words(old)))
 
 
 def _attempt(action, said) -> bool:
@@ -121,7 +145,8 @@ def _audit(db_path: Path) -> None:
         return
     st.dataframe(
         log, hide_index=True, placeholder=fmt.EMPTY, width="stretch", key="audit-log",
-        column_config={"recorded_at": st.column_config.DatetimeColumn("When", format="D MMM YYYY, HH:mm:ss"),
-                       "actor": "Who", "actor_role": "Role", "action": "What", "subject": "On",
-                       "outcome": "Outcome", "detail": "Detail"},
+        column_config={"recorded_at": st.column_config.DatetimeColumn(gettext("When (UTC)"),
+                                                                      format="YYYY-MM-DD HH:mm:ss"),
+                       "actor": gettext("Who"), "actor_role": gettext("Access role"), "action": gettext("What"),
+                       "subject": gettext("On"), "outcome": gettext("Outcome"), "detail": gettext("Detail")},
     )

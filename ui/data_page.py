@@ -18,7 +18,7 @@ from cxkpi import report as page_report
 from cxkpi.access import Identity, Permission
 from cxkpi.archive import DiskFullError, default_archive_dir
 from cxkpi.export_formats import MappingError
-from cxkpi.i18n import active, gettext, ngettext
+from cxkpi.i18n import DEFAULT_LANGUAGE, active, gettext, ngettext
 from cxkpi.inbox import (
     Outcome,
     accept_upload,
@@ -29,6 +29,7 @@ from cxkpi.inbox import (
     safe_name,
     waiting_files,
 )
+from cxkpi.ingest import ROWS_NAMED_IN_SUMMARY
 from ui import data, identity, sidebar
 from ui import formatting as fmt
 
@@ -93,7 +94,7 @@ def _upload(db_path, inbox) -> None:
                 outcomes.append(Outcome(file.name, failure=str(error)))
         outcomes += _load(lambda: load_files(db_path, inbox, written))
         _audit_load(db_path, person, "upload", outcomes)
-        st.session_state["last_outcomes"] = [(outcome.summary(), outcome.verdict) for outcome in outcomes]
+        st.session_state["last_outcomes"] = [(outcome_text(outcome), outcome.verdict) for outcome in outcomes]
         st.session_state["upload_generation"] = generation + 1  # clears the uploader
         st.rerun()
 
@@ -128,16 +129,59 @@ def _inbox(db_path, inbox) -> None:
                     return
                 outcomes = _load(lambda: process_inbox(db_path, inbox))
                 _audit_load(db_path, person, "load the inbox", outcomes)
-                st.session_state["last_outcomes"] = [(o.summary(), o.verdict) for o in outcomes]
+                st.session_state["last_outcomes"] = [(outcome_text(o), o.verdict) for o in outcomes]
                 st.rerun()
         for name, reason in refused[:20]:
-            st.caption(f":material/block: {fmt.markdown_code(name)}: {fmt.markdown_literal(reason)}")
+            st.caption(":material/block: " + gettext("{file}: {reason}", file=fmt.markdown_code(name),
+                                                     reason=fmt.markdown_literal(reason)))
 
 
 def _audit_load(db_path, person: Identity, action: str, outcomes: list[Outcome]) -> None:
     """Who loaded what: one audit entry per file, with what the load said of it."""
     for outcome in outcomes:
         access.record(db_path, person, action, outcome.name, outcome.summary())
+
+
+def outcome_text(outcome: Outcome) -> str:
+    """What the page says of a file's load, in the session's language: the loader's own summary in
+    English (as the CLI prints it); in another language, its verdict and counts in that language from the
+    same fields, then the loader's reasons as it wrote them (they quote the file, and cxkpi.ingest words
+    them in English), each under a translated label."""
+    if active().language == DEFAULT_LANGUAGE:
+        return outcome.summary()
+    tr = active()
+    if outcome.refusal:
+        lines = [gettext("{file}: refused, nothing loaded. The loader says: {reason}", file=outcome.name,
+                         reason=outcome.refusal)]
+    elif outcome.failure:
+        lines = [gettext("{file}: not loaded, it stays in the inbox for the next run. The loader says: {reason}",
+                         file=outcome.name, reason=outcome.failure)]
+    elif outcome.result is None:
+        return gettext("{file}: another load took it; nothing to do here.", file=outcome.name)
+    elif outcome.result.already_loaded:
+        lines = [gettext("{file}: already loaded ({when}); nothing changed.", file=outcome.name,
+                         when=outcome.result.already_loaded)]
+    else:
+        result = outcome.result
+        lines = [gettext("{file}: {table}: {read} rows read, {inserted} inserted, {updated} updated, {quarantined} "
+                         "quarantined", file=result.path.name,
+                         table=gettext(health.LABELS.get(result.table, result.table)),
+                         read=tr.integer(result.rows_read), inserted=tr.integer(result.rows_inserted),
+                         updated=tr.integer(result.rows_updated), quarantined=tr.integer(result.rows_quarantined))]
+        if result.problems:
+            lines.append(gettext("QUARANTINED: {quarantined} of {read} rows ({share}) are not loaded and count in no "
+                                 "KPI; fix them in the export and load it again",
+                                 quarantined=tr.integer(result.rows_quarantined), read=tr.integer(result.rows_read),
+                                 share=tr.percent(100 * result.rows_quarantined / max(result.rows_read, 1))))
+        for problem in result.problems[:ROWS_NAMED_IN_SUMMARY]:
+            lines.append(gettext("row {row}, {column}: {reason} (value: {value})", row=tr.integer(problem.source_row),
+                                 column=problem.column, reason=problem.reason, value=repr(problem.value)))
+        if len(result.problems) > ROWS_NAMED_IN_SUMMARY:
+            lines.append(ngettext("… and {n} more in the quarantine table", "… and {n} more in the quarantine table",
+                                  len(result.problems) - ROWS_NAMED_IN_SUMMARY))
+    if outcome.note:
+        lines.append(outcome.note)
+    return "\n  ".join(lines)
 
 
 # A load's verdict (cxkpi/verdict.py) as the CLI's exit code gives it: green only when every row loaded.
@@ -161,11 +205,18 @@ def _freshness(db_path) -> None:
     st.subheader(gettext("Tables"))
     frame = data.freshness(db_path)
     stale = {item.table: item for item in health.stale_sources(frame)}
+    english = active().language == DEFAULT_LANGUAGE
+    # In another language, counts and days as the cards write them (the days in the view's calendar).
+    rows = frame["row_count"] if english else [active().integer(int(count)) for count in frame["row_count"]]
+    through, loaded = ((frame["data_through"], frame["last_loaded_at"]) if english else (
+        [fmt.EMPTY if pd.isna(day) else fmt.day(pd.Timestamp(day).to_pydatetime()) for day in frame["data_through"]],
+        [fmt.EMPTY if pd.isna(moment) else fmt.timestamp(pd.Timestamp(moment).to_pydatetime())
+         for moment in frame["last_loaded_at"]]))
     table = pd.DataFrame({
-        gettext("Table"): [health.LABELS.get(name, name) for name in frame["table_name"]],
-        gettext("Rows"): frame["row_count"],
-        gettext("Data through"): frame["data_through"],
-        gettext("Last loaded"): frame["last_loaded_at"],
+        gettext("Table"): [gettext(health.LABELS.get(name, name)) for name in frame["table_name"]],
+        gettext("Rows"): rows,
+        gettext("Data through"): through,
+        gettext("Last loaded"): loaded,
         gettext("Health"): [ngettext("stale: {n} day behind", "stale: {n} days behind", stale[name].days_behind)
                             if name in stale else gettext("ok") for name in frame["table_name"]],
     })

@@ -15,7 +15,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from cxkpi import i18n
+from cxkpi import calendars, i18n
 from cxkpi import report as page_report
 from cxkpi.follow_up import FollowUp, actions_line, note_line
 from cxkpi.kpis import KpiReport
@@ -60,18 +60,22 @@ def overview_downloads(
 ) -> None:
     """The overview as a slide: one landscape PNG, and the same page as a one-page PDF."""
     stem = file_stem("overview", period_stem(period))
-    # The files are made when downloaded, outside this script run: in this session's language, bound here.
-    translator = i18n.active()
+    # The files are made when downloaded, outside this script run: in this session's language and
+    # calendar, bound here, and on the company's clock.
+    from ui import data  # the app's cached settings; imported here so the digest (CLI) loads no st.cache_data
+
+    translator, calendar = i18n.active(), calendars.reader()
+    timezone = data.load_settings().timezone
 
     def png() -> bytes:
-        with i18n.use(translator):
+        with i18n.use(translator), calendars.use(calendar):
             return page_report.overview_png(overview_page(reports, period, filters_text, link, title,
-                                                          follow_ups=follow_ups))
+                                                          follow_ups=follow_ups, timezone=timezone))
 
     def pdf() -> bytes:
-        with i18n.use(translator):
+        with i18n.use(translator), calendars.use(calendar):
             return page_report.overview_pdf(overview_page(reports, period, filters_text, link, title,
-                                                          follow_ups=follow_ups))
+                                                          follow_ups=follow_ups, timezone=timezone))
 
     with st.container(horizontal=True, gap="small", key="export-overview", width="content"):
         _button(i18n.gettext("Slide (PNG)"), png, f"{stem}.png", PNG, "export-overview-png")
@@ -80,11 +84,12 @@ def overview_downloads(
 
 def overview_page(
     reports: Sequence[KpiReport], period: Period, filters_text: str, link: str, title: str,
-    now: datetime | None = None, follow_ups: Mapping[str, FollowUp] | None = None,
+    now: datetime | None = None, follow_ups: Mapping[str, FollowUp] | None = None, timezone: str = "UTC",
 ) -> page_report.OverviewPage:
     """The page the slide and the PDF draw: the cards in the order given (the overview's), with the same
     status, change and words as the app's cards, each owner's latest note and open actions, and a marker
-    on the sparkline at every month with a note (`follow_ups`, by KPI id)."""
+    on the sparkline at every month with a note (`follow_ups`, by KPI id). When it was exported is said
+    on the company's clock (`timezone`, [settings] timezone), naming the zone."""
     follow_ups = follow_ups or {}
     now = now or datetime.now(UTC)
     through = [report.data_through for report in reports if report.data_through is not None]
@@ -98,7 +103,7 @@ def overview_page(
         freshness=fmt.freshness(min(through) if through else None, max(loaded) if loaded else None),
         cards=[_card(report, follow_ups.get(report.kpi.id)) for report in reports],
         link=link,
-        generated=i18n.gettext("Exported {moment} UTC", moment=fmt.timestamp(now.replace(tzinfo=None))),
+        generated=i18n.gettext("Exported {moment}", moment=fmt.company_time(now, timezone)),
     )
 
 

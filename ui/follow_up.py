@@ -96,13 +96,15 @@ def _notes(page: sidebar.PageContext, kpi: Kpi) -> None:
 
 def _thread(page: sidebar.PageContext, kpi: Kpi, thread: notes.Thread) -> None:
     note = thread.note
+    timezone = data.load_settings().timezone  # when it was written, on the company's clock
     with st.container(key=f"note-{note.id}"):
         st.markdown(f":material/sticky_note_2: **{fmt.day(note.noted_on)}** · {fmt.markdown_literal(note.author_name)}"
-                    " :gray[(" + gettext("written {moment} UTC", moment=fmt.timestamp(note.written_at)) + ")]  \n"
-                    + fmt.markdown_literal(note.body))
+                    " :gray[(" + gettext("written {moment}", moment=fmt.company_time(note.written_at, timezone))
+                    + ")]  \n" + fmt.markdown_literal(note.body))
         for answer in thread.replies:
-            st.markdown(f"> :material/reply: **{fmt.markdown_literal(answer.author_name)}** "
-                        f":gray[{fmt.timestamp(answer.written_at)} UTC]: {fmt.markdown_literal(answer.body)}")
+            said = gettext("{author} ({moment}): {body}", author=f"**{fmt.markdown_literal(answer.author_name)}**",
+                           moment=fmt.company_time(answer.written_at, timezone), body=fmt.markdown_literal(answer.body))
+            st.markdown(f"> :material/reply: {said}")
         with st.form(f"reply-{note.id}", clear_on_submit=True, border=False, enter_to_submit=True):
             text = st.text_input(gettext("Reply"), key=f"reply_body_{note.id}", placeholder=gettext("Reply"),
                                  label_visibility="collapsed", max_chars=notes.MAX_LENGTH)

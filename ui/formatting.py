@@ -4,10 +4,16 @@
 from __future__ import annotations
 
 import html
+import itertools
 import re
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
+from babel.dates import get_day_names
+
+from cxkpi import calendars
+from cxkpi.business_hours import Schedule
 from cxkpi.calendars import GREGORIAN, GREGORIAN_CALENDAR, Calendar
 from cxkpi.i18n import N_, N_plural, active, gettext, ngettext
 from cxkpi.kpis import Filters, KpiReport
@@ -261,10 +267,13 @@ def month(number: int, year: int, calendar: Calendar = GREGORIAN_CALENDAR) -> st
     return translator.digits(f"{gettext(calendar.month_name(number))} {year}")
 
 
-def day(moment: date | datetime | None, calendar: Calendar = GREGORIAN_CALENDAR) -> str:
-    """'1 Jul 2026', '۱ ژوئیه ۲۰۲۶', '1 июл. 2026', or in the Solar Hijri calendar '1 Farvardin 1405'."""
+def day(moment: date | datetime | None, calendar: Calendar | None = None) -> str:
+    """'1 Jul 2026', '۱ ژوئیه ۲۰۲۶', '1 июл. 2026', or in the Solar Hijri calendar '1 Farvardin 1405'.
+    Without a calendar, in the reader's (cxkpi.calendars.reader: the view's in the app, the recipient's
+    in the digest): a note's day, an action's due date, "data through"."""
     if moment is None:
         return gettext("unknown")
+    calendar = calendar or calendars.reader()
     if calendar.system == GREGORIAN:
         return active().day(moment)
     year, number, day_of_month = calendar.date_parts(moment if type(moment) is date else moment.date())
@@ -284,6 +293,39 @@ def timestamp(moment: datetime | None) -> str:
     if moment is None:
         return gettext("unknown")
     return f"{day(moment)} {active().time(moment)}"
+
+
+def schedule(working_week: Schedule) -> str:
+    """Schedule.describe() in the session's language: 'Mon-Fri 09:00-17:00, 2 holidays',
+    'دوشنبه-جمعه ۰۹:۰۰-۱۷:۰۰، ۲ روز تعطیل', 'пн-пт 09:00-17:00, 2 праздничных дня'."""
+    tr = active()
+    names = get_day_names("abbreviated", context="stand-alone", locale=tr.locale)
+    days = list(working_week.working_days)
+    # Saturday to Wednesday is a run too (a Tehran week), across the end of date.weekday()'s numbering:
+    # the days from the one after the week's gap.
+    runs = [days[start:] + days[:start] for start in range(len(days))]
+    run = next((run for run in runs if all((after - before) % 7 == 1 for before, after in itertools.pairwise(run))),
+               None)
+    contiguous = len(days) > 2 and run is not None
+    days = run if contiguous and run else days
+    named = (f"{names[days[0]]}-{names[days[-1]]}" if contiguous
+             else gettext(", ").join(names[day] for day in days))
+    opens, closes = (f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}"
+                     for seconds in (working_week.opens_seconds, working_week.closes_seconds))
+    text = f"{named} {tr.digits(opens)}-{tr.digits(closes)}"
+    if working_week.holidays:
+        text += gettext(", ") + ngettext("{n} holiday", "{n} holidays", len(working_week.holidays))
+    return text
+
+
+def company_time(moment: datetime, timezone: str) -> str:
+    """A moment (aware, or naive UTC as the warehouse keeps them) on the company's clock, saying whose
+    clock: '6 Dec 2026 23:40 (Asia/Tehran)', '۱۵ آذر ۱۴۰۵ ۲۳:۴۰ (Asia/Tehran)'. The zone's name reads
+    left to right inside right-to-left text."""
+    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    local = aware.astimezone(ZoneInfo(timezone)).replace(tzinfo=None)
+    zone = f"{LEFT_TO_RIGHT_ISOLATE}{timezone}{POP_ISOLATE}" if active().right_to_left else timezone
+    return gettext("{moment} ({zone})", moment=timestamp(local), zone=zone)
 
 
 def period(span: Period) -> str:

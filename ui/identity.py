@@ -60,13 +60,19 @@ def refusal(error: AccessDeniedError) -> None:
     st.error(fmt.markdown_literal(str(error)), icon=":material/block:")
 
 
+def shown_name(identity: Identity) -> str:
+    """The person's name as the page shows it: '<user> (this computer)' in the session's language for the
+    person at the server, as cxkpi.access names them."""
+    if identity.source == "this computer":
+        return gettext("{user} (this computer)", user=identity.name.removesuffix(" (this computer)"))
+    return identity.name
+
+
 def badge(identity: Identity) -> None:
     """Who is signed in, with which role, and the way out (drawn in the sidebar's navigation)."""
     st.divider()
-    name = identity.name
-    if identity.source == "this computer":  # '<user> (this computer)', as cxkpi.access names them
-        name = gettext("{user} (this computer)", user=name.removesuffix(" (this computer)"))
-    st.markdown(f":material/account_circle: **{fmt.markdown_literal(name)}** · {role_words(identity.role)}")
+    st.markdown(f":material/account_circle: **{fmt.markdown_literal(shown_name(identity))}** · "
+                f"{role_words(identity.role)}")
     if identity.source in ("sign-in", "proxy"):
         st.caption(fmt.markdown_code(identity.user_id))
     if identity.source == "sign-in":
@@ -91,10 +97,10 @@ def role_with_article(role: str) -> str:
 
 def demo_warning(identity: Identity) -> None:
     if identity.source == "demo visitor" or (identity.source == "this computer" and access.unsafe_override()):
-        st.warning(
-            f"**Demo without sign-in** ({access.UNSAFE_NO_SIGN_IN_ENV} is set): anyone who can reach this "
-            "address sees the data. Visitors from other computers are viewers.", icon=":material/warning:",
-        )
+        st.warning(gettext(
+            "**Demo without sign-in** ({setting} is set): anyone who can reach this address sees the data. "
+            "Visitors from other computers are viewers.", setting=access.UNSAFE_NO_SIGN_IN_ENV,
+        ), icon=":material/warning:")
 
 
 def _without_sign_in() -> Identity:

@@ -15,7 +15,7 @@ from cxkpi.kpis import STANDARD_COLUMNS, KpiReport, pending_buckets, sample_colu
 from cxkpi.periods import Period
 from cxkpi.registry import Kpi, RegistryError
 from cxkpi.status import ChangeReading, Status
-from ui import cards, charts, data, drilldowns, exports, follow_up, sidebar, state
+from ui import cards, charts, data, drilldowns, exports, follow_up, language, sidebar, state
 from ui import formatting as fmt
 
 GRAINS = {"week": N_("Weekly"), "month": N_("Monthly")}
@@ -46,9 +46,12 @@ def render_named_in_link() -> None:
 
 
 def _page_title(kpi_id: str) -> str:
-    """The browser tab's title: the KPI's page_title; 'KPI' for an id the registry lacks (the page says so)."""
+    """The browser tab's title: the KPI's page_title in the reader's language; 'KPI' for an id the registry
+    lacks (the page says so)."""
+    language_code = language.bind().language  # decided before the page is set up, which needs its title
     try:
-        return next((kpi.page_title for kpi in data.load_kpis() if kpi.id == kpi_id), "KPI")
+        return next((kpi.in_language(language_code).page_title for kpi in data.load_kpis() if kpi.id == kpi_id),
+                    "KPI")
     except RegistryError:  # sidebar.render says what is wrong with the registry
         return "KPI"
 
@@ -108,7 +111,7 @@ def _render(kpi_id: str, route: dict[str, list[str]], named_in_link: bool = Fals
         st.code(data.definition_comment(kpi), language=None, wrap_lines=True)
         if kpi.schedule:
             st.caption(gettext("Working week ([business_hours] in metrics.toml): {schedule}.",
-                               schedule=kpi.schedule.describe()))
+                               schedule=fmt.schedule(kpi.schedule)))
 
     follow_up.kpi_section(page, kpi, report.status)  # the owner's notes and the actions
 

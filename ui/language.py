@@ -1,4 +1,5 @@
-"""The session's language: which one, the switcher in the sidebar, and right-to-left pages.
+"""The session's language: which one, the switcher in the sidebar (with the calendar's beside it), and
+right-to-left pages.
 
 Every page calls bind() first (through ui.sidebar.render): it decides the language of this session's
 view (a link's `lang=`, else the sidebar's choice, else metrics.toml's `language`, else the browser's
@@ -17,13 +18,14 @@ from __future__ import annotations
 
 import streamlit as st
 
-from cxkpi import i18n
+from cxkpi import calendars, i18n
 from ui import state
 
 SWITCH_KEY = "ui_language"
 DOCUMENT_LANGUAGE_SET = "ui_document_language_set"
 # The document's language and direction as Streamlit's index.html starts: <html lang="en">, left to right.
 DOCUMENT_DEFAULT = ("en", "ltr")
+CALENDAR_SWITCH_KEY = "ui_calendar"
 FONT_FAMILY = "Vazirmatn"
 # Vazirmatn for Persian text, Streamlit's Source Sans for Latin letters inside it (names, ids).
 RTL_FONT_STACK = f'"{FONT_FAMILY}", "Source Sans", sans-serif'
@@ -48,9 +50,10 @@ RTL_CSS = """
 html, body, .stApp, [data-testid="stAppViewContainer"], [data-testid="stSidebar"], [data-testid="stMain"] {
   direction: rtl; }
 .stApp :is(p, span, div, h1, h2, h3, h4, h5, h6, label, input, button, textarea, li, td, th, summary, a, strong)
-  :not([data-testid="stIconMaterial"]):not(.cx-icon) { font-family: FONT_STACK; }
+  :not([data-testid="stIconMaterial"]):not([data-testid="stExpanderIcon"]):not(.cx-icon) { font-family: FONT_STACK; }
 .stApp :is(h1, h2, h3, h4, h5, h6, p, li, summary, label) { text-align: right; }
-.stApp .cx-icon, .stApp [data-testid="stIconMaterial"] { font-family: "Material Symbols Rounded"; }
+.stApp .cx-icon, .stApp [data-testid="stIconMaterial"], .stApp [data-testid="stExpanderIcon"] {
+  font-family: "Material Symbols Rounded"; }
 /* Arrows and chevrons that point "forward" point left in a right-to-left page. */
 [class*="st-key-card-"] [data-testid="stPageLink"] [data-testid="stIconMaterial"] { transform: scaleX(-1); }
 /* Dates typed as YYYY-MM-DD, links and code read left to right inside the page. */
@@ -115,3 +118,22 @@ def switcher() -> None:
 
 def _copy_language() -> None:
     state.update(language=st.session_state.get(SWITCH_KEY, ""))
+
+
+def calendar_switcher() -> None:
+    """The calendar picker beside the language's: the view's dates, months and quarters in the Gregorian or
+    the Solar Hijri calendar. The choice is the view's `cal=`, so a shared link opens in it (ui.state)."""
+    st.session_state[CALENDAR_SWITCH_KEY] = calendars.reader().system
+    st.selectbox(
+        i18n.gettext("Calendar"), list(calendars.CALENDARS),
+        format_func=lambda system: i18n.gettext(calendars.CALENDAR_NAMES[system]), key=CALENDAR_SWITCH_KEY,
+        on_change=_copy_calendar,
+    )
+
+
+def _copy_calendar() -> None:
+    chosen = st.session_state.get(CALENDAR_SWITCH_KEY)
+    if chosen in calendars.CALENDARS:
+        # The period's dates stay (a calendar names days, it never changes them); a view on the default
+        # period moves to the new calendar's last full quarter.
+        state.update(calendar=chosen)

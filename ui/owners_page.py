@@ -109,8 +109,9 @@ def _change_form(page: sidebar.PageContext) -> None:
         return
     if changes:
         # Said on the rerun, which draws the owners table above (and the sidebar's pages) with the change.
-        st.session_state[SAVED_KEY] = gettext("Saved: ") + "; ".join(
-            f"{field} {old} → {new}" + (f" from {fmt.day(starts)}" if field == "target" else "")
+        st.session_state[SAVED_KEY] = gettext("Saved: ") + gettext("; ").join(
+            gettext("target {old} → {new} from {day}", old=old, new=new, day=fmt.day(starts)) if field == "target"
+            else gettext("owner {old} → {new}", old=old, new=new)
             for field, old, new in changes)
         st.rerun()
     else:

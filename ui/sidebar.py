@@ -14,6 +14,7 @@ from pathlib import Path
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
+from cxkpi import calendars
 from cxkpi.access import Identity
 from cxkpi.i18n import N_, gettext
 from cxkpi.kpis import FILTER_DIMENSIONS, Filters
@@ -174,8 +175,10 @@ def _render(page_title: str, allow_empty: bool, route: dict[str, list[str]]) -> 
     navigation = st.sidebar.container()
 
     db_path = data.db_path()
+    calendar = state.view_calendar(data.load_settings())
+    calendars.activate(calendar)  # every date this run writes is in the view's calendar (ui.formatting.day)
     try:
-        context = data.context(db_path, state.view_calendar(data.load_settings()))
+        context = data.context(db_path, calendar)
     except WarehouseBusyError:
         _navigation(kpis, navigation, person)
         st.warning(gettext("The warehouse is being loaded right now. Reload the page in a moment."),
@@ -223,6 +226,7 @@ def _navigation(
                 st.page_link(page_file, label=gettext(label), icon=icon, query_params=query)
         identity.badge(person)
         language.switcher()
+        language.calendar_switcher()
         st.divider()
 
 
@@ -301,7 +305,7 @@ def _filters(
             gettext("Reset filters"), icon=":material/restart_alt:", on_click=state.reset, key="filter_reset",
             disabled=state.current() == state.FilterState(
                 compare=chosen.compare, grain=chosen.grain, breakdown=chosen.breakdown, order=chosen.order,
-                language=chosen.language,
+                calendar=chosen.calendar, language=chosen.language,
             ),
             help=gettext("Back to the last full quarter of data ({period}) and all customers",
                          period=fmt.period(default)),

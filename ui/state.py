@@ -317,10 +317,19 @@ def view_calendar(settings: Settings, language: str | None = None) -> Calendar:
     the session, else metrics.toml's `calendar`, else the language's (cxkpi.calendars.calendar_for; by
     default the session's, cxkpi.i18n.active). Read before the default period is worked out, which is a
     quarter of this calendar."""
-    linked = st.query_params.get(CAL)
-    chosen = linked if linked in CALENDARS else current().calendar
-    return calendar_for(chosen or settings.calendar, settings.week_start,
+    return calendar_for(calendar_of_view() or settings.calendar, settings.week_start,
                         active().language if language is None else language)
+
+
+def calendar_of_view() -> str | None:
+    """The calendar the view asks for before the URL is synced: a newly opened link's cal= (when it is
+    one of CALENDARS), else the session's choice (the switcher's, ui.language); None for the reader's own.
+    Like language_of_view, the session's choice wins over the URL the app wrote itself a run ago."""
+    url = {name: st.query_params.get_all(name) for name in st.query_params if name not in KEPT_PARAMETERS}
+    if url and url != st.session_state.get(WRITTEN_KEY):
+        asked = (url.get(CAL) or [""])[0]
+        return asked if asked in CALENDARS else None
+    return current().calendar
 
 
 def language_of_view() -> str:
