@@ -17,11 +17,11 @@ import contextlib
 from collections.abc import Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 import jdatetime
 
-from cxkpi.i18n import N_
+from cxkpi.i18n import N_, active, gettext
 
 GREGORIAN, PERSIAN = "gregorian", "persian"
 CALENDARS = (GREGORIAN, PERSIAN)
@@ -119,3 +119,16 @@ def use(calendar: Calendar) -> Iterator[Calendar]:
         yield calendar
     finally:
         _READER.reset(token)
+
+
+def day(moment: date | datetime | None, calendar: Calendar | None = None) -> str:
+    """'1 Jul 2026', '۱ ژوئیه ۲۰۲۶', '1 июл. 2026', or in the Solar Hijri calendar '1 Farvardin 1405'.
+    Without a calendar, in the reader's (reader(): the view's in the app, the recipient's in the digest):
+    a note's day, an action's due date, "data through"."""
+    if moment is None:
+        return gettext("unknown")
+    calendar = calendar or reader()
+    if calendar.system == GREGORIAN:
+        return active().day(moment)
+    year, number, day_of_month = calendar.date_parts(moment if type(moment) is date else moment.date())
+    return active().digits(f"{day_of_month} {gettext(calendar.month_name(number))} {year}")

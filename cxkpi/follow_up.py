@@ -16,7 +16,7 @@ from datetime import date
 
 import duckdb
 
-from cxkpi import actions, notes
+from cxkpi import actions, calendars, notes
 from cxkpi.actions import Action
 from cxkpi.i18n import N_, active, gettext, ngettext
 from cxkpi.notes import Note
@@ -71,14 +71,14 @@ def action_status(status: str) -> str:
 
 def note_line(note: Note) -> str:
     """'15 Jun 2026, Amara Okafor: Q2 dip: survey vendor change'."""
-    return f"{active().day(note.noted_on)}{gettext(', ')}{note.author_name}{gettext(': ')}{note.body}"
+    return f"{calendars.day(note.noted_on)}{gettext(', ')}{note.author_name}{gettext(': ')}{note.body}"
 
 
 def action_line(action: Action, today_overdue: bool) -> str:
     """'Retrain the night shift on triage: Lukas Brenner, due 15 Jan 2027 (in progress, overdue)'."""
     state = action_status(action.status) + (gettext(", overdue") if today_overdue else "")
     return gettext("{what}: {who}, due {day} ({state})", what=action.what, who=action.assignee_name,
-                   day=active().day(action.due_on), state=state)
+                   day=calendars.day(action.due_on), state=state)
 
 
 def action_counts(follow_up: FollowUp) -> tuple[str, str]:

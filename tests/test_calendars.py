@@ -202,7 +202,7 @@ def test_a_day_is_written_in_the_calendar_bound_to_the_reader():
 def test_action_due_date_shown_in_jalali_when_calendar_is_solar_hijri():
     from cxkpi import calendars, i18n
     from cxkpi.actions import Action
-    from ui.follow_up_text import action_line
+    from cxkpi.follow_up import action_line
 
     action = Action(id=1, kpi_id="nps", what="Call detractors back", assignee_name="Amara Okafor",
                     assignee_email="amara.okafor@example.com", due_on=date(2026, 11, 23),
@@ -217,8 +217,8 @@ def test_action_due_date_shown_in_jalali_when_calendar_is_solar_hijri():
 
 def test_note_date_shown_in_jalali_when_calendar_is_solar_hijri():
     from cxkpi import calendars
+    from cxkpi.follow_up import note_line
     from cxkpi.notes import Note
-    from ui.follow_up_text import note_line
 
     note = Note(id=1, kpi_id="nps", noted_on=date(2026, 3, 21), body="Nowruz sale", reply_to=None,
                 written_at=datetime(2026, 3, 21, 9), author_id="amara.okafor@example.com", author_name="Amara Okafor")

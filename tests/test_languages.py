@@ -341,7 +341,7 @@ def test_each_owner_reads_the_digest_in_their_own_language_and_calendar(golden_d
     kpis = load_registry()
     with reading(golden_db) as connection:
         messages = digest.per_recipient(connection, kpis, q2, Filters(), settings, "en",
-                                        lambda language: f"http://x/?lang={language}", NOW, NOW.date())
+                                        lambda language: f"http://x/?lang={language}", NOW)
     by_owner = {message.owner_name: message for message in messages}
     assert [message.owner_name for message in messages] == list(dict.fromkeys(kpi.owner.name for kpi in kpis))
     amara, lukas = by_owner["Amara Okafor"], by_owner["Lukas Brenner"]

@@ -267,17 +267,8 @@ def month(number: int, year: int, calendar: Calendar = GREGORIAN_CALENDAR) -> st
     return translator.digits(f"{gettext(calendar.month_name(number))} {year}")
 
 
-def day(moment: date | datetime | None, calendar: Calendar | None = None) -> str:
-    """'1 Jul 2026', '۱ ژوئیه ۲۰۲۶', '1 июл. 2026', or in the Solar Hijri calendar '1 Farvardin 1405'.
-    Without a calendar, in the reader's (cxkpi.calendars.reader: the view's in the app, the recipient's
-    in the digest): a note's day, an action's due date, "data through"."""
-    if moment is None:
-        return gettext("unknown")
-    calendar = calendar or calendars.reader()
-    if calendar.system == GREGORIAN:
-        return active().day(moment)
-    year, number, day_of_month = calendar.date_parts(moment if type(moment) is date else moment.date())
-    return active().digits(f"{day_of_month} {gettext(calendar.month_name(number))} {year}")
+# A day in the reader's calendar and words: decided in cxkpi (the digest and the notes' lines use it too).
+day = calendars.day
 
 
 def bucket(start: date | datetime, grain: str, calendar: Calendar = GREGORIAN_CALENDAR) -> str:
