@@ -8,9 +8,9 @@ import os
 import random
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -33,17 +33,39 @@ class DerivedTable:
     # filters apply to. A breakdown slices by any of its dimensions.
     time_column: str | None = None
     dimensions: tuple[str, ...] = ("region", "segment", "channel")
+    # Refreshed by key (refresh_derived), when it has one: `key` is one of its columns, and the rows of
+    # one key value are computed from the rows of its keyed sources with that key value alone, plus
+    # its lookup sources read whole. keyed_sources: source table -> the SQL expression, over that
+    # source's columns, of the key its row counts under. lookup_sources: source table -> the column
+    # the keyed sources' rows name its rows by (a customer's region changes the days of their answers).
+    # A table without a key, or a load into a source named in neither, is rebuilt whole: always safe.
+    key: str | None = None
+    keyed_sources: Mapping[str, str] = field(default_factory=dict)
+    lookup_sources: Mapping[str, str] = field(default_factory=dict)
 
 
 # Tables computed from loaded tables, in the order they are built (a later one may read an earlier
-# one). The loader rebuilds each in the same transaction as every load of any of its sources
+# one). The loader refreshes each in the same transaction as every load of any of its sources
 # (refresh_derived), so KPI queries read them instead of recomputing per filter. Facts carry the
 # customer's region and segment, so customers is a source of every one of them.
+# first_orders and complaint_facts have no key: each row carries a horizon computed over a whole table
+# (the latest order, when the complaints export was taken), which a load can move on every row.
 DERIVED_TABLES: dict[str, DerivedTable] = {
-    "order_facts": DerivedTable(("orders", "customers"), time_column="ordered_at"),
+    "order_facts": DerivedTable(
+        ("orders", "customers"), time_column="ordered_at",
+        key="customer_id", keyed_sources={"orders": "customer_id", "customers": "customer_id"},
+    ),
     "first_orders": DerivedTable(("orders", "customers"), time_column="first_ordered_at"),
-    "survey_daily_counts": DerivedTable(("survey_responses", "customers"), time_column="responded_on"),
-    "order_complaint_daily_counts": DerivedTable(("orders", "complaints", "customers"), time_column="day"),
+    "survey_daily_counts": DerivedTable(
+        ("survey_responses", "customers"), time_column="responded_on",
+        key="responded_on", keyed_sources={"survey_responses": "cast(responded_at as date)"},
+        lookup_sources={"customers": "customer_id"},
+    ),
+    "order_complaint_daily_counts": DerivedTable(
+        ("orders", "complaints", "customers"), time_column="day",
+        key="day", keyed_sources={"orders": "cast(ordered_at as date)", "complaints": "cast(created_at as date)"},
+        lookup_sources={"customers": "customer_id"},
+    ),
     "complaint_facts": DerivedTable(
         ("complaints", "orders", "customers"), time_column="created_at",
         dimensions=("region", "segment", "channel", "category"),
@@ -335,11 +357,71 @@ def _definition_sha256(name: str) -> str:
     return hashlib.sha256(_derived_select(name).encode("utf-8")).hexdigest()
 
 
-def refresh_derived(connection: duckdb.DuckDBPyConnection, loaded_table: str) -> None:
-    """Rebuild the tables derived from `loaded_table`; call it inside the load's transaction."""
+def rebuild_derived(connection: duckdb.DuckDBPyConnection) -> None:
+    """Build every derived table whole from its sources (`rebuild` does, once all files are replayed)."""
+    for name in DERIVED_TABLES:
+        _build_derived(connection, name)
+
+
+def refresh_derived(connection: duckdb.DuckDBPyConnection, loaded_table: str, changed: str | None = None) -> None:
+    """Bring the tables derived from `loaded_table` up to date; call it inside the load's transaction.
+
+    changed: a relation holding the rows the load replaced and those it wrote, in `loaded_table`'s
+    columns. With it, a table refreshed by key (DerivedTable.key) recomputes only the rows of the keys
+    those rows touch; without it, or for any other table, or into an empty one, it is rebuilt whole.
+    tests/test_incremental_refresh.py proves both ways give the same tables after any sequence of loads."""
     for name, table in DERIVED_TABLES.items():
-        if loaded_table in table.sources:
+        if loaded_table not in table.sources:
+            continue
+        touched = None if changed is None else _touched_keys(table, loaded_table, changed)
+        if touched is None or not connection.execute(f"select exists (select 1 from {name})").fetchone()[0]:
             _build_derived(connection, name)
+        else:
+            _refresh_keys(connection, name, table, touched)
+
+
+def _touched_keys(table: DerivedTable, loaded_table: str, changed: str) -> str | None:
+    """A select of the key values whose rows the changed rows of loaded_table can alter; None when the
+    table has no key for such a load (then it is rebuilt whole)."""
+    if table.key is None:
+        return None
+    if loaded_table in table.keyed_sources:
+        return f"select {table.keyed_sources[loaded_table]} from {changed}"
+    if loaded_table in table.lookup_sources:
+        column = table.lookup_sources[loaded_table]
+        return " union all ".join(
+            f"select {expression} from {source} where {column} in (select {column} from {changed})"
+            for source, expression in table.keyed_sources.items()
+        )
+    return None
+
+
+def _refresh_keys(connection: duckdb.DuckDBPyConnection, name: str, table: DerivedTable, touched: str) -> None:
+    """Delete the rows of the touched keys and compute them again: the table's own SQL, unchanged, run
+    over temporary views that shadow its keyed sources with their rows of those keys (the temp schema
+    comes first in DuckDB's search path; the views go with the transaction if it fails)."""
+    assert table.key is not None
+    connection.execute(f"create or replace temp table refresh_keys as select distinct * from ({touched}) as keys(key)")
+    # A null key counts as a key (`in` never matches null): rows whose key is null are refreshed too.
+    has_null = connection.execute("select bool_or(key is null) from refresh_keys").fetchone()[0]
+
+    def of_touched_keys(expression: str) -> str:
+        return f"({expression}) in (select key from refresh_keys)" + (f" or ({expression}) is null" if has_null else "")
+
+    connection.execute(f"delete from {name} where {of_touched_keys(table.key)}")
+    database = connection.execute("select current_database()").fetchone()[0]
+    views = []
+    try:
+        for source, expression in table.keyed_sources.items():
+            connection.execute(f'create temp view {source} as select * from "{database}".main.{source} '
+                               f"where {of_touched_keys(expression)}")
+            views.append(source)
+        order = f" order by {table.time_column}" if table.time_column else ""
+        connection.execute(f"insert into {name} select * from ({_derived_select(name)}){order}")
+    finally:
+        for source in views:
+            connection.execute(f"drop view temp.main.{source}")
+        connection.execute("drop table refresh_keys")
 
 
 def _derived_select(name: str) -> str:
