@@ -66,6 +66,7 @@ REASON_COLUMN = "cxkpi: why the row was set aside"
 FILE_SUFFIXES = (".csv", ".tsv", ".txt")
 EASTERN_DIGITS = "٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹٫٬"
 WESTERN_DIGITS = "01234567890123456789.,"
+EASTERN_DIGIT = re.compile(f"[{EASTERN_DIGITS}]")
 ISO_DATE = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}")
 # What an IANA time zone name is made of ('Asia/Tehran', 'America/Port-au-Prince', 'Etc/GMT+3')
 ZONE_NAME = re.compile(r"[A-Za-z0-9_+\-]+(/[A-Za-z0-9_+\-]+)*")
@@ -406,7 +407,7 @@ def prepare(
     prepared = None
     try:
         sample = [record for record in dialect.records[header_rows:] if len(record) == width]
-        eastern = any(character in EASTERN_DIGITS for record in sample for cell in record for character in cell)
+        eastern = any(EASTERN_DIGIT.search(cell) for record in sample for cell in record)
         plans = _plan_columns(recognised, sample, eastern)
         prepared = Prepared(
             path=path, name=name, read_path=read_path, dialect=dialect, recognised=recognised, width=width,

@@ -357,6 +357,10 @@ def _definition_sha256(name: str) -> str:
     return hashlib.sha256(_derived_select(name).encode("utf-8")).hexdigest()
 
 
+# A load touching this share of a derived table's keys or more rebuilds it whole (_refresh_keys).
+BUILD_WHOLE_SHARE = 0.5
+
+
 def rebuild_derived(connection: duckdb.DuckDBPyConnection) -> None:
     """Build every derived table whole from its sources (`rebuild` does, once all files are replayed)."""
     for name in DERIVED_TABLES:
@@ -368,16 +372,15 @@ def refresh_derived(connection: duckdb.DuckDBPyConnection, loaded_table: str, ch
 
     changed: a relation holding the rows the load replaced and those it wrote, in `loaded_table`'s
     columns. With it, a table refreshed by key (DerivedTable.key) recomputes only the rows of the keys
-    those rows touch; without it, or for any other table, or into an empty one, it is rebuilt whole.
+    those rows touch; without it, or for any other table, or when they touch half its keys or more
+    (an empty table among them), it is rebuilt whole.
     tests/test_incremental_refresh.py proves both ways give the same tables after any sequence of loads."""
     for name, table in DERIVED_TABLES.items():
         if loaded_table not in table.sources:
             continue
         touched = None if changed is None else _touched_keys(table, loaded_table, changed)
-        if touched is None or not connection.execute(f"select exists (select 1 from {name})").fetchone()[0]:
+        if touched is None or not _refresh_keys(connection, name, table, touched):
             _build_derived(connection, name)
-        else:
-            _refresh_keys(connection, name, table, touched)
 
 
 def _touched_keys(table: DerivedTable, loaded_table: str, changed: str) -> str | None:
@@ -396,12 +399,20 @@ def _touched_keys(table: DerivedTable, loaded_table: str, changed: str) -> str |
     return None
 
 
-def _refresh_keys(connection: duckdb.DuckDBPyConnection, name: str, table: DerivedTable, touched: str) -> None:
+def _refresh_keys(connection: duckdb.DuckDBPyConnection, name: str, table: DerivedTable, touched: str) -> bool:
     """Delete the rows of the touched keys and compute them again: the table's own SQL, unchanged, run
     over temporary views that shadow its keyed sources with their rows of those keys (the temp schema
-    comes first in DuckDB's search path; the views go with the transaction if it fails)."""
+    comes first in DuckDB's search path; the views go with the transaction if it fails). False, having
+    changed nothing, when the load touched half the table's keys or more: one build of the whole table
+    is then cheaper (an export of every complaint touches nearly every day of the daily counts)."""
     assert table.key is not None
     connection.execute(f"create or replace temp table refresh_keys as select distinct * from ({touched}) as keys(key)")
+    touched_keys, keys_held = connection.execute(
+        f"select (select count(*) from refresh_keys), (select approx_count_distinct({table.key}) from {name})"
+    ).fetchone()
+    if keys_held == 0 or touched_keys >= BUILD_WHOLE_SHARE * keys_held:
+        connection.execute("drop table refresh_keys")
+        return False
     # A null key counts as a key (`in` never matches null): rows whose key is null are refreshed too.
     has_null = connection.execute("select bool_or(key is null) from refresh_keys").fetchone()[0]
 
@@ -422,6 +433,7 @@ def _refresh_keys(connection: duckdb.DuckDBPyConnection, name: str, table: Deriv
         for source in views:
             connection.execute(f"drop view temp.main.{source}")
         connection.execute("drop table refresh_keys")
+    return True
 
 
 def _derived_select(name: str) -> str:
