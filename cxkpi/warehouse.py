@@ -33,42 +33,59 @@ class DerivedTable:
     # filters apply to. A breakdown slices by any of its dimensions.
     time_column: str | None = None
     dimensions: tuple[str, ...] = ("region", "segment", "channel")
-    # Refreshed by key (refresh_derived), when it has one: `key` is one of its columns, and the rows of
-    # one key value are computed from the rows of its keyed sources with that key value alone, plus
-    # its lookup sources read whole. keyed_sources: source table -> the SQL expression, over that
-    # source's columns, of the key its row counts under. lookup_sources: source table -> the column
-    # the keyed sources' rows name its rows by (a customer's region changes the days of their answers).
-    # A table without a key, or a load into a source named in neither, is rebuilt whole: always safe.
+    # Refreshed by key (refresh_derived), when it has one: `key` is one of its columns, and a load
+    # recomputes only the rows of the key values it touched; a table without a key, or a load into a
+    # source named in neither touched_by nor lookups, rebuilds it whole (always correct).
+    #   touched_by: loaded table -> the SQL expression, over that table's columns, of the key value
+    #     one of its rows touches (the rows a load replaced and those it wrote both touch theirs);
+    #   lookups: loaded table -> the column by which rows of the touched_by tables name its rows (a
+    #     customer moving region touches the days of their answers);
+    #   narrowed: table its SQL reads -> the expression of a row's key: read only for the touched keys
+    #     (for speed; each key's rows must depend on that table's rows of the same key alone);
+    #   same_on_every_row: columns computed over a whole table (a horizon such as the latest order),
+    #     set on every row again when a load moves them.
     key: str | None = None
-    keyed_sources: Mapping[str, str] = field(default_factory=dict)
-    lookup_sources: Mapping[str, str] = field(default_factory=dict)
+    touched_by: Mapping[str, str] = field(default_factory=dict)
+    lookups: Mapping[str, str] = field(default_factory=dict)
+    narrowed: Mapping[str, str] = field(default_factory=dict)
+    same_on_every_row: tuple[str, ...] = ()
 
 
 # Tables computed from loaded tables, in the order they are built (a later one may read an earlier
 # one). The loader refreshes each in the same transaction as every load of any of its sources
 # (refresh_derived), so KPI queries read them instead of recomputing per filter. Facts carry the
 # customer's region and segment, so customers is a source of every one of them.
-# first_orders and complaint_facts have no key: each row carries a horizon computed over a whole table
-# (the latest order, when the complaints export was taken), which a load can move on every row.
+_CUSTOMER_KEY = {"orders": "customer_id", "customers": "customer_id"}
+_DAY_OF = {"orders": "cast(ordered_at as date)", "complaints": "cast(created_at as date)",
+           "survey_responses": "cast(responded_at as date)"}
 DERIVED_TABLES: dict[str, DerivedTable] = {
     "order_facts": DerivedTable(
         ("orders", "customers"), time_column="ordered_at",
-        key="customer_id", keyed_sources={"orders": "customer_id", "customers": "customer_id"},
+        key="customer_id", touched_by=_CUSTOMER_KEY, narrowed=_CUSTOMER_KEY,
     ),
-    "first_orders": DerivedTable(("orders", "customers"), time_column="first_ordered_at"),
+    "first_orders": DerivedTable(
+        ("orders", "customers"), time_column="first_ordered_at",
+        key="customer_id", touched_by=_CUSTOMER_KEY, narrowed={"order_facts": "customer_id"},
+        same_on_every_row=("latest_order_at",),
+    ),
     "survey_daily_counts": DerivedTable(
         ("survey_responses", "customers"), time_column="responded_on",
-        key="responded_on", keyed_sources={"survey_responses": "cast(responded_at as date)"},
-        lookup_sources={"customers": "customer_id"},
+        key="responded_on", touched_by={"survey_responses": _DAY_OF["survey_responses"]},
+        lookups={"customers": "customer_id"}, narrowed={"survey_responses": _DAY_OF["survey_responses"]},
     ),
     "order_complaint_daily_counts": DerivedTable(
         ("orders", "complaints", "customers"), time_column="day",
-        key="day", keyed_sources={"orders": "cast(ordered_at as date)", "complaints": "cast(created_at as date)"},
-        lookup_sources={"customers": "customer_id"},
+        key="day", touched_by={"orders": _DAY_OF["orders"], "complaints": _DAY_OF["complaints"]},
+        lookups={"customers": "customer_id"},
+        narrowed={"orders": _DAY_OF["orders"], "complaints": _DAY_OF["complaints"]},
     ),
+    # Keyed by customer: a complaint's next order is its customer's. complaints is read whole for the
+    # horizon (when the export was taken), so only the orders are narrowed.
     "complaint_facts": DerivedTable(
         ("complaints", "orders", "customers"), time_column="created_at",
         dimensions=("region", "segment", "channel", "category"),
+        key="customer_id", touched_by={**_CUSTOMER_KEY, "complaints": "customer_id"},
+        narrowed={"order_facts": "customer_id"}, same_on_every_row=("complaints_taken_at", "latest_order_at"),
     ),
 }
 FACT_TABLES = {name: table for name, table in DERIVED_TABLES.items() if table.time_column}
@@ -388,23 +405,26 @@ def _touched_keys(table: DerivedTable, loaded_table: str, changed: str) -> str |
     table has no key for such a load (then it is rebuilt whole)."""
     if table.key is None:
         return None
-    if loaded_table in table.keyed_sources:
-        return f"select {table.keyed_sources[loaded_table]} from {changed}"
-    if loaded_table in table.lookup_sources:
-        column = table.lookup_sources[loaded_table]
+    if loaded_table in table.touched_by:
+        return f"select {table.touched_by[loaded_table]} from {changed}"
+    if loaded_table in table.lookups:
+        column = table.lookups[loaded_table]
         return " union all ".join(
             f"select {expression} from {source} where {column} in (select {column} from {changed})"
-            for source, expression in table.keyed_sources.items()
+            for source, expression in table.touched_by.items()
         )
     return None
 
 
 def _refresh_keys(connection: duckdb.DuckDBPyConnection, name: str, table: DerivedTable, touched: str) -> bool:
-    """Delete the rows of the touched keys and compute them again: the table's own SQL, unchanged, run
-    over temporary views that shadow its keyed sources with their rows of those keys (the temp schema
-    comes first in DuckDB's search path; the views go with the transaction if it fails). False, having
-    changed nothing, when the load touched half the table's keys or more: one build of the whole table
-    is then cheaper (an export of every complaint touches nearly every day of the daily counts)."""
+    """Delete the rows of the touched keys and compute them again: the table's own SQL, unchanged, its
+    rows of those keys kept, run over temporary views that shadow its narrowed tables with their rows
+    of those keys (the temp schema comes first in DuckDB's search path; the views go with the
+    transaction if it fails). A column the same on every row is then set on the other rows to the
+    value the recomputed rows carry. False when the table is to be built whole instead: the load
+    touched BUILD_WHOLE_SHARE of its keys or more (one build is then cheaper: an export of every
+    complaint touches nearly every day of the daily counts), or no recomputed row carries the value
+    of a column the same on every row."""
     assert table.key is not None
     connection.execute(f"create or replace temp table refresh_keys as select distinct * from ({touched}) as keys(key)")
     touched_keys, keys_held = connection.execute(
@@ -417,22 +437,41 @@ def _refresh_keys(connection: duckdb.DuckDBPyConnection, name: str, table: Deriv
     has_null = connection.execute("select bool_or(key is null) from refresh_keys").fetchone()[0]
 
     def of_touched_keys(expression: str) -> str:
-        return f"({expression}) in (select key from refresh_keys)" + (f" or ({expression}) is null" if has_null else "")
+        null = f" or ({expression}) is null" if has_null else ""
+        return f"(({expression}) in (select key from refresh_keys){null})"
 
     connection.execute(f"delete from {name} where {of_touched_keys(table.key)}")
     database = connection.execute("select current_database()").fetchone()[0]
     views = []
     try:
-        for source, expression in table.keyed_sources.items():
+        for source, expression in table.narrowed.items():
             connection.execute(f'create temp view {source} as select * from "{database}".main.{source} '
                                f"where {of_touched_keys(expression)}")
             views.append(source)
         order = f" order by {table.time_column}" if table.time_column else ""
-        connection.execute(f"insert into {name} select * from ({_derived_select(name)}){order}")
+        connection.execute(
+            f"insert into {name} select * from ({_derived_select(name)}) where {of_touched_keys(table.key)}{order}"
+        )
     finally:
         for source in views:
             connection.execute(f"drop view temp.main.{source}")
-        connection.execute("drop table refresh_keys")
+    if table.same_on_every_row:
+        columns = ", ".join(table.same_on_every_row)
+        values = connection.execute(
+            f"select {columns} from {name} where {of_touched_keys(table.key)} limit 1"
+        ).fetchone()
+        if values is None:  # no recomputed row tells the new value: the rest cannot be set
+            connection.execute("drop table refresh_keys")
+            return False
+        bound = {f"value_{index}": value for index, value in enumerate(values)}
+        connection.execute(
+            f"update {name} set " + ", ".join(f"{column} = $value_{index}"
+                                              for index, column in enumerate(table.same_on_every_row))
+            + " where " + " or ".join(f"{column} is distinct from $value_{index}"
+                                       for index, column in enumerate(table.same_on_every_row)),
+            bound,
+        )
+    connection.execute("drop table refresh_keys")
     return True
 
 
