@@ -396,7 +396,9 @@ def refresh_derived(connection: duckdb.DuckDBPyConnection, loaded_table: str, ch
         if loaded_table not in table.sources:
             continue
         touched = None if changed is None else _touched_keys(table, loaded_table, changed)
-        if touched is None or not _refresh_keys(connection, name, table, touched):
+        # An empty table (a first load) is built whole before its touched keys are even counted.
+        empty = touched is not None and not connection.execute(f"select exists (from {name})").fetchone()[0]
+        if touched is None or empty or not _refresh_keys(connection, name, table, touched):
             _build_derived(connection, name)
 
 
