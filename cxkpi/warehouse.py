@@ -389,9 +389,9 @@ def refresh_derived(connection: duckdb.DuckDBPyConnection, loaded_table: str, ch
 
     changed: a relation holding the rows the load replaced and those it wrote, in `loaded_table`'s
     columns. With it, a table refreshed by key (DerivedTable.key) recomputes only the rows of the keys
-    those rows touch; without it, or for any other table, or when they touch half its keys or more
-    (an empty table among them), it is rebuilt whole.
-    tests/test_incremental_refresh.py proves both ways give the same tables after any sequence of loads."""
+    those rows touch; without it, for any other table, for an empty one, or when they touch half its
+    keys or more, it is rebuilt whole. tests/test_incremental_refresh.py checks that both ways give the
+    same tables after every load of sequences that move records between keys."""
     for name, table in DERIVED_TABLES.items():
         if loaded_table not in table.sources:
             continue
