@@ -4,7 +4,9 @@ Prints figures, ratios and peak memory; targets are reported, never asserted (sp
 not assumed). At --scale 1: 1,000,000 orders, 300,000 survey responses, 100,000 complaints, 200,000
 customers; --scale 10 is ten times that. The generated CSV files are kept under data/bench (data/bench10,
 ...) and made again only when missing; the warehouse is loaded afresh on every run.
-Usage: python bench/run.py [--scale 1] [--repeat 5] [--pandas]
+Usage: python bench/run.py [--scale 1] [--repeat 5] [--pandas] [--only ingest]
+--only ingest runs part (a) alone (ingest against read_csv), --repeat times, each run into a fresh warehouse
+(the figures of a shared machine are noisy: compare runs, not one).
 """
 
 from __future__ import annotations
@@ -54,15 +56,17 @@ def timed(function, repeat: int = 1) -> tuple[float, object]:
     return statistics.median(times), result
 
 
-def process(*command: object) -> tuple[float, float, str]:
-    """Run a command; its wall time in seconds, its peak memory (resident set) in MB, and its output.
+def process(*command: object) -> tuple[float, float, str, float]:
+    """Run a command; its wall time in seconds, its peak memory (resident set) in MB, its output, and
+    its CPU time (user + system, every thread) in seconds.
 
-    The peak comes from GNU time (/usr/bin/time, Debian's package `time`), a small process that starts
-    the command: a child's own ru_maxrss also counts the memory of the process it was forked from,
-    here the bench itself. NaN where GNU time is missing."""
+    The peak and CPU time come from GNU time (/usr/bin/time, Debian's package `time`), a small process
+    that starts the command: a child's own ru_maxrss also counts the memory of the process it was
+    forked from, here the bench itself. NaN where GNU time is missing. CPU time is the steadier figure
+    on a machine others share: waiting for a core adds to the wall time only."""
     with tempfile.NamedTemporaryFile("r") as peak, tempfile.TemporaryFile("w+") as output, \
             tempfile.TemporaryFile("w+") as errors:
-        wrapper = [GNU_TIME, "-f", "%M", "-o", peak.name] if Path(GNU_TIME).exists() else []
+        wrapper = [GNU_TIME, "-f", "%M %U %S", "-o", peak.name] if Path(GNU_TIME).exists() else []
         started = time.perf_counter()
         result = subprocess.run([*wrapper, *map(str, command)], cwd=PROJECT, stdout=output, stderr=errors, check=False)
         seconds = time.perf_counter() - started
@@ -70,8 +74,10 @@ def process(*command: object) -> tuple[float, float, str]:
         errors.seek(0)
         if result.returncode != 0:
             raise RuntimeError(f"{command} failed: {errors.read()}")
-        kilobytes = peak.read().strip().splitlines()[-1] if wrapper else ""
-        return seconds, int(kilobytes) / 1024 if kilobytes else math.nan, output.read()
+        if not wrapper:
+            return seconds, math.nan, output.read(), math.nan
+        kilobytes, user, system = peak.read().strip().splitlines()[-1].split()
+        return seconds, int(kilobytes) / 1024, output.read(), float(user) + float(system)
 
 
 def generated(scale: float) -> dict[str, Path]:
@@ -95,27 +101,23 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=5, help="runs per warm timing (the median is printed)")
     parser.add_argument("--pandas", action="store_true", default=None,
                         help="check the four original KPIs against pandas (default: at scale <= 1)")
+    parser.add_argument("--only", choices=("ingest",), help="run only part (a), ingest against read_csv")
     args = parser.parse_args()
     files = generated(args.scale)
     run_dir = work_dir(args.scale) / "run"
     shutil.rmtree(run_dir, ignore_errors=True)
     run_dir.mkdir(parents=True)
     db_path = run_dir / "bench.duckdb"
-    python = sys.executable
 
-    print("\n(a) ingest, each file as a process, against DuckDB's read_csv of the same file into a warehouse file")
-    ours, theirs = {}, {}
-    for table in TABLES:
-        ours[table] = process(python, "-m", "cxkpi", "ingest", files[table], "--db", db_path,
-                              "--archive", run_dir / "archive")
-        theirs[table] = process(python, "-c", READ_CSV, files[table], run_dir / "read_csv.duckdb", table)
-        print(f"  {table:<17} cxkpi {ours[table][0]:6.2f} s ({ours[table][1]:,.0f} MB peak)   read_csv "
-              f"{theirs[table][0]:6.2f} s ({theirs[table][1]:,.0f} MB)   {ours[table][0] / theirs[table][0]:.2f}x")
-    total_ours, total_theirs = sum(ours[t][0] for t in TABLES), sum(theirs[t][0] for t in TABLES)
-    ratio = total_ours / total_theirs
-    print(f"  all four: cxkpi {total_ours:.1f} s vs read_csv {total_theirs:.1f} s: {ratio:.2f}x "
-          f"(target <= 2x: {'met' if ratio <= 2 else 'MISSED'}); peak memory "
-          f"{max(ours[t][1] for t in TABLES):,.0f} MB")
+    if args.only == "ingest":
+        for run in range(args.repeat):
+            if run:  # each run loads into a fresh warehouse, as the first
+                shutil.rmtree(run_dir)
+                run_dir.mkdir(parents=True)
+            ingest_against_read_csv(files, run_dir)
+        return 0
+    ingest_against_read_csv(files, run_dir)
+    python = sys.executable
 
     all_kpis = registry.load_registry()
     settings = registry.load_settings()
@@ -162,6 +164,29 @@ def main() -> int:
           f"({max(run[1] for run in hand_runs):,.0f} MB): {process_ratio:.2f}x (target <= 2x: "
           f"{'met' if process_ratio <= 2 else 'MISSED'})")
     return 1 if mismatches else 0
+
+
+def ingest_against_read_csv(files: dict[str, Path], run_dir: Path) -> float:
+    """Part (a): each file loaded by `python -m cxkpi ingest` as a process, in TABLES' order, into one
+    warehouse, against a process writing it with DuckDB's read_csv; prints each figure, returns the total ratio."""
+    python = sys.executable
+    db_path = run_dir / "bench.duckdb"
+    print("\n(a) ingest, each file as a process, against DuckDB's read_csv of the same file into a warehouse file")
+    ours, theirs = {}, {}
+    for table in TABLES:
+        ours[table] = process(python, "-m", "cxkpi", "ingest", files[table], "--db", db_path,
+                              "--archive", run_dir / "archive")
+        theirs[table] = process(python, "-c", READ_CSV, files[table], run_dir / "read_csv.duckdb", table)
+        print(f"  {table:<17} cxkpi {ours[table][0]:6.2f} s ({ours[table][1]:,.0f} MB peak)   read_csv "
+              f"{theirs[table][0]:6.2f} s ({theirs[table][1]:,.0f} MB)   {ours[table][0] / theirs[table][0]:.2f}x"
+              f"   CPU {ours[table][3]:.2f} s vs {theirs[table][3]:.2f} s: {ours[table][3] / theirs[table][3]:.2f}x")
+    total_ours, total_theirs = sum(ours[t][0] for t in TABLES), sum(theirs[t][0] for t in TABLES)
+    ratio = total_ours / total_theirs
+    cpu_ours, cpu_theirs = sum(ours[t][3] for t in TABLES), sum(theirs[t][3] for t in TABLES)
+    print(f"  all four: cxkpi {total_ours:.1f} s vs read_csv {total_theirs:.1f} s: {ratio:.2f}x "
+          f"(target <= 2x: {'met' if ratio <= 2 else 'MISSED'}); CPU {cpu_ours:.1f} s vs {cpu_theirs:.1f} s: "
+          f"{cpu_ours / cpu_theirs:.2f}x; peak memory {max(ours[t][1] for t in TABLES):,.0f} MB")
+    return ratio
 
 
 READ_CSV = """

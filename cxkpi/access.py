@@ -24,14 +24,16 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import Enum, StrEnum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import duckdb
-import pandas as pd
 
 from cxkpi.i18n import N_
 from cxkpi.warehouse import PROJECT_ROOT, reading, writing
+
+if TYPE_CHECKING:  # audit_log's DataFrame is DuckDB's to make; the CLI imports this module without pandas
+    import pandas as pd
 
 ACCESS_ENV = "CXKPI_ACCESS"
 DEFAULT_ACCESS_PATH = PROJECT_ROOT / "access.toml"

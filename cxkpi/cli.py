@@ -8,27 +8,16 @@ import sys
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from cxkpi import (
-    access,
-    alerts,
-    archive,
-    delivery,
-    digest,
-    export_formats,
-    i18n,
-    inbox,
-    ingest,
-    kpis,
-    links,
-    ownership,
-    registry,
-    verdict,
-    warehouse,
-)
+# Only what building the parser needs is imported here; each command imports its own modules in its
+# handler. `ingest` runs as one process per file, and the modules of the other commands (pandas among
+# them: cxkpi.kpis, cxkpi.alerts, cxkpi.ownership) took 0.8 s of a 1 s start (docs/decisions.md).
+from cxkpi import access, i18n, registry, verdict, warehouse
 from cxkpi.periods import QUICK_RANGES, Period, quick_range
-from ui import formatting as fmt
+
+if TYPE_CHECKING:
+    from cxkpi import delivery, kpis
 
 SAMPLE_DATA_DIR = warehouse.PROJECT_ROOT / "sample_data"
 ENGINES = ("duckdb", "spark")
@@ -170,6 +159,8 @@ def run_ingest(args: argparse.Namespace) -> int:
     """Exit 0: every row of every file loaded (or was loaded before); 1: a file was refused; 2: the
     mapping or the quarantine limit cannot be used; 3: every file loaded, but some rows were
     quarantined (cxkpi/verdict.py)."""
+    from cxkpi import archive, export_formats, ingest
+
     db_path = warehouse.resolve_db_path(args.db)
     try:
         limit = verdict.quarantine_limit(args.quarantine_limit)
@@ -202,6 +193,8 @@ def run_ingest(args: argparse.Namespace) -> int:
 
 
 def _run_inbox(args: argparse.Namespace, db_path: Path, limit: float) -> int:
+    from cxkpi import export_formats, inbox
+
     folder = args.inbox or inbox.default_inbox(db_path)
     try:
         outcomes = inbox.process_inbox(db_path, folder, archive_dir=args.archive, mapping=args.mapping,
@@ -218,6 +211,8 @@ def _run_inbox(args: argparse.Namespace, db_path: Path, limit: float) -> int:
 
 
 def run_rebuild(args: argparse.Namespace) -> int:
+    from cxkpi import archive, inbox, ingest
+
     db_path = warehouse.resolve_db_path(args.db)
     try:
         outcomes = inbox.rebuild(db_path, archive_dir=args.archive, mapping=args.mapping)
@@ -237,6 +232,8 @@ def run_rebuild(args: argparse.Namespace) -> int:
 
 
 def run_kpis(args: argparse.Namespace) -> int:
+    from cxkpi import kpis
+
     if args.engine == "spark":
         return _run_kpis_on_spark(args)
     try:
@@ -255,7 +252,7 @@ def run_kpis(args: argparse.Namespace) -> int:
 def _run_kpis_on_spark(args: argparse.Namespace) -> int:
     """As run_kpis, on Spark over the tables as Parquet; the warehouse, when there is one, gives the
     owners and targets changed in the app (a company's own tables may come without one)."""
-    from cxkpi import spark
+    from cxkpi import kpis, ownership, spark
 
     db_path = warehouse.resolve_db_path(args.db)
     try:
@@ -355,6 +352,8 @@ def run_sample(args: argparse.Namespace) -> int:
 
 
 def parse_filters(specs: list[str]) -> kpis.Filters:
+    from cxkpi import kpis
+
     values: dict[str, list[str]] = {name: [] for name in kpis.FILTER_DIMENSIONS}
     for spec in specs:
         name, separator, value = spec.partition("=")
@@ -376,6 +375,8 @@ def _check_period_options(args: argparse.Namespace) -> None:
 def _period_from(args: argparse.Namespace, connection: Any, settings: registry.Settings) -> Period | None:
     """The period the options ask for, in the calendar of metrics.toml's settings (quick ranges and the
     default quarter are Jalali with calendar = "persian"); --start and --end are ISO Gregorian dates."""
+    from cxkpi import kpis
+
     calendar = settings.calendar_for(None)
     if args.range:
         latest = kpis.latest_day(connection)
@@ -394,6 +395,8 @@ def _scope(args: argparse.Namespace, filters: kpis.Filters) -> str:
 def _view(args: argparse.Namespace) -> tuple[Path, list[registry.Kpi], kpis.Filters, Period | None, registry.Settings]:
     """The warehouse, the registry in effect (the app's owner and target changes applied), the filters and
     the period the command's options ask for (None when the warehouse holds no data)."""
+    from cxkpi import ownership
+
     _check_period_options(args)
     kpi_list = registry.load_registry(args.registry)
     settings = registry.load_settings(args.registry)
@@ -422,6 +425,8 @@ class _Sending:
 
 def _sending(args: argparse.Namespace) -> _Sending | int:
     """The view and the delivery settings; or, when they cannot be used, the exit code (said on stderr)."""
+    from cxkpi import delivery
+
     try:
         db_path, kpi_list, filters, period, settings = _view(args)
         smtp, webhooks = delivery.smtp_settings(), delivery.load_webhooks()
@@ -436,6 +441,8 @@ def _sending(args: argparse.Namespace) -> _Sending | int:
 
 def _refused(messages: list[delivery.Outgoing], sending: _Sending) -> bool:
     """True (said on stderr) when some of the messages could reach nobody: then nothing is recorded."""
+    from cxkpi import delivery
+
     problems = delivery.unreachable(messages, sending.smtp, sending.webhooks)
     if problems:
         print("error: not sent, nothing recorded:\n  " + "\n  ".join(problems), file=sys.stderr)
@@ -445,6 +452,8 @@ def _refused(messages: list[delivery.Outgoing], sending: _Sending) -> bool:
 def run_digest(args: argparse.Namespace) -> int:
     """Exit 0: printed, or every message sent; 1: a delivery failed (kept, retried next run); 2: the options
     or the delivery settings cannot be used (nothing recorded)."""
+    from cxkpi import delivery, digest, links
+
     sending = _sending(args)
     if isinstance(sending, int):
         return sending
@@ -478,6 +487,8 @@ def run_digest(args: argparse.Namespace) -> int:
 
 def run_alerts(args: argparse.Namespace) -> int:
     """Exit codes as digest's."""
+    from cxkpi import alerts, links
+
     sending = _sending(args)
     if isinstance(sending, int):
         return sending
@@ -514,6 +525,8 @@ def _scope_text(scope: str) -> str:
 
 def _deliver(sending: _Sending) -> int:
     """Deliver everything queued and not yet sent (this run's and what failed before); report each."""
+    from cxkpi import delivery
+
     outcomes = delivery.deliver(sending.db_path, sending.smtp)
     for outcome in outcomes:
         where = f"{outcome.message.channel} {outcome.message.shown_address}"
@@ -528,6 +541,8 @@ def _deliver(sending: _Sending) -> int:
 
 def _preview(message: delivery.Outgoing, sending: _Sending) -> str:
     """A message as `--send` would send it: to whom, how, its subject, attachment and plain text."""
+    from cxkpi import delivery
+
     ways = [i18n.gettext("email {address}", address=address) if channel == "email" else
             i18n.gettext("webhook {address}", address=delivery.Webhook(address).shown)
             for channel, address in delivery.addressed(message, sending.smtp, sending.webhooks)]
@@ -572,6 +587,8 @@ def report_as_dict(report: kpis.KpiReport) -> dict[str, Any]:
 
 def _period_dict(period: Period) -> dict[str, date | str]:
     """ISO Gregorian dates, and what people call the period in its calendar ('Q3 2026', 'Q1 1405')."""
+    from ui import formatting as fmt
+
     return {"start": period.start, "end": period.end, "label": fmt.period_name(period)}
 
 

@@ -32,7 +32,7 @@ from cxkpi.export_formats import ExportFormat, MappingError, load_formats
 from cxkpi.ingest import FILE_SUFFIXES, IngestError, IngestResult, ingest_one
 from cxkpi.schema import TABLES
 from cxkpi.verdict import Verdict
-from cxkpi.warehouse import BOOKKEEPING_TABLES, DERIVED_TABLES, files_of, mark_loaded, writing
+from cxkpi.warehouse import BOOKKEEPING_TABLES, DERIVED_TABLES, files_of, mark_loaded, rebuild_derived, writing
 
 INBOX_ENV = "CXKPI_INBOX"
 REFUSED = "refused"
@@ -350,6 +350,12 @@ def rebuild(db_path: Path, archive_dir: Path | None = None, mapping: Path | None
                 if entry.sha256 not in replayed]
         if not replay(late):
             return outcomes
+        # The replay refreshed derived tables load by load, by key where they have one (new rows land
+        # at the end); built whole once more, each is in time order as a first build makes it.
+        with writing(building) as rebuilt:
+            rebuilt.begin()
+            rebuild_derived(rebuilt)
+            rebuilt.commit()
         _carry_over_app_tables(connection, building)
         connection.execute("checkpoint")
         os.replace(building, db_path)

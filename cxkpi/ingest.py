@@ -66,6 +66,7 @@ REASON_COLUMN = "cxkpi: why the row was set aside"
 FILE_SUFFIXES = (".csv", ".tsv", ".txt")
 EASTERN_DIGITS = "٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹٫٬"
 WESTERN_DIGITS = "01234567890123456789.,"
+EASTERN_DIGIT = re.compile(f"[{EASTERN_DIGITS}]")
 ISO_DATE = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}")
 # What an IANA time zone name is made of ('Asia/Tehran', 'America/Port-au-Prince', 'Etc/GMT+3')
 ZONE_NAME = re.compile(r"[A-Za-z0-9_+\-]+(/[A-Za-z0-9_+\-]+)*")
@@ -406,7 +407,7 @@ def prepare(
     prepared = None
     try:
         sample = [record for record in dialect.records[header_rows:] if len(record) == width]
-        eastern = any(character in EASTERN_DIGITS for record in sample for cell in record for character in cell)
+        eastern = any(EASTERN_DIGIT.search(cell) for record in sample for cell in record)
         plans = _plan_columns(recognised, sample, eastern)
         prepared = Prepared(
             path=path, name=name, read_path=read_path, dialect=dialect, recognised=recognised, width=width,
@@ -586,6 +587,7 @@ def _decide_date_order(prepared: Prepared) -> None:
 
 
 # --------------------------------------------------------------------------------------------- load
+CHANGED_ROWS = "changed_rows"  # temp view: the records a load replaced and those it wrote (_upsert)
 _READ_CSV = """read_csv(
             $path, auto_detect = false, header = {header}, columns = $columns,
             delim = $delim, quote = '"', escape = '"', strict_mode = true, nullstr = $null_values
@@ -668,7 +670,7 @@ def load_prepared(
     try:
         result = _load(connection, prepared, quarantine_limit)
         if result.rows_inserted or result.rows_updated:  # in the load's transaction: never out of step
-            refresh_derived(connection, result.table)
+            refresh_derived(connection, result.table, changed=CHANGED_ROWS)
         fault_points.reached("before-commit")
         connection.commit()
         return result
@@ -683,11 +685,10 @@ def load_prepared(
     finally:
         with contextlib.suppress(duckdb.Error):  # a connection a failed write has broken is closed, not reused
             connection.execute("set TimeZone = 'UTC'")
-        for name in ("accepted", "deduplicated", "problems", "typed", "tickets"):
-            try:
+        with contextlib.suppress(duckdb.Error):  # a connection a failed write has broken: closing it drops them
+            connection.execute(f"drop view if exists {CHANGED_ROWS}")
+            for name in ("accepted", "deduplicated", "problems", "typed", "tickets", "staged", "replaced"):
                 connection.execute(f"drop table if exists {name}")
-            except duckdb.Error:
-                break  # a connection a failed write has broken: closing it drops them
 
 
 def _roll_back(connection: duckdb.DuckDBPyConnection) -> None:
@@ -711,33 +712,54 @@ def _load(connection: duckdb.DuckDBPyConnection, prepared: Prepared, quarantine_
 
 
 def _load_in_one_pass(connection: duckdb.DuckDBPyConnection, prepared: Prepared) -> IngestResult | None:
-    """The usual file (every row valid, every key once) read, typed and written in one pass, as
-    DuckDB's own read_csv would; then a cheap count proves it was that file. None when it was not."""
+    """The usual file (every row valid, every key once): read and typed once into a temp table, with
+    each row's verdict; its counts prove it was that file, then its rows are upserted. None when it
+    was not. (Reading the file once: a second read to count its rows and keys cost ~0.5 s per 1M
+    rows, docs/decisions.md.)"""
     table, key = prepared.table, prepared.table.key
     records, params = _records(prepared)
     typed = _typed_select(prepared, records, params)
-    rows_updated = 0
-    if connection.execute(f"select exists (select 1 from {table.name})").fetchone()[0]:
-        # An upsert as delete + insert in this transaction: keys stay unique without a primary-key
-        # index, which made large loads several times slower (docs/decisions.md).
-        rows_updated = connection.execute(
-            f"delete from {table.name} where {key} in (select {key} from ({typed}))", params
-        ).fetchone()[0]
     problems = " or ".join(f"coalesce({check.condition}, false)" for check in _row_checks(prepared))
     column_list = ", ".join(table.column_names)
-    # Materialized, or DuckDB would parse each date twice: once to check it, once to store it.
-    inserted = connection.execute(
-        f"insert into {table.name} ({column_list}, extra) with typed as materialized ({typed}) "
-        f"select {column_list}, extra from typed where not ({problems or 'false'})",
+    # Only the canonical columns and the verdict are kept: the raw texts serve the checks alone.
+    connection.execute(
+        f"create temp table staged as select {column_list}, extra, ({problems or 'false'}) as broken from ({typed})",
         params,
-    ).fetchone()[0]
-    rows_read, distinct_keys = connection.execute(
-        f"select count(*), count(distinct {key}) from ({typed})", params
+    )
+    rows_read, distinct_keys, broken = connection.execute(
+        f"select count(*), count(distinct {key}), count(*) filter (where broken) from staged"
     ).fetchone()
-    if inserted != rows_read or distinct_keys != rows_read:
+    if broken or distinct_keys != rows_read:
+        connection.execute("drop table staged")
         return None
+    inserted, rows_updated = _upsert(connection, prepared, "staged")
     return _log(connection, prepared, rows_read=rows_read, rows_inserted=inserted - rows_updated,
                 rows_updated=rows_updated)
+
+
+def _upsert(connection: duckdb.DuckDBPyConnection, prepared: Prepared, rows: str) -> tuple[int, int]:
+    """Write the records of temp table `rows` (one per key) into the canonical table, replacing those
+    with the same keys: an upsert as delete + insert in the load's transaction, so keys stay unique
+    without a primary-key index (which made large loads several times slower, docs/decisions.md).
+    The versions replaced and those written are then temp view CHANGED_ROWS, for the derived tables'
+    refresh (warehouse.refresh_derived). Returns (records written, records replaced)."""
+    table, key = prepared.table, prepared.table.key
+    column_list = ", ".join(table.column_names)
+    connection.execute(f"create temp table replaced as select * from {table.name} limit 0")
+    replaced = 0
+    if connection.execute(f"select exists (select 1 from {table.name})").fetchone()[0]:
+        connection.execute(
+            f"insert into replaced select * from {table.name} where {key} in (select {key} from {rows})"
+        )
+        replaced = connection.execute(
+            f"delete from {table.name} where {key} in (select {key} from replaced)"
+        ).fetchone()[0]
+    written = connection.execute(
+        f"insert into {table.name} ({column_list}, extra) select {column_list}, extra from {rows}"
+    ).fetchone()[0]
+    connection.execute(f"create temp view {CHANGED_ROWS} as select {column_list} from replaced "
+                       f"union all select {column_list} from {rows}")
+    return written, replaced
 
 
 def _load_with_quarantine(
@@ -748,7 +770,7 @@ def _load_with_quarantine(
     rows with other values are quarantined, exact repeats are one record); an event log is folded
     into one record per ticket; the rest is upserted, unless a score column sits on another scale or
     too many rows were quarantined: then the file is refused."""
-    table, fmt, key = prepared.table, prepared.recognised.format, prepared.table.key
+    fmt, key = prepared.recognised.format, prepared.table.key
     records, params = _numbered_records(prepared)
     connection.execute(f"create temp table typed as {_typed_select(prepared, records, params, numbered=True)}",
                        params)
@@ -786,13 +808,7 @@ def _load_with_quarantine(
         accepted = "deduplicated"
     rows_read = connection.execute("select count(*) from typed").fetchone()[0] + line_item_rows
     _refuse_over_the_limit(connection, prepared, rows_read, quarantine_limit)
-    rows_updated = connection.execute(
-        f"delete from {table.name} where {key} in (select {key} from {accepted})"
-    ).fetchone()[0]
-    column_list = ", ".join(table.column_names)
-    records_loaded = connection.execute(
-        f"insert into {table.name} ({column_list}, extra) select {column_list}, extra from {accepted}"
-    ).fetchone()[0]
+    records_loaded, rows_updated = _upsert(connection, prepared, accepted)
     problems = [
         Problem(source_row=row, column=column, value=value, reason=reason)
         for row, column, value, reason in connection.execute(

@@ -8,9 +8,9 @@ import os
 import random
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -33,20 +33,59 @@ class DerivedTable:
     # filters apply to. A breakdown slices by any of its dimensions.
     time_column: str | None = None
     dimensions: tuple[str, ...] = ("region", "segment", "channel")
+    # Refreshed by key (refresh_derived), when it has one: `key` is one of its columns, and a load
+    # recomputes only the rows of the key values it touched; a table without a key, or a load into a
+    # source named in neither touched_by nor lookups, rebuilds it whole (always correct).
+    #   touched_by: loaded table -> the SQL expression, over that table's columns, of the key value
+    #     one of its rows touches (the rows a load replaced and those it wrote both touch theirs);
+    #   lookups: loaded table -> the column by which rows of the touched_by tables name its rows (a
+    #     customer moving region touches the days of their answers);
+    #   narrowed: table its SQL reads -> the expression of a row's key: read only for the touched keys
+    #     (for speed; each key's rows must depend on that table's rows of the same key alone);
+    #   same_on_every_row: columns computed over a whole table (a horizon such as the latest order),
+    #     set on every row again when a load moves them.
+    key: str | None = None
+    touched_by: Mapping[str, str] = field(default_factory=dict)
+    lookups: Mapping[str, str] = field(default_factory=dict)
+    narrowed: Mapping[str, str] = field(default_factory=dict)
+    same_on_every_row: tuple[str, ...] = ()
 
 
 # Tables computed from loaded tables, in the order they are built (a later one may read an earlier
-# one). The loader rebuilds each in the same transaction as every load of any of its sources
+# one). The loader refreshes each in the same transaction as every load of any of its sources
 # (refresh_derived), so KPI queries read them instead of recomputing per filter. Facts carry the
 # customer's region and segment, so customers is a source of every one of them.
+_CUSTOMER_KEY = {"orders": "customer_id", "customers": "customer_id"}
+_DAY_OF = {"orders": "cast(ordered_at as date)", "complaints": "cast(created_at as date)",
+           "survey_responses": "cast(responded_at as date)"}
 DERIVED_TABLES: dict[str, DerivedTable] = {
-    "order_facts": DerivedTable(("orders", "customers"), time_column="ordered_at"),
-    "first_orders": DerivedTable(("orders", "customers"), time_column="first_ordered_at"),
-    "survey_daily_counts": DerivedTable(("survey_responses", "customers"), time_column="responded_on"),
-    "order_complaint_daily_counts": DerivedTable(("orders", "complaints", "customers"), time_column="day"),
+    "order_facts": DerivedTable(
+        ("orders", "customers"), time_column="ordered_at",
+        key="customer_id", touched_by=_CUSTOMER_KEY, narrowed=_CUSTOMER_KEY,
+    ),
+    "first_orders": DerivedTable(
+        ("orders", "customers"), time_column="first_ordered_at",
+        key="customer_id", touched_by=_CUSTOMER_KEY, narrowed={"order_facts": "customer_id"},
+        same_on_every_row=("latest_order_at",),
+    ),
+    "survey_daily_counts": DerivedTable(
+        ("survey_responses", "customers"), time_column="responded_on",
+        key="responded_on", touched_by={"survey_responses": _DAY_OF["survey_responses"]},
+        lookups={"customers": "customer_id"}, narrowed={"survey_responses": _DAY_OF["survey_responses"]},
+    ),
+    "order_complaint_daily_counts": DerivedTable(
+        ("orders", "complaints", "customers"), time_column="day",
+        key="day", touched_by={"orders": _DAY_OF["orders"], "complaints": _DAY_OF["complaints"]},
+        lookups={"customers": "customer_id"},
+        narrowed={"orders": _DAY_OF["orders"], "complaints": _DAY_OF["complaints"]},
+    ),
+    # Keyed by customer: a complaint's next order is its customer's. complaints is read whole for the
+    # horizon (when the export was taken), so only the orders are narrowed.
     "complaint_facts": DerivedTable(
         ("complaints", "orders", "customers"), time_column="created_at",
         dimensions=("region", "segment", "channel", "category"),
+        key="customer_id", touched_by={**_CUSTOMER_KEY, "complaints": "customer_id"},
+        narrowed={"order_facts": "customer_id"}, same_on_every_row=("complaints_taken_at", "latest_order_at"),
     ),
 }
 FACT_TABLES = {name: table for name, table in DERIVED_TABLES.items() if table.time_column}
@@ -335,11 +374,107 @@ def _definition_sha256(name: str) -> str:
     return hashlib.sha256(_derived_select(name).encode("utf-8")).hexdigest()
 
 
-def refresh_derived(connection: duckdb.DuckDBPyConnection, loaded_table: str) -> None:
-    """Rebuild the tables derived from `loaded_table`; call it inside the load's transaction."""
+# A load touching this share of a derived table's keys or more rebuilds it whole (_refresh_keys).
+BUILD_WHOLE_SHARE = 0.5
+
+
+def rebuild_derived(connection: duckdb.DuckDBPyConnection) -> None:
+    """Build every derived table whole from its sources (`rebuild` does, once all files are replayed)."""
+    for name in DERIVED_TABLES:
+        _build_derived(connection, name)
+
+
+def refresh_derived(connection: duckdb.DuckDBPyConnection, loaded_table: str, changed: str | None = None) -> None:
+    """Bring the tables derived from `loaded_table` up to date; call it inside the load's transaction.
+
+    changed: a relation holding the rows the load replaced and those it wrote, in `loaded_table`'s
+    columns. With it, a table refreshed by key (DerivedTable.key) recomputes only the rows of the keys
+    those rows touch; without it, for any other table, for an empty one, or when they touch half its
+    keys or more, it is rebuilt whole. tests/test_incremental_refresh.py checks that both ways give the
+    same tables after every load of sequences that move records between keys."""
     for name, table in DERIVED_TABLES.items():
-        if loaded_table in table.sources:
+        if loaded_table not in table.sources:
+            continue
+        touched = None if changed is None else _touched_keys(table, loaded_table, changed)
+        # An empty table (a first load) is built whole before its touched keys are even counted.
+        empty = touched is not None and not connection.execute(f"select exists (from {name})").fetchone()[0]
+        if touched is None or empty or not _refresh_keys(connection, name, table, touched):
             _build_derived(connection, name)
+
+
+def _touched_keys(table: DerivedTable, loaded_table: str, changed: str) -> str | None:
+    """A select of the key values whose rows the changed rows of loaded_table can alter; None when the
+    table has no key for such a load (then it is rebuilt whole)."""
+    if table.key is None:
+        return None
+    if loaded_table in table.touched_by:
+        return f"select {table.touched_by[loaded_table]} from {changed}"
+    if loaded_table in table.lookups:
+        column = table.lookups[loaded_table]
+        return " union all ".join(
+            f"select {expression} from {source} where {column} in (select {column} from {changed})"
+            for source, expression in table.touched_by.items()
+        )
+    return None
+
+
+def _refresh_keys(connection: duckdb.DuckDBPyConnection, name: str, table: DerivedTable, touched: str) -> bool:
+    """Delete the rows of the touched keys and compute them again: the table's own SQL, unchanged, its
+    rows of those keys kept, run over temporary views that shadow its narrowed tables with their rows
+    of those keys (the temp schema comes first in DuckDB's search path; the views go with the
+    transaction if it fails). A column the same on every row is then set on the other rows to the
+    value the recomputed rows carry. False when the table is to be built whole instead: the load
+    touched BUILD_WHOLE_SHARE of its keys or more (one build is then cheaper: an export of every
+    complaint touches nearly every day of the daily counts), or no recomputed row carries the value
+    of a column the same on every row."""
+    assert table.key is not None
+    connection.execute(f"create or replace temp table refresh_keys as select distinct * from ({touched}) as keys(key)")
+    touched_keys, keys_held = connection.execute(
+        f"select (select count(*) from refresh_keys), (select approx_count_distinct({table.key}) from {name})"
+    ).fetchone()
+    if keys_held == 0 or touched_keys >= BUILD_WHOLE_SHARE * keys_held:
+        connection.execute("drop table refresh_keys")
+        return False
+    # A null key counts as a key (`in` never matches null): rows whose key is null are refreshed too.
+    has_null = connection.execute("select bool_or(key is null) from refresh_keys").fetchone()[0]
+
+    def of_touched_keys(expression: str) -> str:
+        null = f" or ({expression}) is null" if has_null else ""
+        return f"(({expression}) in (select key from refresh_keys){null})"
+
+    connection.execute(f"delete from {name} where {of_touched_keys(table.key)}")
+    database = connection.execute("select current_database()").fetchone()[0]
+    views = []
+    try:
+        for source, expression in table.narrowed.items():
+            connection.execute(f'create temp view {source} as select * from "{database}".main.{source} '
+                               f"where {of_touched_keys(expression)}")
+            views.append(source)
+        order = f" order by {table.time_column}" if table.time_column else ""
+        connection.execute(
+            f"insert into {name} select * from ({_derived_select(name)}) where {of_touched_keys(table.key)}{order}"
+        )
+    finally:
+        for source in views:
+            connection.execute(f"drop view temp.main.{source}")
+    if table.same_on_every_row:
+        columns = ", ".join(table.same_on_every_row)
+        values = connection.execute(
+            f"select {columns} from {name} where {of_touched_keys(table.key)} limit 1"
+        ).fetchone()
+        if values is None:  # no recomputed row tells the new value: the rest cannot be set
+            connection.execute("drop table refresh_keys")
+            return False
+        bound = {f"value_{index}": value for index, value in enumerate(values)}
+        connection.execute(
+            f"update {name} set " + ", ".join(f"{column} = $value_{index}"
+                                              for index, column in enumerate(table.same_on_every_row))
+            + " where " + " or ".join(f"{column} is distinct from $value_{index}"
+                                       for index, column in enumerate(table.same_on_every_row)),
+            bound,
+        )
+    connection.execute("drop table refresh_keys")
+    return True
 
 
 def _derived_select(name: str) -> str:
