@@ -10,6 +10,8 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
 Z_95 = 1.959964  # Φ⁻¹(0.975): two-sided 95 %, never the one-sided 1.645
 NPS_PSEUDO_COUNTS = (0.75, 1.5, 0.75)  # adjusted Wald: detractors, passives, promoters (Rocks 2016)
 
@@ -165,19 +167,19 @@ def median_interval(sorted_values: Sequence[float], confidence: float = 0.95) ->
 
 def mann_whitney_test(current: Sequence[float], baseline: Sequence[float]) -> ChangeTest:
     """Mann-Whitney U with the normal approximation and tie correction; the difference reported is
-    the difference of medians."""
+    the difference of medians.
+
+    In numpy: a quarter's answered complaints at 10M orders are 100k values a side, and ranking them
+    in a Python loop took 0.15 s a test (two a card), holding the interpreter while the overview's
+    other KPIs waited. The figures are the same to the bit: ranks are halves of whole numbers, and
+    their sums stay far below 2**53, where a float adds them exactly in any order."""
     n1, n2 = len(current), len(baseline)
-    pooled = sorted([(value, 0) for value in current] + [(value, 1) for value in baseline])
-    ranks_current, tie_term, position = 0.0, 0.0, 0
-    while position < len(pooled):
-        end = position
-        while end + 1 < len(pooled) and pooled[end + 1][0] == pooled[position][0]:
-            end += 1
-        average_rank = (position + end) / 2 + 1
-        ties = end - position + 1
-        tie_term += ties**3 - ties
-        ranks_current += sum(average_rank for _, group in pooled[position : end + 1] if group == 0)
-        position = end + 1
+    pooled = np.concatenate([np.asarray(current, dtype=float), np.asarray(baseline, dtype=float)])
+    _, tied_with, ties = np.unique(pooled, return_inverse=True, return_counts=True)
+    ends = np.cumsum(ties)  # one past each group of equal values' last position
+    average_ranks = (ends - ties + ends + 1) / 2  # the mean of ranks ends - ties + 1 ... ends
+    ranks_current = float(average_ranks[tied_with[:n1]].sum())
+    tie_term = float((ties**3 - ties).sum())
     u = ranks_current - n1 * (n1 + 1) / 2
     n = n1 + n2
     variance = n1 * n2 / 12 * ((n + 1) - tie_term / (n * (n - 1)))
@@ -186,9 +188,9 @@ def mann_whitney_test(current: Sequence[float], baseline: Sequence[float]) -> Ch
 
 
 def _median(values: Sequence[float]) -> float:
-    ordered = sorted(values)
+    ordered = np.sort(np.asarray(values, dtype=float))
     middle = len(ordered) // 2
-    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+    return float(ordered[middle]) if len(ordered) % 2 else (float(ordered[middle - 1]) + float(ordered[middle])) / 2
 
 
 # --- Control charts -------------------------------------------------------------------------

@@ -8,7 +8,10 @@
 --   $period_start, $period_end  dates, both inclusive: a record at 23:00 on the end date counts
 --   $regions, $segments         the customer's region / segment (empty list = all)
 --   $channels                   the record's own channel (empty list = all); a record whose value is
---                               unknown (null) drops out once that filter is set
+--                               unknown (null) drops out once that filter is set (list_contains is
+--                               null there, which a where clause drops as it drops false; written
+--                               without coalesce(..., false) so that DuckDB prunes row groups by the
+--                               filter: order_facts is stored by region)
 --   $grain                      'period' (one bucket) | 'week' | 'month'
 --   $bucket_starts, $bucket_ends for 'week' and 'month', one date per day of the period, in order:
 --                               the first day of that day's bucket and the day after it (both within
@@ -43,9 +46,9 @@ select
 from {facts}
 where {time} >= $period_start::date::timestamp
     and {time} < $period_end::date::timestamp + interval 1 day
-    and (array_length($regions::varchar[]) = 0 or coalesce(list_contains($regions::varchar[], region), false))
-    and (array_length($segments::varchar[]) = 0 or coalesce(list_contains($segments::varchar[], segment), false))
-    and (array_length($channels::varchar[]) = 0 or coalesce(list_contains($channels::varchar[], channel), false))
+    and (array_length($regions::varchar[]) = 0 or list_contains($regions::varchar[], region))
+    and (array_length($segments::varchar[]) = 0 or list_contains($segments::varchar[], segment))
+    and (array_length($channels::varchar[]) = 0 or list_contains($channels::varchar[], channel))
     and (
         $within::varchar = 'none'
         or case $within::varchar

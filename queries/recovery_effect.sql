@@ -28,7 +28,8 @@
 --   $window_days                days after the complaint in which an order counts (metrics.toml parameters)
 
 -- Reads complaint_facts (queries/derived/): every complaint with its customer's region and segment,
--- the customer's next counted order after it (next_order_at) and the exports' horizons
+-- the customer's next counted order after it (next_order_at), their previous complaint
+-- (previous_complaint_at) and the exports' horizons
 -- (complaints_taken_at, latest_order_at; unfiltered on purpose: the same for every slice). view_rows
 -- are the complaints raised in the period that the filters keep, each with its bucket and slice
 -- (queries/_view.sql).
@@ -36,12 +37,27 @@
 with
 
 first_complaints as (
-    -- One row per complainant: their first complaint in the period (among those the filters keep).
+    -- One row per complainant: their first complaint in the view (among those the filters keep).
+    -- A filter or slice of the customer (region, segment) keeps all of a customer's complaints or
+    -- none of them, so there the first is the one whose previous complaint came before the period
+    -- (complaint_facts' previous_complaint_at): no ranking. At 10M orders ranking each customer's
+    -- complaints was most of the KPI's time. A filter or slice of the complaint itself (its channel,
+    -- its category) keeps some of a customer's complaints, so there they are ranked.
+    select
+        *,
+        1 as complaint_number
+    from view_rows
+    where customer_id is not null
+        and array_length($channels::varchar[]) = 0
+        and $within::varchar in ('none', 'region', 'segment')
+        and (previous_complaint_at is null or previous_complaint_at < $period_start::date::timestamp)
+    union all
     select
         *,
         row_number() over (partition by customer_id order by created_at, complaint_id) as complaint_number
     from view_rows
     where customer_id is not null
+        and not (array_length($channels::varchar[]) = 0 and $within::varchar in ('none', 'region', 'segment'))
 ),
 
 classified as (

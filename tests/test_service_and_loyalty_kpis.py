@@ -260,6 +260,26 @@ def test_recovery_effect_leaves_out_an_unanswered_complaint_still_inside_the_sla
     assert (result.details["fast_customers"], result.details["late_customers"]) == (4, 1)
 
 
+
+def test_recovery_effect_finds_the_same_first_complaints_with_or_without_a_channel_filter(golden):
+    """Without a filter of the complaint's own channel the first complaint in the view is the one whose
+    previous complaint (complaint_facts' previous_complaint_at) came before the period; with one, the
+    kept complaints are ranked. Every golden complaint has a channel, so a filter of all three keeps
+    them all and must give what no filter gives, by region and by month too: C1's K5 (20 Jun) follows
+    K1 (1 Apr) in the quarter but is C1's first in June; C2's K2 (10 Apr) follows K7 (31 Mar), before
+    the quarter, so K2 is C2's first."""
+    settings = (("sla_hours", 6.0), ("window_days", 90.0))
+    for grain, period in (("period", Q2), ("month", Q2), ("period", Period(date(2026, 6, 1), date(2026, 6, 30)))):
+        unfiltered = kpis.run_kpi_query(golden, "recovery_effect", period, grain=grain, breakdown="region",
+                                        settings=settings)
+        every_channel = kpis.run_kpi_query(golden, "recovery_effect", period, Filters(channel=("app", "phone", "web")),
+                                           grain=grain, breakdown="region", settings=settings)
+        assert not unfiltered.empty
+        assert unfiltered.equals(every_channel), (grain, period)
+    june = measure(golden, "recovery_effect", Period(date(2026, 6, 1), date(2026, 6, 30)), settings=settings)
+    assert june.details["immature_customers"] == 1  # C1 by K5, their first in June
+
+
 # --- the overview -------------------------------------------------------------------------------
 
 def test_the_overview_reports_every_service_and_loyalty_kpi_with_owner_and_status(golden):

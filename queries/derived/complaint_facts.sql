@@ -9,7 +9,8 @@
 --                                   orders export reaches.
 --           The two horizons are the same on every row: unfiltered on purpose, an export's time is
 --           the same for every slice.
--- Read by:  complaint_response_hours, complaints_resolved_within_sla and recovery_effect, and the
+-- Read by:  complaint_response_hours, complaints_resolved_within_sla and recovery_effect (which finds
+--           a complainant's first complaint in a period by previous_complaint_at), and the
 --           complaint drill-downs.
 -- Rebuilt:  by the loader in the same transaction as every load into complaints, orders or customers
 --           (warehouse.refresh_derived), after order_facts.
@@ -63,6 +64,11 @@ final as (
         customers.region,
         customers.segment,
         next_orders.next_order_at,
+        case when complaints.customer_id is not null then
+            lag(complaints.created_at) over (
+                partition by complaints.customer_id order by complaints.created_at, complaints.complaint_id
+            )
+        end as previous_complaint_at,
         horizons.complaints_taken_at,
         horizons.latest_order_at
     from complaints
