@@ -12,8 +12,10 @@
 -- Read by:  complaint_response_hours, complaints_resolved_within_sla and recovery_effect (which finds
 --           a complainant's first complaint in a period by previous_complaint_at), and the
 --           complaint drill-downs.
--- Rebuilt:  by the loader in the same transaction as every load into complaints, orders or customers
---           (warehouse.refresh_derived), after order_facts.
+-- Kept:     by the loader in the same transaction as every load into complaints, orders or customers: the rows
+--           of each customer the load touched are computed again by this SQL, the whole table when a load
+--           touches half its customers or more (warehouse.DERIVED_TABLES, refresh_derived). It is kept after
+--           order_facts, which it reads.
 
 with
 

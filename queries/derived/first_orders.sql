@@ -7,8 +7,10 @@
 --           First orders placed at the same moment in two channels: the channel first in alphabetical
 --           order (order_facts' order).
 -- Read by:  cohort_repeat_90d (a cohort is the customers whose first order falls in the period).
--- Rebuilt:  by the loader in the same transaction as every load into orders or customers, after
---           order_facts (warehouse.refresh_derived).
+-- Kept:     by the loader in the same transaction as every load into orders or customers: the rows of each
+--           customer the load touched are computed again by this SQL, the whole table when a load touches half
+--           its customers or more (warehouse.DERIVED_TABLES, refresh_derived). It is kept after order_facts,
+--           which it reads.
 
 with
 

@@ -5,8 +5,10 @@
 --           (created_at). region and segment are null when the customer is unknown.
 -- Read by:  complaint_rate, whose numerator and denominator are sums of these counts, and data_body
 --           (orders and complaints per day).
--- Rebuilt:  by the loader in the same transaction as every load into orders, complaints or customers
---           (warehouse.refresh_derived): a customer's region or segment can change.
+-- Kept:     by the loader in the same transaction as every load into orders, complaints or customers: the rows
+--           of each day the load touched are computed again by this SQL, the whole table when a load touches
+--           half its days or more (warehouse.DERIVED_TABLES, refresh_derived). A customer's region or segment
+--           can change.
 
 with
 

@@ -10,8 +10,10 @@
 --           still come one after the other.
 -- Read by:  repeat_purchase_rate (the KPI adds up orders instead of counting distinct customers:
 --           a customer's first order in a bucket is the one whose previous order came before it).
--- Rebuilt:  by the loader in the same transaction as every load into orders or customers
---           (warehouse.refresh_derived): a customer's region or segment can change.
+-- Kept:     by the loader in the same transaction as every load into orders or customers: the rows of each
+--           customer the load touched are computed again by this SQL, the whole table when a load touches half
+--           its customers or more (warehouse.DERIVED_TABLES, refresh_derived). A customer's region or segment
+--           can change.
 
 with
 

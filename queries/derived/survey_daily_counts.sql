@@ -10,8 +10,10 @@
 -- Read by:  nps, brand_trust and csat, and data_body (responses per day). The KPIs' values are sums
 --           of these counts, so a filter change adds up a few thousand rows instead of joining every
 --           response to its customer.
--- Rebuilt:  by the loader in the same transaction as every load into survey_responses or customers
---           (warehouse.refresh_derived): a customer's region or segment can change.
+-- Kept:     by the loader in the same transaction as every load into survey_responses or customers: the rows of
+--           each day the load touched are computed again by this SQL, the whole table when a load touches half
+--           its days or more (warehouse.DERIVED_TABLES, refresh_derived). A customer's region or segment can
+--           change.
 
 with
 
