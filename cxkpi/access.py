@@ -29,7 +29,7 @@ from urllib.parse import urlsplit
 
 import duckdb
 
-from cxkpi.i18n import N_
+from cxkpi.i18n import N_, gettext
 from cxkpi.warehouse import PROJECT_ROOT, reading, writing
 
 if TYPE_CHECKING:  # audit_log's DataFrame is DuckDB's to make; the CLI imports this module without pandas
@@ -59,6 +59,15 @@ class Role(StrEnum):
     @property
     def rank(self) -> int:
         return list(Role).index(self)
+
+
+# The roles in words, for people (the Access page, `users`).
+ROLE_WORDS = {Role.VIEWER: N_("viewer"), Role.ANALYST: N_("analyst"), Role.ADMIN: N_("admin")}
+
+
+def role_words(role: str) -> str:
+    """A role's name in the bound language (cxkpi.i18n.use); anything else as given."""
+    return gettext(ROLE_WORDS[role]) if role in ROLE_WORDS else str(role)
 
 
 class Permission(Enum):

@@ -18,7 +18,7 @@ from pathlib import Path
 import streamlit as st
 
 from cxkpi import access
-from cxkpi.access import AccessDeniedError, Identity, Permission
+from cxkpi.access import AccessDeniedError, Identity, Permission, role_words
 from cxkpi.i18n import N_, gettext
 from cxkpi.warehouse import WarehouseBusyError
 from ui import data, signin
@@ -79,15 +79,7 @@ def badge(identity: Identity) -> None:
         st.button(gettext("Sign out"), icon=":material/logout:", key="sign-out", on_click=st.logout, type="tertiary")
 
 
-# The roles (cxkpi.access.Role) in words.
-ROLE_WORDS = {"viewer": N_("viewer"), "analyst": N_("analyst"), "admin": N_("admin")}
-
-
 ROLES_WITH_ARTICLE = {"viewer": N_("a viewer"), "analyst": N_("an analyst"), "admin": N_("an admin")}
-
-
-def role_words(role: str) -> str:
-    return gettext(ROLE_WORDS[str(role)]) if str(role) in ROLE_WORDS else str(role)
 
 
 def role_with_article(role: str) -> str:
