@@ -49,10 +49,7 @@ def test_a_quarantined_rows_reasons_read_in_russian_and_their_row_numbers_in_per
     assert "every row needs one" not in russian and "not a number" not in russian
     with i18n.use("fa"):
         persian = outcome_text(Outcome(result.path.name, result=result))
-    first = result.problems[0]
-    assert f"ردیف {i18n.translator('fa').integer(first.source_row)}" in persian or \
-        i18n.translator("fa").integer(first.source_row) in persian
-    assert "order_id ندارد: هر سطر یکی لازم دارد" in persian
+    assert "  سطر ۴، order_id: order_id ندارد: هر سطر یکی لازم دارد (مقدار: None)" in persian.splitlines()
 
 
 def test_a_refusal_over_the_quarantine_limit_reads_in_russian_with_its_figures(tmp_path: Path) -> None:
