@@ -482,7 +482,8 @@ def _refused(messages: list[delivery.Outgoing], sending: _Sending) -> bool:
     """True (said on stderr) when some of the messages could reach nobody: then nothing is recorded."""
     from cxkpi import delivery
 
-    problems = delivery.unreachable(messages, sending.smtp, sending.webhooks)
+    with i18n.use(i18n.DEFAULT_LANGUAGE):  # an error line, in English as the others
+        problems = delivery.unreachable(messages, sending.smtp, sending.webhooks)
     if problems:
         print("error: not sent, nothing recorded:\n  " + "\n  ".join(problems), file=sys.stderr)
     return bool(problems)
