@@ -572,16 +572,9 @@ def _decide_date_order(prepared: Prepared) -> None:
     day_first, month_first = max(firsts) > 12, max(seconds) > 12
     columns = ", ".join(plan.column.name for plan in undecided)
     if day_first and month_first:
-        raise IngestError(
-            f"{prepared.name}: its dates ({columns}) mix day-first and month-first: some have a first number "
-            "above 12, others a second number above 12. Export them again in one format, ideally ISO (2026-03-31)."
-        )
+        raise IngestError(reasons.DATES_MIX_ORDERS.format(file=prepared.name, columns=columns))
     if not day_first and not month_first:
-        raise IngestError(
-            f"{prepared.name}: the order of day and month in its dates ({columns}) cannot be told: no date has "
-            "a number above 12 (03/04/2026 could be 3 April or 4 March). State it in a mapping file with "
-            'date_order = "day-first" or "month-first" (docs/ingest.md), or export dates as ISO (2026-03-31).'
-        )
+        raise IngestError(reasons.DATE_ORDER_UNKNOWN.format(file=prepared.name, columns=columns))
     for plan in undecided:
         plan.date_order = "day-first" if day_first else "month-first"
 

@@ -47,6 +47,13 @@ OVER_THE_LIMIT = N_(
     "than the {limit:g}% that refuses a whole file (a problem this common would bias every KPI built on the rest). "
     "Commonest reasons: {listed}. Fix the export and load it again; to load the other rows anyway, raise the limit "
     "with --quarantine-limit PERCENT or ${env}.")
+DATES_MIX_ORDERS = N_(
+    "{file}: its dates ({columns}) mix day-first and month-first: some have a first number above 12, others a second "
+    "number above 12. Export them again in one format, ideally ISO (2026-03-31).")
+DATE_ORDER_UNKNOWN = N_(
+    "{file}: the order of day and month in its dates ({columns}) cannot be told: no date has a number above 12 "
+    "(03/04/2026 could be 3 April or 4 March). State it in a mapping file with date_order = \"day-first\" or "
+    "\"month-first\" (docs/ingest.md), or export dates as ISO (2026-03-31).")
 ANOTHER_SCALE = N_(
     "{file}: refused, nothing was changed: its {column} column ({header}) holds answers from {lowest:d} to "
     "{highest:d} ({outside:,} of {answers:,} outside {scale}): it looks like a {guess} scale, not {scale}.")

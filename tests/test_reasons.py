@@ -112,3 +112,12 @@ def test_the_data_pages_quarantine_table_says_why_in_russian(tmp_path: Path, mon
     assert not at.exception, [exception.value for exception in at.exception]
     quarantine = at.get_by_key("data-quarantine").dataframe[0].value
     assert quarantine[quarantine.columns[-1]].tolist() == ["recommend_score: не целое число от 0 до 10"]
+
+
+def test_dates_whose_day_and_month_cannot_be_told_apart_are_refused_in_persian(tmp_path: Path) -> None:
+    _, [refusal] = ingest_paths(tmp_path / "w.duckdb", [TESTS_DIR / "hostile" / "orders_ambiguous_dates.csv"])
+    assert str(refusal).startswith("orders_ambiguous_dates.csv: the order of day and month in its dates (ordered_at) "
+                                   "cannot be told")
+    with i18n.use("fa"):
+        assert reasons.translated(str(refusal)).startswith(
+            "orders_ambiguous_dates.csv: ترتیب روز و ماه در تاریخ‌هایش (ordered_at) معلوم نیست")
