@@ -19,7 +19,7 @@ import getpass
 import ipaddress
 import os
 import tomllib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import Enum, StrEnum
@@ -29,7 +29,8 @@ from urllib.parse import urlsplit
 
 import duckdb
 
-from cxkpi.i18n import N_
+from cxkpi import i18n
+from cxkpi.i18n import N_, gettext
 from cxkpi.warehouse import PROJECT_ROOT, reading, writing
 
 if TYPE_CHECKING:  # audit_log's DataFrame is DuckDB's to make; the CLI imports this module without pandas
@@ -61,6 +62,23 @@ class Role(StrEnum):
         return list(Role).index(self)
 
 
+# The roles in words, for people (the Access page, `users`).
+ROLE_WORDS = {Role.VIEWER: N_("viewer"), Role.ANALYST: N_("analyst"), Role.ADMIN: N_("admin")}
+
+
+ROLES_WITH_ARTICLE = {Role.VIEWER: N_("a viewer"), Role.ANALYST: N_("an analyst"), Role.ADMIN: N_("an admin")}
+
+
+def role_words(role: str) -> str:
+    """A role's name in the bound language (cxkpi.i18n.use); anything else as given."""
+    return gettext(ROLE_WORDS[role]) if role in ROLE_WORDS else str(role)
+
+
+def role_with_article(role: str) -> str:
+    """'a viewer', 'an admin' in the bound language."""
+    return gettext(ROLES_WITH_ARTICLE[role]) if role in ROLES_WITH_ARTICLE else str(role)
+
+
 class Permission(Enum):
     """What a guarded action needs: its wording for messages and the least role that may do it."""
 
@@ -90,7 +108,16 @@ WRITTEN_UNDER_A_NAME = frozenset({Permission.WRITE_NOTE, Permission.REPLY_TO_NOT
 
 
 class AccessDeniedError(PermissionError):
-    """A guarded action refused for the signed-in person's role; the message says who may do it."""
+    """A guarded action refused for the signed-in person's role; the message says who may do it.
+    str() is the English the audit log records; in_language() the same refusal in the bound language."""
+
+    def __init__(self, words: Callable[[], str]) -> None:
+        with i18n.use(i18n.DEFAULT_LANGUAGE):
+            super().__init__(words())
+        self._words = words
+
+    def in_language(self) -> str:
+        return self._words()
 
 
 class AccessConfigError(ValueError):
@@ -111,8 +138,8 @@ class Identity:
 
     @property
     def role_with_article(self) -> str:
-        """'a viewer', 'an analyst', 'an admin'."""
-        return f"{'an' if self.role.value[0] in 'aeiou' else 'a'} {self.role}"
+        """'a viewer', 'an analyst', 'an admin' (in the bound language)."""
+        return role_with_article(self.role)
 
 
 @dataclass(frozen=True)
@@ -365,10 +392,9 @@ def _allowed_role_change(db_path: Path, actor: Identity, user_id: str) -> str:
     require(db_path, actor, Permission.MANAGE_ROLES, subject=user_id)
     # An admin cannot demote themselves by a slip of the mouse (and leave nobody to undo it).
     if user_id == actor.user_id:
-        message = ("You cannot change your own role: ask another admin, or use "
-                   "`python -m cxkpi users` on the server.")
-        record(db_path, actor, "set role", user_id, message, outcome="refused")
-        raise AccessDeniedError(message)
+        refusal = AccessDeniedError(lambda: gettext(OWN_ROLE_REFUSED))
+        record(db_path, actor, "set role", user_id, str(refusal), outcome="refused")
+        raise refusal
     return user_id
 
 
@@ -387,22 +413,36 @@ def require(
     """Return if `actor` may do this; otherwise record the refusal and raise AccessDeniedError.
     `people` are (who, user id) who may whatever their role: ("the KPI's owner", "amara@example.com")."""
     if permission in WRITTEN_UNDER_A_NAME and actor.source == "demo visitor":
-        message = (f"Refused: a demo visitor cannot {permission.doing}: what is written here carries the "
-                   "writer's name, and without sign-in you have none. Configure sign-in (README).")
+        refusal = AccessDeniedError(lambda: gettext(DEMO_VISITOR_REFUSED, doing=gettext(permission.doing)))
     elif actor.can(permission) or any(user_id and actor.user_id == normalise_user_id(user_id)
                                        for _, user_id in people):
         return
     else:
-        named = [f"{who} ({user_id})" for who, user_id in people if user_id]
-        message = (f"Refused: only {' or '.join([*named, _who_may(permission.role)])} may {permission.doing}; "
-                   f"you ({actor.user_id}) are {actor.role_with_article}"
-                   + (". An admin can change your role on the Access page." if not named else "."))
-    record(db_path, actor, permission.doing, subject, message, outcome="refused")
-    raise AccessDeniedError(message)
+        refusal = AccessDeniedError(lambda: _only_may(actor, permission, people))
+    record(db_path, actor, permission.doing, subject, str(refusal), outcome="refused")
+    raise refusal
 
 
-def _who_may(role: Role) -> str:
-    return {Role.ADMIN: "admins", Role.ANALYST: "analysts and admins"}.get(role, "people who have signed in")
+# A refusal's words: the audit log keeps them in English, a page shows them in its reader's language.
+DEMO_VISITOR_REFUSED = N_("Refused: a demo visitor cannot {doing}: what is written here carries the writer's name, "
+                          "and without sign-in you have none. Configure sign-in (README).")
+ONLY_MAY = N_("Refused: only {who} may {doing}; you ({user}) are {role}. An admin can change your role on the Access "
+              "page.")
+ONLY_MAY_NAMED = N_("Refused: only {who} may {doing}; you ({user}) are {role}.")
+OWN_ROLE_REFUSED = N_("You cannot change your own role: ask another admin, or use `python -m cxkpi users` on the "
+                      "server.")
+WHO_MAY = {Role.ADMIN: N_("admins"), Role.ANALYST: N_("analysts and admins")}
+ANYONE_SIGNED_IN = N_("people who have signed in")
+
+
+def _only_may(actor: Identity, permission: Permission, people: Sequence[tuple[str, str]]) -> str:
+    """'Refused: only the KPI's owner (a@example.com) or admins may ...', in the bound language."""
+    named = [gettext("{who} ({user})", who=gettext(who), user=user_id) for who, user_id in people if user_id]
+    who = gettext(WHO_MAY.get(permission.role, ANYONE_SIGNED_IN))
+    for person in reversed(named):
+        who = gettext("{one} or {other}", one=person, other=who)
+    return gettext(ONLY_MAY_NAMED if named else ONLY_MAY, who=who, doing=gettext(permission.doing),
+                   user=actor.user_id, role=actor.role_with_article)
 
 
 def record(db_path: Path, actor: Identity, action: str, subject: str, detail: str = "", outcome: str = "done") -> None:

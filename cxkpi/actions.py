@@ -18,6 +18,7 @@ import duckdb
 
 from cxkpi import access
 from cxkpi.access import Identity, Permission
+from cxkpi.i18n import N_
 from cxkpi.registry import SECOND_PERSON, Kpi, email_problem
 from cxkpi.warehouse import writing
 
@@ -57,7 +58,7 @@ def add(db_path: Path, actor: Identity, kpi: Kpi, what: str, assignee_name: str,
         now: datetime | None = None) -> int:
     """An open action on `kpi` by `actor` (the KPI's owner or an admin); returns its id."""
     access.require(db_path, actor, Permission.PLAN_ACTION, subject=kpi.title,
-                   people=[("the KPI's owner", kpi.owner.user_id)])
+                   people=[(N_("the KPI's owner"), kpi.owner.user_id)])
     moment = now or access.utc_now()
     what, name, email = what.strip(), assignee_name.strip(), assignee_email.strip().lower()
     problems = []
@@ -102,7 +103,8 @@ def update(db_path: Path, actor: Identity, kpi: Kpi, action_id: int, status: str
         raise ActionError(f"There is no action {action_id} on {kpi.title}.")
     action = found[0]
     access.require(db_path, actor, Permission.UPDATE_ACTION, subject=kpi.title,
-                   people=[("the KPI's owner", kpi.owner.user_id), ("the person doing it", action.assignee_email)])
+                   people=[(N_("the KPI's owner"), kpi.owner.user_id),
+                           (N_("the person doing it"), action.assignee_email)])
     if status == action.status:
         raise ActionError(f"The action is already {status}.")
     with writing(db_path) as connection:

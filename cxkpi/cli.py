@@ -56,10 +56,12 @@ def build_parser() -> argparse.ArgumentParser:
              f"(default: ${verdict.QUARANTINE_LIMIT_ENV}, else {verdict.DEFAULT_QUARANTINE_LIMIT:g})",
     )
     _add_load_options(load)
+    _add_lang_option(load)
     load.set_defaults(handler=run_ingest)
 
     rebuild = commands.add_parser("rebuild", help="rebuild the warehouse from the archived files alone")
     _add_load_options(rebuild)
+    _add_lang_option(rebuild)
     rebuild.set_defaults(handler=run_rebuild)
 
     compute = commands.add_parser("kpis", help="compute every KPI for a period, with owners and targets")
@@ -108,6 +110,7 @@ def build_parser() -> argparse.ArgumentParser:
     removing.add_argument("user", metavar="USER")
     for action in (listing, setting, removing):
         _add_db_option(action)
+        _add_lang_option(action)
     users.set_defaults(handler=run_users)
 
     sample = commands.add_parser("sample", help="regenerate the sample exports (seeded, repeatable)")
@@ -135,14 +138,29 @@ def _add_view_options(parser: argparse.ArgumentParser) -> None:
         help="region=..., segment=... or channel=...; repeat to allow several values",
     )
     parser.add_argument("--registry", type=Path, default=registry.DEFAULT_REGISTRY_PATH, help="metrics.toml to use")
+    _add_lang_option(parser, "; JSON is the same in every language")
+
+
+def _add_lang_option(parser: argparse.ArgumentParser, also: str = "") -> None:
     parser.add_argument("--lang", choices=i18n.LANGUAGES,
                         help="the language people read: en, fa (Persian) or ru (default: metrics.toml's language, "
-                             "else en); JSON is the same in every language")
+                             f"else en){also}")
 
 
 def _language(args: argparse.Namespace) -> str:
-    """--lang, else metrics.toml's [settings] language, else English."""
-    return i18n.choose(args.lang, registry.load_settings(args.registry).language)
+    """--lang, else the [settings] language of --registry (else of the metrics.toml in use), else English."""
+    if args.lang:
+        return i18n.choose(args.lang)
+    return i18n.choose(registry.load_settings(getattr(args, "registry", None) or registry.registry_path()).language)
+
+
+def _lines_language(args: argparse.Namespace) -> str:
+    """The language of a loading or roles command's lines: as _language, but English when metrics.toml
+    cannot be read (the load then says why, in its own words)."""
+    try:
+        return _language(args)
+    except (registry.RegistryError, OSError, ValueError):
+        return i18n.DEFAULT_LANGUAGE
 
 
 def _add_load_options(parser: argparse.ArgumentParser) -> None:
@@ -159,7 +177,9 @@ def run_ingest(args: argparse.Namespace) -> int:
     """Exit 0: every row of every file loaded (or was loaded before); 1: a file was refused; 2: the
     mapping or the quarantine limit cannot be used; 3: every file loaded, but some rows were
     quarantined (cxkpi/verdict.py)."""
-    from cxkpi import archive, export_formats, ingest
+    from cxkpi import archive, export_formats, ingest, reasons
+    from cxkpi.inbox import Outcome
+    from cxkpi.outcomes import outcome_text
 
     db_path = warehouse.resolve_db_path(args.db)
     try:
@@ -169,7 +189,8 @@ def run_ingest(args: argparse.Namespace) -> int:
         print(f"error: {error}", file=sys.stderr)
         return verdict.EXIT_SETUP
     if args.if_empty and db_path.exists() and not warehouse.is_empty(db_path):
-        print(f"{db_path} already holds data; nothing loaded")
+        with i18n.use(_lines_language(args)):
+            print(i18n.gettext("{db} already holds data; nothing loaded", db=db_path))
         return verdict.EXIT_LOADED
     if not args.paths:
         return _run_inbox(args, db_path, limit)
@@ -179,21 +200,24 @@ def run_ingest(args: argparse.Namespace) -> int:
                                                 quarantine_limit=limit)
     except archive.DiskFullError as error:
         full, results, refusals = error, error.results, error.refusals
-    for result in results:
-        print(result.summary())
-    for refusal in refusals:
-        print(f"refused: {refusal}", file=sys.stderr)
-    if full is not None:
-        print(f"error: {full}", file=sys.stderr)
-        return verdict.EXIT_TRY_AGAIN
-    if not results and not refusals:
-        print("no .csv files found in " + ", ".join(str(path) for path in args.paths), file=sys.stderr)
-        return verdict.EXIT_REFUSED
+    with i18n.use(_lines_language(args)):
+        for result in results:
+            print(outcome_text(Outcome(result.path.name, result=result)))
+        for refusal in refusals:
+            print(i18n.gettext("refused: {reason}", reason=reasons.translated(str(refusal))), file=sys.stderr)
+        if full is not None:
+            print(f"error: {full}", file=sys.stderr)
+            return verdict.EXIT_TRY_AGAIN
+        if not results and not refusals:
+            print(i18n.gettext("no .csv files found in {paths}", paths=", ".join(str(path) for path in args.paths)),
+                  file=sys.stderr)
+            return verdict.EXIT_REFUSED
     return verdict.exit_code([result.verdict for result in results] + ["refused"] * len(refusals))
 
 
 def _run_inbox(args: argparse.Namespace, db_path: Path, limit: float) -> int:
     from cxkpi import export_formats, inbox
+    from cxkpi.outcomes import outcome_text
 
     folder = args.inbox or inbox.default_inbox(db_path)
     try:
@@ -202,16 +226,18 @@ def _run_inbox(args: argparse.Namespace, db_path: Path, limit: float) -> int:
     except export_formats.MappingError as error:
         print(f"error: {error}", file=sys.stderr)
         return verdict.EXIT_SETUP
-    if not outcomes:
-        print(f"the inbox {folder} holds no files ready to load")
-        return verdict.EXIT_LOADED
-    for outcome in outcomes:
-        print(outcome.summary(), file=sys.stderr if outcome.failed else sys.stdout)
+    with i18n.use(_lines_language(args)):
+        if not outcomes:
+            print(i18n.gettext("the inbox {folder} holds no files ready to load", folder=folder))
+            return verdict.EXIT_LOADED
+        for outcome in outcomes:
+            print(outcome_text(outcome), file=sys.stderr if outcome.failed else sys.stdout)
     return verdict.exit_code(outcome.verdict for outcome in outcomes)
 
 
 def run_rebuild(args: argparse.Namespace) -> int:
     from cxkpi import archive, inbox, ingest
+    from cxkpi.outcomes import outcome_text
 
     db_path = warehouse.resolve_db_path(args.db)
     try:
@@ -222,12 +248,15 @@ def run_rebuild(args: argparse.Namespace) -> int:
     except archive.DiskFullError as error:
         print(f"error: rebuild abandoned, {db_path} is unchanged: {error}", file=sys.stderr)
         return verdict.EXIT_TRY_AGAIN
-    for outcome in outcomes:
-        print(outcome.summary(), file=sys.stderr if outcome.refusal else sys.stdout)
-    if any(outcome.refusal for outcome in outcomes):
-        print(f"rebuild abandoned: {db_path} is unchanged", file=sys.stderr)
-        return 1
-    print(f"rebuilt {db_path} from {len(outcomes)} archived files")
+    with i18n.use(_lines_language(args)):
+        for outcome in outcomes:
+            print(outcome_text(outcome), file=sys.stderr if outcome.refusal else sys.stdout)
+        if any(outcome.refusal for outcome in outcomes):
+            print(i18n.gettext("rebuild abandoned: {db} is unchanged", db=db_path), file=sys.stderr)
+            return 1
+        # One English form for any count, as this line always read (scripts match it); Russian's three.
+        print(i18n.ngettext("rebuilt {db} from {n} archived files", "rebuilt {db} from {n} archived files",
+                            len(outcomes), db=db_path))
     return 0
 
 
@@ -315,15 +344,19 @@ def run_users(args: argparse.Namespace) -> int:
     db_path = warehouse.resolve_db_path(args.db)
     actor = access.command_line_identity()
     try:
-        if args.action == "set":
-            role = access.parse_role(args.role)
-            old = access.set_role(db_path, actor, args.user, role)
-            print(f"{access.normalise_user_id(args.user)}: {old or 'not in the table'} → {role}")
-        elif args.action == "remove":
-            old = access.remove_role(db_path, actor, args.user)
-            print(f"{access.normalise_user_id(args.user)}: {old} → decided by their groups (viewer without one)")
-        else:
-            _print_roles(db_path)
+        with i18n.use(_lines_language(args)):
+            if args.action == "set":
+                role = access.parse_role(args.role)
+                old = access.set_role(db_path, actor, args.user, role)
+                print(i18n.gettext("{user}: {old} → {new}", user=access.normalise_user_id(args.user),
+                                   old=access.role_words(old) if old else i18n.gettext("not in the table"),
+                                   new=access.role_words(role)))
+            elif args.action == "remove":
+                old = access.remove_role(db_path, actor, args.user)
+                print(i18n.gettext("{user}: {old} → decided by their groups (viewer without one)",
+                                   user=access.normalise_user_id(args.user), old=access.role_words(old)))
+            else:
+                _print_roles(db_path)
     except (ValueError, access.AccessDeniedError, access.AccessConfigError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
@@ -333,13 +366,19 @@ def run_users(args: argparse.Namespace) -> int:
 def _print_roles(db_path: Path) -> None:
     grants = access.list_grants(db_path)
     if not grants:
-        print("the roles table is empty")
+        print(i18n.gettext("the roles table is empty"))
+    tr = i18n.active()
     for grant in grants:
-        print(f"{grant.user_id:<40} {grant.role:<8} given by {grant.granted_by} on {grant.granted_at:%Y-%m-%d %H:%M}")
+        print(f"{grant.user_id:<40} {access.role_words(grant.role):<8} " + i18n.gettext(
+            "given by {person} on {day} {time}", person=grant.granted_by,
+            day=tr.digits(f"{grant.granted_at:%Y-%m-%d}"), time=tr.time(grant.granted_at)))
     settings = access.load_settings()
     for group, role in sorted(settings.group_roles.items()):
-        print(f"group {group!r} (claim {settings.groups_claim!r}) → {role}  [{access.access_path()}]")
-    print("everyone else who signs in is a viewer; with no sign-in configured, the person at the server is the admin")
+        print(i18n.gettext("group {group} (claim {claim}) → {role}", group=repr(group),
+                           claim=repr(settings.groups_claim), role=access.role_words(role))
+              + f"  [{access.access_path()}]")
+    print(i18n.gettext("everyone else who signs in is a viewer; with no sign-in configured, the person at the server "
+                       "is the admin"))
 
 
 def run_sample(args: argparse.Namespace) -> int:
@@ -443,7 +482,8 @@ def _refused(messages: list[delivery.Outgoing], sending: _Sending) -> bool:
     """True (said on stderr) when some of the messages could reach nobody: then nothing is recorded."""
     from cxkpi import delivery
 
-    problems = delivery.unreachable(messages, sending.smtp, sending.webhooks)
+    with i18n.use(i18n.DEFAULT_LANGUAGE):  # an error line, in English as the others
+        problems = delivery.unreachable(messages, sending.smtp, sending.webhooks)
     if problems:
         print("error: not sent, nothing recorded:\n  " + "\n  ".join(problems), file=sys.stderr)
     return bool(problems)

@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from cxkpi import text_encoding
+from cxkpi import reasons, text_encoding
 from cxkpi.aligned_text import AlignedTextError, Layout, find_layout, looks_aligned
 from cxkpi.text_encoding import TextEncoding
 
@@ -107,7 +107,7 @@ def sniff(path: Path, stated_encoding: str | None = None) -> Dialect:
         delimiter = "\t"
         records = [layout.split(line) for line in lines if line.strip()]
     if not records or not any(cell.strip() for cell in records[0]):
-        raise DialectError("has no header row: its first line is empty")
+        raise DialectError(reasons.NO_HEADER_ROW)
     return Dialect(encoding=encoding, delimiter=delimiter, records=records, sample_complete=complete, layout=layout)
 
 
@@ -118,9 +118,9 @@ def detect_encoding(path: Path, head: bytes) -> TextEncoding:
         return TextEncoding("utf-16")
     for signature, what in BINARY_SIGNATURES.items():
         if head.startswith(signature):
-            raise DialectError(f"is {what}, not a CSV text file")
+            raise DialectError(reasons.NOT_A_CSV_FILE.format(what=what))
     if b"\x00" in head:
-        raise DialectError("is a binary file, not a CSV text file; export it again as CSV")
+        raise DialectError(reasons.BINARY_FILE)
     return text_encoding.scan(path)
 
 

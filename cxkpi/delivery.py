@@ -43,6 +43,7 @@ from email.utils import formataddr, formatdate
 from pathlib import Path
 
 from cxkpi.access import utc_now
+from cxkpi.i18n import N_, gettext
 from cxkpi.registry import email_problem
 from cxkpi.warehouse import PROJECT_ROOT, reading, writing
 
@@ -217,19 +218,27 @@ def load_webhooks(path: Path | None = None) -> list[Webhook]:
     return hooks
 
 
+# Why a message could reach nobody, in the bound language (cxkpi.i18n.use): the preview of `digest` and
+# `alerts` says it in the run's language; the refusal to send says it in English, as the CLI's errors.
+NO_SMTP = N_("{owner}'s {kind} goes to {email}, but no SMTP server is set: set CXKPI_SMTP_HOST (README, 'Delivery: "
+             "email and webhooks'), or a webhook in notifications.toml.")
+NO_ADDRESS = N_("{owner} has no email in metrics.toml and no webhook in notifications.toml: add email = \"...\" to "
+                "their owner entry, so their {kind} can reach them.")
+KIND_WORDS = {"digest": N_("digest"), "alert": N_("alert")}
+
+
 def unreachable(outgoing: Sequence[Outgoing], smtp: SmtpSettings | None, webhooks: Sequence[Webhook]) -> list[str]:
-    """Why some of these messages could reach nobody as things are set up, one sentence per owner: checked
-    before anything is recorded, so that an event is not used up on a message no one can receive."""
+    """Why some of these messages could reach nobody as things are set up, one sentence per owner, in the
+    bound language: checked before anything is recorded, so that an event is not used up on a message no
+    one can receive."""
     problems = []
     for owner_name, owner_email, kind in sorted({(item.owner_name, item.owner_email, item.kind) for item in outgoing}):
         by_webhook = any(hook.wants(kind, owner_email) for hook in webhooks)
+        kind_word = gettext(KIND_WORDS[kind]) if kind in KIND_WORDS else kind
         if owner_email and smtp is None and not by_webhook:
-            problems.append(f"{owner_name}'s {kind} goes to {owner_email}, but no SMTP server is set: set "
-                            "CXKPI_SMTP_HOST (README, 'Delivery: email and webhooks'), or a webhook in "
-                            "notifications.toml.")
+            problems.append(gettext(NO_SMTP, owner=owner_name, kind=kind_word, email=owner_email))
         elif not owner_email and not by_webhook:
-            problems.append(f"{owner_name} has no email in metrics.toml and no webhook in notifications.toml: add "
-                            f"email = \"...\" to their owner entry, so their {kind} can reach them.")
+            problems.append(gettext(NO_ADDRESS, owner=owner_name, kind=kind_word))
     return problems
 
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from cxkpi import reasons
 from cxkpi.schema import TABLES, Table
 from cxkpi.warehouse import PROJECT_ROOT
 
@@ -398,24 +399,14 @@ def refusal_message(file_name: str, header: list[str], formats: list[ExportForma
         if near:
             hints.append(f"{name}: perhaps {' or '.join(repr(h) for h in near)}")
     if all(DATA_LIKE.fullmatch(name.strip()) for name in header if name.strip()):
-        return (
-            f"{file_name}: fits no table, and its first line holds values ({len(header)} of them), not column "
-            "names: the file has no header. Describe it in a mapping file with header_rows = 0 and its columns "
-            'called by their place, e.g. columns.order_id = ["column 1"] (docs/ingest.md).'
-        )
-    has = (f"the file has: {', '.join(h for h in header if h.strip())}" if names else
-           "the file's first line holds values such as numbers, dates or e-mail addresses, not column names: "
-           "does it lack its header row?")
-    text = (
-        f"{file_name}: fits no table. Closest is {table.name}, which needs the columns {', '.join(missing)} "
-        f"(at least {' and '.join(required)}; {has})."
-    )
+        return reasons.FITS_NO_TABLE_NO_HEADER.format(file=file_name, count=len(header))
+    has = (reasons.THE_FILE_HAS.format(headers=", ".join(h for h in header if h.strip())) if names else
+           reasons.FIRST_LINE_HOLDS_VALUES)
+    text = reasons.FITS_NO_TABLE.format(file=file_name, table=table.name, missing=", ".join(missing),
+                                        required=" and ".join(required), has=has)
     if hints:
-        text += f" Closest headers in the file: {'; '.join(hints)}."
-    return text + (
-        " Rename the columns to the canonical names in docs/data-model.md, or describe this export in a "
-        "mapping file (docs/ingest.md)."
-    )
+        text += " " + reasons.CLOSEST_HEADERS.format(hints="; ".join(hints))
+    return text + " " + reasons.RENAME_OR_MAP
 
 
 def mapping_text(recognised: Recognised, header: list[str], scales: dict[str, str], date_order: str | None) -> str:

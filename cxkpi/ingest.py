@@ -33,7 +33,7 @@ from zoneinfo import ZoneInfo
 import duckdb
 
 from cxkpi import archive as archive_store
-from cxkpi import fault_points
+from cxkpi import fault_points, reasons
 from cxkpi import verdict as verdicts
 from cxkpi.archive import DiskFullError
 from cxkpi.csv_dialect import (
@@ -572,16 +572,9 @@ def _decide_date_order(prepared: Prepared) -> None:
     day_first, month_first = max(firsts) > 12, max(seconds) > 12
     columns = ", ".join(plan.column.name for plan in undecided)
     if day_first and month_first:
-        raise IngestError(
-            f"{prepared.name}: its dates ({columns}) mix day-first and month-first: some have a first number "
-            "above 12, others a second number above 12. Export them again in one format, ideally ISO (2026-03-31)."
-        )
+        raise IngestError(reasons.DATES_MIX_ORDERS.format(file=prepared.name, columns=columns))
     if not day_first and not month_first:
-        raise IngestError(
-            f"{prepared.name}: the order of day and month in its dates ({columns}) cannot be told: no date has "
-            "a number above 12 (03/04/2026 could be 3 April or 4 March). State it in a mapping file with "
-            'date_order = "day-first" or "month-first" (docs/ingest.md), or export dates as ISO (2026-03-31).'
-        )
+        raise IngestError(reasons.DATE_ORDER_UNKNOWN.format(file=prepared.name, columns=columns))
     for plan in undecided:
         plan.date_order = "day-first" if day_first else "month-first"
 
@@ -941,18 +934,14 @@ def _another_scale_message(
 ) -> str:
     column = plan.column
     header = prepared.header[plan.position].strip().lstrip("\ufeff") if plan.position is not None else column.name
-    text = (f"{prepared.name}: refused, nothing was changed: its {column.name} column ({header!r}) holds answers "
-            f"from {seen[0]} to {seen[1]} ({outside:,} of {answers:,} outside {plan.scale_text}): it looks like a "
-            f"{guess} scale, not {plan.scale_text}. ")
+    text = reasons.ANOTHER_SCALE.format(
+        file=prepared.name, column=column.name, header=repr(header), lowest=seen[0], highest=seen[1], outside=outside,
+        answers=answers, scale=plan.scale_text, guess=guess) + " "
     if column.scale_column is None:
-        return text + (f"{column.name} must be answered on {column.scale}: the Net Promoter Score is defined on "
-                       "answers from 0 to 10. Export the 0-10 answers, or, if this is not the recommend question, "
-                       "map the column to csat_score or trust_score with its scale in a mapping file (docs/ingest.md).")
+        return text + reasons.NPS_IS_ON_0_TO_10.format(column=column.name, scale=column.scale)
     orders = {plan.date_order for plan in prepared.plans if plan.date_order in ("day-first", "month-first")}
     lines = mapping_text(prepared.recognised, prepared.header, {column.name: guess}, next(iter(orders), None))
-    return text + (f"If it is, state the scale in a mapping file (mappings.toml in the project, $CXKPI_MAPPINGS or "
-                   f"--mapping; docs/ingest.md) and load the file again; the KPI then counts on that scale by its "
-                   f"rule in metrics.toml:\n\n{lines}\n")
+    return text + f"{reasons.STATE_THE_SCALE}\n\n{lines}\n"
 
 
 def _refuse_over_the_limit(
@@ -963,19 +952,15 @@ def _refuse_over_the_limit(
     quarantined = connection.execute("select count(distinct source_row) from problems").fetchone()[0]
     if quarantined <= quarantine_limit / 100 * rows_read:
         return
-    reasons = connection.execute(
+    commonest = connection.execute(
         """select column_name, reason, count(distinct source_row) as rows, min(source_row) as first_row
         from problems group by column_name, reason order by rows desc, first_row limit 5"""
     ).fetchall()
     listed = "; ".join(f"{column}: {reason}: {count:,} row{'s' * (count != 1)} (first: row {first})"
-                       for column, reason, count, first in reasons)
-    raise IngestError(
-        f"{prepared.name}: refused, nothing was changed: {quarantined:,} of {rows_read:,} rows "
-        f"({100 * quarantined / max(rows_read, 1):.1f}%) cannot be trusted, more than the {quarantine_limit:g}% "
-        f"that refuses a whole file (a problem this common would bias every KPI built on the rest). "
-        f"Commonest reasons: {listed}. Fix the export and load it again; to load the other rows anyway, raise "
-        f"the limit with --quarantine-limit PERCENT or ${verdicts.QUARANTINE_LIMIT_ENV}."
-    )
+                       for column, reason, count, first in commonest)
+    raise IngestError(reasons.OVER_THE_LIMIT.format(
+        file=prepared.name, quarantined=quarantined, read=rows_read, share=100 * quarantined / max(rows_read, 1),
+        limit=quarantine_limit, listed=listed, env=verdicts.QUARANTINE_LIMIT_ENV))
 
 
 def _typed_select(prepared: Prepared, records: str, params: dict[str, object], numbered: bool = False) -> str:
@@ -1141,8 +1126,9 @@ def _row_key(prepared: Prepared) -> str:
     occurrence of that line it is in the file. Two identical answers in one file stay two records;
     the same line in a later, overlapping export is the same record again (an upsert, not a copy).
     The reason column of a mended file (quarantine.REASON_COLUMN) is no part of the line."""
-    reasons = _reason_positions(prepared)
-    cells = ", ".join(f"coalesce(c{index}, '')" for index in range(1, prepared.width + 1) if index - 1 not in reasons)
+    reason_columns = _reason_positions(prepared)
+    cells = ", ".join(f"coalesce(c{index}, '')" for index in range(1, prepared.width + 1)
+                      if index - 1 not in reason_columns)
     line = f"md5(concat_ws(chr(31), {cells}))"
     return f"{line} || ':' || row_number() over (partition by {line})"
 
@@ -1312,26 +1298,26 @@ def _row_checks(prepared: Prepared) -> list[RowCheck]:
             continue
         raw = typed if column.kind == "text" else f"raw_{column.name}"  # text keeps no raw copy
         if column.required:
-            checks.append(RowCheck(typed, "null", f"missing {typed}: every row needs one", f"{raw} is null"))
+            checks.append(RowCheck(typed, "null", reasons.MISSING.format(column=typed), f"{raw} is null"))
         if column.kind == "timestamp":
             reason = _not_a_date(plan)
         else:
             reason = {
-                "amount": "not a number: use digits with a dot for decimals, e.g. 1234.50"
-                if not plan.decimal_comma else "not a number: this file writes amounts like 1.234,50",
-                "score": f"not a whole number from {plan.scale[0]} to {plan.scale[1]}" if plan.scale else None,
+                "amount": reasons.NOT_A_NUMBER if not plan.decimal_comma else reasons.NOT_A_NUMBER_DECIMAL_COMMA,
+                "score": reasons.NOT_A_WHOLE_NUMBER.format(lowest=plan.scale[0], highest=plan.scale[1])
+                if plan.scale else None,
             }.get(column.kind)
         if reason:
             checks.append(RowCheck(typed, raw, reason, f"{raw} is not null and {typed} is null"))
         if column.kind == "timestamp":
             checks.append(RowCheck(
-                typed, raw, f"before {EARLIEST_PLAUSIBLE[:4]}: not a plausible date for a record (a placeholder such "
-                "as 1900-01-01, or another calendar's year: only Gregorian dates are read, not Solar Hijri 1405)",
+                typed, raw, reasons.IMPLAUSIBLY_EARLY.format(year=int(EARLIEST_PLAUSIBLE[:4])),
                 f"{typed} < timestamp '{EARLIEST_PLAUSIBLE}'",
             ))
             checks.append(RowCheck(
-                typed, raw, f"in the future: after the load ({prepared.not_after - timedelta(days=1):%Y-%m-%d %H:%M} "
-                f"{prepared.timezone}) by more than a day (a typo in the year?)", f"{typed} > {not_after}",
+                typed, raw, reasons.IN_THE_FUTURE.format(
+                    moment=f"{prepared.not_after - timedelta(days=1):%Y-%m-%d %H:%M}", timezone=prepared.timezone),
+                f"{typed} > {not_after}",
             ))
         if column.kind == "score" and plan.scale:
             low, high = plan.scale
@@ -1342,19 +1328,19 @@ def _row_checks(prepared: Prepared) -> list[RowCheck]:
             ))
     for rule_table, earlier, later in TIME_ORDER_RULES:
         if rule_table == prepared.table.name and prepared.recognised.format.event_log is None:
-            checks.append(RowCheck(later, f"raw_{later}", f"{later} is before {earlier}", f"{later} < {earlier}"))
+            checks.append(RowCheck(later, f"raw_{later}", reasons.BEFORE.format(later=later, earlier=earlier),
+                                   f"{later} < {earlier}"))
     return checks
 
 
 def _not_a_date(plan: ColumnPlan) -> str:
     if plan.date_format:
-        return f"not a date written as the mapping's date_format says ({plan.date_format})"
+        return reasons.NOT_A_DATE_AS_MAPPED.format(date_format=plan.date_format)
     if plan.epoch:
-        return f"not a number of {plan.epoch} since 1970 (the mapping says epoch = \"{plan.epoch}\")"
+        return reasons.NOT_AN_EPOCH.format(unit=plan.epoch)
     return {
-        "day-first": "not a date: this file writes dates day first, e.g. 31/03/2026 or 31/03/2026 14:05",
-        "month-first": "not a date: this file writes dates month first, e.g. 03/31/2026 or 03/31/2026 2:05 PM",
-    }.get(plan.date_order or "", "not a date: use ISO 8601, e.g. 2026-03-31 or 2026-03-31 14:05:00")
+        "day-first": reasons.NOT_A_DATE_DAY_FIRST, "month-first": reasons.NOT_A_DATE_MONTH_FIRST,
+    }.get(plan.date_order or "", reasons.NOT_A_DATE_ISO)
 
 
 def _score_source(prepared: Prepared, plan: ColumnPlan) -> str:

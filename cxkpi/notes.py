@@ -18,6 +18,7 @@ import duckdb
 
 from cxkpi import access
 from cxkpi.access import Identity, Permission
+from cxkpi.i18n import N_
 from cxkpi.registry import Kpi
 from cxkpi.warehouse import writing
 
@@ -50,7 +51,7 @@ class Thread:
 
 def owner_of(kpi: Kpi) -> list[tuple[str, str]]:
     """Who may write on the KPI whatever their role (cxkpi.access.require's `people`)."""
-    return [("the KPI's owner", kpi.owner.user_id)]
+    return [(N_("the KPI's owner"), kpi.owner.user_id)]
 
 
 def write(db_path: Path, actor: Identity, kpi: Kpi, body: str, noted_on: date, now: datetime | None = None) -> int:

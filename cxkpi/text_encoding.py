@@ -28,6 +28,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from cxkpi import reasons
+
 CHUNK = 8 << 20
 LINES_NAMED = 5
 WESTERN, CYRILLIC, DOS_LATIN = "cp1252", "cp1251", "cp850"
@@ -305,7 +307,7 @@ class UndecodableError(ValueError):
     """A byte the stated encoding cannot read."""
 
     def __init__(self, encoding: str, line: int, reason: str) -> None:
-        super().__init__(f"is not valid {encoding} text: {reason} on line {line}")
+        super().__init__(reasons.NOT_VALID_TEXT.format(encoding=encoding, cause=reason, line=line))
         self.line = line
 
 

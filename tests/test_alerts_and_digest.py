@@ -190,6 +190,15 @@ def test_the_digest_prints_what_it_would_send_without_sending(sample_db: Path):
     assert rows(sample_db, "select count(*) from outbox_messages") == [(0,)]
 
 
+def test_the_digest_preview_says_why_a_message_reaches_nobody_in_its_language(sample_db: Path):
+    result = cxkpi("digest", "--db", sample_db, "--lang", "ru")
+    assert result.returncode == 0, result.stderr
+    assert ("Через: пока никуда: дайджест для Priya Raman уходит на priya.raman@example.com, но SMTP-сервер не задан: "
+            "задайте CXKPI_SMTP_HOST (README, «Delivery: email and webhooks») или веб-хук в notifications.toml."
+            ) in result.stdout
+    assert "no SMTP server is set" not in result.stdout
+
+
 def test_sending_with_nowhere_to_send_is_refused_before_anything_is_recorded(sample_db: Path, tmp_path: Path):
     db = Path(shutil.copyfile(sample_db, tmp_path / "w.duckdb"))
     result = cxkpi("digest", "--send", "--db", db)

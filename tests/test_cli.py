@@ -23,6 +23,43 @@ def test_ingest_exits_non_zero_naming_the_file_and_its_missing_columns(tmp_path)
     assert "needs the columns order_id, customer_id, ordered_at, amount, channel" in result.stderr
 
 
+def test_ingest_prints_its_lines_in_russian_with_lang(tmp_path):
+    """--lang ru: the counts, the quarantined rows' reasons and a refusal's reason in Russian; the file's
+    names and values as written; the exit code the same as in English (a file refused: 1)."""
+    files = [TESTS_DIR / "ingest_files" / name for name in ("orders_with_bad_rows.csv", "fits_no_table.csv")]
+    result = cxkpi("ingest", *files, "--db", tmp_path / "w.duckdb", "--quarantine-limit", "100", "--lang", "ru")
+    assert result.returncode == 1, result.stderr
+    assert result.stdout.splitlines() == [
+        "orders_with_bad_rows.csv: Заказы: прочитано строк: 5, добавлено: 2, обновлено: 0, в карантине: 3",
+        "  В КАРАНТИНЕ: 3 из 5 строк (60,0\xa0%) не загружены и не входят ни в один KPI; исправьте их в выгрузке и "
+        "загрузите её снова",
+        "  строка 3, ordered_at: не дата: пишите по ISO 8601, например 2026-03-31 или 2026-03-31 14:05:00 "
+        "(значение: '2026-02-30')",
+        "  строка 4, order_id: нет order_id: он нужен в каждой строке (значение: None)",
+        "  строка 5, amount: не число: пишите цифры с точкой для дробной части, например 1234.50 "
+        "(значение: 'ten euros')",
+    ]
+    assert result.stderr.startswith("отклонён: fits_no_table.csv: не подходит ни к одной таблице. Ближе всего "
+                                    "orders, которой нужны столбцы order_id, customer_id, ordered_at, amount, channel")
+    assert "rows read" not in result.stdout and "fits no table" not in result.stderr
+
+
+def test_rebuild_and_users_speak_persian_with_lang(tmp_path):
+    db = tmp_path / "w.duckdb"
+    assert cxkpi("ingest", GOLDEN_DIR / "orders.csv", "--db", db).returncode == 0
+    rebuilt = cxkpi("rebuild", "--db", db, "--lang", "fa")
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    assert rebuilt.stdout.splitlines()[-1] == f"{db} از ۱ فایل بایگانی‌شده بازسازی شد"
+    assert rebuilt.stdout.startswith("orders.csv: سفارش‌ها: ۱۰ سطر خوانده شد، ۱۰ افزوده")
+    given = cxkpi("users", "set", "Amara@Example.com", "analyst", "--db", db, "--lang", "fa")
+    assert (given.returncode, given.stdout) == (0, "amara@example.com: نه در جدول ← تحلیل‌گر\n")
+    listed = cxkpi("users", "list", "--db", db, "--lang", "ru").stdout.splitlines()
+    assert re.fullmatch(r"amara@example\.com +аналитик выдал cli:\S+ \d{4}-\d\d-\d\d в \d\d:\d\d", listed[0]), listed
+    assert listed[-1].startswith("все остальные, кто входит, — зрители")
+    english = cxkpi("users", "list", "--db", db).stdout.splitlines()
+    assert re.fullmatch(r"amara@example\.com +analyst  given by cli:\S+ on \d{4}-\d\d-\d\d \d\d:\d\d", english[0])
+
+
 def test_ingest_if_empty_loads_only_into_an_empty_warehouse(tmp_path):
     db = tmp_path / "w.duckdb"
     assert "10 inserted" in cxkpi("ingest", GOLDEN_DIR, "--if-empty", "--db", db).stdout

@@ -316,3 +316,48 @@ def _manage(at: AppTest, view_id: int) -> None:
     """Pick the view in "Rename, share or delete"."""
     [key] = _manage_keys(at)
     at.selectbox(key=key).set_value(view_id).run()
+
+
+def _refused_change_page(db_path: str, language: str) -> None:
+    """A page run in `language` where a viewer tries to change a target: the refusal as every page shows it."""
+    from pathlib import Path
+
+    from cxkpi import access, i18n
+    from ui import identity
+
+    i18n.activate(i18n.translator(language))
+    viewer = access.Identity("viewer@example.com", "Viewer", access.Role.VIEWER, "sign-in")
+    try:
+        access.require(Path(db_path), viewer, access.Permission.CHANGE_TARGET, subject="Brand trust")
+    except access.AccessDeniedError as error:
+        identity.refusal(error)
+
+
+def test_a_refused_change_is_explained_in_the_readers_language(db):
+    """The page says the refusal in Persian; the audit log keeps it in English, as it always read. (A
+    page run, not a click on the Owners page: AppTest cannot click in a page whose selectboxes are
+    translated, it formats their options without the session's language.)"""
+    at = AppTest.from_function(_refused_change_page, args=(str(db), "fa"), default_timeout=30).run()
+    assert not at.exception, at.exception
+    assert error_text(at) == ("رد شد: فقط مدیران اجازهٔ تغییر هدف یک شاخص را دارند؛ شما (viewer@example.com) بیننده "
+                              "هستید. یک مدیر می‌تواند نقش شما را در صفحهٔ «دسترسی» تغییر دهد.")
+    assert rows(db, "select detail from audit_log where outcome = 'refused'") == [(
+        "Refused: only admins may change a KPI's target; you (viewer@example.com) are a viewer. An admin can "
+        "change your role on the Access page.",)]
+
+
+def test_a_refusal_naming_the_kpis_owner_reads_in_russian(db):
+    """Who may, the KPI's owner among them, in the reader's words; the English as the audit log keeps it."""
+    from cxkpi import i18n
+
+    with pytest.raises(access.AccessDeniedError) as raised:
+        access.require(db, person("viewer"), access.Permission.WRITE_NOTE, subject="NPS",
+                       people=[("the KPI's owner", "amara@example.com")])
+    english = ("Refused: only the KPI's owner (amara@example.com) or admins may write a note on a KPI; "
+               "you (viewer@example.com) are a viewer.")
+    assert str(raised.value) == english
+    assert rows(db, "select detail from audit_log where outcome = 'refused'") == [(english,)]
+    with i18n.use("ru"):
+        assert raised.value.in_language() == (
+            "Отказано: писать заметку к KPI могут только владелец KPI (amara@example.com) или администраторы; "
+            "вы (viewer@example.com) — зритель.")

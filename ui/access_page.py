@@ -91,7 +91,7 @@ def _roles(db_path: Path, person: Identity) -> None:
         st.markdown(gettext("**Give a person a role**"))
         if not may_manage:  # the form stays usable: access.set_role refuses a non-admin, and audits the attempt
             st.caption(gettext("Only admins change roles; you are {role}.",
-                               role=identity.role_with_article(person.role)))
+                               role=access.role_with_article(person.role)))
         with st.form("role-set", border=False):
             left, right = st.columns([3, 1])
             left.text_input(gettext("Their sign-in email"), key=USER_KEY, placeholder="alice@example.com")
@@ -125,7 +125,10 @@ def _remove_role(db_path: Path) -> None:
 def _attempt(action, said) -> bool:
     try:
         result = action()
-    except (access.AccessDeniedError, ValueError, WarehouseBusyError) as error:
+    except access.AccessDeniedError as error:
+        st.session_state[MESSAGE_KEY] = ("refused", error.in_language())
+        return False
+    except (ValueError, WarehouseBusyError) as error:
         st.session_state[MESSAGE_KEY] = ("refused", str(error))
         return False
     st.session_state[MESSAGE_KEY] = ("success", said(result))

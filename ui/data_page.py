@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from cxkpi import access, health, quarantine
+from cxkpi import access, health, quarantine, reasons
 from cxkpi import report as page_report
 from cxkpi.access import Identity, Permission
 from cxkpi.archive import DiskFullError, default_archive_dir
@@ -29,7 +29,7 @@ from cxkpi.inbox import (
     safe_name,
     waiting_files,
 )
-from cxkpi.ingest import ROWS_NAMED_IN_SUMMARY
+from cxkpi.outcomes import outcome_text
 from ui import data, identity, sidebar
 from ui import formatting as fmt
 
@@ -133,55 +133,13 @@ def _inbox(db_path, inbox) -> None:
                 st.rerun()
         for name, reason in refused[:20]:
             st.caption(":material/block: " + gettext("{file}: {reason}", file=fmt.markdown_code(name),
-                                                     reason=fmt.markdown_literal(reason)))
+                                                     reason=fmt.markdown_literal(reasons.translated(reason))))
 
 
 def _audit_load(db_path, person: Identity, action: str, outcomes: list[Outcome]) -> None:
     """Who loaded what: one audit entry per file, with what the load said of it."""
     for outcome in outcomes:
         access.record(db_path, person, action, outcome.name, outcome.summary())
-
-
-def outcome_text(outcome: Outcome) -> str:
-    """What the page says of a file's load, in the session's language: the loader's own summary in
-    English (as the CLI prints it); in another language, its verdict and counts in that language from the
-    same fields, then the loader's reasons as it wrote them (they quote the file, and cxkpi.ingest words
-    them in English), each under a translated label."""
-    if active().language == DEFAULT_LANGUAGE:
-        return outcome.summary()
-    tr = active()
-    if outcome.refusal:
-        lines = [gettext("{file}: refused, nothing loaded. The loader says: {reason}", file=outcome.name,
-                         reason=outcome.refusal)]
-    elif outcome.failure:
-        lines = [gettext("{file}: not loaded, it stays in the inbox for the next run. The loader says: {reason}",
-                         file=outcome.name, reason=outcome.failure)]
-    elif outcome.result is None:
-        return gettext("{file}: another load took it; nothing to do here.", file=outcome.name)
-    elif outcome.result.already_loaded:
-        lines = [gettext("{file}: already loaded ({when}); nothing changed.", file=outcome.name,
-                         when=outcome.result.already_loaded)]
-    else:
-        result = outcome.result
-        lines = [gettext("{file}: {table}: {read} rows read, {inserted} inserted, {updated} updated, {quarantined} "
-                         "quarantined", file=result.path.name,
-                         table=gettext(health.LABELS.get(result.table, result.table)),
-                         read=tr.integer(result.rows_read), inserted=tr.integer(result.rows_inserted),
-                         updated=tr.integer(result.rows_updated), quarantined=tr.integer(result.rows_quarantined))]
-        if result.problems:
-            lines.append(gettext("QUARANTINED: {quarantined} of {read} rows ({share}) are not loaded and count in no "
-                                 "KPI; fix them in the export and load it again",
-                                 quarantined=tr.integer(result.rows_quarantined), read=tr.integer(result.rows_read),
-                                 share=tr.percent(100 * result.rows_quarantined / max(result.rows_read, 1))))
-        for problem in result.problems[:ROWS_NAMED_IN_SUMMARY]:
-            lines.append(gettext("row {row}, {column}: {reason} (value: {value})", row=tr.integer(problem.source_row),
-                                 column=problem.column, reason=problem.reason, value=repr(problem.value)))
-        if len(result.problems) > ROWS_NAMED_IN_SUMMARY:
-            lines.append(ngettext("… and {n} more in the quarantine table", "… and {n} more in the quarantine table",
-                                  len(result.problems) - ROWS_NAMED_IN_SUMMARY))
-    if outcome.note:
-        lines.append(outcome.note)
-    return "\n  ".join(lines)
 
 
 # A load's verdict (cxkpi/verdict.py) as the CLI's exit code gives it: green only when every row loaded.
@@ -257,6 +215,8 @@ def _quarantine(db_path) -> None:
     load = st.selectbox(gettext("Load"), loads, format_func=quarantine.QuarantinedLoad.label, key="quarantine_load")
     found = data.quarantined_rows(db_path, load)
     frame = quarantine.table(found)
+    why = frame.columns[-1]  # the reasons, as the loader wrote them: in the reader's language
+    frame[why] = frame[why].map(reasons.translated_list)
     if found.whole:
         # The values are raw text from uploaded files: a formula-safe CSV, made only on a click.
         st.download_button(

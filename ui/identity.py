@@ -18,8 +18,8 @@ from pathlib import Path
 import streamlit as st
 
 from cxkpi import access
-from cxkpi.access import AccessDeniedError, Identity, Permission
-from cxkpi.i18n import N_, gettext
+from cxkpi.access import AccessDeniedError, Identity, Permission, role_words
+from cxkpi.i18n import gettext
 from cxkpi.warehouse import WarehouseBusyError
 from ui import data, signin
 from ui import formatting as fmt
@@ -56,8 +56,8 @@ def require(permission: Permission, subject: str = "") -> Identity:
 
 
 def refusal(error: AccessDeniedError) -> None:
-    """Show a refusal the way every page does."""
-    st.error(fmt.markdown_literal(str(error)), icon=":material/block:")
+    """Show a refusal the way every page does, in the reader's language (the audit log keeps English)."""
+    st.error(fmt.markdown_literal(error.in_language()), icon=":material/block:")
 
 
 def shown_name(identity: Identity) -> str:
@@ -77,22 +77,6 @@ def badge(identity: Identity) -> None:
         st.caption(fmt.markdown_code(identity.user_id))
     if identity.source == "sign-in":
         st.button(gettext("Sign out"), icon=":material/logout:", key="sign-out", on_click=st.logout, type="tertiary")
-
-
-# The roles (cxkpi.access.Role) in words.
-ROLE_WORDS = {"viewer": N_("viewer"), "analyst": N_("analyst"), "admin": N_("admin")}
-
-
-ROLES_WITH_ARTICLE = {"viewer": N_("a viewer"), "analyst": N_("an analyst"), "admin": N_("an admin")}
-
-
-def role_words(role: str) -> str:
-    return gettext(ROLE_WORDS[str(role)]) if str(role) in ROLE_WORDS else str(role)
-
-
-def role_with_article(role: str) -> str:
-    """'a viewer', 'an admin' (Identity.role_with_article), in the session's language."""
-    return gettext(ROLES_WITH_ARTICLE[str(role)]) if str(role) in ROLES_WITH_ARTICLE else str(role)
 
 
 def demo_warning(identity: Identity) -> None:

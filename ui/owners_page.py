@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from cxkpi import ownership
-from cxkpi.access import Permission
+from cxkpi.access import Permission, role_with_article
 from cxkpi.follow_up import FollowUp, actions_line
 from cxkpi.i18n import gettext, ngettext
 from cxkpi.kpis import KpiReport
@@ -14,7 +14,6 @@ from cxkpi.registry import Owner
 from cxkpi.status import Status
 from ui import data, follow_up, identity, sidebar
 from ui import formatting as fmt
-from ui.identity import role_with_article
 
 SAVED_KEY = "owner_change_saved"  # the confirmation of a saved change, shown once after the rerun
 

@@ -300,7 +300,7 @@ def _attempt(action: Callable[[], T], said: Callable[[T], str]) -> bool:
     try:
         result = action()
     except identity.AccessDeniedError as error:
-        st.session_state[MESSAGE_KEY] = ("refused", str(error))
+        st.session_state[MESSAGE_KEY] = ("refused", error.in_language())
         return False
     except (views.ViewError, WarehouseBusyError) as error:
         st.session_state[MESSAGE_KEY] = ("warning", str(error))

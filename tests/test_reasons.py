@@ -1,0 +1,123 @@
+"""The loader's reasons (a file refused, a row quarantined) in the reader's language: worded once in
+cxkpi/reasons.py, written in English by the loader (the CLI, the warehouse and scripts read that), and
+shown in Persian or Russian by reading the template and its values back out of the English text."""
+
+from __future__ import annotations
+
+import string
+from pathlib import Path
+
+import pytest
+
+from cxkpi import i18n, reasons
+from cxkpi.inbox import Outcome
+from cxkpi.ingest import ingest_paths
+from tests.support import GOLDEN_DIR, TESTS_DIR, app_test, build_warehouse
+from ui.data_page import outcome_text
+from ui.state import LANG
+
+INGEST_FILES = TESTS_DIR / "ingest_files"
+
+
+def test_data_page_shows_a_refused_files_reason_in_persian(tmp_path: Path) -> None:
+    _, [refusal] = ingest_paths(tmp_path / "w.duckdb", [INGEST_FILES / "fits_no_table.csv"])
+    english = str(refusal)
+    assert english.startswith("fits_no_table.csv: fits no table. Closest is orders, which needs the columns ")
+    outcome = Outcome("fits_no_table.csv", refusal=english)
+    assert outcome_text(outcome) == f"refused: {english}"  # English: as the CLI prints it
+    with i18n.use("fa"):
+        shown = outcome_text(outcome)
+    assert shown.startswith("fits_no_table.csv: رد شد، چیزی بارگذاری نشد. بارگذار می‌گوید: "
+                            "fits_no_table.csv: با هیچ جدولی جور نیست. نزدیک‌ترین جدول orders است"), shown
+    assert "فایل این ستون‌ها را دارد: Ticket ID, Requester, Created, Status" in shown  # the headers as written
+    assert "نام ستون‌ها را به نام‌های استاندارد docs/data-model.md تغییر دهید" in shown
+    for words in ("fits no table", "Closest is", "the file has", "Rename the columns"):
+        assert words not in shown, words
+
+
+def test_a_quarantined_rows_reasons_read_in_russian_and_their_row_numbers_in_persian_digits(tmp_path: Path) -> None:
+    [result], _ = ingest_paths(tmp_path / "w.duckdb", [INGEST_FILES / "orders_with_bad_rows.csv"],
+                               quarantine_limit=100)
+    assert {problem.reason for problem in result.problems} >= {
+        "missing order_id: every row needs one", "not a number: use digits with a dot for decimals, e.g. 1234.50",
+        "not a date: use ISO 8601, e.g. 2026-03-31 or 2026-03-31 14:05:00"}
+    with i18n.use("ru"):
+        russian = outcome_text(Outcome(result.path.name, result=result))
+    assert "нет order_id: он нужен в каждой строке" in russian
+    assert "не число: пишите цифры с точкой для дробной части, например 1234.50" in russian
+    assert "не дата: пишите по ISO 8601, например 2026-03-31 или 2026-03-31 14:05:00" in russian
+    assert "every row needs one" not in russian and "not a number" not in russian
+    with i18n.use("fa"):
+        persian = outcome_text(Outcome(result.path.name, result=result))
+    assert "  سطر ۴، order_id: order_id ندارد: هر سطر یکی لازم دارد (مقدار: None)" in persian.splitlines()
+
+
+def test_a_refusal_over_the_quarantine_limit_reads_in_russian_with_its_figures(tmp_path: Path) -> None:
+    _, [refusal] = ingest_paths(tmp_path / "w.duckdb", [INGEST_FILES / "orders_with_bad_rows.csv"])
+    english = str(refusal)
+    assert "cannot be trusted, more than the 5% that refuses a whole file" in english
+    with i18n.use("ru"):
+        shown = reasons.translated(english)
+    assert shown.startswith("orders_with_bad_rows.csv: отклонён, ничего не изменено: "), shown
+    assert "больше 5 %, при которых отклоняется весь файл" in shown
+    assert "--quarantine-limit PERCENT или $CXKPI_QUARANTINE_LIMIT." in shown
+
+
+def test_a_recommend_score_on_0_to_100_is_refused_in_persian_with_persian_digits(tmp_path: Path) -> None:
+    path = tmp_path / "slider.csv"
+    scores = [0, 15, 35, 50, 65, 80, 90, 100, 100, 70]
+    path.write_text("response_id,customer_id,responded_at,recommend_score\n" + "".join(
+        f"R{index},C{index},2026-05-{index + 1:02d},{score}\n" for index, score in enumerate(scores)), encoding="utf-8")
+    _, [refusal] = ingest_paths(tmp_path / "w.duckdb", [path])
+    assert "(9 of 10 outside 0-10): it looks like a 0-100 scale, not 0-10." in str(refusal)
+    with i18n.use("fa"):
+        shown = reasons.translated(str(refusal))
+    assert ("slider.csv: رد شد، چیزی تغییر نکرد: ستون recommend_score آن ('recommend_score') پاسخ‌هایی از ۰ تا ۱۰۰ "
+            "دارد (۹ از ۱۰ بیرون از 0-10): به مقیاس 0-100 می‌ماند، نه 0-10.") in shown, shown
+    assert "recommend_score باید روی 0-10 پاسخ داده شود" in shown  # a scale is the mapping's notation: as written
+    assert "looks like" not in shown and "must be answered" not in shown
+
+
+@pytest.mark.parametrize("language", ["fa", "ru"])
+def test_every_reason_reads_back_from_its_english_into_its_translation(language: str) -> None:
+    """Each template, written with values, is found again in its English and written in the language's
+    words, the values kept and the numbers in the language's digits."""
+    tr = i18n.translator(language)
+    for template in reasons._TEMPLATES:
+        fields = {name: spec for _, name, spec, _ in string.Formatter().parse(template) if name}
+        values = {name: 1234 if spec else f"<{name}>" for name, spec in fields.items()}
+        # Numbers keep the decimals the English wrote ({share:.1f}: 1234.0); text values, and a nested
+        # reason that is no reason of the loader's, are kept as written.
+        shown_values = {name: tr.number(1234, int(spec[-2]) if spec.endswith("f") else 0) if spec else f"<{name}>"
+                        for name, spec in fields.items()}
+        expected = tr.translations.gettext(template).format(**shown_values)
+        with i18n.use(language):
+            assert reasons.translated(template.format(**values)) == expected, template
+
+
+def test_a_reason_the_loader_has_no_template_for_is_shown_as_written() -> None:
+    with i18n.use("ru"):
+        assert reasons.translated("no column holds order ids") == "no column holds order ids"
+        assert reasons.translated("") == ""
+
+
+def test_the_data_pages_quarantine_table_says_why_in_russian(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The reason stored in English in the warehouse (older rows too) is shown in the reader's language."""
+    db = build_warehouse(tmp_path / "w.duckdb", GOLDEN_DIR)
+    _, refusals = ingest_paths(db, [TESTS_DIR / "exports" / "qualtrics_responses_export.csv"], quarantine_limit=100)
+    assert not refusals
+    at = app_test(monkeypatch, db)
+    at.query_params.update({LANG: "ru"})
+    at.switch_page("pages/11_Data.py").run()
+    assert not at.exception, [exception.value for exception in at.exception]
+    quarantine = at.get_by_key("data-quarantine").dataframe[0].value
+    assert quarantine[quarantine.columns[-1]].tolist() == ["recommend_score: не целое число от 0 до 10"]
+
+
+def test_dates_whose_day_and_month_cannot_be_told_apart_are_refused_in_persian(tmp_path: Path) -> None:
+    _, [refusal] = ingest_paths(tmp_path / "w.duckdb", [TESTS_DIR / "hostile" / "orders_ambiguous_dates.csv"])
+    assert str(refusal).startswith("orders_ambiguous_dates.csv: the order of day and month in its dates (ordered_at) "
+                                   "cannot be told")
+    with i18n.use("fa"):
+        assert reasons.translated(str(refusal)).startswith(
+            "orders_ambiguous_dates.csv: ترتیب روز و ماه در تاریخ‌هایش (ordered_at) معلوم نیست")
