@@ -18,7 +18,7 @@ import duckdb
 
 from cxkpi import access
 from cxkpi.access import Identity, Permission
-from cxkpi.i18n import N_
+from cxkpi.i18n import N_, active, gettext, written_day
 from cxkpi.registry import SECOND_PERSON, Kpi, email_problem
 from cxkpi.warehouse import writing
 
@@ -63,18 +63,21 @@ def add(db_path: Path, actor: Identity, kpi: Kpi, what: str, assignee_name: str,
     what, name, email = what.strip(), assignee_name.strip(), assignee_email.strip().lower()
     problems = []
     if not what:
-        problems.append("Say what will be done.")
+        problems.append(gettext("Say what will be done."))
     elif len(what) > MAX_LENGTH:
-        problems.append(f"Say what will be done in up to {MAX_LENGTH} characters (this is {len(what)}); "
-                        "put the detail in a note.")
+        problems.append(gettext("Say what will be done in up to {limit} characters (this is {length}); put the "
+                                "detail in a note.", limit=active().digits(str(MAX_LENGTH)),
+                                length=active().digits(str(len(what)))))
     if not name or SECOND_PERSON.search(name):
-        problems.append("Name one person who does it: one person is accountable for an action.")
+        problems.append(gettext("Name one person who does it: one person is accountable for an action."))
     if not email:
-        problems.append(f"Give {name or 'their'} email: it is how they sign in to update the action.")
+        problems.append(gettext("Give {name} email: it is how they sign in to update the action.", name=name)
+                        if name else gettext("Give their email: it is how they sign in to update the action."))
     elif problem := email_problem(email, "their email"):
         problems.append(f"The action {problem}.")
     if due_on < moment.date():
-        problems.append(f"Give a due date from today ({moment.date():%d %b %Y}) on, not {due_on:%d %b %Y}.")
+        problems.append(gettext("Give a due date from today ({today}) on, not {day}.",
+                                today=written_day(moment.date()), day=written_day(due_on)))
     if problems:
         raise ActionError(" ".join(problems))
     with writing(db_path) as connection:
@@ -100,7 +103,8 @@ def update(db_path: Path, actor: Identity, kpi: Kpi, action_id: int, status: str
     with writing(db_path) as connection:
         found = _actions(connection, "a.id = $id and a.kpi_id = $kpi_id", {"id": action_id, "kpi_id": kpi.id})
     if not found:
-        raise ActionError(f"There is no action {action_id} on {kpi.title}.")
+        raise ActionError(gettext("There is no action {action} on {kpi}.", action=active().digits(str(action_id)),
+                                  kpi=kpi.title))
     action = found[0]
     access.require(db_path, actor, Permission.UPDATE_ACTION, subject=kpi.title,
                    people=[(N_("the KPI's owner"), kpi.owner.user_id),

@@ -206,6 +206,13 @@ def ngettext(singular: str, plural: str, n: int, **values: object) -> str:
     return active().ngettext(singular, plural, n, **values)
 
 
+def written_day(moment: date) -> str:
+    """A day inside a sentence of an error: in English as the errors have always written it ('01 Jun
+    2026', which tests and scripts match), in other languages as Translator.day writes it."""
+    chosen = active()
+    return f"{moment:%d %b %Y}" if chosen.language == DEFAULT_LANGUAGE else chosen.day(moment)
+
+
 def N_(message: str) -> str:  # noqa: N802 (gettext's conventional name for "extract, translate later")
     """Marks a message for extraction where it is defined; it is translated where it is shown."""
     return message

@@ -18,7 +18,7 @@ import duckdb
 
 from cxkpi import access
 from cxkpi.access import Identity, Permission
-from cxkpi.i18n import N_
+from cxkpi.i18n import N_, active, gettext, written_day
 from cxkpi.registry import Kpi
 from cxkpi.warehouse import writing
 
@@ -59,8 +59,8 @@ def write(db_path: Path, actor: Identity, kpi: Kpi, body: str, noted_on: date, n
     access.require(db_path, actor, Permission.WRITE_NOTE, subject=kpi.title, people=owner_of(kpi))
     moment = now or access.utc_now()
     if noted_on > moment.date():
-        raise NoteError(f"A note is about what has happened: date it today ({moment.date():%d %b %Y}) or earlier, "
-                        f"not {noted_on:%d %b %Y}.")
+        raise NoteError(gettext("A note is about what has happened: date it today ({today}) or earlier, not {day}.",
+                                today=written_day(moment.date()), day=written_day(noted_on)))
     return _insert(db_path, actor, kpi, _text(body), noted_on, None, moment)
 
 
@@ -73,17 +73,19 @@ def reply(db_path: Path, actor: Identity, kpi: Kpi, note_id: int, body: str, now
             {"id": note_id, "kpi_id": kpi.id},
         ).fetchone()
     if found is None:
-        raise NoteError(f"There is no note {note_id} on {kpi.title} to reply to.")
+        raise NoteError(gettext("There is no note {note} on {kpi} to reply to.", note=active().digits(str(note_id)),
+                                kpi=kpi.title))
     return _insert(db_path, actor, kpi, _text(body), found[0], note_id, now or access.utc_now())
 
 
 def _text(body: str) -> str:
     text = body.strip()
     if not text:
-        raise NoteError("Write the note first: it is empty.")
+        raise NoteError(gettext("Write the note first: it is empty."))
     if len(text) > MAX_LENGTH:
-        raise NoteError(f"A note holds up to {MAX_LENGTH:,} characters; this one has {len(text):,}. Shorten it, "
-                        "or split it into a note and replies.")
+        raise NoteError(gettext("A note holds up to {limit} characters; this one has {length}. Shorten it, or split it "
+                                "into a note and replies.", limit=active().integer(MAX_LENGTH),
+                                length=active().integer(len(text))))
     return text
 
 

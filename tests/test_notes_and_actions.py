@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from cxkpi import actions, follow_up, notes, ownership
+from cxkpi import actions, follow_up, i18n, notes, ownership
 from cxkpi.access import AccessDeniedError, Identity, Role, demo_visitor_identity
 from cxkpi.inbox import rebuild
 from cxkpi.periods import Period
@@ -61,6 +61,33 @@ def test_a_note_must_say_something_about_what_has_happened(golden_copy, body, da
     with pytest.raises(notes.NoteError, match=message):
         notes.write(golden_copy, AMARA, kpis_of(golden_copy)["nps"], body, day, now=WRITTEN)
     assert rows(golden_copy, "select count(*) from kpi_notes") == [(0,)]
+
+
+def test_a_refused_note_is_explained_in_persian(golden_copy):
+    nps = kpis_of(golden_copy)["nps"]
+    with i18n.use("fa"):
+        with pytest.raises(notes.NoteError) as too_long:
+            notes.write(golden_copy, AMARA, nps, "x" * 2001, date(2026, 6, 1), now=WRITTEN)
+        with pytest.raises(notes.NoteError) as ahead:
+            notes.write(golden_copy, AMARA, nps, "Next month's plan", date(2026, 8, 1), now=WRITTEN)
+        with pytest.raises(notes.NoteError) as nothing_to_answer:
+            notes.reply(golden_copy, AMARA, nps, 42, "hi")
+    assert str(too_long.value) == ("یادداشت حداکثر ۲٬۰۰۰ نویسه دارد؛ این یکی ۲٬۰۰۱ نویسه دارد. کوتاهش کنید یا آن را "
+                                   "به یک یادداشت و چند پاسخ تقسیم کنید.")
+    assert "امروز (۲ ژوئیه ۲۰۲۶)" in str(ahead.value) and "نه ۱ اوت ۲۰۲۶." in str(ahead.value)
+    assert str(nothing_to_answer.value).startswith("یادداشت ۴۲ روی ")
+    with pytest.raises(notes.NoteError, match=r"^A note is about what has happened: date it today \(02 Jul 2026\) "
+                                              r"or earlier, not 01 Aug 2026\.$"):  # unbound: English, as before
+        notes.write(golden_copy, AMARA, nps, "Next month's plan", date(2026, 8, 1), now=WRITTEN)
+
+
+def test_a_refused_action_is_explained_in_russian(golden_copy):
+    with i18n.use("ru"), pytest.raises(actions.ActionError) as refused:
+        actions.add(golden_copy, person("admin"), kpis_of(golden_copy)["nps"], "", "Mira Holt", "", date(2026, 7, 1),
+                    now=WRITTEN)
+    assert str(refused.value) == (
+        "Опишите, что будет сделано. Укажите электронную почту исполнителя (Mira Holt): по ней он входит, чтобы "
+        "обновлять действие. Укажите срок не раньше сегодняшнего дня (2 июл. 2026), а не 1 июл. 2026.")
 
 
 def test_a_demo_visitor_without_sign_in_cannot_write_or_reply(golden_copy):
