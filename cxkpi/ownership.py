@@ -25,6 +25,7 @@ import pandas as pd
 
 from cxkpi import access
 from cxkpi.access import Identity, Permission
+from cxkpi.i18n import gettext
 from cxkpi.registry import Kpi, Owner, owner_problem
 from cxkpi.warehouse import writing
 
@@ -111,11 +112,12 @@ def change(
     refusals = problems(kpi, owner, target)
     if new_owner != kpi.owner and not refusals:
         if not new_owner.email:
-            refusals.append(f"Give {new_owner.name}'s email: it is how they sign in to write the notes and "
-                            f"actions of {kpi.title}, and where its alerts and digest go.")
+            refusals.append(gettext("Give {name}'s email: it is how they sign in to write the notes and actions of "
+                                    "{kpi}, and where its alerts and digest go.", name=new_owner.name, kpi=kpi.title))
         elif new_owner.name != kpi.owner.name and new_owner.user_id == kpi.owner.user_id:
             # Else the previous owner would keep writing the new owner's notes and receive their mail.
-            refusals.append(f"Give {new_owner.name}'s own email: {new_owner.email} is {kpi.owner.name}'s.")
+            refusals.append(gettext("Give {name}'s own email: {email} is {owner}'s.", name=new_owner.name,
+                                    email=new_owner.email, owner=kpi.owner.name))
     if refusals:
         raise OwnershipError(" ".join(refusals))
     changes = []

@@ -21,11 +21,12 @@ import duckdb
 
 from cxkpi import access
 from cxkpi.access import Identity, Permission
+from cxkpi.i18n import N_, active, gettext
 from cxkpi.warehouse import reading, writing
 
 MAX_NAME = 80
 COLUMNS = "id, name, page, query, created_at, updated_at, owner_id, shared"
-GONE = "That view no longer exists (someone may have deleted it)."
+GONE = N_("That view no longer exists (someone may have deleted it).")
 
 
 class ViewError(ValueError):
@@ -148,7 +149,7 @@ def delete_view(db_path: Path, actor: Identity, view_id: int) -> SavedView:
                                   {"id": view_id}).fetchall()
         if not rows:
             connection.rollback()
-            raise ViewError(GONE)
+            raise ViewError(gettext(GONE))
         view = SavedView(*rows[0])
         if view.shared:
             access.append(connection, actor, "delete shared view", _subject(view), f"/{view.link}")
@@ -159,9 +160,10 @@ def delete_view(db_path: Path, actor: Identity, view_id: int) -> SavedView:
 def clean_name(name: str) -> str:
     name = " ".join(name.split())  # trimmed, inner runs of spaces and newlines made single spaces
     if not name:
-        raise ViewError("Give the view a name.")
+        raise ViewError(gettext("Give the view a name."))
     if len(name) > MAX_NAME:
-        raise ViewError(f"Keep the name to {MAX_NAME} characters (this one has {len(name)}).")
+        raise ViewError(gettext("Keep the name to {limit} characters (this one has {length}).",
+                                limit=active().digits(str(MAX_NAME)), length=active().digits(str(len(name)))))
     return name
 
 
@@ -171,7 +173,7 @@ def _managed(db_path: Path, actor: Identity, view_id: int) -> SavedView:
     with reading(db_path) as connection:
         view = _get(connection, view_id)
     if not view.shared and view.owner_id != actor.user_id and not actor.can(Permission.MANAGE_ANY_VIEW):
-        raise ViewError(GONE)
+        raise ViewError(gettext(GONE))
     if not may_manage(actor, view):
         access.require(db_path, actor, Permission.MANAGE_ANY_VIEW, subject=_subject(view))
     return view
@@ -196,13 +198,14 @@ def _refuse_taken(
         {"owner": owner_id, "name": name, "id": except_id, "shared": shared},
     ).fetchone()
     if row is not None:
-        raise ViewError(f"A {'shared ' if row[0] and not row[1] else ''}view named '{name}' already exists.")
+        raise ViewError(gettext("A shared view named '{name}' already exists.", name=name) if row[0] and not row[1]
+                        else gettext("A view named '{name}' already exists.", name=name))
 
 
 def _get(connection: duckdb.DuckDBPyConnection, view_id: int) -> SavedView:
     row = connection.execute(f"select {COLUMNS} from saved_views where id = $id", {"id": view_id}).fetchone()
     if row is None:
-        raise ViewError(GONE)
+        raise ViewError(gettext(GONE))
     return SavedView(*row)
 
 

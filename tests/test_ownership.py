@@ -4,7 +4,7 @@ from datetime import date, datetime
 
 import pytest
 
-from cxkpi import ownership
+from cxkpi import i18n, ownership
 from cxkpi.access import AccessDeniedError
 from cxkpi.registry import DEFAULT_REGISTRY_PATH, Owner, load_registry
 from cxkpi.warehouse import reading
@@ -69,6 +69,17 @@ def test_successive_changes_build_on_each_other_and_are_listed_newest_first(gold
 def test_a_change_that_breaks_the_rules_is_refused_and_nothing_is_written(golden_copy, arguments, message):
     with pytest.raises(ownership.OwnershipError, match=message):
         ownership.change(golden_copy, effective(golden_copy)["nps"], ADMIN, **arguments)
+    with reading(golden_copy) as connection:
+        assert ownership.history(connection).empty
+
+
+def test_an_owner_without_their_own_email_is_refused_in_persian(golden_copy):
+    nps = effective(golden_copy)["nps"]
+    with i18n.use("fa"), pytest.raises(ownership.OwnershipError) as no_email:
+        ownership.change(golden_copy, nps, ADMIN, owner=Owner("Lena Vogt", "CFO"))
+    assert str(no_email.value).startswith("ایمیل Lena Vogt را بدهید: با آن وارد می‌شود تا یادداشت‌ها و اقدام‌های ")
+    with pytest.raises(ownership.OwnershipError, match=r"^Give Lena Vogt's email: it is how they sign in"):
+        ownership.change(golden_copy, nps, ADMIN, owner=Owner("Lena Vogt", "CFO"))  # unbound: English, as before
     with reading(golden_copy) as connection:
         assert ownership.history(connection).empty
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from cxkpi import access, views
+from cxkpi import access, i18n, views
 from cxkpi.access import AccessDeniedError
 from cxkpi.views import ViewError
 from cxkpi.warehouse import reading
@@ -81,6 +81,21 @@ def test_shared_view_names_are_unique_so_everyones_list_reads_unambiguously(tmp_
     mine, _ = views.save_view(db, ADMIN, "q3", "", QUERY)  # a personal one of that name is fine
     with pytest.raises(ViewError, match="already exists"):
         views.set_shared(db, ADMIN, mine.id, True)
+
+
+def test_a_refused_view_name_reads_in_russian(tmp_path: Path) -> None:
+    db = tmp_path / "views.duckdb"
+    views.save_view(db, ANALYST, "Q3", "", QUERY, shared=True)
+    with i18n.use("ru"):
+        with pytest.raises(ViewError) as taken:
+            views.save_view(db, ADMIN, "q3", "", QUERY, shared=True)
+        with pytest.raises(ViewError) as too_long:
+            views.save_view(db, ADMIN, "x" * 81, "", QUERY)
+        with pytest.raises(ViewError) as gone:
+            views.delete_view(db, ADMIN, 999)
+    assert (str(taken.value), str(too_long.value), str(gone.value)) == (
+        "Общий вид «q3» уже существует.", "Название — не длиннее 80 символов (в этом — 81).",
+        "Этого вида больше нет (возможно, его кто-то удалил).")
 
 
 def test_the_owner_renames_and_deletes_their_view(tmp_path: Path) -> None:
