@@ -377,7 +377,7 @@ def remove_role(db_path: Path, actor: Identity, user_id: str) -> str:
         old = _granted(connection, user_id)
         if old is None:
             connection.rollback()
-            raise ValueError(f"{user_id} is not in the roles table.")
+            raise ValueError(gettext("{user} is not in the roles table.", user=user_id))
         connection.execute("delete from user_roles where user_id = $user_id", {"user_id": user_id})
         _append(connection, actor, "remove role", user_id, "done", f"{old} → decided by groups")
         connection.commit()
@@ -388,7 +388,7 @@ def _allowed_role_change(db_path: Path, actor: Identity, user_id: str) -> str:
     """The person's id as the table keeps it, if `actor` may change their role."""
     user_id = normalise_user_id(user_id)
     if not user_id or any(character.isspace() for character in user_id):
-        raise ValueError("Give the person's sign-in name: their email, e.g. alice@example.com.")
+        raise ValueError(gettext("Give the person's sign-in name: their email, e.g. alice@example.com."))
     require(db_path, actor, Permission.MANAGE_ROLES, subject=user_id)
     # An admin cannot demote themselves by a slip of the mouse (and leave nobody to undo it).
     if user_id == actor.user_id:

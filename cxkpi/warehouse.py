@@ -15,6 +15,7 @@ from pathlib import Path
 
 import duckdb
 
+from cxkpi.i18n import active, gettext
 from cxkpi.schema import TABLES, added_column_statements, create_table_statements
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -295,9 +296,10 @@ def _open(db_path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
             if "lock" not in str(error).lower():
                 raise
             if time.monotonic() > deadline:
-                raise WarehouseBusyError(
-                    f"{db_path} stayed locked by another process for {LOCK_TIMEOUT_SECONDS:.0f} s: {error}"
-                ) from error
+                # The DuckDB error at the end stays as DuckDB wrote it.
+                raise WarehouseBusyError(gettext(
+                    "{path} stayed locked by another process for {seconds} s: {error}", path=db_path,
+                    seconds=active().digits(f"{LOCK_TIMEOUT_SECONDS:.0f}"), error=error)) from error
             time.sleep(0.02 + random.random() * 0.08)  # jitter, so waiting processes do not collide
 
 

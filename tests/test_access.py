@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from cxkpi import access
+from cxkpi import access, i18n
 from cxkpi.access import AccessConfigError, AccessDeniedError, AccessSettings, Permission, Role
 from tests.support import PROJECT_ROOT, cxkpi, person, rows
 
@@ -170,3 +170,14 @@ def test_the_access_settings_the_override_and_the_serving_options_are_documented
                        "trustedUserHeaders", "[auth]", "cookie_secret", "redirect_uri", "server_metadata_url",
                        "make run ADDRESS=", "python serve.py", "## Production", *(f"| {role} |" for role in Role)):
         assert documented in readme, documented
+
+
+def test_a_role_change_given_no_sign_in_name_is_refused_in_persian(tmp_path: Path):
+    db = tmp_path / "w.duckdb"
+    with i18n.use("fa"):
+        with pytest.raises(ValueError) as no_name:
+            access.set_role(db, person("admin"), "Nadia Example", Role.VIEWER)
+        with pytest.raises(ValueError) as not_given:
+            access.remove_role(db, person("admin"), "nadia@example.com")
+    assert str(no_name.value) == "نام ورود آن شخص را بدهید: ایمیلش، مثلاً alice@example.com."
+    assert str(not_given.value) == "nadia@example.com در جدول نقش‌ها نیست."

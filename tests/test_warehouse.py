@@ -5,7 +5,9 @@ import sys
 import threading
 import time
 
-from cxkpi import ownership, views
+import pytest
+
+from cxkpi import i18n, ownership, views, warehouse
 from cxkpi.registry import Owner
 from cxkpi.warehouse import data_version, reading, resolve_db_path, writing
 from tests.support import GOLDEN_DIR, PROJECT_ROOT, build_warehouse, person
@@ -95,3 +97,24 @@ def test_only_a_committed_load_changes_the_data_version_that_keys_the_apps_cache
 
     build_warehouse(db, GOLDEN_DIR / "orders.csv")
     assert data_version(db) > loaded
+
+
+def test_a_warehouse_held_by_another_process_is_reported_busy_in_russian(tmp_path, monkeypatch):
+    db = build_warehouse(tmp_path / "w.duckdb", GOLDEN_DIR)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", f"import duckdb, sys, time; c = duckdb.connect({str(db)!r}); print('held', flush=True); "
+                               "sys.stdin.read()"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        monkeypatch.setattr(warehouse, "LOCK_TIMEOUT_SECONDS", 0.2)
+        with i18n.use("ru"), pytest.raises(warehouse.WarehouseBusyError) as busy, reading(db):
+            pass
+        # Unbound: English, as before.
+        with pytest.raises(warehouse.WarehouseBusyError, match=r"stayed locked by another process for 0 s: "), \
+                reading(db):
+            pass
+    finally:
+        holder.stdin.close()
+        holder.wait(timeout=30)
+    assert str(busy.value).startswith(f"{db} оставался заблокирован другим процессом 0 с: ")
