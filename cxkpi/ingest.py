@@ -318,12 +318,11 @@ def _take_snapshot(archive_dir: Path, path: Path, name: str) -> archive_store.Sn
     try:
         return archive_store.take_snapshot(archive_dir, path)
     except FileNotFoundError as error:
-        raise IngestError(f"{name}: no such file") from error
+        raise IngestError(reasons.FILE_SAYS.format(file=name, reason=reasons.NO_SUCH_FILE)) from error
     except (archive_store.NotARegularFileError, IsADirectoryError) as error:
-        raise IngestError(f"{name}: is not a file") from error
+        raise IngestError(reasons.FILE_SAYS.format(file=name, reason=reasons.IS_NOT_A_FILE)) from error
     except archive_store.StillBeingWrittenError as error:
-        raise IngestError(f"{name}: changed while it was read (is it still being written?); load it once it "
-                          "is complete") from error
+        raise IngestError(reasons.FILE_SAYS.format(file=name, reason=reasons.CHANGED_WHILE_READ)) from error
 
 
 def _load_and_archive(
@@ -394,7 +393,7 @@ def prepare(
     name = name or path.name
     timezone = timezone or configured_timezone()
     if not path.is_file():
-        raise IngestError(f"{name}: no such file")
+        raise IngestError(reasons.FILE_SAYS.format(file=name, reason=reasons.NO_SUCH_FILE))
     dialect = _sniff(path, name)
     recognised = _recognise(name, dialect, formats)
     stated = recognised.format.encoding
@@ -1074,19 +1073,20 @@ def _explain(error: duckdb.Error, prepared: Prepared) -> str:
     text = _first_lines(error)
     line = re.search(r"CSV Error on Line: (\d+)", text)
     fields = re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", text)
-    where = f"line {line.group(1)}" if line else "a line"
-    last_line = line is not None and int(line.group(1)) >= _line_count(prepared.read_path)
+    number = int(line.group(1)) if line else None
+    last_line = number is not None and number >= _line_count(prepared.read_path)
     if "unterminated quote" in text:
-        cause = ("the file looks cut short (the download or export stopped); export it again"
-                 if last_line else "a quote is never closed; check that line in a text editor")
-        return f"refused, nothing was changed: a quoted value starting on {where} never ends: {cause}"
+        cause = reasons.LOOKS_CUT_SHORT if last_line else reasons.QUOTE_NEVER_CLOSED
+        reason = (reasons.QUOTE_NEVER_ENDS if line else reasons.QUOTE_NEVER_ENDS_SOMEWHERE).format(
+            line=number, cause_of=cause)
+        return f"refused, nothing was changed: {reason}"
     if fields:
-        expected, found = fields.groups()
-        if last_line and int(found) < int(expected):
-            return (f"refused, nothing was changed: it ends in the middle of a row ({where} has {found} of "
-                    f"{expected} fields): the file looks cut short; export or download it again")
-        return (f"refused, nothing was changed: {where} has {found} fields where the header has {expected} "
-                "(an unquoted delimiter inside a value?)")
+        expected, found = (int(count) for count in fields.groups())
+        if last_line and found < expected:  # the last line is a line DuckDB named
+            template = reasons.ENDS_MID_ROW
+        else:
+            template = reasons.FIELD_COUNT if line else reasons.FIELD_COUNT_SOMEWHERE
+        return f"refused, nothing was changed: {template.format(line=number, found=found, expected=expected)}"
     return f"could not be loaded, nothing was changed: {text}"
 
 

@@ -65,6 +65,22 @@ STATE_THE_SCALE = N_(
     "If it is, state the scale in a mapping file (mappings.toml in the project, $CXKPI_MAPPINGS or --mapping; "
     "docs/ingest.md) and load the file again; the KPI then counts on that scale by its rule in metrics.toml:")
 
+NO_SUCH_FILE = N_("no such file")
+IS_NOT_A_FILE = N_("is not a file")
+CHANGED_WHILE_READ = N_("changed while it was read (is it still being written?); load it once it is complete")
+# The file's structure, as DuckDB's CSV reader found it (ingest._explain, after REFUSED's "refused, nothing was
+# changed: "); with the line when DuckDB names it.
+QUOTE_NEVER_ENDS = N_("a quoted value starting on line {line:d} never ends: {cause_of}")
+QUOTE_NEVER_ENDS_SOMEWHERE = N_("a quoted value starting on a line never ends: {cause_of}")
+LOOKS_CUT_SHORT = N_("the file looks cut short (the download or export stopped); export it again")
+QUOTE_NEVER_CLOSED = N_("a quote is never closed; check that line in a text editor")
+ENDS_MID_ROW = N_("it ends in the middle of a row (line {line:d} has {found:d} of "
+                  "{expected:d} fields): the file looks cut short; export or download it again")
+FIELD_COUNT = N_("line {line:d} has {found:d} fields where the header has {expected:d} "
+                 "(an unquoted delimiter inside a value?)")
+FIELD_COUNT_SOMEWHERE = N_("a line has {found:d} fields where the header has "
+                           "{expected:d} (an unquoted delimiter inside a value?)")
+
 # --- a row quarantined ---------------------------------------------------------------------------------------------
 MISSING = N_("missing {column}: every row needs one")
 NOT_A_NUMBER = N_("not a number: use digits with a dot for decimals, e.g. 1234.50")
@@ -83,7 +99,7 @@ BEFORE = N_("{later} is before {earlier}")
 REPEATED_KEY = N_("the same {key} as row {kept:d}, with other values: row {kept:d}, the later, is kept")
 
 # Fields that hold a reason of their own.
-NESTED = {"reason", "has", "listed"}
+NESTED = {"reason", "has", "listed", "cause_of"}
 _TEMPLATES = [value for name, value in dict(globals()).items() if name.isupper() and isinstance(value, str)]
 
 

@@ -121,3 +121,21 @@ def test_dates_whose_day_and_month_cannot_be_told_apart_are_refused_in_persian(t
     with i18n.use("fa"):
         assert reasons.translated(str(refusal)).startswith(
             "orders_ambiguous_dates.csv: ترتیب روز و ماه در تاریخ‌هایش (ordered_at) معلوم نیست")
+
+
+def test_a_file_cut_short_or_with_a_stray_delimiter_is_refused_in_russian(tmp_path: Path) -> None:
+    header = "order_id,customer_id,ordered_at,amount\n"
+    (tmp_path / "orders_cut.csv").write_text(header + "A1,C1,2026-03-01,10\nA2,C2,\"2026-03-02\n", encoding="utf-8")
+    (tmp_path / "orders_extra.csv").write_text(header + "A1,C1,2026-03-01,10,5\nA2,C2,2026-03-02,11\n",
+                                               encoding="utf-8")
+    _, refusals = ingest_paths(tmp_path / "w.duckdb", [tmp_path / "orders_cut.csv", tmp_path / "orders_extra.csv",
+                                                       tmp_path / "orders_gone.csv"])
+    english = sorted(str(refusal) for refusal in refusals)
+    assert english[2] == "orders_gone.csv: no such file"
+    with i18n.use("ru"):
+        shown = [reasons.translated(text) for text in english]
+    assert shown[2] == "orders_gone.csv: такого файла нет"
+    assert shown[0].startswith("orders_cut.csv: отклонён, ничего не изменено: значение в кавычках, начинающееся в "
+                               "строке 3, не закрыто: "), shown[0]
+    assert shown[1] == ("orders_extra.csv: отклонён, ничего не изменено: в строке 2 полей: 5, а в заголовке: 4 "
+                        "(разделитель внутри значения без кавычек?)"), shown[1]
