@@ -21,6 +21,8 @@ import itertools
 import re
 from dataclasses import dataclass
 
+from cxkpi import reasons
+
 TWO_OR_MORE_SPACES = re.compile(r"[ \t]{2,}")
 ANY_SPACES = re.compile(r"[ \t]+")
 SPACE_RUN_INSIDE = re.compile(r"\S[ \t]{2,}\S|\S[ \t]+\S")
@@ -97,10 +99,7 @@ def find_layout(lines: list[str]) -> Layout:
             return layout
     widths = [len(TWO_OR_MORE_SPACES.split(line.strip())) for line in lines]
     odd = next((index for index, width in enumerate(widths) if width != widths[0]), 0)
-    raise AlignedTextError(
-        f"line {odd + 1} splits into {widths[odd]} fields at runs of spaces where the first line has {widths[0]}, "
-        "and no fixed column positions fit every line"
-    )
+    raise AlignedTextError(reasons.RAGGED_LINE.format(line=odd + 1, found=widths[odd], expected=widths[0]))
 
 
 def _columns(lines: list[str]) -> tuple[tuple[int, int], ...]:

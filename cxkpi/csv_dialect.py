@@ -99,11 +99,7 @@ def sniff(path: Path, stated_encoding: str | None = None) -> Dialect:
         try:
             layout = find_layout(lines)
         except AlignedTextError as error:
-            raise DialectError(
-                f"has no comma, semicolon, tab or pipe between its columns: they are lined up with spaces "
-                f"(a space-aligned or fixed-width text export), but they cannot be told apart for sure: {error}. "
-                "Export it again as CSV, or with tabs between the columns"
-            ) from error
+            raise DialectError(reasons.SPACE_ALIGNED_UNCLEAR.format(why_unclear=error)) from error
         delimiter = "\t"
         records = [layout.split(line) for line in lines if line.strip()]
     if not records or not any(cell.strip() for cell in records[0]):

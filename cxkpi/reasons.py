@@ -81,6 +81,13 @@ FIELD_COUNT = N_("line {line:d} has {found:d} fields where the header has {expec
 FIELD_COUNT_SOMEWHERE = N_("a line has {found:d} fields where the header has "
                            "{expected:d} (an unquoted delimiter inside a value?)")
 
+SPACE_ALIGNED_UNCLEAR = N_(
+    "has no comma, semicolon, tab or pipe between its columns: they are lined up with spaces (a space-aligned or "
+    "fixed-width text export), but they cannot be told apart for sure: {why_unclear}. Export it again as CSV, or with "
+    "tabs between the columns")
+RAGGED_LINE = N_("line {line:d} splits into {found:d} fields at runs of spaces where the first line has {expected:d}, "
+                 "and no fixed column positions fit every line")
+
 # --- a row quarantined ---------------------------------------------------------------------------------------------
 MISSING = N_("missing {column}: every row needs one")
 NOT_A_NUMBER = N_("not a number: use digits with a dot for decimals, e.g. 1234.50")
@@ -99,7 +106,7 @@ BEFORE = N_("{later} is before {earlier}")
 REPEATED_KEY = N_("the same {key} as row {kept:d}, with other values: row {kept:d}, the later, is kept")
 
 # Fields that hold a reason of their own.
-NESTED = {"reason", "has", "listed", "cause_of"}
+NESTED = {"reason", "has", "listed", "cause_of", "why_unclear"}
 _TEMPLATES = [value for name, value in dict(globals()).items() if name.isupper() and isinstance(value, str)]
 
 

@@ -139,3 +139,17 @@ def test_a_file_cut_short_or_with_a_stray_delimiter_is_refused_in_russian(tmp_pa
                                "строке 3, не закрыто: "), shown[0]
     assert shown[1] == ("orders_extra.csv: отклонён, ничего не изменено: в строке 2 полей: 5, а в заголовке: 4 "
                         "(разделитель внутри значения без кавычек?)"), shown[1]
+
+
+def test_a_space_aligned_file_whose_columns_cannot_be_told_apart_is_refused_in_persian(tmp_path: Path) -> None:
+    path = tmp_path / "orders_ragged.txt"  # as tests/test_real_shapes.py's
+    path.write_text("Order ID   Customer ID   Order Date   Amount\n"
+                    "A-1001     Jane Smith    2026-04-02   19.90\n"
+                    "A-1002 Bob Lee  2026-04-03  120.00\n", encoding="utf-8")
+    _, [refusal] = ingest_paths(tmp_path / "w.duckdb", [path])
+    with i18n.use("fa"):
+        shown = reasons.translated(str(refusal))
+    assert shown.startswith("orders_ragged.txt: بین ستون‌هایش ویرگول، نقطه‌ویرگول، تب یا خط عمودی نیست: ")
+    assert ("نمی‌توان آن‌ها را با اطمینان از هم جدا کرد: سطر ۳ در محل فاصله‌های پیاپی به ۳ فیلد تقسیم می‌شود در حالی "
+            "که سطر اول ۴ فیلد دارد،") in shown, shown
+    assert "line" not in shown and "Export" not in shown
