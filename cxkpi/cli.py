@@ -344,15 +344,18 @@ def run_users(args: argparse.Namespace) -> int:
     db_path = warehouse.resolve_db_path(args.db)
     actor = access.command_line_identity()
     try:
+        # The change is made unbound, so that a refusal's `error:` line is English as the others.
+        if args.action == "set":
+            role = access.parse_role(args.role)
+            old = access.set_role(db_path, actor, args.user, role)
+        elif args.action == "remove":
+            old = access.remove_role(db_path, actor, args.user)
         with i18n.use(_lines_language(args)):
             if args.action == "set":
-                role = access.parse_role(args.role)
-                old = access.set_role(db_path, actor, args.user, role)
                 print(i18n.gettext("{user}: {old} → {new}", user=access.normalise_user_id(args.user),
                                    old=access.role_words(old) if old else i18n.gettext("not in the table"),
                                    new=access.role_words(role)))
             elif args.action == "remove":
-                old = access.remove_role(db_path, actor, args.user)
                 print(i18n.gettext("{user}: {old} → decided by their groups (viewer without one)",
                                    user=access.normalise_user_id(args.user), old=access.role_words(old)))
             else:

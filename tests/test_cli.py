@@ -58,6 +58,8 @@ def test_rebuild_and_users_speak_persian_with_lang(tmp_path):
     assert listed[-1].startswith("все остальные, кто входит, — зрители")
     english = cxkpi("users", "list", "--db", db).stdout.splitlines()
     assert re.fullmatch(r"amara@example\.com +analyst  given by cli:\S+ on \d{4}-\d\d-\d\d \d\d:\d\d", english[0])
+    refused = cxkpi("users", "remove", "nadia@example.com", "--db", db, "--lang", "fa")
+    assert (refused.returncode, refused.stderr) == (2, "error: nadia@example.com is not in the roles table.\n")
 
 
 def test_ingest_if_empty_loads_only_into_an_empty_warehouse(tmp_path):
