@@ -44,8 +44,9 @@ class FollowUp:
 
 
 def gather(connection: duckdb.DuckDBPyConnection, kpi_ids: Iterable[str], period: Period,
-           today: date | None = None) -> dict[str, FollowUp]:
-    """Each KPI's follow-up for a card of `period` (its sparkline runs over the 12 months to its end)."""
+           today: date) -> dict[str, FollowUp]:
+    """Each KPI's follow-up for a card of `period` (its sparkline runs over the 12 months to its end);
+    `today` is the company's date (Settings.today), which decides what is overdue."""
     ids = list(kpi_ids)
     window = trailing_months(period.end, calendar=period.calendar)
     dated: dict[str, list[Note]] = {}
@@ -54,7 +55,6 @@ def gather(connection: duckdb.DuckDBPyConnection, kpi_ids: Iterable[str], period
     planned: dict[str, list[Action]] = {}
     for action in actions.listing(connection, ids, open_only=True):
         planned.setdefault(action.kpi_id, []).append(action)
-    today = today or date.today()
     return {kpi_id: FollowUp(tuple(dated.get(kpi_id, ())), tuple(planned.get(kpi_id, ())), today) for kpi_id in ids}
 
 

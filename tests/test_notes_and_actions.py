@@ -161,7 +161,7 @@ def test_the_card_shows_the_latest_note_with_its_date_and_the_open_and_overdue_a
     assert "15 Jun 2026, Amara Okafor: Q2 dip: survey vendor change" in text
     assert "2 open actions · 1 overdue" in text  # 20 Jul 2026 is past (today is later), 2099 is not
     with reading(golden_copy) as connection:
-        gathered = follow_up.gather(connection, ["nps"], Q2)["nps"]
+        gathered = follow_up.gather(connection, ["nps"], Q2, date.today())["nps"]
     assert gathered.noted_months([date(2026, month, 1) for month in (4, 5, 6, 7)]) == [False, True, True, False]
 
 
@@ -189,8 +189,8 @@ def test_the_period_of_a_note_on_the_card_is_the_cards_twelve_months(golden_copy
     nps = kpis_of(golden_copy)["nps"]
     notes.write(golden_copy, AMARA, nps, "Old news", date(2025, 6, 30), now=WRITTEN)
     with reading(golden_copy) as connection:
-        assert follow_up.gather(connection, ["nps"], Q2)["nps"].latest_note is None
-        later = follow_up.gather(connection, ["nps"], Period(date(2025, 4, 1), date(2025, 6, 30)))["nps"]
+        assert follow_up.gather(connection, ["nps"], Q2, date.today())["nps"].latest_note is None
+        later = follow_up.gather(connection, ["nps"], Period(date(2025, 4, 1), date(2025, 6, 30)), date.today())["nps"]
     assert later.latest_note.body == "Old news"
 
 
