@@ -57,7 +57,7 @@ from cxkpi.export_formats import (
 from cxkpi.registry import RegistryError, configured_timezone
 from cxkpi.schema import SQL_TYPES, TIME_ORDER_RULES, Column, Table
 from cxkpi.verdict import Verdict
-from cxkpi.warehouse import clock_problem, mark_loaded, refresh_derived, writing
+from cxkpi.warehouse import Changes, clock_problem, mark_loaded, refresh_derived, writing
 
 ROWS_NAMED_IN_SUMMARY = 10
 # The column the Data page adds to quarantined rows downloaded to be mended (cxkpi.quarantine): when
@@ -579,7 +579,8 @@ def _decide_date_order(prepared: Prepared) -> None:
 
 
 # --------------------------------------------------------------------------------------------- load
-CHANGED_ROWS = "changed_rows"  # temp view: the records a load replaced and those it wrote (_upsert)
+# Temp views: the records a load wrote and the versions of them it replaced (_upsert).
+CHANGES = Changes(written="written_rows", replaced="replaced_rows")
 _READ_CSV = """read_csv(
             $path, auto_detect = false, header = {header}, columns = $columns,
             delim = $delim, quote = '"', escape = '"', strict_mode = true, nullstr = $null_values
@@ -662,7 +663,7 @@ def load_prepared(
     try:
         result = _load(connection, prepared, quarantine_limit)
         if result.rows_inserted or result.rows_updated:  # in the load's transaction: never out of step
-            refresh_derived(connection, result.table, changed=CHANGED_ROWS)
+            refresh_derived(connection, result.table, CHANGES)
         fault_points.reached("before-commit")
         connection.commit()
         return result
@@ -678,7 +679,8 @@ def load_prepared(
         with contextlib.suppress(duckdb.Error):  # a connection a failed write has broken is closed, not reused
             connection.execute("set TimeZone = 'UTC'")
         with contextlib.suppress(duckdb.Error):  # a connection a failed write has broken: closing it drops them
-            connection.execute(f"drop view if exists {CHANGED_ROWS}")
+            connection.execute(f"drop view if exists {CHANGES.written}")
+            connection.execute(f"drop view if exists {CHANGES.replaced}")
             for name in ("accepted", "deduplicated", "problems", "typed", "tickets", "staged", "replaced"):
                 connection.execute(f"drop table if exists {name}")
 
@@ -733,8 +735,8 @@ def _upsert(connection: duckdb.DuckDBPyConnection, prepared: Prepared, rows: str
     """Write the records of temp table `rows` (one per key) into the canonical table, replacing those
     with the same keys: an upsert as delete + insert in the load's transaction, so keys stay unique
     without a primary-key index (which made large loads several times slower, docs/decisions.md).
-    The versions replaced and those written are then temp view CHANGED_ROWS, for the derived tables'
-    refresh (warehouse.refresh_derived). Returns (records written, records replaced)."""
+    The records written and the versions replaced are then the temp views of CHANGES, for the derived
+    tables' refresh (warehouse.refresh_derived). Returns (records written, records replaced)."""
     table, key = prepared.table, prepared.table.key
     column_list = ", ".join(table.column_names)
     connection.execute(f"create temp table replaced as select * from {table.name} limit 0")
@@ -749,8 +751,8 @@ def _upsert(connection: duckdb.DuckDBPyConnection, prepared: Prepared, rows: str
     written = connection.execute(
         f"insert into {table.name} ({column_list}, extra) select {column_list}, extra from {rows}"
     ).fetchone()[0]
-    connection.execute(f"create temp view {CHANGED_ROWS} as select {column_list} from replaced "
-                       f"union all select {column_list} from {rows}")
+    connection.execute(f"create temp view {CHANGES.written} as select {column_list}, extra from {rows}")
+    connection.execute(f"create temp view {CHANGES.replaced} as select {column_list}, extra from replaced")
     return written, replaced
 
 

@@ -5,10 +5,12 @@
 --           (created_at). region and segment are null when the customer is unknown.
 -- Read by:  complaint_rate, whose numerator and denominator are sums of these counts, and data_body
 --           (orders and complaints per day).
--- Kept:     by the loader in the same transaction as every load into orders, complaints or customers: the rows
---           of each day the load touched are computed again by this SQL, the whole table when a load touches
---           half its days or more (warehouse.DERIVED_TABLES, refresh_derived). A customer's region or segment
---           can change.
+-- Kept:     by the loader in the same transaction as every load into orders, complaints or customers: a load
+--           of orders or complaints adds the counts of the rows it wrote and takes away those of the
+--           versions it replaced (this SQL run over those rows alone, the other records read as none);
+--           a load of customers computes again the days of their records, the whole table when it
+--           touches half its days or more (warehouse.DERIVED_TABLES, refresh_derived). A customer's
+--           region or segment can change.
 
 with
 

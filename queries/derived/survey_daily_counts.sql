@@ -10,9 +10,11 @@
 -- Read by:  nps, brand_trust and csat, and data_body (responses per day). The KPIs' values are sums
 --           of these counts, so a filter change adds up a few thousand rows instead of joining every
 --           response to its customer.
--- Kept:     by the loader in the same transaction as every load into survey_responses or customers: the rows of
---           each day the load touched are computed again by this SQL, the whole table when a load touches half
---           its days or more (warehouse.DERIVED_TABLES, refresh_derived). A customer's region or segment can
+-- Kept:     by the loader in the same transaction as every load into survey_responses or customers: a load of
+--           answers adds the counts of the rows it wrote and takes away those of the versions it replaced
+--           (this SQL run over those rows alone: every column but the group's is a count); a load of
+--           customers computes again the days of their answers, the whole table when it touches half its
+--           days or more (warehouse.DERIVED_TABLES, refresh_derived). A customer's region or segment can
 --           change.
 
 with
