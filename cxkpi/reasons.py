@@ -88,6 +88,35 @@ SPACE_ALIGNED_UNCLEAR = N_(
 RAGGED_LINE = N_("line {line:d} splits into {found:d} fields at runs of spaces where the first line has {expected:d}, "
                  "and no fixed column positions fit every line")
 
+# --- the inbox's notes on a file (cxkpi.inbox): set aside, waiting or gone -------------------------------------------
+SYMBOLIC_LINK = N_("{file}: is a symbolic link; the inbox loads only files copied into it, never what a link points "
+                   "to. Copy the file itself into the inbox")
+WAITS_UNTIL_COMPLETE = N_("{file}: changed while it was read: it waits in the inbox until it is complete")
+LEFT_THE_INBOX = N_("{file}: left the inbox before it was read (another run took it?); nothing loaded here")
+CHANGED_WHILE_LOADED = N_("{file} changed while it was loaded: what was read is loaded, and the file stays in the "
+                          "inbox to load again, whole, once it is complete")
+UPLOAD_TOO_LARGE = N_("{file} is {size:.1f} MB; uploads are limited to {limit:.0f} MB. Copy large files into the "
+                      "inbox folder ({inbox}) instead.")
+
+# --- the company's clock (cxkpi.warehouse.clock_mismatch): why nothing is read or loaded ---------------------------
+CLOCK_MISMATCH = N_("the warehouse holds times in {stored} local time, but metrics.toml's timezone is {timezone}: run "
+                    "`python -m cxkpi rebuild` to read every archived file again in {timezone} (or set timezone = "
+                    "\"{stored}\" back)")
+
+# --- a full disk (cxkpi.archive.DiskFullError): not the file's fault, it is loaded again once there is room -------
+DISK_FULL_NOT_LOADED = N_("{file}: not loaded, nothing was changed: {shortage}. Free some space and load it again")
+DISK_FULL_LOADED = N_("{file}: loaded, but {shortage}; the next load or rebuild lists it")
+STAYS_IN_THE_INBOX = N_("(it stays in the inbox)")
+STAYS_WITH_OTHERS = N_("(it stays in the inbox; {waiting:d} more file(s) wait there too)")
+NO_SPACE_COPYING = N_("no space left on device while copying it into the archive ({folder})")
+NO_SPACE_ARCHIVING = N_("no space left on device while archiving it ({folder})")
+NO_SPACE_MANIFEST = N_("no space was left on device to list it in the archive's manifest ({folder})")
+NO_SPACE_MENDING = N_("no space left on device to mend the archive's manifest ({folder})")
+NO_SPACE_FOR_REASON = N_("it is refused, but no space was left on device to write why ({folder})")
+NO_SPACE_IN_INBOX = N_("no space left on device in the inbox ({folder})")
+NO_SPACE_FOR_COPY = N_("no space left on device for a copy in {folder}")
+NO_SPACE_IN_WAREHOUSE = N_("no space left on device while writing the warehouse ({folder})")
+
 # --- a row quarantined ---------------------------------------------------------------------------------------------
 MISSING = N_("missing {column}: every row needs one")
 NOT_A_NUMBER = N_("not a number: use digits with a dot for decimals, e.g. 1234.50")
@@ -106,7 +135,7 @@ BEFORE = N_("{later} is before {earlier}")
 REPEATED_KEY = N_("the same {key} as row {kept:d}, with other values: row {kept:d}, the later, is kept")
 
 # Fields that hold a reason of their own.
-NESTED = {"reason", "has", "listed", "cause_of", "why_unclear"}
+NESTED = {"reason", "has", "listed", "cause_of", "why_unclear", "shortage"}
 _TEMPLATES = [value for name, value in dict(globals()).items() if name.isupper() and isinstance(value, str)]
 
 

@@ -153,3 +153,83 @@ def test_a_space_aligned_file_whose_columns_cannot_be_told_apart_is_refused_in_p
     assert ("نمی‌توان آن‌ها را با اطمینان از هم جدا کرد: سطر ۳ در محل فاصله‌های پیاپی به ۳ فیلد تقسیم می‌شود در حالی "
             "که سطر اول ۴ فیلد دارد،") in shown, shown
     assert "line" not in shown and "Export" not in shown
+
+
+def test_a_symbolic_link_in_the_inbox_is_refused_in_persian_on_the_data_page(tmp_path: Path) -> None:
+    """The refusal the inbox stores beside the link (English, as the CLI and refused/ keep it) reads in
+    Persian in the load's outcome and in the list of refused files."""
+    import os
+    import time
+
+    from cxkpi.inbox import process_inbox, refused_files
+
+    inbox, outside = tmp_path / "inbox", tmp_path / "elsewhere"
+    inbox.mkdir()
+    outside.mkdir()
+    (outside / "orders.csv").write_text("order_id,ordered_at,amount\nX-1,2026-01-01,9.00\n", encoding="utf-8")
+    (inbox / "orders.csv").symlink_to(outside / "orders.csv")
+    stamp = time.time() - 60
+    os.utime(inbox / "orders.csv", (stamp, stamp), follow_symlinks=False)
+    [outcome] = process_inbox(tmp_path / "w.duckdb", inbox)
+    [(_, stored)] = refused_files(inbox)
+    assert stored == outcome.refusal and stored.startswith("orders.csv: is a symbolic link; ")
+    persian = ("orders.csv: پیوند نمادین است؛ پوشهٔ ورودی فقط فایل‌هایی را که در آن رونوشت شده‌اند بارگذاری می‌کند، "
+               "نه مقصد یک پیوند را. خود فایل را در پوشهٔ ورودی بگذارید")
+    with i18n.use("fa"):
+        assert reasons.translated(stored) == persian
+        assert outcome_text(outcome) == f"orders.csv: رد شد، چیزی بارگذاری نشد. بارگذار می‌گوید: {persian}"
+
+
+def test_a_file_still_being_written_or_gone_is_explained_in_russian(tmp_path: Path) -> None:
+    """The inbox's notes (cxkpi.inbox writes them from these templates): a file that waits, one another
+    run took, one loaded while it grew."""
+    waits = Outcome("orders.csv", waits=True, note=reasons.WAITS_UNTIL_COMPLETE.format(file="orders.csv"))
+    gone = Outcome("orders.csv", note=reasons.LEFT_THE_INBOX.format(file="orders.csv"))
+    assert outcome_text(waits) == "orders.csv: changed while it was read: it waits in the inbox until it is complete"
+    with i18n.use("ru"):
+        assert outcome_text(waits) == "orders.csv: изменился, пока его читали: он ждёт во входящих, пока не будет готов"
+        assert outcome_text(gone) == ("orders.csv: исчез из входящих до чтения (его забрал другой запуск?); здесь "
+                                      "ничего не загружено")
+    [result], _ = ingest_paths(tmp_path / "w.duckdb", [GOLDEN_DIR / "orders.csv"])
+    grew = Outcome("orders.csv", result=result, waits=True,
+                   note=reasons.CHANGED_WHILE_LOADED.format(file="orders.csv"))
+    with i18n.use("fa"):
+        assert outcome_text(grew).endswith(
+            "\n  orders.csv هنگام بارگذاری تغییر کرد: آنچه خوانده شد بارگذاری شده است و فایل در پوشهٔ ورودی می‌ماند تا "
+            "وقتی کامل شد، دوباره و یکجا بارگذاری شود")
+
+
+def test_a_full_disk_is_explained_in_persian_with_the_files_left_waiting(tmp_path: Path) -> None:
+    """A full disk, as the inbox reports it (test_durability makes a real one and checks the English):
+    the file, what could not be written, the fix, and how many files still wait, in Persian digits."""
+    from cxkpi.archive import DiskFullError
+
+    full = DiskFullError(reasons.NO_SPACE_COPYING.format(folder="/srv/cxkpi/archive"))
+    full.name = "big_orders.csv"
+    outcome = Outcome("big_orders.csv", failure=f"{full} {reasons.STAYS_WITH_OTHERS.format(waiting=2)}")
+    assert outcome_text(outcome) == (
+        "big_orders.csv: not loaded, nothing was changed: no space left on device while copying it into the archive "
+        "(/srv/cxkpi/archive). Free some space and load it again (it stays in the inbox; 2 more file(s) wait there "
+        "too)")
+    with i18n.use("fa"):
+        assert outcome_text(outcome) == (
+            "big_orders.csv: بارگذاری نشد و برای اجرای بعدی در صندوق ورودی می‌ماند. بارگذار می‌گوید: big_orders.csv: "
+            "بارگذاری نشد، چیزی تغییر نکرد: هنگام رونوشت گرفتن از آن در بایگانی جایی روی دیسک نماند "
+            "(/srv/cxkpi/archive). کمی جا آزاد کنید و دوباره بارگذاری کنید (در پوشهٔ ورودی می‌ماند؛ ۲ فایل دیگر هم "
+            "آنجا منتظرند)")
+    full.rows_loaded = True
+    with i18n.use("ru"):
+        assert reasons.translated(str(full)) == (
+            "big_orders.csv: загружен, но при копировании в архив на диске кончилось место (/srv/cxkpi/archive); "
+            "следующая загрузка или пересборка внесёт его")
+
+
+def test_an_oversized_upload_is_refused_in_russian(tmp_path: Path) -> None:
+    from cxkpi.inbox import accept_upload
+
+    with pytest.raises(ValueError, match=r"^big\.csv is 2\.0 MB; uploads are limited to 1 MB\.") as refused:
+        accept_upload(tmp_path / "inbox", "big.csv", b"x" * 2_000_000, max_bytes=1_000_000)
+    with i18n.use("ru"):
+        assert reasons.translated(str(refused.value)) == (
+            f"big.csv весит 2,0 МБ; загрузка ограничена 1 МБ. Большие файлы копируйте в папку входящих "
+            f"({tmp_path / 'inbox'}).")
