@@ -85,8 +85,46 @@ SPACE_ALIGNED_UNCLEAR = N_(
     "has no comma, semicolon, tab or pipe between its columns: they are lined up with spaces (a space-aligned or "
     "fixed-width text export), but they cannot be told apart for sure: {why_unclear}. Export it again as CSV, or with "
     "tabs between the columns")
+LINED_UP_BUT = N_("its columns are lined up with spaces, but {misfit}; export it again as CSV")
+LINE_DOES_NOT_FIT = N_("line {line:d} does not fit its {layout} ({found:d} fields where the first line has "
+                       "{expected:d}, or a value crossing a column's edge)")
+FIXED_WIDTH_COLUMNS = N_("fixed-width columns")
+SPACE_SEPARATED_COLUMNS = N_("columns separated by runs of spaces")
 RAGGED_LINE = N_("line {line:d} splits into {found:d} fields at runs of spaces where the first line has {expected:d}, "
                  "and no fixed column positions fit every line")
+
+# --- a mapping file that cannot be used (cxkpi.export_formats.MappingError) ------------------------------------------
+MAPPING_MISSING = N_("mapping file {path} does not exist")
+MAPPING_NOT_TOML = N_("{path}: is not valid TOML: {toml_error}")
+MAPPING_NO_FORMAT = N_("{path}: defines no [[format]]")
+# Every other problem is one format's: "<file>: format 2 (Zendesk tickets): needs a name".
+MAPPING_FORMAT_SAYS = N_("{path}: format {index:d} ({name}): {problem}")
+UNKNOWN_KEYS = N_("unknown keys {keys}; allowed: {allowed}")
+NEEDS_A_NAME = N_("needs a name")
+TABLE_MUST_BE = N_("table must be one of {tables}")
+NOT_A_COLUMN_OF = N_("{column} is not a column of {table} ({names})")
+SAY_WHICH_HEADER = N_("must say which header holds {columns}")
+DATE_ORDER_MUST_BE = N_('date_order must be "day-first" or "month-first", not {value}')
+HEADER_ROWS_MUST_BE = N_("header_rows must be a whole number from 0 (no header) to 10")
+STATUS_VALUES_TEXT = N_("status values must be text")
+UNKNOWN_ENCODING = N_('encoding {encoding} is not one Python knows (e.g. "cp850", "latin-1", "utf-8")')
+EVENT_LOG_TABLE = N_("event_log loads helpdesk tickets: its table must be complaints")
+EVENT_LOG_SHAPE = N_('event_log must be {{ time = "header", state = "header", new = ["New"], resolved = ["Resolved", '
+                     '"Closed"] }}')
+EVENT_LOG_STATES = N_("an event log's states give {given}; do not name headers for {named}")
+EVENT_LOG_HEADER = N_("event_log.{key} must be the header of that column")
+DATE_FORMAT_LAYOUT = N_('date_format must be a strptime layout such as "%d.%m.%Y %H:%M" (%Y year, %m month, %d day, '
+                        '%H hour, %M minute, %S second, %z offset)')
+COLUMN_DATE_FORMAT_LAYOUT = N_('{column}: date_format must be a strptime layout such as "%d.%m.%Y %H:%M" (%Y year, '
+                               '%m month, %d day, %H hour, %M minute, %S second, %z offset)')
+HEADER_NAMES_OR_TABLE = N_("{column} must be a list of header names or a table with {keys}")
+NOT_A_REGULAR_EXPRESSION = N_("{column}: {pattern} is not a valid regular expression: {regex_error}")
+SCALE_IS_WRITTEN = N_('{column}: scale is written "1-10" (lowest-highest answer, at most 100) and belongs to a score '
+                      'column')
+NPS_SCALE_ONLY = N_("{column} is on {scale} only: the Net Promoter Score is defined on answers from 0 to 10")
+EPOCH_IS = N_('{column}: epoch is "seconds" or "milliseconds", for a date column')
+DATE_FORMAT_BELONGS = N_("{column}: date_format belongs to a date column")
+LIST_OF_TEXT = N_("{what} must be a list of text")
 
 # --- the inbox's notes on a file (cxkpi.inbox): set aside, waiting or gone -------------------------------------------
 SYMBOLIC_LINK = N_("{file}: is a symbolic link; the inbox loads only files copied into it, never what a link points "
@@ -135,7 +173,7 @@ BEFORE = N_("{later} is before {earlier}")
 REPEATED_KEY = N_("the same {key} as row {kept:d}, with other values: row {kept:d}, the later, is kept")
 
 # Fields that hold a reason of their own.
-NESTED = {"reason", "has", "listed", "cause_of", "why_unclear", "shortage"}
+NESTED = {"reason", "has", "listed", "cause_of", "why_unclear", "shortage", "misfit", "layout", "problem"}
 _TEMPLATES = [value for name, value in dict(globals()).items() if name.isupper() and isinstance(value, str)]
 
 
