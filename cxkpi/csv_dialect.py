@@ -202,4 +202,5 @@ def write_readable_copy(path: Path, dialect: Dialect, destination: Path) -> None
     except AlignedTextError as error:
         raise DialectError(reasons.LINED_UP_BUT.format(misfit=error)) from error
     except text_encoding.UndecodableError as error:
-        raise DialectError(f"{error}; is the mapping's encoding right?") from error
+        raise DialectError(reasons.NOT_VALID_TEXT_AS_MAPPED.format(encoding=error.encoding, cause=error.reason,
+                                                                   line=error.line)) from error

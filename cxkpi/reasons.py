@@ -39,6 +39,8 @@ CLOSEST_HEADERS = N_("Closest headers in the file: {hints}.")
 RENAME_OR_MAP = N_("Rename the columns to the canonical names in docs/data-model.md, or describe this export in a "
                    "mapping file (docs/ingest.md).")
 NOT_VALID_TEXT = N_("is not valid {encoding} text: {cause} on line {line:d}")
+NOT_VALID_TEXT_AS_MAPPED = N_("is not valid {encoding} text: {cause} on line {line:d}; is the mapping's encoding "
+                              "right?")
 BINARY_FILE = N_("is a binary file, not a CSV text file; export it again as CSV")
 NOT_A_CSV_FILE = N_("is {what}, not a CSV text file")
 NO_HEADER_ROW = N_("has no header row: its first line is empty")
