@@ -19,11 +19,13 @@ import duckdb
 from cxkpi import access
 from cxkpi.access import Identity, Permission
 from cxkpi.i18n import N_, active, gettext, written_day
-from cxkpi.registry import SECOND_PERSON, Kpi, email_problem
+from cxkpi.registry import SECOND_PERSON, Kpi, one_address
 from cxkpi.warehouse import writing
 
 STATUSES = ("open", "in progress", "done", "dropped")
 OPEN_STATUSES = ("open", "in progress")
+# Each status in words (cxkpi.follow_up.action_status shows them).
+STATUS_WORDS = {"open": N_("open"), "in progress": N_("in progress"), "done": N_("done"), "dropped": N_("dropped")}
 MAX_LENGTH = 500
 
 
@@ -73,8 +75,9 @@ def add(db_path: Path, actor: Identity, kpi: Kpi, what: str, assignee_name: str,
     if not email:
         problems.append(gettext("Give {name} email: it is how they sign in to update the action.", name=name)
                         if name else gettext("Give their email: it is how they sign in to update the action."))
-    elif problem := email_problem(email, "their email"):
-        problems.append(f"The action {problem}.")
+    elif not one_address(email):
+        problems.append(gettext("The action needs their email to be one address like name@example.com, not "
+                                "{email}.", email=repr(email)))
     if due_on < moment.date():
         problems.append(gettext("Give a due date from today ({today}) on, not {day}.",
                                 today=written_day(moment.date()), day=written_day(due_on)))
@@ -110,7 +113,7 @@ def update(db_path: Path, actor: Identity, kpi: Kpi, action_id: int, status: str
                    people=[(N_("the KPI's owner"), kpi.owner.user_id),
                            (N_("the person doing it"), action.assignee_email)])
     if status == action.status:
-        raise ActionError(f"The action is already {status}.")
+        raise ActionError(gettext("The action is already {status}.", status=gettext(STATUS_WORDS[status])))
     with writing(db_path) as connection:
         connection.begin()
         _update(connection, action_id, status, comment.strip()[:MAX_LENGTH], now or access.utc_now(), actor)

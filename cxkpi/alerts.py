@@ -16,18 +16,18 @@ is never recorded without its message, nor queued twice.
 from __future__ import annotations
 
 import html
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 
-from cxkpi import delivery, kpis
+from cxkpi import calendars, delivery, kpis
 from cxkpi.access import utc_now
 from cxkpi.assessment import baseline_period, control_chart
 from cxkpi.delivery import Outgoing, SmtpSettings, Webhook
-from cxkpi.i18n import gettext, ngettext
+from cxkpi.i18n import active, gettext, ngettext, use
 from cxkpi.kpis import Filters, KpiReport
 from cxkpi.periods import Period
 from cxkpi.registry import Kpi, Settings
@@ -41,23 +41,28 @@ DECIDED = (Status.ON_TARGET, Status.NEAR_TARGET, Status.OFF_TARGET)
 @dataclass(frozen=True)
 class Shift:
     """A real change: 'better' or 'worse', and what says it is real: the test of the change against the
-    previous period (its phrase, as on the card), the months of the control chart outside its limits."""
+    previous period (as on the card), the months of the control chart outside its limits. Figures only:
+    each reader's message words them (test(), chart()), so they are worked out once for every language."""
 
     direction: str
-    test: str = ""  # '-27.4 pts vs Q1 2026 · worse (p = 0.03)', or '' when the test finds no real change
-    signals: tuple[tuple[str, str], ...] = ()  # (month, 'better' or 'worse')
+    tested: bool = False  # the test of the change against the previous period says it is real
+    signals: tuple[tuple[pd.Timestamp, str], ...] = ()  # (the month's first day, 'better' or 'worse')
 
-    @property
-    def chart(self) -> str:
+    def test(self, report: KpiReport) -> str:
+        """'-27.4 pts vs Q1 2026 · worse (p = 0.03)', or '' when the test finds no real change."""
+        return fmt.previous_phrase(report) if self.tested else ""
+
+    def chart(self, report: KpiReport) -> str:
         """'control chart: Sep 2026 (worse) outside the limits from the 12 months before', or ''."""
         if not self.signals:
             return ""
-        months = gettext(", ").join(f"{month} ({fmt.reading_word(ChangeReading(way))})" for month, way in self.signals)
+        months = gettext(", ").join(
+            f"{fmt.bucket(month, 'month', report.period.calendar)} ({fmt.reading_word(ChangeReading(way))})"
+            for month, way in self.signals)
         return gettext("control chart: {months} outside the limits from the 12 months before", months=months)
 
-    @property
-    def evidence(self) -> tuple[str, ...]:
-        return tuple(part for part in (self.test, self.chart) if part)
+    def evidence(self, report: KpiReport) -> tuple[str, ...]:
+        return tuple(part for part in (self.test(report), self.chart(report)) if part)
 
 
 @dataclass(frozen=True)
@@ -75,9 +80,10 @@ class Alert:
     message: Outgoing
 
 
-def chart_signals(connection: duckdb.DuckDBPyConnection, report: KpiReport, filters: Filters) -> list[tuple[str, str]]:
+def chart_signals(connection: duckdb.DuckDBPyConnection, report: KpiReport,
+                  filters: Filters) -> list[tuple[pd.Timestamp, str]]:
     """The months of the report's period whose control chart (monthly, limits from the 12 months before,
-    as on the KPI page) is outside its limits: (month as people say it, 'better' or 'worse')."""
+    as on the KPI page) is outside its limits: (the month's first day, 'better' or 'worse')."""
     kpi, period = report.kpi, report.period
     before = baseline_period(period, "month")
     frame, baseline = kpis.run_kpi_views(connection, kpi, [kpis.View(period, "month", filters),
@@ -90,8 +96,8 @@ def chart_signals(connection: duckdb.DuckDBPyConnection, report: KpiReport, filt
     for row in chart.frame[chart.frame["signal"]].to_dict("records"):
         level = row["value"] if pd.isna(row["ewma"]) else row["ewma"]
         higher = level > row["centre"]
-        found.append((fmt.bucket(pd.Timestamp(row["bucket_start"]), "month", period.calendar),
-                      "better" if higher == (kpi.direction == "higher") else "worse"))
+        way = "better" if higher == (kpi.direction == "higher") else "worse"
+        found.append((pd.Timestamp(row["bucket_start"]), way))
     return found
 
 
@@ -105,7 +111,7 @@ def shift_of(connection: duckdb.DuckDBPyConnection, report: KpiReport, filters: 
     if not tested and not signals:
         return None
     direction = report.change_reading.value if tested else signals[-1][1]
-    return Shift(direction, fmt.previous_phrase(report) if tested else "", signals)
+    return Shift(direction, tested, signals)
 
 
 def observe(connection: duckdb.DuckDBPyConnection, kpi_list: Sequence[Kpi], period: Period, filters: Filters,
@@ -142,10 +148,12 @@ def news(observations: Sequence[Observation], last: dict[tuple[str, str], str]) 
     return [found for found in changed(observations, last) if found.worth_telling]
 
 
-def record(db_path: Path, scope: str, observations: Sequence[Observation], link: str,
-           smtp: SmtpSettings | None, webhooks: Sequence[Webhook]) -> list[Alert]:
-    """Record every changed state, and queue one message per event, in one transaction; returns the alerts
-    queued. States another run recorded meanwhile are read again inside it, so an event is queued once."""
+def record(db_path: Path, scope: str, observations: Sequence[Observation],
+           compose: Callable[[Observation, str], Outgoing], smtp: SmtpSettings | None,
+           webhooks: Sequence[Webhook]) -> list[Alert]:
+    """Record every changed state, and queue one message per event (`compose(observation, event_key)`:
+    for_owner), in one transaction; returns the alerts queued. States another run recorded meanwhile are
+    read again inside it, so an event is queued once."""
     moment = utc_now()
     alerts = []
     with writing(db_path) as connection:
@@ -160,15 +168,27 @@ def record(db_path: Path, scope: str, observations: Sequence[Observation], link:
             )
             if found.worth_telling:
                 key = f"alert|{scope}|{found.report.kpi.id}|{found.kind}|{found.state}|{moment.isoformat()}"
-                alerts.append(Alert(found, message(found, key, link)))
+                alerts.append(Alert(found, compose(found, key)))
         delivery.enqueue(connection, [alert.message for alert in alerts], smtp, webhooks)
         connection.commit()
     return alerts
 
 
+def for_owner(found: Observation, event_key: str, settings: Settings, run_language: str,
+              link_for: Callable[[str], str]) -> Outgoing:
+    """The alert in its owner's language and calendar ([settings.owner_languages], by their email), else
+    in the run's (`run_language`), with the link (`link_for(language)`) that opens the view in it. The
+    event and its figures are the same in every language: a change of language never sends it twice."""
+    language = settings.owner_language(found.report.kpi.owner) or run_language
+    with use(language), calendars.use(settings.calendar_for(language)):
+        return message(found, event_key, link_for(language))
+
+
 def message(found: Observation, event_key: str, link: str) -> Outgoing:
-    """The alert as the owner reads it: what happened, the numbers behind it, what to do, and the link."""
-    report, kpi = found.report, found.report.kpi
+    """The alert as the owner reads it, in the bound language: what happened, the numbers behind it, what
+    to do, and the link."""
+    kpi = found.report.kpi.in_language(active().language)
+    report = replace(found.report, kpi=kpi)
     period = fmt.period(report.period)
     period_name = fmt.period_name(report.period)
     if found.kind == "status":
@@ -188,7 +208,7 @@ def message(found: Observation, event_key: str, link: str) -> Outgoing:
         gettext("Change: {change}.", change=fmt.previous_phrase(report)),
     ]
     if found.shift is not None:
-        lines += [gettext("Why it is real: {evidence}.", evidence=gettext("; ").join(found.shift.evidence))]
+        lines += [gettext("Why it is real: {evidence}.", evidence=gettext("; ").join(found.shift.evidence(report)))]
     if missed := missed_months(report):
         lines.append(gettext("It has {missed}.", missed=missed))
     closing = gettext("You own this KPI ({owner}). Say what is behind it and what you are doing: add a note or an "

@@ -39,9 +39,7 @@ class Layout:
     cuts: tuple[tuple[int, int], ...] = ()  # fixed width: (start, end) of each column
 
     def describe(self) -> str:
-        if self.kind == "fixed width":
-            return "fixed-width columns"
-        return "columns separated by runs of spaces"
+        return reasons.FIXED_WIDTH_COLUMNS if self.kind == "fixed width" else reasons.SPACE_SEPARATED_COLUMNS
 
     def split(self, line: str) -> list[str]:
         text = line.rstrip("\r\n")
@@ -64,10 +62,8 @@ class Layout:
             return line
         if not self.fits(line):
             fields = len(self.split(line))
-            raise AlignedTextError(
-                f"line {number} does not fit its {self.describe()} ({fields} fields where the first line has "
-                f"{self.width}, or a value crossing a column's edge)"
-            )
+            raise AlignedTextError(reasons.LINE_DOES_NOT_FIT.format(line=number, layout=self.describe(), found=fields,
+                                                                    expected=self.width))
         buffer = io.StringIO()
         csv.writer(buffer, delimiter="\t", lineterminator="\n").writerow(self.split(line))
         return buffer.getvalue()

@@ -30,7 +30,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cxkpi import fault_points
+from cxkpi import fault_points, reasons
 
 if TYPE_CHECKING:
     import duckdb
@@ -66,8 +66,8 @@ class DiskFullError(Exception):
         if self.name is None:
             return self.cause
         if self.rows_loaded:
-            return f"{self.name}: loaded, but {self.cause}; the next load or rebuild lists it"
-        return f"{self.name}: not loaded, nothing was changed: {self.cause}. Free some space and load it again"
+            return reasons.DISK_FULL_LOADED.format(file=self.name, shortage=self.cause)
+        return reasons.DISK_FULL_NOT_LOADED.format(file=self.name, shortage=self.cause)
 
 
 class StillBeingWrittenError(Exception):
@@ -160,7 +160,7 @@ def take_snapshot(archive_dir: Path, source: Path, *, follow_symlinks: bool = Tr
     except BaseException as error:
         copy.unlink(missing_ok=True)
         if is_disk_full(error):
-            raise DiskFullError(f"no space left on device while copying it into the archive ({archive_dir})") from error
+            raise DiskFullError(reasons.NO_SPACE_COPYING.format(folder=archive_dir)) from error
         raise
     if size != before.st_size or _identity(after) != _identity(before):
         copy.unlink(missing_ok=True)
@@ -197,7 +197,7 @@ def keep(archive_dir: Path, snapshot: Snapshot) -> Path:
         _sync_folder(archive_dir)
     except OSError as error:
         if is_disk_full(error):
-            raise DiskFullError(f"no space left on device while archiving it ({archive_dir})") from error
+            raise DiskFullError(reasons.NO_SPACE_ARCHIVING.format(folder=archive_dir)) from error
         raise
     return target
 
@@ -252,8 +252,7 @@ def record(archive_dir: Path, entry: Entry) -> None:
             os.fsync(manifest.fileno())
     except OSError as error:
         if is_disk_full(error):
-            raise DiskFullError(f"no space was left on device to list it in the archive's manifest ({archive_dir})",
-                                rows_loaded=True) from error
+            raise DiskFullError(reasons.NO_SPACE_MANIFEST.format(folder=archive_dir), rows_loaded=True) from error
         raise
 
 
@@ -339,7 +338,7 @@ def _rewrite(archive_dir: Path, listed: list[Entry]) -> None:
     except OSError as error:
         partial.unlink(missing_ok=True)
         if is_disk_full(error):
-            raise DiskFullError(f"no space left on device to mend the archive's manifest ({archive_dir})") from error
+            raise DiskFullError(reasons.NO_SPACE_MENDING.format(folder=archive_dir)) from error
         raise
 
 

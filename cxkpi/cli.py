@@ -537,23 +537,28 @@ def run_alerts(args: argparse.Namespace) -> int:
         return sending
     language = _language(args)
     scope = _scope(args, sending.filters)
-    link = links.view_url(sending.period, sending.filters, "" if language == i18n.DEFAULT_LANGUAGE else language)
-    with warehouse.reading(sending.db_path) as connection, i18n.use(language):
-        kpi_list = [kpi.in_language(language) for kpi in sending.kpis]
-        observations = alerts.observe(connection, kpi_list, sending.period, sending.filters, sending.settings)
+
+    def compose(found: alerts.Observation, event_key: str) -> delivery.Outgoing:
+        # Each owner's alert in their language ([settings.owner_languages]), else the run's, with a link
+        # that opens the view in it (English: the reader's default, as before).
+        return alerts.for_owner(found, event_key, sending.settings, language, lambda reader: links.view_url(
+            sending.period, sending.filters, "" if reader == i18n.DEFAULT_LANGUAGE else reader))
+
+    with warehouse.reading(sending.db_path) as connection:
+        observations = alerts.observe(connection, sending.kpis, sending.period, sending.filters, sending.settings)
         fresh = alerts.news(observations, alerts.last_states(connection, scope))
     if not args.send:
         with i18n.use(language):
             for found in fresh:
-                print(_preview(alerts.message(found, "", link), sending))
+                print(_preview(compose(found, ""), sending))
             if not fresh:
                 print(i18n.gettext("no new event since the last alerts ({scope}): nothing to send",
                                    scope=_scope_text(scope)))
         return 0
     with i18n.use(language):
-        if _refused([alerts.message(found, "", link) for found in fresh], sending):
+        if _refused([compose(found, "") for found in fresh], sending):
             return 2
-        sent = alerts.record(sending.db_path, scope, observations, link, sending.smtp, sending.webhooks)
+        sent = alerts.record(sending.db_path, scope, observations, compose, sending.smtp, sending.webhooks)
         print(i18n.ngettext("{n} new event in {scope}", "{n} new events in {scope}", len(sent),
                             scope=_scope_text(scope)) + "".join(
             f"\n  {alert.message.subject} → {alert.message.owner_name}" for alert in sent))

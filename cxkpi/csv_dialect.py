@@ -200,6 +200,7 @@ def write_readable_copy(path: Path, dialect: Dialect, destination: Path) -> None
     try:
         text_encoding.write_utf8_copy(path, dialect.encoding, destination, transform)
     except AlignedTextError as error:
-        raise DialectError(f"its columns are lined up with spaces, but {error}; export it again as CSV") from error
+        raise DialectError(reasons.LINED_UP_BUT.format(misfit=error)) from error
     except text_encoding.UndecodableError as error:
-        raise DialectError(f"{error}; is the mapping's encoding right?") from error
+        raise DialectError(reasons.NOT_VALID_TEXT_AS_MAPPED.format(encoding=error.encoding, cause=error.reason,
+                                                                   line=error.line)) from error

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 import duckdb
 
-from cxkpi import calendars, follow_up, kpis, notes
+from cxkpi import calendars, follow_up, kpis, notes, status
 from cxkpi.alerts import Shift, missed_months, shift_of
 from cxkpi.delivery import Outgoing
 from cxkpi.follow_up import FollowUp, action_line, note_line
@@ -230,10 +230,10 @@ def _item_lines(item: Item) -> list[str]:
     if report.standing.reason:
         lines.append(gettext("Too uncertain to act on: {reason}.", reason=report.standing.reason))
     if report.current.value is not None:
-        lines.append(fmt.previous_phrase(report) + (gettext(": a real change") if item.shift and item.shift.test
+        lines.append(fmt.previous_phrase(report) + (gettext(": a real change") if item.shift and item.shift.tested
                                                     else ""))
-    if item.shift is not None and item.shift.chart:
-        lines.append(gettext("A real shift ({direction}), not noise: {months}.", months=item.shift.chart,
+    if item.shift is not None and item.shift.signals:
+        lines.append(gettext("A real shift ({direction}), not noise: {months}.", months=item.shift.chart(report),
                              direction=fmt.reading_word(ChangeReading(item.shift.direction))))
     if missed := missed_months(report):
         lines.append(gettext("It has {missed}.", missed=missed))
@@ -265,19 +265,22 @@ def per_recipient(connection: duckdb.DuckDBPyConnection, kpi_list: Sequence[Kpi]
     period and filters are the run's for everyone; the words, numbers, dates ("data through", a note's
     day, an action's due date) and the link (`link_for(language)`) are the reader's. In the registry's
     order of each owner's first KPI, as build() gives them."""
-    wanted = {(kpi.owner.user_id or kpi.owner.name): settings.owner_language(kpi.owner) or run_language
-              for kpi in kpi_list}
-    messages: dict[str, Outgoing] = {}
-    order: list[str] = []
-    for language in dict.fromkeys([run_language, *wanted.values()]):
-        if language not in wanted.values():
-            continue
+    # The figures once (the KPIs' queries, their tests and control charts), then each digest in its words.
+    messages = []
+    for found in build(connection, kpi_list, period, filters, settings, "", now):
+        language = settings.owner_language(found.owner) or run_language
         with use(language), calendars.use(settings.calendar_for(language)):
-            built = build(connection, [kpi.in_language(language) for kpi in kpi_list], period, filters, settings,
-                          link_for(language), now)
-            order = order or [found.owner.user_id or found.owner.name for found in built]
-            for found in built:
-                key = found.owner.user_id or found.owner.name
-                if wanted[key] == language:
-                    messages[key] = outgoing(found, now)
-    return [messages[key] for key in order if key in messages]
+            messages.append(outgoing(worded(found, language, settings, link_for(language)), now))
+    return messages
+
+
+def worded(found: Digest, language: str, settings: Settings, link: str) -> Digest:
+    """The digest for a reader of `language` (bound with use()): its KPIs' words (title, unit) and why a
+    number is too uncertain to act on in that language, and the link that opens the view in it; its
+    figures as they were."""
+    items = []
+    for item in found.items:
+        kpi = item.report.kpi.in_language(language)
+        report = replace(item.report, kpi=kpi, standing=status.decide(kpi, item.report.current, settings))
+        items.append(replace(item, report=report))
+    return replace(found, items=tuple(items), link=link)

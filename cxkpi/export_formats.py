@@ -133,7 +133,7 @@ def load_formats(mapping_path: Path | None = None) -> list[ExportFormat]:
     path = mapping_path or _default_mapping_path()
     if path is not None:
         if not path.is_file():
-            raise MappingError(f"mapping file {path} does not exist")
+            raise MappingError(reasons.MAPPING_MISSING.format(path=path))
         formats += parse_formats(path)
     return formats + parse_formats(CATALOGUE_PATH)
 
@@ -144,61 +144,74 @@ def _default_mapping_path() -> Path | None:
     return DEFAULT_MAPPING_PATH if DEFAULT_MAPPING_PATH.is_file() else None
 
 
+@dataclass(frozen=True)
+class Where:
+    """A format in a mapping file: its problems start with where it is ('<file>: format 2 (Zendesk tickets)')."""
+
+    path: Path
+    index: int
+    name: Any
+
+    def refusal(self, problem: str, **values: Any) -> MappingError:
+        """The MappingError for `problem` (a template of cxkpi/reasons.py): English, read in the reader's
+        language where it is shown (reasons.translated)."""
+        return MappingError(reasons.MAPPING_FORMAT_SAYS.format(path=self.path, index=self.index, name=self.name,
+                                                               problem=problem.format(**values)))
+
+
 def parse_formats(path: Path) -> list[ExportFormat]:
     try:
         document = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
-        raise MappingError(f"{path}: is not valid TOML: {error}") from error
+        raise MappingError(reasons.MAPPING_NOT_TOML.format(path=path, toml_error=error)) from error
     entries = document.get("format")
     if not isinstance(entries, list) or not entries:
-        raise MappingError(f"{path}: defines no [[format]]")
+        raise MappingError(reasons.MAPPING_NO_FORMAT.format(path=path))
     source = "built-in" if path == CATALOGUE_PATH else str(path)
     return [_parse_format(path, index, entry, source) for index, entry in enumerate(entries, start=1)]
 
 
 def _parse_format(path: Path, index: int, entry: dict[str, Any], source: str) -> ExportFormat:
-    where = f"{path}: format {index} ({entry.get('name', 'unnamed')})"
+    where = Where(path, index, entry.get("name", "unnamed"))
     unknown = set(entry) - FORMAT_KEYS
     if unknown:
-        allowed = ", ".join(sorted(FORMAT_KEYS))
-        raise MappingError(f"{where}: unknown keys {', '.join(sorted(unknown))}; allowed: {allowed}")
+        raise where.refusal(reasons.UNKNOWN_KEYS, keys=", ".join(sorted(unknown)),
+                            allowed=", ".join(sorted(FORMAT_KEYS)))
     if not isinstance(entry.get("name"), str):
-        raise MappingError(f"{where}: needs a name")
+        raise where.refusal(reasons.NEEDS_A_NAME)
     table = TABLES.get(entry.get("table", ""))
     if table is None:
-        raise MappingError(f"{where}: table must be one of {', '.join(TABLES)}")
+        raise where.refusal(reasons.TABLE_MUST_BE, tables=", ".join(TABLES))
     columns: dict[str, ColumnSpec] = {}
     readable = [column.name for column in table.columns if column.kind != "scale"]
     for canonical, spec in (entry.get("columns") or {}).items():
         if canonical not in readable:
-            names = ", ".join(readable)
-            raise MappingError(f"{where}: {canonical} is not a column of {table.name} ({names})")
+            raise where.refusal(reasons.NOT_A_COLUMN_OF, column=canonical, table=table.name, names=", ".join(readable))
         columns[canonical] = _column_spec(where, table, canonical, spec)
     key_from_row = bool(entry.get("key_from_row", False))
     event_log = _event_log(where, table, entry.get("event_log"), columns)
     missing = [name for name in required_columns(table, key_from_row, event_log is not None) if name not in columns]
     if missing:
-        raise MappingError(f"{where}: must say which header holds {', '.join(missing)}")
+        raise where.refusal(reasons.SAY_WHICH_HEADER, columns=", ".join(missing))
     date_order = entry.get("date_order")
     if date_order is not None and date_order not in DATE_ORDERS:
-        raise MappingError(f"{where}: date_order must be \"day-first\" or \"month-first\", not {date_order!r}")
+        raise where.refusal(reasons.DATE_ORDER_MUST_BE, value=repr(date_order))
     header_rows = entry.get("header_rows", 1)
     if not isinstance(header_rows, int) or not 0 <= header_rows <= 10:
-        raise MappingError(f"{where}: header_rows must be a whole number from 0 (no header) to 10")
+        raise where.refusal(reasons.HEADER_ROWS_MUST_BE)
     status = entry.get("status") or {}
     if not all(isinstance(value, str) for value in status.values()):
-        raise MappingError(f"{where}: status values must be text")
+        raise where.refusal(reasons.STATUS_VALUES_TEXT)
     encoding = entry.get("encoding")
     if encoding is not None:
         try:
             codecs.lookup(encoding)
         except (LookupError, TypeError) as error:
-            raise MappingError(f"{where}: encoding {encoding!r} is not one Python knows (e.g. \"cp850\", "
-                               "\"latin-1\", \"utf-8\")") from error
+            raise where.refusal(reasons.UNKNOWN_ENCODING, encoding=repr(encoding)) from error
     null_values = entry.get("null_values")
     if null_values is not None:
         null_values = tuple(_strings(where, "null_values", null_values))
-    date_format = _date_format(where, "date_format", entry.get("date_format"))
+    date_format = _date_format(where, None, entry.get("date_format"))
     return ExportFormat(
         name=entry["name"], table=table, columns=columns,
         requires=tuple(_strings(where, "requires", entry.get("requires", []))),
@@ -210,21 +223,19 @@ def _parse_format(path: Path, index: int, entry: dict[str, Any], source: str) ->
     )
 
 
-def _event_log(where: str, table: Table, spec: Any, columns: dict[str, ColumnSpec]) -> EventLog | None:
+def _event_log(where: Where, table: Table, spec: Any, columns: dict[str, ColumnSpec]) -> EventLog | None:
     if spec is None:
         return None
     if table.name != "complaints":
-        raise MappingError(f"{where}: event_log loads helpdesk tickets: its table must be complaints")
+        raise where.refusal(reasons.EVENT_LOG_TABLE)
     if not isinstance(spec, dict) or set(spec) - EVENT_LOG_KEYS or not {"time", "state", "resolved"} <= set(spec):
-        raise MappingError(f'{where}: event_log must be {{ time = "header", state = "header", '
-                           'new = ["New"], resolved = ["Resolved", "Closed"] }')
+        raise where.refusal(reasons.EVENT_LOG_SHAPE)
     named = [name for name in EVENT_LOG_COLUMNS if name in columns]
     if named:
-        raise MappingError(f"{where}: an event log's states give {', '.join(EVENT_LOG_COLUMNS)}; "
-                           f"do not name headers for {', '.join(named)}")
+        raise where.refusal(reasons.EVENT_LOG_STATES, given=", ".join(EVENT_LOG_COLUMNS), named=", ".join(named))
     for key in ("time", "state"):
         if not isinstance(spec[key], str):
-            raise MappingError(f"{where}: event_log.{key} must be the header of that column")
+            raise where.refusal(reasons.EVENT_LOG_HEADER, key=key)
     return EventLog(
         time=spec["time"], state=spec["state"],
         new=tuple(state.casefold() for state in _strings(where, "event_log.new", spec.get("new", []))),
@@ -232,12 +243,14 @@ def _event_log(where: str, table: Table, spec: Any, columns: dict[str, ColumnSpe
     )
 
 
-def _date_format(where: str, what: str, value: Any) -> str | None:
+def _date_format(where: Where, column: str | None, value: Any) -> str | None:
+    """A format's date_format (column None) or a column's."""
     if value is None:
         return None
     if not isinstance(value, str) or "%" not in value:
-        raise MappingError(f"{where}: {what} must be a strptime layout such as \"%d.%m.%Y %H:%M\" "
-                           "(%Y year, %m month, %d day, %H hour, %M minute, %S second, %z offset)")
+        if column is None:
+            raise where.refusal(reasons.DATE_FORMAT_LAYOUT)
+        raise where.refusal(reasons.COLUMN_DATE_FORMAT_LAYOUT, column=column)
     return value
 
 
@@ -249,48 +262,45 @@ def parse_scale(text: str) -> tuple[int, int] | None:
     return (low, high) if low < high <= 100 else None
 
 
-def _column_spec(where: str, table: Table, canonical: str, spec: Any) -> ColumnSpec:
+def _column_spec(where: Where, table: Table, canonical: str, spec: Any) -> ColumnSpec:
     if isinstance(spec, str):
         spec = [spec]
     if isinstance(spec, list):
         return ColumnSpec(aliases=tuple(_strings(where, canonical, spec)))
     if not isinstance(spec, dict) or set(spec) - COLUMN_KEYS:
-        raise MappingError(f"{where}: {canonical} must be a list of header names or a table with "
-                           f"{', '.join(sorted(COLUMN_KEYS))}")
+        raise where.refusal(reasons.HEADER_NAMES_OR_TABLE, column=canonical, keys=", ".join(sorted(COLUMN_KEYS)))
     for pattern in [*spec.get("questions", []), *spec.get("exclude", [])]:
         try:
             re.compile(pattern)
         except re.error as error:
-            message = f"{where}: {canonical}: {pattern!r} is not a valid regular expression: {error}"
-            raise MappingError(message) from error
+            raise where.refusal(reasons.NOT_A_REGULAR_EXPRESSION, column=canonical, pattern=repr(pattern),
+                                regex_error=error) from error
     column = next(column for column in table.columns if column.name == canonical)
     scale = None
     if "scale" in spec:
         scale = parse_scale(spec["scale"])
         if column.kind != "score" or scale is None:
-            raise MappingError(f'{where}: {canonical}: scale is written "1-10" (lowest-highest answer, at most 100) '
-                               "and belongs to a score column")
+            raise where.refusal(reasons.SCALE_IS_WRITTEN, column=canonical)
         if column.scale_column is None and scale != (column.low, column.high):
-            raise MappingError(f"{where}: {canonical} is on {column.scale} only: the Net Promoter Score is "
-                               "defined on answers from 0 to 10")
+            raise where.refusal(reasons.NPS_SCALE_ONLY, column=canonical, scale=column.scale)
     if "epoch" in spec and (column.kind != "timestamp" or spec["epoch"] not in EPOCH_UNITS):
-        raise MappingError(f'{where}: {canonical}: epoch is "seconds" or "milliseconds", for a date column')
+        raise where.refusal(reasons.EPOCH_IS, column=canonical)
     if "date_format" in spec and column.kind != "timestamp":
-        raise MappingError(f"{where}: {canonical}: date_format belongs to a date column")
+        raise where.refusal(reasons.DATE_FORMAT_BELONGS, column=canonical)
     return ColumnSpec(
         aliases=tuple(_strings(where, canonical, spec.get("aliases", []))),
         questions=tuple(_strings(where, canonical, spec.get("questions", []))),
         exclude=tuple(_strings(where, canonical, spec.get("exclude", []))),
         minutes_after=spec.get("minutes_after"),
         scale=scale,
-        date_format=_date_format(where, f"{canonical}: date_format", spec.get("date_format")),
+        date_format=_date_format(where, canonical, spec.get("date_format")),
         epoch=spec.get("epoch"),
     )
 
 
-def _strings(where: str, what: str, values: Any) -> list[str]:
+def _strings(where: Where, what: str, values: Any) -> list[str]:
     if not isinstance(values, list) or not all(isinstance(value, str) for value in values):
-        raise MappingError(f"{where}: {what} must be a list of text")
+        raise where.refusal(reasons.LIST_OF_TEXT, what=what)
     return values
 
 

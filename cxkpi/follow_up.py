@@ -18,7 +18,7 @@ import duckdb
 
 from cxkpi import actions, calendars, notes
 from cxkpi.actions import Action
-from cxkpi.i18n import N_, active, gettext, ngettext
+from cxkpi.i18n import active, gettext, ngettext
 from cxkpi.notes import Note
 from cxkpi.periods import Period, trailing_months
 
@@ -60,13 +60,9 @@ def gather(connection: duckdb.DuckDBPyConnection, kpi_ids: Iterable[str], period
 
 # --- in words ------------------------------------------------------------------------------------------
 
-# An action's status (cxkpi.actions.STATUSES) in words.
-ACTION_STATUSES = {"open": N_("open"), "in progress": N_("in progress"), "done": N_("done"),
-                   "dropped": N_("dropped")}
-
-
 def action_status(status: str) -> str:
-    return gettext(ACTION_STATUSES[status]) if status in ACTION_STATUSES else status
+    """An action's status (cxkpi.actions.STATUSES) in words."""
+    return gettext(actions.STATUS_WORDS[status]) if status in actions.STATUS_WORDS else status
 
 
 def note_line(note: Note) -> str:

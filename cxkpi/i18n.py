@@ -213,6 +213,16 @@ def written_day(moment: date) -> str:
     return f"{moment:%d %b %Y}" if chosen.language == DEFAULT_LANGUAGE else chosen.day(moment)
 
 
+def written_number(value: float) -> str:
+    """A number inside a sentence of an error: in English as `:g` writes it ('150', '-100', '1e+308'), in
+    other languages in their digits and signs, with as many decimals."""
+    text = f"{value:g}"
+    chosen = active()
+    if chosen.language == DEFAULT_LANGUAGE or "e" in text:
+        return chosen.digits(text)
+    return chosen.number(value, len(text.partition(".")[2]))
+
+
 def N_(message: str) -> str:  # noqa: N802 (gettext's conventional name for "extract, translate later")
     """Marks a message for extraction where it is defined; it is translated where it is shown."""
     return message

@@ -26,7 +26,7 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 
 import duckdb
 
-from cxkpi import archive, fault_points
+from cxkpi import archive, fault_points, reasons
 from cxkpi.archive import DiskFullError
 from cxkpi.export_formats import ExportFormat, MappingError, load_formats
 from cxkpi.ingest import FILE_SUFFIXES, IngestError, IngestResult, ingest_one
@@ -129,8 +129,8 @@ def load_files(
         except DiskFullError as error:
             error.name = error.name or path.name
             waiting = len(files) - index - 1
-            then = f"; {waiting} more file(s) wait there too" if waiting else ""
-            outcomes.append(Outcome(path.name, failure=f"{error} (it stays in the inbox{then})"))
+            stays = reasons.STAYS_WITH_OTHERS.format(waiting=waiting) if waiting else reasons.STAYS_IN_THE_INBOX
+            outcomes.append(Outcome(path.name, failure=f"{error} {stays}"))
             break
         fault_points.reached("file-done")
     return outcomes
@@ -143,22 +143,18 @@ def _load_one(
     try:
         snapshot = archive.take_snapshot(archive_dir, path, follow_symlinks=False)
     except archive.SymbolicLinkError:
-        reason = (f"{path.name}: is a symbolic link; the inbox loads only files copied into it, never what a "
-                  "link points to. Copy the file itself into the inbox")
+        reason = reasons.SYMBOLIC_LINK.format(file=path.name)
         _set_aside(path, inbox, reason)
         return Outcome(path.name, refusal=reason)
     except archive.StillBeingWrittenError:
-        return Outcome(path.name, waits=True, note=f"{path.name}: changed while it was read: it waits in the inbox "
-                                       "until it is complete")
+        return Outcome(path.name, waits=True, note=reasons.WAITS_UNTIL_COMPLETE.format(file=path.name))
     except (FileNotFoundError, archive.NotARegularFileError):
-        return Outcome(path.name, note=f"{path.name}: left the inbox before it was read (another run took it?); "
-                                       "nothing loaded here")
+        return Outcome(path.name, note=reasons.LEFT_THE_INBOX.format(file=path.name))
     try:
         result = ingest_one(db_path, path, formats, archive_dir, snapshot=snapshot, quarantine_limit=quarantine_limit)
     except IngestError as refusal:
         if snapshot.source_changed() and os.path.lexists(path):  # e.g. cut short: its copy was still running
-            return Outcome(path.name, waits=True, note=f"{path.name}: changed while it was read: it waits in the inbox "
-                                           "until it is complete")
+            return Outcome(path.name, waits=True, note=reasons.WAITS_UNTIL_COMPLETE.format(file=path.name))
         _set_aside(path, inbox, str(refusal), snapshot.sha256)
         return Outcome(path.name, refusal=str(refusal))
     finally:
@@ -166,9 +162,7 @@ def _load_one(
     if not os.path.lexists(path):  # another run (the app's, a scheduled one) took it meanwhile
         return Outcome(path.name, result=result)
     if snapshot.source_changed():
-        return Outcome(path.name, result=result, waits=True, note=(
-            f"{path.name} changed while it was loaded: what was read is loaded, and the file stays in the "
-            "inbox to load again, whole, once it is complete"))
+        return Outcome(path.name, result=result, waits=True, note=reasons.CHANGED_WHILE_LOADED.format(file=path.name))
     _hold(path, inbox, snapshot)
     return Outcome(path.name, result=result)
 
@@ -223,7 +217,7 @@ def _set_aside(path: Path, inbox: Path, reason: str, sha256: str | None = None) 
     except OSError as error:
         partial.unlink(missing_ok=True)
         if archive.is_disk_full(error):
-            full = DiskFullError(f"it is refused, but no space was left on device to write why ({refused})")
+            full = DiskFullError(reasons.NO_SPACE_FOR_REASON.format(folder=refused))
             full.name = path.name
             raise full from error
         raise
@@ -277,10 +271,8 @@ def accept_upload(inbox: Path, name: str, content: bytes, max_bytes: int) -> Pat
     """Write an uploaded file into the inbox under a safe name, atomically (a .part file synced, then
     renamed), so the inbox never holds half a file; DiskFullError when it does not fit."""
     if len(content) > max_bytes:
-        raise ValueError(
-            f"{name} is {len(content) / 1e6:.1f} MB; uploads are limited to {max_bytes / 1e6:.0f} MB. "
-            f"Copy large files into the inbox folder ({inbox}) instead."
-        )
+        raise ValueError(reasons.UPLOAD_TOO_LARGE.format(file=name, size=len(content) / 1e6, limit=max_bytes / 1e6,
+                                                         inbox=inbox))
     inbox.mkdir(parents=True, exist_ok=True)
     target = _free_name(inbox, safe_name(name))
     partial = target.with_name(f".{target.name}.part")
@@ -292,7 +284,7 @@ def accept_upload(inbox: Path, name: str, content: bytes, max_bytes: int) -> Pat
     except OSError as error:
         partial.unlink(missing_ok=True)
         if archive.is_disk_full(error):
-            full = DiskFullError(f"no space left on device in the inbox ({inbox})")
+            full = DiskFullError(reasons.NO_SPACE_IN_INBOX.format(folder=inbox))
             full.name = name
             raise full from error
         raise

@@ -299,7 +299,7 @@ def ingest_one(
                                sha256=snapshot.sha256 if snapshot else None, timezone=timezone)
         except OSError as error:  # the UTF-8 copy of a file in a code page, in the temporary folder
             if archive_store.is_disk_full(error):
-                raise DiskFullError(f"no space left on device for a copy in {tempfile.gettempdir()}") from error
+                raise DiskFullError(reasons.NO_SPACE_FOR_COPY.format(folder=tempfile.gettempdir())) from error
             raise
         prepared.loaded_at = loaded_at
         try:
@@ -358,7 +358,7 @@ def _load_and_archive(
             return result
     except (duckdb.Error, OSError) as error:
         if archive_store.is_disk_full(error):
-            raise DiskFullError(f"no space left on device while writing the warehouse ({db_path})") from error
+            raise DiskFullError(reasons.NO_SPACE_IN_WAREHOUSE.format(folder=db_path)) from error
         raise
 
 

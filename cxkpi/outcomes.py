@@ -23,9 +23,10 @@ def outcome_text(outcome: Outcome) -> str:
                          reason=reasons.translated(outcome.refusal))]
     elif outcome.failure:
         lines = [gettext("{file}: not loaded, it stays in the inbox for the next run. The loader says: {reason}",
-                         file=outcome.name, reason=outcome.failure)]
-    elif outcome.result is None:
-        return gettext("{file}: another load took it; nothing to do here.", file=outcome.name)
+                         file=outcome.name, reason=reasons.translated(outcome.failure))]
+    elif outcome.result is None:  # the file waits (it was still being written) or another run took it
+        return reasons.translated(outcome.note) if outcome.note else gettext(
+            "{file}: another load took it; nothing to do here.", file=outcome.name)
     elif outcome.result.already_loaded:
         lines = [gettext("{file}: already loaded ({when}); nothing changed.", file=outcome.name,
                          when=outcome.result.already_loaded)]
@@ -49,5 +50,5 @@ def outcome_text(outcome: Outcome) -> str:
             lines.append(ngettext("… and {n} more in the quarantine table", "… and {n} more in the quarantine table",
                                   len(result.problems) - ROWS_NAMED_IN_SUMMARY))
     if outcome.note:
-        lines.append(outcome.note)
+        lines.append(reasons.translated(outcome.note))
     return "\n  ".join(lines)

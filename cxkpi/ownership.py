@@ -25,7 +25,7 @@ import pandas as pd
 
 from cxkpi import access
 from cxkpi.access import Identity, Permission
-from cxkpi.i18n import gettext
+from cxkpi.i18n import N_, gettext, written_number
 from cxkpi.registry import Kpi, Owner, owner_problem
 from cxkpi.warehouse import writing
 
@@ -35,19 +35,24 @@ class OwnershipError(ValueError):
     a number or outside what the KPI can be); the message says what to fix."""
 
 
+TARGET_NOT_A_NUMBER = N_("The target of {kpi} must be a number in {unit}.")
+TARGET_OUT_OF_RANGE = N_("The target of {kpi} must be {range} ({unit}); {target} is not.")
+
+
 def problems(kpi: Kpi, owner: Owner | None = None, target: float | None = None) -> list[str]:
-    """Why this owner or target cannot be given to the KPI, one sentence each; empty when they can.
-    An owner is one person with a role; a target is a number the KPI can take (its registry
-    target_range: 0-100 for a share, −100..100 for an NPS, above 0 for hours and rates)."""
+    """Why this owner or target cannot be given to the KPI, one sentence each, in the bound language
+    (the Owners page's reader's); empty when they can. An owner is one person with a role; a target is a
+    number the KPI can take (its registry target_range: 0-100 for a share, −100..100 for an NPS, above 0
+    for hours and rates)."""
     found = []
-    if owner is not None and (problem := owner_problem(owner)):
-        found.append(f"{kpi.title} {problem}.")
+    if owner is not None and (problem := owner_problem(owner, kpi.title)):
+        found.append(f"{problem}.")
     if target is not None:
         if not isinstance(target, (int, float)) or isinstance(target, bool) or not math.isfinite(target):
-            found.append(f"The target of {kpi.title} must be a number in {kpi.unit}.")
+            found.append(gettext(TARGET_NOT_A_NUMBER, kpi=kpi.title, unit=kpi.unit_name()))
         elif not kpi.target_range.allows(float(target)):
-            found.append(f"The target of {kpi.title} must be {kpi.target_range.describe()} ({kpi.unit}); "
-                         f"{target:g} is not.")
+            found.append(gettext(TARGET_OUT_OF_RANGE, kpi=kpi.title, range=kpi.target_range.describe(),
+                                 unit=kpi.unit_name(), target=written_number(target)))
     return found
 
 

@@ -39,6 +39,8 @@ CLOSEST_HEADERS = N_("Closest headers in the file: {hints}.")
 RENAME_OR_MAP = N_("Rename the columns to the canonical names in docs/data-model.md, or describe this export in a "
                    "mapping file (docs/ingest.md).")
 NOT_VALID_TEXT = N_("is not valid {encoding} text: {cause} on line {line:d}")
+NOT_VALID_TEXT_AS_MAPPED = N_("is not valid {encoding} text: {cause} on line {line:d}; is the mapping's encoding "
+                              "right?")
 BINARY_FILE = N_("is a binary file, not a CSV text file; export it again as CSV")
 NOT_A_CSV_FILE = N_("is {what}, not a CSV text file")
 NO_HEADER_ROW = N_("has no header row: its first line is empty")
@@ -85,8 +87,75 @@ SPACE_ALIGNED_UNCLEAR = N_(
     "has no comma, semicolon, tab or pipe between its columns: they are lined up with spaces (a space-aligned or "
     "fixed-width text export), but they cannot be told apart for sure: {why_unclear}. Export it again as CSV, or with "
     "tabs between the columns")
+LINED_UP_BUT = N_("its columns are lined up with spaces, but {misfit}; export it again as CSV")
+LINE_DOES_NOT_FIT = N_("line {line:d} does not fit its {layout} ({found:d} fields where the first line has "
+                       "{expected:d}, or a value crossing a column's edge)")
+FIXED_WIDTH_COLUMNS = N_("fixed-width columns")
+SPACE_SEPARATED_COLUMNS = N_("columns separated by runs of spaces")
 RAGGED_LINE = N_("line {line:d} splits into {found:d} fields at runs of spaces where the first line has {expected:d}, "
                  "and no fixed column positions fit every line")
+
+# --- a mapping file that cannot be used (cxkpi.export_formats.MappingError) ------------------------------------------
+MAPPING_MISSING = N_("mapping file {path} does not exist")
+MAPPING_NOT_TOML = N_("{path}: is not valid TOML: {toml_error}")
+MAPPING_NO_FORMAT = N_("{path}: defines no [[format]]")
+# Every other problem is one format's: "<file>: format 2 (Zendesk tickets): needs a name".
+MAPPING_FORMAT_SAYS = N_("{path}: format {index:d} ({name}): {problem}")
+UNKNOWN_KEYS = N_("unknown keys {keys}; allowed: {allowed}")
+NEEDS_A_NAME = N_("needs a name")
+TABLE_MUST_BE = N_("table must be one of {tables}")
+NOT_A_COLUMN_OF = N_("{column} is not a column of {table} ({names})")
+SAY_WHICH_HEADER = N_("must say which header holds {columns}")
+DATE_ORDER_MUST_BE = N_('date_order must be "day-first" or "month-first", not {value}')
+HEADER_ROWS_MUST_BE = N_("header_rows must be a whole number from 0 (no header) to 10")
+STATUS_VALUES_TEXT = N_("status values must be text")
+UNKNOWN_ENCODING = N_('encoding {encoding} is not one Python knows (e.g. "cp850", "latin-1", "utf-8")')
+EVENT_LOG_TABLE = N_("event_log loads helpdesk tickets: its table must be complaints")
+EVENT_LOG_SHAPE = N_('event_log must be {{ time = "header", state = "header", new = ["New"], resolved = ["Resolved", '
+                     '"Closed"] }}')
+EVENT_LOG_STATES = N_("an event log's states give {given}; do not name headers for {named}")
+EVENT_LOG_HEADER = N_("event_log.{key} must be the header of that column")
+DATE_FORMAT_LAYOUT = N_('date_format must be a strptime layout such as "%d.%m.%Y %H:%M" (%Y year, %m month, %d day, '
+                        '%H hour, %M minute, %S second, %z offset)')
+COLUMN_DATE_FORMAT_LAYOUT = N_('{column}: date_format must be a strptime layout such as "%d.%m.%Y %H:%M" (%Y year, '
+                               '%m month, %d day, %H hour, %M minute, %S second, %z offset)')
+HEADER_NAMES_OR_TABLE = N_("{column} must be a list of header names or a table with {keys}")
+NOT_A_REGULAR_EXPRESSION = N_("{column}: {pattern} is not a valid regular expression: {regex_error}")
+SCALE_IS_WRITTEN = N_('{column}: scale is written "1-10" (lowest-highest answer, at most 100) and belongs to a score '
+                      'column')
+NPS_SCALE_ONLY = N_("{column} is on {scale} only: the Net Promoter Score is defined on answers from 0 to 10")
+EPOCH_IS = N_('{column}: epoch is "seconds" or "milliseconds", for a date column')
+DATE_FORMAT_BELONGS = N_("{column}: date_format belongs to a date column")
+LIST_OF_TEXT = N_("{what} must be a list of text")
+
+# --- the inbox's notes on a file (cxkpi.inbox): set aside, waiting or gone -------------------------------------------
+SYMBOLIC_LINK = N_("{file}: is a symbolic link; the inbox loads only files copied into it, never what a link points "
+                   "to. Copy the file itself into the inbox")
+WAITS_UNTIL_COMPLETE = N_("{file}: changed while it was read: it waits in the inbox until it is complete")
+LEFT_THE_INBOX = N_("{file}: left the inbox before it was read (another run took it?); nothing loaded here")
+CHANGED_WHILE_LOADED = N_("{file} changed while it was loaded: what was read is loaded, and the file stays in the "
+                          "inbox to load again, whole, once it is complete")
+UPLOAD_TOO_LARGE = N_("{file} is {size:.1f} MB; uploads are limited to {limit:.0f} MB. Copy large files into the "
+                      "inbox folder ({inbox}) instead.")
+
+# --- the company's clock (cxkpi.warehouse.clock_mismatch): why nothing is read or loaded ---------------------------
+CLOCK_MISMATCH = N_("the warehouse holds times in {stored} local time, but metrics.toml's timezone is {timezone}: run "
+                    "`python -m cxkpi rebuild` to read every archived file again in {timezone} (or set timezone = "
+                    "\"{stored}\" back)")
+
+# --- a full disk (cxkpi.archive.DiskFullError): not the file's fault, it is loaded again once there is room -------
+DISK_FULL_NOT_LOADED = N_("{file}: not loaded, nothing was changed: {shortage}. Free some space and load it again")
+DISK_FULL_LOADED = N_("{file}: loaded, but {shortage}; the next load or rebuild lists it")
+STAYS_IN_THE_INBOX = N_("(it stays in the inbox)")
+STAYS_WITH_OTHERS = N_("(it stays in the inbox; {waiting:d} more file(s) wait there too)")
+NO_SPACE_COPYING = N_("no space left on device while copying it into the archive ({folder})")
+NO_SPACE_ARCHIVING = N_("no space left on device while archiving it ({folder})")
+NO_SPACE_MANIFEST = N_("no space was left on device to list it in the archive's manifest ({folder})")
+NO_SPACE_MENDING = N_("no space left on device to mend the archive's manifest ({folder})")
+NO_SPACE_FOR_REASON = N_("it is refused, but no space was left on device to write why ({folder})")
+NO_SPACE_IN_INBOX = N_("no space left on device in the inbox ({folder})")
+NO_SPACE_FOR_COPY = N_("no space left on device for a copy in {folder}")
+NO_SPACE_IN_WAREHOUSE = N_("no space left on device while writing the warehouse ({folder})")
 
 # --- a row quarantined ---------------------------------------------------------------------------------------------
 MISSING = N_("missing {column}: every row needs one")
@@ -106,7 +175,7 @@ BEFORE = N_("{later} is before {earlier}")
 REPEATED_KEY = N_("the same {key} as row {kept:d}, with other values: row {kept:d}, the later, is kept")
 
 # Fields that hold a reason of their own.
-NESTED = {"reason", "has", "listed", "cause_of", "why_unclear"}
+NESTED = {"reason", "has", "listed", "cause_of", "why_unclear", "shortage", "misfit", "layout", "problem"}
 _TEMPLATES = [value for name, value in dict(globals()).items() if name.isupper() and isinstance(value, str)]
 
 

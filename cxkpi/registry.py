@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from cxkpi.business_hours import EXAMPLE as BUSINESS_HOURS_EXAMPLE
 from cxkpi.business_hours import Schedule, schedule_from
 from cxkpi.calendars import CALENDARS, WEEKDAYS, Calendar, calendar_for
-from cxkpi.i18n import DEFAULT_LANGUAGE, LANGUAGES
+from cxkpi.i18n import DEFAULT_LANGUAGE, LANGUAGES, N_, gettext, use, written_number
 from cxkpi.schema import TABLES
 from cxkpi.warehouse import FACT_TABLES, PROJECT_ROOT, QUERIES_DIR
 
@@ -42,6 +42,8 @@ ICON = re.compile(r"^:material/[a-z0-9_]+:$")
 KPI_ID = re.compile(r"^[a-z][a-z0-9_]*$")
 DEFAULT_ICON = ":material/insights:"
 DEFAULT_COUNTS = ("record", "records")
+# The units the code knows, in words (Kpi.unit_name); any other is the registry's own words.
+UNIT_NAMES = {"points": N_("points"), "hours": N_("hours"), "%": "%"}
 DETAIL_LINES = (
     "nps_mix", "response_time_tail", "repeat_buyers", "trusting_answers", "satisfied_answers",
     "complaints_raised", "sla_outcomes", "cohort_return", "recovery_groups",
@@ -77,20 +79,35 @@ class Owner:
         return f"{self} <{self.email}>" if self.email else str(self)
 
 
-def owner_problem(owner: Owner) -> str | None:
-    """Why this cannot be a KPI's owner (no name, no role, two people in one name, an email that is not
-    one), or None."""
+# Why someone cannot be a KPI's owner, as whole sentences about a subject (the KPI's title on the Owners
+# page, "kpi 'nps'" in metrics.toml's problems), so each reads in the reader's language (cxkpi.ownership).
+OWNER_UNNAMED = N_("{subject} needs exactly one owner: give the new owner's name and role")
+OWNER_NAMES_TWO = N_("{subject} needs exactly one owner, and {name} names more than one person: one person is "
+                     "accountable, so name just one")
+OWNER_EMAIL_NOT_ONE = N_("{subject} needs the owner's email to be one address like name@example.com, not {email}")
+
+
+def owner_problem(owner: Owner, subject: str) -> str | None:
+    """Why this cannot be the owner of `subject` (no name, no role, two people in one name, an email that
+    is not one), in the bound language, or None."""
     if not owner.name.strip() or not owner.role.strip():
-        return "needs exactly one owner: give the new owner's name and role"
+        return gettext(OWNER_UNNAMED, subject=subject)
     if SECOND_PERSON.search(owner.name):
-        return (f"needs exactly one owner, and {owner.name.strip()!r} names more than one person: "
-                "one person is accountable, so name just one")
-    return email_problem(owner.email, "the owner's email")
+        return gettext(OWNER_NAMES_TWO, subject=subject, name=repr(owner.name.strip()))
+    if not one_address(owner.email):
+        return gettext(OWNER_EMAIL_NOT_ONE, subject=subject, email=repr(owner.email.strip()))
+    return None
+
+
+def one_address(email: str) -> bool:
+    """Whether `email` is one address (not two joined by a comma, say); '' is no email, allowed."""
+    return not email.strip() or bool(EMAIL.match(email.strip()))
 
 
 def email_problem(email: str, what: str) -> str | None:
-    """Why `email` is not one address (e.g. two joined by a comma), or None; '' is no email, allowed."""
-    if email.strip() and not EMAIL.match(email.strip()):
+    """Why `email` is not one address, or None: in English, for the settings' and the mail server's
+    problems (error lines, like every other)."""
+    if not one_address(email):
         return f"needs {what} to be one address like name@example.com, not {email.strip()!r}"
     return None
 
@@ -110,10 +127,24 @@ class TargetRange:
             or (self.above is not None and value <= self.above))
 
     def describe(self) -> str:
-        low = f"above {self.above:g}" if self.above is not None else (
-            None if self.minimum is None else f"from {self.minimum:g}")
-        high = None if self.maximum is None else f"to {self.maximum:g}"
-        return " ".join(part for part in (low, high) if part) or "any number"
+        """'from 0 to 100', 'above 0', 'any number': in the bound language, its numbers in the reader's digits."""
+        low = None if self.above is None and self.minimum is None else written_number(
+            self.above if self.above is not None else self.minimum)
+        high = None if self.maximum is None else written_number(self.maximum)
+        if low is not None:
+            if self.above is not None:
+                return gettext(RANGE_ABOVE_TO if high else RANGE_ABOVE, low=low, high=high)
+            return gettext(RANGE_FROM_TO if high else RANGE_FROM, low=low, high=high)
+        return gettext(RANGE_TO, high=high) if high else gettext(RANGE_ANY)
+
+
+# A target range in words (TargetRange.describe), inside "The target of ... must be ...".
+RANGE_ABOVE_TO = N_("above {low} to {high}")
+RANGE_ABOVE = N_("above {low}")
+RANGE_FROM_TO = N_("from {low} to {high}")
+RANGE_FROM = N_("from {low}")
+RANGE_TO = N_("to {high}")
+RANGE_ANY = N_("any number")
 
 
 @dataclass(frozen=True)
@@ -165,6 +196,10 @@ class Kpi:
     # The KPI's words in other languages ([kpi.i18n.<lang>] in metrics.toml): ((lang, ((field, text), ...)), ...),
     # fields among TRANSLATED_FIELDS; a tuple so Kpi stays hashable. in_language() applies them.
     translations: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()
+
+    def unit_name(self) -> str:
+        """The unit in words, in the bound language: 'points', 'hours', '%', 'per 1,000 orders'."""
+        return gettext(UNIT_NAMES[self.unit]) if self.unit in UNIT_NAMES else self.unit_words or self.unit
 
     def in_language(self, language: str) -> Kpi:
         """This KPI with its title, description and unit words in `language` (unchanged where metrics.toml
@@ -396,8 +431,9 @@ def _owner_problems(entry: dict[str, Any], label: str) -> list[str]:
         return [f"{label} owner {owner['name']!r} has no role"]
     if not isinstance(owner.get("email", ""), str):
         return [f"{label} owner {owner['name']!r} has email = {owner['email']!r}; write email = \"name@example.com\""]
-    problem = owner_problem(Owner(str(owner["name"]), str(owner["role"]), owner.get("email", "")))
-    return [f"{label} {problem}"] if problem else []
+    with use(DEFAULT_LANGUAGE):  # metrics.toml's problems are English, like every error line
+        problem = owner_problem(Owner(str(owner["name"]), str(owner["role"]), owner.get("email", "")), label)
+    return [problem] if problem else []
 
 
 def _kpi_from(entry: dict[str, Any], registry_path: Path, schedule: Schedule | None = None) -> Kpi:

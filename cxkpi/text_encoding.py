@@ -308,7 +308,7 @@ class UndecodableError(ValueError):
 
     def __init__(self, encoding: str, line: int, reason: str) -> None:
         super().__init__(reasons.NOT_VALID_TEXT.format(encoding=encoding, cause=reason, line=line))
-        self.line = line
+        self.encoding, self.reason, self.line = encoding, reason, line
 
 
 def write_utf8_copy(

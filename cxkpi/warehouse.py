@@ -15,6 +15,7 @@ from pathlib import Path
 
 import duckdb
 
+from cxkpi import reasons
 from cxkpi.i18n import active, gettext
 from cxkpi.schema import TABLES, added_column_statements, create_table_statements
 
@@ -339,9 +340,7 @@ def clock_mismatch(stored: str | None, timezone: str) -> str | None:
     """clock_problem for a warehouse whose business_timezone is `stored`."""
     if stored is None or stored == timezone:
         return None
-    return (f"the warehouse holds times in {stored} local time, but metrics.toml's timezone is {timezone}: "
-            f"run `python -m cxkpi rebuild` to read every archived file again in {timezone} "
-            f"(or set timezone = \"{stored}\" back)")
+    return reasons.CLOCK_MISMATCH.format(stored=stored, timezone=timezone)
 
 
 def _create_schema(connection: duckdb.DuckDBPyConnection) -> bool:

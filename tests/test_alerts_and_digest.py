@@ -14,7 +14,7 @@ from cxkpi.registry import load_registry
 from cxkpi.status import Status
 from tests.browser_support import free_port
 from tests.delivery_support import attachments, html_part, plain_part, smtp_server, webhook_receiver
-from tests.support import SAMPLE_DIR, build_warehouse, cxkpi, kpis_json, rows
+from tests.support import PROJECT_ROOT, SAMPLE_DIR, build_warehouse, cxkpi, kpis_json, rows
 from ui import formatting as fmt
 
 NPS_ONLY = """
@@ -206,3 +206,40 @@ def test_sending_with_nowhere_to_send_is_refused_before_anything_is_recorded(sam
     assert "no SMTP server is set" in result.stderr
     assert rows(db, "select count(*) from outbox_messages") == [(0,)]
 
+
+
+def test_each_owner_gets_their_alert_in_their_own_language(sample_db: Path, tmp_path: Path, receivers):
+    """[settings.owner_languages] names Amara Persian and Lukas Russian: each is told in their language,
+    with a link that opens the view in it; the other owners in the run's (English). An event is the same
+    in every language: a run after the languages change sends nothing again."""
+    mailbox, hook, env = receivers
+    db = Path(shutil.copyfile(sample_db, tmp_path / "w.duckdb"))
+    english = PROJECT_ROOT / "metrics.toml"
+    registry = tmp_path / "metrics.toml"
+    registry.write_text(english.read_text(encoding="utf-8") + '\n[settings.owner_languages]\n'
+                        '"amara.okafor@example.com" = "fa"\n"lukas.brenner@example.com" = "ru"\n', encoding="utf-8")
+    q2 = ("--start", "2026-04-01", "--end", "2026-06-30", "--db", db)
+    result = cxkpi("alerts", "--send", *q2, "--registry", registry, env=env)
+    assert result.returncode == 0, result.stderr
+    assert "6 new events" in result.stdout  # the run's own lines: in the run's language
+    by_owner: dict[str, list] = {}
+    for message in mailbox.messages:
+        by_owner.setdefault(message["To"].split(" <")[0], []).append(message)
+    [amara] = by_owner["Amara Okafor"]  # the recovery effect's real change for the worse
+    # (The subject's words only: Python 3.11's email folding drops a space between two encoded words of a
+    # long non-ASCII subject, "فصل۲", reported to the lead.)
+    assert amara["Subject"].startswith("cxkpi: تغییری واقعی در اثر جبرانی پاسخ سریع: بدتر (فصل")
+    assert "‎−۲۷٫۴ امتیاز نسبت به فصل ۱ ۲۰۲۶ · بدتر" in plain_part(amara)
+    assert "&lang=fa" in plain_part(amara)
+    assert "تغییری واقعی در اثر جبرانی پاسخ سریع: بدتر (فصل ۲ ۲۰۲۶)" in [post["text"].splitlines()[0]
+                                                                         for post in hook.posts]  # the webhook's too
+    [lukas] = by_owner["Lukas Brenner"]  # complaints resolved within SLA, off target
+    assert lukas["Subject"].startswith("cxkpi: ") and "вне цели" in lukas["Subject"], lukas["Subject"]
+    assert "&lang=ru" in plain_part(lukas)
+    assert sorted(message["Subject"] for message in by_owner["Sofia Marquez"]) == [
+        "cxkpi: 90-day repeat rate, new customers is off target (Q2 2026)",
+        "cxkpi: A real change in Repeat-purchase rate: better (Q2 2026)"]
+    assert "lang=" not in plain_part(by_owner["Sofia Marquez"][0])
+    again = cxkpi("alerts", "--send", *q2, env=env)  # the same events, everyone in English now
+    assert again.returncode == 0 and "0 new events" in again.stdout
+    assert len(mailbox.messages) == 6

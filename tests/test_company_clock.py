@@ -187,3 +187,35 @@ def test_the_digest_counts_its_week_and_overdue_actions_by_the_companys_date(gol
         with reading(golden_copy) as connection:
             amara = digest.build(connection, [nps], q2, Filters(), settings, "http://x/", sunday_night)[0]
         assert (amara.week, len(amara.items[0].follow_up.overdue)) == (week, overdue), settings.timezone
+
+
+def test_a_warehouse_in_tehran_time_read_with_utc_settings_says_why_in_persian(tehran_db, monkeypatch):
+    """The page that shows no number says why, and the fix, in the reader's language; the zones and the
+    command are quoted as written."""
+    from tests.support import app_test
+    from ui.state import LANG
+
+    at = app_test(monkeypatch, tehran_db)  # the project's metrics.toml: UTC
+    at.query_params[LANG] = "fa"
+    at.run()
+    assert not at.exception, at.exception
+    assert at.error[0].value == (
+        "**شاخص‌ها را نمی‌توان نشان داد:** زمان‌های انبار داده به وقت محلی Asia/Tehran است، اما منطقهٔ زمانی "
+        "metrics.toml UTC است: `python -m cxkpi rebuild` را اجرا کنید تا همهٔ فایل‌های بایگانی‌شده دوباره به وقت "
+        "UTC خوانده شوند (یا timezone = \"Asia/Tehran\" را برگردانید).")
+
+
+def test_a_load_in_another_zone_is_refused_in_russian(tehran_db, tmp_path):
+    from cxkpi import i18n, reasons
+
+    more = tmp_path / "more"
+    more.mkdir()
+    (more / "survey_responses.csv").write_text(SURVEY.replace("R", "S").replace("Sesponse", "response"),
+                                               encoding="utf-8")
+    _, [refusal] = ingest_paths(tehran_db, [more], archive=tmp_path / "archive_more", timezone="Europe/Moscow")
+    with i18n.use("ru"):
+        shown = reasons.translated(str(refusal))
+    assert shown == (
+        "survey_responses.csv: не загружен: время в хранилище записано по местному времени Asia/Tehran, а часовой "
+        "пояс в metrics.toml — Europe/Moscow: запустите `python -m cxkpi rebuild`, чтобы заново прочитать все "
+        "архивные файлы по времени Europe/Moscow (или верните timezone = \"Asia/Tehran\")"), shown

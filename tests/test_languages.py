@@ -352,6 +352,37 @@ def test_each_owner_reads_the_digest_in_their_own_language_and_calendar(golden_d
     assert "http://x/?lang=en" in lukas.text
 
 
+def test_two_owners_reading_in_two_languages_get_the_same_figures_worked_out_once(
+    golden_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Amara reads Persian, Lukas Russian, the others English: each digest holds the overview's own
+    figures (value and n, in the reader's digits and words), and the KPIs are computed once for all three
+    languages, not once per language."""
+    from cxkpi import digest, kpis
+    from cxkpi.warehouse import reading
+
+    q2 = Period(date(2026, 4, 1), date(2026, 6, 30))
+    settings = Settings(owner_languages=(("amara.okafor@example.com", "fa"), ("lukas.brenner@example.com", "ru")))
+    registry = load_registry()
+    overview, runs = kpis.overview, []
+    monkeypatch.setattr(kpis, "overview", lambda *args, **kwargs: runs.append(args) or overview(*args, **kwargs))
+    with reading(golden_db) as connection:
+        messages = digest.per_recipient(connection, registry, q2, Filters(), settings, "en",
+                                        lambda language: f"http://x/?lang={language}", NOW)
+        assert len(runs) == 1
+        reports = {found.kpi.id: found for found in overview(connection, registry, q2, Filters(), settings, workers=1)}
+    by_owner = {message.owner_name: message for message in messages}
+    languages = {"Amara Okafor": "fa", "Lukas Brenner": "ru"}
+    for kpi in registry:
+        language = languages.get(kpi.owner.name, "en")
+        with i18n.use(language):
+            worded = kpi.in_language(language)
+            figures = (fmt.value(worded, reports[kpi.id].current.value), fmt.count(worded, reports[kpi.id].current.n))
+        text = by_owner[kpi.owner.name].text
+        assert all(figure in text for figure in figures), (kpi.id, language, figures)
+        assert worded.title.upper() in text  # the words are the reader's, the figures everyone's
+
+
 def test_an_owner_language_that_cxkpi_does_not_speak_is_refused(tmp_path: Path) -> None:
     registry = tmp_path / "metrics.toml"
     registry.write_text('[settings]\n[settings.owner_languages]\n"amara@example.com" = "de"\n', encoding="utf-8")

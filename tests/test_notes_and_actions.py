@@ -221,3 +221,25 @@ def test_the_digest_writes_notes_and_actions_without_the_apps_ui_modules():
         cwd=PROJECT_ROOT, capture_output=True, text=True, check=True,
     )
     assert loaded.stdout.strip() == "False"
+
+
+def test_an_action_already_done_and_an_assignees_two_addresses_are_refused_in_the_readers_language(golden_copy):
+    nps = kpis_of(golden_copy)["nps"]
+    action = actions.add(golden_copy, person("admin"), nps, "Call detractors back", "Mira Holt", "mira@example.com",
+                         date(2026, 8, 1), now=WRITTEN)
+    actions.update(golden_copy, person("admin"), nps, action, "done")
+    with i18n.use("fa"), pytest.raises(actions.ActionError) as again:
+        actions.update(golden_copy, person("admin"), nps, action, "done")
+    assert str(again.value) == "وضعیت این اقدام همین حالا «انجام‌شده» است."
+    with pytest.raises(actions.ActionError, match=r"^The action is already done\.$"):  # unbound: English, as before
+        actions.update(golden_copy, person("admin"), nps, action, "done")
+    with i18n.use("ru"), pytest.raises(actions.ActionError) as two:
+        actions.add(golden_copy, person("admin"), nps, "Shift", "Mira Holt", "mira@example.com, olaf@example.com",
+                    date(2026, 8, 1), now=WRITTEN)
+    assert str(two.value) == ("Эл. почта исполнителя должна быть одним адресом вида name@example.com, а не "
+                              "'mira@example.com, olaf@example.com'.")
+    with pytest.raises(actions.ActionError) as english:
+        actions.add(golden_copy, person("admin"), nps, "Shift", "Mira Holt", "mira@example.com, olaf@example.com",
+                    date(2026, 8, 1), now=WRITTEN)
+    assert str(english.value) == ("The action needs their email to be one address like name@example.com, not "
+                                  "'mira@example.com, olaf@example.com'.")

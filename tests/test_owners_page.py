@@ -5,12 +5,15 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from cxkpi import i18n
 from cxkpi.access import local_identity
-from cxkpi.registry import DEFAULT_REGISTRY_PATH
+from cxkpi.registry import DEFAULT_REGISTRY_PATH, load_registry
 from tests.support import app_test, card_html, card_text
 from ui import formatting as fmt
+from ui.state import LANG
 
 OWNERS_PAGE = "pages/10_Owners.py"
+CSAT = next(kpi for kpi in load_registry() if kpi.id == "csat")
 
 
 @pytest.fixture
@@ -97,3 +100,37 @@ def test_a_target_the_kpi_cannot_reach_and_two_owners_in_one_name_are_refused_wi
     assert fmt.markdown_literal("must be from 0 to 100 (%); 150 is not") in refusal, refusal
     assert fmt.markdown_literal("Priya Raman; Lukas Brenner' names more than one person") in refusal, refusal
     assert "No owner or target has been changed" in " ".join(caption.value for caption in app.caption)
+
+
+def owners_page_in(language: str, golden_copy: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
+    """The Owners page in `language`. AppTest formats a selectbox's options (the sidebar's calendar and
+    language) with the translator bound where the test runs, so a test clicking in it binds the page's
+    language too (i18n.use), or its widgets' values no longer match their translated options."""
+    at = app_test(monkeypatch, golden_copy)
+    at.query_params[LANG] = language
+    return at.switch_page(OWNERS_PAGE).run()
+
+
+def test_owners_page_refuses_a_csat_target_over_100_in_persian(golden_copy: Path, monkeypatch: pytest.MonkeyPatch):
+    with i18n.use("fa"):
+        app = owners_page_in("fa", golden_copy, monkeypatch)
+        app.selectbox(key="change_kpi").set_value(CSAT.in_language("fa").title).run()
+        app.number_input(key="change_target_csat").set_value(150.0)
+        app.button(key="change_save").click().run()
+    refusal = app.error[0].value
+    assert fmt.markdown_literal("هدف رضایت مشتری (CSAT) باید از ۰ تا ۱۰۰ (%) باشد؛ ۱۵۰ در این بازه نیست.") == refusal
+    assert not app.success
+
+
+def test_owners_page_refuses_two_people_as_one_owner_in_russian(golden_copy: Path, monkeypatch: pytest.MonkeyPatch):
+    with i18n.use("ru"):
+        app = owners_page_in("ru", golden_copy, monkeypatch)
+        app.selectbox(key="change_kpi").set_value(CSAT.in_language("ru").title).run()
+        app.text_input(key="change_owner_name_csat").set_value("Priya Raman; Lukas Brenner")
+        app.text_input(key="change_owner_email_csat").set_value("priya@example.com, lukas@example.com")
+        app.button(key="change_save").click().run()
+    refusal = app.error[0].value
+    assert refusal == fmt.markdown_literal(
+        "У «Удовлетворённость клиентов (CSAT)» должен быть ровно один владелец, а 'Priya Raman; Lukas Brenner' "
+        "называет больше одного человека: отвечает один человек, назовите одного.")
+    assert not app.success

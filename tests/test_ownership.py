@@ -6,7 +6,7 @@ import pytest
 
 from cxkpi import i18n, ownership
 from cxkpi.access import AccessDeniedError
-from cxkpi.registry import DEFAULT_REGISTRY_PATH, Owner, load_registry
+from cxkpi.registry import DEFAULT_REGISTRY_PATH, Owner, RegistryError, load_registry
 from cxkpi.warehouse import reading
 from tests.support import person, rows
 
@@ -137,3 +137,45 @@ def test_an_owner_is_one_person(name, one_person):
     in English, Russian, Persian, French and German."""
     nps = load_registry()[0]
     assert (ownership.problems(nps, owner=Owner(name, "VP")) == []) is one_person
+
+
+def test_a_target_outside_the_kpis_range_is_refused_in_persian_and_russian_with_their_digits(registry):
+    """CSAT is a share: 150 % is refused in the reader's words, the range and the target in their digits;
+    unbound, the English is as it always was."""
+    csat = registry["csat"]
+    assert ownership.problems(csat, target=150.0) == [
+        "The target of Customer satisfaction (CSAT) must be from 0 to 100 (%); 150 is not."]
+    with i18n.use("fa"):
+        assert ownership.problems(csat.in_language("fa"), target=150.0) == [
+            "هدف رضایت مشتری (CSAT) باید از ۰ تا ۱۰۰ (%) باشد؛ ۱۵۰ در این بازه نیست."]
+        assert ownership.problems(registry["nps"].in_language("fa"), target=-100.5) == [
+            "هدف خالص امتیاز مروجان (NPS) باید از \u200e−۱۰۰ تا ۱۰۰ (امتیاز) باشد؛ \u200e−۱۰۰٫۵ در این بازه نیست."]
+    with i18n.use("ru"):
+        assert ownership.problems(registry["complaint_response_hours"].in_language("ru"), target=0.0) == [
+            "Цель «Время ответа на жалобу» должна быть больше 0 (часы); 0 не подходит."]
+
+
+def test_two_people_as_one_owner_and_two_addresses_are_refused_in_the_readers_language(registry):
+    csat = registry["csat"]
+    with i18n.use("ru"):
+        assert ownership.problems(csat.in_language("ru"), owner=Owner("Priya Raman; Lukas Brenner", "VP")) == [
+            "У «Удовлетворённость клиентов (CSAT)» должен быть ровно один владелец, а 'Priya Raman; Lukas Brenner' "
+            "называет больше одного человека: отвечает один человек, назовите одного."]
+    with i18n.use("fa"):
+        assert ownership.problems(csat.in_language("fa"), owner=Owner("Priya Raman", "VP", "a@example.com, b@x.io")) \
+            == ["رایانامهٔ مالک رضایت مشتری (CSAT) باید یک نشانی مانند name@example.com باشد، نه "
+                "'a@example.com, b@x.io'."]
+        assert ownership.problems(csat.in_language("fa"), owner=Owner("", "VP")) == [
+            "رضایت مشتری (CSAT) دقیقاً یک مالک لازم دارد: نام و سمت مالک تازه را بدهید."]
+
+
+def test_metrics_tomls_owner_problems_stay_english_whoever_reads(tmp_path):
+    """A registry loaded in a Persian session still says what is wrong with metrics.toml in English, like
+    every error line."""
+    broken = tmp_path / "metrics.toml"
+    broken.write_text(DEFAULT_REGISTRY_PATH.read_text(encoding="utf-8").replace(
+        'name = "Priya Raman"', 'name = "Priya Raman; Lukas Brenner"', 1), encoding="utf-8")
+    with i18n.use("fa"), pytest.raises(RegistryError) as refused:
+        load_registry(broken)
+    assert ("KPI 'csat' needs exactly one owner, and 'Priya Raman; Lukas Brenner' names more than one person: one "
+            "person is accountable, so name just one") in str(refused.value)

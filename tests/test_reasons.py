@@ -153,3 +153,163 @@ def test_a_space_aligned_file_whose_columns_cannot_be_told_apart_is_refused_in_p
     assert ("نمی‌توان آن‌ها را با اطمینان از هم جدا کرد: سطر ۳ در محل فاصله‌های پیاپی به ۳ فیلد تقسیم می‌شود در حالی "
             "که سطر اول ۴ فیلد دارد،") in shown, shown
     assert "line" not in shown and "Export" not in shown
+
+
+def test_a_symbolic_link_in_the_inbox_is_refused_in_persian_on_the_data_page(tmp_path: Path) -> None:
+    """The refusal the inbox stores beside the link (English, as the CLI and refused/ keep it) reads in
+    Persian in the load's outcome and in the list of refused files."""
+    import os
+    import time
+
+    from cxkpi.inbox import process_inbox, refused_files
+
+    inbox, outside = tmp_path / "inbox", tmp_path / "elsewhere"
+    inbox.mkdir()
+    outside.mkdir()
+    (outside / "orders.csv").write_text("order_id,ordered_at,amount\nX-1,2026-01-01,9.00\n", encoding="utf-8")
+    (inbox / "orders.csv").symlink_to(outside / "orders.csv")
+    stamp = time.time() - 60
+    os.utime(inbox / "orders.csv", (stamp, stamp), follow_symlinks=False)
+    [outcome] = process_inbox(tmp_path / "w.duckdb", inbox)
+    [(_, stored)] = refused_files(inbox)
+    assert stored == outcome.refusal and stored.startswith("orders.csv: is a symbolic link; ")
+    persian = ("orders.csv: پیوند نمادین است؛ پوشهٔ ورودی فقط فایل‌هایی را که در آن رونوشت شده‌اند بارگذاری می‌کند، "
+               "نه مقصد یک پیوند را. خود فایل را در پوشهٔ ورودی بگذارید")
+    with i18n.use("fa"):
+        assert reasons.translated(stored) == persian
+        assert outcome_text(outcome) == f"orders.csv: رد شد، چیزی بارگذاری نشد. بارگذار می‌گوید: {persian}"
+
+
+def test_a_file_still_being_written_or_gone_is_explained_in_russian(tmp_path: Path) -> None:
+    """The inbox's notes (cxkpi.inbox writes them from these templates): a file that waits, one another
+    run took, one loaded while it grew."""
+    waits = Outcome("orders.csv", waits=True, note=reasons.WAITS_UNTIL_COMPLETE.format(file="orders.csv"))
+    gone = Outcome("orders.csv", note=reasons.LEFT_THE_INBOX.format(file="orders.csv"))
+    assert outcome_text(waits) == "orders.csv: changed while it was read: it waits in the inbox until it is complete"
+    with i18n.use("ru"):
+        assert outcome_text(waits) == "orders.csv: изменился, пока его читали: он ждёт во входящих, пока не будет готов"
+        assert outcome_text(gone) == ("orders.csv: исчез из входящих до чтения (его забрал другой запуск?); здесь "
+                                      "ничего не загружено")
+    [result], _ = ingest_paths(tmp_path / "w.duckdb", [GOLDEN_DIR / "orders.csv"])
+    grew = Outcome("orders.csv", result=result, waits=True,
+                   note=reasons.CHANGED_WHILE_LOADED.format(file="orders.csv"))
+    with i18n.use("fa"):
+        assert outcome_text(grew).endswith(
+            "\n  orders.csv هنگام بارگذاری تغییر کرد: آنچه خوانده شد بارگذاری شده است و فایل در پوشهٔ ورودی می‌ماند تا "
+            "وقتی کامل شد، دوباره و یکجا بارگذاری شود")
+
+
+def test_a_full_disk_is_explained_in_persian_with_the_files_left_waiting(tmp_path: Path) -> None:
+    """A full disk, as the inbox reports it (test_durability makes a real one and checks the English):
+    the file, what could not be written, the fix, and how many files still wait, in Persian digits."""
+    from cxkpi.archive import DiskFullError
+
+    full = DiskFullError(reasons.NO_SPACE_COPYING.format(folder="/srv/cxkpi/archive"))
+    full.name = "big_orders.csv"
+    outcome = Outcome("big_orders.csv", failure=f"{full} {reasons.STAYS_WITH_OTHERS.format(waiting=2)}")
+    assert outcome_text(outcome) == (
+        "big_orders.csv: not loaded, nothing was changed: no space left on device while copying it into the archive "
+        "(/srv/cxkpi/archive). Free some space and load it again (it stays in the inbox; 2 more file(s) wait there "
+        "too)")
+    with i18n.use("fa"):
+        assert outcome_text(outcome) == (
+            "big_orders.csv: بارگذاری نشد و برای اجرای بعدی در صندوق ورودی می‌ماند. بارگذار می‌گوید: big_orders.csv: "
+            "بارگذاری نشد، چیزی تغییر نکرد: هنگام رونوشت گرفتن از آن در بایگانی جایی روی دیسک نماند "
+            "(/srv/cxkpi/archive). کمی جا آزاد کنید و دوباره بارگذاری کنید (در پوشهٔ ورودی می‌ماند؛ ۲ فایل دیگر هم "
+            "آنجا منتظرند)")
+    full.rows_loaded = True
+    with i18n.use("ru"):
+        assert reasons.translated(str(full)) == (
+            "big_orders.csv: загружен, но при копировании в архив на диске кончилось место (/srv/cxkpi/archive); "
+            "следующая загрузка или пересборка внесёт его")
+
+
+def test_an_oversized_upload_is_refused_in_russian(tmp_path: Path) -> None:
+    from cxkpi.inbox import accept_upload
+
+    with pytest.raises(ValueError, match=r"^big\.csv is 2\.0 MB; uploads are limited to 1 MB\.") as refused:
+        accept_upload(tmp_path / "inbox", "big.csv", b"x" * 2_000_000, max_bytes=1_000_000)
+    with i18n.use("ru"):
+        assert reasons.translated(str(refused.value)) == (
+            f"big.csv весит 2,0 МБ; загрузка ограничена 1 МБ. Большие файлы копируйте в папку входящих "
+            f"({tmp_path / 'inbox'}).")
+
+
+def test_a_data_page_load_with_a_mapping_file_that_cannot_be_used_says_why_in_persian(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The mapping file's problem (where, and what to write instead) on the Data page in Persian; the file's
+    path, the format's name and the values it quotes as written."""
+    import os
+    import shutil
+    import time
+
+    from ui import formatting as fmt
+    from ui.state import LANG
+
+    db = build_warehouse(tmp_path / "w.duckdb", GOLDEN_DIR)
+    mapping = tmp_path / "mappings.toml"
+    mapping.write_text('[[format]]\nname = "Shop"\ntable = "orders"\ndate_order = "sideways"\n'
+                       'columns.order_id = ["id"]\ncolumns.ordered_at = ["when"]\ncolumns.amount = ["amt"]\n',
+                       encoding="utf-8")
+    monkeypatch.setenv("CXKPI_MAPPINGS", str(mapping))
+    (tmp_path / "inbox").mkdir()
+    shutil.copy(GOLDEN_DIR / "orders.csv", tmp_path / "inbox" / "orders.csv")
+    stamp = time.time() - 60
+    os.utime(tmp_path / "inbox" / "orders.csv", (stamp, stamp))
+    with i18n.use("fa"):  # AppTest formats the sidebar's translated options where the test runs
+        at = app_test(monkeypatch, db)
+        at.query_params[LANG] = "fa"
+        at.switch_page("pages/11_Data.py").run()
+        at.button(key="load_inbox").click().run()
+    assert not at.exception, at.exception
+    assert at.error[0].value == "پروندهٔ نگاشت قابل استفاده نیست: " + fmt.markdown_literal(
+        f"{mapping}: قالب ۱ (Shop): date_order باید \"day-first\" یا \"month-first\" باشد، نه 'sideways'")
+
+
+@pytest.mark.parametrize(("toml", "russian"), [
+    ('[[format]]\ntable = "orders"\n', "формат 1 (unnamed): нужно имя"),
+    ('[[format]]\nname = "T"\ntable = "complaints"\ncolumns.complaint_id = ["id"]\nevent_log = { time = "t" }\n',
+     'формат 1 (T): event_log должен иметь вид { time = "header", state = "header", new = ["New"], '
+     'resolved = ["Resolved", "Closed"] }'),
+    ('[[format]]\nname = "S"\ntable = "survey_responses"\ncolumns.response_id = ["id"]\ncolumns.responded_at = ["w"]\n'
+     'columns.recommend_score = { aliases = ["r"], scale = "1-5" }\n',
+     "формат 1 (S): recommend_score бывает только по шкале 0-10: индекс потребительской лояльности определён для "
+     "ответов от 0 до 10"),
+    ('[[format]]\nname = "X"\ntable = "orders"\ncolumns.order_id = ["id"]\ncolumns.amount = ["amt"]\n'
+     'columns.ordered_at = { aliases = ["when"], date_format = "dd.mm" }\n',
+     'формат 1 (X): ordered_at: date_format должен быть шаблоном strptime, например "%d.%m.%Y %H:%M" (%Y год, '
+     '%m месяц, %d день, %H час, %M минута, %S секунда, %z смещение)'),
+])
+def test_a_mapping_files_problem_reads_in_russian_and_stays_english_where_it_is_made(
+    tmp_path: Path, toml: str, russian: str
+) -> None:
+    from cxkpi.export_formats import MappingError, load_formats
+
+    mapping = tmp_path / "mappings.toml"
+    mapping.write_text(toml, encoding="utf-8")
+    with i18n.use("ru"), pytest.raises(MappingError) as refused:
+        load_formats(mapping)
+    english = str(refused.value)  # made in English whatever the bound language: the CLI's error: line says it
+    assert english.startswith(f"{mapping}: format 1 (") and "формат" not in english
+    with i18n.use("ru"):
+        assert reasons.translated(english) == f"{mapping}: {russian}"
+
+
+def test_a_space_aligned_line_past_the_sample_that_does_not_fit_is_refused_in_russian(tmp_path: Path) -> None:
+    """Columns found from the first 2,000 lines; a later line that does not fit them refuses the file,
+    naming the line, in the reader's language."""
+    path = tmp_path / "orders_aligned.txt"
+    lines = ["Order ID   Customer ID   Order Date   Amount"]
+    lines += [f"A-{n:04d}     C-{n:04d}        2026-04-02   19.90" for n in range(2100)]
+    path.write_text("\n".join([*lines, "A-9999 C-9 2026-04-03"]) + "\n", encoding="utf-8")
+    _, [refusal] = ingest_paths(tmp_path / "w.duckdb", [path])
+    assert str(refusal) == (
+        "orders_aligned.txt: refused, nothing was changed: its columns are lined up with spaces, but line 2102 does "
+        "not fit its columns separated by runs of spaces (1 fields where the first line has 4, or a value crossing a "
+        "column's edge); export it again as CSV")
+    with i18n.use("ru"):
+        assert reasons.translated(str(refusal)) == (
+            "orders_aligned.txt: отклонён, ничего не изменено: его столбцы выровнены пробелами, но строка 2\xa0102 не "
+            "соответствует его столбцам, разделённым группами пробелов (полей: 1, а в первой строке 4, или значение "
+            "выходит за край столбца); выгрузите его заново как CSV")

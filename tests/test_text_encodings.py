@@ -85,6 +85,10 @@ def test_a_stated_encoding_the_file_does_not_fit_is_refused_naming_the_line(tmp_
     assert result.returncode == 1
     assert ("orders.csv: refused, nothing was changed: is not valid ascii text: ordinal not in range(128) on "
             "line 3; is the mapping's encoding right?") in result.stderr
+    russian = cxkpi("ingest", path, "--db", db, "--mapping", mapping, "--lang", "ru")
+    assert russian.returncode == 1
+    assert ("orders.csv: отклонён, ничего не изменено: не является корректным текстом ascii: ordinal not in "
+            "range(128) в строке 3; верна ли кодировка в сопоставлении?") in russian.stderr, russian.stderr
 
 
 def test_a_utf8_file_reads_without_a_copy_whatever_its_size(tmp_path: Path):

@@ -100,14 +100,17 @@ def _upload(db_path, inbox) -> None:
 
 
 def _load(run) -> list[Outcome]:
+    # Why nothing was loaded is said after the rerun that follows a load (_last_outcomes): an st.error
+    # here would vanish with it.
     try:
         with st.spinner(gettext("Loading…")):
             return run()
     except MappingError as error:
-        st.error(gettext("The mapping file cannot be used: {error}", error=fmt.markdown_literal(str(error))))
+        st.session_state[LOAD_PROBLEM] = gettext("The mapping file cannot be used: {error}",
+                                                 error=fmt.markdown_literal(reasons.translated(str(error))))
         return []
     except ValueError as error:  # $CXKPI_QUARANTINE_LIMIT is not a percentage
-        st.error(fmt.markdown_literal(str(error)))
+        st.session_state[LOAD_PROBLEM] = fmt.markdown_literal(str(error))
         return []
 
 
@@ -142,6 +145,7 @@ def _audit_load(db_path, person: Identity, action: str, outcomes: list[Outcome])
         access.record(db_path, person, action, outcome.name, outcome.summary())
 
 
+LOAD_PROBLEM = "load_problem"  # why the last load loaded nothing (a mapping file or a limit that cannot be used)
 # A load's verdict (cxkpi/verdict.py) as the CLI's exit code gives it: green only when every row loaded.
 VERDICT_BOXES = {
     "loaded": st.success, "unchanged": st.success, "quarantined": st.warning, "refused": st.error, "failed": st.error,
@@ -149,6 +153,8 @@ VERDICT_BOXES = {
 
 
 def _last_outcomes() -> None:
+    if problem := st.session_state.pop(LOAD_PROBLEM, None):
+        st.error(problem)
     for summary, verdict in st.session_state.pop("last_outcomes", []):
         # A refusal that offers mapping lines (a score on another scale) shows them as a block to copy.
         text, _, mapping = summary.partition("\n\n[[format]]")

@@ -47,7 +47,6 @@ EMPTY = "\N{EM DASH}"  # an empty table cell, never 'None' or 'nan'
 # What Streamlit's Markdown would read as syntax: emphasis, links, :emoji: and :colour[...], $math$, #...
 MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_{}\[\]()#+\-.!|~:$])")
 UNIT_SYMBOLS = {"points": N_("pts"), "hours": N_("h"), "%": "%"}
-UNIT_NAMES = {"points": N_("points"), "hours": N_("hours"), "%": "%"}
 # A change is in points for NPS and in percentage points for shares.
 CHANGE_UNITS = {"hours": N_("h"), "points": N_("pts"), "%": N_("pts")}
 UNCERTAIN = N_("Too uncertain to act on")
@@ -105,7 +104,7 @@ def value_and_unit(kpi: Kpi, number: float | None) -> tuple[str, str]:
 
 def unit_name(kpi: Kpi) -> str:
     """The unit in words: 'points', 'hours', '%', 'per 1,000 orders'."""
-    return gettext(UNIT_NAMES[kpi.unit]) if kpi.unit in UNIT_NAMES else kpi.unit_words or kpi.unit
+    return kpi.unit_name()
 
 
 def unit_symbol(kpi: Kpi) -> str:

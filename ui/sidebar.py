@@ -14,7 +14,7 @@ from pathlib import Path
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from cxkpi import calendars
+from cxkpi import calendars, reasons
 from cxkpi.access import Identity
 from cxkpi.i18n import N_, gettext
 from cxkpi.kpis import FILTER_DIMENSIONS, Filters
@@ -187,7 +187,8 @@ def _render(page_title: str, allow_empty: bool, route: dict[str, list[str]]) -> 
     if not allow_empty and (problem := clock_mismatch(context.timezone, data.load_settings().timezone)):
         # Tehran times read as UTC ones would put records in other days and quarters: no number is shown.
         _navigation(kpis, navigation, person)
-        st.error(gettext("**The KPIs cannot be shown:** {problem}.", problem=problem), icon=":material/schedule:")
+        st.error(gettext("**The KPIs cannot be shown:** {problem}.", problem=reasons.translated(problem)),
+                 icon=":material/schedule:")
         st.stop()
     if context.default_period is None:
         _navigation(kpis, navigation, person)
