@@ -38,7 +38,9 @@ import urllib.request
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from email.header import Header
 from email.message import EmailMessage
+from email.policy import EmailPolicy
 from email.utils import formataddr, formatdate
 from pathlib import Path
 
@@ -337,8 +339,27 @@ def _attempt(message: Queued, smtp: SmtpSettings | None) -> str:
     return ""
 
 
+class _MailPolicy(EmailPolicy):
+    """Python's email folding (3.11) drops the space between two encoded words of a long non-ASCII
+    subject: a Persian "فصل ۲ ۲۰۲۶" arrived as "فصل۲ ۲۰۲۶". Such a subject is folded by the older
+    email.header.Header instead, whose encoded words carry their spaces inside them (RFC 2047)."""
+
+    def _subject(self, name: str, value: str) -> str | None:
+        if name.lower() != "subject" or str(value).isascii():
+            return None
+        encoded = Header(str(value), "utf-8", header_name=name).encode(linesep=self.linesep)
+        return f"{name}: {encoded}{self.linesep}"
+
+    def fold(self, name: str, value: str) -> str:
+        return self._subject(name, value) or super().fold(name, value)
+
+    def fold_binary(self, name: str, value: str) -> bytes:
+        subject = self._subject(name, value)
+        return subject.encode("ascii") if subject else super().fold_binary(name, value)
+
+
 def send_email(smtp: SmtpSettings, message: Queued) -> None:
-    mail = EmailMessage()
+    mail = EmailMessage(policy=_MailPolicy())
     mail["Subject"] = message.subject
     mail["From"] = smtp.sender
     mail["To"] = formataddr((message.recipient, message.address))
