@@ -38,8 +38,8 @@ SHARE_KEY, CONFIRM_KEY = "view_share", "view_delete_pending"
 # makes a first visit fetch and run Streamlit's component code with Apache Arrow's (about 0.2 MB of
 # JavaScript) for one button; the HTML element is already on the page for the cards (docs/decisions.md).
 # Its style is in ui/theme.py (.cx-copy).
-COPY_BUTTON = """<button type="button" class="cx-copy" title="Copy the link of this view" data-url="{url}">
-Copy link</button>
+COPY_BUTTON = """<button type="button" class="cx-copy" title="{title}" data-url="{url}" data-label="{label}"
+data-copied-label="{copied}" data-by-hand-label="{by_hand}">{label}</button>
 <script>
 (() => {{
   const button = document.currentScript.previousElementSibling;
@@ -58,9 +58,9 @@ Copy link</button>
       try {{ copied = document.execCommand("copy"); }} catch (ignored) {{ copied = false; }}
       area.remove();
     }}
-    button.textContent = copied ? "Copied" : "Copy the link below by hand";
+    button.textContent = copied ? button.dataset.copiedLabel : button.dataset.byHandLabel;
     button.dataset.copied = copied ? "yes" : "no";
-    setTimeout(() => {{ button.textContent = "Copy link"; }}, 2500);
+    setTimeout(() => {{ button.textContent = button.dataset.label; }}, 2500);
   }};
 }})();
 </script>"""
@@ -127,7 +127,7 @@ def share_section(query: dict[str, list[str]]) -> None:
     link = view_link(query)
     st.markdown(gettext("**Share this view**"))
     with st.container(horizontal=True, gap="small", vertical_alignment="center"):
-        st.html(COPY_BUTTON.format(url=html.escape(link)), unsafe_allow_javascript=True, width="content")
+        st.html(copy_button(link), unsafe_allow_javascript=True, width="content")
         st.link_button(
             gettext("Present"), view_link({**query, state.PRESENT: ["1"]}), icon=":material/slideshow:",
             help=gettext("Open this view full screen for a meeting room: no sidebar, large cards"),
@@ -137,6 +137,15 @@ def share_section(query: dict[str, list[str]]) -> None:
     # caption in the same block: one element fewer for the browser to draw (docs/decisions.md).
     caption = gettext("Anyone with the link sees these numbers: the dates are fixed in it.")
     st.html(f'<div class="cx-link">{html.escape(link)}</div><p class="cx-caption">{html.escape(caption)}</p>')
+
+
+def copy_button(link: str) -> str:
+    """The Copy link button (COPY_BUTTON) for `link`, its words in the session's language."""
+    return COPY_BUTTON.format(
+        url=html.escape(link), title=html.escape(gettext("Copy the link of this view")),
+        label=html.escape(gettext("Copy link")), copied=html.escape(gettext("Copied")),
+        by_hand=html.escape(gettext("Copy the link below by hand")),
+    )
 
 
 def exit_presentation() -> None:
