@@ -34,40 +34,36 @@ NAME_KEY, MANAGED_KEY, NEW_NAME_KEY, MESSAGE_KEY = "view_name", "view_manage", "
 # The save form's "Share with everyone" box, and the view awaiting "Yes, delete".
 SHARE_KEY, CONFIRM_KEY = "view_share", "view_delete_pending"
 
-COPY_BUTTON = st.components.v2.component(
-    "cxkpi_copy_link",
-    html='<button type="button" title="Copy the link of this view">Copy link</button>',
-    css="""
-button {
-  font: inherit; font-size: 0.875rem; color: inherit; background: white; cursor: pointer;
-  border: 1px solid rgba(49, 51, 63, 0.2); border-radius: 0.5rem; padding: 0.25rem 0.75rem; min-height: 2.25rem;
-}
-button:hover { border-color: #1f4e79; color: #1f4e79; }
-""",
-    js="""
-export default function ({ parentElement, data }) {
-  const button = parentElement.querySelector("button");
-  button.onclick = async () => {
+# Copy link: a button and its script in one st.html block rather than a custom component. A component
+# makes a first visit fetch and run Streamlit's component code with Apache Arrow's (about 0.2 MB of
+# JavaScript) for one button; the HTML element is already on the page for the cards (docs/decisions.md).
+# Its style is in ui/theme.py (.cx-copy).
+COPY_BUTTON = """<button type="button" class="cx-copy" title="{title}" data-url="{url}" data-label="{label}"
+data-copied-label="{copied}" data-by-hand-label="{by_hand}">{label}</button>
+<script>
+(() => {{
+  const button = document.currentScript.previousElementSibling;
+  button.onclick = async () => {{
+    const url = button.dataset.url;
     let copied = false;
-    try {
-      await navigator.clipboard.writeText(data.url);
+    try {{
+      await navigator.clipboard.writeText(url);
       copied = true;
-    } catch (error) {
+    }} catch (error) {{
       // No clipboard permission (plain http on another host): the old way, through a selected text area.
       const area = document.createElement("textarea");
-      area.value = data.url;
+      area.value = url;
       document.body.appendChild(area);
       area.select();
-      try { copied = document.execCommand("copy"); } catch (ignored) { copied = false; }
+      try {{ copied = document.execCommand("copy"); }} catch (ignored) {{ copied = false; }}
       area.remove();
-    }
-    button.textContent = copied ? "Copied" : "Copy the link below by hand";
+    }}
+    button.textContent = copied ? button.dataset.copiedLabel : button.dataset.byHandLabel;
     button.dataset.copied = copied ? "yes" : "no";
-    setTimeout(() => { button.textContent = "Copy link"; }, 2500);
-  };
-}
-""",
-)
+    setTimeout(() => {{ button.textContent = button.dataset.label; }}, 2500);
+  }};
+}})();
+</script>"""
 
 PRESENTATION_CSS = """
 <style>
@@ -131,15 +127,25 @@ def share_section(query: dict[str, list[str]]) -> None:
     link = view_link(query)
     st.markdown(gettext("**Share this view**"))
     with st.container(horizontal=True, gap="small", vertical_alignment="center"):
-        COPY_BUTTON(key="copy-link", data={"url": link}, width="content")
+        st.html(copy_button(link), unsafe_allow_javascript=True, width="content")
         st.link_button(
             gettext("Present"), view_link({**query, state.PRESENT: ["1"]}), icon=":material/slideshow:",
             help=gettext("Open this view full screen for a meeting room: no sidebar, large cards"),
         )
     # Plain text, not st.code: a code block loads Streamlit's syntax highlighter, the single largest
-    # cost of drawing the page in bench/browser_timings.py. One click selects the whole link.
-    st.html(f'<div class="cx-link">{html.escape(link)}</div>')
-    st.caption(gettext("Anyone with the link sees these numbers: the dates are fixed in it."))
+    # cost of drawing the page in bench/browser_timings.py. One click selects the whole link. The
+    # caption in the same block: one element fewer for the browser to draw (docs/decisions.md).
+    caption = gettext("Anyone with the link sees these numbers: the dates are fixed in it.")
+    st.html(f'<div class="cx-link">{html.escape(link)}</div><p class="cx-caption">{html.escape(caption)}</p>')
+
+
+def copy_button(link: str) -> str:
+    """The Copy link button (COPY_BUTTON) for `link`, its words in the session's language."""
+    return COPY_BUTTON.format(
+        url=html.escape(link), title=html.escape(gettext("Copy the link of this view")),
+        label=html.escape(gettext("Copy link")), copied=html.escape(gettext("Copied")),
+        by_hand=html.escape(gettext("Copy the link below by hand")),
+    )
 
 
 def exit_presentation() -> None:

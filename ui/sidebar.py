@@ -75,12 +75,11 @@ EMPTY_WAREHOUSE_MESSAGE = N_(
 
 # Streamlit's date input applies a typed date when its calendar closes (Escape, a click elsewhere), not on
 # Enter, which people press; a blur alone does not apply it while the calendar is open. So Enter in a date
-# input is turned into Escape. Invisible; listens once per page.
-ENTER_APPLIES_DATES = st.components.v2.component(
-    "cxkpi_enter_applies_dates",
-    html="<span hidden></span>",
-    js="""
-export default function () {
+# input is turned into Escape. Invisible; listens once per page. A script in an st.html block rather than a
+# custom component, which would make a first visit load Streamlit's component code and Apache Arrow's
+# (docs/decisions.md).
+ENTER_APPLIES_DATES = """<script>
+(() => {
   if (window.__cxkpiEnterAppliesDates) return;
   window.__cxkpiEnterAppliesDates = true;
   document.addEventListener("keydown", (event) => {
@@ -93,9 +92,8 @@ export default function () {
       key: "Escape", code: "Escape", keyCode: 27, bubbles: true, cancelable: true,
     }));
   }, true);
-}
-""",
-)
+})();
+</script>"""
 
 
 @dataclass(frozen=True)
@@ -290,7 +288,7 @@ def _filters(
                 gettext(label), key=DATE_KEYS[which], min_value=EARLIEST, max_value=LATEST, format="YYYY-MM-DD",
                 on_change=_copy_date, args=(which,),
             )
-        ENTER_APPLIES_DATES(key="enter-applies-dates", width="content")
+        st.html(ENTER_APPLIES_DATES, unsafe_allow_javascript=True, width="content")
         st.selectbox(
             gettext("Compare with"), list(state.COMPARISONS), format_func=lambda name: gettext(COMPARE_LABELS[name]),
             key=COMPARE_KEY, on_change=_copy_compare,

@@ -53,6 +53,13 @@ CSS = """
    the fade repaints the whole page every frame, which without a GPU took a core away from the
    computation (bench/browser_timings.py). */
 .stElementContainer[data-stale="true"] { transition: opacity 0s linear 0.5s !important; }
+/* A caption inside an HTML block, as st.caption draws one below the element above it. */
+.cx-caption { font-size: 0.875rem; line-height: 1.6; color: rgba(49, 51, 63, 0.6); margin: 1rem 0 0 0; }
+/* Copy link (ui/share.py): drawn like Streamlit's secondary buttons beside it. */
+.cx-copy { font: inherit; font-size: 0.875rem; color: inherit; background: white; cursor: pointer;
+           white-space: nowrap; border: 1px solid rgba(49, 51, 63, 0.2); border-radius: 0.5rem;
+           padding: 0.25rem 0.75rem; min-height: 2.25rem; }
+.cx-copy:hover { border-color: #1f4e79; color: #1f4e79; }
 .cx-link { font-family: "Source Code Pro", monospace; font-size: 0.75rem; word-break: break-all;
            user-select: all; background: #f0f2f6; border-radius: 0.5rem; padding: 0.5rem 0.75rem; }
 /* A phone: the page's own margins, compact cards (no sparkline), what needs attention right under the
