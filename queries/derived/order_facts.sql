@@ -70,10 +70,12 @@ final as (
     left join customers on customers.customer_id = sequenced.customer_id
 )
 
--- By the customer's region, then in time order: a period reads only the row groups it covers, and a
--- region filter (the first filter the app offers) only its region's (DuckDB's zone maps keep each row
--- group's least and greatest value of every column; the view rule's filters are written so that DuckDB
--- can use them). At 10M orders a region-filtered 12-month view reads 10 of the 79 row groups, against
--- 51 in time order alone; an unfiltered view reads about what it read before.
+-- Region by region, then in time order: a period reads only the row groups it covers, and a region
+-- filter (the first filter the app offers) only its region's (DuckDB's zone maps keep each row group's
+-- least and greatest value of every column; the view rule's filters are written so that DuckDB can use
+-- them). At 10M orders a region-filtered 12-month view reads 10 of the 79 row groups, against 51 in
+-- time order alone; an unfiltered view reads about what it read before. The regions are kept apart by
+-- the hash of their name, not in alphabetical order, which no filter needs: a sort on two fixed-width
+-- keys builds the table in 13.5 s at 10M orders, against 17.7 s by the name (docs/decisions.md).
 select * from final
-order by region, ordered_at
+order by hash(region), ordered_at
