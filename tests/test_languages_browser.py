@@ -148,3 +148,17 @@ def test_a_persian_kpi_page_reads_in_persian_down_to_its_drilldowns_and_its_cale
         expect(page).to_have_url(re.compile(r"[?&]cal=gregorian(&|$)"))
         expect(details).to_contain_text(re.compile("داده‌ها تا [۰-۹]+ [^ ]+ ۲۰۲۶"))
         expect(details).not_to_contain_text("۱۴۰۵")
+
+
+def test_the_persian_data_pages_uploader_says_upload_and_its_limit_in_persian(app_url: str, browser: Browser) -> None:
+    """Streamlit writes its uploader's button and limit in English; the Persian page covers them with its own
+    words (the English at size 0, the Persian drawn in its place): what a reader sees is the drawn text."""
+    with fresh_page(browser, viewport=DESKTOP) as page:
+        page.goto(f"{app_url}/Data?lang=fa")
+        dropzone = page.locator("[data-testid='stFileUploaderDropzone']")
+        expect(dropzone).to_be_visible()
+        drawn = dropzone.evaluate("""zone => [
+            zone.querySelector('button [data-testid=stMarkdownContainer] p'),
+            zone.querySelector('[data-testid=stFileUploaderDropzoneInstructions] span'),
+        ].map(element => [getComputedStyle(element).fontSize, getComputedStyle(element, '::after').content])""")
+        assert drawn == [["0px", '"بارگذاری"'], ["0px", '"۵۰ مگابایت برای هر فایل • CSV، TSV، TXT"']]

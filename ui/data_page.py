@@ -63,6 +63,32 @@ def render() -> None:
     _quarantine(db_path)
 
 
+# Streamlit writes its uploader's button and limit in English whatever the page's language. In another
+# language the page covers them with the same words from the catalog: the English text set to size 0,
+# the reader's words drawn in its place (CSS over the test ids of the pinned Streamlit's uploader).
+UPLOADER_WORDS_CSS = """<style>
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p {{ font-size: 0; }}
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p::after {{
+  content: "{button}"; font-size: 0.875rem; }}
+[data-testid="stFileUploaderDropzoneInstructions"] span {{ font-size: 0; }}
+[data-testid="stFileUploaderDropzoneInstructions"] span::after {{ content: "{limit}"; font-size: 0.875rem; }}
+</style>"""
+
+
+def _uploader_in_language(limit: int) -> None:
+    if active().language == DEFAULT_LANGUAGE:
+        return
+
+    def css_string(text: str) -> str:
+        return text.replace("\\", "\\\\").replace('"', '\\"')
+
+    st.html(UPLOADER_WORDS_CSS.format(
+        button=css_string(gettext("Upload")),
+        limit=css_string(gettext("{megabytes} MB per file • CSV, TSV, TXT",
+                                 megabytes=active().integer(max(1, int(limit / 1_000_000))))),
+    ))
+
+
 def _upload(db_path, inbox) -> None:
     limit = upload_limit_bytes()
     st.subheader(gettext("Add exports"))
@@ -78,6 +104,7 @@ def _upload(db_path, inbox) -> None:
         help=gettext("Up to {megabytes} MB per file; copy larger files into the inbox folder ({inbox}).",
                      megabytes=active().integer(round(limit / 1e6)), inbox=inbox),
     )
+    _uploader_in_language(limit)
     if files and st.button(gettext("Load these files"), icon=":material/upload:", key="load_uploads", type="primary"):
         try:
             person = identity.require(Permission.UPLOAD, subject=", ".join(file.name for file in files))
