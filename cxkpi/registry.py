@@ -381,7 +381,8 @@ def _range_problems(entry: dict[str, Any], label: str) -> list[str]:
         return [f"{label} has target_range = {found!r}; write {{ min = 0, max = 100 }} or {{ above = 0 }}"]
     target, possible = entry.get("target"), _target_range(entry)
     if _number(target) and not possible.allows(float(target)):
-        return [f"{label} has target {target:g}, which it cannot reach: it must be {possible.describe()}"]
+        with use(DEFAULT_LANGUAGE):  # metrics.toml's problems are English, whoever's session loads it
+            return [f"{label} has target {target:g}, which it cannot reach: it must be {possible.describe()}"]
     return []
 
 

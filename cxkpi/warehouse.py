@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import os
@@ -416,9 +417,10 @@ def refresh_derived(
     """Bring the tables derived from `loaded_table` up to date; call it inside the load's transaction.
 
     changes: what the load changed. With it, a table of counts (DerivedTable.counts) takes the changed
-    rows' counts in and out, and a table refreshed by key (DerivedTable.key) recomputes only the rows
-    of the keys those rows touch; without it, for any other table, for an empty one, or when they
-    touch half its keys or more, it is rebuilt whole. tests/test_incremental_refresh.py checks that
+    rows' counts in and out when they are its records (touched_by), and a table refreshed by key
+    (DerivedTable.key) recomputes only the rows of the keys those rows touch; without it, for any
+    other table, for an empty one, or when they touch half its keys or more, it is rebuilt whole.
+    tests/test_incremental_refresh.py checks that
     every way gives the same tables after every load of sequences that move records between keys."""
     for name, table in DERIVED_TABLES.items():
         if loaded_table not in table.sources:
@@ -456,9 +458,10 @@ def _add_changes(
         try:
             counted = ", ".join([*groups, *(f"{sign}{column}" for column in table.counts)])
             connection.execute(f"insert into counted_changes select {counted} from ({_derived_select(name)})")
-        finally:
-            for source in shadows:
-                connection.execute(f"drop view temp.main.{source}")
+        finally:  # after a failed statement the transaction refuses even a drop: its error must stay the one raised
+            with contextlib.suppress(duckdb.Error):
+                for source in shadows:
+                    connection.execute(f"drop view temp.main.{source}")
     sums = ", ".join(f"sum({column}) as {column}" for column in table.counts)
     some_record = " or ".join(f"sum({column}) <> 0" for column in table.counts)
     group_list = ", ".join(groups)
@@ -527,9 +530,10 @@ def _refresh_keys(connection: duckdb.DuckDBPyConnection, name: str, table: Deriv
         connection.execute(
             f"insert into {name} select * from ({_derived_select(name)}) where {of_touched_keys(table.key)}{order}"
         )
-    finally:
-        for source in views:
-            connection.execute(f"drop view temp.main.{source}")
+    finally:  # after a failed statement the transaction refuses even a drop: its error must stay the one raised
+        with contextlib.suppress(duckdb.Error):
+            for source in views:
+                connection.execute(f"drop view temp.main.{source}")
     if table.same_on_every_row:
         columns = ", ".join(table.same_on_every_row)
         values = connection.execute(

@@ -129,9 +129,8 @@ def test_every_derived_table_after_each_load_equals_a_full_rebuild(seed, by_key_
         assert not results[0].problems, results[0].summary()
         assert differences(db) == {}, f"after loading {path.name} (loads: {kinds[: step + 1]})"
     assert set(counts_changed) == {name for name, table in DERIVED_TABLES.items() if table.counts}
-    if by_key_whenever_possible:
-        assert set(refreshed_by_key) | set(counts_changed) == {
-            name for name, table in DERIVED_TABLES.items() if table.key}
+    if by_key_whenever_possible:  # the daily counts too, by key, when customers load (they move records)
+        assert set(refreshed_by_key) == {name for name, table in DERIVED_TABLES.items() if table.key}
 
 
 def test_a_customer_loaded_after_their_orders_and_moving_later_is_carried_into_every_derived_table(tmp_path):

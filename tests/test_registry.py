@@ -2,6 +2,7 @@
 
 import pytest
 
+from cxkpi import i18n
 from cxkpi.registry import RegistryError, load_registry
 
 VALID_KPI = """
@@ -103,10 +104,13 @@ def test_a_kpi_that_does_not_name_a_fact_table_to_read_is_refused_with_the_choic
         load_registry(registry_file(tmp_path, text))
 
 
-def test_a_target_outside_the_kpis_range_is_refused_by_name(tmp_path):
+@pytest.mark.parametrize("session_language", ["en", "fa"])
+def test_a_target_outside_the_kpis_range_is_refused_by_name(tmp_path, session_language):
+    """In English whoever's session loads it (the Owners page says it in the reader's language)."""
     text = VALID_KPI.replace("target = 30", "target = 300") + 'target_range = { min = -100, max = 100 }\n'
-    with pytest.raises(RegistryError, match="KPI 'nps' has target 300, which it cannot reach: it must be from -100 "
-                                            "to 100"):
+    with i18n.use(session_language), pytest.raises(
+        RegistryError, match="KPI 'nps' has target 300, which it cannot reach: it must be from -100 to 100"
+    ):
         load_registry(registry_file(tmp_path, text + 'owner = { name = "Amara Okafor", role = "CCO" }'))
 
 

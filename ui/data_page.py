@@ -75,7 +75,7 @@ UPLOADER_WORDS_CSS = """<style>
 </style>"""
 
 
-def _uploader_in_language(limit: int) -> None:
+def _uploader_in_language(megabytes: int) -> None:
     if active().language == DEFAULT_LANGUAGE:
         return
 
@@ -85,12 +85,13 @@ def _uploader_in_language(limit: int) -> None:
     st.html(UPLOADER_WORDS_CSS.format(
         button=css_string(gettext("Upload")),
         limit=css_string(gettext("{megabytes} MB per file • CSV, TSV, TXT",
-                                 megabytes=active().integer(max(1, int(limit / 1_000_000))))),
+                                 megabytes=active().integer(megabytes))),
     ))
 
 
 def _upload(db_path, inbox) -> None:
     limit = upload_limit_bytes()
+    megabytes = max(1, int(limit / 1_000_000))  # whole megabytes, as Streamlit's uploader takes its limit
     st.subheader(gettext("Add exports"))
     may_upload = identity.current().can(Permission.UPLOAD)
     if not may_upload:  # the uploader stays usable: loading refuses a viewer, and audits the attempt
@@ -100,11 +101,11 @@ def _upload(db_path, inbox) -> None:
         gettext("CSV exports (Shopify, HubSpot, Salesforce, Zendesk, Freshdesk, Qualtrics, SurveyMonkey, Typeform, "
                 "Google Forms, spreadsheets)"),
         type=["csv", "tsv", "txt"], accept_multiple_files=True, key=f"upload_{generation}",
-        max_upload_size=max(1, int(limit / 1_000_000)),  # the uploader says the limit that applies
+        max_upload_size=megabytes,  # the uploader says the limit that applies
         help=gettext("Up to {megabytes} MB per file; copy larger files into the inbox folder ({inbox}).",
-                     megabytes=active().integer(round(limit / 1e6)), inbox=inbox),
+                     megabytes=active().integer(megabytes), inbox=inbox),
     )
-    _uploader_in_language(limit)
+    _uploader_in_language(megabytes)
     if files and st.button(gettext("Load these files"), icon=":material/upload:", key="load_uploads", type="primary"):
         try:
             person = identity.require(Permission.UPLOAD, subject=", ".join(file.name for file in files))

@@ -102,11 +102,6 @@ def value_and_unit(kpi: Kpi, number: float | None) -> tuple[str, str]:
     return number_text, unit
 
 
-def unit_name(kpi: Kpi) -> str:
-    """The unit in words: 'points', 'hours', '%', 'per 1,000 orders'."""
-    return kpi.unit_name()
-
-
 def unit_symbol(kpi: Kpi) -> str:
     return gettext(UNIT_SYMBOLS[kpi.unit]) if kpi.unit in UNIT_SYMBOLS else kpi.unit_words or kpi.unit
 

@@ -84,7 +84,7 @@ def _change_form(page: sidebar.PageContext) -> None:
         email = right.text_input(gettext("Owner's email"), value=kpi.owner.email, key=f"change_owner_email_{kpi.id}",
                                  help=gettext("How they sign in to write the KPI's notes and actions, and where "
                                               "its alerts and weekly digest go"))
-        target = left.number_input(gettext("Target ({unit})", unit=fmt.unit_name(kpi)), value=float(kpi.target),
+        target = left.number_input(gettext("Target ({unit})", unit=kpi.unit_name()), value=float(kpi.target),
                                    key=f"change_target_{kpi.id}")
         # A target starts on a day: the old one stays in force before it, so the past is judged as it was.
         starts = middle.date_input(gettext("Target applies from"), value=data.load_settings().today(),
