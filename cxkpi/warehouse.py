@@ -420,8 +420,8 @@ def refresh_derived(
     rows' counts in and out when they are its records (touched_by), and a table refreshed by key
     (DerivedTable.key) recomputes only the rows of the keys those rows touch; without it, for any
     other table, for an empty one, or when they touch half its keys or more, it is rebuilt whole.
-    tests/test_incremental_refresh.py checks that
-    every way gives the same tables after every load of sequences that move records between keys."""
+    tests/test_incremental_refresh.py checks that every way gives the same tables after every load of
+    sequences that move records between keys."""
     for name, table in DERIVED_TABLES.items():
         if loaded_table not in table.sources:
             continue
@@ -456,8 +456,8 @@ def _add_changes(
         for source, select in shadows.items():
             connection.execute(f"create temp view {source} as {select}")
         try:
-            counted = ", ".join([*groups, *(f"{sign}{column}" for column in table.counts)])
-            connection.execute(f"insert into counted_changes select {counted} from ({_derived_select(name)})")
+            counted = ", ".join([*groups, *(f"{sign}{column} as {column}" for column in table.counts)])
+            connection.execute(f"insert into counted_changes by name select {counted} from ({_derived_select(name)})")
         finally:  # after a failed statement the transaction refuses even a drop: its error must stay the one raised
             with contextlib.suppress(duckdb.Error):
                 for source in shadows:
