@@ -7,8 +7,10 @@ Starts `streamlit run dashboard.py` against a warehouse and drives Debian's Chro
     holds Streamlit's scripts; a new page, so a new Streamlit session);
 (b) filter change: from picking a region in the sidebar to the cards updated and the run finished,
     a different region each time, so every change computes new numbers.
-Last, the same two measures on bench/floor_app.py, a bare Streamlit page with the overview's cards and
-one sidebar filter, no data: a lower bound, Streamlit's own cost on this machine in this run.
+Beside them, the same two measures on bench/floor_app.py, a bare Streamlit page with the overview's
+cards and one sidebar filter, no data: a lower bound, Streamlit's own cost on this machine in this run.
+Every app's server runs for the whole bench and their visits alternate, in a turning order, so that a
+machine that slows down or speeds up meanwhile weighs on the floor as on the overview.
 Targets: on the sample data (a) within 1.2x of the floor measured in the same run (a browser on a
 shared 2-core machine is too noisy for a fixed figure) and (b) < 1 s; on the large data (a) < 3 s and
 (b) < 1.5 s. The run ends with a table of the medians, the floor beside them. Figures are printed
@@ -20,10 +22,12 @@ Usage: python bench/browser_timings.py [--scale 1.0] [--runs 3] [--skip-large]
 from __future__ import annotations
 
 import argparse
+import contextlib
 import shutil
 import statistics
 import sys
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from playwright.sync_api import Browser, BrowserContext, Page
@@ -73,13 +77,14 @@ def main() -> int:
         datasets.append(("large", _warehouse("large", list(files.values()))))
 
     apps = [(name, db, "dashboard.py") for name, db in datasets] + [("floor", datasets[0][1], "bench/floor_app.py")]
-    medians = {}
-    with launched_chromium() as browser:
+    with launched_chromium() as browser, contextlib.ExitStack() as servers:
+        urls = {}
         for name, db, script in apps:
             workdir = WORK_DIR / name  # a log per app
             workdir.mkdir(exist_ok=True)
-            with running_app(db, workdir, script=script) as url:
-                medians[name] = _measure(name, url, browser, cards, args.runs)
+            urls[name] = servers.enter_context(running_app(db, workdir, script=script))
+        figures = _measure_alternately(urls, browser, cards, args.runs)
+    medians = {name: _report(name, measured, cards, args.runs) for name, measured in figures.items()}
     _table(medians)
     return 0
 
@@ -110,7 +115,60 @@ def _warehouse(name: str, sources: list[Path]) -> Path:
     return db
 
 
-def _measure(name: str, url: str, browser: Browser, cards: int, runs: int) -> dict[str, float]:
+@dataclass
+class Figures:
+    navigations: list[float] = field(default_factory=list)  # the first in a cold server
+    returning: list[float] = field(default_factory=list)
+    changes: list[float] = field(default_factory=list)
+    regions: list[str] = field(default_factory=list)
+
+
+def _measure_alternately(urls: dict[str, str], browser: Browser, cards: int, runs: int) -> dict[str, Figures]:
+    """Every app's servers run at once and their visits alternate (the order turning each round), so
+    that the machine's drift during the run weighs on the floor as on the overview."""
+    figures = {name: Figures() for name in urls}
+    names = list(urls)
+    for run in range(runs + 1):  # round 0: cold server caches
+        for name in names[run % len(names):] + names[:run % len(names)]:
+            _visit(urls[name], browser, cards, figures[name], run, floor=name not in TARGETS)
+    caches = {name: _context(browser) for name in urls}  # one browser profile per app, its cache kept
+    try:
+        for run in range(runs + 1):  # round 0 fills each profile's cache
+            for name in names[run % len(names):] + names[:run % len(names)]:
+                seconds = _open(caches[name].new_page(), urls[name], cards, close=True)
+                if run:
+                    figures[name].returning.append(seconds)
+    finally:
+        for context in caches.values():
+            context.close()
+    return figures
+
+
+def _visit(url: str, browser: Browser, cards: int, figures: Figures, run: int, floor: bool) -> None:
+    """A first visit in a new browser profile, then (while regions last) a region change on that page."""
+    context = _context(browser)
+    try:
+        page = context.new_page()
+        figures.navigations.append(_open(page, url, cards))
+        if not figures.regions:
+            figures.regions = _options(page, "filter_region")
+        if run < len(figures.regions):
+            figures.changes.append(_change_region(page, figures.regions[run], cards, floor=floor))
+    finally:
+        context.close()
+
+
+def _open(page: Page, url: str, cards: int, close: bool = False) -> float:
+    started = time.perf_counter()
+    page.goto(url)
+    _wait_for_cards(page, cards, runs_before=0)
+    seconds = time.perf_counter() - started
+    if close:
+        page.close()
+    return seconds
+
+
+def _report(name: str, figures: Figures, cards: int, runs: int) -> dict[str, float]:
     """Print the figures; return the medians: first (visit), returning (visitor), change (a filter)."""
     targets = TARGETS.get(name)  # the floor has none: it is what Streamlit alone costs
 
@@ -121,26 +179,11 @@ def _measure(name: str, url: str, browser: Browser, cards: int, runs: int) -> di
 
     print(f"\n{name} data ({cards} overview cards)" if targets else
           f"\nfloor: a bare Streamlit page of {cards} cards, no data (bench/floor_app.py)")
-    navigations, changes = [], []
-    regions: list[str] = []
-    for run in range(runs + 1):  # run 0: cold server caches
-        context = _context(browser)
-        page = context.new_page()
-        try:
-            started = time.perf_counter()
-            page.goto(url)
-            _wait_for_cards(page, cards, runs_before=0)
-            navigations.append(time.perf_counter() - started)
-            if not regions:
-                regions = _options(page, "filter_region")
-            if run < len(regions):
-                changes.append(_change_region(page, regions[run], cards, floor=targets is None))
-        finally:
-            context.close()
+    navigations, changes = figures.navigations, figures.changes
     cold, warm = navigations[0], statistics.median(navigations[1:]) if runs else navigations[0]
     print(f"  (a) navigation to all cards drawn: {warm:.2f} s median of {runs} fresh sessions in a new browser "
           f"profile (first, cold server caches: {cold:.2f} s){verdict(warm, 0)}")
-    returning = statistics.median(_returning_visits(url, browser, cards, runs) or [float("nan")])
+    returning = statistics.median(figures.returning or [float("nan")])
     print(f"      the same, by a returning visitor (the browser's cache holds Streamlit's scripts, new "
           f"session): {returning:.2f} s median of {runs}{verdict(returning, 0)}")
     median = statistics.median(changes) if changes else float("nan")
@@ -150,23 +193,6 @@ def _measure(name: str, url: str, browser: Browser, cards: int, runs: int) -> di
               f"{'' if targets is None else '; each region computed anew'})"
               f"{verdict(median, 1)}")
     return {"first": warm, "returning": returning, "change": median}
-
-
-def _returning_visits(url: str, browser: Browser, cards: int, runs: int) -> list[float]:
-    """New pages (new Streamlit sessions) in one browser profile, after a first visit filled its cache."""
-    context = _context(browser)
-    times = []
-    try:
-        for _ in range(runs + 1):  # the first visit fills the cache
-            page = context.new_page()
-            started = time.perf_counter()
-            page.goto(url)
-            _wait_for_cards(page, cards, runs_before=0)
-            times.append(time.perf_counter() - started)
-            page.close()
-    finally:
-        context.close()
-    return times[1:]
 
 
 def _context(browser: Browser) -> BrowserContext:
