@@ -124,7 +124,7 @@ class Figures:
 
 
 def _measure_alternately(urls: dict[str, str], browser: Browser, cards: int, runs: int) -> dict[str, Figures]:
-    """Every app's servers run at once and their visits alternate (the order turning each round), so
+    """Every app's server runs at once and their visits alternate (the order turning each round), so
     that the machine's drift during the run weighs on the floor as on the overview."""
     figures = {name: Figures() for name in urls}
     names = list(urls)
