@@ -57,13 +57,22 @@ def own_words(page: Page) -> list[str]:
     return re.findall(r"[A-Za-z][A-Za-z']+", text)
 
 
+def wait_for_document_language(page: Page, lang: str, direction: str) -> None:
+    """The page's lang and dir are set by a small component (ui/language.py), whose code the browser
+    may still be loading when the cards are drawn."""
+    page.wait_for_function(
+        "([lang, direction]) => document.documentElement.lang === lang && document.documentElement.dir === direction",
+        arg=[lang, direction], timeout=10_000,
+    )
+
+
 def test_persian_overview_reads_right_to_left_in_persian_words_and_digits(
     app_url: str, browser: Browser, registry: dict[str, Kpi]
 ) -> None:
     with fresh_page(browser, viewport=DESKTOP) as page:
         open_overview(page, f"{app_url}/?lang=fa", len(registry))
         expect_no_error(page)
-        assert page.evaluate("[document.documentElement.dir, document.documentElement.lang]") == ["rtl", "fa"]
+        wait_for_document_language(page, "fa", "rtl")
         assert page.evaluate("getComputedStyle(document.documentElement).direction") == "rtl"
         sidebar, main = (page.locator(f"[data-testid='{name}']").bounding_box() for name in ("stSidebar", "stMain"))
         assert sidebar and main and sidebar["x"] > main["x"]  # the sidebar on the right
@@ -85,7 +94,7 @@ def test_russian_overview_counts_with_russian_plurals_and_the_switcher_goes_back
 ) -> None:
     with fresh_page(browser, viewport=DESKTOP) as page:
         open_overview(page, f"{app_url}/?lang=ru", len(registry))
-        assert page.evaluate("[document.documentElement.dir, document.documentElement.lang]") == ["ltr", "ru"]
+        wait_for_document_language(page, "ru", "ltr")
         expect(page.locator("h1")).to_have_text("Показатели клиентского опыта")
         expect(page.locator(".cx-attention-lead")).to_contain_text("из 9 вне цели")
         details = page.locator(".st-key-card-nps .cx-details").text_content() or ""
@@ -104,7 +113,7 @@ def test_russian_overview_counts_with_russian_plurals_and_the_switcher_goes_back
         expect(page.locator("h1")).to_have_text("Customer experience KPIs")
         expect(page).to_have_url(re.compile(r"[?&]lang=en(&|$)"))
         # An English page leaves the document as Streamlit starts it, but one that was Russian is set back.
-        page.wait_for_function("document.documentElement.lang === 'en' && document.documentElement.dir === 'ltr'")
+        wait_for_document_language(page, "en", "ltr")
 
 
 def test_the_persian_slide_downloaded_from_the_app_is_in_persian(
