@@ -35,8 +35,14 @@ def main() -> int:
     args = parser.parse_args()
     all_kpis = registry.load_registry()
     settings = registry.load_settings()
-    with warehouse.reading(warehouse.resolve_db_path(args.db)) as connection:
-        kpis.overview(connection, all_kpis, kpis.default_period(connection), Filters(), settings)  # warm
+    db_path = warehouse.resolve_db_path(args.db)
+    with warehouse.reading(db_path) as connection:
+        default = kpis.default_period(connection)
+        if default is None:
+            print(f"error: {db_path} holds no data; load some with: python -m cxkpi ingest PATH, or name "
+                  "a loaded warehouse with --db", file=sys.stderr)
+            return 2
+        kpis.overview(connection, all_kpis, default, Filters(), settings)  # warm
         for calendar in (Calendar("gregorian", 0), Calendar("persian", 5)):
             latest = kpis.latest_day(connection)
             period = kpis.default_period(connection, latest, calendar)
