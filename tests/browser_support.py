@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from tests.support import PROJECT_ROOT
 
@@ -124,3 +125,26 @@ def expect_no_error(page: Page, forbidden_words: tuple[str, ...] = ()) -> None:
     if forbidden_words:
         text = page.locator("[data-testid='stMain']").inner_text()
         assert not any(word in text for word in forbidden_words), text
+
+
+def settled(page: Page) -> None:
+    """Wait for the script run to finish: a widget clicked while the page is still being drawn can be
+    redrawn under the pointer (a dropdown then closes again)."""
+    expect(page.locator("[data-testid='stApp']")).to_have_attribute("data-test-script-state", "notRunning")
+
+
+def choose(page: Page, widget_key: str, option: str) -> None:
+    """Pick an option in a sidebar selectbox or multiselect, as a person would."""
+    settled(page)
+    wanted = page.get_by_role("option", name=option).first
+    # A click landing while the frontend redraws the widget leaves the list closed; on a loaded 2-core
+    # machine a redraw can take several seconds, so try for up to half a minute.
+    for _ in range(6):
+        page.locator(f"[data-testid='stSidebar'] .st-key-{widget_key}").click()
+        try:
+            wanted.wait_for(state="visible", timeout=5000)
+            break
+        except PlaywrightTimeoutError:
+            continue
+    wanted.click()
+    page.keyboard.press("Escape")

@@ -9,9 +9,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, expect
 
-from tests.browser_support import expect_no_error, fresh_page, running_app
+from tests.browser_support import expect_no_error, fresh_page, running_app, settled
 from tests.test_company_clock import _loaded, _metrics_toml
 
 Q1_1405 = "/NPS?from=2026-03-21&to=2026-06-21"
@@ -28,10 +28,6 @@ def persian_app(tehran: tuple[Path, Path]) -> Iterator[str]:
     db, registry = tehran
     with running_app(db, db.parent, drop_env=(), extra_env={"CXKPI_REGISTRY": str(registry)}) as url:
         yield url
-
-
-def settled(page: Page) -> None:
-    expect(page.locator("[data-testid='stApp']")).to_have_attribute("data-test-script-state", "notRunning")
 
 
 def test_a_jalali_quarter_in_tehran_time_is_named_and_trended_in_the_solar_hijri_calendar(

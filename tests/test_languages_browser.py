@@ -19,7 +19,7 @@ from playwright.sync_api import Browser, Page, expect
 from pypdf import PdfReader
 
 from cxkpi.registry import Kpi
-from tests.browser_support import expect_no_error, fresh_page, running_app
+from tests.browser_support import choose, expect_no_error, fresh_page, running_app
 from tests.support import SAMPLE_DIR, build_warehouse
 
 DESKTOP = {"width": 1440, "height": 900}
@@ -108,8 +108,7 @@ def test_russian_overview_counts_with_russian_plurals_and_the_switcher_goes_back
         assert not set(own_words(page)) - LATIN_KEPT - {
             word for kpi in registry.values() for word in re.findall(r"[A-Za-z]+", str(kpi.owner))
         } - {getpass.getuser()}
-        page.locator("[data-testid='stSidebar']").get_by_label("Язык").click()
-        page.get_by_role("option", name="English").click()
+        choose(page, "ui_language", "English")
         expect(page.locator("h1")).to_have_text("Customer experience KPIs")
         expect(page).to_have_url(re.compile(r"[?&]lang=en(&|$)"))
         # An English page leaves the document as Streamlit starts it, but one that was Russian is set back.
@@ -151,9 +150,7 @@ def test_a_persian_kpi_page_reads_in_persian_down_to_its_drilldowns_and_its_cale
         left = set(own_words(page)) - LATIN_KEPT - names - SAMPLE_VALUES - {getpass.getuser()}
         assert not left, f"English left on the Persian NPS page: {sorted(left)}"
         page.reload()
-        expect(page.locator("[data-testid='stApp']")).to_have_attribute("data-test-script-state", "notRunning")
-        page.locator("[data-testid='stSidebar']").get_by_label("تقویم").click()
-        page.get_by_role("option", name="میلادی").click()
+        choose(page, "ui_calendar", "میلادی")
         expect(page).to_have_url(re.compile(r"[?&]cal=gregorian(&|$)"))
         expect(details).to_contain_text(re.compile("داده‌ها تا [۰-۹]+ [^ ]+ ۲۰۲۶"))
         expect(details).not_to_contain_text("۱۴۰۵")

@@ -23,7 +23,7 @@ from cxkpi import report
 from cxkpi.kpis import Filters
 from cxkpi.registry import Kpi, load_settings
 from cxkpi.warehouse import reading
-from tests.browser_support import expect_no_error, fresh_page, running_app
+from tests.browser_support import expect_no_error, fresh_page, running_app, settled
 from tests.support import SAMPLE_DIR, build_warehouse, load_one_more_promoter
 from ui import exports
 from ui.state import LastYearComparison
@@ -44,10 +44,6 @@ def sample_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def app_url(sample_db: Path) -> Iterator[str]:
     with running_app(sample_db, sample_db.parent) as url:
         yield url
-
-
-def settled(page: Page) -> None:
-    expect(page.locator("[data-testid='stApp']")).to_have_attribute("data-test-script-state", "notRunning")
 
 
 def open_overview(page: Page, url: str, cards: int) -> None:

@@ -18,12 +18,11 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from PIL import Image
 from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
-from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from pypdf import PdfReader
 
 from cxkpi.registry import Kpi
 from tests import browser_support
-from tests.browser_support import expect_no_error, fresh_page, running_app
+from tests.browser_support import choose, expect_no_error, fresh_page, running_app, settled
 from tests.support import GOLDEN_DIR, build_warehouse
 
 HOSTILE_CUSTOMERS = "customer_id,created_at,region,segment\nC900,2024-01-01,=1+2,@SUM(A1)\n"
@@ -76,29 +75,6 @@ def card_value(page: Page, kpi_id: str) -> Locator:
 
 def query_of(url: str) -> dict[str, list[str]]:
     return parse_qs(urlsplit(url).query)
-
-
-def settled(page: Page) -> None:
-    """Wait for the script run to finish: a widget clicked while the page is still being drawn can be
-    redrawn under the pointer (a dropdown then closes again)."""
-    expect(page.locator("[data-testid='stApp']")).to_have_attribute("data-test-script-state", "notRunning")
-
-
-def choose(page: Page, widget_key: str, option: str) -> None:
-    """Pick an option in a sidebar selectbox or multiselect, as a person would."""
-    settled(page)
-    wanted = page.get_by_role("option", name=option).first
-    # A click landing while the frontend redraws the widget leaves the list closed; on a loaded 2-core
-    # machine a redraw can take several seconds, so try for up to half a minute.
-    for _ in range(6):
-        sidebar(page).locator(f".st-key-{widget_key}").click()
-        try:
-            wanted.wait_for(state="visible", timeout=5000)
-            break
-        except PlaywrightTimeoutError:
-            continue
-    wanted.click()
-    page.keyboard.press("Escape")
 
 
 def nav_link(page: Page, label: str) -> Locator:
