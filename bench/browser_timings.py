@@ -135,7 +135,9 @@ def _measure_alternately(urls: dict[str, str], browser: Browser, cards: int, run
     try:
         for run in range(runs + 1):  # round 0 fills each profile's cache
             for name in names[run % len(names):] + names[:run % len(names)]:
-                seconds = _open(caches[name].new_page(), urls[name], cards, close=True)
+                page = caches[name].new_page()
+                seconds = _open(page, urls[name], cards)
+                page.close()
                 if run:
                     figures[name].returning.append(seconds)
     finally:
@@ -158,14 +160,12 @@ def _visit(url: str, browser: Browser, cards: int, figures: Figures, run: int, f
         context.close()
 
 
-def _open(page: Page, url: str, cards: int, close: bool = False) -> float:
+def _open(page: Page, url: str, cards: int) -> float:
+    """Seconds from navigating to every card drawn and the run finished."""
     started = time.perf_counter()
     page.goto(url)
     _wait_for_cards(page, cards, runs_before=0)
-    seconds = time.perf_counter() - started
-    if close:
-        page.close()
-    return seconds
+    return time.perf_counter() - started
 
 
 def _report(name: str, figures: Figures, cards: int, runs: int) -> dict[str, float]:

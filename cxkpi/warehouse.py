@@ -452,15 +452,9 @@ def _add_changes(
     for rows, sign in ((changes.written, "+"), (changes.replaced, "-")):
         shadows = {source: f'select * from "{database}".main.{source} limit 0' for source in table.touched_by}
         shadows[loaded_table] = f"select * from {rows}"
-        for source, select in shadows.items():
-            connection.execute(f"create temp view {source} as {select}")
-        try:
+        with _shadowing(connection, shadows):
             counted = ", ".join([*groups, *(f"{sign}{column} as {column}" for column in table.counts)])
             connection.execute(f"insert into counted_changes by name select {counted} from ({_derived_select(name)})")
-        finally:  # after a failed statement the transaction refuses even a drop: its error must stay the one raised
-            with contextlib.suppress(duckdb.Error):
-                for source in shadows:
-                    connection.execute(f"drop view temp.main.{source}")
     sums = ", ".join(f"sum({column}) as {column}" for column in table.counts)
     some_record = " or ".join(f"sum({column}) <> 0" for column in table.counts)
     group_list = ", ".join(groups)
@@ -519,20 +513,13 @@ def _refresh_keys(connection: duckdb.DuckDBPyConnection, name: str, table: Deriv
 
     connection.execute(f"delete from {name} where {of_touched_keys(table.key)}")
     database = connection.execute("select current_database()").fetchone()[0]
-    views = []
-    try:
-        for source, expression in table.narrowed.items():
-            connection.execute(f'create temp view {source} as select * from "{database}".main.{source} '
-                               f"where {of_touched_keys(expression)}")
-            views.append(source)
+    shadows = {source: f'select * from "{database}".main.{source} where {of_touched_keys(expression)}'
+               for source, expression in table.narrowed.items()}
+    with _shadowing(connection, shadows):
         order = f" order by {table.time_column}" if table.time_column else ""
         connection.execute(
             f"insert into {name} select * from ({_derived_select(name)}) where {of_touched_keys(table.key)}{order}"
         )
-    finally:  # after a failed statement the transaction refuses even a drop: its error must stay the one raised
-        with contextlib.suppress(duckdb.Error):
-            for source in views:
-                connection.execute(f"drop view temp.main.{source}")
     if table.same_on_every_row:
         columns = ", ".join(table.same_on_every_row)
         values = connection.execute(
@@ -551,6 +538,23 @@ def _refresh_keys(connection: duckdb.DuckDBPyConnection, name: str, table: Deriv
         )
     connection.execute("drop table refresh_keys")
     return True
+
+
+@contextmanager
+def _shadowing(connection: duckdb.DuckDBPyConnection, selects: Mapping[str, str]) -> Iterator[None]:
+    """Temporary views named as the tables they shadow (DuckDB's temp schema comes first in its search
+    path), each the given select, for the statements run inside; dropped after them. After a failed
+    statement the transaction refuses even a drop: its error must stay the one raised."""
+    made = []
+    try:
+        for source, select in selects.items():
+            connection.execute(f"create temp view {source} as {select}")
+            made.append(source)
+        yield
+    finally:
+        with contextlib.suppress(duckdb.Error):
+            for source in made:
+                connection.execute(f"drop view temp.main.{source}")
 
 
 def _derived_select(name: str) -> str:
