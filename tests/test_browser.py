@@ -102,8 +102,9 @@ def test_deep_link_to_a_kpi_page_renders_it_with_sidebar_and_filters(
     expect(sidebar.get_by_text("Overview", exact=True)).to_be_visible()
     for kpi in registry.values():
         expect(sidebar.get_by_text(kpi.title, exact=True)).to_be_visible()
-    for label in ("From", "To (inclusive)", "Region", "Segment", "Channel"):
+    for label in ("Period", "Compare with", "Region", "Segment", "Channel"):
         expect(sidebar.get_by_text(label, exact=True)).to_be_visible()
-    expect(sidebar.locator(".st-key-filter_start input")).to_have_value("2026-04-01")
+    expect(sidebar.locator(".st-key-filter_range input")).to_have_value("Last quarter")  # Q2 2026, the default
+    expect(page.locator("[data-testid='stMain']")).to_contain_text("1 Apr 2026 \N{EN DASH} 30 Jun 2026")
     expect(page.locator(f".st-key-trend-{kpi_id} [data-testid='stVegaLiteChart']")).to_have_count(1)
     expect_no_error(page)

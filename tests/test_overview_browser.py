@@ -23,7 +23,7 @@ from cxkpi import report
 from cxkpi.kpis import Filters
 from cxkpi.registry import Kpi, load_settings
 from cxkpi.warehouse import reading
-from tests.browser_support import expect_no_error, fresh_page, running_app, settled
+from tests.browser_support import choose, expect_no_error, fresh_page, running_app, settled
 from tests.support import SAMPLE_DIR, build_warehouse, load_one_more_promoter
 from ui import exports
 from ui.state import LastYearComparison
@@ -194,6 +194,7 @@ def test_a_date_typed_and_confirmed_with_enter_applies(app_url: str, browser: Br
     """Streamlit applies a typed date when its calendar closes, not on Enter: the app makes Enter apply it."""
     with fresh_page(browser, viewport=DESKTOP) as page:
         page.goto(app_url)
+        choose(page, "filter_range", "Custom")  # a quick range draws no date inputs
         settled(page)
         start = page.locator("[data-testid='stSidebar'] .st-key-filter_start")
         start.locator("[data-type='month']").click()

@@ -140,6 +140,7 @@ def test_region_filter_changes_the_numbers(app: AppTest) -> None:
 
 def test_period_filter_changes_the_numbers(app: AppTest) -> None:
     at = app.run()
+    at.sidebar.selectbox(key="filter_range").select("custom").run()
     at.sidebar.date_input(key="filter_start").set_value(date(2025, 12, 31))
     at.sidebar.date_input(key="filter_end").set_value(date(2026, 3, 31)).run()
     assert_ran_cleanly(at)
@@ -150,6 +151,7 @@ def test_period_filter_changes_the_numbers(app: AppTest) -> None:
 
 def test_a_start_after_the_end_moves_the_end_instead_of_failing(app: AppTest) -> None:
     at = app.run()
+    at.sidebar.selectbox(key="filter_range").select("custom").run()
     at.sidebar.date_input(key="filter_start").set_value(date(2026, 8, 1)).run()
     assert_ran_cleanly(at)
     assert at.sidebar.date_input(key="filter_end").value == date(2026, 8, 1)
@@ -180,10 +182,13 @@ def test_filters_survive_switching_pages(app: AppTest) -> None:
 def test_reset_restores_the_default_period_and_all_customers(app: AppTest) -> None:
     at = app.run()
     at.sidebar.multiselect(key="filter_region").select("EMEA").run()
+    at.sidebar.selectbox(key="filter_range").select("custom").run()
     at.sidebar.date_input(key="filter_start").set_value(date(2026, 5, 1)).run()
     at.sidebar.button(key="filter_reset").click().run()
     assert at.sidebar.multiselect(key="filter_region").value == []
-    assert at.sidebar.date_input(key="filter_start").value == date(2026, 4, 1)
+    assert at.sidebar.selectbox(key="filter_range").value == "last_quarter"  # Q2: 1 April - 30 June
+    assert (at.query_params["from"], at.query_params["to"]) == ("2026-04-01", "2026-06-30")
+    assert len(at.sidebar.date_input) == 0
     assert "+16.7 pts" in kpi_card_text(at, "nps")
 
 
@@ -357,8 +362,37 @@ def test_quick_ranges_set_the_dates_and_the_selector_names_the_range_shown(app: 
     assert "compared with Jun 2026" in all_text(at)
     at.sidebar.selectbox(key="filter_range").select("year_to_date").run()
     assert (at.query_params["from"], at.query_params["to"]) == ("2026-01-01", "2026-08-01")
+    at.sidebar.selectbox(key="filter_range").select("custom").run()
     at.sidebar.date_input(key="filter_start").set_value(date(2026, 2, 3)).run()
     assert at.sidebar.selectbox(key="filter_range").value == "custom"
+
+
+def test_the_date_inputs_are_drawn_for_a_custom_range_only(app: AppTest) -> None:
+    """A quick range says its dates in the page's header; Custom shows the inputs, starting from the
+    period shown, and keeps them even while their dates are a quick range's."""
+    at = app.run()
+    assert len(at.sidebar.date_input) == 0
+    assert f"1 Apr 2026 {DASH} 30 Jun 2026" in all_text(at)
+    at.sidebar.selectbox(key="filter_range").select("custom").run()
+    assert at.sidebar.selectbox(key="filter_range").value == "custom"
+    assert at.sidebar.date_input(key="filter_start").value == date(2026, 4, 1)
+    assert at.sidebar.date_input(key="filter_end").value == date(2026, 6, 30)
+    at.sidebar.date_input(key="filter_end").set_value(date(2026, 7, 31)).run()
+    at.sidebar.date_input(key="filter_start").set_value(date(2026, 7, 1)).run()  # last month's dates
+    assert at.sidebar.selectbox(key="filter_range").value == "custom"
+    assert (at.query_params["from"], at.query_params["to"]) == ("2026-07-01", "2026-07-31")
+    at.sidebar.selectbox(key="filter_range").select("last_quarter").run()
+    assert len(at.sidebar.date_input) == 0
+
+
+def test_a_link_whose_dates_are_no_quick_range_opens_on_custom_with_its_dates(app: AppTest) -> None:
+    at = app
+    at.query_params.update({"from": "2026-02-03", "to": "2026-05-04"})
+    at.run()
+    assert_ran_cleanly(at)
+    assert at.sidebar.selectbox(key="filter_range").value == "custom"
+    assert at.sidebar.date_input(key="filter_start").value == date(2026, 2, 3)
+    assert at.sidebar.date_input(key="filter_end").value == date(2026, 5, 4)
 
 
 def test_every_table_the_app_draws_shows_an_empty_cell_as_a_dash_not_none():

@@ -60,6 +60,9 @@ CHOICE_KEYS = {name: f"filter_{name}" for name in FILTER_DIMENSIONS}
 COMPARE_KEY = "filter_compare"
 COMPARE_LABELS = {"previous": N_("Previous period"), "last_year": N_("Same dates last year")}
 RANGE_KEY = "filter_range"
+# Set while the person has picked Custom: the date inputs stay, even once their dates are a quick range's.
+# Not part of the view (the dates are): a link with a quick range's dates opens on that range.
+CUSTOM_KEY = "filter_custom_dates"
 RANGE_LABELS = {"last_month": N_("Last month"), "last_quarter": N_("Last quarter"), "year_to_date": N_("Year to date"),
                 "last_12_months": N_("Last 12 months"), "custom": N_("Custom")}
 # "All regions" in the filters' empty boxes.
@@ -268,7 +271,11 @@ def _filters(
     st.session_state[COMPARE_KEY] = chosen.compare
     latest = context.latest_day
     ranges = {name: quick_range(name, latest, default.calendar) for name in QUICK_RANGES} if latest else {}
-    st.session_state[RANGE_KEY] = next((name for name, span in ranges.items() if span == period), "custom")
+    quick = next((name for name, span in ranges.items() if span == period), None)
+    # A quick range says the dates already (the page's header spells them out): the date inputs are drawn
+    # for Custom only, as analytics tools do, and the browser draws two heavy widgets fewer.
+    custom = quick is None or st.session_state.get(CUSTOM_KEY, False)
+    st.session_state[RANGE_KEY] = "custom" if custom else quick
     page = PageContext(
         kpis=kpis, identity=person, period=period, filters=chosen.filters(), db_path=db_path, query=query,
         present=state.presenting(), order=chosen.order, route=route,
@@ -283,12 +290,13 @@ def _filters(
             key=RANGE_KEY, on_change=_copy_range, args=(ranges,),
             help=gettext("Relative to the latest data; Custom: pick the dates below."),
         )
-        for which, label in (("start", N_("From")), ("end", N_("To (inclusive)"))):
-            st.date_input(
-                gettext(label), key=DATE_KEYS[which], min_value=EARLIEST, max_value=LATEST, format="YYYY-MM-DD",
-                on_change=_copy_date, args=(which,),
-            )
-        st.html(ENTER_APPLIES_DATES, unsafe_allow_javascript=True, width="content")
+        if custom:
+            for which, label in (("start", N_("From")), ("end", N_("To (inclusive)"))):
+                st.date_input(
+                    gettext(label), key=DATE_KEYS[which], min_value=EARLIEST, max_value=LATEST, format="YYYY-MM-DD",
+                    on_change=_copy_date, args=(which,),
+                )
+            st.html(ENTER_APPLIES_DATES, unsafe_allow_javascript=True, width="content")
         st.selectbox(
             gettext("Compare with"), list(state.COMPARISONS), format_func=lambda name: gettext(COMPARE_LABELS[name]),
             key=COMPARE_KEY, on_change=_copy_compare,
@@ -301,7 +309,7 @@ def _filters(
                 args=(name,), placeholder=gettext(ALL_VALUES[name]),
             )
         st.button(
-            gettext("Reset filters"), icon=":material/restart_alt:", on_click=state.reset, key="filter_reset",
+            gettext("Reset filters"), icon=":material/restart_alt:", on_click=_reset, key="filter_reset",
             disabled=state.current() == state.FilterState(
                 compare=chosen.compare, grain=chosen.grain, breakdown=chosen.breakdown, order=chosen.order,
                 calendar=chosen.calendar, language=chosen.language,
@@ -329,10 +337,18 @@ def _copy_date(which: str) -> None:
 
 
 def _copy_range(ranges: dict[str, Period]) -> None:
-    """A quick range picked: its dates become the period; 'Custom' leaves the dates to the inputs."""
+    """A quick range picked: its dates become the period; 'Custom' keeps the period and shows the date
+    inputs, starting from its dates."""
     chosen = ranges.get(st.session_state.get(RANGE_KEY, "custom"))
+    st.session_state[CUSTOM_KEY] = chosen is None
     if chosen is not None:
         state.update(start=chosen.start, end=chosen.end)
+
+
+def _reset() -> None:
+    """Reset filters: the default period (a quick range, so no date inputs) and all customers."""
+    st.session_state[CUSTOM_KEY] = False
+    state.reset()
 
 
 def _copy_compare() -> None:
