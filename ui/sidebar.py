@@ -346,7 +346,7 @@ def _copy_range(ranges: dict[str, Period]) -> None:
 
 
 def _reset() -> None:
-    """Reset filters: the default period (a quick range, so no date inputs) and all customers."""
+    """Reset filters: the default period and all customers, shown as a quick range when it is one."""
     st.session_state[CUSTOM_KEY] = False
     state.reset()
 
