@@ -38,7 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.run import FULL_SIZE  # the same large dataset as the other bench
 from cxkpi import registry, sample_data, warehouse
 from cxkpi.ingest import ingest_paths
-from tests.browser_support import launched_chromium, new_context, running_app
+from tests.browser_support import launched_chromium, new_context, open_list, running_app
 
 # Not under data/bench, which bench/run.py wipes at its start.
 WORK_DIR = warehouse.PROJECT_ROOT / "data" / "bench_browser"
@@ -129,12 +129,12 @@ def _measure_alternately(urls: dict[str, str], browser: Browser, cards: int, run
     figures = {name: Figures() for name in urls}
     names = list(urls)
     for run in range(runs + 1):  # round 0: cold server caches
-        for name in names[run % len(names):] + names[:run % len(names)]:
+        for name in _turned(names, run):
             _visit(urls[name], browser, cards, figures[name], run, floor=name not in TARGETS)
     caches = {name: _context(browser) for name in urls}  # one browser profile per app, its cache kept
     try:
         for run in range(runs + 1):  # round 0 fills each profile's cache
-            for name in names[run % len(names):] + names[:run % len(names)]:
+            for name in _turned(names, run):
                 page = caches[name].new_page()
                 seconds = _open(page, urls[name], cards)
                 page.close()
@@ -144,6 +144,11 @@ def _measure_alternately(urls: dict[str, str], browser: Browser, cards: int, run
         for context in caches.values():
             context.close()
     return figures
+
+
+def _turned(names: list[str], run: int) -> list[str]:
+    """The apps in this round's order: each round starts one further along."""
+    return names[run % len(names):] + names[:run % len(names)]
 
 
 def _visit(url: str, browser: Browser, cards: int, figures: Figures, run: int, floor: bool) -> None:
@@ -218,20 +223,8 @@ def _wait_for_cards(page: Page, cards: int, runs_before: int, shows: str | None 
     )
 
 
-def _open_list(page: Page, key: str) -> None:
-    """Open a sidebar multiselect's list; a click landing just after a page is drawn may only focus it."""
-    for _ in range(3):
-        page.locator(f"[data-testid='stSidebar'] .st-key-{key}").click()
-        try:
-            page.get_by_role("option").first.wait_for(timeout=3000)
-            return
-        except PlaywrightTimeoutError:
-            continue
-    page.get_by_role("option").first.wait_for()
-
-
 def _options(page: Page, key: str) -> list[str]:
-    _open_list(page, key)
+    open_list(page, key)
     options = [text for text in page.get_by_role("option").all_inner_texts() if text != "Select all"]
     page.keyboard.press("Escape")
     return options
@@ -242,7 +235,7 @@ def _change_region(page: Page, region: str, cards: int, floor: bool) -> float:
     opening can pick nothing (no tag appears, nothing reruns); it is made again, the clock started anew."""
     chosen = page.locator(f"[data-testid='stSidebar'] .st-key-filter_region [data-tag][aria-label='{region}']").first
     for attempt in range(3):
-        _open_list(page, "filter_region")
+        open_list(page, "filter_region")
         option = page.get_by_role("option", name=region, exact=True)
         before = page.evaluate("window.__cxkpiRuns")
         started = time.perf_counter()

@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import duckdb
 
-from cxkpi import kpis, registry, warehouse
+from cxkpi import cli, kpis, registry, warehouse
 from cxkpi.calendars import Calendar
 from cxkpi.kpis import Filters
 from cxkpi.periods import Period, buckets, month_starts, trailing_months
@@ -39,8 +39,7 @@ def main() -> int:
     with warehouse.reading(db_path) as connection:
         default = kpis.default_period(connection)
         if default is None:
-            print(f"error: {db_path} holds no data; load some with: python -m cxkpi ingest PATH, or name "
-                  "a loaded warehouse with --db", file=sys.stderr)
+            print(f"error: {cli.no_data(db_path)}, or name a loaded warehouse with --db", file=sys.stderr)
             return 2
         kpis.overview(connection, all_kpis, default, Filters(), settings)  # warm
         for calendar in (Calendar("gregorian", 0), Calendar("persian", 5)):

@@ -271,7 +271,7 @@ def run_kpis(args: argparse.Namespace) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
     if period is None:
-        print(f"error: {db_path} holds no data; load some with: python -m cxkpi ingest PATH", file=sys.stderr)
+        print(f"error: {no_data(db_path)}", file=sys.stderr)
         return 1
     with warehouse.reading(db_path) as connection:
         reports = kpis.overview(connection, kpi_list, period, filters, settings)
@@ -301,7 +301,7 @@ def _run_kpis_on_spark(args: argparse.Namespace) -> int:
     with spark.connected(tables) as connection:
         period = _period_from(args, connection, settings)
         if period is None:
-            print(f"error: {tables} holds no data; load some with: python -m cxkpi ingest PATH", file=sys.stderr)
+            print(f"error: {no_data(tables)}", file=sys.stderr)
             return 1
         # One worker: Spark runs each query on all its cores itself.
         reports = kpis.overview(connection, kpi_list, period, filters, settings, 1)
@@ -434,6 +434,11 @@ def _scope(args: argparse.Namespace, filters: kpis.Filters) -> str:
     return f"{when}|{filters.describe()}"
 
 
+def no_data(place: object) -> str:
+    """What a command says of a warehouse (or Spark tables) with nothing in it, and how to fill it."""
+    return f"{place} holds no data; load some with: python -m cxkpi ingest PATH"
+
+
 def _view(args: argparse.Namespace) -> tuple[Path, list[registry.Kpi], kpis.Filters, Period | None, registry.Settings]:
     """The warehouse, the registry in effect (the app's owner and target changes applied), the filters and
     the period the command's options ask for (None when the warehouse holds no data)."""
@@ -476,7 +481,7 @@ def _sending(args: argparse.Namespace) -> _Sending | int:
         print(f"error: {error}", file=sys.stderr)
         return 2
     if period is None:
-        print(f"error: {db_path} holds no data; load some with: python -m cxkpi ingest PATH", file=sys.stderr)
+        print(f"error: {no_data(db_path)}", file=sys.stderr)
         return 1
     return _Sending(db_path, kpi_list, filters, period, settings, smtp, webhooks)
 

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect, sync_playwright
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from tests.support import PROJECT_ROOT
@@ -136,15 +136,22 @@ def settled(page: Page) -> None:
 def choose(page: Page, widget_key: str, option: str) -> None:
     """Pick an option in a sidebar selectbox or multiselect, as a person would."""
     settled(page)
-    wanted = page.get_by_role("option", name=option).first
-    # A click landing while the frontend redraws the widget leaves the list closed; on a loaded 2-core
-    # machine a redraw can take several seconds, so try for up to half a minute.
+    open_list(page, widget_key, page.get_by_role("option", name=option).first).click()
+    page.keyboard.press("Escape")
+
+
+def open_list(page: Page, widget_key: str, wanted: Locator | None = None) -> Locator:
+    """Open a sidebar selectbox's or multiselect's list until `wanted` (else its first option) shows;
+    return it. A click landing while the frontend redraws the widget, or just after the page is drawn,
+    leaves the list closed; on a loaded 2-core machine a redraw can take several seconds, so try for up
+    to half a minute."""
+    wanted = wanted or page.get_by_role("option").first
     for _ in range(6):
         page.locator(f"[data-testid='stSidebar'] .st-key-{widget_key}").click()
         try:
             wanted.wait_for(state="visible", timeout=5000)
-            break
+            return wanted
         except PlaywrightTimeoutError:
             continue
-    wanted.click()
-    page.keyboard.press("Escape")
+    wanted.wait_for(state="visible")
+    return wanted
